@@ -1,0 +1,59 @@
+package io.tensorfs.store;
+
+import io.tensorfs.core.ChunkId;
+import io.tensorfs.core.FileId;
+import io.tensorfs.core.TfsPath;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletionStage;
+import org.apache.pekko.Done;
+import org.apache.pekko.NotUsed;
+import org.apache.pekko.stream.javadsl.Source;
+import org.apache.pekko.util.ByteString;
+
+/**
+ * The chunk replicas of one data directory (one device). Every method is non-blocking: file I/O runs
+ * on the store's own bounded executor, never on the caller's thread. Thread-safe.
+ *
+ * <p>Bytes are checked with a CRC32C per {@code blockBytes} block, recorded at write and verified on
+ * every read of a block, so a small range read verifies only the blocks it touches. A block that fails
+ * its check fails the read with {@link io.tensorfs.core.ErrorCode#CHECKSUM_MISMATCH}: never wrong bytes.
+ */
+public interface ChunkStore {
+  /** This store's id within its node, stable across restarts (e.g. {@code d0}). */
+  String id();
+
+  Path directory();
+
+  /** Bytes covered by one CRC32C. */
+  int blockBytes();
+
+  /**
+   * Starts writing a replica of {@code chunk}. {@code owner} is recorded beside the file version so
+   * the scan at start can ask the metadata whether the version is still live. A {@code durable}
+   * writer fsyncs data and checksums before {@link ChunkWriter#finish()} completes.
+   */
+  ChunkWriter openWriter(ChunkId chunk, TfsPath owner, boolean durable);
+
+  /**
+   * Reads {@code length} bytes at {@code offset} of a chunk (fewer only at the chunk's end). Fails
+   * with NOT_FOUND when the replica is absent, CHECKSUM_MISMATCH when a touched block is corrupt.
+   */
+  CompletionStage<ByteString> read(ChunkId chunk, long offset, int length);
+
+  /** The bytes {@code [offset, offset+length)} of a chunk as a stream of verified segments. */
+  Source<ByteString, NotUsed> source(ChunkId chunk, long offset, long length);
+
+  /** Removes every chunk replica of a file version; done when none is left. Absent is not an error. */
+  CompletionStage<Done> deleteFile(FileId file);
+
+  /** The file versions present on disk, each with its owner path and the chunk indexes present. */
+  CompletionStage<Map<FileId, StoredFile>> scan();
+
+  /** Bytes the file system still offers to this store. */
+  long usableBytes();
+
+  /** One file version as found on disk. */
+  record StoredFile(FileId file, TfsPath owner, Set<Integer> chunks) {}
+}

@@ -1,0 +1,54 @@
+package io.tensorfs.sharding;
+
+import io.tensorfs.core.ChunkId;
+import io.tensorfs.core.FileId;
+import io.tensorfs.core.Policy;
+import io.tensorfs.core.ReplicaLocation;
+import io.tensorfs.core.TfsPath;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * The metadata operations the gateway needs, over the sharded File, Chunk and Directory entities.
+ * Every stage completes with the result or fails with a {@link io.tensorfs.core.TfsException} that
+ * carries the error code (NOT_FOUND, CONFLICT, PRECONDITION_FAILED, UNAVAILABLE on ask timeout...).
+ */
+public interface Metadata {
+  /**
+   * Starts an upload of a new version of {@code path}: registers it in every ancestor directory
+   * (CONFLICT where a file stands in the way, or where {@code path} is a directory) and returns the new
+   * version's id. {@code createOnly}: PRECONDITION_FAILED when a sealed version exists.
+   */
+  CompletionStage<FileId> beginUpload(TfsPath path, Policy policy, int chunkSizeBytes, boolean createOnly);
+
+  /** Places a chunk's replicas on distinct stores among {@code candidates}: at most the policy's count. */
+  CompletionStage<List<ReplicaLocation>> allocateChunk(ChunkId chunk, Policy policy, List<ReplicaLocation> candidates);
+
+  /** Records the bytes of a chunk as committed on {@code written}; other allocated replicas become STALE. */
+  CompletionStage<Void> commitChunk(ChunkId chunk, long lengthBytes, int crc32c, List<ReplicaLocation> written);
+
+  /**
+   * Makes the upload the visible version of its path, atomically. Returns the new version and the
+   * version it replaced, whose bytes the caller then collects once its readers are done.
+   */
+  CompletionStage<Sealed> seal(TfsPath path, FileId fileId, long size, List<FileVersion.ChunkInfo> chunks,
+      int crc32c, boolean createOnly);
+
+  /** Abandons an upload; its chunk entities are marked deleted. */
+  CompletionStage<Void> abortUpload(TfsPath path, FileId fileId);
+
+  /** The visible version, or NOT_FOUND. */
+  CompletionStage<FileVersion> stat(TfsPath path);
+
+  /** Replicas of a chunk (asked of its entity; callers may cache since committed chunks never change). */
+  CompletionStage<ChunkStatus> chunk(ChunkId chunk);
+
+  /** Deletes the visible version; returns it so its bytes can be collected. NOT_FOUND when absent. */
+  CompletionStage<FileVersion> delete(TfsPath path);
+
+  /** The entries of a directory, sorted by name; NOT_FOUND for a directory that never had entries. */
+  CompletionStage<List<DirEntry>> list(TfsPath dir);
+
+  record Sealed(FileVersion current, Optional<FileVersion> replaced) {}
+}
