@@ -1,0 +1,238 @@
+package io.tensorfs.sharding;
+
+import io.tensorfs.core.CborSerializable;
+import io.tensorfs.core.ChunkId;
+import io.tensorfs.core.ErrorCode;
+import io.tensorfs.core.Policy;
+import io.tensorfs.core.ReplicaLocation;
+import io.tensorfs.core.ReplicaState;
+import java.util.List;
+import java.util.Optional;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
+import org.apache.pekko.persistence.typed.PersistenceId;
+import org.apache.pekko.persistence.typed.javadsl.CommandHandlerWithReply;
+import org.apache.pekko.persistence.typed.javadsl.EventHandler;
+import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehaviorWithEnforcedReplies;
+import org.apache.pekko.persistence.typed.javadsl.ReplyEffect;
+import org.apache.pekko.persistence.typed.javadsl.RetentionCriteria;
+
+/**
+ * One chunk (large page) of one file version: where its replicas live and what was committed.
+ * Entity id = {@link ChunkId#entityId()}. A committed chunk never changes its bytes.
+ *
+ * <p>Runs on its shard's actor; the state is immutable.
+ */
+public final class ChunkEntity
+    extends EventSourcedBehaviorWithEnforcedReplies<ChunkEntity.Command, ChunkEntity.Event, ChunkEntity.State> {
+
+  public static final EntityTypeKey<Command> ENTITY_TYPE_KEY = EntityTypeKey.create(Command.class, "Chunk");
+
+  private final ChunkId chunk;
+
+  private ChunkEntity(ChunkId chunk, PersistenceId persistenceId) {
+    super(persistenceId);
+    this.chunk = chunk;
+  }
+
+  public static Behavior<Command> create(String entityId) {
+    ChunkId chunk = ChunkId.parse(entityId);
+    return new ChunkEntity(chunk, PersistenceId.of(ENTITY_TYPE_KEY.name(), chunk.entityId()));
+  }
+
+  // ---- protocol
+
+  public sealed interface Command extends CborSerializable {}
+
+  /**
+   * Places the replicas (see {@link Placement}) and records them WRITING. Idempotent: once placed, it
+   * replies the same placement. Replies {@link Placed}, or {@link Rejected}: NOT_FOUND for a deleted
+   * chunk, NO_SPACE when there is no candidate.
+   */
+  public record Allocate(Policy policy, List<ReplicaLocation> candidates, ActorRef<AllocateReply> replyTo)
+      implements Command {}
+
+  /**
+   * Records the bytes as committed: {@code written} become CLEAN, the other placed replicas STALE.
+   * Replies {@link Committed}, or {@link Rejected}: NOT_FOUND when not placed (or deleted),
+   * BAD_REQUEST when a written store was not placed, CONFLICT when committed with other bytes before.
+   */
+  public record Commit(long lengthBytes, int crc32c, List<ReplicaLocation> written,
+      ActorRef<CommitReply> replyTo) implements Command {}
+
+  public record Get(ActorRef<Status> replyTo) implements Command {}
+
+  /** A store's scan did not find its replica: that replica becomes MISSING. */
+  public record MarkMissing(ReplicaLocation location, ActorRef<Status> replyTo) implements Command {}
+
+  /** Forgets the chunk: later asks see it as absent. */
+  public record Delete(ActorRef<Deleted> replyTo) implements Command {}
+
+  public sealed interface AllocateReply extends CborSerializable permits Placed, Rejected {}
+
+  public record Placed(List<ReplicaLocation> replicas) implements AllocateReply {
+    public Placed {
+      replicas = List.copyOf(replicas);
+    }
+  }
+
+  public sealed interface CommitReply extends CborSerializable permits Committed, Rejected {}
+
+  public record Committed(ChunkStatus status) implements CommitReply {}
+
+  /** @param status empty when the chunk was never placed or was deleted */
+  public record Status(Optional<ChunkStatus> status) implements CborSerializable {}
+
+  /** @param existed whether the chunk had been placed (and not yet deleted) */
+  public record Deleted(boolean existed) implements CborSerializable {}
+
+  // ---- events
+
+  public sealed interface Event extends CborSerializable {}
+
+  public record ReplicasPlaced(Policy policy, List<ReplicaLocation> replicas) implements Event {}
+
+  public record ChunkCommitted(long lengthBytes, int crc32c, List<ReplicaLocation> written) implements Event {}
+
+  public record ReplicaMissing(ReplicaLocation location) implements Event {}
+
+  public record ChunkDeleted(ChunkId chunk) implements Event {}
+
+  // ---- state
+
+  /** @param policy empty until the replicas are placed */
+  public record State(Optional<Policy> policy, List<ChunkStatus.Replica> replicas, boolean committed,
+      long lengthBytes, int crc32c, boolean deleted) implements CborSerializable {
+    public State {
+      replicas = List.copyOf(replicas);
+    }
+
+    boolean live() {
+      return policy.isPresent() && !deleted;
+    }
+
+    List<ReplicaLocation> locations() {
+      return replicas.stream().map(ChunkStatus.Replica::location).toList();
+    }
+
+    ChunkStatus status(ChunkId chunk) {
+      return new ChunkStatus(chunk, replicas, committed, lengthBytes, crc32c, policy.map(Policy::replicas).orElse(0));
+    }
+
+    State placed(Policy policy, List<ReplicaLocation> locations) {
+      List<ChunkStatus.Replica> writing =
+          locations.stream().map(l -> new ChunkStatus.Replica(l, ReplicaState.WRITING)).toList();
+      return new State(Optional.of(policy), writing, false, 0, 0, false);
+    }
+
+    State committed(ChunkCommitted e) {
+      List<ChunkStatus.Replica> marked = replicas.stream()
+          .map(r -> new ChunkStatus.Replica(r.location(),
+              e.written().contains(r.location()) ? ReplicaState.CLEAN : ReplicaState.STALE))
+          .toList();
+      return new State(policy, marked, true, e.lengthBytes(), e.crc32c(), deleted);
+    }
+
+    State missing(ReplicaLocation location) {
+      List<ChunkStatus.Replica> marked = replicas.stream()
+          .map(r -> r.location().equals(location) ? new ChunkStatus.Replica(location, ReplicaState.MISSING) : r)
+          .toList();
+      return new State(policy, marked, committed, lengthBytes, crc32c, deleted);
+    }
+
+    State deletedNow() {
+      return new State(policy, replicas, committed, lengthBytes, crc32c, true);
+    }
+  }
+
+  @Override
+  public State emptyState() {
+    return new State(Optional.empty(), List.of(), false, 0, 0, false);
+  }
+
+  @Override
+  public RetentionCriteria retentionCriteria() {
+    return RetentionCriteria.snapshotEvery(100, 2);
+  }
+
+  // ---- commands
+
+  @Override
+  public CommandHandlerWithReply<Command, Event, State> commandHandler() {
+    return newCommandHandlerWithReplyBuilder()
+        .forAnyState()
+        .onCommand(Allocate.class, this::onAllocate)
+        .onCommand(Commit.class, this::onCommit)
+        .onCommand(Get.class, (state, cmd) -> Effect().reply(cmd.replyTo(), status(state)))
+        .onCommand(MarkMissing.class, this::onMarkMissing)
+        .onCommand(Delete.class, this::onDelete)
+        .build();
+  }
+
+  private Status status(State state) {
+    return new Status(state.live() ? Optional.of(state.status(chunk)) : Optional.empty());
+  }
+
+  private ReplyEffect<Event, State> onAllocate(State state, Allocate cmd) {
+    if (state.deleted()) {
+      return Effect().reply(cmd.replyTo(), new Rejected(ErrorCode.NOT_FOUND, "chunk " + chunk + " was deleted"));
+    }
+    if (state.live()) {
+      return Effect().reply(cmd.replyTo(), new Placed(state.locations()));
+    }
+    List<ReplicaLocation> chosen = Placement.choose(cmd.candidates(), cmd.policy().replicas());
+    if (chosen.isEmpty()) {
+      return Effect().reply(cmd.replyTo(), new Rejected(ErrorCode.NO_SPACE, "no store to place chunk " + chunk));
+    }
+    return Effect().persist(new ReplicasPlaced(cmd.policy(), chosen))
+        .thenReply(cmd.replyTo(), s -> new Placed(chosen));
+  }
+
+  private ReplyEffect<Event, State> onCommit(State state, Commit cmd) {
+    if (!state.live()) {
+      return Effect().reply(cmd.replyTo(), new Rejected(ErrorCode.NOT_FOUND, "chunk " + chunk + " is not placed"));
+    }
+    if (state.committed()) {
+      boolean same = state.lengthBytes() == cmd.lengthBytes() && state.crc32c() == cmd.crc32c();
+      return Effect().reply(cmd.replyTo(), same
+          ? new Committed(state.status(chunk))
+          : new Rejected(ErrorCode.CONFLICT, "chunk " + chunk + " was committed with other bytes"));
+    }
+    if (cmd.written().isEmpty() || !state.locations().containsAll(cmd.written())) {
+      return Effect().reply(cmd.replyTo(), new Rejected(ErrorCode.BAD_REQUEST,
+          "chunk " + chunk + " written on " + cmd.written() + ", placed on " + state.locations()));
+    }
+    return Effect().persist(new ChunkCommitted(cmd.lengthBytes(), cmd.crc32c(), List.copyOf(cmd.written())))
+        .thenReply(cmd.replyTo(), s -> new Committed(s.status(chunk)));
+  }
+
+  private ReplyEffect<Event, State> onMarkMissing(State state, MarkMissing cmd) {
+    boolean known = state.replicas().stream()
+        .anyMatch(r -> r.location().equals(cmd.location()) && r.state() != ReplicaState.MISSING);
+    if (!state.live() || !known) {
+      return Effect().reply(cmd.replyTo(), status(state));
+    }
+    return Effect().persist(new ReplicaMissing(cmd.location())).thenReply(cmd.replyTo(), this::status);
+  }
+
+  private ReplyEffect<Event, State> onDelete(State state, Delete cmd) {
+    if (!state.live()) {
+      return Effect().reply(cmd.replyTo(), new Deleted(false));
+    }
+    return Effect().persist(new ChunkDeleted(chunk)).thenReply(cmd.replyTo(), s -> new Deleted(true));
+  }
+
+  // ---- events
+
+  @Override
+  public EventHandler<State, Event> eventHandler() {
+    return newEventHandlerBuilder()
+        .forAnyState()
+        .onEvent(ReplicasPlaced.class, (state, e) -> state.placed(e.policy(), e.replicas()))
+        .onEvent(ChunkCommitted.class, (state, e) -> state.committed(e))
+        .onEvent(ReplicaMissing.class, (state, e) -> state.missing(e.location()))
+        .onEvent(ChunkDeleted.class, (state, e) -> state.deletedNow())
+        .build();
+  }
+}

@@ -1,0 +1,257 @@
+package io.tensorfs.sharding;
+
+import io.tensorfs.core.CborSerializable;
+import io.tensorfs.core.ErrorCode;
+import io.tensorfs.core.FileId;
+import io.tensorfs.core.Policy;
+import io.tensorfs.core.TfsPath;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
+import org.apache.pekko.persistence.typed.PersistenceId;
+import org.apache.pekko.persistence.typed.javadsl.CommandHandlerWithReply;
+import org.apache.pekko.persistence.typed.javadsl.EventHandler;
+import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehaviorWithEnforcedReplies;
+import org.apache.pekko.persistence.typed.javadsl.ReplyEffect;
+import org.apache.pekko.persistence.typed.javadsl.RetentionCriteria;
+
+/**
+ * One path of the namespace: its visible sealed version and the uploads in flight towards the next.
+ * Entity id = the path ({@link TfsPath#toString()}). Versions count up at every seal and never repeat
+ * for a path, deletes included, so a version number is a safe ETag.
+ *
+ * <p>Runs on its shard's actor; the state is immutable.
+ */
+public final class FileEntity
+    extends EventSourcedBehaviorWithEnforcedReplies<FileEntity.Command, FileEntity.Event, FileEntity.State> {
+
+  public static final EntityTypeKey<Command> ENTITY_TYPE_KEY = EntityTypeKey.create(Command.class, "File");
+
+  private final TfsPath path;
+
+  private FileEntity(TfsPath path, PersistenceId persistenceId) {
+    super(persistenceId);
+    this.path = path;
+  }
+
+  public static Behavior<Command> create(String entityId) {
+    TfsPath path = TfsPath.parse(entityId);
+    return new FileEntity(path, PersistenceId.of(ENTITY_TYPE_KEY.name(), path.toString()));
+  }
+
+  // ---- protocol
+
+  public sealed interface Command extends CborSerializable {}
+
+  /** Starts an upload; replies {@link Begun} or {@link Rejected} (PRECONDITION_FAILED). */
+  public record Begin(Policy policy, int chunkSizeBytes, boolean createOnly, ActorRef<BeginReply> replyTo)
+      implements Command {}
+
+  /**
+   * Makes a pending upload the visible version. Replies {@link SealAccepted}, or {@link Rejected}:
+   * NOT_FOUND when the upload is not pending, PRECONDITION_FAILED when {@code createOnly} and a version
+   * exists, BAD_REQUEST when the chunk lengths do not add up. Sealing the current version again
+   * replies it (without the replaced one) so that a retried seal succeeds.
+   */
+  public record Seal(FileId fileId, long size, List<FileVersion.ChunkInfo> chunks, int crc32c,
+      boolean createOnly, ActorRef<SealReply> replyTo) implements Command {}
+
+  /** Drops a pending upload; a no-op for an unknown one. */
+  public record Abort(FileId fileId, ActorRef<Aborted> replyTo) implements Command {}
+
+  public record Get(ActorRef<Current> replyTo) implements Command {}
+
+  /** The current version and the pending uploads: what a store's scan needs to judge its files. */
+  public record GetUploads(ActorRef<Uploads> replyTo) implements Command {}
+
+  /** Removes the visible version; pending uploads stay. */
+  public record Delete(ActorRef<Deleted> replyTo) implements Command {}
+
+  public sealed interface BeginReply extends CborSerializable permits Begun, Rejected {}
+
+  public record Begun(FileId fileId) implements BeginReply {}
+
+  public sealed interface SealReply extends CborSerializable permits SealAccepted, Rejected {}
+
+  public record SealAccepted(FileVersion current, Optional<FileVersion> replaced) implements SealReply {}
+
+  /**
+   * @param current     the id is the visible version (sealed before the abort): nothing was dropped
+   * @param nothingLeft no version and no upload remain: the path may leave its directory
+   */
+  public record Aborted(boolean wasPending, boolean current, boolean nothingLeft) implements CborSerializable {}
+
+  public record Current(Optional<FileVersion> version) implements CborSerializable {}
+
+  public record Uploads(Optional<FileVersion> current, List<Upload> pending) implements CborSerializable {
+    public Uploads {
+      pending = List.copyOf(pending);
+    }
+  }
+
+  /** @param version the version removed, empty when there was none */
+  public record Deleted(Optional<FileVersion> version, boolean uploadsPending) implements CborSerializable {}
+
+  /** An upload in flight: written chunk by chunk, not yet visible. */
+  public record Upload(FileId fileId, Policy policy, int chunkSizeBytes, long startedAtMillis)
+      implements CborSerializable {}
+
+  // ---- events
+
+  public sealed interface Event extends CborSerializable {}
+
+  public record UploadBegun(Upload upload) implements Event {}
+
+  public record UploadSealed(FileVersion version) implements Event {}
+
+  public record UploadAborted(FileId fileId) implements Event {}
+
+  public record VersionDeleted(FileId fileId) implements Event {}
+
+  // ---- state
+
+  /** @param nextVersion the version number the next seal gets; survives deletes */
+  public record State(Optional<FileVersion> current, List<Upload> uploads, long nextVersion)
+      implements CborSerializable {
+    public State {
+      uploads = List.copyOf(uploads);
+    }
+
+    Optional<Upload> pending(FileId fileId) {
+      return uploads.stream().filter(u -> u.fileId().equals(fileId)).findFirst();
+    }
+
+    State withUpload(Upload upload) {
+      List<Upload> more = new ArrayList<>(uploads);
+      more.add(upload);
+      return new State(current, more, nextVersion);
+    }
+
+    State withoutUpload(FileId fileId) {
+      return new State(current, uploads.stream().filter(u -> !u.fileId().equals(fileId)).toList(), nextVersion);
+    }
+
+    State sealed(FileVersion version) {
+      State rest = withoutUpload(version.fileId());
+      return new State(Optional.of(version), rest.uploads, version.version() + 1);
+    }
+
+    State deleted() {
+      return new State(Optional.empty(), uploads, nextVersion);
+    }
+
+    boolean nothingLeft() {
+      return current.isEmpty() && uploads.isEmpty();
+    }
+  }
+
+  @Override
+  public State emptyState() {
+    return new State(Optional.empty(), List.of(), 1);
+  }
+
+  @Override
+  public RetentionCriteria retentionCriteria() {
+    return RetentionCriteria.snapshotEvery(100, 2);
+  }
+
+  // ---- commands
+
+  @Override
+  public CommandHandlerWithReply<Command, Event, State> commandHandler() {
+    return newCommandHandlerWithReplyBuilder()
+        .forAnyState()
+        .onCommand(Begin.class, this::onBegin)
+        .onCommand(Seal.class, this::onSeal)
+        .onCommand(Abort.class, this::onAbort)
+        .onCommand(Get.class, (state, cmd) -> Effect().reply(cmd.replyTo(), new Current(state.current())))
+        .onCommand(GetUploads.class,
+            (state, cmd) -> Effect().reply(cmd.replyTo(), new Uploads(state.current(), state.uploads())))
+        .onCommand(Delete.class, this::onDelete)
+        .build();
+  }
+
+  private ReplyEffect<Event, State> onBegin(State state, Begin cmd) {
+    if (cmd.createOnly() && state.current().isPresent()) {
+      return Effect().reply(cmd.replyTo(), new Rejected(ErrorCode.PRECONDITION_FAILED, path + " already exists"));
+    }
+    if (cmd.chunkSizeBytes() <= 0) {
+      return Effect().reply(cmd.replyTo(), new Rejected(ErrorCode.BAD_REQUEST, "chunk size must be positive"));
+    }
+    Upload upload = new Upload(FileId.random(), cmd.policy(), cmd.chunkSizeBytes(), System.currentTimeMillis());
+    return Effect().persist(new UploadBegun(upload)).thenReply(cmd.replyTo(), s -> new Begun(upload.fileId()));
+  }
+
+  private ReplyEffect<Event, State> onSeal(State state, Seal cmd) {
+    Optional<Upload> upload = state.pending(cmd.fileId());
+    if (upload.isEmpty()) {
+      if (state.current().isPresent() && state.current().get().fileId().equals(cmd.fileId())) {
+        return Effect().reply(cmd.replyTo(), new SealAccepted(state.current().get(), Optional.empty()));
+      }
+      return Effect().reply(cmd.replyTo(),
+          new Rejected(ErrorCode.NOT_FOUND, "no upload " + cmd.fileId() + " in progress for " + path));
+    }
+    if (cmd.createOnly() && state.current().isPresent()) {
+      return Effect().reply(cmd.replyTo(), new Rejected(ErrorCode.PRECONDITION_FAILED, path + " already exists"));
+    }
+    String badLayout = checkLayout(cmd, upload.get().chunkSizeBytes());
+    if (badLayout != null) {
+      return Effect().reply(cmd.replyTo(), new Rejected(ErrorCode.BAD_REQUEST, badLayout));
+    }
+    FileVersion version = new FileVersion(path, cmd.fileId(), state.nextVersion(), cmd.size(),
+        upload.get().chunkSizeBytes(), upload.get().policy(), cmd.chunks(), cmd.crc32c(),
+        System.currentTimeMillis());
+    Optional<FileVersion> replaced = state.current();
+    return Effect().persist(new UploadSealed(version))
+        .thenReply(cmd.replyTo(), s -> new SealAccepted(version, replaced));
+  }
+
+  /** Every chunk but the last holds exactly a chunk size; the lengths add up to the size. */
+  private static String checkLayout(Seal cmd, int chunkSizeBytes) {
+    long total = 0;
+    List<FileVersion.ChunkInfo> chunks = cmd.chunks();
+    for (int i = 0; i < chunks.size(); i++) {
+      long length = chunks.get(i).lengthBytes();
+      boolean last = i == chunks.size() - 1;
+      if (length < 0 || length > chunkSizeBytes || (!last && length != chunkSizeBytes)) {
+        return "chunk " + i + " holds " + length + " bytes; the chunk size is " + chunkSizeBytes;
+      }
+      total += length;
+    }
+    return total == cmd.size() ? null : "chunks hold " + total + " bytes, the size says " + cmd.size();
+  }
+
+  private ReplyEffect<Event, State> onAbort(State state, Abort cmd) {
+    if (state.pending(cmd.fileId()).isEmpty()) {
+      boolean current = state.current().map(v -> v.fileId().equals(cmd.fileId())).orElse(false);
+      return Effect().reply(cmd.replyTo(), new Aborted(false, current, state.nothingLeft()));
+    }
+    return Effect().persist(new UploadAborted(cmd.fileId()))
+        .thenReply(cmd.replyTo(), s -> new Aborted(true, false, s.nothingLeft()));
+  }
+
+  private ReplyEffect<Event, State> onDelete(State state, Delete cmd) {
+    if (state.current().isEmpty()) {
+      return Effect().reply(cmd.replyTo(), new Deleted(Optional.empty(), !state.uploads().isEmpty()));
+    }
+    FileVersion gone = state.current().get();
+    return Effect().persist(new VersionDeleted(gone.fileId()))
+        .thenReply(cmd.replyTo(), s -> new Deleted(Optional.of(gone), !s.uploads().isEmpty()));
+  }
+
+  // ---- events
+
+  @Override
+  public EventHandler<State, Event> eventHandler() {
+    return newEventHandlerBuilder()
+        .forAnyState()
+        .onEvent(UploadBegun.class, (state, e) -> state.withUpload(e.upload()))
+        .onEvent(UploadSealed.class, (state, e) -> state.sealed(e.version()))
+        .onEvent(UploadAborted.class, (state, e) -> state.withoutUpload(e.fileId()))
+        .onEvent(VersionDeleted.class, (state, e) -> state.deleted())
+        .build();
+  }
+}

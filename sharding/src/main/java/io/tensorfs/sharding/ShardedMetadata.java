@@ -1,0 +1,236 @@
+package io.tensorfs.sharding;
+
+import static io.tensorfs.sharding.EntityAsks.all;
+import static io.tensorfs.sharding.EntityAsks.done;
+import static io.tensorfs.sharding.EntityAsks.expect;
+import static io.tensorfs.sharding.EntityAsks.failed;
+
+import io.tensorfs.core.ChunkId;
+import io.tensorfs.core.ErrorCode;
+import io.tensorfs.core.FileId;
+import io.tensorfs.core.Policy;
+import io.tensorfs.core.ReplicaLocation;
+import io.tensorfs.core.ReplicaState;
+import io.tensorfs.core.TfsPath;
+import io.tensorfs.store.MetadataOracle;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.stream.IntStream;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+
+/**
+ * {@link Metadata} over the sharded {@link FileEntity}, {@link ChunkEntity} and {@link DirectoryEntity},
+ * and the {@link MetadataOracle} this node's stores consult at start. Every call asks entities with
+ * the configured timeout and never blocks. Thread-safe.
+ */
+public final class ShardedMetadata implements Metadata, MetadataOracle {
+  /** Chunk entities deleted at once when an upload is abandoned. */
+  private static final int DELETE_BATCH = 16;
+
+  private final EntityAsks asks;
+  private final Namespace namespace;
+  private final ShardingSettings settings;
+  private final long nodeStartMillis;
+
+  /** Reads {@link ShardingSettings} from the system's config; starts sharding for the entities. */
+  public ShardedMetadata(ActorSystem<?> system, long nodeStartMillis) {
+    this(system, ShardingSettings.from(system.settings().config()), nodeStartMillis);
+  }
+
+  /**
+   * @param nodeStartMillis when this node started: an upload begun before it, found by a store's
+   *     scan, was cut off by a crash and is abandoned
+   */
+  public ShardedMetadata(ActorSystem<?> system, ShardingSettings settings, long nodeStartMillis) {
+    ShardingSetup.init(system);
+    this.asks = new EntityAsks(ClusterSharding.get(system), settings.askTimeout());
+    this.namespace = new Namespace(asks);
+    this.settings = settings;
+    this.nodeStartMillis = nodeStartMillis;
+  }
+
+  // ---- files
+
+  @Override
+  public CompletionStage<FileId> beginUpload(TfsPath path, Policy policy, int chunkSizeBytes, boolean createOnly) {
+    if (path.isRoot()) return failed(ErrorCode.CONFLICT, "/ is a directory");
+    if (chunkSizeBytes <= 0) return failed(ErrorCode.BAD_REQUEST, "chunk size must be positive");
+    return namespace.link(path)
+        .thenCompose(v -> asks.<FileEntity.BeginReply>file(path,
+            r -> new FileEntity.Begin(policy, chunkSizeBytes, createOnly, r)))
+        .thenApply(reply -> expect(reply, FileEntity.Begun.class).fileId());
+  }
+
+  @Override
+  public CompletionStage<Sealed> seal(TfsPath path, FileId fileId, long size, List<FileVersion.ChunkInfo> chunks,
+      int crc32c, boolean createOnly) {
+    return asks.<FileEntity.SealReply>file(path,
+            r -> new FileEntity.Seal(fileId, size, List.copyOf(chunks), crc32c, createOnly, r))
+        .thenApply(reply -> expect(reply, FileEntity.SealAccepted.class))
+        // A delete that ran while the upload was in flight may have taken the name away.
+        .thenCompose(accepted -> namespace.relink(path)
+            .thenApply(v -> new Sealed(accepted.current(), accepted.replaced())));
+  }
+
+  @Override
+  public CompletionStage<Void> abortUpload(TfsPath path, FileId fileId) {
+    return asks.<FileEntity.Aborted>file(path, r -> new FileEntity.Abort(fileId, r))
+        .thenCompose(aborted -> {
+          if (aborted.current()) return done();
+          return deleteChunks(fileId, 0)
+              .thenCompose(v -> aborted.nothingLeft() ? namespace.unlink(path) : done());
+        });
+  }
+
+  @Override
+  public CompletionStage<FileVersion> stat(TfsPath path) {
+    return asks.<FileEntity.Current>file(path, FileEntity.Get::new)
+        .thenApply(current -> current.version()
+            .orElseThrow(() -> EntityAsks.notFound(path + " not found")));
+  }
+
+  @Override
+  public CompletionStage<FileVersion> delete(TfsPath path) {
+    return asks.<FileEntity.Deleted>file(path, FileEntity.Delete::new)
+        .thenCompose(deleted -> {
+          // Keep the name while uploads are in flight: their seal would bring it back anyway.
+          CompletionStage<Void> unlinked = deleted.uploadsPending() ? done() : namespace.unlink(path);
+          return unlinked.thenApply(v -> deleted.version()
+              .orElseThrow(() -> EntityAsks.notFound(path + " not found")));
+        });
+  }
+
+  @Override
+  public CompletionStage<List<DirEntry>> list(TfsPath dir) {
+    return asks.<DirectoryEntity.Listing>dir(dir, DirectoryEntity.ListChildren::new)
+        .thenCompose(listing -> {
+          if (listing.children().isEmpty()) return emptyListing(dir);
+          List<CompletionStage<Optional<DirEntry>>> entries = new ArrayList<>();
+          for (DirectoryEntity.Child child : listing.children()) entries.add(entry(dir, child));
+          return all(entries).thenApply(found -> found.stream().flatMap(Optional::stream).toList());
+        });
+  }
+
+  private CompletionStage<List<DirEntry>> emptyListing(TfsPath dir) {
+    if (dir.isRoot()) return CompletableFuture.completedFuture(List.of());
+    return asks.<FileEntity.Current>file(dir, FileEntity.Get::new).thenApply(current -> {
+      if (current.version().isPresent()) throw EntityAsks.error(ErrorCode.CONFLICT, dir + " is not a directory");
+      throw EntityAsks.notFound(dir + " not found");
+    });
+  }
+
+  /** A file's entry carries its size; files with no sealed version (uploads, deleted) are left out. */
+  private CompletionStage<Optional<DirEntry>> entry(TfsPath dir, DirectoryEntity.Child child) {
+    if (child.type() == DirEntry.Type.DIR) {
+      return CompletableFuture.completedFuture(Optional.of(new DirEntry(child.name(), DirEntry.Type.DIR, 0)));
+    }
+    return asks.<FileEntity.Current>file(dir.child(child.name()), FileEntity.Get::new)
+        .thenApply(current -> current.version()
+            .map(v -> new DirEntry(child.name(), DirEntry.Type.FILE, v.size())));
+  }
+
+  // ---- chunks
+
+  @Override
+  public CompletionStage<List<ReplicaLocation>> allocateChunk(ChunkId chunk, Policy policy,
+      List<ReplicaLocation> candidates) {
+    return asks.<ChunkEntity.AllocateReply>chunk(chunk,
+            r -> new ChunkEntity.Allocate(policy, List.copyOf(candidates), r))
+        .thenApply(reply -> expect(reply, ChunkEntity.Placed.class).replicas());
+  }
+
+  @Override
+  public CompletionStage<Void> commitChunk(ChunkId chunk, long lengthBytes, int crc32c,
+      List<ReplicaLocation> written) {
+    return asks.<ChunkEntity.CommitReply>chunk(chunk,
+            r -> new ChunkEntity.Commit(lengthBytes, crc32c, List.copyOf(written), r))
+        .thenApply(reply -> {
+          expect(reply, ChunkEntity.Committed.class);
+          return null;
+        });
+  }
+
+  @Override
+  public CompletionStage<ChunkStatus> chunk(ChunkId chunk) {
+    return asks.<ChunkEntity.Status>chunk(chunk, ChunkEntity.Get::new)
+        .thenApply(status -> status.status().orElseThrow(() -> EntityAsks.notFound("chunk " + chunk + " not found")));
+  }
+
+  /**
+   * Forgets the chunk entities of a version whose bytes have been collected (the version a seal
+   * replaced, or a deleted one), once no reader needs their locations any more.
+   */
+  public CompletionStage<Void> forgetChunks(FileVersion version) {
+    List<CompletionStage<ChunkEntity.Deleted>> deletes = IntStream.range(0, version.chunks().size())
+        .mapToObj(i -> asks.<ChunkEntity.Deleted>chunk(new ChunkId(version.fileId(), i), ChunkEntity.Delete::new))
+        .toList();
+    return all(deletes).thenApply(d -> null);
+  }
+
+  /**
+   * Deletes the chunk entities of an abandoned upload, which does not know how many it placed:
+   * batch after batch from index 0, until a batch finds none (chunks are placed in order, nearly).
+   */
+  private CompletionStage<Void> deleteChunks(FileId file, int from) {
+    List<CompletionStage<ChunkEntity.Deleted>> batch = IntStream.range(from, from + DELETE_BATCH)
+        .mapToObj(i -> asks.<ChunkEntity.Deleted>chunk(new ChunkId(file, i), ChunkEntity.Delete::new))
+        .toList();
+    return all(batch).thenCompose(deleted -> deleted.stream().anyMatch(ChunkEntity.Deleted::existed)
+        ? deleteChunks(file, from + DELETE_BATCH)
+        : done());
+  }
+
+  // ---- the stores' scan
+
+  @Override
+  public CompletionStage<Verdict> check(FileId file, TfsPath owner, String store) {
+    return asks.<FileEntity.Uploads>file(owner, FileEntity.GetUploads::new)
+        .thenCompose(uploads -> verdict(file, owner, store, uploads))
+        .exceptionally(t -> new Unknown("metadata could not tell: " + EntityAsks.cause(t).getMessage()));
+  }
+
+  private CompletionStage<Verdict> verdict(FileId file, TfsPath owner, String store, FileEntity.Uploads uploads) {
+    Optional<FileVersion> current = uploads.current().filter(v -> v.fileId().equals(file));
+    if (current.isPresent()) {
+      return chunksHere(current.get(), new ReplicaLocation(settings.nodeId(), store)).thenApply(Live::new);
+    }
+    Optional<FileEntity.Upload> pending = uploads.pending().stream().filter(u -> u.fileId().equals(file)).findFirst();
+    if (pending.isPresent() && pending.get().startedAtMillis() >= nodeStartMillis) {
+      return CompletableFuture.completedFuture(new Unknown("upload in progress"));
+    }
+    // An upload begun before this node started was cut off by its crash: nobody will seal it.
+    CompletionStage<Void> dropped = pending.isPresent() ? abortUpload(owner, file) : done();
+    return dropped.thenApply(v -> new Orphan());
+  }
+
+  /** The chunk indexes whose entity places a replica (not a stale one) on {@code here}. */
+  private CompletionStage<Set<Integer>> chunksHere(FileVersion version, ReplicaLocation here) {
+    List<CompletionStage<Optional<Integer>>> placed = new ArrayList<>();
+    for (int i = 0; i < version.chunks().size(); i++) {
+      int index = i;
+      placed.add(asks.<ChunkEntity.Status>chunk(new ChunkId(version.fileId(), i), ChunkEntity.Get::new)
+          .thenApply(status -> status.status()
+              .filter(s -> s.replicas().stream()
+                  .anyMatch(r -> r.location().equals(here) && r.state() != ReplicaState.STALE))
+              .map(s -> index)));
+    }
+    return all(placed).thenApply(found -> {
+      Set<Integer> indexes = new TreeSet<>();
+      found.forEach(o -> o.ifPresent(indexes::add));
+      return Set.copyOf(indexes);
+    });
+  }
+
+  @Override
+  public CompletionStage<Void> reportMissing(ChunkId chunk, String store) {
+    ReplicaLocation location = new ReplicaLocation(settings.nodeId(), store);
+    return asks.<ChunkEntity.Status>chunk(chunk, r -> new ChunkEntity.MarkMissing(location, r))
+        .thenApply(status -> null);
+  }
+}

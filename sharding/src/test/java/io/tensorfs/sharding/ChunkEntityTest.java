@@ -1,0 +1,183 @@
+package io.tensorfs.sharding;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.tensorfs.core.ChunkId;
+import io.tensorfs.core.ErrorCode;
+import io.tensorfs.core.FileId;
+import io.tensorfs.core.Policy;
+import io.tensorfs.core.ReplicaLocation;
+import io.tensorfs.core.ReplicaState;
+import java.util.List;
+import java.util.Set;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.persistence.testkit.javadsl.EventSourcedBehaviorTestKit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+class ChunkEntityTest {
+  private static final ActorTestKit TEST_KIT = ActorTestKit.create(EventSourcedBehaviorTestKit.config());
+  private static final ReplicaLocation A0 = new ReplicaLocation("a", "d0");
+  private static final ReplicaLocation A1 = new ReplicaLocation("a", "d1");
+  private static final ReplicaLocation B0 = new ReplicaLocation("b", "d0");
+  private static final ReplicaLocation C0 = new ReplicaLocation("c", "d0");
+
+  private final ChunkId chunk = new ChunkId(FileId.random(), 3);
+  private EventSourcedBehaviorTestKit<ChunkEntity.Command, ChunkEntity.Event, ChunkEntity.State> kit;
+
+  @BeforeEach
+  void setUp() {
+    kit = EventSourcedBehaviorTestKit.create(TEST_KIT.system(), ChunkEntity.create(chunk.entityId()));
+    kit.clear();
+  }
+
+  @AfterAll
+  static void shutdown() {
+    TEST_KIT.shutdownTestKit();
+  }
+
+  private ChunkEntity.AllocateReply allocate(Policy policy, List<ReplicaLocation> candidates) {
+    return kit.<ChunkEntity.AllocateReply>runCommand(r -> new ChunkEntity.Allocate(policy, candidates, r)).reply();
+  }
+
+  private ChunkEntity.CommitReply commit(long length, int crc, List<ReplicaLocation> written) {
+    return kit.<ChunkEntity.CommitReply>runCommand(r -> new ChunkEntity.Commit(length, crc, written, r)).reply();
+  }
+
+  private ChunkStatus status() {
+    return kit.<ChunkEntity.Status>runCommand(ChunkEntity.Get::new).reply().status().orElseThrow();
+  }
+
+  @Test
+  void shouldPlaceReplicasOnDistinctNodesFirstWhenAllocated() {
+    var result = kit.<ChunkEntity.AllocateReply>runCommand(
+        r -> new ChunkEntity.Allocate(Policy.PERSISTENT, List.of(A0, A1, B0, C0), r));
+
+    assertEquals(new ChunkEntity.Placed(List.of(A0, B0, C0)), result.reply());
+    assertEquals(new ChunkEntity.ReplicasPlaced(Policy.PERSISTENT, List.of(A0, B0, C0)), result.event());
+    ChunkStatus s = status();
+    assertEquals(chunk, s.chunk());
+    assertEquals(3, s.wantedReplicas());
+    assertFalse(s.committed());
+    assertTrue(s.replicas().stream().allMatch(r -> r.state() == ReplicaState.WRITING));
+  }
+
+  @Test
+  void shouldUseMoreStoresOfOneNodeWhenNodesAreFewerThanReplicas() {
+    var placed = (ChunkEntity.Placed) allocate(Policy.PERSISTENT, List.of(A0, A0, A1, B0));
+    assertEquals(List.of(A0, B0, A1), placed.replicas());
+  }
+
+  @Test
+  void shouldPlaceOneReplicaWhenPolicyIsKvcache() {
+    var placed = (ChunkEntity.Placed) allocate(Policy.KVCACHE, List.of(B0, A0));
+    assertEquals(List.of(B0), placed.replicas());
+    assertEquals(1, status().wantedReplicas());
+  }
+
+  @Test
+  void shouldReturnSamePlacementWhenAllocatedAgain() {
+    allocate(Policy.PERSISTENT, List.of(A0, B0, C0));
+
+    var again = kit.<ChunkEntity.AllocateReply>runCommand(
+        r -> new ChunkEntity.Allocate(Policy.PERSISTENT, List.of(C0, A1), r));
+
+    assertEquals(new ChunkEntity.Placed(List.of(A0, B0, C0)), again.reply());
+    assertTrue(again.hasNoEvents());
+  }
+
+  @Test
+  void shouldRejectAllocationWhenThereIsNoCandidate() {
+    var result = kit.<ChunkEntity.AllocateReply>runCommand(r -> new ChunkEntity.Allocate(Policy.PERSISTENT, List.of(), r));
+    assertEquals(ErrorCode.NO_SPACE, result.replyOfType(Rejected.class).code());
+    assertTrue(result.hasNoEvents());
+  }
+
+  @Test
+  void shouldMarkWrittenCleanAndOthersStaleWhenCommitted() {
+    allocate(Policy.PERSISTENT, List.of(A0, B0, C0));
+
+    var committed = (ChunkEntity.Committed) commit(4096, 99, List.of(A0, C0));
+
+    ChunkStatus s = committed.status();
+    assertTrue(s.committed());
+    assertEquals(4096, s.lengthBytes());
+    assertEquals(99, s.crc32c());
+    assertEquals(List.of(A0, C0), s.clean());
+    assertEquals(ReplicaState.STALE, s.replicas().get(1).state());
+    assertTrue(s.underReplicated());
+    assertEquals(s, status());
+  }
+
+  @Test
+  void shouldAcceptSameCommitAgainAndRejectDifferentBytes() {
+    allocate(Policy.KVCACHE, List.of(A0));
+    commit(10, 1, List.of(A0));
+
+    var same = kit.<ChunkEntity.CommitReply>runCommand(r -> new ChunkEntity.Commit(10, 1, List.of(A0), r));
+    assertTrue(same.reply() instanceof ChunkEntity.Committed);
+    assertTrue(same.hasNoEvents());
+
+    var other = (Rejected) commit(10, 2, List.of(A0));
+    assertEquals(ErrorCode.CONFLICT, other.code());
+  }
+
+  @Test
+  void shouldRejectCommitWhenNotPlacedOrWrittenElsewhere() {
+    assertEquals(ErrorCode.NOT_FOUND, ((Rejected) commit(10, 1, List.of(A0))).code());
+
+    allocate(Policy.KVCACHE, List.of(A0));
+    assertEquals(ErrorCode.BAD_REQUEST, ((Rejected) commit(10, 1, List.of(B0))).code());
+    assertEquals(ErrorCode.BAD_REQUEST, ((Rejected) commit(10, 1, List.of())).code());
+    assertFalse(status().committed());
+  }
+
+  @Test
+  void shouldMarkReplicaMissingOnce() {
+    allocate(Policy.PERSISTENT, List.of(A0, B0));
+    commit(10, 1, List.of(A0, B0));
+
+    var first = kit.<ChunkEntity.Status>runCommand(r -> new ChunkEntity.MarkMissing(A0, r));
+    assertEquals(ReplicaState.MISSING, first.reply().status().orElseThrow().replicas().get(0).state());
+    assertEquals(List.of(B0), first.reply().status().orElseThrow().clean());
+
+    var again = kit.<ChunkEntity.Status>runCommand(r -> new ChunkEntity.MarkMissing(A0, r));
+    assertTrue(again.hasNoEvents());
+    var unknown = kit.<ChunkEntity.Status>runCommand(r -> new ChunkEntity.MarkMissing(C0, r));
+    assertTrue(unknown.hasNoEvents());
+  }
+
+  @Test
+  void shouldLookAbsentWhenDeleted() {
+    allocate(Policy.KVCACHE, List.of(A0));
+
+    var deleted = kit.<ChunkEntity.Deleted>runCommand(ChunkEntity.Delete::new);
+
+    assertTrue(deleted.reply().existed());
+    assertTrue(kit.<ChunkEntity.Status>runCommand(ChunkEntity.Get::new).reply().status().isEmpty());
+    assertFalse(kit.<ChunkEntity.Deleted>runCommand(ChunkEntity.Delete::new).reply().existed());
+    assertEquals(ErrorCode.NOT_FOUND, ((Rejected) allocate(Policy.KVCACHE, List.of(A0))).code());
+  }
+
+  @Test
+  void shouldLookAbsentWhenNeverPlaced() {
+    assertTrue(kit.<ChunkEntity.Status>runCommand(ChunkEntity.Get::new).reply().status().isEmpty());
+    assertFalse(kit.<ChunkEntity.Deleted>runCommand(ChunkEntity.Delete::new).reply().existed());
+  }
+
+  @Test
+  void shouldRecoverStateWhenRestarted() {
+    allocate(Policy.PERSISTENT, List.of(A0, B0, C0));
+    commit(10, 1, List.of(A0, B0));
+    kit.<ChunkEntity.Status>runCommand(r -> new ChunkEntity.MarkMissing(B0, r));
+    ChunkEntity.State before = kit.getState();
+
+    var restarted = kit.restart();
+
+    assertEquals(before, restarted.state());
+    assertEquals(Set.of(A0), Set.copyOf(status().clean()));
+  }
+}
