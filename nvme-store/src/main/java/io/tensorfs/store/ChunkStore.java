@@ -54,6 +54,11 @@ public interface ChunkStore {
   /** Bytes the file system still offers to this store. */
   long usableBytes();
 
+  /** Whether reads and writes bypass the page cache (O_DIRECT). */
+  default boolean directIo() {
+    return false;
+  }
+
   /** One file version as found on disk. */
   record StoredFile(FileId file, TfsPath owner, Set<Integer> chunks) {}
 }

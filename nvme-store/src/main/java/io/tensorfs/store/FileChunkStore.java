@@ -1,0 +1,201 @@
+package io.tensorfs.store;
+
+import io.tensorfs.core.ChunkId;
+import io.tensorfs.core.FileId;
+import io.tensorfs.core.TfsPath;
+import io.tensorfs.store.internal.AlignedBufferPool;
+import io.tensorfs.store.internal.ChunkLayout;
+import io.tensorfs.store.internal.DirectIoProbe;
+import io.tensorfs.store.internal.FileChunkWriter;
+import io.tensorfs.store.internal.FileSync;
+import io.tensorfs.store.internal.IoFailures;
+import io.tensorfs.store.internal.IoRunner;
+import io.tensorfs.store.internal.ReplicaReader;
+import io.tensorfs.store.internal.ReplicaScan;
+import io.tensorfs.store.internal.StoreContext;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.FileStore;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import org.apache.pekko.Done;
+import org.apache.pekko.NotUsed;
+import org.apache.pekko.stream.javadsl.Source;
+import org.apache.pekko.util.ByteString;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The chunk replicas of one data directory, as files: {@code chunks/<fileId>/owner},
+ * {@code chunks/<fileId>/<index>.data} and {@code <index>.crc} (see {@link ChunkStore} for the
+ * checksum rules). Uses O_DIRECT where the settings allow and the file system takes it. Every file
+ * operation runs on the given executor. Thread-safe.
+ *
+ * <p>Construction does a little blocking I/O (creates the folders, tries direct I/O once): build stores
+ * at start, before serving.
+ */
+public final class FileChunkStore implements ChunkStore {
+  private static final Logger log = LoggerFactory.getLogger(FileChunkStore.class);
+  private static final int MAX_POOLED_BUFFERS = 16;
+
+  private final Path directory;
+  private final StoreSettings settings;
+  private final StoreContext context;
+
+  /**
+   * @param id         this store's id on the node, e.g. {@code d0}
+   * @param ioExecutor bounded executor for blocking file I/O (the {@code tensorfs.store.io-dispatcher})
+   * @throws UncheckedIOException when the directory cannot be created or inspected
+   * @throws IllegalStateException when {@code direct-io = on} and the file system refuses it
+   */
+  public FileChunkStore(String id, Path directory, StoreSettings settings, Executor ioExecutor) {
+    this.directory = directory.toAbsolutePath().normalize();
+    this.settings = settings;
+    ChunkLayout layout = new ChunkLayout(this.directory);
+    try {
+      Files.createDirectories(layout.chunksRoot());
+      FileStore fileStore = Files.getFileStore(this.directory);
+      int align = DirectIoProbe.alignment(this.directory);
+      boolean direct = decideDirectIo(id, align);
+      int poolAlign = direct ? align : 4096;
+      int readBytes = (int) StoreContext.alignUp(
+          StoreContext.alignUp(settings.readSegmentBytes(), settings.blockBytes()) + settings.blockBytes(), poolAlign);
+      int writeBytes = (int) StoreContext.alignUp(settings.writeBufferBytes(), poolAlign);
+      this.context = new StoreContext(id, layout, fileStore, direct, align, settings.blockBytes(),
+          settings.reservedBytes(),
+          new AlignedBufferPool(writeBytes, poolAlign, MAX_POOLED_BUFFERS),
+          new AlignedBufferPool(readBytes, poolAlign, MAX_POOLED_BUFFERS),
+          new IoRunner(ioExecutor), ConcurrentHashMap.newKeySet());
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot open store " + id + " in " + this.directory, e);
+    }
+  }
+
+  private boolean decideDirectIo(String id, int align) {
+    if (settings.directIo() == StoreSettings.DirectIo.OFF) return false;
+    String refusal = settings.blockBytes() % align != 0
+        ? "block-bytes " + settings.blockBytes() + " is not a multiple of the device alignment " + align
+        : DirectIoProbe.refusal(directory, align);
+    if (refusal == null) return true;
+    if (settings.directIo() == StoreSettings.DirectIo.ON) {
+      throw new IllegalStateException("store " + id + " in " + directory
+          + ": direct-io = on but O_DIRECT is refused: " + refusal);
+    }
+    log.info("store {} in {}: no direct I/O ({}); using the page cache", id, directory, refusal);
+    return false;
+  }
+
+  @Override
+  public String id() {
+    return context.storeId();
+  }
+
+  @Override
+  public Path directory() {
+    return directory;
+  }
+
+  @Override
+  public int blockBytes() {
+    return settings.blockBytes();
+  }
+
+  /** Decided once, at construction. */
+  @Override
+  public boolean directIo() {
+    return context.directIo();
+  }
+
+  @Override
+  public ChunkWriter openWriter(ChunkId chunk, TfsPath owner, boolean durable) {
+    boolean claimed = context.writing().add(chunk);
+    return new FileChunkWriter(chunk, owner, durable, claimed, context);
+  }
+
+  @Override
+  public CompletionStage<ByteString> read(ChunkId chunk, long offset, int length) {
+    return context.io().run(reading(chunk), () -> {
+      try (ReplicaReader reader = ReplicaReader.open(chunk, context)) {
+        return reader.read(offset, length);
+      }
+    });
+  }
+
+  @Override
+  public Source<ByteString, NotUsed> source(ChunkId chunk, long offset, long length) {
+    String what = reading(chunk);
+    int segment = settings.readSegmentBytes();
+    return Source.unfoldResourceAsync(
+        () -> context.io().run(what, () -> new Cursor(ReplicaReader.open(chunk, context), offset, offset + length)),
+        cursor -> context.io().run(what, () -> cursor.next(segment)),
+        cursor -> context.io().run(what, () -> {
+          cursor.reader.close();
+          return Done.done();
+        }));
+  }
+
+  /** Where a source stands in its replica; used by one stream, one call at a time. */
+  private static final class Cursor {
+    final ReplicaReader reader;
+    long position;
+    final long end;
+
+    Cursor(ReplicaReader reader, long offset, long end) {
+      this.reader = reader;
+      this.position = offset;
+      this.end = Math.min(end, reader.length());
+    }
+
+    Optional<ByteString> next(int segmentBytes) throws IOException {
+      if (position >= end) {
+        // Still checks the range once: a source starting past the end fails as a read would.
+        if (position > reader.length()) reader.read(position, 0);
+        return Optional.empty();
+      }
+      ByteString bytes = reader.read(position, (int) Math.min(segmentBytes, end - position));
+      position += bytes.size();
+      return bytes.isEmpty() ? Optional.empty() : Optional.of(bytes);
+    }
+  }
+
+  @Override
+  public CompletionStage<Done> deleteFile(FileId file) {
+    return context.io().run("deleting file version " + file + " on store " + id(), () -> {
+      FileSync.deleteTree(context.layout().fileDir(file));
+      return Done.done();
+    });
+  }
+
+  /**
+   * Also removes what interrupted writes left (see {@link ReplicaScan}). Meant for the start, before
+   * writes; a chunk whose writer is open here is neither listed nor swept.
+   */
+  @Override
+  public CompletionStage<Map<FileId, StoredFile>> scan() {
+    return context.io().run("scanning store " + id(), () -> ReplicaScan.run(context));
+  }
+
+  /** Usable bytes of the file system minus the reserve; never negative. A cheap statvfs call. */
+  @Override
+  public long usableBytes() {
+    try {
+      return context.usableBytes();
+    } catch (IOException e) {
+      throw IoFailures.translate(e, "reading free space of store " + id());
+    }
+  }
+
+  private String reading(ChunkId chunk) {
+    return "reading chunk " + chunk + " on store " + id();
+  }
+
+  @Override
+  public String toString() {
+    return "FileChunkStore(" + id() + ", " + directory + (directIo() ? ", direct I/O)" : ")");
+  }
+}

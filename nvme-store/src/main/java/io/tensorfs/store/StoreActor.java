@@ -1,0 +1,156 @@
+package io.tensorfs.store;
+
+import io.tensorfs.core.CborSerializable;
+import io.tensorfs.core.ChunkId;
+import io.tensorfs.core.FileId;
+import io.tensorfs.store.internal.Reconciliation;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.Receive;
+import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
+
+/**
+ * One per store: reconciles it with the metadata at start, collects the bytes of file versions no
+ * longer wanted once their readers are gone, and reports its state. It only coordinates: the file
+ * work runs in its {@link ChunkStore}, on the store's executor, and comes back through pipeToSelf.
+ */
+public final class StoreActor extends AbstractBehavior<StoreActor.Command> {
+
+  public sealed interface Command {}
+
+  /**
+   * Scans the store, asks {@code oracle} about each file version found, removes orphans and reports
+   * missing chunks. Local only (the oracle is an object). No reply when the scan itself fails (an
+   * unreadable directory): that is logged, and the asker's timeout tells.
+   */
+  public record Reconcile(MetadataOracle oracle, ActorRef<ReconcileReport> replyTo) implements Command {}
+
+  /**
+   * @param filesKept      versions left in place: live, not judged, or orphans still being read
+   * @param orphansRemoved versions removed as orphans
+   * @param missing        chunks the metadata places here that are not on disk, ordered by file and index
+   */
+  public record ReconcileReport(int filesKept, int orphansRemoved, List<ChunkId> missing)
+      implements CborSerializable {}
+
+  /** Deletes a file version's bytes once no reader holds a lease on it; replies when they are gone. */
+  public record CollectFile(FileId file, ActorRef<Done> replyTo) implements Command, CborSerializable {}
+
+  public record GetStats(ActorRef<Stats> replyTo) implements Command, CborSerializable {}
+
+  /** @param usableBytes bytes still free for this store above the reserve */
+  public record Stats(String storeId, String directory, long usableBytes, boolean directIo)
+      implements CborSerializable {}
+
+  private record Reconciled(ReconcileReport report, Throwable failure, ActorRef<ReconcileReport> replyTo)
+      implements Command {}
+
+  private record RetryCollect(FileId file) implements Command {}
+
+  private record Collected(FileId file, Throwable failure) implements Command {}
+
+  private final ChunkStore store;
+  private final ReadLeases leases;
+  private final Duration collectRetry;
+  private final int reconcileParallelism;
+  private final TimerScheduler<Command> timers;
+  /** Collections under way, with everyone waiting for each. */
+  private final Map<FileId, List<ActorRef<Done>>> collecting = new HashMap<>();
+
+  public static Behavior<Command> create(ChunkStore store, ReadLeases leases, StoreSettings settings) {
+    return create(store, leases, settings.collectRetry(), settings.reconcileParallelism());
+  }
+
+  public static Behavior<Command> create(ChunkStore store, ReadLeases leases, Duration collectRetry,
+      int reconcileParallelism) {
+    return Behaviors.setup(context -> Behaviors.withTimers(timers ->
+        new StoreActor(context, timers, store, leases, collectRetry, reconcileParallelism)));
+  }
+
+  private StoreActor(ActorContext<Command> context, TimerScheduler<Command> timers, ChunkStore store,
+      ReadLeases leases, Duration collectRetry, int reconcileParallelism) {
+    super(context);
+    this.timers = timers;
+    this.store = store;
+    this.leases = leases;
+    this.collectRetry = collectRetry;
+    this.reconcileParallelism = reconcileParallelism;
+  }
+
+  @Override
+  public Receive<Command> createReceive() {
+    return newReceiveBuilder()
+        .onMessage(Reconcile.class, this::onReconcile)
+        .onMessage(Reconciled.class, this::onReconciled)
+        .onMessage(CollectFile.class, this::onCollectFile)
+        .onMessage(RetryCollect.class, this::onRetryCollect)
+        .onMessage(Collected.class, this::onCollected)
+        .onMessage(GetStats.class, this::onGetStats)
+        .build();
+  }
+
+  private Behavior<Command> onReconcile(Reconcile command) {
+    getContext().pipeToSelf(
+        new Reconciliation(store, leases, command.oracle()).run(reconcileParallelism, getContext().getSystem()),
+        (report, failure) -> new Reconciled(report, failure, command.replyTo()));
+    return this;
+  }
+
+  private Behavior<Command> onReconciled(Reconciled result) {
+    if (result.failure() != null) {
+      getContext().getLog().error("store {}: reconcile failed", store.id(), result.failure());
+      return this;
+    }
+    ReconcileReport r = result.report();
+    getContext().getLog().info("store {}: reconciled, {} file versions kept, {} orphans removed, {} chunks missing",
+        store.id(), r.filesKept(), r.orphansRemoved(), r.missing().size());
+    result.replyTo().tell(r);
+    return this;
+  }
+
+  private Behavior<Command> onCollectFile(CollectFile command) {
+    List<ActorRef<Done>> waiting = collecting.computeIfAbsent(command.file(), f -> new ArrayList<>());
+    waiting.add(command.replyTo());
+    if (waiting.size() == 1) tryCollect(command.file());
+    return this;
+  }
+
+  private Behavior<Command> onRetryCollect(RetryCollect retry) {
+    if (collecting.containsKey(retry.file())) tryCollect(retry.file());
+    return this;
+  }
+
+  private void tryCollect(FileId file) {
+    if (leases.held(file)) {
+      timers.startSingleTimer(file, new RetryCollect(file), collectRetry);
+    } else {
+      getContext().pipeToSelf(store.deleteFile(file), (done, failure) -> new Collected(file, failure));
+    }
+  }
+
+  private Behavior<Command> onCollected(Collected result) {
+    if (result.failure() != null) {
+      getContext().getLog().warn("store {}: cannot delete file version {}, retrying in {}: {}",
+          store.id(), result.file(), collectRetry, result.failure().toString());
+      timers.startSingleTimer(result.file(), new RetryCollect(result.file()), collectRetry);
+      return this;
+    }
+    List<ActorRef<Done>> waiting = collecting.remove(result.file());
+    if (waiting != null) waiting.forEach(replyTo -> replyTo.tell(Done.done()));
+    return this;
+  }
+
+  private Behavior<Command> onGetStats(GetStats command) {
+    command.replyTo().tell(new Stats(store.id(), store.directory().toString(), store.usableBytes(), store.directIo()));
+    return this;
+  }
+}

@@ -1,0 +1,81 @@
+package io.tensorfs.store;
+
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import io.tensorfs.core.ChunkId;
+import io.tensorfs.core.TfsException;
+import io.tensorfs.core.TfsPath;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.apache.pekko.util.ByteString;
+
+/** Helpers for the store tests: small settings, writing a replica in pieces, awaiting stages. */
+final class StoreTesting {
+  static final Duration TIMEOUT = Duration.ofSeconds(10);
+  static final TfsPath OWNER = TfsPath.parse("/tenant/models/weights.bin");
+
+  private StoreTesting() {}
+
+  /** 4 KiB blocks, a write buffer of two blocks and read segments that do not fall on blocks. */
+  static StoreSettings smallSettings(Path dir, StoreSettings.DirectIo mode) {
+    return StoreSettings.defaults(List.of(dir))
+        .withBlockBytes(4096)
+        .withWriteBufferBytes(8192)
+        .withReadSegmentBytes(5000)
+        .withReservedBytes(0)
+        .withDirectIo(mode)
+        .withCollectRetry(Duration.ofMillis(50));
+  }
+
+  static byte[] randomBytes(int n, long seed) {
+    byte[] b = new byte[n];
+    new Random(seed).nextBytes(b);
+    return b;
+  }
+
+  /** Writes {@code bytes} in appends of {@code pieceBytes}, then finishes. */
+  static WrittenReplica write(ChunkStore store, ChunkId chunk, byte[] bytes, int pieceBytes) {
+    ChunkWriter writer = store.openWriter(chunk, OWNER, true);
+    appendAll(writer, bytes, pieceBytes);
+    return await(writer.finish());
+  }
+
+  static void appendAll(ChunkWriter writer, byte[] bytes, int pieceBytes) {
+    for (int at = 0; at < bytes.length; at += pieceBytes) {
+      await(writer.append(ByteString.fromArray(bytes, at, Math.min(pieceBytes, bytes.length - at))));
+    }
+  }
+
+  static <T> T await(CompletionStage<T> stage) {
+    try {
+      return stage.toCompletableFuture().get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (ExecutionException e) {
+      throw new AssertionError("stage failed: " + e.getCause(), e.getCause());
+    } catch (Exception e) {
+      throw new AssertionError(e);
+    }
+  }
+
+  /** The TfsException a stage fails with. */
+  static TfsException failure(CompletionStage<?> stage) {
+    ExecutionException e = assertThrows(ExecutionException.class,
+        () -> stage.toCompletableFuture().get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS));
+    return assertInstanceOf(TfsException.class, e.getCause());
+  }
+
+  /** Every file under {@code dir}, relative to it, as strings. */
+  static List<String> filesUnder(Path dir) throws IOException {
+    try (Stream<Path> all = Files.walk(dir)) {
+      return all.filter(Files::isRegularFile).map(p -> dir.relativize(p).toString()).sorted().toList();
+    }
+  }
+}
