@@ -2,7 +2,6 @@ package io.tensorfs.store;
 
 import io.tensorfs.core.ErrorCode;
 import io.tensorfs.core.TfsException;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -42,7 +41,7 @@ public final class Stores {
 
   /** Every store, in the order of the configured directories. */
   public List<ChunkStore> all() {
-    return List.copyOf(new ArrayList<>(byId.values()));
+    return List.copyOf(byId.values());
   }
 
   /** The store {@code id}; NOT_FOUND when this node has none of that id. */

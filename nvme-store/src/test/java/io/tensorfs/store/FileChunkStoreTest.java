@@ -223,6 +223,18 @@ class FileChunkStoreTest {
   }
 
   @Test
+  void shouldRunAnAbortAfterAnAppendStillInFlight() throws IOException {
+    FileChunkStore store = open(DirectIo.AUTO);
+    ChunkWriter writer = store.openWriter(chunk, OWNER, true);
+
+    var append = writer.append(ByteString.fromArray(randomBytes(LENGTH, 19)));
+    await(writer.abort());
+
+    assertTrue(append.toCompletableFuture().isDone());
+    assertEquals(List.of("chunks/" + file.value() + "/owner"), filesUnder(dir));
+  }
+
+  @Test
   void shouldHideAnUnfinishedWriteAndSweepItAfterARestart() throws IOException {
     FileChunkStore store = open(DirectIo.AUTO);
     write(store, new ChunkId(file, 1), randomBytes(100, 10), 100);

@@ -17,6 +17,7 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.zip.CRC32C;
 import org.apache.pekko.Done;
@@ -24,9 +25,9 @@ import org.apache.pekko.util.ByteString;
 
 /**
  * Writes one replica into {@code .part} files through an aligned buffer, and renames them to their
- * final names at {@link #finish()}, so a crash never leaves a replica that looks complete. Calls are
- * sequential (see {@link ChunkWriter}); each runs on the store's executor, and the stage the caller
- * waits on orders them.
+ * final names at {@link #finish()}, so a crash never leaves a replica that looks complete. Each call
+ * runs on the store's executor after the previous one is done, even when a caller does not wait (an
+ * abort sent while an append is in flight runs after it).
  */
 public final class FileChunkWriter implements ChunkWriter {
   private enum State { OPEN, FINISHED, DISCARDED }
@@ -42,6 +43,8 @@ public final class FileChunkWriter implements ChunkWriter {
   private final String what;
 
   private State state;
+  /** The last operation queued; the next one starts when it completes. Guarded by {@code this}. */
+  private CompletionStage<?> last = CompletableFuture.completedFuture(null);
   private FileChannel data;
   private ByteBuffer buffer;
   private long writtenBytes;
@@ -64,7 +67,7 @@ public final class FileChunkWriter implements ChunkWriter {
 
   @Override
   public CompletionStage<Done> append(ByteString bytes) {
-    return store.io().run(what, () -> discardOnFailure(() -> {
+    return enqueue(() -> discardOnFailure(() -> {
       ensureOpen();
       if (store.usableBytes() < bytes.size()) {
         throw new TfsException(ErrorCode.NO_SPACE, what + ": fewer than " + bytes.size()
@@ -82,7 +85,7 @@ public final class FileChunkWriter implements ChunkWriter {
 
   @Override
   public CompletionStage<WrittenReplica> finish() {
-    return store.io().run(what, () -> discardOnFailure(() -> {
+    return enqueue(() -> discardOnFailure(() -> {
       ensureOpen();
       flushTail();
       if (durable) data.force(true);
@@ -102,10 +105,23 @@ public final class FileChunkWriter implements ChunkWriter {
   /** After {@link #finish()} this does nothing: a finished replica is removed with its file version. */
   @Override
   public CompletionStage<Done> abort() {
-    return store.io().run(what, () -> {
+    return enqueue(() -> {
       if (state == State.OPEN) discard();
       return Done.done();
     });
+  }
+
+  private synchronized <T> CompletionStage<T> enqueue(IoRunner.IoTask<T> task) {
+    CompletableFuture<T> result = new CompletableFuture<>();
+    last.whenComplete((previous, previousFailure) -> store.io().run(what, task).whenComplete((value, failure) -> {
+      if (failure != null) {
+        result.completeExceptionally(failure);
+      } else {
+        result.complete(value);
+      }
+    }));
+    last = result;
+    return result;
   }
 
   private <T> T discardOnFailure(IoRunner.IoTask<T> step) throws Exception {

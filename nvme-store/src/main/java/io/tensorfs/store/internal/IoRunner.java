@@ -1,5 +1,7 @@
 package io.tensorfs.store.internal;
 
+import io.tensorfs.core.ErrorCode;
+import io.tensorfs.core.TfsException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
@@ -35,7 +37,7 @@ public final class IoRunner {
         }
       });
     } catch (RejectedExecutionException e) {
-      result.completeExceptionally(IoFailures.translate(e, what + " (the store's executor is shut down)"));
+      result.completeExceptionally(new TfsException(ErrorCode.UNAVAILABLE, what + ": the store is shutting down", e));
     }
     return result;
   }
