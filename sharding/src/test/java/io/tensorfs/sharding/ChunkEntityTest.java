@@ -30,7 +30,8 @@ class ChunkEntityTest {
 
   @BeforeEach
   void setUp() {
-    kit = EventSourcedBehaviorTestKit.create(TEST_KIT.system(), ChunkEntity.create(chunk.entityId()));
+    kit = EventSourcedBehaviorTestKit.create(TEST_KIT.system(), ChunkEntity.create(chunk.entityId()),
+        EventSourcedBehaviorTestKit.enabledSerializationSettings().withVerifyEquality(true));
     kit.clear();
   }
 

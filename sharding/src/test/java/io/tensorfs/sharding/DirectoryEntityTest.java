@@ -23,7 +23,8 @@ class DirectoryEntityTest {
 
   @BeforeEach
   void setUp() {
-    kit = EventSourcedBehaviorTestKit.create(TEST_KIT.system(), DirectoryEntity.create("/t/dir"));
+    kit = EventSourcedBehaviorTestKit.create(TEST_KIT.system(), DirectoryEntity.create("/t/dir"),
+        EventSourcedBehaviorTestKit.enabledSerializationSettings().withVerifyEquality(true));
     kit.clear();
   }
 

@@ -28,7 +28,8 @@ class FileEntityTest {
 
   @BeforeEach
   void setUp() {
-    kit = EventSourcedBehaviorTestKit.create(TEST_KIT.system(), FileEntity.create(PATH.toString()));
+    kit = EventSourcedBehaviorTestKit.create(TEST_KIT.system(), FileEntity.create(PATH.toString()),
+        EventSourcedBehaviorTestKit.enabledSerializationSettings().withVerifyEquality(true));
     kit.clear();
   }
 
