@@ -1,0 +1,194 @@
+package io.tensorfs.gateway.http;
+
+import io.tensorfs.core.ErrorCode;
+import io.tensorfs.core.Policy;
+import io.tensorfs.core.TfsException;
+import io.tensorfs.core.TfsPath;
+import io.tensorfs.gateway.GatewaySettings;
+import io.tensorfs.gateway.NodeStatus;
+import io.tensorfs.gateway.files.FileOperations;
+import io.tensorfs.sharding.FileVersion;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.http.javadsl.model.ContentTypes;
+import org.apache.pekko.http.javadsl.model.HttpEntities;
+import org.apache.pekko.http.javadsl.model.HttpEntity;
+import org.apache.pekko.http.javadsl.model.HttpHeader;
+import org.apache.pekko.http.javadsl.model.HttpMethods;
+import org.apache.pekko.http.javadsl.model.HttpRequest;
+import org.apache.pekko.http.javadsl.model.HttpResponse;
+import org.apache.pekko.http.javadsl.model.StatusCodes;
+import org.apache.pekko.http.javadsl.model.headers.AcceptRanges;
+import org.apache.pekko.http.javadsl.model.headers.ContentRange;
+import org.apache.pekko.http.javadsl.model.headers.ETag;
+import org.apache.pekko.http.javadsl.model.headers.EntityTag;
+import org.apache.pekko.http.javadsl.model.headers.Location;
+import org.apache.pekko.http.javadsl.model.headers.RangeUnits;
+import org.apache.pekko.http.javadsl.model.headers.RawHeader;
+import org.apache.pekko.http.javadsl.model.headers.RawRequestURI;
+import org.apache.pekko.stream.javadsl.Source;
+import org.apache.pekko.util.ByteString;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The HTTP API (README: "HTTP API"): a plain request handler over {@link FileOperations}. The raw
+ * request path is parsed here, segment by segment, so the path rules see every encoded form. Every
+ * failure becomes a JSON {@code {"error", "message"}} with its status; no stack trace leaves the node.
+ */
+public final class HttpApi {
+  private static final Logger log = LoggerFactory.getLogger(HttpApi.class);
+  static final String FILES = "/v1/files";
+  static final String STAT = "/v1/stat";
+  static final String LIST = "/v1/list";
+  static final String HEALTH = "/v1/health";
+
+  private final ActorSystem<?> system;
+  private final FileOperations files;
+  private final GatewaySettings settings;
+  private final NodeStatus node;
+
+  public HttpApi(ActorSystem<?> system, FileOperations files, GatewaySettings settings, NodeStatus node) {
+    this.system = system;
+    this.files = files;
+    this.settings = settings;
+    this.node = node;
+  }
+
+  public CompletionStage<HttpResponse> handle(HttpRequest request) {
+    CompletionStage<HttpResponse> response;
+    try {
+      response = route(request);
+    } catch (RuntimeException e) {
+      response = CompletableFuture.failedFuture(e);
+    }
+    return response.exceptionally(e -> {
+      request.discardEntityBytes(system);
+      return errorResponse(request, e);
+    });
+  }
+
+  private CompletionStage<HttpResponse> route(HttpRequest request) {
+    String path = RawPath.pathOf(rawTarget(request));
+    if (path.equals(HEALTH)) return health(request);
+    if (!node.ready()) {
+      throw new TfsException(ErrorCode.UNAVAILABLE, "node " + node.nodeId() + " is starting; try again shortly");
+    }
+    var method = request.method();
+    if (under(path, FILES)) {
+      TfsPath p = RawPath.after(FILES, path, false);
+      if (method == HttpMethods.PUT) return put(request, p);
+      discard(request);
+      if (method == HttpMethods.GET) return get(request, p);
+      if (method == HttpMethods.HEAD) return head(p);
+      if (method == HttpMethods.DELETE) return files.delete(p).thenApply(v -> HttpResponse.create().withStatus(StatusCodes.NO_CONTENT));
+      return methodNotAllowed(method.name(), "GET, HEAD, PUT, DELETE");
+    }
+    discard(request);
+    if (under(path, STAT)) {
+      if (method != HttpMethods.GET) return methodNotAllowed(method.name(), "GET");
+      return files.statWithChunks(RawPath.after(STAT, path, false))
+          .thenApply(p -> Json.response(StatusCodes.OK, Json.Stat.of(p.first(), p.second())));
+    }
+    if (under(path, LIST)) {
+      if (method != HttpMethods.GET) return methodNotAllowed(method.name(), "GET");
+      TfsPath dir = RawPath.after(LIST, path, true);
+      return files.list(dir).thenApply(entries -> Json.response(StatusCodes.OK, Json.Listing.of(dir.toString(), entries)));
+    }
+    return CompletableFuture.completedFuture(Json.error(ErrorCode.NOT_FOUND, "no such endpoint: " + path));
+  }
+
+  private CompletionStage<HttpResponse> health(HttpRequest request) {
+    discard(request);
+    var body = new Json.Health(node.nodeId(), node.ready() ? "up" : "starting", node.members());
+    return CompletableFuture.completedFuture(
+        Json.response(node.ready() ? StatusCodes.OK : StatusCodes.SERVICE_UNAVAILABLE, body));
+  }
+
+  private CompletionStage<HttpResponse> put(HttpRequest request, TfsPath path) {
+    Policy policy = Policy.parse(request.getUri().query().get("policy").orElse("persistent"));
+    boolean createOnly = request.getHeader("If-None-Match").map(h -> h.value().trim().equals("*")).orElse(false);
+    HttpEntity entity = request.entity();
+    OptionalLong declared = entity.getContentLengthOption();
+    Source<ByteString, ?> body = entity.withoutSizeLimit().getDataBytes();
+    return files.put(path, policy, settings.chunkSizeBytes(), createOnly, declared, settings.maxFileSizeBytes(), body)
+        .thenApply(v -> Json.response(StatusCodes.CREATED, Json.Put.of(v))
+            .addHeader(etag(v))
+            .addHeader(Location.create(FILES + request.getUri().getPathString().substring(FILES.length()))));
+  }
+
+  private CompletionStage<HttpResponse> get(HttpRequest request, TfsPath path) {
+    Optional<String> rangeHeader = request.getHeader("Range").map(HttpHeader::value);
+    return files.stat(path).thenApply(v -> {
+      ByteRange range = ByteRange.parse(rangeHeader.orElse(null), v.size());
+      if (range instanceof ByteRange.Unsatisfiable) {
+        return Json.error(ErrorCode.RANGE_NOT_SATISFIABLE, "range " + rangeHeader.orElse("") + " is outside 0-" + v.size())
+            .addHeader(ContentRange.create(RangeUnits.BYTES,
+                org.apache.pekko.http.javadsl.model.ContentRange.createUnsatisfiable(v.size())));
+      }
+      if (range instanceof ByteRange.Slice s) {
+        return fileResponse(v, s.first(), s.length()).withStatus(StatusCodes.PARTIAL_CONTENT)
+            .addHeader(ContentRange.create(RangeUnits.BYTES,
+                org.apache.pekko.http.javadsl.model.ContentRange.create(s.first(), s.last(), v.size())));
+      }
+      return fileResponse(v, 0, v.size());
+    });
+  }
+
+  private HttpResponse fileResponse(FileVersion v, long first, long length) {
+    return HttpResponse.create()
+        .withEntity(HttpEntities.create(ContentTypes.APPLICATION_OCTET_STREAM, length, files.read(v, first, length)))
+        .addHeader(etag(v))
+        .addHeader(AcceptRanges.create(RangeUnits.BYTES))
+        .addHeader(RawHeader.create("X-Tfs-Policy", v.policy().text()));
+  }
+
+  private CompletionStage<HttpResponse> head(TfsPath path) {
+    return files.stat(path).thenApply(v -> HttpResponse.create()
+        .withEntity(HttpEntities.create(ContentTypes.APPLICATION_OCTET_STREAM, v.size(), Source.empty()))
+        .addHeader(etag(v))
+        .addHeader(AcceptRanges.create(RangeUnits.BYTES))
+        .addHeader(RawHeader.create("X-Tfs-Policy", v.policy().text())));
+  }
+
+  private static ETag etag(FileVersion v) {
+    return ETag.create(EntityTag.create(Long.toString(v.version()), false));
+  }
+
+  private static boolean under(String path, String prefix) {
+    return path.equals(prefix) || path.startsWith(prefix + "/");
+  }
+
+  private static String rawTarget(HttpRequest request) {
+    return request.getHeader(RawRequestURI.class).map(RawRequestURI::uri).orElseGet(() -> request.getUri().toString());
+  }
+
+  private void discard(HttpRequest request) {
+    request.discardEntityBytes(system);
+  }
+
+  private static CompletionStage<HttpResponse> methodNotAllowed(String method, String allowed) {
+    return CompletableFuture.completedFuture(Json.response(StatusCodes.METHOD_NOT_ALLOWED,
+        new Json.Error(ErrorCode.BAD_REQUEST.name(), method + " is not allowed here; use " + allowed))
+        .addHeader(RawHeader.create("Allow", allowed)));
+  }
+
+  private HttpResponse errorResponse(HttpRequest request, Throwable e) {
+    Throwable cause = e instanceof java.util.concurrent.CompletionException && e.getCause() != null ? e.getCause() : e;
+    ErrorCode code = TfsException.codeOf(cause);
+    if (code == ErrorCode.INTERNAL) {
+      if (cause instanceof org.apache.pekko.pattern.AskTimeoutException || cause instanceof java.util.concurrent.TimeoutException) {
+        return Json.error(ErrorCode.UNAVAILABLE, "metadata did not answer in time; try again");
+      }
+      if (cause instanceof org.apache.pekko.http.scaladsl.model.EntityStreamException) {
+        return Json.error(ErrorCode.INCOMPLETE_UPLOAD, "the request body ended early: " + cause.getMessage());
+      }
+      log.error("{} {} failed", request.method().name(), request.getUri().getPathString(), cause);
+      return Json.error(ErrorCode.INTERNAL, "internal error; see the node's log");
+    }
+    return Json.error(code, cause.getMessage());
+  }
+}

@@ -1,0 +1,81 @@
+package io.tensorfs.gateway.http;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import io.tensorfs.core.Crc32c;
+import io.tensorfs.core.ErrorCode;
+import io.tensorfs.sharding.ChunkStatus;
+import io.tensorfs.sharding.DirEntry;
+import io.tensorfs.sharding.FileVersion;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import org.apache.pekko.http.javadsl.model.ContentTypes;
+import org.apache.pekko.http.javadsl.model.HttpEntities;
+import org.apache.pekko.http.javadsl.model.HttpResponse;
+import org.apache.pekko.http.javadsl.model.StatusCode;
+
+/** The JSON bodies of the HTTP API, and the one mapper that writes them. */
+final class Json {
+  private static final ObjectMapper MAPPER = new ObjectMapper().disable(SerializationFeature.FAIL_ON_EMPTY_BEANS);
+
+  private Json() {}
+
+  static HttpResponse response(StatusCode status, Object body) {
+    try {
+      return HttpResponse.create()
+          .withStatus(status)
+          .withEntity(HttpEntities.create(ContentTypes.APPLICATION_JSON, MAPPER.writeValueAsBytes(body)));
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("unserializable response " + body.getClass(), e);
+    }
+  }
+
+  static HttpResponse error(ErrorCode code, String message) {
+    return response(ErrorStatus.of(code), new Error(code.name(), message));
+  }
+
+  record Error(String error, String message) {}
+
+  record Put(String path, long size, int chunks, String crc32c, String policy, long version) {
+    static Put of(FileVersion v) {
+      return new Put(v.path().toString(), v.size(), v.chunks().size(), Crc32c.hex(v.crc32c()), v.policy().text(),
+          v.version());
+    }
+  }
+
+  record Health(String node, String status, List<String> members) {}
+
+  record Listing(String path, List<Entry> entries) {
+    static Listing of(String path, List<DirEntry> entries) {
+      return new Listing(path, entries.stream()
+          .map(e -> new Entry(e.name(), e.type().name().toLowerCase(Locale.ROOT), e.size()))
+          .toList());
+    }
+  }
+
+  record Entry(String name, String type, long size) {}
+
+  record Stat(String path, String fileId, long size, long version, String etag, String policy, int chunkSizeBytes,
+      String crc32c, String sealedAt, int replicasWanted, boolean underReplicated, List<Chunk> chunks) {
+    static Stat of(FileVersion v, List<ChunkStatus> statuses) {
+      List<Chunk> chunks = new ArrayList<>();
+      boolean under = false;
+      for (int i = 0; i < v.chunks().size(); i++) {
+        ChunkStatus s = statuses.get(i);
+        under |= s.underReplicated();
+        chunks.add(new Chunk(i, v.chunks().get(i).lengthBytes(), Crc32c.hex(v.chunks().get(i).crc32c()),
+            s.replicas().stream().map(r -> new Replica(r.location().node(), r.location().store(), r.state().name())).toList()));
+      }
+      return new Stat(v.path().toString(), v.fileId().value(), v.size(), v.version(), "\"" + v.version() + "\"",
+          v.policy().text(), v.chunkSizeBytes(), Crc32c.hex(v.crc32c()),
+          Instant.ofEpochMilli(v.sealedAtMillis()).toString(), v.policy().replicas(), under, chunks);
+    }
+  }
+
+  record Chunk(int index, long length, String crc32c, List<Replica> replicas) {}
+
+  record Replica(String node, String store, String state) {}
+}

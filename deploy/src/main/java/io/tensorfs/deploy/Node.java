@@ -1,0 +1,177 @@
+package io.tensorfs.deploy;
+
+import com.typesafe.config.Config;
+import io.tensorfs.core.ErrorCode;
+import io.tensorfs.core.TfsException;
+import io.tensorfs.core.TfsPath;
+import io.tensorfs.gateway.GatewaySettings;
+import io.tensorfs.gateway.NodeStatus;
+import io.tensorfs.gateway.files.FileOperations;
+import io.tensorfs.gateway.http.HttpApi;
+import io.tensorfs.sharding.ShardedMetadata;
+import io.tensorfs.sharding.ShardingSetup;
+import io.tensorfs.store.ChunkStore;
+import io.tensorfs.store.StoreActor;
+import io.tensorfs.store.StoreSettings;
+import io.tensorfs.store.Stores;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.cluster.MemberStatus;
+import org.apache.pekko.cluster.typed.Cluster;
+import org.apache.pekko.cluster.typed.Join;
+import org.apache.pekko.http.javadsl.Http;
+import org.apache.pekko.http.javadsl.ServerBinding;
+import org.apache.pekko.pattern.Patterns;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One tensorfs node in a JVM: its stores, the sharded metadata, and the gateway. Starting returns as
+ * soon as the gateway listens (it answers 503 meanwhile); the node becomes ready once the cluster is
+ * up, the metadata store answers, and every store has reconciled its disk with the metadata.
+ */
+public final class Node implements NodeStatus {
+  private static final Logger log = LoggerFactory.getLogger(Node.class);
+  private static final TfsPath PROBE = TfsPath.parse("/.tensorfs/probe");
+
+  private final ActorSystem<Void> system;
+  private final String nodeId;
+  private final Stores stores;
+  private final Map<String, ActorRef<StoreActor.Command>> storeActors = new LinkedHashMap<>();
+  private final ShardedMetadata metadata;
+  private final AtomicBoolean ready = new AtomicBoolean();
+  private final CompletionStage<ServerBinding> binding;
+
+  private Node(Config config) {
+    long startedAtMillis = System.currentTimeMillis();
+    this.system = ActorSystem.create(Behaviors.empty(), "tensorfs", config);
+    this.nodeId = config.getString("tensorfs.node.id");
+    Cluster cluster = Cluster.get(system);
+    if (config.getStringList("pekko.cluster.seed-nodes").isEmpty()) {
+      cluster.manager().tell(Join.create(cluster.selfMember().address()));
+    }
+    ShardingSetup.init(system);
+    this.stores = new Stores(StoreSettings.fromConfig(config), system);
+    for (ChunkStore s : stores.all()) {
+      storeActors.put(s.id(), system.systemActorOf(StoreActor.create(s, stores.leases(), stores.settings()), "store-" + s.id(),
+          org.apache.pekko.actor.typed.Props.empty()));
+    }
+    this.metadata = new ShardedMetadata(system, startedAtMillis);
+    GatewaySettings gateway = GatewaySettings.fromConfig(config);
+    FileOperations files = new FileOperations(system, metadata, nodeId, stores.all(), storeActors, stores.leases(),
+        stores.settings().readSegmentBytes());
+    HttpApi api = new HttpApi(system, files, gateway, this);
+    this.binding = Http.get(system).newServerAt(gateway.httpHost(), gateway.httpPort()).bind(api::handle);
+    binding.whenComplete((b, e) -> {
+      if (e != null) {
+        log.error("cannot listen on {}:{}", gateway.httpHost(), gateway.httpPort(), e);
+        system.terminate();
+      } else {
+        log.info("node {} gateway listening on http://{}", nodeId, b.localAddress().getHostString() + ":" + b.localAddress().getPort());
+      }
+    });
+    becomeReady();
+  }
+
+  public static Node start(Config config) {
+    return new Node(config);
+  }
+
+  public CompletionStage<ServerBinding> binding() {
+    return binding;
+  }
+
+  public ActorSystem<Void> system() {
+    return system;
+  }
+
+  @Override
+  public String nodeId() {
+    return nodeId;
+  }
+
+  @Override
+  public boolean ready() {
+    return ready.get();
+  }
+
+  @Override
+  public List<String> members() {
+    List<String> out = new ArrayList<>();
+    Cluster.get(system).state().getMembers().forEach(m -> out.add(m.address() + " (" + m.status() + ")"));
+    return out;
+  }
+
+  /** Stops the node: the gateway first, then the actor system. */
+  public CompletionStage<Void> stop() {
+    return binding.thenCompose(b -> b.terminate(Duration.ofSeconds(5)))
+        .handle((x, e) -> null)
+        .thenCompose(x -> {
+          system.terminate();
+          return system.getWhenTerminated().thenApply(d -> (Void) null);
+        });
+  }
+
+  private void becomeReady() {
+    untilUp()
+        .thenCompose(x -> untilMetadataAnswers())
+        .thenCompose(x -> reconcileStores())
+        .whenComplete((x, e) -> {
+          if (e != null) {
+            log.error("node {} failed to start", nodeId, e);
+            system.terminate();
+          } else {
+            ready.set(true);
+            log.info("node {} is ready", nodeId);
+          }
+        });
+  }
+
+  private CompletionStage<Void> untilUp() {
+    return retry(() -> Cluster.get(system).selfMember().status() == MemberStatus.up()
+        ? CompletableFuture.completedFuture(null)
+        : CompletableFuture.failedFuture(new TfsException(ErrorCode.UNAVAILABLE, "cluster not up yet")), "cluster");
+  }
+
+  /** The first call creates the journal's keyspace and tables; until then the metadata times out. */
+  private CompletionStage<Void> untilMetadataAnswers() {
+    return retry(() -> metadata.stat(PROBE).handle((v, e) -> {
+      if (e == null || TfsException.codeOf(e) == ErrorCode.NOT_FOUND) return null;
+      throw new TfsException(ErrorCode.UNAVAILABLE, "metadata store: " + e.getMessage(), e);
+    }), "metadata store");
+  }
+
+  private CompletionStage<Void> reconcileStores() {
+    List<CompletableFuture<StoreActor.ReconcileReport>> all = new ArrayList<>();
+    for (var e : storeActors.entrySet()) {
+      CompletionStage<StoreActor.ReconcileReport> report = AskPattern.ask(e.getValue(),
+          (ActorRef<StoreActor.ReconcileReport> replyTo) -> new StoreActor.Reconcile(metadata, replyTo),
+          Duration.ofMinutes(10), system.scheduler());
+      all.add(report.thenApply(r -> {
+        log.info("store {} reconciled: {} file versions kept, {} orphans removed, {} replicas missing{}", e.getKey(),
+            r.filesKept(), r.orphansRemoved(), r.missing().size(), r.missing().isEmpty() ? "" : " " + r.missing());
+        return r;
+      }).toCompletableFuture());
+    }
+    return CompletableFuture.allOf(all.toArray(CompletableFuture[]::new));
+  }
+
+  private CompletionStage<Void> retry(java.util.function.Supplier<CompletionStage<Void>> attempt, String what) {
+    return attempt.get().handle((v, e) -> {
+      if (e == null) return CompletableFuture.<Void>completedFuture(null);
+      log.info("node {} waiting for {}: {}", nodeId, what, e.getMessage());
+      return Patterns.after(Duration.ofSeconds(1), system.classicSystem().scheduler(), system.executionContext(),
+          () -> retry(attempt, what));
+    }).thenCompose(s -> s);
+  }
+}

@@ -1,0 +1,54 @@
+package io.tensorfs.deploy;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigValueFactory;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The node's command line, turned into configuration overrides:
+ * {@code --node-id node-1 --data DIR [--store DIR]... --http-host H --http-port P --cluster-port P
+ * [--seed host:port]... --cassandra host:port}.
+ */
+record NodeArgs(Map<String, Object> overrides) {
+  static NodeArgs parse(String[] args) {
+    Map<String, Object> o = new HashMap<>();
+    List<String> stores = new ArrayList<>();
+    List<String> seeds = new ArrayList<>();
+    Path data = null;
+    for (int i = 0; i < args.length; i++) {
+      String flag = args[i];
+      if (i + 1 >= args.length) throw new IllegalArgumentException("missing value after " + flag);
+      String value = args[++i];
+      switch (flag) {
+        case "--node-id" -> o.put("tensorfs.node.id", value);
+        case "--data" -> data = Path.of(value).toAbsolutePath();
+        case "--store" -> stores.add(Path.of(value).toAbsolutePath().toString());
+        case "--http-host" -> o.put("tensorfs.gateway.http.host", value);
+        case "--http-port" -> o.put("tensorfs.gateway.http.port", Integer.parseInt(value));
+        case "--cluster-port" -> o.put("pekko.remote.artery.canonical.port", Integer.parseInt(value));
+        case "--seed" -> seeds.add("pekko://tensorfs@" + value);
+        case "--cassandra" -> o.put("datastax-java-driver.basic.contact-points", List.of(value));
+        default -> throw new IllegalArgumentException("unknown option " + flag);
+      }
+    }
+    if (data == null) throw new IllegalArgumentException("--data DIR is required");
+    o.put("tensorfs.node.data-dir", data.toString());
+    if (stores.isEmpty()) stores.add(data.resolve("store0").toString());
+    o.put("tensorfs.store.directories", stores);
+    if (!seeds.isEmpty()) o.put("pekko.cluster.seed-nodes", seeds);
+    return new NodeArgs(o);
+  }
+
+  Config config() {
+    Config overrides = ConfigFactory.empty();
+    for (var e : overrides().entrySet()) {
+      overrides = overrides.withValue(e.getKey(), ConfigValueFactory.fromAnyRef(e.getValue()));
+    }
+    return overrides.withFallback(ConfigFactory.load()).resolve();
+  }
+}

@@ -1,0 +1,109 @@
+package io.tensorfs.test;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A tensorfs node as its own OS process, started the way the launcher starts it, so a test can kill it
+ * with SIGKILL and start it again on the same data.
+ */
+final class NodeProcess implements AutoCloseable {
+  private final String nodeId;
+  private final Path dataDir;
+  private final int httpPort;
+  private final List<String> command;
+  private Process process;
+
+  NodeProcess(String nodeId, Path dataDir, String cassandra, String keyspacePrefix, List<String> systemProperties) {
+    this.nodeId = nodeId;
+    this.dataDir = dataDir;
+    this.httpPort = freePort();
+    List<String> c = new ArrayList<>();
+    c.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    c.add("-Xmx512m");
+    c.add("--add-exports");
+    c.add("java.base/jdk.internal.misc=ALL-UNNAMED");
+    c.add("--add-opens");
+    c.add("java.base/java.nio=ALL-UNNAMED");
+    c.add("-Dpekko.persistence.cassandra.journal.keyspace=" + keyspacePrefix + "_journal");
+    c.add("-Dpekko.persistence.cassandra.snapshot.keyspace=" + keyspacePrefix + "_snapshot");
+    c.addAll(systemProperties);
+    c.addAll(List.of("-cp", RepoPaths.nodeClasspath(), "io.tensorfs.deploy.NodeMain",
+        "--node-id", nodeId, "--data", dataDir.toString(), "--http-host", "127.0.0.1",
+        "--http-port", Integer.toString(httpPort), "--cluster-port", Integer.toString(freePort()),
+        "--cassandra", cassandra));
+    this.command = List.copyOf(c);
+  }
+
+  URI baseUri() {
+    return URI.create("http://127.0.0.1:" + httpPort);
+  }
+
+  Path dataDir() {
+    return dataDir;
+  }
+
+  /** Starts the process and waits until its health endpoint answers 200. */
+  NodeProcess start(Duration deadline) throws IOException, InterruptedException {
+    Files.createDirectories(dataDir);
+    process = new ProcessBuilder(command)
+        .redirectErrorStream(true)
+        .redirectOutput(ProcessBuilder.Redirect.appendTo(dataDir.resolve("node.log").toFile()))
+        .start();
+    HttpClient client = HttpClient.newHttpClient();
+    long until = System.nanoTime() + deadline.toNanos();
+    while (System.nanoTime() < until) {
+      if (!process.isAlive()) throw new IllegalStateException(nodeId + " exited: " + logTail());
+      try {
+        var r = client.send(HttpRequest.newBuilder(baseUri().resolve("/v1/health")).build(),
+            HttpResponse.BodyHandlers.discarding());
+        if (r.statusCode() == 200) return this;
+      } catch (IOException notYet) {
+        // not listening yet
+      }
+      TimeUnit.MILLISECONDS.sleep(200); // polling an external process's readiness
+    }
+    throw new IllegalStateException(nodeId + " not healthy within " + deadline + ": " + logTail());
+  }
+
+  /** SIGKILL: no shutdown hook, no flush. */
+  void kill() throws InterruptedException {
+    process.destroyForcibly();
+    process.waitFor(30, TimeUnit.SECONDS);
+  }
+
+  String logTail() {
+    try {
+      List<String> lines = Files.readAllLines(dataDir.resolve("node.log"));
+      return String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size()));
+    } catch (IOException e) {
+      return "(no log: " + e + ")";
+    }
+  }
+
+  @Override
+  public void close() throws InterruptedException {
+    if (process != null && process.isAlive()) {
+      process.destroy();
+      if (!process.waitFor(20, TimeUnit.SECONDS)) kill();
+    }
+  }
+
+  static int freePort() {
+    try (ServerSocket s = new ServerSocket(0)) {
+      return s.getLocalPort();
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}

@@ -1,0 +1,57 @@
+package io.tensorfs.test;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+
+/** A small HTTP client for the tests: raw paths go on the wire exactly as given. */
+final class TfsHttp {
+  static final ObjectMapper JSON = new ObjectMapper();
+  private final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+  private final URI base;
+
+  TfsHttp(URI base) {
+    this.base = base;
+  }
+
+  HttpResponse<byte[]> send(String method, String rawPath, HttpRequest.BodyPublisher body, String... headers)
+      throws IOException, InterruptedException {
+    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + rawPath)).timeout(Duration.ofMinutes(2))
+        .method(method, body);
+    if (headers.length > 0) b.headers(headers);
+    return client.send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
+  }
+
+  HttpResponse<byte[]> put(String rawPath, byte[] bytes, String... headers) throws IOException, InterruptedException {
+    return send("PUT", rawPath, HttpRequest.BodyPublishers.ofByteArray(bytes), headers);
+  }
+
+  HttpResponse<byte[]> get(String rawPath, String... headers) throws IOException, InterruptedException {
+    return send("GET", rawPath, HttpRequest.BodyPublishers.noBody(), headers);
+  }
+
+  HttpResponse<byte[]> delete(String rawPath) throws IOException, InterruptedException {
+    return send("DELETE", rawPath, HttpRequest.BodyPublishers.noBody());
+  }
+
+  HttpResponse<byte[]> head(String rawPath) throws IOException, InterruptedException {
+    return send("HEAD", rawPath, HttpRequest.BodyPublishers.noBody());
+  }
+
+  HttpClient client() {
+    return client;
+  }
+
+  URI base() {
+    return base;
+  }
+
+  static JsonNode json(HttpResponse<byte[]> r) throws IOException {
+    return JSON.readTree(r.body());
+  }
+}
