@@ -18,6 +18,9 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
+import io.tensorfs.harness.NodeProcess;
+import io.tensorfs.harness.RepoPaths;
+import io.tensorfs.harness.SharedCassandra;
 import org.junit.jupiter.api.Test;
 
 /** SIGKILL of a node in the middle of an upload, then a restart on the same data. */

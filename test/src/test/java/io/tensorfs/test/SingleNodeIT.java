@@ -15,6 +15,9 @@ import java.util.Random;
 import java.util.zip.CRC32C;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import io.tensorfs.harness.NodeProcess;
+import io.tensorfs.harness.RepoPaths;
+import io.tensorfs.harness.SharedCassandra;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 

@@ -1,4 +1,4 @@
-package io.tensorfs.test;
+package io.tensorfs.harness;
 
 import io.tensorfs.deploy.cassandra.CassandraInstance;
 import io.tensorfs.deploy.cassandra.CassandraSettings;
@@ -14,12 +14,12 @@ import java.util.stream.Stream;
  * One real Cassandra for the whole test JVM, started on first use in a fresh directory and stopped
  * when the JVM exits. Each test uses its own keyspaces, so tests do not see each other's metadata.
  */
-final class SharedCassandra {
+public final class SharedCassandra {
   private static CassandraInstance instance;
 
   private SharedCassandra() {}
 
-  static synchronized CassandraInstance get() {
+  public static synchronized CassandraInstance get() {
     if (instance == null) {
       Path dir = RepoPaths.scratch("cassandra");
       deleteTree(dir);
@@ -31,7 +31,7 @@ final class SharedCassandra {
     return instance;
   }
 
-  static void deleteTree(Path dir) {
+  public static void deleteTree(Path dir) {
     if (!Files.exists(dir)) return;
     try (Stream<Path> all = Files.walk(dir)) {
       all.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());

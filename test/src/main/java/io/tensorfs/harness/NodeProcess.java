@@ -1,4 +1,4 @@
-package io.tensorfs.test;
+package io.tensorfs.harness;
 
 import java.io.IOException;
 import java.net.ServerSocket;
@@ -17,14 +17,14 @@ import java.util.concurrent.TimeUnit;
  * A tensorfs node as its own OS process, started the way the launcher starts it, so a test can kill it
  * with SIGKILL and start it again on the same data.
  */
-final class NodeProcess implements AutoCloseable {
+public final class NodeProcess implements AutoCloseable {
   private final String nodeId;
   private final Path dataDir;
   private final int httpPort;
   private final List<String> command;
   private Process process;
 
-  NodeProcess(String nodeId, Path dataDir, String cassandra, String keyspacePrefix, List<String> systemProperties) {
+  public NodeProcess(String nodeId, Path dataDir, String cassandra, String keyspacePrefix, List<String> systemProperties) {
     this.nodeId = nodeId;
     this.dataDir = dataDir;
     this.httpPort = freePort();
@@ -45,16 +45,16 @@ final class NodeProcess implements AutoCloseable {
     this.command = List.copyOf(c);
   }
 
-  URI baseUri() {
+  public URI baseUri() {
     return URI.create("http://127.0.0.1:" + httpPort);
   }
 
-  Path dataDir() {
+  public Path dataDir() {
     return dataDir;
   }
 
   /** Starts the process and waits until its health endpoint answers 200. */
-  NodeProcess start(Duration deadline) throws IOException, InterruptedException {
+  public NodeProcess start(Duration deadline) throws IOException, InterruptedException {
     Files.createDirectories(dataDir);
     process = new ProcessBuilder(command)
         .redirectErrorStream(true)
@@ -77,12 +77,12 @@ final class NodeProcess implements AutoCloseable {
   }
 
   /** SIGKILL: no shutdown hook, no flush. */
-  void kill() throws InterruptedException {
+  public void kill() throws InterruptedException {
     process.destroyForcibly();
     process.waitFor(30, TimeUnit.SECONDS);
   }
 
-  String logTail() {
+  public String logTail() {
     try {
       List<String> lines = Files.readAllLines(dataDir.resolve("node.log"));
       return String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size()));
@@ -99,7 +99,7 @@ final class NodeProcess implements AutoCloseable {
     }
   }
 
-  static int freePort() {
+  public static int freePort() {
     try (ServerSocket s = new ServerSocket(0)) {
       return s.getLocalPort();
     } catch (IOException e) {

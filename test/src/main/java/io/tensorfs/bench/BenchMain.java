@@ -1,0 +1,28 @@
+package io.tensorfs.bench;
+
+import java.util.Arrays;
+
+/** {@code ./tfs bench NAME [args]}: runs one benchmark and prints its table. */
+public final class BenchMain {
+  private BenchMain() {}
+
+  public static void main(String[] args) {
+    int status;
+    try {
+      String name = args.length == 0 ? "" : args[0];
+      String[] rest = args.length == 0 ? args : Arrays.copyOfRange(args, 1, args.length);
+      switch (name) {
+        case "http" -> HttpBench.run(rest);
+        default -> {
+          System.err.println("usage: tfs bench http [--size-mib N] [--rounds N]");
+          System.exit(2);
+        }
+      }
+      status = 0;
+    } catch (Exception e) {
+      e.printStackTrace();
+      status = 1;
+    }
+    System.exit(status); // node and Cassandra clients leave non-daemon threads behind
+  }
+}

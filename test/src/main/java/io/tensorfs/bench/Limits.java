@@ -1,0 +1,82 @@
+package io.tensorfs.bench;
+
+import com.sun.nio.file.ExtendedOpenOption;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * The physical limits a benchmark compares against, measured in the same run on the same bytes:
+ * a plain loopback TCP copy, and O_DIRECT sequential write and read of a file.
+ */
+final class Limits {
+  static final int IO_BYTES = 4 << 20;
+
+  private Limits() {}
+
+  /** Seconds to copy {@code size} bytes over one loopback TCP connection, reader and writer in this JVM. */
+  static double loopbackSeconds(ByteBuffer pattern, long size) throws Exception {
+    try (ServerSocketChannel server = ServerSocketChannel.open()) {
+      server.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+      CompletableFuture<Long> reader = CompletableFuture.supplyAsync(() -> drain(server));
+      long t0 = System.nanoTime();
+      try (SocketChannel ch = SocketChannel.open(server.getLocalAddress())) {
+        RawHttp.writeCycled(ch, pattern, size);
+      }
+      long got = reader.get();
+      double s = (System.nanoTime() - t0) / 1e9;
+      if (got != size) throw new IOException("loopback copied " + got + " of " + size);
+      return s;
+    }
+  }
+
+  private static long drain(ServerSocketChannel server) {
+    try (SocketChannel ch = server.accept()) {
+      ByteBuffer buf = ByteBuffer.allocateDirect(1 << 20);
+      long got = 0;
+      for (int n; (n = ch.read(buf)) >= 0; buf.clear()) got += n;
+      return got;
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** Seconds to write {@code size} bytes with O_DIRECT and fsync them. */
+  static double directWriteSeconds(Path file, ByteBuffer alignedPattern, long size) throws IOException {
+    long t0 = System.nanoTime();
+    try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+        StandardOpenOption.TRUNCATE_EXISTING, ExtendedOpenOption.DIRECT)) {
+      long pos = 0;
+      while (pos < size) {
+        ByteBuffer b = alignedPattern.duplicate().clear();
+        b.limit((int) Math.min(IO_BYTES, size - pos));
+        while (b.hasRemaining()) pos += ch.write(b, pos);
+      }
+      ch.force(true);
+    }
+    return (System.nanoTime() - t0) / 1e9;
+  }
+
+  /** Seconds to read a whole file with O_DIRECT. */
+  static double directReadSeconds(Path file, long size) throws IOException {
+    ByteBuffer buf = ByteBuffer.allocateDirect(IO_BYTES + 4096).alignedSlice(4096);
+    long t0 = System.nanoTime();
+    try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, ExtendedOpenOption.DIRECT)) {
+      long pos = 0;
+      while (pos < size) {
+        buf.clear();
+        int n = ch.read(buf, pos);
+        if (n < 0) break;
+        pos += n;
+      }
+    }
+    return (System.nanoTime() - t0) / 1e9;
+  }
+}

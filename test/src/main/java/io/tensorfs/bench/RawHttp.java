@@ -1,0 +1,93 @@
+package io.tensorfs.bench;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.util.zip.CRC32C;
+
+/**
+ * The thinnest HTTP/1.1 client that can time a server: one request per connection, the body written
+ * from and read into direct buffers, so the client costs about what the raw socket baseline costs.
+ */
+final class RawHttp {
+  private static final int IO_BYTES = 1 << 20;
+
+  private RawHttp() {}
+
+  /** PUTs {@code size} bytes cycled from {@code pattern}; returns the response status line and body. */
+  static String put(InetSocketAddress server, String path, ByteBuffer pattern, long size) throws IOException {
+    try (SocketChannel ch = SocketChannel.open(server)) {
+      String head = "PUT " + path + " HTTP/1.1\r\nHost: bench\r\nContent-Length: " + size
+          + "\r\nContent-Type: application/octet-stream\r\nConnection: close\r\n\r\n";
+      ch.write(ByteBuffer.wrap(head.getBytes(StandardCharsets.US_ASCII)));
+      writeCycled(ch, pattern, size);
+      return new String(readAll(ch), StandardCharsets.UTF_8);
+    }
+  }
+
+  /** GETs a file and returns the CRC32C of its body, having read {@code expectedSize} bytes. */
+  static int get(InetSocketAddress server, String path, long expectedSize) throws IOException {
+    try (SocketChannel ch = SocketChannel.open(server)) {
+      String head = "GET " + path + " HTTP/1.1\r\nHost: bench\r\nConnection: close\r\n\r\n";
+      ch.write(ByteBuffer.wrap(head.getBytes(StandardCharsets.US_ASCII)));
+      ByteBuffer buf = ByteBuffer.allocateDirect(IO_BYTES);
+      int headerEnd = -1;
+      while (headerEnd < 0) {
+        if (ch.read(buf) < 0) throw new IOException("connection closed in the response head");
+        headerEnd = indexOfHeaderEnd(buf);
+      }
+      String headText = headString(buf, headerEnd);
+      if (!headText.startsWith("HTTP/1.1 200")) throw new IOException("GET failed: " + headText);
+      CRC32C crc = new CRC32C();
+      buf.flip().position(headerEnd);
+      long got = buf.remaining();
+      crc.update(buf);
+      while (got < expectedSize) {
+        buf.clear();
+        int n = ch.read(buf);
+        if (n < 0) throw new IOException("body ended after " + got + " of " + expectedSize + " bytes");
+        got += n;
+        buf.flip();
+        crc.update(buf);
+      }
+      return (int) crc.getValue();
+    }
+  }
+
+  static void writeCycled(SocketChannel ch, ByteBuffer pattern, long size) throws IOException {
+    long left = size;
+    while (left > 0) {
+      ByteBuffer b = pattern.duplicate().clear();
+      b.limit((int) Math.min(b.capacity(), left));
+      left -= b.remaining();
+      while (b.hasRemaining()) ch.write(b);
+    }
+  }
+
+  private static byte[] readAll(SocketChannel ch) throws IOException {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ByteBuffer b = ByteBuffer.allocate(8192);
+    while (ch.read(b) >= 0) {
+      out.write(b.array(), 0, b.position());
+      b.clear();
+    }
+    out.write(b.array(), 0, b.position());
+    return out.toByteArray();
+  }
+
+  private static int indexOfHeaderEnd(ByteBuffer buf) {
+    for (int i = 3; i < buf.position(); i++) {
+      if (buf.get(i - 3) == '\r' && buf.get(i - 2) == '\n' && buf.get(i - 1) == '\r' && buf.get(i) == '\n') return i + 1;
+    }
+    return -1;
+  }
+
+  private static String headString(ByteBuffer buf, int end) {
+    byte[] b = new byte[end];
+    buf.duplicate().flip().get(b);
+    return new String(b, StandardCharsets.US_ASCII);
+  }
+}

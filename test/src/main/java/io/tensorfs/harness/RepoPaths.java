@@ -1,0 +1,33 @@
+package io.tensorfs.harness;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/** Where the built pieces of the project are, seen from a test JVM. */
+public final class RepoPaths {
+  private RepoPaths() {}
+
+  public static Path root() {
+    String prop = System.getProperty("tfs.repo.root");
+    Path here = Path.of("").toAbsolutePath();
+    for (Path p : prop != null ? new Path[] {Path.of(prop)} : new Path[] {here, here.getParent()}) {
+      if (p != null && Files.isDirectory(p.resolve("deploy")) && Files.exists(p.resolve("pom.xml"))) {
+        return p.toAbsolutePath();
+      }
+    }
+    throw new IllegalStateException("cannot find the repo root from " + here + " (set -Dtfs.repo.root)");
+  }
+
+  /** The runtime classpath of a node: the test module's copied dependencies (deploy and all below). */
+  public static String nodeClasspath() {
+    return root().resolve("test/target/lib").toString() + "/*";
+  }
+
+  public static Path cassandraLib() {
+    return root().resolve("deploy/cassandra-dist/target/lib");
+  }
+
+  public static Path scratch(String name) {
+    return root().resolve("test/target/it").resolve(name);
+  }
+}
