@@ -16,92 +16,92 @@ import java.util.stream.Stream;
  */
 final class CassandraCommand {
 
-    static final String MAIN_CLASS = "org.apache.cassandra.service.CassandraDaemon";
+  static final String MAIN_CLASS = "org.apache.cassandra.service.CassandraDaemon";
 
-    /** What Cassandra 5.0 reaches into on JDK 17 (its jvm17-server.options, JPMS section). */
-    private static final List<String> JDK17_MODULE_OPTIONS = List.of(
-            "--add-exports", "java.base/jdk.internal.misc=ALL-UNNAMED",
-            "--add-exports", "java.base/jdk.internal.ref=ALL-UNNAMED",
-            "--add-exports", "java.base/sun.nio.ch=ALL-UNNAMED",
-            "--add-exports", "java.management.rmi/com.sun.jmx.remote.internal.rmi=ALL-UNNAMED",
-            "--add-exports", "java.rmi/sun.rmi.registry=ALL-UNNAMED",
-            "--add-exports", "java.rmi/sun.rmi.server=ALL-UNNAMED",
-            "--add-exports", "java.sql/java.sql=ALL-UNNAMED",
-            "--add-exports", "java.base/java.lang.ref=ALL-UNNAMED",
-            "--add-exports", "jdk.unsupported/sun.misc=ALL-UNNAMED",
-            "--add-opens", "java.base/java.lang.module=ALL-UNNAMED",
-            "--add-opens", "java.base/jdk.internal.loader=ALL-UNNAMED",
-            "--add-opens", "java.base/jdk.internal.ref=ALL-UNNAMED",
-            "--add-opens", "java.base/jdk.internal.reflect=ALL-UNNAMED",
-            "--add-opens", "java.base/jdk.internal.math=ALL-UNNAMED",
-            "--add-opens", "java.base/jdk.internal.module=ALL-UNNAMED",
-            "--add-opens", "java.base/jdk.internal.util.jar=ALL-UNNAMED",
-            "--add-opens", "jdk.management/com.sun.management.internal=ALL-UNNAMED",
-            "--add-opens", "java.base/sun.nio.ch=ALL-UNNAMED",
-            "--add-opens", "java.base/java.io=ALL-UNNAMED",
-            "--add-opens", "java.base/java.nio=ALL-UNNAMED",
-            "--add-opens", "java.base/java.lang=ALL-UNNAMED",
-            "--add-opens", "java.base/java.lang.reflect=ALL-UNNAMED",
-            "--add-opens", "java.base/java.util=ALL-UNNAMED",
-            "--add-opens", "java.base/java.util.concurrent=ALL-UNNAMED",
-            "--add-opens", "java.base/java.util.concurrent.atomic=ALL-UNNAMED",
-            "--add-opens", "java.base/java.net=ALL-UNNAMED");
+  /** What Cassandra 5.0 reaches into on JDK 17 (its jvm17-server.options, JPMS section). */
+  private static final List<String> JDK17_MODULE_OPTIONS = List.of(
+      "--add-exports", "java.base/jdk.internal.misc=ALL-UNNAMED",
+      "--add-exports", "java.base/jdk.internal.ref=ALL-UNNAMED",
+      "--add-exports", "java.base/sun.nio.ch=ALL-UNNAMED",
+      "--add-exports", "java.management.rmi/com.sun.jmx.remote.internal.rmi=ALL-UNNAMED",
+      "--add-exports", "java.rmi/sun.rmi.registry=ALL-UNNAMED",
+      "--add-exports", "java.rmi/sun.rmi.server=ALL-UNNAMED",
+      "--add-exports", "java.sql/java.sql=ALL-UNNAMED",
+      "--add-exports", "java.base/java.lang.ref=ALL-UNNAMED",
+      "--add-exports", "jdk.unsupported/sun.misc=ALL-UNNAMED",
+      "--add-opens", "java.base/java.lang.module=ALL-UNNAMED",
+      "--add-opens", "java.base/jdk.internal.loader=ALL-UNNAMED",
+      "--add-opens", "java.base/jdk.internal.ref=ALL-UNNAMED",
+      "--add-opens", "java.base/jdk.internal.reflect=ALL-UNNAMED",
+      "--add-opens", "java.base/jdk.internal.math=ALL-UNNAMED",
+      "--add-opens", "java.base/jdk.internal.module=ALL-UNNAMED",
+      "--add-opens", "java.base/jdk.internal.util.jar=ALL-UNNAMED",
+      "--add-opens", "jdk.management/com.sun.management.internal=ALL-UNNAMED",
+      "--add-opens", "java.base/sun.nio.ch=ALL-UNNAMED",
+      "--add-opens", "java.base/java.io=ALL-UNNAMED",
+      "--add-opens", "java.base/java.nio=ALL-UNNAMED",
+      "--add-opens", "java.base/java.lang=ALL-UNNAMED",
+      "--add-opens", "java.base/java.lang.reflect=ALL-UNNAMED",
+      "--add-opens", "java.base/java.util=ALL-UNNAMED",
+      "--add-opens", "java.base/java.util.concurrent=ALL-UNNAMED",
+      "--add-opens", "java.base/java.util.concurrent.atomic=ALL-UNNAMED",
+      "--add-opens", "java.base/java.net=ALL-UNNAMED");
 
-    private CassandraCommand() {
+  private CassandraCommand() {
+  }
+
+  static List<String> build(CassandraSettings settings) {
+    CassandraLayout layout = settings.layout();
+    List<String> command = new ArrayList<>();
+    command.add(javaExecutable());
+    command.add("-Xms" + settings.heap());
+    command.add("-Xmx" + settings.heap());
+    command.add("-Xss256k");
+    command.add("-XX:+UseG1GC");
+    command.add("-XX:MaxTenuringThreshold=1");
+    command.add("-XX:+ParallelRefProcEnabled");
+    command.add("-XX:+PerfDisableSharedMem");
+    command.add("-XX:+ExitOnOutOfMemoryError");
+    command.add("-javaagent:" + jammJar(settings.libDir()));
+    command.addAll(JDK17_MODULE_OPTIONS);
+    command.add("-Djdk.attach.allowAttachSelf=true");
+    command.add("-Djava.net.preferIPv4Stack=true");
+    command.add("-Dio.netty.tryReflectionSetAccessible=true");
+    command.add("-Dio.netty.allocator.useCacheForAllThreads=true");
+    command.add("-Dio.netty.allocator.maxOrder=11");
+    command.add("-Dcassandra.config=" + layout.yamlFile().toUri());
+    command.add("-Dcassandra.storagedir=" + layout.home());
+    command.add("-Dcassandra.logdir=" + layout.logsDir());
+    command.add("-Dcassandra.triggers_dir=" + layout.triggersDir());
+    command.add("-Dlogback.configurationFile=" + layout.logbackFile().toUri());
+    command.add("-Dcassandra.skip_wait_for_gossip_to_settle=0");
+    command.add("-Dcassandra.ring_delay_ms=1000");
+    command.add("-Dcassandra.superuser_setup_delay_ms=0");
+    command.add("-Dcassandra-foreground=yes");
+    command.add("-cp");
+    command.add(settings.libDir() + File.separator + "*");
+    command.add(MAIN_CLASS);
+    return command;
+  }
+
+  /** The java launcher of the running JVM, so Cassandra gets the same JDK 17. */
+  static String javaExecutable() {
+    return ProcessHandle.current().info().command()
+        .orElseGet(() -> Path.of(System.getProperty("java.home"), "bin", "java").toString());
+  }
+
+  static Path jammJar(Path libDir) {
+    if (!Files.isDirectory(libDir)) {
+      throw new CassandraLaunchException("Cassandra lib folder " + libDir
+          + " does not exist: build it with `mvn -pl deploy/cassandra-dist package`");
     }
-
-    static List<String> build(CassandraSettings settings) {
-        CassandraLayout layout = settings.layout();
-        List<String> command = new ArrayList<>();
-        command.add(javaExecutable());
-        command.add("-Xms" + settings.heap());
-        command.add("-Xmx" + settings.heap());
-        command.add("-Xss256k");
-        command.add("-XX:+UseG1GC");
-        command.add("-XX:MaxTenuringThreshold=1");
-        command.add("-XX:+ParallelRefProcEnabled");
-        command.add("-XX:+PerfDisableSharedMem");
-        command.add("-XX:+ExitOnOutOfMemoryError");
-        command.add("-javaagent:" + jammJar(settings.libDir()));
-        command.addAll(JDK17_MODULE_OPTIONS);
-        command.add("-Djdk.attach.allowAttachSelf=true");
-        command.add("-Djava.net.preferIPv4Stack=true");
-        command.add("-Dio.netty.tryReflectionSetAccessible=true");
-        command.add("-Dio.netty.allocator.useCacheForAllThreads=true");
-        command.add("-Dio.netty.allocator.maxOrder=11");
-        command.add("-Dcassandra.config=" + layout.yamlFile().toUri());
-        command.add("-Dcassandra.storagedir=" + layout.home());
-        command.add("-Dcassandra.logdir=" + layout.logsDir());
-        command.add("-Dcassandra.triggers_dir=" + layout.triggersDir());
-        command.add("-Dlogback.configurationFile=" + layout.logbackFile().toUri());
-        command.add("-Dcassandra.skip_wait_for_gossip_to_settle=0");
-        command.add("-Dcassandra.ring_delay_ms=1000");
-        command.add("-Dcassandra.superuser_setup_delay_ms=0");
-        command.add("-Dcassandra-foreground=yes");
-        command.add("-cp");
-        command.add(settings.libDir() + File.separator + "*");
-        command.add(MAIN_CLASS);
-        return command;
+    try (Stream<Path> files = Files.list(libDir)) {
+      return files
+          .filter(f -> f.getFileName().toString().matches("jamm-.*\\.jar"))
+          .findFirst()
+          .orElseThrow(() -> new CassandraLaunchException("no jamm jar in " + libDir));
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot list " + libDir, e);
     }
-
-    /** The java launcher of the running JVM, so Cassandra gets the same JDK 17. */
-    static String javaExecutable() {
-        return ProcessHandle.current().info().command()
-                .orElseGet(() -> Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    }
-
-    static Path jammJar(Path libDir) {
-        if (!Files.isDirectory(libDir)) {
-            throw new CassandraLaunchException("Cassandra lib folder " + libDir
-                    + " does not exist: build it with `mvn -pl deploy/cassandra-dist package`");
-        }
-        try (Stream<Path> files = Files.list(libDir)) {
-            return files
-                    .filter(f -> f.getFileName().toString().matches("jamm-.*\\.jar"))
-                    .findFirst()
-                    .orElseThrow(() -> new CassandraLaunchException("no jamm jar in " + libDir));
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot list " + libDir, e);
-        }
-    }
+  }
 }

@@ -10,14 +10,14 @@ import java.net.InetSocketAddress;
  */
 public record CassandraInstance(long pid, int cqlPort) {
 
-    public static final String HOST = "127.0.0.1";
+  public static final String HOST = "127.0.0.1";
 
-    public InetSocketAddress cqlAddress() {
-        return new InetSocketAddress(HOST, cqlPort);
-    }
+  public InetSocketAddress cqlAddress() {
+    return new InetSocketAddress(HOST, cqlPort);
+  }
 
-    /** {@code 127.0.0.1:<port>}, the form NodeMain's {@code --cassandra} option takes. */
-    public String contactPoint() {
-        return HOST + ":" + cqlPort;
-    }
+  /** {@code 127.0.0.1:<port>}, the form NodeMain's {@code --cassandra} option takes. */
+  public String contactPoint() {
+    return HOST + ":" + cqlPort;
+  }
 }

@@ -26,124 +26,124 @@ import org.slf4j.LoggerFactory;
  */
 public final class CassandraMain {
 
-    static final int DEFAULT_CQL_PORT = 9042;
-    private static final int EXIT_OK = 0;
-    private static final int EXIT_FAILED = 1;
-    private static final int EXIT_USAGE = 2;
-    private static final int EXIT_NOT_UP = 3;
-    private static final String USAGE = "usage: CassandraMain start|stop|status --dir DIR"
-            + " [--port P] [--lib DIR] [--heap 512m] [--timeout SECONDS]";
+  static final int DEFAULT_CQL_PORT = 9042;
+  private static final int EXIT_OK = 0;
+  private static final int EXIT_FAILED = 1;
+  private static final int EXIT_USAGE = 2;
+  private static final int EXIT_NOT_UP = 3;
+  private static final String USAGE = "usage: CassandraMain start|stop|status --dir DIR"
+      + " [--port P] [--lib DIR] [--heap 512m] [--timeout SECONDS]";
 
-    private CassandraMain() {
+  private CassandraMain() {
+  }
+
+  public static void main(String[] args) {
+    int status;
+    try {
+      status = run(args);
+    } catch (IllegalArgumentException e) {
+      System.err.println(e.getMessage());
+      System.err.println(USAGE);
+      status = EXIT_USAGE;
+    } catch (RuntimeException e) {
+      System.err.println("cassandra: " + e.getMessage());
+      status = EXIT_FAILED;
     }
+    // Driver and JVM threads may linger: leave explicitly, whatever happened.
+    System.exit(status);
+  }
 
-    public static void main(String[] args) {
-        int status;
-        try {
-            status = run(args);
-        } catch (IllegalArgumentException e) {
-            System.err.println(e.getMessage());
-            System.err.println(USAGE);
-            status = EXIT_USAGE;
-        } catch (RuntimeException e) {
-            System.err.println("cassandra: " + e.getMessage());
-            status = EXIT_FAILED;
-        }
-        // Driver and JVM threads may linger: leave explicitly, whatever happened.
-        System.exit(status);
+  static int run(String[] args) {
+    if (args.length == 0) {
+      throw new IllegalArgumentException("missing command");
     }
-
-    static int run(String[] args) {
-        if (args.length == 0) {
-            throw new IllegalArgumentException("missing command");
-        }
-        quietClientLogging();
-        Map<String, String> options = options(args);
-        String dir = options.get("--dir");
-        if (dir == null) {
-            throw new IllegalArgumentException("missing --dir");
-        }
-        CassandraSettings settings = settings(Path.of(dir), options);
-        EmbeddedCassandra cassandra = new EmbeddedCassandra(settings);
-        switch (args[0]) {
-            case "start":
-                return start(cassandra, settings, options);
-            case "stop":
-                System.out.println(cassandra.stop() ? "cassandra stopped" : "cassandra was not running");
-                return EXIT_OK;
-            case "status":
-                return status(cassandra);
-            default:
-                throw new IllegalArgumentException("unknown command " + args[0]);
-        }
+    quietClientLogging();
+    Map<String, String> options = options(args);
+    String dir = options.get("--dir");
+    if (dir == null) {
+      throw new IllegalArgumentException("missing --dir");
     }
-
-    private static int start(EmbeddedCassandra cassandra, CassandraSettings settings, Map<String, String> options) {
-        CassandraSettings withPort = options.containsKey("--port")
-                ? settings
-                : settings.withCqlPort(defaultCqlPort(cassandra));
-        CassandraInstance instance = new EmbeddedCassandra(withPort).start();
-        System.out.println("cassandra ready " + instance.contactPoint() + " pid=" + instance.pid());
+    CassandraSettings settings = settings(Path.of(dir), options);
+    EmbeddedCassandra cassandra = new EmbeddedCassandra(settings);
+    switch (args[0]) {
+      case "start":
+        return start(cassandra, settings, options);
+      case "stop":
+        System.out.println(cassandra.stop() ? "cassandra stopped" : "cassandra was not running");
         return EXIT_OK;
+      case "status":
+        return status(cassandra);
+      default:
+        throw new IllegalArgumentException("unknown command " + args[0]);
     }
+  }
 
-    private static int status(EmbeddedCassandra cassandra) {
-        CassandraState state = cassandra.state();
-        String pid = state == CassandraState.DOWN ? "-" : cassandra.recordedPid().map(String::valueOf).orElse("-");
-        String port = cassandra.recordedCqlPort().map(String::valueOf).orElse("-");
-        System.out.println("cassandra pid=" + pid + " cql=" + CassandraInstance.HOST + ":" + port
-                + " state=" + state.word());
-        return state == CassandraState.UP ? EXIT_OK : EXIT_NOT_UP;
-    }
+  private static int start(EmbeddedCassandra cassandra, CassandraSettings settings, Map<String, String> options) {
+    CassandraSettings withPort = options.containsKey("--port")
+        ? settings
+        : settings.withCqlPort(defaultCqlPort(cassandra));
+    CassandraInstance instance = new EmbeddedCassandra(withPort).start();
+    System.out.println("cassandra ready " + instance.contactPoint() + " pid=" + instance.pid());
+    return EXIT_OK;
+  }
 
-    /** The port of the last start if it is free, else 9042 or the next free port above it. */
-    private static int defaultCqlPort(EmbeddedCassandra cassandra) {
-        Optional<Integer> recorded = cassandra.recordedCqlPort().filter(FreePorts::isFree);
-        return recorded.orElseGet(() -> FreePorts.firstFreeFrom(DEFAULT_CQL_PORT));
-    }
+  private static int status(EmbeddedCassandra cassandra) {
+    CassandraState state = cassandra.state();
+    String pid = state == CassandraState.DOWN ? "-" : cassandra.recordedPid().map(String::valueOf).orElse("-");
+    String port = cassandra.recordedCqlPort().map(String::valueOf).orElse("-");
+    System.out.println("cassandra pid=" + pid + " cql=" + CassandraInstance.HOST + ":" + port
+        + " state=" + state.word());
+    return state == CassandraState.UP ? EXIT_OK : EXIT_NOT_UP;
+  }
 
-    private static CassandraSettings settings(Path dir, Map<String, String> options) {
-        CassandraSettings settings = CassandraSettings.defaults(dir);
-        if (options.containsKey("--port")) {
-            settings = settings.withCqlPort(parseInt("--port", options.get("--port")));
-        }
-        if (options.containsKey("--lib")) {
-            settings = settings.withLibDir(Path.of(options.get("--lib")));
-        }
-        if (options.containsKey("--heap")) {
-            settings = settings.withHeap(options.get("--heap"));
-        }
-        if (options.containsKey("--timeout")) {
-            settings = settings.withStartTimeout(Duration.ofSeconds(parseInt("--timeout", options.get("--timeout"))));
-        }
-        return settings;
-    }
+  /** The port of the last start if it is free, else 9042 or the next free port above it. */
+  private static int defaultCqlPort(EmbeddedCassandra cassandra) {
+    Optional<Integer> recorded = cassandra.recordedCqlPort().filter(FreePorts::isFree);
+    return recorded.orElseGet(() -> FreePorts.firstFreeFrom(DEFAULT_CQL_PORT));
+  }
 
-    private static Map<String, String> options(String[] args) {
-        Map<String, String> options = new HashMap<>();
-        for (int i = 1; i < args.length; i += 2) {
-            if (!args[i].startsWith("--") || i + 1 >= args.length) {
-                throw new IllegalArgumentException("bad option " + args[i]);
-            }
-            options.put(args[i], args[i + 1]);
-        }
-        return options;
+  private static CassandraSettings settings(Path dir, Map<String, String> options) {
+    CassandraSettings settings = CassandraSettings.defaults(dir);
+    if (options.containsKey("--port")) {
+      settings = settings.withCqlPort(parseInt("--port", options.get("--port")));
     }
+    if (options.containsKey("--lib")) {
+      settings = settings.withLibDir(Path.of(options.get("--lib")));
+    }
+    if (options.containsKey("--heap")) {
+      settings = settings.withHeap(options.get("--heap"));
+    }
+    if (options.containsKey("--timeout")) {
+      settings = settings.withStartTimeout(Duration.ofSeconds(parseInt("--timeout", options.get("--timeout"))));
+    }
+    return settings;
+  }
 
-    private static int parseInt(String name, String value) {
-        try {
-            return Integer.parseInt(value);
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(name + " wants a number, got " + value);
-        }
+  private static Map<String, String> options(String[] args) {
+    Map<String, String> options = new HashMap<>();
+    for (int i = 1; i < args.length; i += 2) {
+      if (!args[i].startsWith("--") || i + 1 >= args.length) {
+        throw new IllegalArgumentException("bad option " + args[i]);
+      }
+      options.put(args[i], args[i + 1]);
     }
+    return options;
+  }
 
-    /** The probe opens driver sessions against a node that is not up yet; its retries are not news. */
-    private static void quietClientLogging() {
-        ILoggerFactory factory = LoggerFactory.getILoggerFactory();
-        if (factory instanceof LoggerContext context) {
-            context.getLogger(Logger.ROOT_LOGGER_NAME).setLevel(Level.WARN);
-            context.getLogger("com.datastax.oss.driver").setLevel(Level.OFF);
-        }
+  private static int parseInt(String name, String value) {
+    try {
+      return Integer.parseInt(value);
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException(name + " wants a number, got " + value);
     }
+  }
+
+  /** The probe opens driver sessions against a node that is not up yet; its retries are not news. */
+  private static void quietClientLogging() {
+    ILoggerFactory factory = LoggerFactory.getILoggerFactory();
+    if (factory instanceof LoggerContext context) {
+      context.getLogger(Logger.ROOT_LOGGER_NAME).setLevel(Level.WARN);
+      context.getLogger("com.datastax.oss.driver").setLevel(Level.OFF);
+    }
+  }
 }

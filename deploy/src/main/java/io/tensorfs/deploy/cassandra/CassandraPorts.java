@@ -18,36 +18,36 @@ import java.util.Properties;
  */
 public record CassandraPorts(int cqlPort, int storagePort, int sslStoragePort) {
 
-    private static final String CQL = "native_transport_port";
-    private static final String STORAGE = "storage_port";
-    private static final String SSL_STORAGE = "ssl_storage_port";
+  private static final String CQL = "native_transport_port";
+  private static final String STORAGE = "storage_port";
+  private static final String SSL_STORAGE = "ssl_storage_port";
 
-    /** Reads ports saved by {@link #save(Path)}; empty when the file is missing or unreadable. */
-    public static Optional<CassandraPorts> load(Path file) {
-        if (!Files.isRegularFile(file)) {
-            return Optional.empty();
-        }
-        Properties properties = new Properties();
-        try (Reader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-            properties.load(reader);
-            return Optional.of(new CassandraPorts(
-                    Integer.parseInt(properties.getProperty(CQL)),
-                    Integer.parseInt(properties.getProperty(STORAGE)),
-                    Integer.parseInt(properties.getProperty(SSL_STORAGE))));
-        } catch (IOException | RuntimeException e) {
-            return Optional.empty();
-        }
+  /** Reads ports saved by {@link #save(Path)}; empty when the file is missing or unreadable. */
+  public static Optional<CassandraPorts> load(Path file) {
+    if (!Files.isRegularFile(file)) {
+      return Optional.empty();
     }
+    Properties properties = new Properties();
+    try (Reader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+      properties.load(reader);
+      return Optional.of(new CassandraPorts(
+          Integer.parseInt(properties.getProperty(CQL)),
+          Integer.parseInt(properties.getProperty(STORAGE)),
+          Integer.parseInt(properties.getProperty(SSL_STORAGE))));
+    } catch (IOException | RuntimeException e) {
+      return Optional.empty();
+    }
+  }
 
-    public void save(Path file) {
-        Properties properties = new Properties();
-        properties.setProperty(CQL, Integer.toString(cqlPort));
-        properties.setProperty(STORAGE, Integer.toString(storagePort));
-        properties.setProperty(SSL_STORAGE, Integer.toString(sslStoragePort));
-        try (Writer writer = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {
-            properties.store(writer, "ports of the embedded Cassandra");
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot write " + file, e);
-        }
+  public void save(Path file) {
+    Properties properties = new Properties();
+    properties.setProperty(CQL, Integer.toString(cqlPort));
+    properties.setProperty(STORAGE, Integer.toString(storagePort));
+    properties.setProperty(SSL_STORAGE, Integer.toString(sslStoragePort));
+    try (Writer writer = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {
+      properties.store(writer, "ports of the embedded Cassandra");
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write " + file, e);
     }
+  }
 }

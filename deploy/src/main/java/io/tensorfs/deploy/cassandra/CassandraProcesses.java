@@ -11,25 +11,25 @@ import java.nio.file.Path;
  */
 final class CassandraProcesses {
 
-    private CassandraProcesses() {
-    }
+  private CassandraProcesses() {
+  }
 
-    static boolean isCassandraOf(ProcessHandle process, CassandraLayout layout) {
-        String commandLine = commandLine(process);
-        return commandLine.contains(CassandraCommand.MAIN_CLASS)
-                && commandLine.contains("-Dcassandra.storagedir=" + layout.home());
-    }
+  static boolean isCassandraOf(ProcessHandle process, CassandraLayout layout) {
+    String commandLine = commandLine(process);
+    return commandLine.contains(CassandraCommand.MAIN_CLASS)
+        && commandLine.contains("-Dcassandra.storagedir=" + layout.home());
+  }
 
-    /** Linux's full argument vector where there is one; the JDK's view, which may be truncated, elsewhere. */
-    private static String commandLine(ProcessHandle process) {
-        Path procCmdline = Path.of("/proc", Long.toString(process.pid()), "cmdline");
-        try {
-            if (Files.isReadable(procCmdline)) {
-                return new String(Files.readAllBytes(procCmdline), StandardCharsets.UTF_8).replace('\0', ' ');
-            }
-        } catch (IOException e) {
-            // The process exited meanwhile, or the file vanished: fall back to the JDK's view.
-        }
-        return process.info().commandLine().orElse("");
+  /** Linux's full argument vector where there is one; the JDK's view, which may be truncated, elsewhere. */
+  private static String commandLine(ProcessHandle process) {
+    Path procCmdline = Path.of("/proc", Long.toString(process.pid()), "cmdline");
+    try {
+      if (Files.isReadable(procCmdline)) {
+        return new String(Files.readAllBytes(procCmdline), StandardCharsets.UTF_8).replace('\0', ' ');
+      }
+    } catch (IOException e) {
+      // The process exited meanwhile, or the file vanished: fall back to the JDK's view.
     }
+    return process.info().commandLine().orElse("");
+  }
 }

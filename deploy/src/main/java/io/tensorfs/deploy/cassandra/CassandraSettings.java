@@ -17,82 +17,82 @@ import java.util.Optional;
  * @param stopTimeout  how long {@link EmbeddedCassandra#stop()} waits after SIGTERM before SIGKILL
  */
 public record CassandraSettings(Path dataDir, int cqlPort, Path libDir, String heap, Duration startTimeout,
-                                Duration stopTimeout) {
+                Duration stopTimeout) {
 
-    public static final String DEFAULT_HEAP = "512m";
-    public static final Duration DEFAULT_START_TIMEOUT = Duration.ofSeconds(90);
-    public static final Duration DEFAULT_STOP_TIMEOUT = Duration.ofSeconds(30);
+  public static final String DEFAULT_HEAP = "512m";
+  public static final Duration DEFAULT_START_TIMEOUT = Duration.ofSeconds(90);
+  public static final Duration DEFAULT_STOP_TIMEOUT = Duration.ofSeconds(30);
 
-    /** Where the cassandra-dist module copies the runtime, relative to the repository root. */
-    static final Path LIB_IN_REPO = Path.of("deploy", "cassandra-dist", "target", "lib");
+  /** Where the cassandra-dist module copies the runtime, relative to the repository root. */
+  static final Path LIB_IN_REPO = Path.of("deploy", "cassandra-dist", "target", "lib");
 
-    public CassandraSettings {
-        Objects.requireNonNull(dataDir, "dataDir");
-        Objects.requireNonNull(libDir, "libDir");
-        Objects.requireNonNull(heap, "heap");
-        Objects.requireNonNull(startTimeout, "startTimeout");
-        Objects.requireNonNull(stopTimeout, "stopTimeout");
-        if (cqlPort < 0 || cqlPort > 65535) {
-            throw new IllegalArgumentException("cqlPort out of range: " + cqlPort);
-        }
-        if (!heap.matches("[0-9]+[kKmMgG]?")) {
-            throw new IllegalArgumentException("heap must look like 512m or 1g, got " + heap);
-        }
-        dataDir = dataDir.toAbsolutePath().normalize();
-        libDir = libDir.toAbsolutePath().normalize();
+  public CassandraSettings {
+    Objects.requireNonNull(dataDir, "dataDir");
+    Objects.requireNonNull(libDir, "libDir");
+    Objects.requireNonNull(heap, "heap");
+    Objects.requireNonNull(startTimeout, "startTimeout");
+    Objects.requireNonNull(stopTimeout, "stopTimeout");
+    if (cqlPort < 0 || cqlPort > 65535) {
+      throw new IllegalArgumentException("cqlPort out of range: " + cqlPort);
     }
-
-    /** Defaults for {@code dataDir}: any free port, the repository's lib folder, 512 MiB heap, 90 s to start. */
-    public static CassandraSettings defaults(Path dataDir) {
-        return new CassandraSettings(dataDir, 0, defaultLibDir(), DEFAULT_HEAP, DEFAULT_START_TIMEOUT,
-                DEFAULT_STOP_TIMEOUT);
+    if (!heap.matches("[0-9]+[kKmMgG]?")) {
+      throw new IllegalArgumentException("heap must look like 512m or 1g, got " + heap);
     }
+    dataDir = dataDir.toAbsolutePath().normalize();
+    libDir = libDir.toAbsolutePath().normalize();
+  }
 
-    public CassandraSettings withCqlPort(int port) {
-        return new CassandraSettings(dataDir, port, libDir, heap, startTimeout, stopTimeout);
-    }
+  /** Defaults for {@code dataDir}: any free port, the repository's lib folder, 512 MiB heap, 90 s to start. */
+  public static CassandraSettings defaults(Path dataDir) {
+    return new CassandraSettings(dataDir, 0, defaultLibDir(), DEFAULT_HEAP, DEFAULT_START_TIMEOUT,
+        DEFAULT_STOP_TIMEOUT);
+  }
 
-    public CassandraSettings withLibDir(Path dir) {
-        return new CassandraSettings(dataDir, cqlPort, dir, heap, startTimeout, stopTimeout);
-    }
+  public CassandraSettings withCqlPort(int port) {
+    return new CassandraSettings(dataDir, port, libDir, heap, startTimeout, stopTimeout);
+  }
 
-    public CassandraSettings withHeap(String size) {
-        return new CassandraSettings(dataDir, cqlPort, libDir, size, startTimeout, stopTimeout);
-    }
+  public CassandraSettings withLibDir(Path dir) {
+    return new CassandraSettings(dataDir, cqlPort, dir, heap, startTimeout, stopTimeout);
+  }
 
-    public CassandraSettings withStartTimeout(Duration timeout) {
-        return new CassandraSettings(dataDir, cqlPort, libDir, heap, timeout, stopTimeout);
-    }
+  public CassandraSettings withHeap(String size) {
+    return new CassandraSettings(dataDir, cqlPort, libDir, size, startTimeout, stopTimeout);
+  }
 
-    public CassandraSettings withStopTimeout(Duration timeout) {
-        return new CassandraSettings(dataDir, cqlPort, libDir, heap, startTimeout, timeout);
-    }
+  public CassandraSettings withStartTimeout(Duration timeout) {
+    return new CassandraSettings(dataDir, cqlPort, libDir, heap, timeout, stopTimeout);
+  }
 
-    public CassandraLayout layout() {
-        return CassandraLayout.under(dataDir);
-    }
+  public CassandraSettings withStopTimeout(Duration timeout) {
+    return new CassandraSettings(dataDir, cqlPort, libDir, heap, startTimeout, timeout);
+  }
 
-    /**
-     * The repository's {@code deploy/cassandra-dist/target/lib}, searched from the working directory upwards
-     * (so it is found from the repository root and from inside {@code deploy/}); the path under the working
-     * directory when none exists yet.
-     */
-    public static Path defaultLibDir() {
-        Path cwd = Path.of("").toAbsolutePath();
-        return findLibFrom(cwd).orElse(cwd.resolve(LIB_IN_REPO));
-    }
+  public CassandraLayout layout() {
+    return CassandraLayout.under(dataDir);
+  }
 
-    static Optional<Path> findLibFrom(Path start) {
-        for (Path dir = start; dir != null; dir = dir.getParent()) {
-            Path fromRoot = dir.resolve(LIB_IN_REPO);
-            if (Files.isDirectory(fromRoot)) {
-                return Optional.of(fromRoot);
-            }
-            Path fromDeploy = dir.resolve(LIB_IN_REPO.subpath(1, LIB_IN_REPO.getNameCount()));
-            if (Files.isDirectory(fromDeploy)) {
-                return Optional.of(fromDeploy);
-            }
-        }
-        return Optional.empty();
+  /**
+   * The repository's {@code deploy/cassandra-dist/target/lib}, searched from the working directory upwards
+   * (so it is found from the repository root and from inside {@code deploy/}); the path under the working
+   * directory when none exists yet.
+   */
+  public static Path defaultLibDir() {
+    Path cwd = Path.of("").toAbsolutePath();
+    return findLibFrom(cwd).orElse(cwd.resolve(LIB_IN_REPO));
+  }
+
+  static Optional<Path> findLibFrom(Path start) {
+    for (Path dir = start; dir != null; dir = dir.getParent()) {
+      Path fromRoot = dir.resolve(LIB_IN_REPO);
+      if (Files.isDirectory(fromRoot)) {
+        return Optional.of(fromRoot);
+      }
+      Path fromDeploy = dir.resolve(LIB_IN_REPO.subpath(1, LIB_IN_REPO.getNameCount()));
+      if (Files.isDirectory(fromDeploy)) {
+        return Optional.of(fromDeploy);
+      }
     }
+    return Optional.empty();
+  }
 }

@@ -18,52 +18,52 @@ import java.util.Optional;
  */
 final class CqlProbe {
 
-    private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(2);
-    private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(5);
+  private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(2);
+  private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(5);
 
-    private CqlProbe() {
-    }
+  private CqlProbe() {
+  }
 
-    /** The node's release version, or empty when nothing answers CQL on {@code address} yet. */
-    static Optional<String> releaseVersion(InetSocketAddress address) {
-        if (!acceptsConnections(address)) {
-            return Optional.empty();
-        }
-        try (CqlSession session = openSession(address)) {
-            Row row = session.execute("SELECT release_version FROM system.local").one();
-            return Optional.ofNullable(row).map(r -> r.getString("release_version"));
-        } catch (RuntimeException notReady) {
-            return Optional.empty();
-        }
+  /** The node's release version, or empty when nothing answers CQL on {@code address} yet. */
+  static Optional<String> releaseVersion(InetSocketAddress address) {
+    if (!acceptsConnections(address)) {
+      return Optional.empty();
     }
+    try (CqlSession session = openSession(address)) {
+      Row row = session.execute("SELECT release_version FROM system.local").one();
+      return Optional.ofNullable(row).map(r -> r.getString("release_version"));
+    } catch (RuntimeException notReady) {
+      return Optional.empty();
+    }
+  }
 
-    /** A session for tools and tests: one contact point, no schema metadata, short timeouts. */
-    static CqlSession openSession(InetSocketAddress address) {
-        DriverConfigLoader config = DriverConfigLoader.programmaticBuilder()
-                .withDuration(DefaultDriverOption.CONNECTION_CONNECT_TIMEOUT, CONNECT_TIMEOUT)
-                .withDuration(DefaultDriverOption.CONNECTION_INIT_QUERY_TIMEOUT, REQUEST_TIMEOUT)
-                .withDuration(DefaultDriverOption.CONTROL_CONNECTION_TIMEOUT, REQUEST_TIMEOUT)
-                .withDuration(DefaultDriverOption.REQUEST_TIMEOUT, REQUEST_TIMEOUT)
-                .withBoolean(DefaultDriverOption.METADATA_SCHEMA_ENABLED, false)
-                .withBoolean(DefaultDriverOption.METADATA_TOKEN_MAP_ENABLED, false)
-                // Netty's default quiet period makes every close() take two seconds.
-                .withInt(DefaultDriverOption.NETTY_IO_SHUTDOWN_QUIET_PERIOD, 0)
-                .withInt(DefaultDriverOption.NETTY_ADMIN_SHUTDOWN_QUIET_PERIOD, 0)
-                .build();
-        return CqlSession.builder()
-                .addContactPoint(address)
-                .withLocalDatacenter(CassandraConfigFiles.DATACENTER)
-                .withConfigLoader(config)
-                .build();
-    }
+  /** A session for tools and tests: one contact point, no schema metadata, short timeouts. */
+  static CqlSession openSession(InetSocketAddress address) {
+    DriverConfigLoader config = DriverConfigLoader.programmaticBuilder()
+        .withDuration(DefaultDriverOption.CONNECTION_CONNECT_TIMEOUT, CONNECT_TIMEOUT)
+        .withDuration(DefaultDriverOption.CONNECTION_INIT_QUERY_TIMEOUT, REQUEST_TIMEOUT)
+        .withDuration(DefaultDriverOption.CONTROL_CONNECTION_TIMEOUT, REQUEST_TIMEOUT)
+        .withDuration(DefaultDriverOption.REQUEST_TIMEOUT, REQUEST_TIMEOUT)
+        .withBoolean(DefaultDriverOption.METADATA_SCHEMA_ENABLED, false)
+        .withBoolean(DefaultDriverOption.METADATA_TOKEN_MAP_ENABLED, false)
+        // Netty's default quiet period makes every close() take two seconds.
+        .withInt(DefaultDriverOption.NETTY_IO_SHUTDOWN_QUIET_PERIOD, 0)
+        .withInt(DefaultDriverOption.NETTY_ADMIN_SHUTDOWN_QUIET_PERIOD, 0)
+        .build();
+    return CqlSession.builder()
+        .addContactPoint(address)
+        .withLocalDatacenter(CassandraConfigFiles.DATACENTER)
+        .withConfigLoader(config)
+        .build();
+  }
 
-    /** A plain TCP connect first: far cheaper than a driver session while the port is still closed. */
-    private static boolean acceptsConnections(InetSocketAddress address) {
-        try (Socket socket = new Socket()) {
-            socket.connect(address, (int) CONNECT_TIMEOUT.toMillis());
-            return true;
-        } catch (IOException e) {
-            return false;
-        }
+  /** A plain TCP connect first: far cheaper than a driver session while the port is still closed. */
+  private static boolean acceptsConnections(InetSocketAddress address) {
+    try (Socket socket = new Socket()) {
+      socket.connect(address, (int) CONNECT_TIMEOUT.toMillis());
+      return true;
+    } catch (IOException e) {
+      return false;
     }
+  }
 }
