@@ -64,6 +64,31 @@ public final class Crc32c {
     for (int n = 0; n < 32; n++) out[n] = times(matrix, matrix[n]);
   }
 
+  /**
+   * The combine operator for one fixed length of B, built once: each use is 32 steps instead of the
+   * full matrix powering of {@link #combine}. A chunk's blocks all share one length, so a store
+   * folds its block CRCs with one cached Shift. Immutable; thread-safe.
+   */
+  public static final class Shift {
+    private static final java.util.concurrent.ConcurrentHashMap<Long, Shift> CACHE = new java.util.concurrent.ConcurrentHashMap<>();
+    private final int[] matrix = new int[32];
+
+    private Shift(long lengthB) {
+      // The operator is linear: its column i is what combine does to the single bit i.
+      for (int i = 0; i < 32; i++) matrix[i] = Crc32c.combine(1 << i, 0, lengthB);
+    }
+
+    /** The operator for {@code lengthB} bytes, built on first use of that length. */
+    public static Shift of(long lengthB) {
+      return CACHE.computeIfAbsent(lengthB, Shift::new);
+    }
+
+    /** CRC of A followed by B, where B has this operator's length. */
+    public int combine(int crcA, int crcB) {
+      return times(matrix, crcA) ^ crcB;
+    }
+  }
+
   /** Hex form used on the wire: eight lower-case digits. */
   public static String hex(int crc) {
     return String.format("%08x", crc);

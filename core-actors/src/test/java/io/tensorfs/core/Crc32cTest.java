@@ -33,6 +33,19 @@ class Crc32cTest {
   }
 
   @Test
+  void shouldAgreeWithCombineWhenUsingACachedShift() {
+    Random random = new Random(3);
+    for (long length : new long[] {1, 7, 4096, 65536, 1 << 20, 3_000_001}) {
+      Crc32c.Shift shift = Crc32c.Shift.of(length);
+      for (int i = 0; i < 20; i++) {
+        int a = random.nextInt();
+        int b = random.nextInt();
+        assertEquals(Crc32c.combine(a, b, length), shift.combine(a, b), "length " + length);
+      }
+    }
+  }
+
+  @Test
   void shouldMatchKnownCheckValueWhenHashing123456789() {
     byte[] digits = "123456789".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
     assertEquals(0xE3069283, Crc32c.of(digits, 0, digits.length));

@@ -69,7 +69,7 @@ public final class Node implements NodeStatus {
     this.metadata = new ShardedMetadata(system, startedAtMillis);
     GatewaySettings gateway = GatewaySettings.fromConfig(config);
     FileOperations files = new FileOperations(system, metadata, nodeId, stores.all(), storeActors, stores.leases(),
-        stores.settings().readSegmentBytes());
+        stores.settings().readSegmentBytes(), gateway.readAheadSegments(), gateway.writeBatchBytes());
     HttpApi api = new HttpApi(system, files, gateway, this);
     this.binding = Http.get(system).newServerAt(gateway.httpHost(), gateway.httpPort()).bind(api::handle);
     binding.whenComplete((b, e) -> {

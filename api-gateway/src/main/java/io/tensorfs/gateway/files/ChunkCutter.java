@@ -10,14 +10,35 @@ import org.apache.pekko.util.ByteString;
 
 /**
  * Cuts an upload's byte stream at chunk boundaries: every emitted {@link Piece} lies inside one chunk.
- * Slicing a ByteString shares its bytes; nothing is copied here. Refuses a stream longer than
+ * Slicing a ByteString shares its bytes; nothing is copied here. While the store is busy with the
+ * last piece, the bytes arriving meanwhile are gathered (as a rope, still uncopied) into one piece of up
+ * to {@code batchBytes}, so the store sees few large appends. Refuses a stream longer than
  * {@code maxBytes} with TOO_LARGE.
  */
 final class ChunkCutter {
   private ChunkCutter() {}
 
-  static Flow<ByteString, Piece, NotUsed> flow(int chunkSizeBytes, long maxBytes) {
-    return Flow.<ByteString>create().statefulMapConcat(() -> new Cutter(chunkSizeBytes, maxBytes)::cut);
+  static Flow<ByteString, List<Piece>, NotUsed> flow(int chunkSizeBytes, long maxBytes, int batchBytes) {
+    return Flow.<ByteString>create()
+        .statefulMapConcat(() -> new Cutter(chunkSizeBytes, maxBytes)::cut)
+        .batchWeighted(batchBytes, p -> (long) p.bytes().size(), ChunkCutter::startBatch, ChunkCutter::addToBatch);
+  }
+
+  private static List<Piece> startBatch(Piece first) {
+    List<Piece> batch = new ArrayList<>(2);
+    batch.add(first);
+    return batch;
+  }
+
+  /** Joins a piece to the batch's last piece when both lie in one chunk; a new chunk starts a new piece. */
+  private static List<Piece> addToBatch(List<Piece> batch, Piece next) {
+    Piece last = batch.get(batch.size() - 1);
+    if (last.chunkIndex() == next.chunkIndex()) {
+      batch.set(batch.size() - 1, new Piece(last.chunkIndex(), last.bytes().concat(next.bytes())));
+    } else {
+      batch.add(next);
+    }
+    return batch;
   }
 
   private static final class Cutter {

@@ -47,9 +47,12 @@ public final class FileOperations {
   private final Map<String, ActorRef<StoreActor.Command>> storeActors;
   private final ReadLeases leases;
   private final int readSegmentBytes;
+  private final int readAheadSegments;
+  private final int writeBatchBytes;
 
   public FileOperations(ActorSystem<?> system, Metadata metadata, String nodeId, List<ChunkStore> stores,
-      Map<String, ActorRef<StoreActor.Command>> storeActors, ReadLeases leases, int readSegmentBytes) {
+      Map<String, ActorRef<StoreActor.Command>> storeActors, ReadLeases leases, int readSegmentBytes,
+      int readAheadSegments, int writeBatchBytes) {
     this.system = system;
     this.metadata = metadata;
     this.nodeId = nodeId;
@@ -59,6 +62,8 @@ public final class FileOperations {
     this.storeActors = Map.copyOf(storeActors);
     this.leases = leases;
     this.readSegmentBytes = readSegmentBytes;
+    this.readAheadSegments = readAheadSegments;
+    this.writeBatchBytes = writeBatchBytes;
   }
 
   public Metadata metadata() {
@@ -84,8 +89,8 @@ public final class FileOperations {
     return metadata.beginUpload(path, policy, chunkSizeBytes, createOnly).thenCompose(fileId -> {
       Upload upload = new Upload(metadata, storeById, candidates, path, fileId, policy, createOnly);
       return body
-          .via(ChunkCutter.flow(chunkSizeBytes, maxBytes))
-          .mapAsync(1, upload::accept)
+          .via(ChunkCutter.flow(chunkSizeBytes, maxBytes, writeBatchBytes))
+          .mapAsync(1, upload::acceptAll)
           .runWith(Sink.ignore(), system)
           .thenCompose(done -> upload.finish())
           .handle((sealed, error) -> {
@@ -169,15 +174,17 @@ public final class FileOperations {
           if (replicas.isEmpty()) {
             return Source.failed(new TfsException(ErrorCode.UNAVAILABLE, "no readable replica of " + span.chunk()));
           }
-          long end = span.offset() + span.length();
-          return Source.unfoldAsync(span.offset(), pos -> {
-            if (pos >= end) return CompletableFuture.completedFuture(Optional.empty());
-            int n = (int) Math.min(readSegmentBytes, end - pos);
-            return readFrom(replicas, 0, span.chunk(), pos, n).thenApply(bytes -> {
-              if (bytes.isEmpty()) throw new TfsException(ErrorCode.IO_ERROR, "replica of " + span.chunk() + " is short");
-              return Optional.of(Pair.create(pos + bytes.size(), bytes));
-            });
-          });
+          List<long[]> segments = new ArrayList<>();
+          for (long pos = span.offset(), end = span.offset() + span.length(); pos < end; pos += readSegmentBytes) {
+            segments.add(new long[] {pos, Math.min(readSegmentBytes, end - pos)});
+          }
+          return Source.from(segments).mapAsync(readAheadSegments, seg ->
+              readFrom(replicas, 0, span.chunk(), seg[0], (int) seg[1]).thenApply(bytes -> {
+                if (bytes.size() != seg[1]) {
+                  throw new TfsException(ErrorCode.IO_ERROR, "replica of " + span.chunk() + " is short at " + seg[0]);
+                }
+                return bytes;
+              }));
         });
   }
 

@@ -58,6 +58,16 @@ final class Upload {
     return fileId;
   }
 
+  /** Writes a batch of pieces in order. */
+  CompletionStage<Done> acceptAll(List<Piece> pieces) {
+    CompletionStage<Done> done = accept(pieces.get(0));
+    for (int i = 1; i < pieces.size(); i++) {
+      Piece next = pieces.get(i);
+      done = done.thenCompose(d -> accept(next));
+    }
+    return done;
+  }
+
   CompletionStage<Done> accept(Piece piece) {
     if (piece.chunkIndex() == chunkIndex) return append(piece);
     return closeChunk().thenCompose(d -> openChunk(piece.chunkIndex())).thenCompose(d -> append(piece));

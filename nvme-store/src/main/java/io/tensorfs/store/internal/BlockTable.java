@@ -55,9 +55,12 @@ public final class BlockTable {
 
   /** The CRC32C of all the data, from the block CRCs (the bytes are not read again). */
   public int wholeCrc() {
-    int crc = 0;
-    for (int b = 0; b < blockCrcs.length; b++) {
-      crc = b == 0 ? blockCrcs[0] : Crc32c.combine(crc, blockCrcs[b], blockLength(b));
+    if (blockCrcs.length == 0) return 0;
+    Crc32c.Shift fullBlock = Crc32c.Shift.of(blockBytes);
+    int crc = blockCrcs[0];
+    for (int b = 1; b < blockCrcs.length; b++) {
+      int length = blockLength(b);
+      crc = length == blockBytes ? fullBlock.combine(crc, blockCrcs[b]) : Crc32c.combine(crc, blockCrcs[b], length);
     }
     return crc;
   }
