@@ -34,17 +34,4 @@ class ShardingSettingsTest {
 
     assertThrows(IllegalArgumentException.class, () -> ShardingSettings.from(config));
   }
-
-  @Test
-  void shouldJournalToCassandraByDefault() {
-    assertEquals("pekko.persistence.cassandra.journal", reference.getString("pekko.persistence.journal.plugin"));
-    assertEquals("pekko.persistence.cassandra.snapshot", reference.getString("pekko.persistence.snapshot-store.plugin"));
-    assertEquals("tensorfs_journal", reference.getString("pekko.persistence.cassandra.journal.keyspace"));
-    assertEquals("tensorfs_snapshot", reference.getString("pekko.persistence.cassandra.snapshot.keyspace"));
-    assertTrue(reference.getBoolean("pekko.persistence.cassandra.journal.keyspace-autocreate"));
-    assertTrue(reference.getBoolean("pekko.persistence.cassandra.snapshot.tables-autocreate"));
-    assertEquals("datacenter1",
-        reference.getString("datastax-java-driver.basic.load-balancing-policy.local-datacenter"));
-    assertTrue(reference.getBoolean("datastax-java-driver.advanced.reconnect-on-init"));
-  }
 }

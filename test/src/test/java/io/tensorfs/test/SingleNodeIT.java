@@ -178,6 +178,19 @@ class SingleNodeIT {
     assertArrayEquals(block, http.get("/v1/files/t5/kv/block-0").body());
   }
 
+  @Test
+  void shouldRefuseWithTooLargeWhenAnnouncedSizeIsOverTheLimit() throws Exception {
+    // java.net.http will not send a Content-Length it does not compute, so this one goes by hand.
+    try (var socket = new java.net.Socket("127.0.0.1", node.baseUri().getPort())) {
+      socket.getOutputStream().write(("PUT /v1/files/t6/huge HTTP/1.1\r\nHost: t\r\n"
+          + "Content-Length: 5000000000000\r\n\r\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+      String status = new java.io.BufferedReader(new java.io.InputStreamReader(socket.getInputStream(),
+          java.nio.charset.StandardCharsets.US_ASCII)).readLine();
+      assertEquals("HTTP/1.1 413 Payload Too Large", status);
+    }
+    assertEquals(404, http.get("/v1/files/t6/huge").statusCode());
+  }
+
   private void expectSlice(String range, byte[] bytes, int first, int last) throws Exception {
     HttpResponse<byte[]> r = http.get("/v1/files/t1/ranges", "Range", range);
     assertEquals(206, r.statusCode(), range);
