@@ -72,7 +72,7 @@ public record StoreSettings(
 
   /** The defaults of {@code reference.conf} over the given directories: a start for tests. */
   public static StoreSettings defaults(List<Path> directories) {
-    return new StoreSettings(directories, 64 << 10, 1 << 20, 1 << 20, DirectIo.AUTO, 64L << 20,
+    return new StoreSettings(directories, 64 << 10, 1 << 20, 4 << 20, DirectIo.AUTO, 64L << 20,
         Duration.ofSeconds(1), 16);
   }
 
