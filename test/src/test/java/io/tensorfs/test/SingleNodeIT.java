@@ -133,7 +133,10 @@ class SingleNodeIT {
     assertTrue(entries(TfsHttp.json(http.get("/v1/list/"))).contains("t2:dir:0"));
     assertEquals(404, http.get("/v1/list/t2/nothing").statusCode());
     assertEquals(409, http.get("/v1/list/t2/top").statusCode());
-    assertEquals(0, http.get("/v1/files/t2/top").body().length);
+    var empty = http.get("/v1/files/t2/top");
+    assertEquals(200, empty.statusCode());
+    assertEquals(0, empty.body().length);
+    assertEquals("0", http.head("/v1/files/t2/top").headers().firstValue("Content-Length").orElseThrow());
   }
 
   @Test
@@ -186,7 +189,7 @@ class SingleNodeIT {
           + "Content-Length: 5000000000000\r\n\r\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
       String status = new java.io.BufferedReader(new java.io.InputStreamReader(socket.getInputStream(),
           java.nio.charset.StandardCharsets.US_ASCII)).readLine();
-      assertEquals("HTTP/1.1 413 Payload Too Large", status);
+      assertTrue(status.startsWith("HTTP/1.1 413 "), status);
     }
     assertEquals(404, http.get("/v1/files/t6/huge").statusCode());
   }

@@ -14,7 +14,7 @@ public final class ErrorStatus {
       case NOT_FOUND -> StatusCodes.NOT_FOUND;
       case CONFLICT -> StatusCodes.CONFLICT;
       case PRECONDITION_FAILED -> StatusCodes.PRECONDITION_FAILED;
-      case TOO_LARGE -> StatusCodes.PAYLOAD_TOO_LARGE;
+      case TOO_LARGE -> StatusCodes.CONTENT_TOO_LARGE;
       case RANGE_NOT_SATISFIABLE -> StatusCodes.RANGE_NOT_SATISFIABLE;
       case UNAVAILABLE -> StatusCodes.SERVICE_UNAVAILABLE;
       case NO_SPACE -> StatusCodes.INSUFFICIENT_STORAGE;

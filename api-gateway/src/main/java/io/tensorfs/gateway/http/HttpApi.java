@@ -20,6 +20,7 @@ import org.apache.pekko.http.javadsl.model.HttpHeader;
 import org.apache.pekko.http.javadsl.model.HttpMethods;
 import org.apache.pekko.http.javadsl.model.HttpRequest;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
+import org.apache.pekko.http.javadsl.model.ResponseEntity;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
 import org.apache.pekko.http.javadsl.model.headers.AcceptRanges;
 import org.apache.pekko.http.javadsl.model.headers.ContentRange;
@@ -140,7 +141,7 @@ public final class HttpApi {
 
   private HttpResponse fileResponse(FileVersion v, long first, long length) {
     return HttpResponse.create()
-        .withEntity(HttpEntities.create(ContentTypes.APPLICATION_OCTET_STREAM, length, files.read(v, first, length)))
+        .withEntity(bytes(length, files.read(v, first, length)))
         .addHeader(etag(v))
         .addHeader(AcceptRanges.create(RangeUnits.BYTES))
         .addHeader(RawHeader.create("X-Tfs-Policy", v.policy().text()));
@@ -148,10 +149,17 @@ public final class HttpApi {
 
   private CompletionStage<HttpResponse> head(TfsPath path) {
     return files.stat(path).thenApply(v -> HttpResponse.create()
-        .withEntity(HttpEntities.create(ContentTypes.APPLICATION_OCTET_STREAM, v.size(), Source.empty()))
+        .withEntity(bytes(v.size(), Source.empty()))
         .addHeader(etag(v))
         .addHeader(AcceptRanges.create(RangeUnits.BYTES))
         .addHeader(RawHeader.create("X-Tfs-Policy", v.policy().text())));
+  }
+
+  /** An octet-stream entity of a known length; Pekko wants the empty one built apart. */
+  private static ResponseEntity bytes(long length, Source<ByteString, ?> source) {
+    return length == 0
+        ? HttpEntities.create(ContentTypes.APPLICATION_OCTET_STREAM, ByteString.emptyByteString())
+        : HttpEntities.create(ContentTypes.APPLICATION_OCTET_STREAM, length, source);
   }
 
   private static ETag etag(FileVersion v) {
