@@ -13,8 +13,9 @@ public final class BenchMain {
       String[] rest = args.length == 0 ? args : Arrays.copyOfRange(args, 1, args.length);
       switch (name) {
         case "http" -> HttpBench.run(rest);
+        case "cache" -> CacheBench.run(rest);
         default -> {
-          System.err.println("usage: tfs bench http [--size-mib N] [--rounds N]");
+          System.err.println("usage: tfs bench http [--size-mib N] [--rounds N] | cache [--rounds N] [--sample-mib N]");
           System.exit(2);
         }
       }

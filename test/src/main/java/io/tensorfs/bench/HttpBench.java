@@ -114,7 +114,7 @@ final class HttpBench {
     }
   }
 
-  private static int cycledCrc(byte[] pattern, long size) {
+  static int cycledCrc(byte[] pattern, long size) {
     int whole = Crc32c.of(pattern, 0, pattern.length);
     int crc = 0;
     long left = size;

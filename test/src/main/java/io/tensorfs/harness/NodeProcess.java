@@ -31,6 +31,9 @@ public final class NodeProcess implements AutoCloseable {
     List<String> c = new ArrayList<>();
     c.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     c.add("-Xmx512m");
+    // The cache's pages are off-heap; a small cache by default, which callers may override (last wins).
+    c.add("-XX:MaxDirectMemorySize=2g");
+    c.add("-Dtensorfs.cache.capacity=256MiB");
     c.add("--add-exports");
     c.add("java.base/jdk.internal.misc=ALL-UNNAMED");
     c.add("--add-opens");

@@ -1,0 +1,202 @@
+package io.tensorfs.bench;
+
+import io.tensorfs.deploy.cassandra.CassandraSettings;
+import io.tensorfs.deploy.cassandra.EmbeddedCassandra;
+import io.tensorfs.harness.NodeProcess;
+import io.tensorfs.harness.RepoPaths;
+import io.tensorfs.harness.SharedCassandra;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * {@code ./tfs bench cache}: GET throughput of files of several sizes from a real node on a cache hit
+ * and on a miss, beside, in the same run: a plain memory copy of the same number of bytes, the loopback
+ * socket limit, and Redis (Debian's redis-server, started here on a free loopback port) serving values of
+ * the same sizes. Each client is one kept-alive connection reading into a direct buffer and checking
+ * every body's CRC32C. A hit or a miss is confirmed by the response's X-Tfs-Cache header.
+ */
+final class CacheBench {
+  private static final int PATTERN_BYTES = 16 << 20;
+  private static final long[] FILE_MIB = {1, 4, 16, 64, 1024};
+  private static final long[] REDIS_MIB = {1, 4, 16};
+
+  private CacheBench() {}
+
+  static void run(String[] args) throws Exception {
+    int rounds = 3;
+    long bytesPerSample = 512L << 20;
+    for (int i = 0; i + 1 < args.length; i += 2) {
+      switch (args[i]) {
+        case "--rounds" -> rounds = Integer.parseInt(args[i + 1]);
+        case "--sample-mib" -> bytesPerSample = Long.parseLong(args[i + 1]) << 20;
+        default -> throw new IllegalArgumentException("unknown option " + args[i]);
+      }
+    }
+    Path dir = RepoPaths.root().resolve("test/target/bench-cache");
+    SharedCassandra.deleteTree(dir);
+    Files.createDirectories(dir);
+    byte[] random = new byte[PATTERN_BYTES];
+    new Random(7).nextBytes(random);
+    ByteBuffer pattern = ByteBuffer.allocateDirect(PATTERN_BYTES + 4096).alignedSlice(4096);
+    pattern.put(random).clear();
+
+    System.out.printf("tfs bench cache: %d rounds, %d MiB per sample, %d cores, %s%n", rounds, bytesPerSample >> 20,
+        Runtime.getRuntime().availableProcessors(), System.getProperty("os.name") + " " + System.getProperty("os.arch"));
+    EmbeddedCassandra cassandra = new EmbeddedCassandra(
+        CassandraSettings.defaults(dir.resolve("cassandra")).withLibDir(RepoPaths.cassandraLib()));
+    var db = cassandra.start();
+    List<String> nodeJvm = List.of("-XX:MaxDirectMemorySize=3g", "-Dtensorfs.cache.capacity=1280MiB");
+    Process redis = null;
+    try (NodeProcess node = new NodeProcess("node-1", dir.resolve("node-1"), db.contactPoint(), "bench", nodeJvm)
+        .start(Duration.ofMinutes(3))) {
+      InetSocketAddress server = new InetSocketAddress("127.0.0.1", node.baseUri().getPort());
+      int redisPort = NodeProcess.freePort();
+      redis = startRedis(dir.resolve("redis"), redisPort);
+      InetSocketAddress redisAddress = new InetSocketAddress("127.0.0.1", redisPort);
+
+      for (long mib : FILE_MIB) {
+        String answer = RawHttp.put(server, filePath(mib), pattern, mib << 20);
+        if (!answer.startsWith("HTTP/1.1 201")) throw new IllegalStateException("PUT failed: " + answer);
+      }
+      try (Resp r = new Resp(redisAddress)) {
+        for (long mib : REDIS_MIB) r.set("v" + mib, pattern, mib << 20);
+      }
+
+      Map<String, List<Double>> samples = new LinkedHashMap<>();
+      for (int round = 1; round <= rounds; round++) {
+        add(samples, "loopback", HttpBench.mbps(1L << 30, Limits.loopbackSeconds(pattern, 1L << 30)));
+        try (KeepAliveHttp data = new KeepAliveHttp(server); KeepAliveHttp control = new KeepAliveHttp(server);
+            Resp r = new Resp(redisAddress)) {
+          for (long mib : FILE_MIB) {
+            long size = mib << 20;
+            int n = (int) Math.max(1, bytesPerSample / size);
+            int crc = HttpBench.cycledCrc(random, size);
+            add(samples, "memcpy " + mib, HttpBench.mbps(size * n, memcpySeconds(pattern, size, n)));
+            add(samples, "miss " + mib, HttpBench.mbps(size * n, getSeconds(data, control, mib, n, crc, false)));
+            add(samples, "hit " + mib, HttpBench.mbps(size * n, getSeconds(data, control, mib, n, crc, true)));
+            if (Arrays.stream(REDIS_MIB).anyMatch(m -> m == mib)) {
+              add(samples, "redis " + mib, HttpBench.mbps(size * n, redisSeconds(r, mib, n, crc)));
+            }
+            control.post("/v1/cache/bench/cache/f" + mib + "?op=dontneed");
+          }
+        }
+        System.out.printf("round %d done%n", round);
+      }
+      print(samples);
+    } finally {
+      if (redis != null) {
+        redis.destroy();
+        redis.waitFor(10, TimeUnit.SECONDS);
+      }
+      cassandra.stop();
+    }
+  }
+
+  private static String filePath(long mib) {
+    return "/v1/files/bench/cache/f" + mib;
+  }
+
+  /** Seconds for {@code n} GETs; a miss drops the file from the cache before each (untimed). */
+  private static double getSeconds(KeepAliveHttp data, KeepAliveHttp control, long mib, int n, int crc, boolean hit)
+      throws IOException {
+    String hint = "/v1/cache/bench/cache/f" + mib + "?op=" + (hit ? "willneed" : "dontneed");
+    if (hit && control.post(hint) != 200) throw new IllegalStateException("willneed failed for f" + mib);
+    long total = 0;
+    for (int i = 0; i < n; i++) {
+      if (!hit && control.post(hint) != 200) throw new IllegalStateException("dontneed failed for f" + mib);
+      long t0 = System.nanoTime();
+      KeepAliveHttp.Got got = data.get(filePath(mib), mib << 20);
+      total += System.nanoTime() - t0;
+      if (got.crc32c() != crc) throw new IllegalStateException("f" + mib + " read back other bytes");
+      String expected = hit ? "hit" : "miss";
+      if (!got.cache().equals(expected)) {
+        throw new IllegalStateException("f" + mib + " was a " + got.cache() + ", the benchmark expected a " + expected);
+      }
+    }
+    return total / 1e9;
+  }
+
+  private static double redisSeconds(Resp r, long mib, int n, int crc) throws IOException {
+    long t0 = System.nanoTime();
+    for (int i = 0; i < n; i++) {
+      if (r.get("v" + mib, mib << 20) != crc) throw new IllegalStateException("redis returned other bytes");
+    }
+    return (System.nanoTime() - t0) / 1e9;
+  }
+
+  /** Seconds to copy {@code size} bytes {@code n} times between direct buffers, in pieces of the pattern. */
+  private static double memcpySeconds(ByteBuffer pattern, long size, int n) {
+    ByteBuffer target = ByteBuffer.allocateDirect(pattern.capacity());
+    long t0 = System.nanoTime();
+    for (int i = 0; i < n; i++) {
+      for (long left = size; left > 0; ) {
+        ByteBuffer src = pattern.duplicate().clear();
+        src.limit((int) Math.min(src.capacity(), left));
+        left -= src.remaining();
+        target.clear();
+        target.put(src);
+      }
+    }
+    return (System.nanoTime() - t0) / 1e9;
+  }
+
+  private static Process startRedis(Path dir, int port) throws IOException, InterruptedException {
+    Files.createDirectories(dir);
+    String binary = Files.isExecutable(Path.of("/usr/bin/redis-server")) ? "/usr/bin/redis-server" : "redis-server";
+    Process p;
+    try {
+      p = new ProcessBuilder(binary, "--port", Integer.toString(port), "--bind", "127.0.0.1", "--save", "",
+          "--appendonly", "no", "--dir", dir.toString(), "--proto-max-bulk-len", "1gb")
+          .redirectErrorStream(true).redirectOutput(dir.resolve("redis.log").toFile()).start();
+    } catch (IOException e) {
+      throw new IllegalStateException("redis-server not found: run scripts/ensure-deps", e);
+    }
+    long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+    while (System.nanoTime() < until) {
+      try (Resp probe = new Resp(new InetSocketAddress("127.0.0.1", port))) {
+        return p;
+      } catch (IOException notYet) {
+        if (!p.isAlive()) throw new IllegalStateException("redis-server exited; see " + dir.resolve("redis.log"));
+        TimeUnit.MILLISECONDS.sleep(100); // polling an external process's readiness
+      }
+    }
+    throw new IllegalStateException("redis-server did not listen on " + port);
+  }
+
+  private static void add(Map<String, List<Double>> samples, String key, double value) {
+    samples.computeIfAbsent(key, k -> new ArrayList<>()).add(value);
+  }
+
+  private static double median(Map<String, List<Double>> samples, String key) {
+    List<Double> v = samples.get(key);
+    if (v == null) return Double.NaN;
+    double[] sorted = v.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+    return sorted[sorted.length / 2];
+  }
+
+  private static void print(Map<String, List<Double>> s) {
+    double loop = median(s, "loopback");
+    System.out.println();
+    System.out.printf("loopback TCP socket copy (limit, 1 GiB): %.0f MB/s%n%n", loop);
+    System.out.println("| size | memcpy MB/s | tensorfs hit MB/s | tensorfs miss MB/s | Redis MB/s | hit ÷ loopback | hit ÷ Redis |");
+    System.out.println("| ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+    for (long mib : FILE_MIB) {
+      double hit = median(s, "hit " + mib);
+      double redis = median(s, "redis " + mib);
+      System.out.printf("| %d MiB | %.0f | %.0f | %.0f | %s | %.2f | %s |%n", mib, median(s, "memcpy " + mib), hit,
+          median(s, "miss " + mib), Double.isNaN(redis) ? "—" : String.format("%.0f", redis), hit / loop,
+          Double.isNaN(redis) ? "—" : String.format("%.2f", hit / redis));
+    }
+  }
+}
