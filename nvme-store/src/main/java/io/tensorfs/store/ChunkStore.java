@@ -3,6 +3,7 @@ package io.tensorfs.store;
 import io.tensorfs.core.ChunkId;
 import io.tensorfs.core.FileId;
 import io.tensorfs.core.TfsPath;
+import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Set;
@@ -41,6 +42,22 @@ public interface ChunkStore {
    * with NOT_FOUND when the replica is absent, CHECKSUM_MISMATCH when a touched block is corrupt.
    */
   CompletionStage<ByteString> read(ChunkId chunk, long offset, int length);
+
+  /**
+   * Reads the verified bytes from {@code offset} of a chunk into {@code target}'s remaining space
+   * (fewer only at the chunk's end) and completes with their count; {@code target}'s position moves
+   * past them. Its bytes beyond the count, up to its limit, are unspecified afterwards. The caller
+   * leaves {@code target} alone until the stage completes. Fails as {@link #read} does.
+   *
+   * <p>The default reads through {@link #read}; a store that can land the bytes straight in
+   * {@code target} (an aligned direct buffer under O_DIRECT) overrides it.
+   */
+  default CompletionStage<Integer> readInto(ChunkId chunk, long offset, ByteBuffer target) {
+    return read(chunk, offset, target.remaining()).thenApply(bytes -> {
+      bytes.copyToBuffer(target);
+      return bytes.size();
+    });
+  }
 
   /** The bytes {@code [offset, offset+length)} of a chunk as a stream of verified segments. */
   Source<ByteString, NotUsed> source(ChunkId chunk, long offset, long length);

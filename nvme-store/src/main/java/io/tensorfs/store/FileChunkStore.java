@@ -15,6 +15,7 @@ import io.tensorfs.store.internal.ReplicaScan;
 import io.tensorfs.store.internal.StoreContext;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
 import java.nio.file.FileStore;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -122,6 +123,16 @@ public final class FileChunkStore implements ChunkStore {
     return context.io().run(reading(chunk), () -> {
       try (ReplicaReader reader = ReplicaReader.open(chunk, context)) {
         return reader.read(offset, length);
+      }
+    });
+  }
+
+  /** Straight into {@code target} without a copy where it is direct and aligned for O_DIRECT. */
+  @Override
+  public CompletionStage<Integer> readInto(ChunkId chunk, long offset, ByteBuffer target) {
+    return context.io().run(reading(chunk), () -> {
+      try (ReplicaReader reader = ReplicaReader.open(chunk, context)) {
+        return reader.readInto(offset, target);
       }
     });
   }

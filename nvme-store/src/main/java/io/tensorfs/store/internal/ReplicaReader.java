@@ -70,13 +70,70 @@ public final class ReplicaReader implements AutoCloseable {
 
   /** The verified bytes {@code [offset, offset+length)}, fewer only at the replica's end. */
   public ByteString read(long offset, int length) throws IOException {
+    long end = end(offset, length);
+    if (end == offset) return ByteString.emptyByteString();
+    byte[] out = new byte[(int) (end - offset)];
+    readThroughScratch(offset, end, ByteBuffer.wrap(out));
+    return ByteString.fromArrayUnsafe(out);
+  }
+
+  /**
+   * Reads the verified bytes from {@code offset} into {@code target}'s remaining space (fewer only at
+   * the replica's end), moves its position past them and returns their count. Where the replica is
+   * read with O_DIRECT, the target is direct and aligned, the offset falls on a block and the range
+   * ends on a block or at the replica's end, the bytes land straight in the target and each block is
+   * verified there; otherwise they pass through a scratch buffer. Up to the alignment past the count
+   * may be written within the target's remaining space.
+   */
+  public int readInto(long offset, ByteBuffer target) throws IOException {
+    long end = end(offset, target.remaining());
+    int count = (int) (end - offset);
+    if (count == 0) return 0;
+    if (canReadStraightInto(offset, end, target)) {
+      readStraightInto(offset, end, target);
+    } else {
+      readThroughScratch(offset, end, target.duplicate());
+    }
+    target.position(target.position() + count);
+    return count;
+  }
+
+  private long end(long offset, int length) {
     if (offset < 0 || length < 0 || offset > table.dataLength()) {
       throw new TfsException(ErrorCode.RANGE_NOT_SATISFIABLE, "range " + offset + "+" + length
           + " outside chunk " + chunk + " of " + table.dataLength() + " bytes");
     }
-    long end = Math.min(table.dataLength(), offset + length);
-    if (end == offset) return ByteString.emptyByteString();
-    byte[] out = new byte[(int) (end - offset)];
+    return Math.min(table.dataLength(), offset + length);
+  }
+
+  private boolean canReadStraightInto(long offset, long end, ByteBuffer target) {
+    int align = store.align();
+    int count = (int) (end - offset);
+    return direct
+        && target.isDirect()
+        && !target.isReadOnly()
+        && offset % table.blockBytes() == 0
+        && (count % table.blockBytes() == 0 || end == table.dataLength())
+        && target.remaining() >= StoreContext.alignUp(count, align)
+        && target.alignmentOffset(target.position(), align) == 0;
+  }
+
+  /** O_DIRECT into the target itself, then each block checked in place: no copy. */
+  private void readStraightInto(long offset, long end, ByteBuffer target) throws IOException {
+    int count = (int) (end - offset);
+    ByteBuffer into = target.duplicate();
+    int start = into.position();
+    into.limit(start + (int) StoreContext.alignUp(count, store.align()));
+    while (into.position() - start < count) {
+      if (data.read(into, offset + into.position() - start) < 0) throw endsEarly();
+    }
+    long first = offset / table.blockBytes();
+    long last = (end - 1) / table.blockBytes();
+    verifyBlocks(first, last, target.duplicate().position(start));
+  }
+
+  /** Reads the blocks under {@code [offset, end)} pass by pass and copies the range into {@code out} at its position. */
+  private void readThroughScratch(long offset, long end, ByteBuffer out) throws IOException {
     ByteBuffer scratch = acquireScratch();
     try {
       int perPass = scratch.capacity() / table.blockBytes();
@@ -89,7 +146,6 @@ public final class ReplicaReader implements AutoCloseable {
     } finally {
       releaseScratch(scratch);
     }
-    return ByteString.fromArrayUnsafe(out);
   }
 
   /** Reads blocks {@code first..last} into the start of {@code scratch} and verifies each. */
@@ -98,15 +154,18 @@ public final class ReplicaReader implements AutoCloseable {
     int want = (int) (Math.min(table.dataLength(), (last + 1) * table.blockBytes()) - start);
     scratch.clear().limit(direct ? (int) StoreContext.alignUp(want, store.align()) : want);
     while (scratch.position() < want) {
-      if (data.read(scratch, start + scratch.position()) < 0) {
-        throw new TfsException(ErrorCode.CHECKSUM_MISMATCH, "replica of chunk " + chunk + " on store "
-            + store.storeId() + " ends before its recorded length");
-      }
+      if (data.read(scratch, start + scratch.position()) < 0) throw endsEarly();
     }
+    verifyBlocks(first, last, scratch.duplicate().position(0));
+  }
+
+  /** Checks blocks {@code first..last}, laid out from {@code bytes}' position on, against the table. */
+  private void verifyBlocks(long first, long last, ByteBuffer bytes) {
+    int base = bytes.position();
     for (long b = first; b <= last; b++) {
-      int at = (int) ((b - first) * table.blockBytes());
+      int at = base + (int) ((b - first) * table.blockBytes());
       crc.reset();
-      crc.update(scratch.duplicate().limit(at + table.blockLength(b)).position(at));
+      crc.update(bytes.duplicate().limit(at + table.blockLength(b)).position(at));
       if ((int) crc.getValue() != table.blockCrc(b)) {
         throw new TfsException(ErrorCode.CHECKSUM_MISMATCH, "chunk " + chunk + " on store " + store.storeId()
             + ": block " + b + " (bytes " + b * table.blockBytes() + "+" + table.blockLength(b)
@@ -115,10 +174,16 @@ public final class ReplicaReader implements AutoCloseable {
     }
   }
 
-  private static void copyOverlap(ByteBuffer scratch, long scratchStart, long offset, long end, byte[] out) {
+  private TfsException endsEarly() {
+    return new TfsException(ErrorCode.CHECKSUM_MISMATCH, "replica of chunk " + chunk + " on store "
+        + store.storeId() + " ends before its recorded length");
+  }
+
+  /** Copies what {@code scratch} holds of {@code [offset, end)} into {@code out}, whose position stands for {@code offset}. */
+  private static void copyOverlap(ByteBuffer scratch, long scratchStart, long offset, long end, ByteBuffer out) {
     long from = Math.max(offset, scratchStart);
     long to = Math.min(end, scratchStart + scratch.position());
-    scratch.duplicate().position((int) (from - scratchStart)).get(out, (int) (from - offset), (int) (to - from));
+    out.put(out.position() + (int) (from - offset), scratch, (int) (from - scratchStart), (int) (to - from));
   }
 
   private ByteBuffer acquireScratch() {
