@@ -1,0 +1,29 @@
+package io.tensorfs.transport;
+
+import io.tensorfs.core.ChunkId;
+import java.util.concurrent.CompletionStage;
+import org.apache.pekko.NotUsed;
+import org.apache.pekko.stream.javadsl.Sink;
+import org.apache.pekko.stream.javadsl.Source;
+import org.apache.pekko.util.ByteString;
+
+/**
+ * What this node serves to peers; the node implements it over its stores and cache. The transport
+ * calls it from its own threads and runs the returned stages on the node's materializer, so both
+ * methods must return at once (no blocking) and may be called concurrently.
+ */
+public interface ChunkService {
+  /**
+   * The verified bytes {@code [offset, offset+length)} of a chunk replica held here (fewer only at
+   * the chunk's end). Fails with a {@link io.tensorfs.core.TfsException} (NOT_FOUND, CHECKSUM_MISMATCH,
+   * ...) that the requester receives with the same code and message.
+   */
+  Source<ByteString, NotUsed> read(ChunkId chunk, long offset, long length);
+
+  /**
+   * Receives a replica pushed by a peer; the materialized stage completes when it is stored (and,
+   * for chain replication, when the rest of the chain acknowledged — the service decides, the
+   * transport only carries {@link PushRequest#context()}).
+   */
+  Sink<ByteString, CompletionStage<PushAck>> write(PushRequest request);
+}

@@ -1,0 +1,81 @@
+package io.tensorfs.transport;
+
+import io.tensorfs.core.ChunkId;
+import io.tensorfs.transport.internal.EngineSettings;
+import io.tensorfs.transport.internal.Faults;
+import io.tensorfs.transport.internal.TransferEngine;
+import io.tensorfs.transport.internal.Wire;
+import java.util.concurrent.CompletionStage;
+import org.agrona.concurrent.AgentRunner;
+import org.agrona.concurrent.BackoffIdleStrategy;
+import org.apache.pekko.NotUsed;
+import org.apache.pekko.stream.Materializer;
+import org.apache.pekko.stream.javadsl.Sink;
+import org.apache.pekko.stream.javadsl.Source;
+import org.apache.pekko.util.ByteString;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** A transport made of the transfer engine over one wire, run on one dedicated daemon thread. */
+abstract class EngineTransport implements Transport {
+  private static final Logger log = LoggerFactory.getLogger(EngineTransport.class);
+
+  private final Wire wire;
+  private final TransferEngine engine;
+  private final AgentRunner runner;
+  private final Faults faults = new Faults();
+  private boolean closed;
+
+  EngineTransport(Wire wire, ChunkService service, Materializer materializer, EngineSettings settings) {
+    this.wire = wire;
+    this.engine = new TransferEngine(wire, service, materializer, settings, faults);
+    this.runner = new AgentRunner(new BackoffIdleStrategy(64, 16, 1_000, settings.maxParkNs()),
+        e -> log.error("transport thread error", e), null, engine);
+    AgentRunner.startOnThread(runner, r -> {
+      Thread t = new Thread(r, engine.roleName());
+      t.setDaemon(true);
+      return t;
+    });
+  }
+
+  @Override
+  public String kind() {
+    return wire.kind();
+  }
+
+  @Override
+  public String localEndpoint() {
+    return wire.localEndpoint();
+  }
+
+  @Override
+  public Source<ByteString, NotUsed> fetch(String peer, ChunkId chunk, long offset, long length) {
+    return engine.fetch(peer, chunk, offset, length);
+  }
+
+  @Override
+  public Sink<ByteString, CompletionStage<PushAck>> push(String peer, PushRequest request) {
+    return engine.push(peer, request);
+  }
+
+  /** Fault injection, for tests only. */
+  public Faults faults() {
+    return faults;
+  }
+
+  /** Frames that arrived for no live transfer (late frames of a failed or cancelled one). */
+  public long droppedFrames() {
+    return engine.droppedFrames();
+  }
+
+  @Override
+  public synchronized void close() {
+    if (closed) return;
+    closed = true;
+    runner.close(); // runs the engine's onClose on its thread: transfers fail, peers are told, the wire closes
+    closeResources();
+  }
+
+  /** Releases what the wire was built on, after the engine stopped. */
+  abstract void closeResources();
+}

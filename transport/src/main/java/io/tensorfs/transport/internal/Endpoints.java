@@ -1,0 +1,38 @@
+package io.tensorfs.transport.internal;
+
+import io.tensorfs.core.ErrorCode;
+import io.tensorfs.core.TfsException;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.util.HashMap;
+import java.util.Map;
+
+/** Parsing of endpoint strings ({@code scheme://host:port?key=value&...}). Stateless. */
+public final class Endpoints {
+  private Endpoints() {}
+
+  public static URI parse(String endpoint) {
+    try {
+      return new URI(endpoint);
+    } catch (URISyntaxException | NullPointerException e) {
+      throw new TfsException(ErrorCode.BAD_REQUEST, "bad endpoint: " + endpoint);
+    }
+  }
+
+  /** The query parameters of an endpoint. */
+  public static Map<String, String> query(URI uri) {
+    Map<String, String> out = new HashMap<>();
+    String q = uri.getRawQuery();
+    if (q == null) return out;
+    for (String pair : q.split("&")) {
+      int eq = pair.indexOf('=');
+      if (eq > 0) out.put(pair.substring(0, eq), pair.substring(eq + 1));
+    }
+    return out;
+  }
+
+  /** A host as it goes in a URI: IPv6 literals in brackets. */
+  public static String hostForUri(String host) {
+    return host.indexOf(':') >= 0 && !host.startsWith("[") ? "[" + host + "]" : host;
+  }
+}

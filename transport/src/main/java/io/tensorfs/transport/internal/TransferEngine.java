@@ -1,0 +1,611 @@
+package io.tensorfs.transport.internal;
+
+import io.tensorfs.core.ChunkId;
+import io.tensorfs.core.ErrorCode;
+import io.tensorfs.core.TfsException;
+import io.tensorfs.core.TfsPath;
+import io.tensorfs.transport.ChunkService;
+import io.tensorfs.transport.PushAck;
+import io.tensorfs.transport.PushRequest;
+import java.nio.ByteBuffer;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import org.agrona.DirectBuffer;
+import org.agrona.collections.Long2ObjectHashMap;
+import org.agrona.concurrent.Agent;
+import org.agrona.concurrent.ManyToOneConcurrentLinkedQueue;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.apache.pekko.NotUsed;
+import org.apache.pekko.stream.Materializer;
+import org.apache.pekko.stream.javadsl.Sink;
+import org.apache.pekko.stream.javadsl.Source;
+import org.apache.pekko.util.ByteString;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The transfer protocol over a {@link Wire}, run as an agent on one dedicated thread: it polls the
+ * wire, sends data frames as far as each receiver's credit allows, sends control frames, and times
+ * out transfers whose peer went silent. Streams talk to it through {@link #submit} commands and the
+ * transfers' queues, never by blocking.
+ *
+ * <p>Protocol: the requester sends FETCH (with its first credit) or PUSH and names its own endpoint to
+ * reply to; the data's receiver grants credit in CREDIT frames as its consumer takes bytes (an
+ * absolute byte limit, so a lost or reordered grant is harmless); the sender sends DATA within that
+ * credit, then END with the total; a push is answered with ACK once the service stored it. ERROR
+ * carries a failure's code and message to the other side, CANCEL stops a fetch, and both sides send
+ * KEEPALIVE while a transfer is quiet. Transfer ids are chosen by the requester: a random 32-bit
+ * prefix per engine and a counter.
+ */
+public final class TransferEngine implements Agent, FrameHandler {
+  private static final Logger log = LoggerFactory.getLogger(TransferEngine.class);
+  private static final long TICK_NS = TimeUnit.MILLISECONDS.toNanos(20);
+  private static final long PEER_LINGER_NS = TimeUnit.SECONDS.toNanos(30);
+  private static final int MAX_PENDING_CONTROL = 10_000;
+  private static final byte[] NO_PAYLOAD = new byte[0];
+
+  private final Wire wire;
+  private final ChunkService service;
+  private final Materializer materializer;
+  private final EngineSettings settings;
+  private final Faults faults;
+  private final ManyToOneConcurrentLinkedQueue<Runnable> commands = new ManyToOneConcurrentLinkedQueue<>();
+  private final Map<String, Peer> peers = new HashMap<>();
+  /** Transfers this side started, by id. */
+  private final Long2ObjectHashMap<Transfer> mine = new Long2ObjectHashMap<>();
+  /** Transfers peers started, by their id. */
+  private final Long2ObjectHashMap<Transfer> theirs = new Long2ObjectHashMap<>();
+  private final ArrayList<OutboundTransfer> sending = new ArrayList<>();
+  private final UnsafeBuffer dataHeader = new UnsafeBuffer(ByteBuffer.allocateDirect(Frames.DATA_HEADER_BYTES));
+  private final Frames.Writer control = new Frames.Writer(new UnsafeBuffer(ByteBuffer.allocateDirect(Frames.MAX_CONTROL_BYTES)));
+  private final UnsafeBuffer pendingView = new UnsafeBuffer(0, 0);
+  private final Frames.Reader reader = new Frames.Reader();
+  private final long idPrefix = ((long) new SecureRandom().nextInt()) << 32;
+  private final AtomicInteger nextId = new AtomicInteger();
+  private final AtomicLong droppedFrames = new AtomicLong();
+  private volatile boolean closed;
+  private long nowNs = System.nanoTime();
+  private long nextTickNs;
+
+  public TransferEngine(Wire wire, ChunkService service, Materializer materializer, EngineSettings settings, Faults faults) {
+    this.wire = wire;
+    this.service = service;
+    this.materializer = materializer;
+    this.settings = settings;
+    this.faults = faults;
+  }
+
+  public EngineSettings settings() {
+    return settings;
+  }
+
+  /** Frames received for no live transfer (late frames of a failed or cancelled transfer). */
+  public long droppedFrames() {
+    return droppedFrames.get();
+  }
+
+  // ---- API for the transport (any thread) ----
+
+  public Source<ByteString, NotUsed> fetch(String peer, ChunkId chunk, long offset, long length) {
+    if (offset < 0 || length < 0) throw new IllegalArgumentException("negative offset or length");
+    return Source.fromGraph(new InboundStage(this,
+        () -> new InboundTransfer(newId(), peer, true, chunk, offset, length, false, System.nanoTime())));
+  }
+
+  public Sink<ByteString, CompletionStage<PushAck>> push(String peer, PushRequest request) {
+    int maxPayload = wire.maxPayloadBytes(peer);
+    return Sink.fromGraph(new OutboundStage(this, () -> new OutboundTransfer(newId(), peer, true, request.chunk(), 0,
+        request.lengthBytes(), maxPayload, outboxFrames(maxPayload), new CompletableFuture<>(), request, System.nanoTime())));
+  }
+
+  private long newId() {
+    return idPrefix | (nextId.incrementAndGet() & 0xFFFFFFFFL);
+  }
+
+  private int outboxFrames(int maxPayload) {
+    return (int) Math.max(2, settings.outboxBytes() / maxPayload);
+  }
+
+  // ---- commands from stages (any thread) ----
+
+  void submit(Runnable command) {
+    commands.offer(command);
+  }
+
+  void startInbound(InboundTransfer t) {
+    if (closed) t.fail(closedError());
+    else submit(() -> registerInbound(t));
+  }
+
+  void startOutbound(OutboundTransfer t) {
+    if (closed) t.fail(closedError());
+    else if (t.requester) submit(() -> registerPush(t));
+  }
+
+  void grant(InboundTransfer t, long limit) {
+    submit(() -> {
+      if (t.closed || limit <= t.grantedLimit) return;
+      t.grantedLimit = limit;
+      control.begin(Frames.CREDIT, t.flags(), t.id).putLong(limit);
+      sendControl(t, control.end());
+    });
+  }
+
+  void inboundStopped(InboundTransfer t, boolean completed) {
+    submit(() -> {
+      if (t.closed || !t.requester) return; // a push served here ends when the service answers
+      if (!completed) {
+        control.begin(Frames.CANCEL, t.flags(), t.id);
+        sendControl(t, control.end());
+      }
+      closeTransfer(t);
+    });
+  }
+
+  private TfsException closedError() {
+    return new TfsException(ErrorCode.UNAVAILABLE, "transport " + wire.localEndpoint() + " is closed");
+  }
+
+  // ---- agent ----
+
+  @Override
+  public String roleName() {
+    return "tensorfs-transport-" + wire.kind();
+  }
+
+  @Override
+  public int doWork() {
+    nowNs = System.nanoTime();
+    int work = runCommands();
+    work += wire.poll(this, nowNs);
+    work += sendData();
+    work += flushControl();
+    if (nowNs - nextTickNs >= 0) {
+      nextTickNs = nowNs + TICK_NS;
+      tick();
+    }
+    return work;
+  }
+
+  @Override
+  public void onClose() {
+    closed = true;
+    runCommands();
+    TfsException cause = closedError();
+    for (Transfer t : allTransfers()) failAndTell(t, cause);
+    for (Peer p : peers.values()) p.link.close();
+    peers.clear();
+    wire.close();
+    for (Runnable c; (c = commands.poll()) != null; ) {
+      // Stages that raced with close: their transfers were never registered; nothing to send.
+    }
+  }
+
+  private int runCommands() {
+    int n = 0;
+    for (Runnable c; n < 256 && (c = commands.poll()) != null; n++) {
+      try {
+        c.run();
+      } catch (RuntimeException e) {
+        log.error("transport command failed", e);
+      }
+    }
+    return n;
+  }
+
+  // ---- registering transfers started here ----
+
+  private void registerInbound(InboundTransfer t) {
+    if (t.closed) return;
+    if (!t.requester) { // a push served here: its stage is ready, give the pusher its first credit
+      t.grantedLimit = settings.windowBytes();
+      control.begin(Frames.CREDIT, t.flags(), t.id).putLong(t.grantedLimit);
+      sendControl(t, control.end());
+      return;
+    }
+    if (!attach(t)) return;
+    t.grantedLimit = settings.windowBytes();
+    control.begin(Frames.FETCH, t.flags(), t.id).chunk(t.chunk).putLong(t.baseOffset).putLong(t.lengthBytes)
+        .putLong(t.grantedLimit).putString(wire.localEndpoint());
+    sendControl(t, control.end());
+  }
+
+  private void registerPush(OutboundTransfer t) {
+    if (t.closed || !attach(t)) return;
+    PushRequest r = t.request;
+    control.begin(Frames.PUSH, t.flags(), t.id).chunk(r.chunk()).putLong(r.lengthBytes()).putByte((byte) (r.durable() ? 1 : 0))
+        .putString(wire.localEndpoint()).putString(r.owner().toString()).putBytes(r.context());
+    sendControl(t, control.end());
+    sending.add(t);
+  }
+
+  /** Resolves the peer of a transfer this side starts and files it; false (and the transfer failed) when unreachable. */
+  private boolean attach(Transfer t) {
+    try {
+      t.peer = peer(t.peerEndpoint);
+    } catch (TfsException e) {
+      t.fail(e);
+      return false;
+    }
+    t.peer.transfers++;
+    t.lastHeardNs = nowNs;
+    (t.requester ? mine : theirs).put(t.id, t);
+    return true;
+  }
+
+  private Peer peer(String endpoint) {
+    Peer p = peers.get(endpoint);
+    if (p == null) {
+      p = new Peer(endpoint, wire.link(endpoint));
+      peers.put(endpoint, p);
+    }
+    return p;
+  }
+
+  // ---- frames received ----
+
+  @Override
+  public void onFrame(DirectBuffer buffer, int offset, int length) {
+    byte type = buffer.getByte(offset + Frames.TYPE_OFFSET);
+    boolean fromRequester = (buffer.getByte(offset + Frames.FLAGS_OFFSET) & Frames.FROM_REQUESTER) != 0;
+    long id = buffer.getLong(offset + Frames.TRANSFER_ID_OFFSET);
+    try {
+      if (type == Frames.FETCH) {
+        onFetch(id, reader.wrap(buffer, offset, length));
+        return;
+      }
+      if (type == Frames.PUSH) {
+        onPush(id, reader.wrap(buffer, offset, length));
+        return;
+      }
+      Transfer t = fromRequester ? theirs.get(id) : mine.get(id);
+      if (t == null || t.closed) {
+        droppedFrames.incrementAndGet();
+        return;
+      }
+      t.lastHeardNs = nowNs;
+      switch (type) {
+        case Frames.DATA -> onData(t, buffer, offset);
+        case Frames.END -> onEnd(t, reader.wrap(buffer, offset, length).getLong());
+        case Frames.ERROR -> onError(t, reader.wrap(buffer, offset, length));
+        case Frames.CREDIT -> onCredit(t, reader.wrap(buffer, offset, length).getLong());
+        case Frames.ACK -> onAck(t, reader.wrap(buffer, offset, length));
+        case Frames.CANCEL -> onCancel(t);
+        case Frames.KEEPALIVE -> { }
+        default -> protocolError(t, "unknown frame type " + type);
+      }
+    } catch (RuntimeException e) {
+      log.warn("malformed frame of type {} for transfer {}: {}", type, Long.toHexString(id), e.toString());
+      droppedFrames.incrementAndGet();
+    }
+  }
+
+  private void onFetch(long id, Frames.Reader r) {
+    ChunkId chunk = r.chunk();
+    long offset = r.getLong();
+    long length = r.getLong();
+    long credit = r.getLong();
+    String replyTo = r.getString();
+    if (theirs.containsKey(id)) return;
+    int maxPayload = wire.maxPayloadBytes(replyTo);
+    OutboundTransfer t = new OutboundTransfer(id, replyTo, false, chunk, offset, length, maxPayload, outboxFrames(maxPayload),
+        null, null, nowNs);
+    if (!attach(t)) {
+      log.warn("fetch of {} from unreachable {}: dropped", chunk, replyTo);
+      return;
+    }
+    t.creditLimit = credit;
+    sending.add(t);
+    try {
+      service.read(chunk, offset, length).runWith(Sink.fromGraph(new OutboundStage(this, () -> t)), materializer);
+    } catch (RuntimeException e) {
+      endWithError(t, asTfs(e));
+    }
+  }
+
+  private void onPush(long id, Frames.Reader r) {
+    ChunkId chunk = r.chunk();
+    long lengthBytes = r.getLong();
+    boolean durable = r.getByte() != 0;
+    String replyTo = r.getString();
+    String owner = r.getString();
+    byte[] context = r.getBytes();
+    if (theirs.containsKey(id)) return;
+    InboundTransfer t = new InboundTransfer(id, replyTo, false, chunk, 0, lengthBytes, true, nowNs);
+    if (!attach(t)) {
+      log.warn("push of {} from unreachable {}: dropped", chunk, replyTo);
+      return;
+    }
+    CompletionStage<PushAck> stored;
+    try {
+      PushRequest request = new PushRequest(chunk, TfsPath.parse(owner), durable, lengthBytes, context);
+      stored = Source.fromGraph(new InboundStage(this, () -> t)).runWith(service.write(request), materializer);
+    } catch (RuntimeException e) {
+      endWithError(t, asTfs(e));
+      return;
+    }
+    stored.whenComplete((ack, error) -> submit(() -> pushStored(t, ack, error)));
+  }
+
+  private void pushStored(InboundTransfer t, PushAck ack, Throwable error) {
+    if (t.closed) return;
+    if (error != null) {
+      endWithError(t, asTfs(error));
+      return;
+    }
+    control.begin(Frames.ACK, t.flags(), t.id).chunk(ack.chunk()).putLong(ack.lengthBytes()).putInt(ack.crc32c()).putBytes(ack.context());
+    sendControl(t, control.end());
+    closeTransfer(t);
+  }
+
+  private void onData(Transfer t, DirectBuffer buffer, int offset) {
+    if (!(t instanceof InboundTransfer in)) {
+      protocolError(t, "DATA sent to the sending side");
+      return;
+    }
+    if (!in.sameChunk(buffer.getLong(offset + Frames.FILE_HI_OFFSET), buffer.getLong(offset + Frames.FILE_LO_OFFSET),
+        buffer.getInt(offset + Frames.CHUNK_INDEX_OFFSET))) {
+      protocolError(t, "DATA for another chunk");
+      return;
+    }
+    int crc = buffer.getInt(offset + Frames.CRC_OFFSET);
+    long position = buffer.getLong(offset + Frames.CHUNK_OFFSET_OFFSET) - in.baseOffset;
+    int length = buffer.getInt(offset + Frames.PAYLOAD_LENGTH_OFFSET);
+    if (position < 0 || length < 0 || position + length > in.lengthBytes) {
+      protocolError(t, "DATA outside the transfer's range");
+      return;
+    }
+    if (in.receivedBytes + length > in.grantedLimit) {
+      protocolError(t, "DATA past the credit granted");
+      return;
+    }
+    in.receivedBytes += length;
+    if (in.stageStopped) return;
+    byte[] payload = new byte[length];
+    buffer.getBytes(offset + Frames.DATA_HEADER_BYTES, payload);
+    in.deliver(new InboundTransfer.Data(position, crc, payload));
+  }
+
+  private void onEnd(Transfer t, long totalBytes) {
+    if (!(t instanceof InboundTransfer in)) {
+      protocolError(t, "END sent to the sending side");
+      return;
+    }
+    in.endTotal = totalBytes;
+    in.deliver(new InboundTransfer.End(totalBytes));
+  }
+
+  private void onError(Transfer t, Frames.Reader r) {
+    String code = r.getString();
+    String message = r.getString();
+    ErrorCode errorCode;
+    try {
+      errorCode = ErrorCode.valueOf(code);
+    } catch (IllegalArgumentException e) {
+      errorCode = ErrorCode.INTERNAL;
+    }
+    t.fail(new TfsException(errorCode, message));
+    closeTransfer(t);
+  }
+
+  private void onCredit(Transfer t, long limit) {
+    if (t instanceof OutboundTransfer out && limit > out.creditLimit) out.creditLimit = limit;
+  }
+
+  private void onAck(Transfer t, Frames.Reader r) {
+    if (!(t instanceof OutboundTransfer out) || out.ack == null) {
+      protocolError(t, "ACK for a transfer that is no push");
+      return;
+    }
+    ChunkId chunk = r.chunk();
+    long length = r.getLong();
+    int crc = r.getInt();
+    byte[] context = r.getBytes();
+    out.ack.complete(new PushAck(chunk, length, crc, context));
+    closeTransfer(t);
+  }
+
+  private void onCancel(Transfer t) {
+    t.fail(new TfsException(ErrorCode.UNAVAILABLE, "transfer of " + t.chunk + " cancelled by " + t.peerEndpoint));
+    closeTransfer(t);
+  }
+
+  private void protocolError(Transfer t, String what) {
+    failAndTell(t, new TfsException(ErrorCode.INTERNAL, "protocol error from " + t.peerEndpoint + ": " + what));
+  }
+
+  @Override
+  public void onPeerLost(String endpoint, String reason) {
+    Peer p = peers.get(endpoint);
+    if (p != null) failPeer(p, reason);
+  }
+
+  // ---- sending ----
+
+  private int sendData() {
+    int work = 0;
+    for (int i = sending.size() - 1; i >= 0; i--) {
+      OutboundTransfer t = sending.get(i);
+      work += sendFrames(t);
+      if (t.closed || t.endSent) {
+        int last = sending.size() - 1;
+        sending.set(i, sending.get(last));
+        sending.remove(last);
+      }
+    }
+    return work;
+  }
+
+  private int sendFrames(OutboundTransfer t) {
+    if (t.closed) return 0;
+    TfsException failed = t.upstreamFailure;
+    if (failed != null) {
+      endWithError(t, failed);
+      return 1;
+    }
+    int sent = 0;
+    while (sent < 16) {
+      OutboundTransfer.Frame f = t.current;
+      if (f == null) {
+        f = t.outbox.poll();
+        if (f == null) break;
+        t.current = f;
+        t.signal();
+      }
+      if (t.sentBytes + f.length() > t.creditLimit || !offerData(t, f)) break;
+      t.sentBytes += f.length();
+      t.current = null;
+      t.frameSeq++;
+      t.lastSentNs = nowNs;
+      sent++;
+    }
+    boolean finished = t.finished;
+    if (finished && t.current == null && t.outbox.isEmpty()) {
+      control.begin(Frames.END, t.flags(), t.id).putLong(t.sentBytes);
+      sendControl(t, control.end());
+      t.endSent = true;
+      if (!t.requester) closeTransfer(t); // a push stays until its ACK
+      sent++;
+    }
+    return sent;
+  }
+
+  private boolean offerData(OutboundTransfer t, OutboundTransfer.Frame f) {
+    if (faults.muted()) return true;
+    byte[] payload = f.array();
+    int offset = f.offset();
+    if (faults.takeCorruption()) {
+      payload = Arrays.copyOfRange(f.array(), f.offset(), f.offset() + f.length());
+      payload[payload.length / 2] ^= 0x5A;
+      offset = 0;
+    }
+    Frames.dataHeader(dataHeader, t.flags(), t.id, t.fileHi, t.fileLo, t.chunk.index(), f.crc(), t.baseOffset + t.sentBytes, f.length());
+    return t.peer.link.offer(t.frameSeq, dataHeader, Frames.DATA_HEADER_BYTES, payload, offset, f.length());
+  }
+
+  private void sendControl(Transfer t, int length) {
+    t.lastSentNs = nowNs;
+    sendControl(t.peer, length);
+  }
+
+  private void sendControl(Peer p, int length) {
+    if (faults.muted()) return;
+    if (p.pendingControl.isEmpty() && p.link.offer(0, control.buffer(), length, NO_PAYLOAD, 0, 0)) return;
+    if (p.pendingControl.size() >= MAX_PENDING_CONTROL) {
+      failPeer(p, "it takes no frames");
+      return;
+    }
+    byte[] copy = new byte[length];
+    control.buffer().getBytes(0, copy);
+    p.pendingControl.add(copy);
+  }
+
+  private int flushControl() {
+    int work = 0;
+    for (Peer p : peers.values()) {
+      while (!p.pendingControl.isEmpty()) {
+        byte[] frame = p.pendingControl.peek();
+        pendingView.wrap(frame);
+        if (!p.link.offer(0, pendingView, frame.length, NO_PAYLOAD, 0, 0)) break;
+        p.pendingControl.poll();
+        work++;
+      }
+    }
+    return work;
+  }
+
+  private void endWithError(Transfer t, TfsException cause) {
+    control.begin(Frames.ERROR, t.flags(), t.id).putString(cause.code().name()).putString(String.valueOf(cause.getMessage()));
+    sendControl(t, control.end());
+    t.fail(cause);
+    closeTransfer(t);
+  }
+
+  /** Fails a transfer here and tells its peer: a fetch asked here is cancelled, anything else gets the error. */
+  private void failAndTell(Transfer t, TfsException cause) {
+    if (t.peer == null || t.closed) {
+      t.fail(cause);
+      return;
+    }
+    if (t instanceof InboundTransfer && t.requester) {
+      control.begin(Frames.CANCEL, t.flags(), t.id);
+      sendControl(t, control.end());
+      t.fail(cause);
+      closeTransfer(t);
+    } else {
+      endWithError(t, cause);
+    }
+  }
+
+  private void closeTransfer(Transfer t) {
+    t.closed = true;
+    if ((t.requester ? mine : theirs).remove(t.id) != null && t.peer != null) {
+      if (--t.peer.transfers == 0) t.peer.idleSinceNs = nowNs;
+    }
+  }
+
+  // ---- timers ----
+
+  private void tick() {
+    long quietNs = settings.idleTimeoutNs() / 3;
+    for (Transfer t : allTransfers()) {
+      if (t.peer == null || t.closed) continue;
+      if (t.expectsPeer() && nowNs - t.lastHeardNs > settings.idleTimeoutNs()) {
+        failAndTell(t, new TfsException(ErrorCode.UNAVAILABLE, "transfer of " + t.chunk + ": nothing heard from "
+            + t.peerEndpoint + " for " + TimeUnit.NANOSECONDS.toMillis(nowNs - t.lastHeardNs) + " ms"));
+      } else if (nowNs - t.lastSentNs > quietNs) {
+        control.begin(Frames.KEEPALIVE, t.flags(), t.id);
+        sendControl(t, control.end());
+      }
+    }
+    for (Peer p : new ArrayList<>(peers.values())) {
+      String why = p.link.failure(nowNs);
+      if (why != null) failPeer(p, why);
+      else if (p.transfers == 0 && p.pendingControl.isEmpty() && nowNs - p.idleSinceNs > PEER_LINGER_NS) dropPeer(p);
+    }
+  }
+
+  private void failPeer(Peer p, String why) {
+    TfsException cause = new TfsException(ErrorCode.UNAVAILABLE, "peer " + p.endpoint + ": " + why);
+    int inFlight = p.transfers;
+    for (Transfer t : allTransfers()) {
+      if (t.peer == p) {
+        t.fail(cause);
+        closeTransfer(t);
+      }
+    }
+    if (inFlight > 0) log.warn("transfers with {} failed: {}", p.endpoint, why);
+    dropPeer(p);
+  }
+
+  private void dropPeer(Peer p) {
+    peers.remove(p.endpoint);
+    p.link.close();
+  }
+
+  /** A copy, so that failing transfers while walking it is safe. */
+  private List<Transfer> allTransfers() {
+    List<Transfer> all = new ArrayList<>(mine.size() + theirs.size());
+    all.addAll(mine.values());
+    all.addAll(theirs.values());
+    return all;
+  }
+
+  private static TfsException asTfs(Throwable t) {
+    Throwable c = t;
+    while (c != null) {
+      if (c instanceof TfsException e) return e;
+      c = c.getCause();
+    }
+    return new TfsException(ErrorCode.INTERNAL, String.valueOf(t.getMessage()), t);
+  }
+}
