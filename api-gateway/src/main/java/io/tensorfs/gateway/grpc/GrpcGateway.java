@@ -1,0 +1,70 @@
+package io.tensorfs.gateway.grpc;
+
+import com.typesafe.config.Config;
+import io.tensorfs.core.gpu.DeviceCopies;
+import io.tensorfs.gateway.GatewaySettings;
+import io.tensorfs.gateway.files.FileOperations;
+import io.tensorfs.gateway.grpc.internal.BatchIo;
+import io.tensorfs.gateway.grpc.internal.Errors;
+import io.tensorfs.gateway.grpc.internal.SharedMemorySegments;
+import io.tensorfs.gateway.grpc.internal.StagingBuffers;
+import io.tensorfs.gateway.grpc.internal.TensorfsService;
+import io.tensorfs.gateway.grpc.v1.TensorfsHandlerFactory;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.DispatcherSelector;
+import org.apache.pekko.http.javadsl.Http;
+import org.apache.pekko.http.javadsl.ServerBinding;
+import org.apache.pekko.http.javadsl.model.HttpRequest;
+import org.apache.pekko.http.javadsl.model.HttpResponse;
+import org.apache.pekko.japi.function.Function;
+
+/**
+ * The node's gRPC endpoint (service {@code tensorfs.v1.Tensorfs}): batch scatter/gather I/O into
+ * GPU and host memory, and the file operations. Plain-text HTTP/2; HTTP/2 is switched on for this
+ * binding only, whatever {@code pekko.http.server.enable-http2} says.
+ */
+public final class GrpcGateway {
+  private static final String ACCEPT_ENCODING = "grpc-accept-encoding";
+
+  private GrpcGateway() {}
+
+  /**
+   * Binds the service on {@code host:port} (port 0: any free port; see the binding's address). Other
+   * settings come from {@code tensorfs.gateway.grpc} and {@code tensorfs.gateway} in the system's config.
+   *
+   * @param gpus  copies to and from clients' GPU memory; GPU elements fail with UNAVAILABLE while it
+   *              reports {@code available() == false}
+   * @param hints the node's cache hints, or {@link Hints#unsupported()}
+   */
+  public static CompletionStage<ServerBinding> bind(ActorSystem<?> system, FileOperations files, DeviceCopies gpus,
+      Hints hints, String host, int port) {
+    Config config = system.settings().config();
+    GrpcSettings settings = GrpcSettings.fromConfig(config);
+    GatewaySettings gateway = GatewaySettings.fromConfig(config);
+    Executor segmentExecutor = system.dispatchers().lookup(DispatcherSelector.fromConfig(GrpcSettings.SHARED_MEMORY_DISPATCHER));
+    BatchIo batch = new BatchIo(system, files, gpus,
+        new SharedMemorySegments(settings.sharedMemoryDirectory(), settings.mappedSegments()), segmentExecutor,
+        new StagingBuffers(settings.stagingBytes(), settings.inFlightPerStream()),
+        gateway.chunkSizeBytes(), gateway.maxFileSizeBytes());
+    TensorfsService service = new TensorfsService(system, files, batch, hints, settings.inFlightPerStream(),
+        settings.readChunkBytes(), gateway.chunkSizeBytes(), gateway.maxFileSizeBytes());
+    Function<HttpRequest, CompletionStage<HttpResponse>> handler =
+        TensorfsHandlerFactory.create(service, sys -> Errors::trailers, system);
+    // Responses go uncompressed whatever the client accepts: gzip of tensor bytes costs far more CPU
+    // than the network it would save.
+    Function<HttpRequest, CompletionStage<HttpResponse>> uncompressed =
+        request -> handler.apply(request.removeHeader(ACCEPT_ENCODING));
+    return Http.get(system).newServerAt(host, port)
+        .adaptSettings(s -> s.withEnableHttp2(true))
+        .bind(uncompressed);
+  }
+
+  /** Binds on the {@code tensorfs.gateway.grpc} host and port. */
+  public static CompletionStage<ServerBinding> bind(ActorSystem<?> system, FileOperations files, DeviceCopies gpus,
+      Hints hints) {
+    GrpcSettings settings = GrpcSettings.fromConfig(system.settings().config());
+    return bind(system, files, gpus, hints, settings.host(), settings.port());
+  }
+}

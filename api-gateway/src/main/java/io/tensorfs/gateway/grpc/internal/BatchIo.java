@@ -1,0 +1,163 @@
+package io.tensorfs.gateway.grpc.internal;
+
+import io.tensorfs.core.ErrorCode;
+import io.tensorfs.core.Policy;
+import io.tensorfs.core.TfsException;
+import io.tensorfs.core.TfsPath;
+import io.tensorfs.core.gpu.DeviceCopies;
+import io.tensorfs.core.gpu.GpuBuffer;
+import io.tensorfs.gateway.files.FileOperations;
+import io.tensorfs.gateway.grpc.v1.Completion;
+import io.tensorfs.gateway.grpc.v1.Flag;
+import io.tensorfs.gateway.grpc.v1.Sge;
+import io.tensorfs.gateway.grpc.v1.Submission;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.OptionalLong;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.stream.javadsl.Sink;
+
+/**
+ * Runs the submissions of Batch streams: preadv scatters a file's bytes into host and GPU memory,
+ * pwritev gathers them into a new version of a file. Each submission ends in exactly one
+ * {@link Completion}; its stage never fails. Thread-safe; holds no per-submission state.
+ */
+public final class BatchIo {
+  private static final int KNOWN_FLAGS = Flag.FLAG_KVCACHE_VALUE;
+
+  private final ActorSystem<?> system;
+  private final FileOperations files;
+  private final DeviceCopies gpus;
+  private final SharedMemorySegments segments;
+  private final Executor segmentExecutor;
+  private final StagingBuffers staging;
+  private final int chunkSizeBytes;
+  private final long maxFileBytes;
+
+  public BatchIo(ActorSystem<?> system, FileOperations files, DeviceCopies gpus, SharedMemorySegments segments,
+      Executor segmentExecutor, StagingBuffers staging, int chunkSizeBytes, long maxFileBytes) {
+    this.system = system;
+    this.files = files;
+    this.gpus = gpus;
+    this.segments = segments;
+    this.segmentExecutor = segmentExecutor;
+    this.staging = staging;
+    this.chunkSizeBytes = chunkSizeBytes;
+    this.maxFileBytes = maxFileBytes;
+  }
+
+  public CompletionStage<Completion> run(Submission s) {
+    CompletionStage<Long> moved;
+    try {
+      moved = switch (s.getOp()) {
+        case PREADV -> preadv(s);
+        case PWRITEV -> pwritev(s);
+        default -> throw bad("unknown op " + s.getOpValue());
+      };
+    } catch (RuntimeException e) {
+      moved = CompletableFuture.failedFuture(e);
+    }
+    return moved.handle((n, e) -> e == null
+        ? Completion.newBuilder().setId(s.getId()).setValue(n).build()
+        : Errors.completion(s.getId(), e));
+  }
+
+  private CompletionStage<Long> preadv(Submission s) {
+    TfsPath path = TfsPath.parse(s.getPath());
+    checkFlags(s.getFlags());
+    long offset = notNegative(s.getOffset(), "offset");
+    return resolve(s.getSgesList()).thenCompose(targets -> files.stat(path).thenCompose(v -> {
+      long requested = total(targets);
+      if (offset >= v.size() || requested == 0) return CompletableFuture.completedFuture(0L);
+      long length = Math.min(requested, v.size() - offset);
+      Staging stage = new Staging(staging);
+      Scatter scatter = new Scatter(targets, gpus, stage);
+      return files.read(v, offset, length)
+          .mapAsync(1, scatter::accept)
+          .runWith(Sink.ignore(), system)
+          .thenCompose(done -> scatter.finish())
+          .whenComplete((n, e) -> stage.release());
+    }));
+  }
+
+  private CompletionStage<Long> pwritev(Submission s) {
+    TfsPath path = TfsPath.parse(s.getPath());
+    checkFlags(s.getFlags());
+    if (s.getOffset() != 0) {
+      throw bad("pwritev writes a whole new version of a file: offset must be 0, not "
+          + Long.toUnsignedString(s.getOffset()));
+    }
+    Policy policy = !s.getPolicy().isEmpty() ? Policy.parse(s.getPolicy())
+        : (s.getFlags() & Flag.FLAG_KVCACHE_VALUE) != 0 ? Policy.KVCACHE : Policy.PERSISTENT;
+    return resolve(s.getSgesList()).thenCompose(sources -> {
+      long total = total(sources);
+      Staging stage = new Staging(staging);
+      return files.put(path, policy, chunkSizeBytes, false, OptionalLong.of(total), maxFileBytes,
+              Gather.source(sources, gpus, stage, staging.bufferBytes()))
+          .thenApply(v -> v.size())
+          .whenComplete((n, e) -> stage.release());
+    });
+  }
+
+  /** Checks every element and maps host segments (blocking calls, on the segment dispatcher). */
+  private CompletionStage<List<Memory>> resolve(List<Sge> sges) {
+    List<Sge> own = List.copyOf(sges);
+    for (Sge sge : own) {
+      if (sge.getMemoryCase() == Sge.MemoryCase.GPU && !gpus.available()) {
+        return CompletableFuture.failedFuture(new TfsException(ErrorCode.UNAVAILABLE,
+            "this submission names GPU memory but the node has no usable GPU: " + gpus.describe()));
+      }
+    }
+    return CompletableFuture.supplyAsync(() -> {
+      List<Memory> out = new ArrayList<>(own.size());
+      long total = 0;
+      for (Sge sge : own) {
+        Memory m = memoryOf(sge);
+        total += m.length();
+        if (total < 0) throw bad("the elements add up to more than 2^63 bytes");
+        out.add(m);
+      }
+      return out;
+    }, segmentExecutor);
+  }
+
+  private Memory memoryOf(Sge sge) {
+    long offset = notNegative(sge.getOffset(), "SGE offset");
+    long length = notNegative(sge.getLength(), "SGE length");
+    return switch (sge.getMemoryCase()) {
+      case HOST -> new Memory.Host(sge.getHost().getName(),
+          segments.slices(sge.getHost().getName(), offset, length), length);
+      case GPU -> {
+        byte[] handle = sge.getGpu().getHandle().toByteArray();
+        if (handle.length != GpuBuffer.HANDLE_BYTES) {
+          throw bad("a CUDA IPC handle is " + GpuBuffer.HANDLE_BYTES + " bytes, not " + handle.length);
+        }
+        if (sge.getGpu().getDevice() < 0) throw bad("GPU device " + sge.getGpu().getDevice());
+        yield new Memory.Gpu(new GpuBuffer(handle, sge.getGpu().getDevice(), offset, length));
+      }
+      case MEMORY_NOT_SET -> throw bad("an SGE names neither GPU nor host memory");
+    };
+  }
+
+  private static long total(List<Memory> memory) {
+    long total = 0;
+    for (Memory m : memory) total += m.length();
+    return total;
+  }
+
+  private static void checkFlags(int flags) {
+    if ((flags & ~KNOWN_FLAGS) != 0) throw bad("unknown flag bits 0x" + Integer.toHexString(flags & ~KNOWN_FLAGS));
+  }
+
+  private static long notNegative(long value, String what) {
+    if (value < 0) throw bad(what + " " + Long.toUnsignedString(value) + " is too large");
+    return value;
+  }
+
+  private static TfsException bad(String message) {
+    return new TfsException(ErrorCode.BAD_REQUEST, message);
+  }
+}

@@ -1,0 +1,146 @@
+package io.tensorfs.gateway.grpc.internal;
+
+import com.google.protobuf.UnsafeByteOperations;
+import io.tensorfs.core.ErrorCode;
+import io.tensorfs.core.Policy;
+import io.tensorfs.core.TfsException;
+import io.tensorfs.core.TfsPath;
+import io.tensorfs.gateway.files.FileOperations;
+import io.tensorfs.gateway.grpc.Hints;
+import io.tensorfs.gateway.grpc.v1.Chunk;
+import io.tensorfs.gateway.grpc.v1.Completion;
+import io.tensorfs.gateway.grpc.v1.DeleteReply;
+import io.tensorfs.gateway.grpc.v1.DeleteRequest;
+import io.tensorfs.gateway.grpc.v1.FileInfo;
+import io.tensorfs.gateway.grpc.v1.HintReply;
+import io.tensorfs.gateway.grpc.v1.HintRequest;
+import io.tensorfs.gateway.grpc.v1.ListReply;
+import io.tensorfs.gateway.grpc.v1.ListRequest;
+import io.tensorfs.gateway.grpc.v1.ReadRequest;
+import io.tensorfs.gateway.grpc.v1.StatRequest;
+import io.tensorfs.gateway.grpc.v1.Submission;
+import io.tensorfs.gateway.grpc.v1.Tensorfs;
+import io.tensorfs.gateway.grpc.v1.WriteChunk;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.OptionalLong;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.function.Supplier;
+import org.apache.pekko.NotUsed;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.stream.javadsl.Source;
+import org.apache.pekko.util.ByteString;
+
+/**
+ * The gRPC service: a thin adapter from the wire to {@link FileOperations}, {@link BatchIo} and the
+ * node's {@link Hints}. Failures become gRPC statuses in {@link Errors}. Thread-safe.
+ */
+public final class TensorfsService implements Tensorfs {
+  private final ActorSystem<?> system;
+  private final FileOperations files;
+  private final BatchIo batch;
+  private final Hints hints;
+  private final int inFlightPerStream;
+  private final int readChunkBytes;
+  private final int chunkSizeBytes;
+  private final long maxFileBytes;
+
+  public TensorfsService(ActorSystem<?> system, FileOperations files, BatchIo batch, Hints hints,
+      int inFlightPerStream, int readChunkBytes, int chunkSizeBytes, long maxFileBytes) {
+    this.system = system;
+    this.files = files;
+    this.batch = batch;
+    this.hints = hints;
+    this.inFlightPerStream = inFlightPerStream;
+    this.readChunkBytes = readChunkBytes;
+    this.chunkSizeBytes = chunkSizeBytes;
+    this.maxFileBytes = maxFileBytes;
+  }
+
+  /** At most {@code inFlightPerStream} submissions run at once; the stream reads no more meanwhile. */
+  @Override
+  public Source<Completion, NotUsed> batch(Source<Submission, NotUsed> in) {
+    return in.mapAsyncUnordered(inFlightPerStream, batch::run);
+  }
+
+  @Override
+  public CompletionStage<FileInfo> stat(StatRequest in) {
+    return attempt(() -> files.stat(TfsPath.parse(in.getPath())).thenApply(Wire::fileInfo));
+  }
+
+  @Override
+  public CompletionStage<ListReply> list(ListRequest in) {
+    return attempt(() -> files.list(TfsPath.parse(in.getPath())).thenApply(Wire::listing));
+  }
+
+  @Override
+  public CompletionStage<DeleteReply> delete(DeleteRequest in) {
+    return attempt(() -> files.delete(TfsPath.parse(in.getPath()))
+        .thenApply(v -> DeleteReply.newBuilder().setVersion(v.version()).build()));
+  }
+
+  @Override
+  public CompletionStage<HintReply> hint(HintRequest in) {
+    return attempt(() -> {
+      TfsPath path = TfsPath.parse(in.getPath());
+      String op = switch (in.getOp()) {
+        case WILLNEED, DONTNEED, PIN, UNPIN -> in.getOp().name().toLowerCase(Locale.ROOT);
+        default -> throw new TfsException(ErrorCode.BAD_REQUEST, "a hint needs an op: WILLNEED, DONTNEED, PIN or UNPIN");
+      };
+      return hints.apply(path, op).thenApply(what -> HintReply.newBuilder().setMessage(what).build());
+    });
+  }
+
+  @Override
+  public Source<Chunk, NotUsed> read(ReadRequest in) {
+    return Source.completionStage(attempt(() -> files.stat(TfsPath.parse(in.getPath()))))
+        .flatMapConcat(v -> {
+          long first = in.getOffset();
+          if (first < 0 || first >= v.size()) return Source.<ByteString>empty();
+          long left = v.size() - first;
+          long length = in.getLength() == 0 || in.getLength() < 0 ? left : Math.min(in.getLength(), left);
+          return files.read(v, first, length);
+        })
+        .mapConcat(this::pieces)
+        .map(bytes -> Chunk.newBuilder().setData(UnsafeByteOperations.unsafeWrap(bytes.toArrayUnsafe())).build());
+  }
+
+  @Override
+  public CompletionStage<FileInfo> write(Source<WriteChunk, NotUsed> in) {
+    return in.prefixAndTail(1)
+        .runWith(org.apache.pekko.stream.javadsl.Sink.head(), system)
+        .thenCompose(headAndTail -> {
+          List<WriteChunk> head = headAndTail.first();
+          if (head.isEmpty()) {
+            throw new TfsException(ErrorCode.BAD_REQUEST, "a write needs at least one message naming its path");
+          }
+          WriteChunk first = head.get(0);
+          TfsPath path = TfsPath.parse(first.getPath());
+          Policy policy = Policy.parse(first.getPolicy());
+          Source<ByteString, NotUsed> body = Source.single(first).concat(headAndTail.second())
+              .map(c -> ByteString.fromArrayUnsafe(c.getData().toByteArray()));
+          return files.put(path, policy, chunkSizeBytes, false, OptionalLong.empty(), maxFileBytes, body);
+        })
+        .thenApply(Wire::fileInfo);
+  }
+
+  private List<ByteString> pieces(ByteString bytes) {
+    if (bytes.size() <= readChunkBytes) return List.of(bytes);
+    List<ByteString> out = new ArrayList<>();
+    for (int pos = 0; pos < bytes.size(); pos += readChunkBytes) {
+      out.add(bytes.slice(pos, Math.min(bytes.size(), pos + readChunkBytes)));
+    }
+    return out;
+  }
+
+  /** Runs {@code call}, turning what it throws into a failed stage. */
+  private static <T> CompletionStage<T> attempt(Supplier<CompletionStage<T>> call) {
+    try {
+      return call.get();
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+  }
+}

@@ -1,0 +1,99 @@
+package io.tensorfs.gateway.grpc;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import io.tensorfs.core.TfsPath;
+import io.tensorfs.core.gpu.DeviceCopies;
+import io.tensorfs.gateway.files.FileOperations;
+import io.tensorfs.sharding.ShardedMetadata;
+import io.tensorfs.store.ChunkStore;
+import io.tensorfs.store.StoreActor;
+import io.tensorfs.store.StoreSettings;
+import io.tensorfs.store.Stores;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.cluster.MemberStatus;
+import org.apache.pekko.cluster.typed.Cluster;
+import org.apache.pekko.cluster.typed.Join;
+import org.apache.pekko.http.javadsl.ServerBinding;
+import org.apache.pekko.persistence.testkit.PersistenceTestKitPlugin;
+import org.apache.pekko.persistence.testkit.PersistenceTestKitSnapshotPlugin;
+
+/**
+ * A one-node tensorfs in this JVM for gRPC tests: a cluster of one on the in-memory journal, one
+ * file store in a temporary directory, the file operations, and the gRPC gateway on a free port.
+ */
+final class GrpcTestNode implements AutoCloseable {
+  static final String NODE = "node-grpc";
+
+  final ActorTestKit testKit;
+  final FileOperations files;
+  final ServerBinding binding;
+  private GrpcTestNode(ActorTestKit testKit, FileOperations files, ServerBinding binding) {
+    this.testKit = testKit;
+    this.files = files;
+    this.binding = binding;
+  }
+
+  static Config config(String extra) {
+    return ConfigFactory.parseString(extra + """
+
+            pekko.actor.provider = cluster
+            pekko.remote.artery.canonical.hostname = 127.0.0.1
+            pekko.remote.artery.canonical.port = 0
+            pekko.cluster.jmx.multi-mbeans-in-same-jvm = on
+            pekko.actor.warn-about-java-serializer-usage = off
+            tensorfs.node.id = %s
+            tensorfs.sharding.ask-timeout = 5s
+            tensorfs.gateway.chunk-size = 4 MiB
+            """.formatted(NODE))
+        .withFallback(PersistenceTestKitPlugin.config())
+        .withFallback(PersistenceTestKitSnapshotPlugin.config())
+        .withFallback(ConfigFactory.load());
+  }
+
+  static GrpcTestNode start(Path storeDir, DeviceCopies gpus, Hints hints, String extraConfig) throws Exception {
+    ActorTestKit testKit = ActorTestKit.create("grpc", config(extraConfig));
+    Cluster cluster = Cluster.get(testKit.system());
+    cluster.manager().tell(Join.create(cluster.selfMember().address()));
+    testKit.createTestProbe().awaitAssert(Duration.ofSeconds(15), () -> {
+      assertEquals(MemberStatus.up(), cluster.selfMember().status());
+      return null;
+    });
+    StoreSettings storeSettings = StoreSettings.defaults(List.of(storeDir)).withReservedBytes(0);
+    Stores stores = new Stores(storeSettings, testKit.system());
+    Map<String, ActorRef<StoreActor.Command>> actors = new LinkedHashMap<>();
+    for (ChunkStore s : stores.all()) {
+      actors.put(s.id(), testKit.spawn(StoreActor.create(s, stores.leases(), storeSettings), "store-" + s.id()));
+    }
+    ShardedMetadata metadata = new ShardedMetadata(testKit.system(), System.currentTimeMillis());
+    FileOperations files = new FileOperations(testKit.system(), metadata, NODE, stores.all(), actors, stores.leases(),
+        storeSettings.readSegmentBytes(), 4, 1 << 20);
+    ServerBinding binding = GrpcGateway.bind(testKit.system(), files, gpus, hints, "127.0.0.1", 0)
+        .toCompletableFuture().get(15, TimeUnit.SECONDS);
+    // The first metadata call creates the journal's tables; wait until it answers.
+    testKit.createTestProbe().awaitAssert(Duration.ofSeconds(15), () -> {
+      files.list(TfsPath.ROOT).toCompletableFuture().get(5, TimeUnit.SECONDS);
+      return null;
+    });
+    return new GrpcTestNode(testKit, files, binding);
+  }
+
+  int port() {
+    return binding.localAddress().getPort();
+  }
+
+  @Override
+  public void close() throws Exception {
+    binding.terminate(Duration.ofSeconds(5)).toCompletableFuture().get(10, TimeUnit.SECONDS);
+    testKit.shutdownTestKit();
+  }
+}
