@@ -122,7 +122,8 @@ public final class ChunkCache implements AutoCloseable {
 
   /**
    * Read-through: the chunk, resident already or read now from the first of {@code storeIds} that
-   * serves it, retained for the caller. Concurrent loads of one chunk share one read. Fails with
+   * serves it, retained for the caller. Concurrent loads of one chunk share one read (each counts a
+   * miss: none found the chunk resident). Fails with
    * NO_SPACE when no room can be made (read past the cache then), else with the last store's error.
    *
    * @param lengthBytes the chunk's length as the metadata records it; a replica of another length fails
@@ -216,6 +217,7 @@ public final class ChunkCache implements AutoCloseable {
   public ChunkWriter writeBack(ChunkId chunk, TfsPath owner, String storeId) {
     synchronized (this) {
       CacheEntry old = entries.get(chunk);
+      // The new bytes supersede what was held: nothing is lost, so no drop is reported.
       if (old != null) remove(old, new ArrayList<>());
       CacheEntry entry = new CacheEntry(chunk, State.WRITING, 0, owner, storeId);
       index(entry);

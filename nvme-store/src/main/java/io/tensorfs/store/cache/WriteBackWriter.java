@@ -65,7 +65,13 @@ final class WriteBackWriter implements ChunkWriter {
       return CompletableFuture.failedFuture(new TfsException(ErrorCode.NOT_FOUND, "the cache is full and there is"
           + " no store " + entry.storeId + " on this node to write chunk " + entry.id + " through to"));
     }
-    through = store.openWriter(entry.id, entry.owner, false);
+    try {
+      through = store.openWriter(entry.id, entry.owner, false);
+    } catch (RuntimeException e) {
+      closed = true;
+      cache.writeAbandoned(entry);
+      return CompletableFuture.failedFuture(e);
+    }
     List<Page> held = List.copyOf(entry.pages.subList(0, pagesWritten()));
     CompletionStage<Done> chain = CompletableFuture.completedFuture(Done.done());
     for (int i = 0; i < held.size(); i++) {
