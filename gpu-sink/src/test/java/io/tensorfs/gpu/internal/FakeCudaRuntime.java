@@ -152,8 +152,9 @@ public final class FakeCudaRuntime implements CudaRuntime {
     public int openIpc(byte[] handle, long[] out) {
       Long base = exported.get(new IpcKey(handle));
       if (base == null) return INVALID_HANDLE;
-      opens.incrementAndGet();
+      // The mapping first, then the counter tests wait on: a test that sees the count sees the mapping.
       openMappings.merge(base, 1, Integer::sum);
+      opens.incrementAndGet();
       out[0] = base;
       return SUCCESS;
     }
@@ -166,8 +167,8 @@ public final class FakeCudaRuntime implements CudaRuntime {
 
     @Override
     public int closeIpc(long base) {
-      closes.incrementAndGet();
       openMappings.merge(base, -1, Integer::sum);
+      closes.incrementAndGet();
       return SUCCESS;
     }
 
