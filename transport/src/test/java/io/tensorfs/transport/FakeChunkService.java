@@ -27,7 +27,8 @@ final class FakeChunkService implements ChunkService {
   final AtomicLong emittedBytes = new AtomicLong();
   final List<PushRequest> pushes = new CopyOnWriteArrayList<>();
   final AtomicLong receivedBytes = new AtomicLong();
-  private final int elementBytes;
+  /** Size of the elements {@link #read} emits; a test may change it. */
+  volatile int elementBytes;
 
   FakeChunkService(int elementBytes) {
     this.elementBytes = elementBytes;

@@ -128,6 +128,16 @@ abstract class TransportContract {
   }
 
   @Test
+  void shouldFetchWhenServiceElementsAreLargerThanOutbox() throws Exception {
+    served.elementBytes = (int) (4 * OUTBOX_BYTES + 12345);
+    served.held.put(chunk(10), 32 * MIB + 7);
+    GeneratedBytes.Checker all = new GeneratedBytes.Checker(0, FakeChunkService.SEED);
+    await(client.fetch(server.localEndpoint(), chunk(10), 0, 32 * MIB + 7).runForeach(all::accept, materializer));
+    assertEquals(32 * MIB + 7, all.position());
+    assertEquals(-1, all.firstMismatch(), "first wrong byte");
+  }
+
+  @Test
   void shouldPushChunkAndAckItsCrcWhenPeerStoresIt() throws Exception {
     byte[] context = "chain:node-2,node-3".getBytes(StandardCharsets.UTF_8);
     PushRequest request = new PushRequest(chunk(1), TfsPath.parse("/tenant/ckpt/step-100"), true, CHUNK_BYTES, context);

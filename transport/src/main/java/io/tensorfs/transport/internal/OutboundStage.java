@@ -68,6 +68,7 @@ final class OutboundStage extends GraphStageWithMaterializedValue<SinkShape<Byte
         public void onUpstreamFinish() {
           upstreamDone = true;
           if (array == null) finish();
+          else setKeepGoing(true); // frames still wait for room in the outbox
         }
 
         @Override

@@ -171,26 +171,42 @@ public final class TcpWire implements Wire {
       return work;
     }
 
-    /** Hands every whole frame in the buffer to the handler; false when the stream is broken. */
+    /** Where the first frame not yet handed over starts in the buffer. */
+    private int start;
+
+    /**
+     * Hands every whole frame in the buffer to the handler; false when the stream is broken. The
+     * buffer is compacted only when the frame in progress would not fit, so a large frame that
+     * arrives in many reads is not moved again after each one.
+     */
     private boolean deliver(FrameHandler handler) {
       int end = buffer.position();
-      int at = 0;
-      while (end - at >= Frames.HEADER_BYTES) {
-        int length = Frames.HEADER_BYTES + view.getInt(at + Frames.BODY_LENGTH_OFFSET);
+      int needed = 0;
+      while (end - start >= Frames.HEADER_BYTES) {
+        int length = Frames.HEADER_BYTES + view.getInt(start + Frames.BODY_LENGTH_OFFSET);
         if (length < Frames.HEADER_BYTES || length > buffer.capacity()) {
           lost(handler, "malformed frame of " + length + " bytes");
           return false;
         }
-        if (end - at < length) break;
-        if (view.getByte(at + Frames.TYPE_OFFSET) == Frames.HELLO) {
-          peer = new Frames.Reader().wrap(view, at, length).getString();
-        } else {
-          handler.onFrame(view, at, length);
+        if (end - start < length) {
+          needed = length;
+          break;
         }
-        at += length;
+        if (view.getByte(start + Frames.TYPE_OFFSET) == Frames.HELLO) {
+          peer = new Frames.Reader().wrap(view, start, length).getString();
+        } else {
+          handler.onFrame(view, start, length);
+        }
+        start += length;
       }
-      buffer.flip().position(at);
-      buffer.compact();
+      if (start == end) {
+        buffer.clear();
+        start = 0;
+      } else if (buffer.capacity() - start < Math.max(needed, Frames.HEADER_BYTES)) {
+        buffer.flip().position(start);
+        buffer.compact();
+        start = 0;
+      }
       return true;
     }
 

@@ -1,0 +1,225 @@
+package io.tensorfs.transport.bench;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import io.aeron.driver.MediaDriver;
+import io.tensorfs.core.ChunkId;
+import io.tensorfs.core.ErrorCode;
+import io.tensorfs.core.FileId;
+import io.tensorfs.core.TfsException;
+import io.tensorfs.transport.ChunkService;
+import io.tensorfs.transport.PushAck;
+import io.tensorfs.transport.PushRequest;
+import io.tensorfs.transport.Transport;
+import io.tensorfs.transport.TransportSettings;
+import io.tensorfs.transport.Transports;
+import io.tensorfs.transport.internal.AeronDrivers;
+import java.io.BufferedReader;
+import java.io.File;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
+import org.apache.pekko.NotUsed;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.stream.Materializer;
+import org.apache.pekko.stream.javadsl.Sink;
+import org.apache.pekko.stream.javadsl.Source;
+import org.apache.pekko.util.ByteString;
+
+/**
+ * Fetch throughput of each transport kind between two JVMs on this machine, beside a raw loopback
+ * TCP copy (Java NIO, direct buffers) measured in the same run.
+ *
+ * <pre>
+ *   java --add-exports java.base/jdk.internal.misc=ALL-UNNAMED -cp ... io.tensorfs.transport.bench.TransportBench [MiB] [kinds]
+ * </pre>
+ *
+ * MiB defaults to 1024, kinds to {@code aeron-ipc,aeron-udp,tcp}. For each kind the bench starts a
+ * serving JVM (the same classpath) whose chunk service streams a constant 4 MiB buffer, fetches one
+ * warm-up pass and then the measured pass, and prints a table. IPC needs one media driver for both
+ * JVMs: this process starts it and the server JVM uses it.
+ */
+public final class TransportBench {
+  private static final long MIB = 1024 * 1024;
+  private static final ChunkId CHUNK = new ChunkId(new FileId("0123456789abcdef0123456789abcdef"), 0);
+
+  private TransportBench() {}
+
+  public static void main(String[] args) {
+    int code = 0;
+    try {
+      if (args.length > 0 && args[0].equals("--serve")) serve(args[1], args[2]);
+      else run(args.length > 0 ? Long.parseLong(args[0]) : 1024, args.length > 1 ? args[1] : "aeron-ipc,aeron-udp,tcp");
+    } catch (Throwable e) {
+      e.printStackTrace();
+      code = 1;
+    }
+    System.exit(code);
+  }
+
+  /** The settings of one kind; {@code dir} is the Aeron directory. */
+  private static Config config(String kind, String dir, boolean embedded) {
+    String t = switch (kind) {
+      case "tcp" -> "kind = tcp";
+      case "aeron-ipc" -> "kind = aeron, aeron { mode = ipc, embedded-driver = " + (embedded ? "on" : "off") + ", dir = \"" + dir + "\" }";
+      case "aeron-udp" -> "kind = aeron, aeron { mode = udp, embedded-driver = on, dir = \"" + dir + "\" }";
+      default -> throw new IllegalArgumentException("unknown kind " + kind);
+    };
+    return ConfigFactory.parseString("tensorfs.transport { " + t + ", rdma.probe = off }\npekko.loglevel = WARNING\npekko.stdout-loglevel = WARNING")
+        .withFallback(ConfigFactory.load());
+  }
+
+  // ---- the serving JVM ----
+
+  private static void serve(String kind, String dir) throws Exception {
+    Config config = config(kind, dir, false);
+    ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "bench-server", config);
+    try (Transport transport = Transports.create(config, system, new ConstantChunks())) {
+      System.out.println("ENDPOINT " + transport.localEndpoint());
+      System.out.flush();
+      // serve until the parent closes our stdin
+      while (System.in.read() >= 0) {
+        // nothing to read; the parent never writes
+      }
+    } finally {
+      system.terminate();
+    }
+  }
+
+  /** Serves any chunk as repetitions of one 4 MiB buffer, so the server spends nothing on making bytes. */
+  private static final class ConstantChunks implements ChunkService {
+    private final ByteString block;
+
+    ConstantChunks() {
+      byte[] b = new byte[(int) (4 * MIB)];
+      for (int i = 0; i < b.length; i++) b[i] = (byte) (i * 31 + (i >>> 11));
+      block = ByteString.fromArrayUnsafe(b);
+    }
+
+    @Override
+    public Source<ByteString, NotUsed> read(ChunkId chunk, long offset, long length) {
+      long blocks = length / block.length();
+      int rest = (int) (length % block.length());
+      Source<ByteString, NotUsed> whole = Source.repeat(block).take(blocks);
+      return rest == 0 ? whole : whole.concat(Source.single(block.take(rest)));
+    }
+
+    @Override
+    public Sink<ByteString, CompletionStage<PushAck>> write(PushRequest request) {
+      return Sink.<ByteString>cancelled().mapMaterializedValue(n ->
+          CompletableFuture.failedFuture(new TfsException(ErrorCode.BAD_REQUEST, "the bench server takes no pushes")));
+    }
+  }
+
+  // ---- the measuring JVM ----
+
+  private static void run(long mib, String kinds) throws Exception {
+    System.out.printf(Locale.ROOT, "transport bench: fetch %d MiB from a second JVM, %d cores%n", mib, Runtime.getRuntime().availableProcessors());
+    double loopback = loopbackTcp(mib * MIB);
+    List<String[]> rows = new ArrayList<>();
+    rows.add(new String[] {"loopback TCP (NIO, direct, 1 stream)", fmt(loopback), "1.00"});
+    for (String kind : kinds.split(",")) {
+      double mbps = fetchFromChild(kind.trim(), mib * MIB);
+      rows.add(new String[] {kind.trim(), fmt(mbps), String.format(Locale.ROOT, "%.2f", mbps / loopback)});
+    }
+    System.out.printf("%n%-40s %12s %18s%n", "path", "MB/s", "ratio to loopback");
+    for (String[] r : rows) System.out.printf("%-40s %12s %18s%n", r[0], r[1], r[2]);
+  }
+
+  private static String fmt(double mbps) {
+    return String.format(Locale.ROOT, "%.0f", mbps);
+  }
+
+  private static double fetchFromChild(String kind, long bytes) throws Exception {
+    String dir = new File(TransportSettings.defaultAeronDir() + "-bench-" + UUID.randomUUID()).getPath();
+    String serverDir = kind.equals("aeron-udp") ? dir + "-server" : dir;
+    Config config = config(kind, dir, true);
+    MediaDriver sharedDriver = kind.equals("aeron-ipc") ? MediaDriver.launch(AeronDrivers.context(TransportSettings.from(config).aeron())) : null;
+    Process child = startChild(kind, serverDir);
+    ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "bench-client", config(kind, dir, false));
+    try {
+      String endpoint = awaitEndpoint(child);
+      try (Transport transport = Transports.create(config(kind, dir, false), system, new ConstantChunks())) {
+        Materializer m = Materializer.matFromSystem(system);
+        fetch(transport, endpoint, Math.min(bytes, 256 * MIB), m); // warm-up
+        long start = System.nanoTime();
+        long got = fetch(transport, endpoint, bytes, m);
+        double seconds = (System.nanoTime() - start) / 1e9;
+        if (got != bytes) throw new IllegalStateException(kind + ": fetched " + got + " of " + bytes + " bytes");
+        return bytes / seconds / 1e6;
+      }
+    } finally {
+      child.getOutputStream().close();
+      if (!child.waitFor(20, TimeUnit.SECONDS)) child.destroyForcibly();
+      system.terminate();
+      system.getWhenTerminated().toCompletableFuture().get(20, TimeUnit.SECONDS);
+      if (sharedDriver != null) sharedDriver.close();
+    }
+  }
+
+  private static long fetch(Transport transport, String endpoint, long bytes, Materializer m) throws Exception {
+    return transport.fetch(endpoint, CHUNK, 0, bytes).runFold(0L, (n, b) -> n + b.length(), m).toCompletableFuture().get(10, TimeUnit.MINUTES);
+  }
+
+  private static Process startChild(String kind, String dir) throws IOException {
+    String java = ProcessHandle.current().info().command().orElse("java");
+    List<String> cmd = List.of(java, "-Xmx1g", "--add-exports", "java.base/jdk.internal.misc=ALL-UNNAMED",
+        "--add-opens", "java.base/java.nio=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
+        TransportBench.class.getName(), "--serve", kind, dir);
+    return new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+  }
+
+  private static String awaitEndpoint(Process child) throws IOException {
+    BufferedReader out = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8));
+    for (String line; (line = out.readLine()) != null; ) {
+      if (line.startsWith("ENDPOINT ")) return line.substring("ENDPOINT ".length()).trim();
+    }
+    throw new IllegalStateException("the server JVM ended before it named its endpoint");
+  }
+
+  /** One NIO connection on loopback, 4 MiB direct buffers both sides: the socket limit of this machine. */
+  private static double loopbackTcp(long bytes) throws Exception {
+    try (ServerSocketChannel server = ServerSocketChannel.open().bind(new InetSocketAddress("127.0.0.1", 0))) {
+      CompletableFuture<Long> reader = CompletableFuture.supplyAsync(() -> {
+        try (SocketChannel in = server.accept()) {
+          ByteBuffer buf = ByteBuffer.allocateDirect((int) (4 * MIB));
+          long n = 0;
+          for (int r; (r = in.read(buf)) >= 0; buf.clear()) n += r;
+          return n;
+        } catch (IOException e) {
+          throw new IllegalStateException(e);
+        }
+      });
+      ByteBuffer buf = ByteBuffer.allocateDirect((int) (4 * MIB));
+      try (SocketChannel out = SocketChannel.open(server.getLocalAddress())) {
+        long warm = Math.min(bytes, 256 * MIB);
+        write(out, buf, warm);
+        long start = System.nanoTime();
+        write(out, buf, bytes);
+        out.shutdownOutput();
+        long got = reader.get(10, TimeUnit.MINUTES) - warm;
+        double seconds = (System.nanoTime() - start) / 1e9;
+        return got / seconds / 1e6;
+      }
+    }
+  }
+
+  private static void write(SocketChannel out, ByteBuffer buf, long bytes) throws IOException {
+    for (long left = bytes; left > 0; ) {
+      buf.clear().limit((int) Math.min(buf.capacity(), left));
+      while (buf.hasRemaining()) left -= out.write(buf);
+    }
+  }
+}
