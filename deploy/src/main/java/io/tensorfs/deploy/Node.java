@@ -6,8 +6,19 @@ import io.tensorfs.core.TfsException;
 import io.tensorfs.core.TfsPath;
 import io.tensorfs.gateway.GatewaySettings;
 import io.tensorfs.gateway.NodeStatus;
+import io.tensorfs.core.ChunkId;
+import io.tensorfs.core.memory.PagePool;
+import io.tensorfs.gateway.files.CacheHints;
 import io.tensorfs.gateway.files.FileOperations;
+import io.tensorfs.gateway.front.FrontServer;
+import io.tensorfs.gateway.front.FrontSettings;
+import io.tensorfs.gateway.http.FileDirectReads;
 import io.tensorfs.gateway.http.HttpApi;
+import io.tensorfs.gpu.GpuSettings;
+import io.tensorfs.gpu.GpuSinks;
+import io.tensorfs.store.cache.CacheActor;
+import io.tensorfs.store.cache.CacheSettings;
+import io.tensorfs.store.cache.ChunkCache;
 import io.tensorfs.sharding.ShardedMetadata;
 import io.tensorfs.sharding.ShardingSetup;
 import io.tensorfs.store.ChunkStore;
@@ -21,6 +32,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -43,14 +55,19 @@ import org.slf4j.LoggerFactory;
 public final class Node implements NodeStatus {
   private static final Logger log = LoggerFactory.getLogger(Node.class);
   private static final TfsPath PROBE = TfsPath.parse("/.tensorfs/probe");
+  private static final Duration HINT_TIMEOUT = Duration.ofMinutes(30);
 
   private final ActorSystem<Void> system;
   private final String nodeId;
   private final Stores stores;
   private final Map<String, ActorRef<StoreActor.Command>> storeActors = new LinkedHashMap<>();
   private final ShardedMetadata metadata;
+  private final PagePool pool;
+  private final ChunkCache cache;
+  private final GpuSinks gpus;
   private final AtomicBoolean ready = new AtomicBoolean();
   private final CompletionStage<ServerBinding> binding;
+  private final CompletionStage<FrontServer> front;
 
   private Node(Config config) {
     long startedAtMillis = System.currentTimeMillis();
@@ -67,17 +84,46 @@ public final class Node implements NodeStatus {
           org.apache.pekko.actor.typed.Props.empty()));
     }
     this.metadata = new ShardedMetadata(system, startedAtMillis);
+
+    CacheSettings cacheSettings = CacheSettings.fromConfig(config);
+    long t0 = System.nanoTime();
+    this.pool = PagePool.allocate(cacheSettings.poolSettings());
+    log.info("node {} cache: {} MiB in {} pages of {} MiB, memory {}, taken in {} ms", nodeId,
+        pool.capacityBytes() >> 20, pool.pageCount(), pool.pageBytes() >> 20, pool.memoryKind(),
+        (System.nanoTime() - t0) / 1_000_000);
+    this.cache = new ChunkCache(pool, cacheSettings, stores::byId, this::lostBeforeFlush);
+    system.systemActorOf(CacheActor.create(cache, nodeId), "cache", org.apache.pekko.actor.typed.Props.empty());
+    this.gpus = GpuSinks.start(system, GpuSettings.fromConfig(config), pool.regions());
+    log.info("node {} GPUs: {}", nodeId, gpus.describe());
+
     GatewaySettings gateway = GatewaySettings.fromConfig(config);
     FileOperations files = new FileOperations(system, metadata, nodeId, stores.all(), storeActors, stores.leases(),
-        stores.settings().readSegmentBytes(), gateway.readAheadSegments(), gateway.writeBatchBytes());
-    HttpApi api = new HttpApi(system, files, gateway, this);
-    this.binding = Http.get(system).newServerAt(gateway.httpHost(), gateway.httpPort()).bind(api::handle);
-    binding.whenComplete((b, e) -> {
+        cache, stores.settings().readSegmentBytes(), gateway.readAheadSegments(), gateway.writeBatchBytes());
+    CacheHints hints = new CacheHints(system, files, HINT_TIMEOUT);
+    HttpApi api = new HttpApi(system, files, hints, gateway, this);
+    FrontSettings frontSettings = FrontSettings.fromConfig(config);
+    if (frontSettings.enabled()) {
+      // The front door takes the public address; the full server listens on loopback behind it.
+      this.binding = Http.get(system).newServerAt("127.0.0.1", 0).bind(api::handle);
+      this.front = binding.thenApply(b -> {
+        try {
+          return FrontServer.start(frontSettings, new FileDirectReads(files, this), b.localAddress());
+        } catch (java.io.IOException e) {
+          throw new java.io.UncheckedIOException(e);
+        }
+      });
+    } else {
+      this.binding = Http.get(system).newServerAt(gateway.httpHost(), gateway.httpPort()).bind(api::handle);
+      this.front = CompletableFuture.completedFuture(null);
+    }
+    front.thenCombine(binding, (f, b) -> f != null ? f.localAddress() : b.localAddress()).whenComplete((at, e) -> {
       if (e != null) {
         log.error("cannot listen on {}:{}", gateway.httpHost(), gateway.httpPort(), e);
         system.terminate();
       } else {
-        log.info("node {} gateway listening on http://{}", nodeId, b.localAddress().getHostString() + ":" + b.localAddress().getPort());
+        log.info("node {} gateway listening on http://{}{}", nodeId, at.getHostString() + ":" + at.getPort(),
+            frontSettings.enabled() ? " (file reads from cache pages; the rest relayed to port "
+                + binding.toCompletableFuture().getNow(null).localAddress().getPort() + ")" : "");
       }
     });
     becomeReady();
@@ -112,9 +158,25 @@ public final class Node implements NodeStatus {
     return out;
   }
 
-  /** Stops the node: the gateway first, then the actor system. */
+  /**
+   * A write-back chunk dropped from memory before it reached its disk: the metadata marks its replica
+   * missing, so readers get a clean miss.
+   */
+  private void lostBeforeFlush(ChunkId chunk) {
+    log.warn("node {}: kvcache chunk {} dropped from memory before its flush; it is lost", nodeId, chunk);
+    for (ChunkStore s : stores.all()) metadata.reportMissing(chunk, s.id());
+  }
+
+  /** Stops the node: the gateway first, then write-back data to disk, then the actor system. */
   public CompletionStage<Void> stop() {
-    return binding.thenCompose(b -> b.terminate(Duration.ofSeconds(5)))
+    return front.thenAccept(f -> {
+          if (f != null) f.close();
+        })
+        .handle((x, e) -> null)
+        .thenCompose(x -> binding)
+        .thenCompose(b -> b.terminate(Duration.ofSeconds(5)))
+        .handle((x, e) -> null)
+        .thenCompose(x -> cache.flushAll().toCompletableFuture().completeOnTimeout(null, 30, TimeUnit.SECONDS))
         .handle((x, e) -> null)
         .thenCompose(x -> {
           system.terminate();

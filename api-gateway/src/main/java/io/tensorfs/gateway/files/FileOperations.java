@@ -12,7 +12,10 @@ import io.tensorfs.sharding.DirEntry;
 import io.tensorfs.sharding.FileVersion;
 import io.tensorfs.sharding.Metadata;
 import io.tensorfs.store.ChunkStore;
+import io.tensorfs.store.ChunkWriter;
 import io.tensorfs.store.ReadLeases;
+import io.tensorfs.store.cache.CachedChunk;
+import io.tensorfs.store.cache.ChunkCache;
 import io.tensorfs.store.StoreActor;
 import java.util.ArrayList;
 import java.util.List;
@@ -46,13 +49,14 @@ public final class FileOperations {
   private final Map<String, ChunkStore> stores;
   private final Map<String, ActorRef<StoreActor.Command>> storeActors;
   private final ReadLeases leases;
+  private final ChunkCache cache;
   private final int readSegmentBytes;
   private final int readAheadSegments;
   private final int writeBatchBytes;
 
   public FileOperations(ActorSystem<?> system, Metadata metadata, String nodeId, List<ChunkStore> stores,
-      Map<String, ActorRef<StoreActor.Command>> storeActors, ReadLeases leases, int readSegmentBytes,
-      int readAheadSegments, int writeBatchBytes) {
+      Map<String, ActorRef<StoreActor.Command>> storeActors, ReadLeases leases, ChunkCache cache,
+      int readSegmentBytes, int readAheadSegments, int writeBatchBytes) {
     this.system = system;
     this.metadata = metadata;
     this.nodeId = nodeId;
@@ -61,6 +65,7 @@ public final class FileOperations {
     this.stores = Map.copyOf(byId);
     this.storeActors = Map.copyOf(storeActors);
     this.leases = leases;
+    this.cache = cache;
     this.readSegmentBytes = readSegmentBytes;
     this.readAheadSegments = readAheadSegments;
     this.writeBatchBytes = writeBatchBytes;
@@ -68,6 +73,14 @@ public final class FileOperations {
 
   public Metadata metadata() {
     return metadata;
+  }
+
+  public ChunkCache cache() {
+    return cache;
+  }
+
+  public String nodeId() {
+    return nodeId;
   }
 
   /**
@@ -87,7 +100,7 @@ public final class FileOperations {
     }
     Function<String, ChunkStore> storeById = stores::get;
     return metadata.beginUpload(path, policy, chunkSizeBytes, createOnly).thenCompose(fileId -> {
-      Upload upload = new Upload(metadata, storeById, candidates, path, fileId, policy, createOnly);
+      Upload upload = new Upload(metadata, storeById, this::openWriter, candidates, path, fileId, policy, createOnly);
       return body
           .via(ChunkCutter.flow(chunkSizeBytes, maxBytes, writeBatchBytes))
           .mapAsync(1, upload::acceptAll)
@@ -95,7 +108,10 @@ public final class FileOperations {
           .thenCompose(done -> upload.finish())
           .handle((sealed, error) -> {
             if (error == null) return CompletableFuture.completedFuture(sealed);
-            return upload.abort().thenCompose(d -> CompletableFuture.<Metadata.Sealed>failedFuture(error));
+            return upload.abort().thenCompose(d -> {
+              cache.drop(fileId);
+              return CompletableFuture.<Metadata.Sealed>failedFuture(error);
+            });
           })
           .thenCompose(stage -> stage)
           .thenApply(sealed -> {
@@ -135,57 +151,158 @@ public final class FileOperations {
   }
 
   /**
-   * The bytes {@code [first, first+length)} of a sealed version, verified block by block on the way
-   * out. The version's bytes are leased while the stream runs, so a concurrent overwrite or delete
-   * does not remove them; a corrupt block with no good replica fails the stream.
+   * Opens a read of the bytes {@code [first, first+length)} of a sealed version. The version's bytes
+   * are leased until the read is closed, so a concurrent overwrite or delete does not remove them. A
+   * {@code kvcache} version whose bytes were lost (dropped from memory before they reached a disk, or
+   * the node died first) fails with NOT_FOUND: for a KV block, a miss is the answer.
    */
-  public Source<ByteString, NotUsed> read(FileVersion v, long first, long length) {
-    return Source.fromMaterializer((mat, attrs) -> {
+  public CompletionStage<FileRead> openRead(FileVersion v, long first, long length) {
+    List<FileRead.Span> spans = spans(v, first, length);
+    boolean hit = spans.stream().allMatch(sp -> cache.contains(sp.chunk()));
+    CompletionStage<Void> present = v.policy().durable() || hit
+        ? CompletableFuture.completedFuture(null)
+        : ensureNotLost(v, spans);
+    return present.thenApply(x -> {
       ReadLeases.Lease lease = leases.acquire(v.fileId());
-      return Source.from(spans(v, first, length))
-          .flatMapConcat(this::chunkBytes)
-          .watchTermination((m, done) -> {
-            done.whenComplete((d, e) -> lease.close());
-            return m;
-          });
-    }).mapMaterializedValue(f -> NotUsed.getInstance());
+      return new FileRead(v, first, length, hit, spans, span -> piece(v, span), lease::close);
+    });
   }
 
-  private List<Span> spans(FileVersion v, long first, long length) {
-    List<Span> out = new ArrayList<>();
+  /**
+   * Fails with NOT_FOUND when a non-durable version has a chunk neither resident nor readable on a local
+   * disk, so that the answer is a clean miss before any byte is sent rather than a body cut off later.
+   */
+  public CompletionStage<Void> ensureNotLost(FileVersion v, List<FileRead.Span> spans) {
+    List<CompletableFuture<Boolean>> present = new ArrayList<>();
+    for (FileRead.Span sp : spans) {
+      if (cache.contains(sp.chunk())) continue;
+      present.add(metadata.chunk(sp.chunk())
+          .thenCompose(st -> onSomeDisk(localReplicas(st), 0, sp.chunk()))
+          .toCompletableFuture());
+    }
+    return CompletableFuture.allOf(present.toArray(CompletableFuture[]::new)).thenApply(x -> {
+      if (present.stream().anyMatch(f -> !f.getNow(true))) {
+        throw new TfsException(ErrorCode.NOT_FOUND, v.path() + " (" + v.policy().text()
+            + ") was lost before it reached a disk; write it again");
+      }
+      return null;
+    });
+  }
+
+  /** Whether one of {@code replicas} opens (reading no bytes checks its files are there and agree). */
+  private CompletionStage<Boolean> onSomeDisk(List<ChunkStore> replicas, int i, ChunkId chunk) {
+    if (i >= replicas.size()) return CompletableFuture.completedFuture(false);
+    return replicas.get(i).read(chunk, 0, 0).handle((bytes, e) -> e == null)
+        .thenCompose(ok -> ok ? CompletableFuture.completedFuture(true) : onSomeDisk(replicas, i + 1, chunk));
+  }
+
+  /** Whether a version can be read at all: a lost {@code kvcache} version fails with NOT_FOUND. */
+  public CompletionStage<FileVersion> ensureReadable(FileVersion v) {
+    if (v.policy().durable()) return CompletableFuture.completedFuture(v);
+    return ensureNotLost(v, spans(v, 0, v.size())).thenApply(x -> v);
+  }
+
+  /**
+   * The bytes {@code [first, first+length)} of a sealed version as a stream, copied out of the cache's
+   * pages. The stream fails if a chunk cannot be read from any replica.
+   */
+  public Source<ByteString, NotUsed> read(FileVersion v, long first, long length) {
+    return Source.completionStage(openRead(v, first, length)).flatMapConcat(this::bytesOf);
+  }
+
+  /** The stream of a read opened with {@link #openRead}; closes it when the stream ends. */
+  public Source<ByteString, NotUsed> bytesOf(FileRead read) {
+    return Source.<ReadPiece, FileRead>unfoldResourceAsync(
+            () -> CompletableFuture.completedFuture(read),
+            r -> r.next().thenApply(Optional::ofNullable),
+            r -> {
+              r.close();
+              return CompletableFuture.completedFuture(org.apache.pekko.Done.getInstance());
+            })
+        .mapConcat(FileOperations::copyOut);
+  }
+
+  /** Copies a piece into ByteStrings of at most one read segment each, then releases it. */
+  private static List<ByteString> copyOut(ReadPiece piece) {
+    List<ByteString> out = new ArrayList<>();
+    try {
+      for (java.nio.ByteBuffer b : piece.buffers()) {
+        java.nio.ByteBuffer view = b.duplicate();
+        while (view.hasRemaining()) {
+          int n = Math.min(view.remaining(), 1 << 20);
+          java.nio.ByteBuffer part = view.duplicate();
+          part.limit(part.position() + n);
+          out.add(ByteString.fromByteBuffer(part));
+          view.position(view.position() + n);
+        }
+      }
+    } finally {
+      piece.release();
+    }
+    return out;
+  }
+
+  private List<FileRead.Span> spans(FileVersion v, long first, long length) {
+    List<FileRead.Span> out = new ArrayList<>();
     long chunkSize = v.chunkSizeBytes();
     long pos = first;
     long end = first + length;
     while (pos < end) {
       int index = (int) (pos / chunkSize);
+      long chunkLength = v.chunks().get(index).lengthBytes();
       long inChunk = pos - index * chunkSize;
-      long take = Math.min(end - pos, v.chunks().get(index).lengthBytes() - inChunk);
+      long take = Math.min(end - pos, chunkLength - inChunk);
       if (take <= 0) break;
-      out.add(new Span(new ChunkId(v.fileId(), index), inChunk, take));
+      out.add(new FileRead.Span(new ChunkId(v.fileId(), index), chunkLength, inChunk, take));
       pos += take;
     }
     return out;
   }
 
-  private Source<ByteString, NotUsed> chunkBytes(Span span) {
-    return Source.completionStage(metadata.chunk(span.chunk()))
-        .flatMapConcat(status -> {
-          List<ChunkStore> replicas = localReplicas(status);
-          if (replicas.isEmpty()) {
-            return Source.failed(new TfsException(ErrorCode.UNAVAILABLE, "no readable replica of " + span.chunk()));
-          }
-          List<long[]> segments = new ArrayList<>();
-          for (long pos = span.offset(), end = span.offset() + span.length(); pos < end; pos += readSegmentBytes) {
-            segments.add(new long[] {pos, Math.min(readSegmentBytes, end - pos)});
-          }
-          return Source.from(segments).mapAsync(readAheadSegments, seg ->
-              readFrom(replicas, 0, span.chunk(), seg[0], (int) seg[1]).thenApply(bytes -> {
-                if (bytes.size() != seg[1]) {
-                  throw new TfsException(ErrorCode.IO_ERROR, "replica of " + span.chunk() + " is short at " + seg[0]);
-                }
-                return bytes;
-              }));
-        });
+  /** One span's bytes: a resident chunk's pages, else read through the cache, else (cache full) from disk. */
+  private CompletionStage<ReadPiece> piece(FileVersion v, FileRead.Span span) {
+    Optional<CachedChunk> resident = cache.lookup(span.chunk());
+    if (resident.isPresent()) return CompletableFuture.completedFuture(pagesOf(resident.get(), span));
+    return metadata.chunk(span.chunk()).thenCompose(status -> {
+      List<ChunkStore> replicas = localReplicas(status);
+      if (replicas.isEmpty()) {
+        if (!v.policy().durable()) {
+          throw new TfsException(ErrorCode.NOT_FOUND, v.path() + " was lost before it reached a disk");
+        }
+        throw new TfsException(ErrorCode.UNAVAILABLE, "no readable replica of " + span.chunk());
+      }
+      List<String> ids = replicas.stream().map(ChunkStore::id).toList();
+      return cache.load(span.chunk(), span.chunkLength(), v.path(), ids)
+          .thenApply(chunk -> pagesOf(chunk, span))
+          .exceptionallyCompose(e -> TfsException.codeOf(unwrap(e)) == ErrorCode.NO_SPACE
+              ? pastTheCache(replicas, span)
+              : CompletableFuture.failedFuture(unwrap(e)));
+    });
+  }
+
+  private static ReadPiece pagesOf(CachedChunk chunk, FileRead.Span span) {
+    return new ReadPiece(chunk.slices(span.offset(), span.length()), chunk::release);
+  }
+
+  /** A span read straight from the replicas into memory of its own, for when the cache has no room. */
+  private CompletionStage<ReadPiece> pastTheCache(List<ChunkStore> replicas, FileRead.Span span) {
+    List<CompletableFuture<ByteString>> segments = new ArrayList<>();
+    for (long pos = span.offset(), end = span.offset() + span.length(); pos < end; pos += readSegmentBytes) {
+      int n = (int) Math.min(readSegmentBytes, end - pos);
+      long at = pos;
+      segments.add(readFrom(replicas, 0, span.chunk(), at, n).thenApply(bytes -> {
+        if (bytes.size() != n) {
+          throw new TfsException(ErrorCode.IO_ERROR, "replica of " + span.chunk() + " is short at " + at);
+        }
+        return bytes;
+      }).toCompletableFuture());
+    }
+    return CompletableFuture.allOf(segments.toArray(CompletableFuture[]::new)).thenApply(x -> new ReadPiece(
+        segments.stream().map(f -> f.getNow(null).asByteBuffer()).toList(), () -> {}));
+  }
+
+  private static Throwable unwrap(Throwable e) {
+    return e instanceof java.util.concurrent.CompletionException && e.getCause() != null ? e.getCause() : e;
   }
 
   /** Reads from the replicas in turn: a corrupt or missing replica hands over to the next one. */
@@ -216,14 +333,20 @@ public final class FileOperations {
   }
 
   private void collect(FileId old) {
+    cache.drop(old);
     for (var actor : storeActors.values()) {
       actor.tell(new StoreActor.CollectFile(old, system.ignoreRef()));
     }
+  }
+
+  /** kvcache: write-back into the cache, flushed to the store later; other policies: straight to the store. */
+  private ChunkWriter openWriter(ChunkId chunk, TfsPath owner, ReplicaLocation at, Policy policy) {
+    if (!policy.durable()) return cache.writeBack(chunk, owner, at.store());
+    return stores.get(at.store()).openWriter(chunk, owner, true);
   }
 
   private static <T> CompletionStage<T> failed(ErrorCode code, String message) {
     return CompletableFuture.failedFuture(new TfsException(code, message));
   }
 
-  private record Span(ChunkId chunk, long offset, long length) {}
 }

@@ -31,6 +31,7 @@ import org.apache.pekko.Done;
 final class Upload {
   private final Metadata metadata;
   private final Function<String, ChunkStore> storeById;
+  private final WriterFactory writerFactory;
   private final List<ReplicaLocation> candidates;
   private final TfsPath path;
   private final FileId fileId;
@@ -43,10 +44,16 @@ final class Upload {
   private final List<CompletableFuture<ChunkInfo>> commits = new ArrayList<>();
   private long sizeBytes;
 
-  Upload(Metadata metadata, Function<String, ChunkStore> storeById, List<ReplicaLocation> candidates,
-      TfsPath path, FileId fileId, Policy policy, boolean createOnly) {
+  /** Opens the writer of one replica: the store's own, or the cache's for write-back policies. */
+  interface WriterFactory {
+    ChunkWriter open(ChunkId chunk, TfsPath owner, ReplicaLocation at, Policy policy);
+  }
+
+  Upload(Metadata metadata, Function<String, ChunkStore> storeById, WriterFactory writerFactory,
+      List<ReplicaLocation> candidates, TfsPath path, FileId fileId, Policy policy, boolean createOnly) {
     this.metadata = metadata;
     this.storeById = storeById;
+    this.writerFactory = writerFactory;
     this.candidates = candidates;
     this.path = path;
     this.fileId = fileId;
@@ -112,7 +119,7 @@ final class Upload {
       if (replicas.isEmpty()) throw new TfsException(ErrorCode.NO_SPACE, "no store can take chunk " + chunk);
       placed = replicas;
       List<ChunkWriter> opened = new ArrayList<>(replicas.size());
-      for (ReplicaLocation r : replicas) opened.add(storeById.apply(r.store()).openWriter(chunk, path, policy.durable()));
+      for (ReplicaLocation r : replicas) opened.add(writerFactory.open(chunk, path, r, policy));
       writers = opened;
       return Done.getInstance();
     });

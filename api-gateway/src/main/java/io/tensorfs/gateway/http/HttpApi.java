@@ -6,7 +6,9 @@ import io.tensorfs.core.TfsException;
 import io.tensorfs.core.TfsPath;
 import io.tensorfs.gateway.GatewaySettings;
 import io.tensorfs.gateway.NodeStatus;
+import io.tensorfs.gateway.files.CacheHints;
 import io.tensorfs.gateway.files.FileOperations;
+import io.tensorfs.gateway.files.FileRead;
 import io.tensorfs.sharding.FileVersion;
 import java.util.Optional;
 import java.util.OptionalLong;
@@ -46,15 +48,20 @@ public final class HttpApi {
   static final String STAT = "/v1/stat";
   static final String LIST = "/v1/list";
   static final String HEALTH = "/v1/health";
+  static final String CACHE = "/v1/cache";
+  static final String CACHE_HEADER = "X-Tfs-Cache";
 
   private final ActorSystem<?> system;
   private final FileOperations files;
   private final GatewaySettings settings;
   private final NodeStatus node;
+  private final CacheHints hints;
 
-  public HttpApi(ActorSystem<?> system, FileOperations files, GatewaySettings settings, NodeStatus node) {
+  public HttpApi(ActorSystem<?> system, FileOperations files, CacheHints hints, GatewaySettings settings,
+      NodeStatus node) {
     this.system = system;
     this.files = files;
+    this.hints = hints;
     this.settings = settings;
     this.node = node;
   }
@@ -84,11 +91,12 @@ public final class HttpApi {
       if (method == HttpMethods.PUT) return put(request, p);
       discard(request);
       if (method == HttpMethods.GET) return get(request, p);
-      if (method == HttpMethods.HEAD) return head(p);
+      if (method == HttpMethods.HEAD) return head(request, p);
       if (method == HttpMethods.DELETE) return files.delete(p).thenApply(v -> HttpResponse.create().withStatus(StatusCodes.NO_CONTENT));
       return methodNotAllowed(method.name(), "GET, HEAD, PUT, DELETE");
     }
     discard(request);
+    if (under(path, CACHE)) return cache(request, path);
     if (under(path, STAT)) {
       if (method != HttpMethods.GET) return methodNotAllowed(method.name(), "GET");
       return files.statWithChunks(RawPath.after(STAT, path, false))
@@ -123,36 +131,73 @@ public final class HttpApi {
 
   private CompletionStage<HttpResponse> get(HttpRequest request, TfsPath path) {
     Optional<String> rangeHeader = request.getHeader("Range").map(HttpHeader::value);
-    return files.stat(path).thenApply(v -> {
+    return files.stat(path).thenCompose(v -> {
       ByteRange range = ByteRange.parse(rangeHeader.orElse(null), v.size());
       if (range instanceof ByteRange.Unsatisfiable) {
-        return Json.error(ErrorCode.RANGE_NOT_SATISFIABLE, "range " + rangeHeader.orElse("") + " is outside 0-" + v.size())
-            .addHeader(ContentRange.create(RangeUnits.BYTES,
-                org.apache.pekko.http.javadsl.model.ContentRange.createUnsatisfiable(v.size())));
+        return CompletableFuture.completedFuture(
+            Json.error(ErrorCode.RANGE_NOT_SATISFIABLE, "range " + rangeHeader.orElse("") + " is outside 0-" + v.size())
+                .addHeader(ContentRange.create(RangeUnits.BYTES,
+                    org.apache.pekko.http.javadsl.model.ContentRange.createUnsatisfiable(v.size()))));
       }
       if (range instanceof ByteRange.Slice s) {
-        return fileResponse(v, s.first(), s.length()).withStatus(StatusCodes.PARTIAL_CONTENT)
+        return files.openRead(v, s.first(), s.length()).thenApply(read -> fileResponse(read)
+            .withStatus(StatusCodes.PARTIAL_CONTENT)
             .addHeader(ContentRange.create(RangeUnits.BYTES,
-                org.apache.pekko.http.javadsl.model.ContentRange.create(s.first(), s.last(), v.size())));
+                org.apache.pekko.http.javadsl.model.ContentRange.create(s.first(), s.last(), v.size()))));
       }
-      return fileResponse(v, 0, v.size());
+      return files.openRead(v, 0, v.size()).thenApply(this::fileResponse);
     });
   }
 
-  private HttpResponse fileResponse(FileVersion v, long first, long length) {
+  private HttpResponse fileResponse(FileRead read) {
+    FileVersion v = read.version();
+    Source<ByteString, ?> body = files.bytesOf(read);
+    if (read.length() == 0) read.close();
     return HttpResponse.create()
-        .withEntity(bytes(length, files.read(v, first, length)))
+        .withEntity(bytes(read.length(), body))
         .addHeader(etag(v))
         .addHeader(AcceptRanges.create(RangeUnits.BYTES))
-        .addHeader(RawHeader.create("X-Tfs-Policy", v.policy().text()));
+        .addHeader(RawHeader.create("X-Tfs-Policy", v.policy().text()))
+        .addHeader(RawHeader.create(CACHE_HEADER, read.hit() ? "hit" : "miss"));
   }
 
-  private CompletionStage<HttpResponse> head(TfsPath path) {
-    return files.stat(path).thenApply(v -> HttpResponse.create()
+  private CompletionStage<HttpResponse> head(HttpRequest request, TfsPath path) {
+    return files.stat(path).thenCompose(files::ensureReadable).thenApply(v -> HttpResponse.create()
         .withEntity(bytes(v.size(), Source.empty()))
         .addHeader(etag(v))
         .addHeader(AcceptRanges.create(RangeUnits.BYTES))
         .addHeader(RawHeader.create("X-Tfs-Policy", v.policy().text())));
+  }
+
+  /** GET /v1/cache: the figures; POST /v1/cache/{path}?op=willneed|dontneed|pin|unpin[&async=true]. */
+  private CompletionStage<HttpResponse> cache(HttpRequest request, String path) {
+    var method = request.method();
+    if (path.equals(CACHE)) {
+      if (method != HttpMethods.GET) return methodNotAllowed(method.name(), "GET");
+      var local = hints.localStats();
+      return hints.stats().thenApply(all -> Json.response(StatusCodes.OK, Json.Cache.of(node.nodeId(), local,
+          all.stream().map(s -> new Json.NodeCache(s.nodeId(), s.stats())).toList())));
+    }
+    if (method != HttpMethods.POST) return methodNotAllowed(method.name(), "POST");
+    TfsPath target = RawPath.after(CACHE, path, true);
+    var query = request.getUri().query();
+    CacheHints.Op op = CacheHints.Op.parse(query.get("op").orElse(null));
+    boolean async = query.get("async").map(a -> a.equals("true") || a.equals("1")).orElse(false);
+    CompletionStage<CacheHints.Result> done = hints.apply(target, op);
+    if (async) {
+      done.whenComplete((r, e) -> {
+        if (e != null) log.warn("{} of {} failed: {}", op.text(), target, e.getMessage());
+      });
+      return CompletableFuture.completedFuture(
+          Json.response(StatusCodes.ACCEPTED, new Json.Accepted(target.toString(), op.text(), true)));
+    }
+    return done.thenApply(r -> {
+      if (r.failed() > 0) {
+        return Json.error(ErrorCode.NO_SPACE, op.text() + " of " + target + ": " + r.failed() + " of " + r.chunks()
+            + " chunks could not be loaded: " + r.firstError());
+      }
+      return Json.response(StatusCodes.OK, Json.Hint.of(r));
+    });
   }
 
   /** An octet-stream entity of a known length; Pekko wants the empty one built apart. */

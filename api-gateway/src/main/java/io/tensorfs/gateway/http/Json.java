@@ -5,7 +5,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.tensorfs.core.Crc32c;
 import io.tensorfs.core.ErrorCode;
+import io.tensorfs.gateway.files.CacheHints;
 import io.tensorfs.sharding.ChunkStatus;
+import io.tensorfs.store.cache.CacheStats;
 import io.tensorfs.sharding.DirEntry;
 import io.tensorfs.sharding.FileVersion;
 import java.time.Instant;
@@ -74,6 +76,26 @@ final class Json {
           Instant.ofEpochMilli(v.sealedAtMillis()).toString(), v.policy().replicas(), under, chunks);
     }
   }
+
+  /** GET /v1/cache: this node's cache, with the figures of every node's cache beside it. */
+  record Cache(String node, long capacityBytes, long usedBytes, long pinnedBytes, long dirtyBytes, int files,
+      long hits, long misses, long evictions, int pageSizeBytes, String memoryKind, List<NodeCache> nodes) {
+    static Cache of(String node, CacheStats s, List<NodeCache> nodes) {
+      return new Cache(node, s.capacityBytes(), s.usedBytes(), s.pinnedBytes(), s.dirtyBytes(), s.files(), s.hits(),
+          s.misses(), s.evictions(), s.pageSizeBytes(), s.memoryKind(), nodes);
+    }
+  }
+
+  record NodeCache(String node, CacheStats cache) {}
+
+  record Hint(String path, String op, int files, int chunks, long bytes, int failed, String firstError,
+      List<String> nodes, boolean async) {
+    static Hint of(CacheHints.Result r) {
+      return new Hint(r.path(), r.op(), r.files(), r.chunks(), r.bytes(), r.failed(), r.firstError(), r.nodes(), false);
+    }
+  }
+
+  record Accepted(String path, String op, boolean async) {}
 
   record Chunk(int index, long length, String crc32c, List<Replica> replicas) {}
 

@@ -75,8 +75,11 @@ final class GrpcTestNode implements AutoCloseable {
       actors.put(s.id(), testKit.spawn(StoreActor.create(s, stores.leases(), storeSettings), "store-" + s.id()));
     }
     ShardedMetadata metadata = new ShardedMetadata(testKit.system(), System.currentTimeMillis());
+    io.tensorfs.store.cache.CacheSettings cacheSettings = io.tensorfs.store.cache.CacheSettings.small(16);
+    io.tensorfs.store.cache.ChunkCache cache = new io.tensorfs.store.cache.ChunkCache(
+        io.tensorfs.core.memory.PagePool.allocate(cacheSettings.poolSettings()), cacheSettings, stores::byId, c -> {});
     FileOperations files = new FileOperations(testKit.system(), metadata, NODE, stores.all(), actors, stores.leases(),
-        storeSettings.readSegmentBytes(), 4, 1 << 20);
+        cache, storeSettings.readSegmentBytes(), 4, 1 << 20);
     ServerBinding binding = GrpcGateway.bind(testKit.system(), files, gpus, hints, "127.0.0.1", 0)
         .toCompletableFuture().get(15, TimeUnit.SECONDS);
     // The first metadata call creates the journal's tables; wait until it answers.

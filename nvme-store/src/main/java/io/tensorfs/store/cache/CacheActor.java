@@ -53,9 +53,15 @@ public final class CacheActor extends AbstractBehavior<CacheActor.Command> {
   private final ChunkCache cache;
   private final String nodeId;
 
+  /** The key under which only the cache of node {@code nodeId} registers: hints aimed at one node. */
+  public static ServiceKey<Command> keyFor(String nodeId) {
+    return ServiceKey.create(Command.class, "tensorfs-cache-" + nodeId);
+  }
+
   public static Behavior<Command> create(ChunkCache cache, String nodeId) {
     return Behaviors.setup(context -> {
       context.getSystem().receptionist().tell(Receptionist.register(KEY, context.getSelf()));
+      context.getSystem().receptionist().tell(Receptionist.register(keyFor(nodeId), context.getSelf()));
       return new CacheActor(context, cache, nodeId);
     });
   }

@@ -17,6 +17,7 @@ import java.time.Duration;
  * @param preTouch         fault every page in at start
  * @param flushParallelism dirty chunks written to their stores at once
  * @param flushRetry       how long a failed flush waits before it is tried again
+ * @param flushDelay       how long a write-back chunk stays only in memory before its flush starts
  */
 public record CacheSettings(
     long capacityBytes,
@@ -25,7 +26,8 @@ public record CacheSettings(
     Path hugetlbfsDir,
     boolean preTouch,
     int flushParallelism,
-    Duration flushRetry) {
+    Duration flushRetry,
+    Duration flushDelay) {
 
   /** The config section these settings are read from. */
   public static final String SECTION = "tensorfs.cache";
@@ -33,6 +35,7 @@ public record CacheSettings(
   public CacheSettings {
     require(flushParallelism >= 1, "flush-parallelism must be at least 1, not " + flushParallelism);
     require(flushRetry != null && !flushRetry.isNegative() && !flushRetry.isZero(), "flush-retry must be positive");
+    require(flushDelay != null && !flushDelay.isNegative(), "flush-delay must not be negative");
     try {
       PagePoolSettings pool = new PagePoolSettings(capacityBytes, pageBytes, hugePages, hugetlbfsDir, preTouch);
       capacityBytes = pool.capacityBytes();
@@ -54,17 +57,24 @@ public record CacheSettings(
         dir.isEmpty() ? null : Path.of(dir),
         c.getBoolean("pre-touch"),
         c.getInt("flush-parallelism"),
-        c.getDuration("flush-retry"));
+        c.getDuration("flush-retry"),
+        c.getDuration("flush-delay"));
   }
 
   /** Regular memory of {@code pages} pages of 2 MiB, flushing two at a time: a start for tests. */
   public static CacheSettings small(int pages) {
     return new CacheSettings((long) pages * PagePoolSettings.MIN_PAGE_BYTES, PagePoolSettings.MIN_PAGE_BYTES,
-        HugePages.OFF, null, true, 2, Duration.ofMillis(100));
+        HugePages.OFF, null, true, 2, Duration.ofMillis(100), Duration.ZERO);
   }
 
   public CacheSettings withFlushRetry(Duration retry) {
-    return new CacheSettings(capacityBytes, pageBytes, hugePages, hugetlbfsDir, preTouch, flushParallelism, retry);
+    return new CacheSettings(capacityBytes, pageBytes, hugePages, hugetlbfsDir, preTouch, flushParallelism, retry,
+        flushDelay);
+  }
+
+  public CacheSettings withFlushDelay(Duration delay) {
+    return new CacheSettings(capacityBytes, pageBytes, hugePages, hugetlbfsDir, preTouch, flushParallelism, flushRetry,
+        delay);
   }
 
   /** The page pool these settings ask for. */

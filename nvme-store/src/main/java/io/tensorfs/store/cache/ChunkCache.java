@@ -102,7 +102,8 @@ public final class ChunkCache implements AutoCloseable {
       t.setDaemon(true);
       return t;
     });
-    this.flusher = new Flusher(this, settings.flushParallelism(), settings.flushRetry(), timer);
+    this.flusher = new Flusher(this, settings.flushParallelism(), settings.flushRetry(), settings.flushDelay(),
+        timer);
   }
 
   public PagePool pool() {

@@ -24,7 +24,7 @@ import org.slf4j.LoggerFactory;
 /**
  * Writes dirty chunks to their stores in the background, oldest first, {@code parallelism} at a time,
  * through an ordinary store writer. A failed flush keeps the chunk dirty and is tried again after
- * {@code retry}. Thread-safe: its queue has its own lock, never held while calling the cache.
+ * {@code retry}. A chunk waits {@code delay} after it became dirty before its first flush. Thread-safe: its queue has its own lock, never held while calling the cache.
  */
 final class Flusher {
   private static final Logger log = LoggerFactory.getLogger(Flusher.class);
@@ -32,6 +32,7 @@ final class Flusher {
   private final ChunkCache cache;
   private final int parallelism;
   private final Duration retry;
+  private final Duration delay;
   private final ScheduledExecutorService timer;
 
   // Guarded by this.
@@ -39,14 +40,19 @@ final class Flusher {
   private final Set<CacheEntry> waiting = Collections.newSetFromMap(new IdentityHashMap<>());
   private int running;
 
-  Flusher(ChunkCache cache, int parallelism, Duration retry, ScheduledExecutorService timer) {
+  Flusher(ChunkCache cache, int parallelism, Duration retry, Duration delay, ScheduledExecutorService timer) {
     this.cache = cache;
     this.parallelism = parallelism;
     this.retry = retry;
+    this.delay = delay;
     this.timer = timer;
   }
 
   void enqueue(CacheEntry entry) {
+    if (!delay.isZero()) {
+      schedule(entry, delay);
+      return;
+    }
     synchronized (this) {
       queue.add(entry);
     }
@@ -86,7 +92,7 @@ final class Flusher {
     if (cache.flushEnded(entry, written, failure)) {
       log.warn("cache: flushing chunk {} to store {} failed, trying again in {}: {}", entry.id, entry.storeId,
           retry, PageFill.unwrap(failure).toString());
-      scheduleRetry(entry);
+      schedule(entry, retry);
     }
     synchronized (this) {
       running--;
@@ -94,7 +100,8 @@ final class Flusher {
     kick();
   }
 
-  private void scheduleRetry(CacheEntry entry) {
+  /** Queues {@code entry} after {@code after}; {@link #retryNow()} queues it sooner. */
+  private void schedule(CacheEntry entry, Duration after) {
     synchronized (this) {
       waiting.add(entry);
     }
@@ -106,7 +113,7 @@ final class Flusher {
           if (due) queue.add(entry);
         }
         if (due) kick();
-      }, retry.toNanos(), TimeUnit.NANOSECONDS);
+      }, after.toNanos(), TimeUnit.NANOSECONDS);
     } catch (RejectedExecutionException e) {
       log.warn("cache: closed; chunk {} stays unflushed", entry.id);
     }

@@ -1,0 +1,123 @@
+package io.tensorfs.gateway.http;
+
+import io.tensorfs.core.TfsPath;
+import io.tensorfs.gateway.NodeStatus;
+import io.tensorfs.gateway.files.FileOperations;
+import io.tensorfs.gateway.files.FileRead;
+import io.tensorfs.gateway.files.ReadPiece;
+import io.tensorfs.gateway.front.BodyPiece;
+import io.tensorfs.gateway.front.BodySource;
+import io.tensorfs.gateway.front.DirectReads;
+import io.tensorfs.gateway.front.DirectResponse;
+import io.tensorfs.sharding.FileVersion;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * File GET and HEAD for the front door, answered from the cache's pages: the same headers and bytes
+ * as {@link HttpApi}, whose answer is used instead (by handing the request over) for anything but a
+ * readable file: errors, unsatisfiable ranges, a node still starting.
+ */
+public final class FileDirectReads implements DirectReads {
+  private final FileOperations files;
+  private final NodeStatus node;
+
+  public FileDirectReads(FileOperations files, NodeStatus node) {
+    this.files = files;
+    this.node = node;
+  }
+
+  @Override
+  public CompletionStage<Optional<DirectResponse>> open(String method, String rawTarget, Map<String, String> headers) {
+    if (!node.ready()) return handOver();
+    TfsPath path;
+    try {
+      path = RawPath.after(HttpApi.FILES, RawPath.pathOf(rawTarget), false);
+    } catch (RuntimeException badPath) {
+      return handOver();
+    }
+    boolean head = method.equals("HEAD");
+    return files.stat(path).thenCompose(v -> {
+      if (head) {
+        return files.ensureReadable(v).thenApply(x -> Optional.<DirectResponse>of(
+            new Response(200, baseHeaders(v, null), v.size(), EMPTY)));
+      }
+      ByteRange range = ByteRange.parse(headers.get("range"), v.size());
+      if (range instanceof ByteRange.Unsatisfiable) return handOver();
+      long first = 0;
+      long length = v.size();
+      int status = 200;
+      String contentRange = null;
+      if (range instanceof ByteRange.Slice s) {
+        first = s.first();
+        length = s.length();
+        status = 206;
+        contentRange = "bytes " + s.first() + "-" + s.last() + "/" + v.size();
+      }
+      final int code = status;
+      final String cr = contentRange;
+      return files.openRead(v, first, length).thenApply(read -> {
+        List<Map.Entry<String, String>> h = baseHeaders(v, cr);
+        h.add(Map.entry(HttpApi.CACHE_HEADER, read.hit() ? "hit" : "miss"));
+        return Optional.<DirectResponse>of(new Response(code, h, read.length(), new Body(read)));
+      });
+    }).exceptionally(e -> Optional.empty());
+  }
+
+  private static List<Map.Entry<String, String>> baseHeaders(FileVersion v, String contentRange) {
+    List<Map.Entry<String, String>> h = new ArrayList<>();
+    h.add(Map.entry("Content-Type", "application/octet-stream"));
+    h.add(Map.entry("ETag", "\"" + v.version() + "\""));
+    h.add(Map.entry("Accept-Ranges", "bytes"));
+    h.add(Map.entry("X-Tfs-Policy", v.policy().text()));
+    if (contentRange != null) h.add(Map.entry("Content-Range", contentRange));
+    return h;
+  }
+
+  private static CompletionStage<Optional<DirectResponse>> handOver() {
+    return CompletableFuture.completedFuture(Optional.empty());
+  }
+
+  private record Response(int status, List<Map.Entry<String, String>> headers, long contentLength, BodySource body)
+      implements DirectResponse {}
+
+  private static final BodySource EMPTY = new BodySource() {
+    @Override
+    public CompletionStage<BodyPiece> next() {
+      return CompletableFuture.completedFuture(null);
+    }
+
+    @Override
+    public void close() {}
+  };
+
+  /** The pieces of one read, each the pages of one chunk, handed out without a copy. */
+  private record Body(FileRead read) implements BodySource {
+    @Override
+    public CompletionStage<BodyPiece> next() {
+      return read.next().thenApply(piece -> piece == null ? null : new Piece(piece));
+    }
+
+    @Override
+    public void close() {
+      read.close();
+    }
+  }
+
+  private record Piece(ReadPiece piece) implements BodyPiece {
+    @Override
+    public ByteBuffer[] buffers() {
+      return piece.buffers().toArray(ByteBuffer[]::new);
+    }
+
+    @Override
+    public void release() {
+      piece.release();
+    }
+  }
+}
