@@ -302,6 +302,23 @@ class ChunkCacheTest {
   }
 
   @Test
+  void shouldHoldWriteBackChunksInMemoryForTheFlushDelayUnlessFlushedSooner() throws Exception {
+    f.close();
+    f = new CacheFixture(dir.resolve("delayed"), CacheSettings.small(PAGES).withFlushDelay(Duration.ofHours(1)));
+    ChunkId chunk = new ChunkId(FileId.random(), 0);
+    byte[] bytes = randomBytes(PAGE + 17, 8);
+    f.writeBack(chunk, bytes, "d0");
+    TimeUnit.MILLISECONDS.sleep(300); // a flush would have started by now without the delay
+    assertEquals(PAGE + 17, f.cache.stats().dirtyBytes(), "still only in memory during the delay");
+    Throwable absent = await(f.store("d0").read(chunk, 0, 1).handle((b, e) -> e));
+    assertEquals(ErrorCode.NOT_FOUND, TfsException.codeOf(
+        absent instanceof java.util.concurrent.CompletionException ? absent.getCause() : absent), "not on disk yet");
+    await(f.cache.flushAll());
+    assertEquals(0, f.cache.stats().dirtyBytes());
+    assertArrayEquals(bytes, await(f.store("d0").read(chunk, 0, PAGE + 17)).toArray());
+  }
+
+  @Test
   void shouldDropDirtyChunksOnlyAfterCleanFilesWhenEvicting() {
     CacheSettings slowRetry = CacheSettings.small(PAGES).withFlushRetry(Duration.ofMinutes(5));
     f.close();
