@@ -1,0 +1,311 @@
+"""The client of a tensorfs node's gRPC endpoint: batch preadv/pwritev and the file operations."""
+
+import itertools
+import queue
+import threading
+import time
+
+import grpc
+
+from . import _wire
+from .memory import HostBuffer, Sge
+
+_END = object()
+_WRITE_PIECE = 1 << 20
+
+
+class TfsError(Exception):
+    """A failed call: ``code`` is the node's error code name (NOT_FOUND, BAD_REQUEST, ...)."""
+
+    def __init__(self, code, message):
+        super().__init__("%s: %s" % (code, message))
+        self.code = code
+        self.message = message
+
+
+class Request:
+    """One preadv/pwritev submission. Once ``done``: ``value`` is the bytes moved, ``status`` 0 (OK)
+    or an error code number (``status_name`` names it) with ``message`` saying why."""
+
+    __slots__ = ("id", "op", "path", "desc", "value", "status", "message", "done", "_sges")
+
+    def __init__(self, id, op, path, desc, sges):
+        self.id = id
+        self.op = op
+        self.path = path
+        self.desc = desc
+        self.value = 0
+        self.status = 0
+        self.message = ""
+        self.done = False
+        self._sges = sges  # keeps the tensors the elements name alive until done
+
+    @property
+    def ok(self):
+        return self.done and self.status == 0
+
+    @property
+    def status_name(self):
+        return _wire.STATUS_NAMES.get(self.status, str(self.status))
+
+    def __repr__(self):
+        state = ("%s value=%d" % (self.status_name, self.value)) if self.done else "pending"
+        return "Request(%d %s %s %s)" % (self.id, self.op, self.path, state)
+
+
+def _error(rpc_error):
+    code = None
+    try:
+        for key, value in rpc_error.trailing_metadata() or ():
+            if key == "tfs-error":
+                code = value
+    except Exception:
+        pass
+    if code is None:
+        code = {grpc.StatusCode.NOT_FOUND: "NOT_FOUND", grpc.StatusCode.INVALID_ARGUMENT: "BAD_REQUEST",
+                grpc.StatusCode.UNAVAILABLE: "UNAVAILABLE"}.get(rpc_error.code(), "INTERNAL")
+    return TfsError(code, rpc_error.details() or str(rpc_error.code()))
+
+
+def _unary(channel, name, request_type, reply_type):
+    return channel.unary_unary(_wire.SERVICE + name, request_serializer=request_type.SerializeToString,
+                               response_deserializer=reply_type.FromString)
+
+
+class Client:
+    """A connection to one node, ``address`` as ``host:port``. Thread-safe: submissions and waits may
+    come from any thread. Close it (or use ``with``) to end the batch stream and the channel."""
+
+    def __init__(self, address, options=None):
+        opts = [("grpc.max_receive_message_length", 16 << 20), ("grpc.max_send_message_length", 16 << 20)]
+        self._channel = grpc.insecure_channel(address, options=opts + list(options or []))
+        self._stat = _unary(self._channel, "Stat", _wire.StatRequest, _wire.FileInfo)
+        self._list = _unary(self._channel, "List", _wire.ListRequest, _wire.ListReply)
+        self._delete = _unary(self._channel, "Delete", _wire.DeleteRequest, _wire.DeleteReply)
+        self._hint = _unary(self._channel, "Hint", _wire.HintRequest, _wire.HintReply)
+        self._read = self._channel.unary_stream(_wire.SERVICE + "Read", request_serializer=_wire.ReadRequest.SerializeToString,
+                                                response_deserializer=_wire.Chunk.FromString)
+        self._write = self._channel.stream_unary(_wire.SERVICE + "Write", request_serializer=_wire.WriteChunk.SerializeToString,
+                                                 response_deserializer=_wire.FileInfo.FromString)
+        self._batch = self._channel.stream_stream(_wire.SERVICE + "Batch", request_serializer=_wire.Submission.SerializeToString,
+                                                  response_deserializer=_wire.Completion.FromString)
+        self._ids = itertools.count(1)
+        self._lock = threading.Condition()
+        self._pending = {}
+        self._completed = []
+        self._outbox = None
+        self._receiver = None
+        self._call = None
+        self._broken = None
+
+    # -- batch I/O ---------------------------------------------------------------------------------
+
+    def read(self, filepath, offset, sges, flags=0, desc=None):
+        """Submits a preadv of ``filepath`` from ``offset`` into ``sges`` in order. A read that reaches
+        the end of the file completes with fewer bytes; one that starts past it with 0."""
+        return self._submit("PREADV", filepath, offset, sges, flags, desc, "")
+
+    def write(self, filepath, offset, sges, flags=0, desc=None, policy=""):
+        """Submits a pwritev: the bytes of ``sges``, in order, become the whole new version of
+        ``filepath`` (``offset`` must be 0). ``policy``: persistent (default), kvcache, cache(min,max);
+        ``flags=tensorfs.FLAG_KVCACHE`` also asks for kvcache."""
+        return self._submit("PWRITEV", filepath, offset, sges, flags, desc, policy)
+
+    def wait(self, timeout=None, min_completions=1):
+        """The requests completed since the last wait. Blocks until at least ``min_completions`` (or
+        every outstanding one, if fewer) are done, or ``timeout`` seconds pass. Returns [] at once when
+        nothing is outstanding."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        with self._lock:
+            while True:
+                target = min(min_completions, len(self._completed) + len(self._pending))
+                if len(self._completed) >= target:
+                    break
+                left = None if deadline is None else deadline - time.monotonic()
+                if left is not None and left <= 0:
+                    break
+                self._lock.wait(left)
+            done, self._completed = self._completed, []
+            return done
+
+    def outstanding(self):
+        with self._lock:
+            return len(self._pending)
+
+    def _submit(self, op, filepath, offset, sges, flags, desc, policy):
+        sges = list(sges)
+        with self._lock:
+            if self._broken is not None:
+                raise self._broken
+            self._open_batch()
+            request = Request(next(self._ids), op, filepath, desc, sges)
+            self._pending[request.id] = request
+        submission = _wire.Submission(id=request.id, op=_wire.OP[op], path=filepath, offset=offset,
+                                      flags=flags, policy=policy)
+        submission.sges.extend(s._proto() for s in sges)
+        self._outbox.put(submission)
+        return request
+
+    def _open_batch(self):
+        if self._outbox is not None:
+            return
+        self._outbox = queue.Queue()
+        self._call = self._batch(self._submissions(self._outbox))
+        self._receiver = threading.Thread(target=self._receive, args=(self._call,), name="tensorfs-completions",
+                                          daemon=True)
+        self._receiver.start()
+
+    @staticmethod
+    def _submissions(outbox):
+        while True:
+            item = outbox.get()
+            if item is _END:
+                return
+            yield item
+
+    def _receive(self, call):
+        error = None
+        try:
+            for completion in call:
+                self._complete(completion.id, completion.value, completion.status, completion.message)
+        except grpc.RpcError as e:
+            error = _error(e)
+        with self._lock:
+            if error is None and not self._pending:
+                return
+            self._broken = error or TfsError("UNAVAILABLE", "the batch stream ended")
+            for request in list(self._pending.values()):
+                self._finish(request, 0, _wire.STATUS["UNAVAILABLE"], self._broken.message)
+            self._lock.notify_all()
+
+    def _complete(self, id, value, status, message):
+        with self._lock:
+            request = self._pending.get(id)
+            if request is not None:
+                self._finish(request, value, status, message)
+                self._lock.notify_all()
+
+    def _finish(self, request, value, status, message):
+        del self._pending[request.id]
+        request.value, request.status, request.message = value, status, message
+        request.done = True
+        request._sges = None
+        self._completed.append(request)
+
+    # -- tensors ---------------------------------------------------------------------------------------
+
+    def load_into(self, path, tensor, offset=0, timeout=None):
+        """Reads ``path`` from ``offset`` into a contiguous tensor (CUDA: straight into its memory;
+        CPU: through a shared-memory buffer). Returns the bytes read; fewer than the tensor holds
+        when the file ends first."""
+        if tensor.is_cuda:
+            return self._run(self.read(path, offset, [Sge.of(tensor)]), timeout)
+        nbytes = _check_host_tensor(tensor)
+        with HostBuffer(max(nbytes, 1)) as staging:
+            n = self._run(self.read(path, offset, [staging.sge(0, nbytes)]), timeout)
+            view = staging.memoryview()
+            _tensor_bytes(tensor)[:n] = view[:n]
+            view.release()
+            return n
+
+    def save_from(self, path, tensor, policy="", timeout=None):
+        """Writes a contiguous tensor's bytes as the whole new version of ``path``; returns the bytes."""
+        if tensor.is_cuda:
+            return self._run(self.write(path, 0, [Sge.of(tensor)], policy=policy), timeout)
+        nbytes = _check_host_tensor(tensor)
+        with HostBuffer(max(nbytes, 1)) as staging:
+            view = staging.memoryview()
+            view[:nbytes] = _tensor_bytes(tensor)
+            view.release()
+            return self._run(self.write(path, 0, [staging.sge(0, nbytes)], policy=policy), timeout)
+
+    def _run(self, request, timeout):
+        deadline = None if timeout is None else time.monotonic() + timeout
+        with self._lock:
+            while not request.done:
+                left = None if deadline is None else deadline - time.monotonic()
+                if left is not None and left <= 0:
+                    raise TimeoutError("%r did not complete in time" % request)
+                self._lock.wait(left)
+            # Taken here, so a later wait() does not return it again.
+            if request in self._completed:
+                self._completed.remove(request)
+        if request.status != 0:
+            raise TfsError(request.status_name, request.message)
+        return request.value
+
+    # -- file operations ---------------------------------------------------------------------------
+
+    def stat(self, path):
+        """The file's FileInfo message: path, size, version, policy, chunk_size, chunks, crc32c."""
+        return self._call_unary(self._stat, _wire.StatRequest(path=path))
+
+    def list(self, path):
+        """The entries of a directory: messages with name, directory, size."""
+        return list(self._call_unary(self._list, _wire.ListRequest(path=path)).entries)
+
+    def delete(self, path):
+        """Deletes the visible version of a file; returns its version number."""
+        return self._call_unary(self._delete, _wire.DeleteRequest(path=path)).version
+
+    def hint(self, path, op):
+        """A cache hint: op is willneed, dontneed, pin or unpin. Returns what the node did."""
+        number = _wire.HINT_OP.get(op.upper())
+        if number is None or number == 0:
+            raise ValueError("hint op must be willneed, dontneed, pin or unpin, not %r" % op)
+        return self._call_unary(self._hint, _wire.HintRequest(path=path, op=number)).message
+
+    def read_bytes(self, path, offset=0, length=0):
+        """The bytes [offset, offset+length) of a file, clamped to its size; length 0 reads to the end."""
+        try:
+            return b"".join(c.data for c in self._read(_wire.ReadRequest(path=path, offset=offset, length=length)))
+        except grpc.RpcError as e:
+            raise _error(e) from None
+
+    def write_bytes(self, path, data, policy=""):
+        """Writes ``data`` as the whole new version of ``path``; returns its FileInfo."""
+        view = memoryview(data).cast("B")
+
+        def messages():
+            yield _wire.WriteChunk(path=path, policy=policy)
+            for at in range(0, len(view), _WRITE_PIECE):
+                yield _wire.WriteChunk(data=bytes(view[at:at + _WRITE_PIECE]))
+
+        try:
+            return self._write(messages())
+        except grpc.RpcError as e:
+            raise _error(e) from None
+
+    @staticmethod
+    def _call_unary(method, request):
+        try:
+            return method(request)
+        except grpc.RpcError as e:
+            raise _error(e) from None
+
+    # -- lifetime --------------------------------------------------------------------------------------
+
+    def close(self):
+        """Ends the batch stream (outstanding requests still complete first) and closes the channel."""
+        if self._outbox is not None:
+            self._outbox.put(_END)
+            self._receiver.join(timeout=30)
+        self._channel.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+def _check_host_tensor(tensor):
+    if not tensor.is_contiguous():
+        raise ValueError("the tensor must be contiguous")
+    return tensor.numel() * tensor.element_size()
+
+
+def _tensor_bytes(tensor):
+    import torch
+
+    return memoryview(tensor.view(-1).view(torch.uint8).numpy())
