@@ -18,7 +18,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 import org.apache.pekko.actor.typed.ActorSystem;
-import org.apache.pekko.stream.javadsl.Sink;
 
 /**
  * Runs the submissions of Batch streams: preadv scatters a file's bytes into host and GPU memory,
@@ -27,6 +26,8 @@ import org.apache.pekko.stream.javadsl.Sink;
  */
 public final class BatchIo {
   private static final int KNOWN_FLAGS = Flag.FLAG_KVCACHE_VALUE;
+  /** Chunks of one read whose copies may run at once: the device copies of one overlap the next's fetch. */
+  private static final int PIECES_IN_FLIGHT = 4;
 
   private final ActorSystem<?> system;
   private final FileOperations files;
@@ -73,13 +74,8 @@ public final class BatchIo {
       long requested = total(targets);
       if (offset >= v.size() || requested == 0) return CompletableFuture.completedFuture(0L);
       long length = Math.min(requested, v.size() - offset);
-      Staging stage = new Staging(staging);
-      Scatter scatter = new Scatter(targets, gpus, stage);
-      return files.read(v, offset, length)
-          .mapAsync(1, scatter::accept)
-          .runWith(Sink.ignore(), system)
-          .thenCompose(done -> scatter.finish())
-          .whenComplete((n, e) -> stage.release());
+      return files.openRead(v, offset, length)
+          .thenCompose(read -> new PageScatter(targets, gpus, PIECES_IN_FLIGHT, system.executionContext()).run(read));
     }));
   }
 
