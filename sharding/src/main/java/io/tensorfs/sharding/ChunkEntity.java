@@ -66,6 +66,14 @@ public final class ChunkEntity
   /** A store's scan did not find its replica: that replica becomes MISSING. */
   public record MarkMissing(ReplicaLocation location, ActorRef<Status> replyTo) implements Command {}
 
+  /**
+   * A copy of the committed bytes was made on {@code location} (re-replication): that replica becomes
+   * CLEAN, added when the chunk had none there. Ignored (the status is replied unchanged) when the
+   * chunk is not committed or was committed with other bytes.
+   */
+  public record AddReplica(ReplicaLocation location, long lengthBytes, int crc32c, ActorRef<Status> replyTo)
+      implements Command {}
+
   /** Forgets the chunk: later asks see it as absent. */
   public record Delete(ActorRef<Deleted> replyTo) implements Command {}
 
@@ -96,6 +104,8 @@ public final class ChunkEntity
   public record ChunkCommitted(long lengthBytes, int crc32c, List<ReplicaLocation> written) implements Event {}
 
   public record ReplicaMissing(ReplicaLocation location) implements Event {}
+
+  public record ReplicaAdded(ReplicaLocation location) implements Event {}
 
   public record ChunkDeleted(ChunkId chunk) implements Event {}
 
@@ -141,6 +151,14 @@ public final class ChunkEntity
       return new State(policy, marked, committed, lengthBytes, crc32c, deleted);
     }
 
+    State added(ReplicaLocation location) {
+      List<ChunkStatus.Replica> marked = new java.util.ArrayList<>(replicas.stream()
+          .map(r -> r.location().equals(location) ? new ChunkStatus.Replica(location, ReplicaState.CLEAN) : r)
+          .toList());
+      if (!locations().contains(location)) marked.add(new ChunkStatus.Replica(location, ReplicaState.CLEAN));
+      return new State(policy, marked, committed, lengthBytes, crc32c, deleted);
+    }
+
     State deletedNow() {
       return new State(policy, replicas, committed, lengthBytes, crc32c, true);
     }
@@ -166,6 +184,7 @@ public final class ChunkEntity
         .onCommand(Commit.class, this::onCommit)
         .onCommand(Get.class, (state, cmd) -> Effect().reply(cmd.replyTo(), status(state)))
         .onCommand(MarkMissing.class, this::onMarkMissing)
+        .onCommand(AddReplica.class, this::onAddReplica)
         .onCommand(Delete.class, this::onDelete)
         .build();
   }
@@ -216,6 +235,16 @@ public final class ChunkEntity
     return Effect().persist(new ReplicaMissing(cmd.location())).thenReply(cmd.replyTo(), this::status);
   }
 
+  private ReplyEffect<Event, State> onAddReplica(State state, AddReplica cmd) {
+    boolean sameBytes = state.committed() && state.lengthBytes() == cmd.lengthBytes() && state.crc32c() == cmd.crc32c();
+    boolean clean = state.replicas().stream()
+        .anyMatch(r -> r.location().equals(cmd.location()) && r.state() == ReplicaState.CLEAN);
+    if (!state.live() || !sameBytes || clean) {
+      return Effect().reply(cmd.replyTo(), status(state));
+    }
+    return Effect().persist(new ReplicaAdded(cmd.location())).thenReply(cmd.replyTo(), this::status);
+  }
+
   private ReplyEffect<Event, State> onDelete(State state, Delete cmd) {
     if (!state.live()) {
       return Effect().reply(cmd.replyTo(), new Deleted(false));
@@ -232,6 +261,7 @@ public final class ChunkEntity
         .onEvent(ReplicasPlaced.class, (state, e) -> state.placed(e.policy(), e.replicas()))
         .onEvent(ChunkCommitted.class, (state, e) -> state.committed(e))
         .onEvent(ReplicaMissing.class, (state, e) -> state.missing(e.location()))
+        .onEvent(ReplicaAdded.class, (state, e) -> state.added(e.location()))
         .onEvent(ChunkDeleted.class, (state, e) -> state.deletedNow())
         .build();
   }

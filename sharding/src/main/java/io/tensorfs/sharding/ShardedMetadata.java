@@ -227,6 +227,19 @@ public final class ShardedMetadata implements Metadata, MetadataOracle {
     });
   }
 
+  /** Marks a replica (of any node) MISSING: its node left the cluster. */
+  public CompletionStage<ChunkStatus> markMissing(ChunkId chunk, ReplicaLocation location) {
+    return asks.<ChunkEntity.Status>chunk(chunk, r -> new ChunkEntity.MarkMissing(location, r))
+        .thenApply(status -> status.status().orElseThrow(() -> EntityAsks.notFound("chunk " + chunk + " not found")));
+  }
+
+  /** Records a copy of a committed chunk made on {@code location} (re-replication) as CLEAN. */
+  public CompletionStage<ChunkStatus> addReplica(ChunkId chunk, ReplicaLocation location, long lengthBytes,
+      int crc32c) {
+    return asks.<ChunkEntity.Status>chunk(chunk, r -> new ChunkEntity.AddReplica(location, lengthBytes, crc32c, r))
+        .thenApply(status -> status.status().orElseThrow(() -> EntityAsks.notFound("chunk " + chunk + " not found")));
+  }
+
   @Override
   public CompletionStage<Void> reportMissing(ChunkId chunk, String store) {
     ReplicaLocation location = new ReplicaLocation(settings.nodeId(), store);

@@ -1,0 +1,118 @@
+package io.tensorfs.sharding.replication;
+
+import io.tensorfs.core.ChunkId;
+import io.tensorfs.core.ErrorCode;
+import io.tensorfs.core.ReplicaLocation;
+import io.tensorfs.core.TfsException;
+import io.tensorfs.store.ChunkStore;
+import io.tensorfs.store.cache.CachedChunk;
+import io.tensorfs.store.cache.ChunkCache;
+import io.tensorfs.transport.ChunkService;
+import io.tensorfs.transport.PushAck;
+import io.tensorfs.transport.PushRequest;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import org.apache.pekko.Done;
+import org.apache.pekko.NotUsed;
+import org.apache.pekko.stream.javadsl.Sink;
+import org.apache.pekko.stream.javadsl.Source;
+import org.apache.pekko.util.ByteString;
+
+/**
+ * What this node serves to its peers through the transport: reads of the replicas it holds (from the
+ * cache's pages when resident, else from the store that has the replica, checksums verified there),
+ * and pushed replicas, written to the stores the push's chain names for this node and forwarded to the
+ * rest of the chain before the acknowledgement. Thread-safe; every method returns at once.
+ */
+public final class NodeChunkService implements ChunkService {
+  /** Largest piece of a resident chunk handed to the transport at once. */
+  private static final int PIECE_BYTES = 1 << 20;
+
+  private final List<ChunkStore> stores;
+  private final ChunkCache cache;
+  private final Replication replication;
+
+  public NodeChunkService(List<ChunkStore> stores, ChunkCache cache, Replication replication) {
+    this.stores = List.copyOf(stores);
+    this.cache = cache;
+    this.replication = replication;
+  }
+
+  @Override
+  public Source<ByteString, NotUsed> read(ChunkId chunk, long offset, long length) {
+    Optional<CachedChunk> resident = cache.lookup(chunk);
+    if (resident.isPresent()) return fromPages(resident.get(), offset, length);
+    return Source.completionStage(holder(chunk, 0))
+        .flatMapConcat(store -> store.source(chunk, offset, length));
+  }
+
+  private static Source<ByteString, NotUsed> fromPages(CachedChunk chunk, long offset, long length) {
+    long end = Math.min(chunk.length(), offset + length);
+    List<ByteBuffer> pieces = new ArrayList<>();
+    if (end > offset) {
+      for (ByteBuffer b : chunk.slices(offset, end - offset)) {
+        for (int at = b.position(); at < b.limit(); at += PIECE_BYTES) {
+          ByteBuffer piece = b.duplicate();
+          piece.position(at).limit(Math.min(b.limit(), at + PIECE_BYTES));
+          pieces.add(piece);
+        }
+      }
+    }
+    return Source.from(pieces)
+        .map(ByteString::fromByteBuffer) // copies: the pages go back to the cache when the stream ends
+        .watchTermination((m, done) -> {
+          done.whenComplete((d, e) -> chunk.release());
+          return m;
+        })
+        .mapMaterializedValue(m -> NotUsed.getInstance());
+  }
+
+  /** The first local store holding a replica (opening it reads no bytes but checks it is whole). */
+  private CompletionStage<ChunkStore> holder(ChunkId chunk, int i) {
+    if (i >= stores.size()) {
+      return CompletableFuture.failedFuture(new TfsException(ErrorCode.NOT_FOUND, "no replica of chunk " + chunk
+          + " on " + replication.peers().selfId()));
+    }
+    ChunkStore store = stores.get(i);
+    return store.read(chunk, 0, 0).handle((b, e) -> e == null)
+        .thenCompose(found -> found ? CompletableFuture.completedFuture(store) : holder(chunk, i + 1));
+  }
+
+  @Override
+  public Sink<ByteString, CompletionStage<PushAck>> write(PushRequest request) {
+    ReplicaChain chain;
+    try {
+      List<ReplicaLocation> hops = Hops.decode(request.context());
+      if (hops.isEmpty() || !hops.get(0).node().equals(replication.peers().selfId())) {
+        throw new TfsException(ErrorCode.BAD_REQUEST, "push of " + request.chunk() + " names no replica on "
+            + replication.peers().selfId() + ": " + hops);
+      }
+      chain = replication.open(request.chunk(), request.owner(), request.durable(), hops,
+          OptionalLong.of(request.lengthBytes()),
+          at -> localStore(at).openWriter(request.chunk(), request.owner(), request.durable()));
+    } catch (RuntimeException e) {
+      return Sink.<ByteString>cancelled().mapMaterializedValue(n -> CompletableFuture.<PushAck>failedFuture(e));
+    }
+    return Sink.<Done, ByteString>foldAsync(Done.getInstance(), (d, bytes) -> chain.append(bytes))
+        .mapMaterializedValue(done -> done
+            .thenCompose(d -> chain.finish())
+            .handle((stored, error) -> {
+              if (error == null) {
+                return CompletableFuture.completedFuture(new PushAck(request.chunk(), stored.lengthBytes(),
+                    stored.crc32c(), Hops.encode(stored.durableAt())));
+              }
+              return chain.abort().thenCompose(x -> CompletableFuture.<PushAck>failedFuture(ReplicaChain.cause(error)));
+            })
+            .thenCompose(s -> s));
+  }
+
+  private ChunkStore localStore(ReplicaLocation at) {
+    for (ChunkStore s : stores) if (s.id().equals(at.store())) return s;
+    throw new TfsException(ErrorCode.NOT_FOUND, "no store " + at.store() + " on " + replication.peers().selfId());
+  }
+}
