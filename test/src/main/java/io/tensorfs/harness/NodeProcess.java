@@ -21,14 +21,31 @@ public final class NodeProcess implements AutoCloseable {
   private final String nodeId;
   private final Path dataDir;
   private final int httpPort;
+  private final int grpcPort;
+  private final int clusterPort;
+  private final String host;
   private final List<String> command;
   private Process process;
 
   public NodeProcess(String nodeId, Path dataDir, String cassandra, String keyspacePrefix, List<String> systemProperties) {
+    this(nodeId, dataDir, cassandra, keyspacePrefix, systemProperties, freePort(), List.of(), List.of());
+  }
+
+  /**
+   * A node of a cluster: {@code clusterPort} is its Pekko port (keep it across restarts so the others
+   * find it again), {@code nodeArgs} more command-line options (e.g. {@code --seed host:port}), and
+   * {@code launcher} words put before {@code java} (e.g. {@code ip netns exec NS}).
+   */
+  public NodeProcess(String nodeId, Path dataDir, String cassandra, String keyspacePrefix, List<String> systemProperties,
+      int clusterPort, List<String> nodeArgs, List<String> launcher) {
     this.nodeId = nodeId;
     this.dataDir = dataDir;
     this.httpPort = freePort();
-    List<String> c = new ArrayList<>();
+    this.grpcPort = freePort();
+    this.clusterPort = clusterPort;
+    int hostAt = nodeArgs.indexOf("--http-host");
+    this.host = hostAt >= 0 ? nodeArgs.get(hostAt + 1) : "127.0.0.1";
+    List<String> c = new ArrayList<>(launcher);
     c.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     c.add("-Xmx512m");
     // The cache's pages are off-heap; a small cache by default, which callers may override (last wins).
@@ -43,13 +60,32 @@ public final class NodeProcess implements AutoCloseable {
     c.addAll(systemProperties);
     c.addAll(List.of("-cp", RepoPaths.nodeClasspath(), "io.tensorfs.deploy.NodeMain",
         "--node-id", nodeId, "--data", dataDir.toString(), "--http-host", "127.0.0.1",
-        "--http-port", Integer.toString(httpPort), "--cluster-port", Integer.toString(freePort()),
+        "--http-port", Integer.toString(httpPort), "--grpc-port", Integer.toString(grpcPort),
+        "--cluster-port", Integer.toString(clusterPort),
         "--cassandra", cassandra));
+    c.addAll(nodeArgs);
     this.command = List.copyOf(c);
   }
 
   public URI baseUri() {
-    return URI.create("http://127.0.0.1:" + httpPort);
+    return URI.create("http://" + host + ":" + httpPort);
+  }
+
+  /** The node's gRPC address, {@code host:port}. */
+  public String grpcAddress() {
+    return "127.0.0.1:" + grpcPort;
+  }
+
+  public int clusterPort() {
+    return clusterPort;
+  }
+
+  public String nodeId() {
+    return nodeId;
+  }
+
+  public boolean alive() {
+    return process != null && process.isAlive();
   }
 
   public Path dataDir() {

@@ -1,0 +1,99 @@
+"""tensorfs GPU benchmark: a file into a CUDA tensor through the Python client, on a cache hit and
+cold, beside what a user has today on the same machine in the same run: torch's pinned host->device
+copy (the PCIe limit), a pageable copy, and safetensors.torch.load_file(..., device="cuda") of a file
+of the same size from local disk. Every tensorfs read is checked byte for byte.
+
+    TFS_GRPC=127.0.0.1:9090 python3 gpu_bench.py [--sizes-mib 64,1024] [--rounds 5] [--dir /tmp]
+"""
+
+import argparse
+import os
+import time
+
+import torch
+
+import tensorfs
+
+MIB = 1 << 20
+
+
+def best(fn, rounds):
+    times = []
+    for _ in range(rounds):
+        torch.cuda.synchronize()
+        t0 = time.perf_counter()
+        fn()
+        torch.cuda.synchronize()
+        times.append(time.perf_counter() - t0)
+    return min(times)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--sizes-mib", default="64,1024")
+    ap.add_argument("--rounds", type=int, default=5)
+    ap.add_argument("--dir", default=os.environ.get("TMPDIR", "/tmp"))
+    args = ap.parse_args()
+    client = tensorfs.Client(os.environ.get("TFS_GRPC", "127.0.0.1:9090"))
+    print("tfs bench gpu: %s, torch %s, %d rounds (best of)" % (torch.cuda.get_device_name(0), torch.__version__,
+                                                                  args.rounds))
+    rows = []
+    for mib in [int(s) for s in args.sizes_mib.split(",")]:
+        n = mib * MIB
+        data = torch.randint(0, 256, (n,), dtype=torch.uint8)
+        expected = data.cuda()
+        path = "/bench/gpu/f%d" % mib
+        with tensorfs.HostBuffer(n) as buf:
+            view = buf.memoryview()
+            view[:n] = data.numpy().tobytes()
+            view.release()
+            client._run(client.write(path, 0, [buf.sge(0, n)]), 600)
+
+        target = torch.empty(n, dtype=torch.uint8, device="cuda")
+        pinned = data.pin_memory()
+        pageable = data.clone()
+        t_pinned = best(lambda: target.copy_(pinned, non_blocking=True), args.rounds)
+        t_pageable = best(lambda: target.copy_(pageable), args.rounds)
+
+        def tfs_read():
+            got = client.load_into(path, target, timeout=600)
+            assert got == n, got
+
+        client.hint(path, "willneed")
+        t_hit = best(tfs_read, args.rounds)
+        assert torch.equal(target, expected), "hit: other bytes in the tensor"
+
+        cold = []
+        for _ in range(args.rounds):
+            client.hint(path, "dontneed")
+            target.zero_()
+            cold.append(best(tfs_read, 1))
+            assert torch.equal(target, expected), "cold: other bytes in the tensor"
+        t_cold = min(cold)
+
+        t_st = float("nan")
+        try:
+            from safetensors.torch import load_file, save_file
+            st_path = os.path.join(args.dir, "tfs-bench-%d.safetensors" % mib)
+            save_file({"w": data}, st_path)
+            t_st = best(lambda: load_file(st_path, device="cuda"), args.rounds)
+            os.remove(st_path)
+        except ImportError:
+            print("safetensors not installed: its column is empty")
+        client.hint(path, "dontneed")
+        rows.append((mib, t_pinned, t_pageable, t_hit, t_cold, t_st))
+
+    print()
+    print("| size | pinned copy (limit) | pageable copy | safetensors load_file(cuda), page cache warm "
+          "| tensorfs hit | tensorfs cold | hit / pinned |")
+    print("| ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    for mib, tp, tpg, th, tc, ts in rows:
+        gbs = lambda t: (mib * MIB) / t / 1e9
+        print("| %d MiB | %.2f ms, %.1f GB/s | %.2f ms, %.1f GB/s | %.2f ms, %.1f GB/s | %.2f ms, %.1f GB/s "
+              "| %.2f ms, %.1f GB/s | %.2f |" % (mib, tp * 1e3, gbs(tp), tpg * 1e3, gbs(tpg), ts * 1e3, gbs(ts),
+                                             th * 1e3, gbs(th), tc * 1e3, gbs(tc), tp / th))
+    client.close()
+
+
+if __name__ == "__main__":
+    main()
