@@ -11,7 +11,7 @@ import java.util.Map;
 
 /**
  * The node's command line, turned into configuration overrides:
- * {@code --node-id node-1 --data DIR [--store DIR]... --http-host H --http-port P --cluster-port P
+ * {@code --node-id node-1 --data DIR [--store DIR]... --http-host H --http-port P --grpc-port P --cluster-port P
  * [--seed host:port]... --cassandra host:port}.
  */
 record NodeArgs(Map<String, Object> overrides) {
@@ -30,6 +30,7 @@ record NodeArgs(Map<String, Object> overrides) {
         case "--store" -> stores.add(Path.of(value).toAbsolutePath().toString());
         case "--http-host" -> o.put("tensorfs.gateway.http.host", value);
         case "--http-port" -> o.put("tensorfs.gateway.http.port", Integer.parseInt(value));
+        case "--grpc-port" -> o.put("tensorfs.gateway.grpc.port", Integer.parseInt(value));
         case "--cluster-port" -> o.put("pekko.remote.artery.canonical.port", Integer.parseInt(value));
         case "--seed" -> seeds.add("pekko://tensorfs@" + value);
         case "--cassandra" -> o.put("datastax-java-driver.basic.contact-points", List.of(value));
