@@ -11,6 +11,7 @@ import io.tensorfs.core.memory.PagePool;
 import io.tensorfs.gateway.files.CacheHints;
 import io.tensorfs.gateway.files.FileOperations;
 import io.tensorfs.gateway.front.FrontServer;
+import io.tensorfs.gateway.grpc.GrpcGateway;
 import io.tensorfs.gateway.front.FrontSettings;
 import io.tensorfs.gateway.http.FileDirectReads;
 import io.tensorfs.gateway.http.HttpApi;
@@ -20,6 +21,14 @@ import io.tensorfs.store.cache.CacheActor;
 import io.tensorfs.store.cache.CacheSettings;
 import io.tensorfs.store.cache.ChunkCache;
 import io.tensorfs.sharding.ShardedMetadata;
+import io.tensorfs.sharding.replication.NodeChunkService;
+import io.tensorfs.sharding.replication.PeerDirectory;
+import io.tensorfs.sharding.replication.Peers;
+import io.tensorfs.sharding.replication.Repairer;
+import io.tensorfs.sharding.replication.ReplicaStores;
+import io.tensorfs.sharding.replication.Replication;
+import io.tensorfs.transport.Transport;
+import io.tensorfs.transport.Transports;
 import io.tensorfs.sharding.ShardingSetup;
 import io.tensorfs.store.ChunkStore;
 import io.tensorfs.store.StoreActor;
@@ -43,7 +52,6 @@ import org.apache.pekko.cluster.typed.Cluster;
 import org.apache.pekko.cluster.typed.Join;
 import org.apache.pekko.http.javadsl.Http;
 import org.apache.pekko.http.javadsl.ServerBinding;
-import org.apache.pekko.pattern.Patterns;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -65,9 +73,13 @@ public final class Node implements NodeStatus {
   private final PagePool pool;
   private final ChunkCache cache;
   private final GpuSinks gpus;
+  private final Peers peers;
+  private final Transport transport;
+  private final Repairer repairer;
   private final AtomicBoolean ready = new AtomicBoolean();
   private final CompletionStage<ServerBinding> binding;
   private final CompletionStage<FrontServer> front;
+  private final CompletionStage<ServerBinding> grpc;
 
   private Node(Config config) {
     long startedAtMillis = System.currentTimeMillis();
@@ -91,16 +103,45 @@ public final class Node implements NodeStatus {
     log.info("node {} cache: {} MiB in {} pages of {} MiB, memory {}, taken in {} ms", nodeId,
         pool.capacityBytes() >> 20, pool.pageCount(), pool.pageBytes() >> 20, pool.memoryKind(),
         (System.nanoTime() - t0) / 1_000_000);
-    this.cache = new ChunkCache(pool, cacheSettings, stores::byId, this::lostBeforeFlush);
+    // Chunk bytes between nodes: the transport serves this node's replicas and takes pushed ones; the
+    // cache loads from other nodes' replicas through it when this node has none.
+    this.peers = new Peers(nodeId);
+    org.apache.pekko.stream.Materializer materializer = org.apache.pekko.stream.Materializer.matFromSystem(system);
+    this.cache = new ChunkCache(pool, cacheSettings, new ReplicaStores(stores::byId, peers, materializer),
+        this::lostBeforeFlush);
+    Replication replication = new Replication(peers, stores::byId, materializer);
+    this.transport = Transports.create(config, system, new NodeChunkService(stores.all(), cache, replication));
+    peers.connect(transport);
+    system.systemActorOf(PeerDirectory.create(peers, transport.localEndpoint(), List.copyOf(storeActors.keySet())),
+        "peers", org.apache.pekko.actor.typed.Props.empty());
+    log.info("node {} transport {} at {}", nodeId, transport.kind(), transport.localEndpoint());
+    this.repairer = new Repairer(peers, replication, metadata, stores.all(), Repairer.Settings.from(config),
+        java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+          Thread t = new Thread(r, "tensorfs-repair");
+          t.setDaemon(true);
+          return t;
+        }));
     system.systemActorOf(CacheActor.create(cache, nodeId), "cache", org.apache.pekko.actor.typed.Props.empty());
     this.gpus = GpuSinks.start(system, GpuSettings.fromConfig(config), pool.regions());
     log.info("node {} GPUs: {}", nodeId, gpus.describe());
 
     GatewaySettings gateway = GatewaySettings.fromConfig(config);
     FileOperations files = new FileOperations(system, metadata, nodeId, stores.all(), storeActors, stores.leases(),
-        cache, stores.settings().readSegmentBytes(), gateway.readAheadSegments(), gateway.writeBatchBytes());
+        cache, stores.settings().readSegmentBytes(), gateway.readAheadSegments(), gateway.writeBatchBytes(),
+        replication);
     CacheHints hints = new CacheHints(system, files, HINT_TIMEOUT);
     HttpApi api = new HttpApi(system, files, hints, gateway, this);
+    this.grpc = GrpcGateway.bind(system, files, gpus,
+        (path, op) -> hints.apply(path, CacheHints.Op.parse(op)).thenApply(Object::toString));
+    grpc.whenComplete((b, e) -> {
+      if (e != null) {
+        log.error("node {}: cannot listen for gRPC", nodeId, e);
+        system.terminate();
+      } else {
+        log.info("node {} gRPC listening on grpc={}:{}", nodeId, b.localAddress().getHostString(),
+            b.localAddress().getPort());
+      }
+    });
     FrontSettings frontSettings = FrontSettings.fromConfig(config);
     if (frontSettings.enabled()) {
       // The front door takes the public address; the full server listens on loopback behind it.
@@ -176,9 +217,14 @@ public final class Node implements NodeStatus {
         .thenCompose(x -> binding)
         .thenCompose(b -> b.terminate(Duration.ofSeconds(5)))
         .handle((x, e) -> null)
+        .thenCompose(x -> grpc)
+        .thenCompose(b -> b.terminate(Duration.ofSeconds(5)))
+        .handle((x, e) -> null)
         .thenCompose(x -> cache.flushAll().toCompletableFuture().completeOnTimeout(null, 30, TimeUnit.SECONDS))
         .handle((x, e) -> null)
         .thenCompose(x -> {
+          repairer.close();
+          transport.close();
           system.terminate();
           return system.getWhenTerminated().thenApply(d -> (Void) null);
         });
@@ -194,6 +240,7 @@ public final class Node implements NodeStatus {
             system.terminate();
           } else {
             ready.set(true);
+            repairer.start();
             log.info("node {} is ready", nodeId);
           }
         });
@@ -232,8 +279,12 @@ public final class Node implements NodeStatus {
     return attempt.get().handle((v, e) -> {
       if (e == null) return CompletableFuture.<Void>completedFuture(null);
       log.info("node {} waiting for {}: {}", nodeId, what, e.getMessage());
-      return Patterns.after(Duration.ofSeconds(1), system.classicSystem().scheduler(), system.executionContext(),
-          () -> retry(attempt, what));
+      CompletableFuture<Void> next = new CompletableFuture<>();
+      system.scheduler().scheduleOnce(Duration.ofSeconds(1), () -> retry(attempt, what).whenComplete((v2, e2) -> {
+        if (e2 != null) next.completeExceptionally(e2);
+        else next.complete(v2);
+      }), system.executionContext());
+      return next;
     }).thenCompose(s -> s);
   }
 }

@@ -11,8 +11,11 @@ import io.tensorfs.sharding.ChunkStatus;
 import io.tensorfs.sharding.DirEntry;
 import io.tensorfs.sharding.FileVersion;
 import io.tensorfs.sharding.Metadata;
+import io.tensorfs.sharding.replication.Peers;
+import io.tensorfs.sharding.replication.ReplicaChain;
+import io.tensorfs.sharding.replication.ReplicaStores;
+import io.tensorfs.sharding.replication.Replication;
 import io.tensorfs.store.ChunkStore;
-import io.tensorfs.store.ChunkWriter;
 import io.tensorfs.store.ReadLeases;
 import io.tensorfs.store.cache.CachedChunk;
 import io.tensorfs.store.cache.ChunkCache;
@@ -36,12 +39,17 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The file operations of one node, shared by every edge (HTTP now, gRPC next): streamed put and get
- * over the local stores, stat, list and delete over the metadata. Thread-safe; holds no per-request
- * state. Bytes flow in streams straight between the edge and the stores; only control goes to actors.
+ * The file operations of one node, shared by every edge (HTTP, gRPC): streamed put and get, stat, list
+ * and delete over the metadata. Every node serves every file: a chunk is read from this node's replicas
+ * when it has clean ones, else fetched over the transport from the other nodes' replicas (into this
+ * node's cache pages), going on from the next replica where one fails. Writes go along each chunk's
+ * replica chain. Thread-safe; holds no per-request state. Bytes flow in streams straight between the
+ * edge, the stores and the transport; only control goes to actors.
  */
 public final class FileOperations {
   private static final Logger log = LoggerFactory.getLogger(FileOperations.class);
+  /** Asks of a chunk's entity before a read gives up on it (each waits the metadata's ask timeout). */
+  private static final int STATUS_ATTEMPTS = 4;
 
   private final ActorSystem<?> system;
   private final Metadata metadata;
@@ -53,10 +61,32 @@ public final class FileOperations {
   private final int readSegmentBytes;
   private final int readAheadSegments;
   private final int writeBatchBytes;
+  private final Replication replication;
+  private final Peers peers;
+  private final ReplicaStores replicaStores;
+  private final java.util.concurrent.atomic.AtomicInteger uploads = new java.util.concurrent.atomic.AtomicInteger();
 
+  /** A node alone: every replica is on this node, no transport. */
   public FileOperations(ActorSystem<?> system, Metadata metadata, String nodeId, List<ChunkStore> stores,
       Map<String, ActorRef<StoreActor.Command>> storeActors, ReadLeases leases, ChunkCache cache,
       int readSegmentBytes, int readAheadSegments, int writeBatchBytes) {
+    this(system, metadata, nodeId, stores, storeActors, leases, cache, readSegmentBytes, readAheadSegments,
+        writeBatchBytes, alone(system, nodeId, stores));
+  }
+
+  private static Replication alone(ActorSystem<?> system, String nodeId, List<ChunkStore> stores) {
+    Map<String, ChunkStore> byId = new java.util.HashMap<>();
+    for (ChunkStore s : stores) byId.put(s.id(), s);
+    return new Replication(new Peers(nodeId), byId::get, org.apache.pekko.stream.Materializer.matFromSystem(system));
+  }
+
+  /**
+   * @param replication this node's replication chains and its view of the other nodes; the cache must
+   *     load from a {@link ReplicaStores} over the same peers, so it can be given other nodes' replicas
+   */
+  public FileOperations(ActorSystem<?> system, Metadata metadata, String nodeId, List<ChunkStore> stores,
+      Map<String, ActorRef<StoreActor.Command>> storeActors, ReadLeases leases, ChunkCache cache,
+      int readSegmentBytes, int readAheadSegments, int writeBatchBytes, Replication replication) {
     this.system = system;
     this.metadata = metadata;
     this.nodeId = nodeId;
@@ -69,6 +99,10 @@ public final class FileOperations {
     this.readSegmentBytes = readSegmentBytes;
     this.readAheadSegments = readAheadSegments;
     this.writeBatchBytes = writeBatchBytes;
+    this.replication = replication;
+    this.peers = replication.peers();
+    this.replicaStores = new ReplicaStores(this.stores::get, peers,
+        org.apache.pekko.stream.Materializer.matFromSystem(system));
   }
 
   public Metadata metadata() {
@@ -94,13 +128,14 @@ public final class FileOperations {
     if (declaredBytes.isPresent() && declaredBytes.getAsLong() > maxBytes) {
       return failed(ErrorCode.TOO_LARGE, declaredBytes.getAsLong() + " bytes is more than the limit of " + maxBytes);
     }
-    List<ReplicaLocation> candidates = candidatesFor(declaredBytes.orElse(0));
+    List<ReplicaLocation> candidates = candidatesFor(declaredBytes.orElse(0), policy);
     if (candidates.isEmpty()) {
       return failed(ErrorCode.NO_SPACE, "no store has room for " + declaredBytes.orElse(0) + " bytes");
     }
     Function<String, ChunkStore> storeById = stores::get;
     return metadata.beginUpload(path, policy, chunkSizeBytes, createOnly).thenCompose(fileId -> {
-      Upload upload = new Upload(metadata, storeById, this::openWriter, candidates, path, fileId, policy, createOnly);
+      Upload upload = new Upload(metadata, storeById, this::openChain, candidates, path, fileId, policy, createOnly,
+          chunkSizeBytes, declaredBytes);
       return body
           .via(ChunkCutter.flow(chunkSizeBytes, maxBytes, writeBatchBytes))
           .mapAsync(1, upload::acceptAll)
@@ -176,8 +211,10 @@ public final class FileOperations {
     List<CompletableFuture<Boolean>> present = new ArrayList<>();
     for (FileRead.Span sp : spans) {
       if (cache.contains(sp.chunk())) continue;
-      present.add(metadata.chunk(sp.chunk())
-          .thenCompose(st -> onSomeDisk(localReplicas(st), 0, sp.chunk()))
+      present.add(chunkStatus(sp.chunk())
+          .thenCompose(st -> remoteReplicas(st).isEmpty()
+              ? onSomeDisk(localReplicas(st), 0, sp.chunk())
+              : CompletableFuture.completedFuture(true))
           .toCompletableFuture());
     }
     return CompletableFuture.allOf(present.toArray(CompletableFuture[]::new)).thenApply(x -> {
@@ -187,6 +224,24 @@ public final class FileOperations {
       }
       return null;
     });
+  }
+
+  /**
+   * A chunk's status; asked again while its entity is unavailable (its node just died and its shard is
+   * moving to a survivor), so a read in progress rides out the move.
+   */
+  private CompletionStage<ChunkStatus> chunkStatus(ChunkId chunk) {
+    return chunkStatus(chunk, STATUS_ATTEMPTS);
+  }
+
+  private CompletionStage<ChunkStatus> chunkStatus(ChunkId chunk, int attempts) {
+    return metadata.chunk(chunk).handle((st, e) -> {
+      if (e == null) return CompletableFuture.completedFuture(st);
+      if (attempts <= 1 || TfsException.codeOf(unwrap(e)) != ErrorCode.UNAVAILABLE) {
+        return CompletableFuture.<ChunkStatus>failedFuture(unwrap(e));
+      }
+      return chunkStatus(chunk, attempts - 1);
+    }).thenCompose(x -> x);
   }
 
   /** Whether one of {@code replicas} opens (reading no bytes checks its files are there and agree). */
@@ -259,17 +314,21 @@ public final class FileOperations {
     return out;
   }
 
-  /** One span's bytes: a resident chunk's pages, else read through the cache, else (cache full) from disk. */
+  /**
+   * One span's bytes: a resident chunk's pages, else read through the cache from this node's replicas
+   * or, with none here, from the other nodes' (else, cache full, from them straight).
+   */
   private CompletionStage<ReadPiece> piece(FileVersion v, FileRead.Span span) {
     Optional<CachedChunk> resident = cache.lookup(span.chunk());
     if (resident.isPresent()) return CompletableFuture.completedFuture(pagesOf(resident.get(), span));
-    return metadata.chunk(span.chunk()).thenCompose(status -> {
-      List<ChunkStore> replicas = localReplicas(status);
+    return chunkStatus(span.chunk()).thenCompose(status -> {
+      List<ChunkStore> replicas = readableReplicas(status);
       if (replicas.isEmpty()) {
         if (!v.policy().durable()) {
           throw new TfsException(ErrorCode.NOT_FOUND, v.path() + " was lost before it reached a disk");
         }
-        throw new TfsException(ErrorCode.UNAVAILABLE, "no readable replica of " + span.chunk());
+        throw new TfsException(ErrorCode.UNAVAILABLE, "no readable replica of " + span.chunk()
+            + " (replicas: " + status.replicas() + ")");
       }
       List<String> ids = replicas.stream().map(ChunkStore::id).toList();
       return cache.load(span.chunk(), span.chunkLength(), v.path(), ids)
@@ -278,6 +337,18 @@ public final class FileOperations {
               ? pastTheCache(replicas, span)
               : CompletableFuture.failedFuture(unwrap(e)));
     });
+  }
+
+  /** This node's clean replicas, then those of other reachable nodes, read as one store with fail-over. */
+  private List<ChunkStore> readableReplicas(ChunkStatus status) {
+    List<ChunkStore> out = new ArrayList<>(localReplicas(status));
+    List<ReplicaLocation> remote = remoteReplicas(status);
+    if (!remote.isEmpty()) out.add(replicaStores.apply(ReplicaStores.remoteId(remote)));
+    return out;
+  }
+
+  private List<ReplicaLocation> remoteReplicas(ChunkStatus status) {
+    return status.clean().stream().filter(r -> !r.node().equals(nodeId) && peers.isLive(r.node())).toList();
   }
 
   private static ReadPiece pagesOf(CachedChunk chunk, FileRead.Span span) {
@@ -324,10 +395,23 @@ public final class FileOperations {
     return out;
   }
 
-  private List<ReplicaLocation> candidatesFor(long bytes) {
+  /**
+   * Where a new file's chunks may go, best first: this node's stores with room, then (for policies that
+   * want more than one replica) the other reachable nodes' stores, their order turning with each upload
+   * so that chains spread over the cluster. A {@code kvcache} file stays on the node the writer talks to.
+   */
+  private List<ReplicaLocation> candidatesFor(long bytes, Policy policy) {
     List<ReplicaLocation> out = new ArrayList<>();
     for (ChunkStore s : stores.values()) {
       if (s.usableBytes() >= bytes) out.add(new ReplicaLocation(nodeId, s.id()));
+    }
+    if (policy.replicas() <= 1 || !policy.durable()) return out;
+    List<Peers.PeerInfo> others = peers.live().values().stream()
+        .sorted(java.util.Comparator.comparing(Peers.PeerInfo::nodeId)).toList();
+    int turn = others.isEmpty() ? 0 : Math.floorMod(uploads.getAndIncrement(), others.size());
+    for (int i = 0; i < others.size(); i++) {
+      Peers.PeerInfo p = others.get((turn + i) % others.size());
+      for (String store : p.storeIds()) out.add(new ReplicaLocation(p.nodeId(), store));
     }
     return out;
   }
@@ -339,10 +423,15 @@ public final class FileOperations {
     }
   }
 
-  /** kvcache: write-back into the cache, flushed to the store later; other policies: straight to the store. */
-  private ChunkWriter openWriter(ChunkId chunk, TfsPath owner, ReplicaLocation at, Policy policy) {
-    if (!policy.durable()) return cache.writeBack(chunk, owner, at.store());
-    return stores.get(at.store()).openWriter(chunk, owner, true);
+  /**
+   * The chain of one chunk: kvcache writes back into this node's cache (flushed to the store later);
+   * other policies write the replicas here straight to the store, durable, and push the rest.
+   */
+  private ReplicaChain openChain(ChunkId chunk, TfsPath owner, List<ReplicaLocation> hops, Policy policy,
+      OptionalLong lengthBytes) {
+    return replication.open(chunk, owner, policy.durable(), hops, lengthBytes, at -> policy.durable()
+        ? stores.get(at.store()).openWriter(chunk, owner, true)
+        : cache.writeBack(chunk, owner, at.store()));
   }
 
   private static <T> CompletionStage<T> failed(ErrorCode code, String message) {

@@ -10,19 +10,22 @@ import io.tensorfs.core.TfsException;
 import io.tensorfs.core.TfsPath;
 import io.tensorfs.sharding.FileVersion.ChunkInfo;
 import io.tensorfs.sharding.Metadata;
+import io.tensorfs.sharding.replication.ReplicaChain;
 import io.tensorfs.store.ChunkStore;
-import io.tensorfs.store.ChunkWriter;
-import io.tensorfs.store.WrittenReplica;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Function;
 import org.apache.pekko.Done;
 
 /**
- * The write path of one file version: each chunk is placed by its entity, written to every chosen
- * replica, then committed; the file is sealed once every chunk is committed.
+ * The write path of one file version: each chunk is placed by its entity, written along its replica
+ * chain (this node's replicas here, the others pushed head to tail over the transport), then committed
+ * with the replicas the chain reported durable; the file is sealed once every chunk is committed. A
+ * replica lost mid-write (its node died) is left out of the commit and repaired later; the upload fails
+ * only when no replica of a chunk survives, so an acknowledged file is never one whose bytes are gone.
  *
  * <p>Driven by one stream through {@code mapAsync(1)}: {@link #accept} is never called again before
  * the stage it returned completes, which is what makes the plain fields safe and what gives the
@@ -31,34 +34,44 @@ import org.apache.pekko.Done;
 final class Upload {
   private final Metadata metadata;
   private final Function<String, ChunkStore> storeById;
-  private final WriterFactory writerFactory;
+  private final ChainFactory chains;
   private final List<ReplicaLocation> candidates;
   private final TfsPath path;
   private final FileId fileId;
   private final Policy policy;
   private final boolean createOnly;
+  private final int chunkSizeBytes;
+  private final OptionalLong declaredBytes;
 
   private int chunkIndex = -1;
-  private List<ChunkWriter> writers = List.of();
-  private List<ReplicaLocation> placed = List.of();
+  private ReplicaChain chain;
+  private final List<ReplicaLocation> placed = new ArrayList<>();
   private final List<CompletableFuture<ChunkInfo>> commits = new ArrayList<>();
   private long sizeBytes;
 
-  /** Opens the writer of one replica: the store's own, or the cache's for write-back policies. */
-  interface WriterFactory {
-    ChunkWriter open(ChunkId chunk, TfsPath owner, ReplicaLocation at, Policy policy);
+  /** Opens the replica chain of one chunk; its length is known unless the body's length is not. */
+  interface ChainFactory {
+    ReplicaChain open(ChunkId chunk, TfsPath owner, List<ReplicaLocation> hops, Policy policy, OptionalLong lengthBytes);
   }
 
-  Upload(Metadata metadata, Function<String, ChunkStore> storeById, WriterFactory writerFactory,
-      List<ReplicaLocation> candidates, TfsPath path, FileId fileId, Policy policy, boolean createOnly) {
+  /**
+   * @param storeById this node's stores, by id
+   * @param declaredBytes the body's length when announced: every chunk's length is then known up front,
+   *     and chunks are pushed along their chain as they arrive
+   */
+  Upload(Metadata metadata, Function<String, ChunkStore> storeById, ChainFactory chains,
+      List<ReplicaLocation> candidates, TfsPath path, FileId fileId, Policy policy, boolean createOnly,
+      int chunkSizeBytes, OptionalLong declaredBytes) {
     this.metadata = metadata;
     this.storeById = storeById;
-    this.writerFactory = writerFactory;
+    this.chains = chains;
     this.candidates = candidates;
     this.path = path;
     this.fileId = fileId;
     this.policy = policy;
     this.createOnly = createOnly;
+    this.chunkSizeBytes = chunkSizeBytes;
+    this.declaredBytes = declaredBytes;
   }
 
   FileId fileId() {
@@ -94,10 +107,9 @@ final class Upload {
 
   /** Drops what was written; the upload's metadata is abandoned. Completes when the bytes are gone. */
   CompletionStage<Done> abort() {
-    List<CompletableFuture<Done>> steps = new ArrayList<>();
-    for (ChunkWriter w : writers) steps.add(w.abort().toCompletableFuture());
-    writers = List.of();
-    return CompletableFuture.allOf(steps.toArray(CompletableFuture[]::new))
+    CompletionStage<Done> dropped = chain == null ? CompletableFuture.completedFuture(Done.getInstance()) : chain.abort();
+    chain = null;
+    return dropped
         .handle((v, e) -> null)
         .thenCompose(v -> metadata.abortUpload(path, fileId).handle((x, e) -> null))
         .thenCompose(v -> deleteEverywhere())
@@ -107,7 +119,8 @@ final class Upload {
   private CompletionStage<Void> deleteEverywhere() {
     List<CompletableFuture<Done>> deletes = new ArrayList<>();
     for (ReplicaLocation c : candidates) {
-      deletes.add(storeById.apply(c.store()).deleteFile(fileId).toCompletableFuture());
+      ChunkStore local = storeById.apply(c.store());
+      if (local != null) deletes.add(local.deleteFile(fileId).toCompletableFuture());
     }
     return CompletableFuture.allOf(deletes.toArray(CompletableFuture[]::new)).handle((v, e) -> null);
   }
@@ -117,40 +130,41 @@ final class Upload {
     ChunkId chunk = new ChunkId(fileId, index);
     return metadata.allocateChunk(chunk, policy, candidates).thenApply(replicas -> {
       if (replicas.isEmpty()) throw new TfsException(ErrorCode.NO_SPACE, "no store can take chunk " + chunk);
-      placed = replicas;
-      List<ChunkWriter> opened = new ArrayList<>(replicas.size());
-      for (ReplicaLocation r : replicas) opened.add(writerFactory.open(chunk, path, r, policy));
-      writers = opened;
+      placed.clear();
+      placed.addAll(replicas);
+      chain = chains.open(chunk, path, replicas, policy, lengthOf(index));
       return Done.getInstance();
     });
   }
 
-  private CompletionStage<Done> append(Piece piece) {
-    sizeBytes += piece.bytes().size();
-    if (writers.size() == 1) return writers.get(0).append(piece.bytes());
-    CompletableFuture<?>[] all = new CompletableFuture[writers.size()];
-    for (int i = 0; i < all.length; i++) all[i] = writers.get(i).append(piece.bytes()).toCompletableFuture();
-    return CompletableFuture.allOf(all).thenApply(v -> Done.getInstance());
+  private OptionalLong lengthOf(int index) {
+    if (declaredBytes.isEmpty()) return OptionalLong.empty();
+    long start = (long) index * chunkSizeBytes;
+    return OptionalLong.of(Math.max(0, Math.min(chunkSizeBytes, declaredBytes.getAsLong() - start)));
   }
 
-  /** Finishes the open chunk's replicas and starts its commit; the commit is awaited at finish. */
+  private CompletionStage<Done> append(Piece piece) {
+    sizeBytes += piece.bytes().size();
+    return chain.append(piece.bytes());
+  }
+
+  /** Finishes the open chunk along its chain and starts its commit; the commit is awaited at finish. */
   private CompletionStage<Done> closeChunk() {
-    if (writers.isEmpty()) return CompletableFuture.completedFuture(Done.getInstance());
-    List<CompletableFuture<WrittenReplica>> finished = new ArrayList<>();
-    for (ChunkWriter w : writers) finished.add(w.finish().toCompletableFuture());
+    if (chain == null) return CompletableFuture.completedFuture(Done.getInstance());
     ChunkId chunk = new ChunkId(fileId, chunkIndex);
-    List<ReplicaLocation> locations = placed;
-    writers = List.of();
-    return CompletableFuture.allOf(finished.toArray(CompletableFuture[]::new)).thenApply(v -> {
-      List<WrittenReplica> replicas = finished.stream().map(f -> f.getNow(null)).toList(); // all complete here: never blocks
-      WrittenReplica first = replicas.get(0);
-      for (WrittenReplica r : replicas) {
-        if (r.lengthBytes() != first.lengthBytes() || r.crc32c() != first.crc32c()) {
-          throw new TfsException(ErrorCode.IO_ERROR, "replicas of " + chunk + " disagree");
-        }
+    ReplicaChain closing = chain;
+    chain = null;
+    return closing.finish().handle((stored, error) -> {
+      if (error != null) {
+        closing.abort();
+        Throwable cause = ReplicaChain.cause(error);
+        ErrorCode code = cause instanceof TfsException t ? t.code() : ErrorCode.UNAVAILABLE;
+        throw new TfsException(code, "chunk " + chunk + " could not be stored on any of "
+            + placed + ": " + cause.getMessage(), cause);
       }
-      commits.add(metadata.commitChunk(chunk, first.lengthBytes(), first.crc32c(), locations)
-          .thenApply(x -> new ChunkInfo(first.lengthBytes(), first.crc32c()))
+      if (stored.durableAt().isEmpty()) throw new TfsException(ErrorCode.UNAVAILABLE, "chunk " + chunk + " has no replica left");
+      commits.add(metadata.commitChunk(chunk, stored.lengthBytes(), stored.crc32c(), stored.durableAt())
+          .thenApply(x -> new ChunkInfo(stored.lengthBytes(), stored.crc32c()))
           .toCompletableFuture());
       return Done.getInstance();
     });
