@@ -261,7 +261,9 @@ public final class GpuCheck {
 
   /** GpuSinks on real CUDA: its actors, the error paths it must take, and a copy where CUDA lets one run. */
   private void sinks(Pointer device) throws Exception {
-    ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "gpu-check", ConfigFactory.load());
+    // A node's configuration may sit on the classpath beside this check: its system must not end the JVM.
+    ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "gpu-check", ConfigFactory.parseString(
+        "pekko.coordinated-shutdown.exit-jvm = off\npekko.actor.provider = local").withFallback(ConfigFactory.load()));
     try {
       GpuSinks sinks = GpuSinks.start(system, GpuSettings.defaults(), List.of());
       if (!sinks.available()) {

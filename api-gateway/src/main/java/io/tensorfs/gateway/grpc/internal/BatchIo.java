@@ -27,7 +27,7 @@ import org.apache.pekko.actor.typed.ActorSystem;
 public final class BatchIo {
   private static final int KNOWN_FLAGS = Flag.FLAG_KVCACHE_VALUE;
   /** Chunks of one read whose copies may run at once: the device copies of one overlap the next's fetch. */
-  private static final int PIECES_IN_FLIGHT = 4;
+  private static final int PIECES_IN_FLIGHT = 16;
 
   private final ActorSystem<?> system;
   private final FileOperations files;

@@ -41,7 +41,8 @@ final class Gather {
     return Source.from(pieces).mapAsync(1, p -> {
       ByteBuffer b = staging.buffer().clear().limit((int) p[1]);
       return staging.track(gpus.fromDevice(gpu.buffer().slice(p[0], p[1]), List.of(b)))
-          .thenApply(copied -> ByteString.fromByteBuffer(b.flip()));
+          // The device fills [0, p[1]) of the buffer; its position is not a measure of that.
+          .thenApply(copied -> ByteString.fromByteBuffer(b.duplicate().position(0).limit((int) p[1])));
     });
   }
 }
