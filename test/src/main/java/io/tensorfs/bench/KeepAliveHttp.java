@@ -2,11 +2,8 @@ package io.tensorfs.bench;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
-import java.nio.charset.StandardCharsets;
 import java.util.Locale;
-import java.util.zip.CRC32C;
 
 /**
  * One kept-alive HTTP/1.1 connection for the benchmark: GETs read into a direct buffer and
@@ -15,7 +12,7 @@ import java.util.zip.CRC32C;
 final class KeepAliveHttp implements AutoCloseable {
   private final InetSocketAddress server;
   private final SocketChannel channel;
-  private final ByteBuffer in = ByteBuffer.allocateDirect(1 << 20);
+  private final Wire wire;
 
   /** A GET's outcome: the CRC32C of the body and the value of its X-Tfs-Cache header ("" if none). */
   record Got(int crc32c, String cache) {}
@@ -24,40 +21,24 @@ final class KeepAliveHttp implements AutoCloseable {
     this.server = server;
     channel = SocketChannel.open(server);
     channel.socket().setTcpNoDelay(true);
-    in.limit(0);
+    wire = new Wire(channel);
   }
 
   Got get(String path, long expectedSize) throws IOException {
-    write("GET " + path + " HTTP/1.1\r\nHost: " + server.getHostString() + "\r\n\r\n");
+    wire.write("GET " + path + " HTTP/1.1\r\nHost: " + server.getHostString() + "\r\n\r\n");
     Head head = readHead();
     if (head.status != 200) throw new IOException("GET " + path + " answered " + head.status);
     if (head.contentLength != expectedSize) {
       throw new IOException("GET " + path + " has " + head.contentLength + " bytes, expected " + expectedSize);
     }
-    CRC32C crc = new CRC32C();
-    long left = head.contentLength;
-    while (left > 0) {
-      if (!in.hasRemaining()) fill();
-      ByteBuffer part = in.duplicate();
-      part.limit(part.position() + (int) Math.min(part.remaining(), left));
-      left -= part.remaining();
-      in.position(part.limit());
-      crc.update(part);
-    }
-    return new Got((int) crc.getValue(), head.cache);
+    return new Got(wire.body(head.contentLength), head.cache);
   }
 
   /** POSTs with an empty body; returns the status and skips the response body. */
   int post(String pathAndQuery) throws IOException {
-    write("POST " + pathAndQuery + " HTTP/1.1\r\nHost: " + server.getHostString() + "\r\nContent-Length: 0\r\n\r\n");
+    wire.write("POST " + pathAndQuery + " HTTP/1.1\r\nHost: " + server.getHostString() + "\r\nContent-Length: 0\r\n\r\n");
     Head head = readHead();
-    long left = head.contentLength;
-    while (left > 0) {
-      if (!in.hasRemaining()) fill();
-      int take = (int) Math.min(in.remaining(), left);
-      in.position(in.position() + take);
-      left -= take;
-    }
+    wire.body(head.contentLength);
     return head.status;
   }
 
@@ -67,7 +48,7 @@ final class KeepAliveHttp implements AutoCloseable {
     int status = -1;
     long length = 0;
     String cache = "";
-    for (String line = readLine(); !line.isEmpty(); line = readLine()) {
+    for (String line = wire.readLine(); !line.isEmpty(); line = wire.readLine()) {
       if (status < 0) {
         status = Integer.parseInt(line.substring(9, 12));
         continue;
@@ -79,29 +60,6 @@ final class KeepAliveHttp implements AutoCloseable {
       if (name.equals("x-tfs-cache")) cache = value;
     }
     return new Head(status, length, cache);
-  }
-
-  private String readLine() throws IOException {
-    StringBuilder line = new StringBuilder();
-    while (true) {
-      if (!in.hasRemaining()) fill();
-      byte c = in.get();
-      if (c == '\n' && line.length() > 0 && line.charAt(line.length() - 1) == '\r') {
-        return line.substring(0, line.length() - 1);
-      }
-      line.append((char) c);
-    }
-  }
-
-  private void write(String s) throws IOException {
-    ByteBuffer b = ByteBuffer.wrap(s.getBytes(StandardCharsets.US_ASCII));
-    while (b.hasRemaining()) channel.write(b);
-  }
-
-  private void fill() throws IOException {
-    in.clear();
-    if (channel.read(in) < 0) throw new IOException("server closed the connection");
-    in.flip();
   }
 
   @Override
