@@ -156,9 +156,19 @@ public final class FileOperations {
     });
   }
 
-  /** The visible version of a file. */
+  /** The visible version of a file; asked again while its entity moves off a node that just died. */
   public CompletionStage<FileVersion> stat(TfsPath path) {
-    return metadata.stat(path);
+    return stat(path, STATUS_ATTEMPTS);
+  }
+
+  private CompletionStage<FileVersion> stat(TfsPath path, int attempts) {
+    return metadata.stat(path).handle((v, e) -> {
+      if (e == null) return CompletableFuture.completedFuture(v);
+      if (attempts <= 1 || TfsException.codeOf(unwrap(e)) != ErrorCode.UNAVAILABLE) {
+        return CompletableFuture.<FileVersion>failedFuture(unwrap(e));
+      }
+      return stat(path, attempts - 1);
+    }).thenCompose(x -> x);
   }
 
   /** The visible version and each chunk's replicas. */
