@@ -40,13 +40,23 @@ public final class GrpcGateway {
    */
   public static CompletionStage<ServerBinding> bind(ActorSystem<?> system, FileOperations files, DeviceCopies gpus,
       Hints hints, String host, int port) {
+    return bind(system, files, gpus, DirectGpuReads.none("the node was started without cuFile reads"), hints, host,
+        port);
+  }
+
+  /**
+   * {@link #bind(ActorSystem, FileOperations, DeviceCopies, Hints, String, int)}, with preadv's FLAG_CUFILE
+   * reading through {@code direct}: {@code new DirectGpuReads(gpuSinks.fileReads(), localStores)}.
+   */
+  public static CompletionStage<ServerBinding> bind(ActorSystem<?> system, FileOperations files, DeviceCopies gpus,
+      DirectGpuReads direct, Hints hints, String host, int port) {
     Config config = system.settings().config();
     GrpcSettings settings = GrpcSettings.fromConfig(config);
     GatewaySettings gateway = GatewaySettings.fromConfig(config);
     Executor segmentExecutor = system.dispatchers().lookup(DispatcherSelector.fromConfig(GrpcSettings.SHARED_MEMORY_DISPATCHER));
-    BatchIo batch = new BatchIo(system, files, gpus,
+    BatchIo batch = new BatchIo(system, files, gpus, direct,
         new SharedMemorySegments(settings.sharedMemoryDirectory(), settings.mappedSegments()), segmentExecutor,
-        new StagingBuffers(settings.stagingBytes(), settings.inFlightPerStream()),
+        new StagingBuffers(files.cache().pool(), settings.stagingBytes(), settings.inFlightPerStream()),
         gateway.chunkSizeBytes(), gateway.maxFileSizeBytes());
     TensorfsService service = new TensorfsService(system, files, batch, hints, settings.inFlightPerStream(),
         settings.readChunkBytes(), gateway.chunkSizeBytes(), gateway.maxFileSizeBytes());
@@ -66,5 +76,12 @@ public final class GrpcGateway {
       Hints hints) {
     GrpcSettings settings = GrpcSettings.fromConfig(system.settings().config());
     return bind(system, files, gpus, hints, settings.host(), settings.port());
+  }
+
+  /** Binds on the {@code tensorfs.gateway.grpc} host and port, with FLAG_CUFILE reading through {@code direct}. */
+  public static CompletionStage<ServerBinding> bind(ActorSystem<?> system, FileOperations files, DeviceCopies gpus,
+      DirectGpuReads direct, Hints hints) {
+    GrpcSettings settings = GrpcSettings.fromConfig(system.settings().config());
+    return bind(system, files, gpus, direct, hints, settings.host(), settings.port());
   }
 }

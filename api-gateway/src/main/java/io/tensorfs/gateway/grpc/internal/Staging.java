@@ -12,7 +12,7 @@ import java.util.concurrent.CompletionStage;
  */
 final class Staging {
   private final StagingBuffers pool;
-  private ByteBuffer buffer;
+  private StagingBuffers.Loan loan;
   private CompletionStage<?> lastCopy = CompletableFuture.completedFuture(null);
 
   Staging(StagingBuffers pool) {
@@ -20,8 +20,8 @@ final class Staging {
   }
 
   ByteBuffer buffer() {
-    if (buffer == null) buffer = pool.acquire();
-    return buffer;
+    if (loan == null) loan = pool.acquire();
+    return loan.buffer();
   }
 
   int capacity() {
@@ -35,9 +35,9 @@ final class Staging {
   }
 
   void release() {
-    ByteBuffer b = buffer;
-    if (b == null) return;
-    buffer = null;
-    lastCopy.whenComplete((x, e) -> pool.release(b));
+    StagingBuffers.Loan l = loan;
+    if (l == null) return;
+    loan = null;
+    lastCopy.whenComplete((x, e) -> l.release());
   }
 }
