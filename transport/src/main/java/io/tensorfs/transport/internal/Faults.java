@@ -24,7 +24,12 @@ public final class Faults {
     return mute;
   }
 
-  boolean takeCorruption() {
-    return corruptDataFrames.get() > 0 && corruptDataFrames.getAndDecrement() > 0;
+  /** Whether the next DATA frame sent should be corrupted; {@link #corrupted()} once it has gone out. */
+  boolean corruptionPending() {
+    return corruptDataFrames.get() > 0;
+  }
+
+  void corrupted() {
+    corruptDataFrames.decrementAndGet();
   }
 }

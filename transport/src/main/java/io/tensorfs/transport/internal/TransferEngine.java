@@ -483,13 +483,17 @@ public final class TransferEngine implements Agent, FrameHandler {
     if (faults.muted()) return true;
     byte[] payload = f.array();
     int offset = f.offset();
-    if (faults.takeCorruption()) {
+    // A corrupted frame counts once it went out: a back-pressured offer is retried with the same bytes.
+    boolean corrupt = faults.corruptionPending();
+    if (corrupt) {
       payload = Arrays.copyOfRange(f.array(), f.offset(), f.offset() + f.length());
       payload[payload.length / 2] ^= 0x5A;
       offset = 0;
     }
     Frames.dataHeader(dataHeader, t.flags(), t.id, t.fileHi, t.fileLo, t.chunk.index(), f.crc(), t.baseOffset + t.sentBytes, f.length());
-    return t.peer.link.offer(t.frameSeq, dataHeader, Frames.DATA_HEADER_BYTES, payload, offset, f.length());
+    boolean sent = t.peer.link.offer(t.frameSeq, dataHeader, Frames.DATA_HEADER_BYTES, payload, offset, f.length());
+    if (sent && corrupt) faults.corrupted();
+    return sent;
   }
 
   private void sendControl(Transfer t, int length) {
