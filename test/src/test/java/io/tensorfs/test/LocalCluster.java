@@ -33,7 +33,16 @@ final class LocalCluster implements AutoCloseable {
       "-Dtensorfs.cache.capacity=128MiB",
       "-Dtensorfs.transport.rdma.probe=off");
 
+  /**
+   * Where a node runs: the address it listens on and is reached at (cluster, HTTP, transport), the words
+   * put before {@code java} (e.g. {@code ip netns exec NS}), and system properties of its own.
+   */
+  record Host(String address, List<String> launcher, List<String> properties) {
+    static final Host LOOPBACK = new Host("127.0.0.1", List.of(), List.of());
+  }
+
   private final List<NodeProcess> nodes = new ArrayList<>();
+  private final List<Host> hosts;
   private final String cassandra;
   private final String keyspace;
   private final Path dir;
@@ -41,7 +50,14 @@ final class LocalCluster implements AutoCloseable {
   private final int[] clusterPorts;
 
   LocalCluster(String name, int size, List<String> properties) {
-    this.cassandra = SharedCassandra.get().contactPoint();
+    this(name, properties, java.util.Collections.nCopies(size, Host.LOOPBACK), SharedCassandra.get().contactPoint());
+  }
+
+  /** One node per host; {@code cassandra} is the {@code host:port} every node reaches Cassandra at. */
+  LocalCluster(String name, List<String> properties, List<Host> hosts, String cassandra) {
+    int size = hosts.size();
+    this.hosts = List.copyOf(hosts);
+    this.cassandra = cassandra;
     this.keyspace = "it_" + name;
     this.dir = RepoPaths.scratch(name);
     SharedCassandra.deleteTree(dir);
@@ -53,9 +69,17 @@ final class LocalCluster implements AutoCloseable {
 
   private NodeProcess process(int i) {
     List<String> args = new ArrayList<>();
-    for (int port : clusterPorts) args.addAll(List.of("--seed", "127.0.0.1:" + port));
+    for (int j = 0; j < clusterPorts.length; j++) {
+      args.addAll(List.of("--seed", hosts.get(j).address() + ":" + clusterPorts[j]));
+    }
+    Host host = hosts.get(i);
+    args.addAll(List.of("--http-host", host.address()));
+    List<String> props = new ArrayList<>(properties);
+    props.add("-Dpekko.remote.artery.canonical.hostname=" + host.address());
+    props.add("-Dtensorfs.transport.bind-host=" + host.address());
+    props.addAll(host.properties());
     String id = "node-" + (i + 1);
-    return new NodeProcess(id, dir.resolve(id), cassandra, keyspace, properties, clusterPorts[i], args, List.of());
+    return new NodeProcess(id, dir.resolve(id), cassandra, keyspace, props, clusterPorts[i], args, host.launcher());
   }
 
   /** Starts every node at once and waits until all are healthy. */
