@@ -1,5 +1,6 @@
-"""tensorfs GPU benchmark: a file into a CUDA tensor through the Python client, on a cache hit and
-cold, beside what a user has today on the same machine in the same run: torch's pinned host->device
+"""tensorfs GPU benchmark: a file into a CUDA tensor through the Python client, on a cache hit,
+cold, and cold with FLAG_CUFILE (cuFile reads the node's replica files straight into the tensor, past the
+cache; skipped, with the node's reason, where the node answers UNAVAILABLE), beside what a user has today on the same machine in the same run: torch's pinned host->device
 copy (the PCIe limit), a pageable copy, and safetensors.torch.load_file(..., device="cuda") of a file
 of the same size from local disk. Every tensorfs read is checked byte for byte.
 
@@ -51,6 +52,7 @@ def main():
         print("request round trip (1-byte preadv from the cache into host memory): median %.0f us, p90 %.0f us"
               % (lat[len(lat) // 2] * 1e6, lat[len(lat) * 9 // 10] * 1e6))
     rows = []
+    cufile_skip = None
     for mib in [int(s) for s in args.sizes_mib.split(",")]:
         n = mib * MIB
         data = torch.randint(0, 256, (n,), dtype=torch.uint8)
@@ -84,6 +86,28 @@ def main():
             assert torch.equal(target, expected), "cold: other bytes in the tensor"
         t_cold = min(cold)
 
+        t_cufile = float("nan")
+        if cufile_skip is None:
+            def tfs_cufile():
+                got = client._run(client.read(path, 0, [tensorfs.Sge.of(target)], flags=tensorfs.FLAG_CUFILE), 600)
+                assert got == n, got
+
+            try:
+                runs = []
+                for _ in range(args.rounds):
+                    # The page cache of the node's own file system is left as it is: cuFile in compatibility
+                    # mode reads through it, so after the first round this is that cache, not the disk.
+                    client.hint(path, "dontneed")
+                    target.zero_()
+                    runs.append(best(tfs_cufile, 1))
+                    assert torch.equal(target, expected), "cuFile: other bytes in the tensor"
+                t_cufile = min(runs)
+            except tensorfs.TfsError as e:
+                if e.code != "UNAVAILABLE":
+                    raise
+                cufile_skip = e.message
+                print("tensorfs cuFile column skipped: the node answered UNAVAILABLE: %s" % e.message)
+
         t_st = float("nan")
         try:
             from safetensors.torch import load_file, save_file
@@ -94,17 +118,22 @@ def main():
         except ImportError:
             print("safetensors not installed: its column is empty")
         client.hint(path, "dontneed")
-        rows.append((mib, t_pinned, t_pageable, t_hit, t_cold, t_st))
+        rows.append((mib, t_pinned, t_pageable, t_hit, t_cold, t_cufile, t_st))
 
     print()
     print("| size | pinned copy (limit) | pageable copy | safetensors load_file(cuda), page cache warm "
-          "| tensorfs hit | tensorfs cold | hit / pinned |")
-    print("| ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
-    for mib, tp, tpg, th, tc, ts in rows:
+          "| tensorfs hit | tensorfs cold | tensorfs cuFile (cold, no cache) | hit / pinned | cuFile / cold |")
+    print("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    for mib, tp, tpg, th, tc, tcf, ts in rows:
         gbs = lambda t: (mib * MIB) / t / 1e9
+        cuf = "skipped" if tcf != tcf else "%.2f ms, %.1f GB/s" % (tcf * 1e3, gbs(tcf))
+        ratio = "-" if tcf != tcf else "%.2f" % (tc / tcf)
         print("| %d MiB | %.2f ms, %.1f GB/s | %.2f ms, %.1f GB/s | %.2f ms, %.1f GB/s | %.2f ms, %.1f GB/s "
-              "| %.2f ms, %.1f GB/s | %.2f |" % (mib, tp * 1e3, gbs(tp), tpg * 1e3, gbs(tpg), ts * 1e3, gbs(ts),
-                                             th * 1e3, gbs(th), tc * 1e3, gbs(tc), tp / th))
+              "| %.2f ms, %.1f GB/s | %s | %.2f | %s |" % (mib, tp * 1e3, gbs(tp), tpg * 1e3, gbs(tpg), ts * 1e3,
+                                                        gbs(ts), th * 1e3, gbs(th), tc * 1e3, gbs(tc), cuf, tp / th,
+                                                        ratio))
+    if cufile_skip is not None:
+        print("tensorfs cuFile: skipped (%s)" % cufile_skip)
     client.close()
 
 

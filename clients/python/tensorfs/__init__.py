@@ -13,5 +13,7 @@ from .client import Client, Request, TfsError
 from .memory import HostBuffer, Sge
 
 FLAG_KVCACHE = _FLAG["FLAG_KVCACHE"]
+# preadv into GPU memory straight from the node's replica files with cuFile, past its cache.
+FLAG_CUFILE = _FLAG["FLAG_CUFILE"]
 
-__all__ = ["Client", "Request", "TfsError", "HostBuffer", "Sge", "FLAG_KVCACHE"]
+__all__ = ["Client", "Request", "TfsError", "HostBuffer", "Sge", "FLAG_KVCACHE", "FLAG_CUFILE"]

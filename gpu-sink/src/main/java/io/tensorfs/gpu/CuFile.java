@@ -2,11 +2,15 @@ package io.tensorfs.gpu;
 
 import io.tensorfs.core.ErrorCode;
 import io.tensorfs.core.TfsException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import jnr.ffi.LibraryLoader;
 import jnr.ffi.Memory;
 import jnr.ffi.Pointer;
@@ -18,6 +22,12 @@ import jnr.ffi.annotations.SaveError;
  * that read files into GPU memory. Without nvidia-fs the library works in compatibility mode (POSIX reads
  * staged through host memory); {@link #mode()} says which. All calls block: make them on a blocking
  * dispatcher or a dedicated thread, with the GPU of the buffers current on that thread. Thread safe.
+ *
+ * <p>The driver session is opened once per library and process and kept open until the process ends:
+ * {@link #open} hands out that one session, {@link #close()} releases nothing. libcufile keeps process-wide
+ * state (its configuration, read once when the driver opens; registered handles and buffers) and does not
+ * promise that a session closed with cuFileDriverClose opens cleanly again in the same process, so a probe
+ * that opened and closed it must not leave the next user with a half torn-down library.
  */
 public final class CuFile implements AutoCloseable {
   /** Where cuFile is usually installed, besides the loader's own search path. */
@@ -30,7 +40,11 @@ public final class CuFile implements AutoCloseable {
   private static final int DESCR_TYPE = 0;
   private static final int DESCR_FD = 8;
   private static final int DESCR_FS_OPS = 16;
-  private static final int HANDLE_TYPE_OPAQUE_FD = 1;
+  /** CUfileFileHandleType: CU_FILE_HANDLE_TYPE_OPAQUE_FD (a Linux fd); 2 is a Windows handle, 3 a user-space FS. */
+  static final int HANDLE_TYPE_OPAQUE_FD = 1;
+  /** CUFileBoolConfigParameter_t values for cuFileSetParameterBool (GDS 1.14 and later). */
+  static final int PARAM_ALLOW_COMPAT_MODE = 1;
+  static final int PARAM_FORCE_COMPAT_MODE = 2;
   /** CUfileDrvProps_t is 56 bytes on x86-64 today; room for fields a newer library may add. */
   private static final int PROPS_BYTES = 512;
   private static final int PROPS_NVFS_MAJOR = 0;
@@ -54,7 +68,14 @@ public final class CuFile implements AutoCloseable {
 
     long cuFileDriverGetProperties(Pointer props);
 
+    @SaveError
     long cuFileHandleRegister(Pointer handleOut, Pointer descr);
+
+    /** Only before the driver opens; missing before GDS 1.14 (CUDA 12.4). */
+    long cuFileSetParameterBool(int param, int value);
+
+    /** 1000 * major + 10 * minor of the library; missing in old libraries. */
+    long cuFileGetVersion(Pointer version);
 
     void cuFileHandleDeregister(long handle);
 
@@ -75,6 +96,11 @@ public final class CuFile implements AutoCloseable {
       return new Status((int) raw, (int) (raw >>> 32));
     }
 
+    /** Both fields as the library returned them, for a report: {@code err=5027 cu_err=0}. */
+    public String fields() {
+      return "err=" + err + " cu_err=" + cuErr;
+    }
+
     public boolean ok() {
       return err == 0;
     }
@@ -88,25 +114,44 @@ public final class CuFile implements AutoCloseable {
   /** What a look for cuFile found: whether it can be used, and in which mode, or why not. */
   public record Probe(boolean available, String library, String mode, String description) {}
 
+  /** The open sessions of this process, by library name as asked for. */
+  private static final Map<String, CuFile> SESSIONS = new ConcurrentHashMap<>();
+
   private final Library lib;
   private final Runtime runtime;
   private final String library;
   private final String mode;
-  private volatile boolean closed;
+  private final String setup;
 
-  private CuFile(Library lib, String library, String mode) {
+  private CuFile(Library lib, String library, String mode, String setup) {
     this.lib = lib;
     this.runtime = Runtime.getRuntime(lib);
     this.library = library;
     this.mode = mode;
+    this.setup = setup;
   }
 
   /**
-   * Loads libcufile ({@code explicitPath}, or searched for when empty) and opens the driver session.
-   * Throws TfsException(UNAVAILABLE) with the reason when either fails.
+   * The process's cuFile session of libcufile ({@code explicitPath}, or searched for when empty): loaded and
+   * the driver opened on the first call, the same session after. Throws TfsException(UNAVAILABLE) with the
+   * reason when either fails (and tries again on the next call).
    */
   public static CuFile open(String explicitPath) {
-    Loaded loaded = load(explicitPath);
+    return open(explicitPath, false);
+  }
+
+  /**
+   * {@link #open(String)}; with {@code forceCompat}, the first open of the process first sets the
+   * compatibility-mode parameters (allow and force: POSIX reads staged through host memory, no nvidia-fs
+   * or file system checks), which libcufile takes only before its driver opens. {@link #setup()} says
+   * whether they were taken.
+   */
+  public static synchronized CuFile open(String explicitPath, boolean forceCompat) {
+    String key = explicitPath == null ? "" : explicitPath.trim();
+    CuFile open = SESSIONS.get(key);
+    if (open != null) return open;
+    Loaded loaded = load(key);
+    String setup = forceCompat ? forceCompat(loaded.lib()) : "library defaults";
     Status status;
     try {
       status = Status.of(loaded.lib().cuFileDriverOpen());
@@ -114,15 +159,40 @@ public final class CuFile implements AutoCloseable {
       throw new TfsException(ErrorCode.UNAVAILABLE, "cuFileDriverOpen did not link: " + e.getMessage());
     }
     if (!status.ok()) {
-      throw new TfsException(ErrorCode.UNAVAILABLE, "cuFileDriverOpen failed: " + status);
+      throw new TfsException(ErrorCode.UNAVAILABLE, "cuFileDriverOpen failed: " + status + " (" + setup + ")");
     }
-    return new CuFile(loaded.lib(), loaded.name(), readMode(loaded.lib()));
+    CuFile session = new CuFile(loaded.lib(), loaded.name(), readMode(loaded.lib()), setup + ", " + version(loaded.lib()));
+    SESSIONS.put(key, session);
+    return session;
   }
 
-  /** Opens and closes cuFile once to say whether it can be used. Never throws. */
+  private static String forceCompat(Library lib) {
+    try {
+      Status allow = Status.of(lib.cuFileSetParameterBool(PARAM_ALLOW_COMPAT_MODE, 1));
+      Status force = Status.of(lib.cuFileSetParameterBool(PARAM_FORCE_COMPAT_MODE, 1));
+      return "cuFileSetParameterBool allow_compat_mode: " + allow + ", force_compat_mode: " + force;
+    } catch (LinkageError e) {
+      return "cuFileSetParameterBool missing (library older than GDS 1.14): compatibility not forced";
+    }
+  }
+
+  private static String version(Library lib) {
+    try {
+      Pointer v = Memory.allocateDirect(Runtime.getRuntime(lib), 4, true);
+      Status s = Status.of(lib.cuFileGetVersion(v));
+      if (!s.ok()) return "cuFileGetVersion: " + s;
+      int n = v.getInt(0);
+      return "libcufile version " + n / 1000 + "." + n % 1000 / 10;
+    } catch (LinkageError e) {
+      return "no cuFileGetVersion";
+    }
+  }
+
+  /** Looks for cuFile and opens its session (kept for the process) to say whether it can be used. Never throws. */
   public static Probe probe(String explicitPath) {
-    try (CuFile c = open(explicitPath)) {
-      return new Probe(true, c.library, c.mode, "cuFile " + c.library + ", mode " + c.mode);
+    try {
+      CuFile c = open(explicitPath);
+      return new Probe(true, c.library, c.mode, "cuFile " + c.library + ", mode " + c.mode + "; " + c.setup);
     } catch (TfsException e) {
       return new Probe(false, "", "unknown", e.getMessage());
     } catch (LinkageError | RuntimeException e) {
@@ -148,15 +218,43 @@ public final class CuFile implements AutoCloseable {
     return lib;
   }
 
-  /** Registers an open fd with cuFile; returns the cuFile handle. */
+  /** How the session was set up: the parameters set before the driver opened, and the library's version. */
+  public String setup() {
+    return setup;
+  }
+
+  /**
+   * The CUfileDescr_t of {@code fd} as libcufile reads it on x86-64 and aarch64 (LP64, little-endian): the
+   * handle type, an int, at 0; the union of an int fd and a void* handle, 8-aligned, at 8 (the fd in its
+   * first four bytes, the rest zero); the {@code const CUfileFSOps_t*} at 16, null for a plain fd: 24 bytes.
+   */
+  public static byte[] descriptor(int fd) {
+    ByteBuffer b = ByteBuffer.allocate(DESCR_BYTES).order(ByteOrder.LITTLE_ENDIAN);
+    b.putInt(DESCR_TYPE, HANDLE_TYPE_OPAQUE_FD);
+    b.putInt(DESCR_FD, fd);
+    b.putLong(DESCR_FS_OPS, 0L);
+    return b.array();
+  }
+
+  /**
+   * Registers an open fd with cuFile; returns the cuFile handle. A refusal throws TfsException(IO_ERROR)
+   * whose message carries both status fields, the errno the call left and the descriptor's bytes.
+   */
   public long registerHandle(int fd) {
+    byte[] bytes = descriptor(fd);
     Pointer descr = Memory.allocateDirect(runtime, DESCR_BYTES, true);
-    descr.putInt(DESCR_TYPE, HANDLE_TYPE_OPAQUE_FD);
-    descr.putInt(DESCR_FD, fd);
-    descr.putAddress(DESCR_FS_OPS, 0L);
+    descr.put(0, bytes, 0, bytes.length);
     Pointer handle = Memory.allocateDirect(runtime, 8, true);
-    Status s = Status.of(lib.cuFileHandleRegister(handle, descr));
-    if (!s.ok()) throw new TfsException(ErrorCode.IO_ERROR, "cuFileHandleRegister failed: " + s);
+    runtime.setLastError(0);
+    long raw = lib.cuFileHandleRegister(handle, descr);
+    int errno = runtime.getLastError();
+    Status s = Status.of(raw);
+    if (!s.ok()) {
+      throw new TfsException(ErrorCode.IO_ERROR, "cuFileHandleRegister failed: " + s + " [" + s.fields()
+          + ", raw 0x" + Long.toHexString(raw) + ", errno " + errno
+          + (errno != 0 ? " (" + io.tensorfs.gpu.internal.LibC.get().strerror(errno) + ")" : "")
+          + ", fd " + fd + ", descriptor " + HexFormat.of().formatHex(bytes) + "; mode " + mode + "; " + setup + "]");
+    }
     return handle.getLong(0);
   }
 
@@ -197,16 +295,13 @@ public final class CuFile implements AutoCloseable {
     return "errno " + errno + " (" + io.tensorfs.gpu.internal.LibC.get().strerror(errno) + ")";
   }
 
-  /** Closes the driver session. */
+  /**
+   * Releases nothing: the session stays open for the process (see the class comment); libcufile closes
+   * it when the process exits.
+   */
   @Override
   public void close() {
-    if (closed) return;
-    closed = true;
-    try {
-      lib.cuFileDriverClose_v2();
-    } catch (LinkageError e) {
-      lib.cuFileDriverClose();
-    }
+    // Deliberately empty: a reopen after cuFileDriverClose is not something libcufile promises.
   }
 
   private record Loaded(Library lib, String name) {}

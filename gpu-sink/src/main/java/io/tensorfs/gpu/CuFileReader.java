@@ -29,10 +29,18 @@ public final class CuFileReader implements AutoCloseable {
 
   /** Opens {@code path} for reading and registers it. Throws TfsException (NOT_FOUND, IO_ERROR). */
   public static CuFileReader open(CuFile cufile, Path path) {
+    return open(cufile, path, true);
+  }
+
+  /**
+   * Opens {@code path} for reading, with O_DIRECT when {@code tryDirectIo} and the file system takes it,
+   * and registers it. Throws TfsException (NOT_FOUND, IO_ERROR).
+   */
+  public static CuFileReader open(CuFile cufile, Path path, boolean tryDirectIo) {
     LibC libc = LibC.get();
     String file = path.toAbsolutePath().toString();
-    boolean direct = true;
-    int fd = libc.open(file, LibC.O_RDONLY | LibC.O_DIRECT | LibC.O_CLOEXEC, 0);
+    boolean direct = tryDirectIo;
+    int fd = tryDirectIo ? libc.open(file, LibC.O_RDONLY | LibC.O_DIRECT | LibC.O_CLOEXEC, 0) : -1;
     if (fd < 0) {
       direct = false;
       fd = libc.open(file, LibC.O_RDONLY | LibC.O_CLOEXEC, 0);
@@ -44,6 +52,9 @@ public final class CuFileReader implements AutoCloseable {
     }
     try {
       return new CuFileReader(cufile, fd, cufile.registerHandle(fd), direct);
+    } catch (TfsException e) {
+      libc.close(fd);
+      throw new TfsException(e.code(), e.getMessage() + " (" + file + ", " + (direct ? "O_DIRECT" : "buffered") + ")");
     } catch (RuntimeException e) {
       libc.close(fd);
       throw e;

@@ -13,6 +13,8 @@ import java.util.Locale;
  * @param registerHostMemory whether to pin the page pool with cudaHostRegister at start
  * @param cufile             whether the node reads local files into GPU memory with cuFile
  * @param cufileLibrary      where libcufile is, or empty to let the loader search
+ * @param cufileForceCompat  whether to force cuFile's compatibility mode (POSIX reads staged through host
+ *                           memory) before its driver opens, for machines whose files GDS refuses
  */
 public record GpuSettings(
     Enabled enabled,
@@ -21,7 +23,8 @@ public record GpuSettings(
     int ipcCacheEntries,
     boolean registerHostMemory,
     boolean cufile,
-    String cufileLibrary) {
+    String cufileLibrary,
+    boolean cufileForceCompat) {
 
   /** The config section these settings are read from. */
   public static final String SECTION = "tensorfs.gpu";
@@ -44,6 +47,12 @@ public record GpuSettings(
     cufileLibrary = cufileLibrary == null ? "" : cufileLibrary.trim();
   }
 
+  /** Without forcing cuFile's compatibility mode. */
+  public GpuSettings(Enabled enabled, int streams, long copyPieceBytes, int ipcCacheEntries, boolean registerHostMemory,
+      boolean cufile, String cufileLibrary) {
+    this(enabled, streams, copyPieceBytes, ipcCacheEntries, registerHostMemory, cufile, cufileLibrary, false);
+  }
+
   /** Reads and validates {@code tensorfs.gpu} of {@code config}. Throws IllegalArgumentException. */
   public static GpuSettings fromConfig(Config config) {
     Config c = config.getConfig(SECTION);
@@ -54,7 +63,8 @@ public record GpuSettings(
         c.getInt("ipc-cache-entries"),
         c.getBoolean("register-host-memory"),
         c.getBoolean("cufile"),
-        c.getString("cufile-library"));
+        c.getString("cufile-library"),
+        c.getBoolean("cufile-force-compat"));
   }
 
   /** The defaults of {@code reference.conf}. */
@@ -63,23 +73,33 @@ public record GpuSettings(
   }
 
   public GpuSettings withEnabled(Enabled value) {
-    return new GpuSettings(value, streams, copyPieceBytes, ipcCacheEntries, registerHostMemory, cufile, cufileLibrary);
+    return new GpuSettings(value, streams, copyPieceBytes, ipcCacheEntries, registerHostMemory, cufile, cufileLibrary,
+        cufileForceCompat);
   }
 
   public GpuSettings withStreams(int value) {
-    return new GpuSettings(enabled, value, copyPieceBytes, ipcCacheEntries, registerHostMemory, cufile, cufileLibrary);
+    return new GpuSettings(enabled, value, copyPieceBytes, ipcCacheEntries, registerHostMemory, cufile, cufileLibrary,
+        cufileForceCompat);
   }
 
   public GpuSettings withCopyPieceBytes(long value) {
-    return new GpuSettings(enabled, streams, value, ipcCacheEntries, registerHostMemory, cufile, cufileLibrary);
+    return new GpuSettings(enabled, streams, value, ipcCacheEntries, registerHostMemory, cufile, cufileLibrary,
+        cufileForceCompat);
   }
 
   public GpuSettings withIpcCacheEntries(int value) {
-    return new GpuSettings(enabled, streams, copyPieceBytes, value, registerHostMemory, cufile, cufileLibrary);
+    return new GpuSettings(enabled, streams, copyPieceBytes, value, registerHostMemory, cufile, cufileLibrary,
+        cufileForceCompat);
   }
 
   public GpuSettings withRegisterHostMemory(boolean value) {
-    return new GpuSettings(enabled, streams, copyPieceBytes, ipcCacheEntries, value, cufile, cufileLibrary);
+    return new GpuSettings(enabled, streams, copyPieceBytes, ipcCacheEntries, value, cufile, cufileLibrary,
+        cufileForceCompat);
+  }
+
+  public GpuSettings withCufile(boolean value, boolean forceCompat) {
+    return new GpuSettings(enabled, streams, copyPieceBytes, ipcCacheEntries, registerHostMemory, value, cufileLibrary,
+        forceCompat);
   }
 
   static Enabled parseEnabled(String text) {

@@ -6,13 +6,16 @@ import io.tensorfs.core.gpu.GpuBuffer;
 import io.tensorfs.gpu.internal.CopyEngine;
 import io.tensorfs.gpu.internal.CudaRuntime;
 import io.tensorfs.gpu.internal.DeviceApi;
+import io.tensorfs.gpu.internal.FileToDevice;
 import io.tensorfs.gpu.internal.HostRegions;
 import io.tensorfs.gpu.internal.IpcHandleCache;
 import io.tensorfs.gpu.internal.IpcKey;
 import io.tensorfs.gpu.internal.PiecePlanner;
 import java.nio.ByteBuffer;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
@@ -40,6 +43,13 @@ public final class GpuSink extends AbstractBehavior<GpuSink.Command> {
 
   /** Copy {@code source} into the remaining bytes of {@code targets}, in order; complete {@code done}. */
   public record FromDevice(GpuBuffer source, List<ByteBuffer> targets, CompletableFuture<Long> done) implements Command {}
+
+  /**
+   * Read {@code target.length()} bytes of {@code file} from {@code fileOffset} into {@code target} with
+   * {@code reads} (cuFile); complete {@code done} with the bytes read.
+   */
+  public record ReadFile(Path file, long fileOffset, GpuBuffer target, FileToDevice reads,
+      CompletableFuture<Long> done) implements Command {}
 
   /** A copy using the allocation of {@code key} finished. */
   private record CopyFinished(IpcKey key) implements Command {}
@@ -74,6 +84,7 @@ public final class GpuSink extends AbstractBehavior<GpuSink.Command> {
     return newReceiveBuilder()
         .onMessage(ToDevice.class, c -> copy(true, c.sources(), c.target(), c.done()))
         .onMessage(FromDevice.class, c -> copy(false, c.targets(), c.source(), c.done()))
+        .onMessage(ReadFile.class, this::readFile)
         .onMessage(CopyFinished.class, this::onCopyFinished)
         .onSignal(PostStop.class, s -> onStop())
         .build();
@@ -97,6 +108,38 @@ public final class GpuSink extends AbstractBehavior<GpuSink.Command> {
       done.completeExceptionally(e);
     } catch (RuntimeException e) {
       done.completeExceptionally(new TfsException(ErrorCode.INTERNAL, "gpu" + device.ordinal() + ": " + e, e));
+    }
+    return this;
+  }
+
+  /** Maps the target here (the allocation stays open until the read ends), then reads on cuFile's threads. */
+  private Behavior<Command> readFile(ReadFile r) {
+    try {
+      GpuBuffer gpu = r.target();
+      IpcKey key = new IpcKey(gpu.ipcHandle());
+      Mapping m = mappings.acquire(key, this::map);
+      if (m.bytes() >= 0 && gpu.offset() + gpu.length() > m.bytes()) {
+        mappings.release(key);
+        throw new TfsException(ErrorCode.BAD_REQUEST, "GPU range " + gpu.offset() + "+" + gpu.length()
+            + " lies beyond its allocation of " + m.bytes() + " bytes");
+      }
+      ActorRef<Command> self = getContext().getSelf();
+      CompletionStage<Long> read;
+      try {
+        read = r.reads().read(device.ordinal(), r.file(), r.fileOffset(), m.base() + gpu.offset(), gpu.length());
+      } catch (RuntimeException e) {
+        read = CompletableFuture.failedFuture(e);
+      }
+      read.whenComplete((n, e) -> {
+        self.tell(new CopyFinished(key));
+        if (e == null) r.done().complete(n);
+        else r.done().completeExceptionally(e instanceof java.util.concurrent.CompletionException && e.getCause() != null
+            ? e.getCause() : e);
+      });
+    } catch (TfsException e) {
+      r.done().completeExceptionally(e);
+    } catch (RuntimeException e) {
+      r.done().completeExceptionally(new TfsException(ErrorCode.INTERNAL, "gpu" + device.ordinal() + ": " + e, e));
     }
     return this;
   }

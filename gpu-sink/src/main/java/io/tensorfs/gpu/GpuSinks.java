@@ -5,9 +5,12 @@ import io.tensorfs.core.TfsException;
 import io.tensorfs.core.gpu.DeviceCopies;
 import io.tensorfs.core.gpu.GpuBuffer;
 import io.tensorfs.gpu.internal.CudaRuntime;
+import io.tensorfs.gpu.internal.CufileExecutor;
+import io.tensorfs.gpu.internal.FileToDevice;
 import io.tensorfs.gpu.internal.HostRegions;
 import io.tensorfs.gpu.internal.JCudaRuntime;
 import java.nio.ByteBuffer;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -26,18 +29,29 @@ import org.slf4j.LoggerFactory;
  *
  * <p>{@link #start} blocks its caller while it looks for GPUs and pins the page pool (about 0.1-0.3 s per GiB
  * on current drivers): call it once while the node starts, not from inside an actor's message handling.
+ *
+ * <p>With {@code tensorfs.gpu.cufile = on} it also opens cuFile and offers reads of local files straight
+ * into clients' GPU memory ({@link #readFile}, {@link #fileReads()}): each sink maps the client's buffer, a
+ * pool of {@value #CUFILE_THREADS} cuFile threads does the blocking reads.
  */
 public final class GpuSinks implements DeviceCopies {
   private static final Logger log = LoggerFactory.getLogger(GpuSinks.class);
+  /** Threads doing cuFile reads at once, for the whole node. */
+  public static final int CUFILE_THREADS = 4;
 
   private final String node;
   private final List<ActorRef<GpuSink.Command>> sinks;
   private final String description;
+  private final FileToDevice cufile;
+  private final String cufileDescription;
 
-  private GpuSinks(String node, List<ActorRef<GpuSink.Command>> sinks, String description) {
+  private GpuSinks(String node, List<ActorRef<GpuSink.Command>> sinks, String description, FileToDevice cufile,
+      String cufileDescription) {
     this.node = node;
     this.sinks = List.copyOf(sinks);
     this.description = description;
+    this.cufile = cufile;
+    this.cufileDescription = cufileDescription;
   }
 
   /**
@@ -85,14 +99,30 @@ public final class GpuSinks implements DeviceCopies {
           "tensorfs-gpu-sink-" + d,
           DispatcherSelector.fromConfig(GpuSettings.SINK_DISPATCHER)));
     }
-    GpuSinks started = new GpuSinks(node, sinks, probe.description() + pinned);
-    log.info("GPU sinks: {}", started.describe());
+    Cufile c = openCufile(settings, runtime);
+    GpuSinks started = new GpuSinks(node, sinks, probe.description() + pinned, c.reads(), c.description());
+    log.info("GPU sinks: {}; cuFile: {}", started.describe(), c.description());
     return started;
+  }
+
+  private record Cufile(FileToDevice reads, String description) {}
+
+  private static Cufile openCufile(GpuSettings settings, CudaRuntime runtime) {
+    if (!settings.cufile()) return new Cufile(null, "cuFile is off (" + GpuSettings.SECTION + ".cufile = off)");
+    try {
+      CuFile opened = CuFile.open(settings.cufileLibrary(), settings.cufileForceCompat());
+      return new Cufile(new CufileExecutor(opened, runtime, CUFILE_THREADS),
+          "cuFile " + opened.library() + ", mode " + opened.mode() + "; " + opened.setup());
+    } catch (TfsException e) {
+      return new Cufile(null, e.getMessage());
+    } catch (LinkageError | RuntimeException e) {
+      return new Cufile(null, "cuFile failed to load: " + e);
+    }
   }
 
   private static GpuSinks unavailable(String node, String reason) {
     log.info("GPU sinks: none: {}", reason);
-    return new GpuSinks(node, List.of(), reason);
+    return new GpuSinks(node, List.of(), reason, null, "no GPU: " + reason);
   }
 
   private record Registration(HostRegions regions, String summary) {}
@@ -149,6 +179,43 @@ public final class GpuSinks implements DeviceCopies {
     CompletableFuture<Long> done = new CompletableFuture<>();
     route(source.device(), done).ifPresent(s -> s.tell(new GpuSink.FromDevice(source, List.copyOf(targets), done)));
     return done;
+  }
+
+  /**
+   * Reads {@code target.length()} bytes of {@code file} from {@code fileOffset} straight into the client's
+   * GPU buffer with cuFile (see {@link DeviceFileReads#readFile}); fails with UNAVAILABLE where cuFile is
+   * not open on this node.
+   */
+  public CompletionStage<Long> readFile(Path file, long fileOffset, GpuBuffer target) {
+    CompletableFuture<Long> done = new CompletableFuture<>();
+    if (cufile == null) {
+      done.completeExceptionally(new TfsException(ErrorCode.UNAVAILABLE,
+          "cuFile reads are unavailable on node " + node + ": " + cufileDescription));
+      return done;
+    }
+    route(target.device(), done).ifPresent(s -> s.tell(new GpuSink.ReadFile(file, fileOffset, target, cufile, done)));
+    return done;
+  }
+
+  /** This node's cuFile reads, for the gateway. */
+  public DeviceFileReads fileReads() {
+    GpuSinks self = this;
+    return new DeviceFileReads() {
+      @Override
+      public boolean available() {
+        return cufile != null && !sinks.isEmpty();
+      }
+
+      @Override
+      public String describe() {
+        return cufileDescription;
+      }
+
+      @Override
+      public CompletionStage<Long> readFile(Path file, long fileOffset, GpuBuffer target) {
+        return self.readFile(file, fileOffset, target);
+      }
+    };
   }
 
   private Optional<ActorRef<GpuSink.Command>> route(int device, CompletableFuture<Long> done) {

@@ -188,4 +188,26 @@ class GpuSinkTest {
     assertEquals(List.of(), cuda.registered());
     assertTrue(sinks.available());
   }
+
+  @Test
+  void shouldFailFileReadsUnavailableWithTheReasonWhenCufileIsOff() throws Exception {
+    GpuSinks sinks = sinks(GpuSettings.defaults(), List.of());
+    byte[] handle = cuda.allocate(4096);
+    TfsException e = failure(sinks.readFile(java.nio.file.Path.of("/nonexistent"), 0, new GpuBuffer(handle, 0, 0, 4096)));
+    assertEquals(ErrorCode.UNAVAILABLE, e.code());
+    assertTrue(e.getMessage().contains("tensorfs.gpu.cufile = off"), e.getMessage());
+    assertFalse(sinks.fileReads().available());
+    assertTrue(sinks.fileReads().describe().contains("cufile = off"), sinks.fileReads().describe());
+  }
+
+  @Test
+  void shouldFailFileReadsUnavailableWithTheLoadFailureWhenLibcufileIsMissing() throws Exception {
+    GpuSinks sinks = sinks(new GpuSettings(GpuSettings.Enabled.AUTO, 4, 8L << 20, 64, true, true,
+        "/nonexistent/libcufile.so.0"), List.of());
+    assertFalse(sinks.fileReads().available());
+    TfsException e = failure(sinks.readFile(java.nio.file.Path.of("/nonexistent"), 0,
+        new GpuBuffer(cuda.allocate(4096), 0, 0, 4096)));
+    assertEquals(ErrorCode.UNAVAILABLE, e.code());
+    assertTrue(e.getMessage().contains("/nonexistent/libcufile.so.0"), e.getMessage());
+  }
 }

@@ -6,6 +6,7 @@ import io.tensorfs.core.TfsPath;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletionStage;
 import org.apache.pekko.Done;
@@ -74,6 +75,16 @@ public interface ChunkStore {
   /** Whether reads and writes bypass the page cache (O_DIRECT). */
   default boolean directIo() {
     return false;
+  }
+
+  /**
+   * The file holding a chunk replica's bytes, from its offset 0, for readers that bypass this store (cuFile
+   * reads straight into GPU memory): empty when the replica is absent or the store keeps no such file. Its
+   * bytes are not checked against the block CRCs on that path. Blocks to look at the file system: call it
+   * where blocking is allowed.
+   */
+  default Optional<Path> dataFile(ChunkId chunk) {
+    return Optional.empty();
   }
 
   /** One file version as found on disk. */

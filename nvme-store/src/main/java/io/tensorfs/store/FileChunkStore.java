@@ -102,6 +102,12 @@ public final class FileChunkStore implements ChunkStore {
   }
 
   @Override
+  public Optional<Path> dataFile(ChunkId chunk) {
+    Path data = context.layout().data(chunk);
+    return Files.isRegularFile(data) ? Optional.of(data) : Optional.empty();
+  }
+
+  @Override
   public int blockBytes() {
     return settings.blockBytes();
   }

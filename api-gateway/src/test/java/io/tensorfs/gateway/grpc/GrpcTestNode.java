@@ -61,6 +61,12 @@ final class GrpcTestNode implements AutoCloseable {
   }
 
   static GrpcTestNode start(Path storeDir, DeviceCopies gpus, Hints hints, String extraConfig) throws Exception {
+    return start(storeDir, gpus, null, hints, extraConfig);
+  }
+
+  /** With preadv's FLAG_CUFILE reading through {@code fileReads} over this node's stores; null: none. */
+  static GrpcTestNode start(Path storeDir, DeviceCopies gpus, io.tensorfs.gpu.DeviceFileReads fileReads, Hints hints,
+      String extraConfig) throws Exception {
     ActorTestKit testKit = ActorTestKit.create("grpc", config(extraConfig));
     Cluster cluster = Cluster.get(testKit.system());
     cluster.manager().tell(Join.create(cluster.selfMember().address()));
@@ -80,7 +86,9 @@ final class GrpcTestNode implements AutoCloseable {
         io.tensorfs.core.memory.PagePool.allocate(cacheSettings.poolSettings()), cacheSettings, stores::byId, c -> {});
     FileOperations files = new FileOperations(testKit.system(), metadata, NODE, stores.all(), actors, stores.leases(),
         cache, storeSettings.readSegmentBytes(), 4, 1 << 20);
-    ServerBinding binding = GrpcGateway.bind(testKit.system(), files, gpus, hints, "127.0.0.1", 0)
+    DirectGpuReads direct = fileReads == null ? DirectGpuReads.none("no cuFile in this test")
+        : new DirectGpuReads(fileReads, stores.all());
+    ServerBinding binding = GrpcGateway.bind(testKit.system(), files, gpus, direct, hints, "127.0.0.1", 0)
         .toCompletableFuture().get(15, TimeUnit.SECONDS);
     // The first metadata call creates the journal's tables; wait until it answers.
     testKit.createTestProbe().awaitAssert(Duration.ofSeconds(15), () -> {

@@ -16,6 +16,11 @@ final class Args {
   long ipcBytes;
   long ipcOffset;
   int seed = 7;
+  /** Set in a child the check starts for one cuFile attempt: the attempt's name. */
+  String cufileAttempt;
+  Path cufileFile;
+  boolean cufileForceCompat;
+  boolean cufileBuffered;
 
   static Args parse(String[] argv) {
     Args a = new Args();
@@ -23,6 +28,14 @@ final class Args {
       String flag = argv[i];
       if (flag.equals("--no-cufile")) {
         a.cufile = false;
+        continue;
+      }
+      if (flag.equals("--cufile-force-compat")) {
+        a.cufileForceCompat = true;
+        continue;
+      }
+      if (flag.equals("--cufile-buffered")) {
+        a.cufileBuffered = true;
         continue;
       }
       if (i + 1 >= argv.length) throw new IllegalArgumentException(flag + " needs a value");
@@ -37,6 +50,8 @@ final class Args {
         case "--ipc-bytes" -> a.ipcBytes = size(v);
         case "--ipc-offset" -> a.ipcOffset = size(v);
         case "--seed" -> a.seed = Integer.parseInt(v);
+        case "--cufile-attempt" -> a.cufileAttempt = v;
+        case "--cufile-file" -> a.cufileFile = Path.of(v);
         default -> throw new IllegalArgumentException("unknown option " + flag + usage());
       }
     }
@@ -47,6 +62,7 @@ final class Args {
     if (a.ipcFillHandle != null && (a.ipcFillHandle.length != 64 || a.ipcBytes <= 0)) {
       throw new IllegalArgumentException("--ipc-fill takes 64 bytes in hex, with --ipc-bytes > 0");
     }
+    if (a.cufileAttempt != null && a.cufileFile == null) throw new IllegalArgumentException("--cufile-attempt needs --cufile-file");
     return a;
   }
 
@@ -64,6 +80,7 @@ final class Args {
 
   static String usage() {
     return "\nusage: GpuCheck [--bytes 1g] [--repeat 5] [--device 0] [--dir DIR] [--cufile-lib PATH] [--no-cufile]"
+        + "\n       GpuCheck --cufile-attempt NAME --cufile-file F [--cufile-force-compat] [--cufile-buffered] (one cuFile try)"
         + "\n       GpuCheck --ipc-fill HANDLE_HEX --ipc-bytes N [--ipc-offset O] [--device D] [--seed S]";
   }
 }

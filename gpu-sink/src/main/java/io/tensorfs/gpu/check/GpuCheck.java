@@ -67,7 +67,9 @@ public final class GpuCheck {
     int status;
     try {
       Args args = Args.parse(argv);
-      status = args.ipcFillHandle != null ? IpcFill.run(args) : new GpuCheck(args).run();
+      status = args.ipcFillHandle != null ? IpcFill.run(args)
+          : args.cufileAttempt != null ? CufileAttempt.run(args)
+          : new GpuCheck(args).run();
     } catch (IllegalArgumentException e) {
       System.err.println("gpu-check: " + e.getMessage());
       status = 3;
@@ -307,7 +309,12 @@ public final class GpuCheck {
     }
   }
 
-  /** Writes the pool to a file, cuFileReads it into device memory, copies it back and compares. */
+  /**
+   * Writes the pool to a file and reads it into GPU memory with cuFile, once per documented setting, each in
+   * a process of its own (see {@link CufileAttempts}); prints what cuFile depends on, the reason of each
+   * refusal (status fields, errno, the descriptor's bytes, cufile.log), which setting worked, and its best
+   * rate beside the cache path's (host to device over 4 streams from pinned pages).
+   */
   private void cufile(HostPool source, HostPool back, HostRegions registered, Pointer device) throws Exception {
     CuFile.Probe probe = probeCufile();
     if (!probe.available()) {
@@ -319,34 +326,19 @@ public final class GpuCheck {
     Path file = dir.resolve("cufile-check.bin");
     try {
       write(file, source);
-      cuda("cudaMemset", JCuda.cudaMemset(device, 0, args.bytes));
-      long deviceAddress = CudaAddress.of(device);
-      try (CuFile cufile = CuFile.open(args.cufileLibrary)) {
-        CuFile.Status reg = cufile.registerBuffer(deviceAddress, args.bytes);
-        table.info("cuFileBufRegister", reg.ok() ? "ok" : "refused", reg.toString());
-        try (CuFileReader reader = CuFileReader.open(cufile, file)) {
-          double gbs = best(() -> {
-            long n = reader.read(0, deviceAddress, 0, args.bytes);
-            if (n != args.bytes) throw new TfsException(ErrorCode.IO_ERROR, "cuFileRead read " + n + " bytes");
-            return n;
-          });
-          table.info("cuFileRead file->device", gbs(gbs), (reader.directIo() ? "O_DIRECT" : "buffered (O_DIRECT refused)")
-              + ", mode " + cufile.mode());
-        } finally {
-          if (reg.ok()) cufile.deregisterBuffer(deviceAddress);
-        }
+      CufileEnvironment.describe(file).forEach(line -> System.out.println("cuFile environment: " + line));
+      CufileAttempts.Outcome outcome = CufileAttempts.run(args, file, dir, table);
+      if (outcome.firstWorking() == null) {
+        table.fail("cuFile", "", "no setting read the file into GPU memory: see the tries above");
+        return;
       }
-      back.clear();
-      try (CopyEngine engine = engine(4, registered)) {
-        copy(engine, false, back.pages, deviceAddress);
-      }
-      long mismatch = source.mismatch(back);
-      if (mismatch < 0) table.pass("cuFile bytes", args.bytes + " B", "file -> GPU -> host identical to what was written");
-      else table.fail("cuFile bytes", "", "first difference at byte " + mismatch);
-    } catch (TfsException e) {
-      table.fail("cuFile", "", e.getMessage());
+      table.pass("cuFile works with", outcome.firstWorking(), "best " + gbs(outcome.bestGbs()) + " over the tries");
+      table.info("cuFile vs cache path", String.format("%.2f x", outcome.bestGbs() / lastHostToDevice4),
+          "cold cuFile read (" + probe.mode() + ") / host->device from pinned pages, 4 streams");
     } finally {
-      Files.deleteIfExists(file);
+      try (var files = Files.list(dir)) {
+        for (Path p : (Iterable<Path>) files::iterator) Files.deleteIfExists(p);
+      }
       Files.deleteIfExists(dir);
     }
   }

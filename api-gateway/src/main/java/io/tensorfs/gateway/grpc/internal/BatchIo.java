@@ -7,6 +7,7 @@ import io.tensorfs.core.TfsPath;
 import io.tensorfs.core.gpu.DeviceCopies;
 import io.tensorfs.core.gpu.GpuBuffer;
 import io.tensorfs.gateway.files.FileOperations;
+import io.tensorfs.gateway.grpc.DirectGpuReads;
 import io.tensorfs.gateway.grpc.v1.Completion;
 import io.tensorfs.gateway.grpc.v1.Flag;
 import io.tensorfs.gateway.grpc.v1.Sge;
@@ -25,13 +26,16 @@ import org.apache.pekko.actor.typed.ActorSystem;
  * {@link Completion}; its stage never fails. Thread-safe; holds no per-submission state.
  */
 public final class BatchIo {
-  private static final int KNOWN_FLAGS = Flag.FLAG_KVCACHE_VALUE;
+  private static final int KNOWN_FLAGS = Flag.FLAG_KVCACHE_VALUE | Flag.FLAG_CUFILE_VALUE;
+  /** cuFile pieces of one read in flight at once: enough to keep the node's cuFile threads busy. */
+  private static final int CUFILE_PIECES_IN_FLIGHT = 8;
   /** Chunks of one read whose copies may run at once: the device copies of one overlap the next's fetch. */
   private static final int PIECES_IN_FLIGHT = 16;
 
   private final ActorSystem<?> system;
   private final FileOperations files;
   private final DeviceCopies gpus;
+  private final DirectGpuReads direct;
   private final SharedMemorySegments segments;
   private final Executor segmentExecutor;
   private final StagingBuffers staging;
@@ -40,9 +44,18 @@ public final class BatchIo {
 
   public BatchIo(ActorSystem<?> system, FileOperations files, DeviceCopies gpus, SharedMemorySegments segments,
       Executor segmentExecutor, StagingBuffers staging, int chunkSizeBytes, long maxFileBytes) {
+    this(system, files, gpus, DirectGpuReads.none("the node was started without cuFile reads"), segments,
+        segmentExecutor, staging, chunkSizeBytes, maxFileBytes);
+  }
+
+  /** @param direct what preadv with FLAG_CUFILE reads through; its blocking look-ups run on {@code segmentExecutor} */
+  public BatchIo(ActorSystem<?> system, FileOperations files, DeviceCopies gpus, DirectGpuReads direct,
+      SharedMemorySegments segments, Executor segmentExecutor, StagingBuffers staging, int chunkSizeBytes,
+      long maxFileBytes) {
     this.system = system;
     this.files = files;
     this.gpus = gpus;
+    this.direct = direct;
     this.segments = segments;
     this.segmentExecutor = segmentExecutor;
     this.staging = staging;
@@ -70,6 +83,7 @@ public final class BatchIo {
     TfsPath path = TfsPath.parse(s.getPath());
     checkFlags(s.getFlags());
     long offset = notNegative(s.getOffset(), "offset");
+    if ((s.getFlags() & Flag.FLAG_CUFILE_VALUE) != 0) return cufileRead(s, path, offset);
     return resolve(s.getSgesList()).thenCompose(targets -> files.stat(path).thenCompose(v -> {
       long requested = total(targets);
       if (offset >= v.size() || requested == 0) return CompletableFuture.completedFuture(0L);
@@ -79,9 +93,37 @@ public final class BatchIo {
     }));
   }
 
+  /**
+   * preadv with FLAG_CUFILE: GPU elements only, each chunk read from a replica file on this node's disks
+   * straight into them with cuFile, past the cache and without the block CRC check (see {@link CufileScatter}).
+   */
+  private CompletionStage<Long> cufileRead(Submission s, TfsPath path, long offset) {
+    for (int i = 0; i < s.getSgesCount(); i++) {
+      if (s.getSges(i).getMemoryCase() != Sge.MemoryCase.GPU) {
+        throw bad("FLAG_CUFILE reads only into GPU memory, and element " + i + " is not GPU memory");
+      }
+    }
+    if (!direct.available()) {
+      throw new TfsException(ErrorCode.UNAVAILABLE, "FLAG_CUFILE: cuFile reads are unavailable on this node: "
+          + direct.describe());
+    }
+    return resolve(s.getSgesList()).thenCompose(targets -> files.stat(path).thenCompose(v -> {
+      long requested = total(targets);
+      if (offset >= v.size() || requested == 0) return CompletableFuture.completedFuture(0L);
+      long length = Math.min(requested, v.size() - offset);
+      List<GpuBuffer> gpu = targets.stream().map(m -> ((Memory.Gpu) m).buffer()).toList();
+      List<CufileScatter.Piece> pieces = CufileScatter.plan(offset, length, v.chunkSizeBytes(), gpu);
+      // The read holds the version's lease, so an overwrite or delete does not remove the replica files under it.
+      return files.openRead(v, offset, length).thenCompose(read -> new CufileScatter(direct, files.metadata(),
+              files.nodeId(), segmentExecutor, CUFILE_PIECES_IN_FLIGHT).run(v, pieces)
+          .whenComplete((n, e) -> read.close()));
+    }));
+  }
+
   private CompletionStage<Long> pwritev(Submission s) {
     TfsPath path = TfsPath.parse(s.getPath());
     checkFlags(s.getFlags());
+    if ((s.getFlags() & Flag.FLAG_CUFILE_VALUE) != 0) throw bad("FLAG_CUFILE is for preadv only");
     if (s.getOffset() != 0) {
       throw bad("pwritev writes a whole new version of a file: offset must be 0, not "
           + Long.toUnsignedString(s.getOffset()));
