@@ -151,6 +151,85 @@ class ChunkEntityTest {
     assertTrue(unknown.hasNoEvents());
   }
 
+  private ChunkEntity.Status addReplica(ReplicaLocation at, long length, int crc) {
+    var result = kit.<ChunkEntity.Status>runCommand(r -> new ChunkEntity.AddReplica(at, length, crc, r));
+    return result.reply();
+  }
+
+  @Test
+  void shouldAddCleanReplicaOnNewStoreWhenCopiedAfterLoss() {
+    allocate(Policy.PERSISTENT, List.of(A0, B0, C0));
+    commit(10, 1, List.of(A0, B0, C0));
+    kit.<ChunkEntity.Status>runCommand(r -> new ChunkEntity.MarkMissing(B0, r));
+
+    var added = kit.<ChunkEntity.Status>runCommand(r -> new ChunkEntity.AddReplica(A1, 10, 1, r));
+
+    assertEquals(List.of(new ChunkEntity.ReplicaAdded(A1)), added.events());
+    ChunkStatus s = added.reply().status().orElseThrow();
+    assertEquals(Set.of(A0, C0, A1), Set.copyOf(s.clean()));
+    assertEquals(ReplicaState.MISSING, s.replicas().get(1).state(), "the lost replica stays listed as MISSING");
+    assertEquals(4, s.replicas().size());
+    assertEquals(s, status());
+  }
+
+  @Test
+  void shouldMakeMissingOrStaleReplicaCleanWhenCopiedAgain() {
+    allocate(Policy.PERSISTENT, List.of(A0, B0, C0));
+    commit(10, 1, List.of(A0, B0));
+    kit.<ChunkEntity.Status>runCommand(r -> new ChunkEntity.MarkMissing(B0, r));
+
+    addReplica(B0, 10, 1);
+    ChunkStatus s = addReplica(C0, 10, 1).status().orElseThrow();
+
+    assertEquals(List.of(A0, B0, C0), s.clean());
+    assertEquals(3, s.replicas().size(), "no location listed twice");
+    assertFalse(s.underReplicated());
+  }
+
+  @Test
+  void shouldIgnoreCopyWhenBytesDifferOrChunkIsNotCommitted() {
+    allocate(Policy.PERSISTENT, List.of(A0, B0));
+    var early = kit.<ChunkEntity.Status>runCommand(r -> new ChunkEntity.AddReplica(C0, 10, 1, r));
+    assertTrue(early.hasNoEvents(), "not committed yet: a copy of what?");
+    assertEquals(Set.of(), Set.copyOf(early.reply().status().orElseThrow().clean()));
+
+    commit(10, 1, List.of(A0));
+    var otherCrc = kit.<ChunkEntity.Status>runCommand(r -> new ChunkEntity.AddReplica(C0, 10, 2, r));
+    var otherLength = kit.<ChunkEntity.Status>runCommand(r -> new ChunkEntity.AddReplica(C0, 11, 1, r));
+    var alreadyClean = kit.<ChunkEntity.Status>runCommand(r -> new ChunkEntity.AddReplica(A0, 10, 1, r));
+
+    assertTrue(otherCrc.hasNoEvents());
+    assertTrue(otherLength.hasNoEvents());
+    assertTrue(alreadyClean.hasNoEvents());
+    assertEquals(List.of(A0), status().clean());
+  }
+
+  @Test
+  void shouldIgnoreCopyWhenChunkWasDeleted() {
+    allocate(Policy.PERSISTENT, List.of(A0));
+    commit(10, 1, List.of(A0));
+    kit.<ChunkEntity.Deleted>runCommand(ChunkEntity.Delete::new);
+
+    var late = kit.<ChunkEntity.Status>runCommand(r -> new ChunkEntity.AddReplica(B0, 10, 1, r));
+
+    assertTrue(late.hasNoEvents());
+    assertTrue(late.reply().status().isEmpty());
+  }
+
+  @Test
+  void shouldKeepAddedReplicaWhenRestarted() {
+    allocate(Policy.PERSISTENT, List.of(A0, B0));
+    commit(10, 1, List.of(A0, B0));
+    kit.<ChunkEntity.Status>runCommand(r -> new ChunkEntity.MarkMissing(A0, r));
+    addReplica(C0, 10, 1);
+    ChunkEntity.State before = kit.getState();
+
+    var restarted = kit.restart();
+
+    assertEquals(before, restarted.state());
+    assertEquals(Set.of(B0, C0), Set.copyOf(status().clean()));
+  }
+
   @Test
   void shouldLookAbsentWhenDeleted() {
     allocate(Policy.KVCACHE, List.of(A0));
