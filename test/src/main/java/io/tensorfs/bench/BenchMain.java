@@ -14,8 +14,10 @@ public final class BenchMain {
       switch (name) {
         case "http" -> HttpBench.run(rest);
         case "cache" -> CacheBench.run(rest);
+        case "cluster" -> ClusterBench.run(rest);
         default -> {
-          System.err.println("usage: tfs bench http [--size-mib N] [--rounds N] | cache [--rounds N] [--sample-mib N]");
+          System.err.println("usage: tfs bench http [--size-mib N] [--rounds N] | cache [--rounds N] [--sample-mib N]"
+              + " | cluster [--size-mib N] [--rounds N] [--transport aeron-ipc|aeron-udp|tcp]...");
           System.exit(2);
         }
       }

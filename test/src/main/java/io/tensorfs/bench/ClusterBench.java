@@ -1,0 +1,289 @@
+package io.tensorfs.bench;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.tensorfs.core.Crc32c;
+import io.tensorfs.deploy.cassandra.CassandraSettings;
+import io.tensorfs.deploy.cassandra.EmbeddedCassandra;
+import io.tensorfs.harness.NodeProcess;
+import io.tensorfs.harness.RepoPaths;
+import io.tensorfs.harness.SharedCassandra;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * {@code ./tfs bench cluster}: four node processes on this machine over one Cassandra, once per
+ * transport (Aeron IPC through one media driver shared by the nodes, Aeron UDP on loopback with a media
+ * driver per node, TCP). Per transport: a {@code persistent} PUT through node-1 (3 replicas chained
+ * over the transport, each fsynced), beside an O_DIRECT write of the same bytes; and a GET through a
+ * node that holds no replica (every byte crosses the transport), beside a plain loopback socket copy.
+ * All limits are measured in the same run; every GET is checked against the CRC32C of what was PUT.
+ */
+final class ClusterBench {
+  private static final int PATTERN_BYTES = 16 << 20;
+  private static final int NODES = 4;
+  private static final long WARM_UP_BYTES = 128L << 20;
+  private static final double GET_GOAL = 0.7;
+  private static final double PUT_GOAL = 0.75;
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  /** A transport the nodes are started with: its name in the table and the nodes' system properties. */
+  private record Kind(String name, List<String> properties, boolean sharedDriver) {}
+
+  /** One round's seconds: loopback copy, O_DIRECT write, PUT, GET. */
+  private record Round(double loop, double direct, double put, double get) {}
+
+  private ClusterBench() {}
+
+  static void run(String[] args) throws Exception {
+    long sizeMiB = 1024;
+    int rounds = 3;
+    List<String> only = new ArrayList<>();
+    for (int i = 0; i + 1 < args.length; i += 2) {
+      switch (args[i]) {
+        case "--size-mib" -> sizeMiB = Long.parseLong(args[i + 1]);
+        case "--rounds" -> rounds = Integer.parseInt(args[i + 1]);
+        case "--transport" -> only.add(args[i + 1]);
+        default -> throw new IllegalArgumentException("unknown option " + args[i]);
+      }
+    }
+    long size = sizeMiB << 20;
+    Path dir = RepoPaths.root().resolve("test/target/bench-cluster");
+    SharedCassandra.deleteTree(dir);
+    Files.createDirectories(dir);
+    ByteBuffer pattern = ByteBuffer.allocateDirect(PATTERN_BYTES + 4096).alignedSlice(4096);
+    byte[] random = new byte[PATTERN_BYTES];
+    new Random(42).nextBytes(random);
+    pattern.put(random).clear();
+
+    System.out.printf("tfs bench cluster: %d nodes, %d MiB, %d rounds per transport, %d cores, %s%n", NODES,
+        sizeMiB, rounds, Runtime.getRuntime().availableProcessors(),
+        System.getProperty("os.name") + " " + System.getProperty("os.arch"));
+    EmbeddedCassandra cassandra = new EmbeddedCassandra(
+        CassandraSettings.defaults(dir.resolve("cassandra")).withLibDir(RepoPaths.cassandraLib()));
+    String contactPoint = cassandra.start().contactPoint();
+    Map<String, List<Round>> results = new LinkedHashMap<>();
+    try {
+      for (Kind kind : kinds()) {
+        if (!only.isEmpty() && !only.contains(kind.name())) continue;
+        results.put(kind.name(), measure(kind, dir, contactPoint, pattern, random, size, rounds));
+      }
+    } finally {
+      cassandra.stop();
+    }
+    print(size, results);
+  }
+
+  private static List<Kind> kinds() {
+    String shared = "/dev/shm/tensorfs-aeron-bench-" + ProcessHandle.current().pid();
+    return List.of(
+        new Kind("aeron-ipc", List.of("-Dtensorfs.transport.kind=aeron", "-Dtensorfs.transport.aeron.mode=ipc",
+            "-Dtensorfs.transport.aeron.embedded-driver=off", "-Dtensorfs.transport.aeron.dir=" + shared), true),
+        new Kind("aeron-udp", List.of("-Dtensorfs.transport.kind=aeron", "-Dtensorfs.transport.aeron.mode=udp",
+            "-Dtensorfs.transport.aeron.embedded-driver=on"), false),
+        new Kind("tcp", List.of("-Dtensorfs.transport.kind=tcp"), false));
+  }
+
+  private static List<Round> measure(Kind kind, Path dir, String cassandra, ByteBuffer pattern, byte[] random,
+      long size, int rounds) throws Exception {
+    Path runDir = dir.resolve(kind.name());
+    String driverDir = kind.properties().stream().filter(p -> p.startsWith("-Dtensorfs.transport.aeron.dir="))
+        .map(p -> p.substring(p.indexOf('=') + 1)).findFirst().orElse(null);
+    Process driver = kind.sharedDriver() ? startDriver(driverDir) : null;
+    List<NodeProcess> nodes = nodes(kind, runDir, cassandra);
+    try {
+      startAll(nodes);
+      System.out.printf("%s: %d nodes up%n", kind.name(), nodes.size());
+      // Fresh JVMs: the first transfers compile the hot paths and place the first entities; not timed.
+      long warmUp = Math.min(size, WARM_UP_BYTES);
+      round(kind, nodes, runDir, pattern, warmUp, HttpBench.cycledCrc(random, warmUp), 0);
+      int expectedCrc = HttpBench.cycledCrc(random, size);
+      List<Round> out = new ArrayList<>();
+      for (int r = 1; r <= rounds; r++) {
+        out.add(round(kind, nodes, runDir, pattern, size, expectedCrc, r));
+      }
+      return out;
+    } finally {
+      for (NodeProcess n : nodes) n.close();
+      if (driver != null) {
+        driver.destroy();
+        driver.waitFor(20, TimeUnit.SECONDS);
+        SharedCassandra.deleteTree(Path.of(driverDir));
+      }
+      // The node logs stay (under test/target/bench-cluster/<transport>) until the next run.
+    }
+  }
+
+  private static Round round(Kind kind, List<NodeProcess> nodes, Path runDir, ByteBuffer pattern, long size,
+      int expectedCrc, int r) throws Exception {
+    double loop = Limits.loopbackSeconds(pattern, size);
+    Path raw = runDir.resolve("raw.bin");
+    double direct = Limits.directWriteSeconds(raw, pattern, size);
+    Files.deleteIfExists(raw);
+
+    String path = "/bench/blob-" + r;
+    long t0 = System.nanoTime();
+    String answer = RawHttp.put(address(nodes.get(0)), "/v1/files" + path, pattern, size);
+    double put = (System.nanoTime() - t0) / 1e9;
+    checkPut(answer, expectedCrc);
+
+    List<Set<String>> placed = replicaNodes(nodes.get(0), path);
+    NodeProcess reader = withoutReplicas(nodes, placed);
+    t0 = System.nanoTime();
+    int crc = RawHttp.get(address(reader), "/v1/files" + path, size);
+    double get = (System.nanoTime() - t0) / 1e9;
+    if (crc != expectedCrc) throw new IllegalStateException("GET returned other bytes than were PUT");
+    http(nodes.get(0), "DELETE", "/v1/files" + path);
+    System.out.printf("%s %s: loopback %.0f, O_DIRECT write %.0f, PUT %.0f (3 replicas on %s), GET via %s %.0f MB/s%n",
+        kind.name(), r == 0 ? "warm-up (not counted)" : "round " + r, HttpBench.mbps(size, loop), HttpBench.mbps(size, direct), HttpBench.mbps(size, put),
+        placed.get(0), reader.nodeId(), HttpBench.mbps(size, get));
+    return new Round(loop, direct, put, get);
+  }
+
+  private static List<NodeProcess> nodes(Kind kind, Path runDir, String cassandra) {
+    int[] ports = new int[NODES];
+    for (int i = 0; i < NODES; i++) ports[i] = NodeProcess.freePort();
+    List<String> seeds = new ArrayList<>();
+    for (int port : ports) seeds.addAll(List.of("--seed", "127.0.0.1:" + port));
+    List<NodeProcess> nodes = new ArrayList<>();
+    for (int i = 0; i < NODES; i++) {
+      String id = "node-" + (i + 1);
+      List<String> props = new ArrayList<>(kind.properties());
+      if (!kind.sharedDriver() && kind.name().startsWith("aeron")) {
+        props.add("-Dtensorfs.transport.aeron.dir=/dev/shm/tensorfs-aeron-bench-" + ProcessHandle.current().pid() + "-" + id);
+      }
+      props.add("-Dtensorfs.transport.rdma.probe=off");
+      String keyspace = "bench_" + kind.name().replace('-', '_');
+      nodes.add(new NodeProcess(id, runDir.resolve(id), cassandra, keyspace, props, ports[i], seeds, List.of()));
+    }
+    return nodes;
+  }
+
+  private static void startAll(List<NodeProcess> nodes) throws Exception {
+    List<CompletableFuture<NodeProcess>> started = new ArrayList<>();
+    for (NodeProcess n : nodes) {
+      started.add(CompletableFuture.supplyAsync(() -> {
+        try {
+          return n.start(Duration.ofMinutes(4));
+        } catch (Exception e) {
+          throw new IllegalStateException(e);
+        }
+      }));
+    }
+    CompletableFuture.allOf(started.toArray(CompletableFuture[]::new)).get(5, TimeUnit.MINUTES);
+  }
+
+  /** Starts the host's shared media driver and waits until it says it runs. */
+  private static Process startDriver(String driverDir) throws IOException {
+    List<String> command = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "--add-exports", "java.base/jdk.internal.misc=ALL-UNNAMED", "-Dtensorfs.transport.aeron.dir=" + driverDir,
+        "-cp", RepoPaths.nodeClasspath(), "io.tensorfs.transport.MediaDriverMain");
+    Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+    BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+    for (String line; (line = out.readLine()) != null; ) {
+      if (line.startsWith("Aeron media driver running")) {
+        Thread drain = new Thread(() -> {
+          try {
+            out.transferTo(java.io.Writer.nullWriter());
+          } catch (IOException ended) {
+            // the driver stopped
+          }
+        }, "media-driver-output");
+        drain.setDaemon(true);
+        drain.start();
+        return p;
+      }
+    }
+    throw new IOException("the media driver exited before it ran (status " + p.exitValue() + ")");
+  }
+
+  /** The nodes holding a CLEAN replica, per chunk, as node-1's {@code GET /v1/stat} lists them. */
+  private static List<Set<String>> replicaNodes(NodeProcess via, String path) throws Exception {
+    JsonNode stat = JSON.readTree(http(via, "GET", "/v1/stat" + path));
+    List<Set<String>> out = new ArrayList<>();
+    for (JsonNode chunk : stat.get("chunks")) {
+      Set<String> clean = new HashSet<>();
+      for (JsonNode rep : chunk.get("replicas")) {
+        if (rep.get("state").asText().equals("CLEAN")) clean.add(rep.get("node").asText());
+      }
+      if (clean.size() != 3) throw new IllegalStateException("a chunk without 3 CLEAN replicas: " + stat);
+      out.add(clean);
+    }
+    return out;
+  }
+
+  private static NodeProcess withoutReplicas(List<NodeProcess> nodes, List<Set<String>> placed) {
+    for (NodeProcess n : nodes) {
+      if (placed.stream().noneMatch(s -> s.contains(n.nodeId()))) return n;
+    }
+    throw new IllegalStateException("every node holds a replica of some chunk: " + placed);
+  }
+
+  private static String http(NodeProcess node, String method, String path) throws Exception {
+    HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(node.baseUri() + path))
+        .method(method, HttpRequest.BodyPublishers.noBody()).timeout(Duration.ofMinutes(1)).build(),
+        HttpResponse.BodyHandlers.ofString());
+    if (r.statusCode() / 100 != 2) throw new IllegalStateException(method + " " + path + ": " + r.statusCode() + " " + r.body());
+    return r.body();
+  }
+
+  private static InetSocketAddress address(NodeProcess node) {
+    return new InetSocketAddress(node.baseUri().getHost(), node.baseUri().getPort());
+  }
+
+  private static void checkPut(String answer, int expectedCrc) throws Exception {
+    int body = answer.indexOf("\r\n\r\n");
+    if (!answer.startsWith("HTTP/1.1 201") || body < 0) throw new IllegalStateException("PUT failed: " + answer);
+    JsonNode json = JSON.readTree(answer.substring(body + 4));
+    if (!json.get("crc32c").asText().equals(Crc32c.hex(expectedCrc))) {
+      throw new IllegalStateException("PUT stored other bytes: " + json);
+    }
+  }
+
+  private static double median(List<Round> rounds, java.util.function.ToDoubleFunction<Round> column) {
+    double[] v = rounds.stream().mapToDouble(column).sorted().toArray();
+    return v[v.length / 2];
+  }
+
+  private static void print(long size, Map<String, List<Round>> results) {
+    System.out.println();
+    System.out.println("| transport (median of rounds, MB/s = 10^6 B/s) | loopback socket (limit) | cross-node GET | GET ÷ loopback (goal ≥ "
+        + GET_GOAL + " on the best) | O_DIRECT write ÷ 3 (limit) | PUT persistent, 3 replicas | PUT ÷ (O_DIRECT ÷ 3) (goal ≥ "
+        + PUT_GOAL + ") |");
+    System.out.println("| --- | ---: | ---: | ---: | ---: | ---: | ---: |");
+    double bestGet = 0;
+    double bestPut = 0;
+    for (var e : results.entrySet()) {
+      double loop = HttpBench.mbps(size, median(e.getValue(), Round::loop));
+      double third = HttpBench.mbps(size, median(e.getValue(), Round::direct)) / 3;
+      double get = HttpBench.mbps(size, median(e.getValue(), Round::get));
+      double put = HttpBench.mbps(size, median(e.getValue(), Round::put));
+      bestGet = Math.max(bestGet, get / loop);
+      bestPut = Math.max(bestPut, put / third);
+      System.out.printf("| %s | %.0f | %.0f | %.2f | %.0f | %.0f | %.2f |%n", e.getKey(), loop, get, get / loop, third, put,
+          put / third);
+    }
+    System.out.printf("%nbest cross-node GET %.2f of loopback (goal %.2f: %s); best PUT %.2f of O_DIRECT ÷ 3 (goal %.2f: %s)%n",
+        bestGet, GET_GOAL, bestGet >= GET_GOAL ? "met" : "not met", bestPut, PUT_GOAL, bestPut >= PUT_GOAL ? "met" : "not met");
+  }
+}
