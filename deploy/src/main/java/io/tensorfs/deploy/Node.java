@@ -11,6 +11,7 @@ import io.tensorfs.core.memory.PagePool;
 import io.tensorfs.gateway.files.CacheHints;
 import io.tensorfs.gateway.files.FileOperations;
 import io.tensorfs.gateway.front.FrontServer;
+import io.tensorfs.gateway.grpc.DirectGpuReads;
 import io.tensorfs.gateway.grpc.GrpcGateway;
 import io.tensorfs.gateway.front.FrontSettings;
 import io.tensorfs.gateway.http.FileDirectReads;
@@ -131,7 +132,7 @@ public final class Node implements NodeStatus {
         replication);
     CacheHints hints = new CacheHints(system, files, HINT_TIMEOUT);
     HttpApi api = new HttpApi(system, files, hints, gateway, this);
-    this.grpc = GrpcGateway.bind(system, files, gpus,
+    this.grpc = GrpcGateway.bind(system, files, gpus, new DirectGpuReads(gpus.fileReads(), stores.all()),
         (path, op) -> hints.apply(path, CacheHints.Op.parse(op)).thenApply(Object::toString));
     grpc.whenComplete((b, e) -> {
       if (e != null) {
