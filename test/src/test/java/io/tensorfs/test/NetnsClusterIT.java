@@ -58,7 +58,8 @@ class NetnsClusterIT {
     List<String> props = new ArrayList<>(LocalCluster.FAST_FAILOVER);
     props.add("-Dtensorfs.transport.kind=aeron");
     props.add("-Dtensorfs.transport.aeron.mode=udp");
-    cluster = new LocalCluster("netns", props, hosts, cassandraRelay.address()).start();
+    cluster = new LocalCluster("netns", props, hosts, cassandraRelay.address());
+    cluster.start(); // assigned first, so that the nodes of a failed start are stopped too
   }
 
   @AfterAll
