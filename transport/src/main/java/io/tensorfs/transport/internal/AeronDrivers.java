@@ -40,9 +40,33 @@ public final class AeronDrivers {
         .errorHandler(e -> log.warn("aeron media driver: {}", e.toString()));
   }
 
-  /** Whether a driver is alive at {@code dir}. */
+  /**
+   * Whether a driver is alive at {@code dir}: its heartbeat is recent and, since a driver killed a
+   * moment ago still has a recent heartbeat, its process still exists.
+   */
   public static boolean running(String dir, long timeoutNs) {
-    return CommonContext.isDriverActive(new File(dir), TimeUnit.NANOSECONDS.toMillis(timeoutNs), msg -> log.debug("{}", msg));
+    File directory = new File(dir);
+    if (!CommonContext.isDriverActive(directory, TimeUnit.NANOSECONDS.toMillis(timeoutNs), msg -> log.debug("{}", msg))) {
+      return false;
+    }
+    long pid = driverPid(new File(directory, CncFileDescriptor.CNC_FILE));
+    if (pid > 0 && ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)) return true;
+    log.info("Aeron: the media driver at {} (pid {}) is gone; its directory is taken over", dir, pid);
+    return false;
+  }
+
+  /** The process id a CnC file records, or -1 when it cannot be read. */
+  private static long driverPid(File cnc) {
+    try {
+      MappedByteBuffer mapped = IoUtil.mapExistingFile(cnc, "cnc");
+      try {
+        return CncFileDescriptor.pid(CncFileDescriptor.createMetaDataBuffer(mapped));
+      } finally {
+        IoUtil.unmap(mapped);
+      }
+    } catch (RuntimeException e) {
+      return -1;
+    }
   }
 
   /**
