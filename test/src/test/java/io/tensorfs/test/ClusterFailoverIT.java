@@ -31,7 +31,7 @@ class ClusterFailoverIT {
   @Test
   void shouldKeepEveryAcknowledgedByteWhenNodesAreKilledMidTransfer() throws Exception {
     // TCP here: each node's process may die, and with Aeron a killed node would take the host's shared
-    // media driver with it unless the driver runs on its own (the launcher does that; ClusterNetnsIT and
+    // media driver with it unless the driver runs on its own (the launcher does that; NetnsClusterIT and
     // the cluster bench run Aeron).
     List<String> props = new java.util.ArrayList<>(LocalCluster.FAST_FAILOVER);
     props.add("-Dtensorfs.transport.kind=tcp");
@@ -61,7 +61,7 @@ class ClusterFailoverIT {
         assertArrayEquals(b, awaitRead(cluster.http(2), "/v1/files/f/b"));
       } else {
         assertTrue(status >= 400, "a failed upload is an error, not a success: " + status);
-        assertEquals(404, cluster.http(2).get("/v1/stat/f/b").statusCode(), "a failed upload is not visible");
+        assertEquals(404, awaitAnswer(cluster.http(2), "/v1/stat/f/b"), "a failed upload is not visible");
       }
       assertArrayEquals(a, awaitRead(cluster.http(2), "/v1/files/f/a"), "earlier file intact on the survivors");
 
@@ -140,6 +140,17 @@ class ClusterFailoverIT {
       var r = http.get(path);
       if (r.statusCode() == 200) return r.body();
       assertEquals(503, r.statusCode(), "only unavailable while the cluster heals: " + new String(r.body()));
+      if (System.nanoTime() > until) throw new AssertionError(path + " still unavailable: " + new String(r.body()));
+      TimeUnit.MILLISECONDS.sleep(500); // polling while the cluster heals
+    }
+  }
+
+  /** The first status other than 503 (the cluster healing after a node died) within 60 s. */
+  private static int awaitAnswer(TfsHttp http, String path) throws Exception {
+    long until = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+    while (true) {
+      var r = http.get(path);
+      if (r.statusCode() != 503) return r.statusCode();
       if (System.nanoTime() > until) throw new AssertionError(path + " still unavailable: " + new String(r.body()));
       TimeUnit.MILLISECONDS.sleep(500); // polling while the cluster heals
     }
