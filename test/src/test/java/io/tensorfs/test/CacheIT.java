@@ -99,6 +99,30 @@ class CacheIT {
     }
   }
 
+  @Test
+  void shouldReadPastAFullCacheAndRefuseAWillneedItCannotHold() throws Exception {
+    try (NodeProcess node = start("cache_full", "16MiB")) {
+      TfsHttp http = new TfsHttp(node.baseUri());
+      byte[] model = SingleNodeIT.random(16 * MIB, 61);
+      byte[] other = SingleNodeIT.random(9 * MIB + 11, 62);
+      assertEquals(201, http.put("/v1/files/full/model", model).statusCode());
+      assertEquals(201, http.put("/v1/files/full/other", other).statusCode());
+      hint(http, "/full/model", "pin", 200);
+      hint(http, "/full/model", "willneed", 200);
+      assertEquals(16L * MIB, cache(http).get("pinnedBytes").asLong(), "every page holds the pinned file");
+
+      var past = http.get("/v1/files/full/other");
+      assertEquals("miss", cacheHeader(past));
+      assertArrayEquals(other, past.body(), "served from disk past the full cache");
+      var range = http.get("/v1/files/full/other", "Range", "bytes=5000000-");
+      assertArrayEquals(Arrays.copyOfRange(other, 5_000_000, other.length), range.body());
+
+      JsonNode refused = hint(http, "/full/other", "willneed", 507);
+      assertEquals("NO_SPACE", refused.get("error").asText(), refused.toString());
+      assertEquals("hit", cacheHeader(http.get("/v1/files/full/model")), "the pinned file stayed");
+    }
+  }
+
   private static NodeProcess start(String name, String capacity) throws Exception {
     var cassandra = SharedCassandra.get();
     Path dir = RepoPaths.scratch(name);

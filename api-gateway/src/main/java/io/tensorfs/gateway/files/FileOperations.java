@@ -367,19 +367,19 @@ public final class FileOperations {
 
   /** A span read straight from the replicas into memory of its own, for when the cache has no room. */
   private CompletionStage<ReadPiece> pastTheCache(List<ChunkStore> replicas, FileRead.Span span) {
-    List<CompletableFuture<ByteString>> segments = new ArrayList<>();
+    List<long[]> segments = new ArrayList<>();
     for (long pos = span.offset(), end = span.offset() + span.length(); pos < end; pos += readSegmentBytes) {
-      int n = (int) Math.min(readSegmentBytes, end - pos);
-      long at = pos;
-      segments.add(readFrom(replicas, 0, span.chunk(), at, n).thenApply(bytes -> {
-        if (bytes.size() != n) {
-          throw new TfsException(ErrorCode.IO_ERROR, "replica of " + span.chunk() + " is short at " + at);
-        }
-        return bytes;
-      }).toCompletableFuture());
+      segments.add(new long[] {pos, Math.min(readSegmentBytes, end - pos)});
     }
-    return CompletableFuture.allOf(segments.toArray(CompletableFuture[]::new)).thenApply(x -> new ReadPiece(
-        segments.stream().map(f -> f.getNow(null).asByteBuffer()).toList(), () -> {}));
+    return Source.from(segments)
+        .mapAsync(readAheadSegments, seg -> readFrom(replicas, 0, span.chunk(), seg[0], (int) seg[1]).thenApply(bytes -> {
+          if (bytes.size() != seg[1]) {
+            throw new TfsException(ErrorCode.IO_ERROR, "replica of " + span.chunk() + " is short at " + seg[0]);
+          }
+          return bytes.asByteBuffer();
+        }))
+        .runWith(Sink.seq(), system)
+        .thenApply(buffers -> new ReadPiece(List.copyOf(buffers), () -> {}));
   }
 
   private static Throwable unwrap(Throwable e) {
