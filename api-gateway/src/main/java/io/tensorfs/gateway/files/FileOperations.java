@@ -204,13 +204,57 @@ public final class FileOperations {
   public CompletionStage<FileRead> openRead(FileVersion v, long first, long length) {
     List<FileRead.Span> spans = spans(v, first, length);
     boolean hit = spans.stream().allMatch(sp -> cache.contains(sp.chunk()));
-    CompletionStage<Void> present = v.policy().durable() || hit
-        ? CompletableFuture.completedFuture(null)
-        : ensureNotLost(v, spans);
-    return present.thenApply(x -> {
+    if (v.policy().durable() || hit) {
       ReadLeases.Lease lease = leases.acquire(v.fileId());
-      return new FileRead(v, first, length, hit, spans, span -> piece(v, span), lease::close);
+      return CompletableFuture.completedFuture(
+          new FileRead(v, first, length, hit, spans, span -> piece(v, span), lease::close));
+    }
+    // A block that may be lost is fetched whole before the answer starts: it is then sent complete,
+    // or the answer is a clean miss, never a body cut off half way.
+    ReadLeases.Lease lease = leases.acquire(v.fileId());
+    List<CompletableFuture<ReadPiece>> fetched = new ArrayList<>();
+    for (FileRead.Span span : spans) fetched.add(piece(v, span).toCompletableFuture());
+    return CompletableFuture.allOf(fetched.toArray(CompletableFuture[]::new)).handle((x, e) -> {
+      if (e != null) {
+        for (CompletableFuture<ReadPiece> f : fetched) f.thenAccept(ReadPiece::release);
+        lease.close();
+        throw new TfsException(ErrorCode.NOT_FOUND, v.path() + " (" + v.policy().text()
+            + ") is lost or out of reach: " + unwrap(e).getMessage());
+      }
+      Prefetched pieces = new Prefetched(spans, fetched.stream().map(f -> f.getNow(null)).toList());
+      return new FileRead(v, first, length, false, spans, pieces::take, () -> {
+        pieces.releaseUntaken();
+        lease.close();
+      });
     });
+  }
+
+  /** Pieces fetched before a read began, handed out once each; those never taken are released at close. */
+  private static final class Prefetched {
+    private final List<FileRead.Span> spans;
+    private final List<ReadPiece> pieces;
+    private final boolean[] taken;
+
+    Prefetched(List<FileRead.Span> spans, List<ReadPiece> pieces) {
+      this.spans = spans;
+      this.pieces = pieces;
+      this.taken = new boolean[pieces.size()];
+    }
+
+    synchronized CompletionStage<ReadPiece> take(FileRead.Span span) {
+      int i = spans.indexOf(span);
+      taken[i] = true;
+      return CompletableFuture.completedFuture(pieces.get(i));
+    }
+
+    synchronized void releaseUntaken() {
+      for (int i = 0; i < taken.length; i++) {
+        if (!taken[i]) {
+          taken[i] = true;
+          pieces.get(i).release();
+        }
+      }
+    }
   }
 
   /**
