@@ -91,7 +91,7 @@ public final class HttpApi {
       if (method == HttpMethods.PUT) return put(request, p);
       discard(request);
       if (method == HttpMethods.GET) return get(request, p);
-      if (method == HttpMethods.HEAD) return head(request, p);
+      if (method == HttpMethods.HEAD) return head(p);
       if (method == HttpMethods.DELETE) return files.delete(p).thenApply(v -> HttpResponse.create().withStatus(StatusCodes.NO_CONTENT));
       return methodNotAllowed(method.name(), "GET, HEAD, PUT, DELETE");
     }
@@ -161,7 +161,7 @@ public final class HttpApi {
         .addHeader(RawHeader.create(CACHE_HEADER, read.hit() ? "hit" : "miss"));
   }
 
-  private CompletionStage<HttpResponse> head(HttpRequest request, TfsPath path) {
+  private CompletionStage<HttpResponse> head(TfsPath path) {
     return files.stat(path).thenCompose(files::ensureReadable).thenApply(v -> HttpResponse.create()
         .withEntity(bytes(v.size(), Source.empty()))
         .addHeader(etag(v))
