@@ -16,6 +16,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
@@ -87,6 +88,10 @@ class NetnsClusterIT {
     assertEquals(namespaces.address(1), two.group(2), "node-2 advertises its namespace's address");
     assertNotEquals(one.group(4), two.group(4), "two media drivers: nothing can go over IPC");
 
+    // The nodes find each other's transport a moment after the cluster is up: until a small file is
+    // chained to node-2, a write would be placed on node-1 alone and repaired later.
+    awaitChaining(Duration.ofSeconds(60));
+
     // A persistent file written through node-1 is chained to node-2: a replica of every chunk on each.
     byte[] p = SingleNodeIT.random(22 * MIB + 321, 41);
     assertEquals(201, cluster.http(1).put("/v1/files/n/p", p).statusCode());
@@ -112,5 +117,18 @@ class NetnsClusterIT {
     Matcher m = TRANSPORT_LINE.matcher(log);
     assertTrue(m.find(), "node-" + node + " logged no aeron-udp transport: " + cluster.node(node).logTail());
     return m;
+  }
+
+  /** Writes small probe files through node-1 until one is replicated on both nodes as it is written. */
+  private void awaitChaining(Duration deadline) throws Exception {
+    long until = System.nanoTime() + deadline.toNanos();
+    for (int i = 0; System.nanoTime() < until; i++) {
+      String probe = "/n/probe-" + i;
+      assertEquals(201, cluster.http(1).put("/v1/files" + probe, SingleNodeIT.random(4096, i)).statusCode());
+      JsonNode stat = cluster.awaitStat(1, probe, s -> true, Duration.ofSeconds(10));
+      if (LocalCluster.cleanNodes(stat).stream().allMatch(n -> n.equals(Set.of("node-1", "node-2")))) return;
+      TimeUnit.MILLISECONDS.sleep(500); // polling until the peer directories have met
+    }
+    throw new AssertionError("node-1 never chained a write to node-2");
   }
 }
