@@ -94,12 +94,7 @@ public final class GpuSink extends AbstractBehavior<GpuSink.Command> {
     try {
       validate(host, gpu);
       IpcKey key = new IpcKey(gpu.ipcHandle());
-      Mapping m = mappings.acquire(key, this::map);
-      if (m.bytes() >= 0 && gpu.offset() + gpu.length() > m.bytes()) {
-        mappings.release(key);
-        throw new TfsException(ErrorCode.BAD_REQUEST, "GPU range " + gpu.offset() + "+" + gpu.length()
-            + " lies beyond its allocation of " + m.bytes() + " bytes");
-      }
+      Mapping m = open(key, gpu);
       ActorRef<Command> self = getContext().getSelf();
       Runnable release = () -> self.tell(new CopyFinished(key));
       if (toDevice) engine.toDevice(host, m.base() + gpu.offset(), done, release);
@@ -112,17 +107,23 @@ public final class GpuSink extends AbstractBehavior<GpuSink.Command> {
     return this;
   }
 
+  /** The client's allocation, opened (or found open) and held for this copy; the range must lie inside it. */
+  private Mapping open(IpcKey key, GpuBuffer gpu) {
+    Mapping m = mappings.acquire(key, this::map);
+    if (m.bytes() >= 0 && gpu.offset() + gpu.length() > m.bytes()) {
+      mappings.release(key);
+      throw new TfsException(ErrorCode.BAD_REQUEST, "GPU range " + gpu.offset() + "+" + gpu.length()
+          + " lies beyond its allocation of " + m.bytes() + " bytes");
+    }
+    return m;
+  }
+
   /** Maps the target here (the allocation stays open until the read ends), then reads on cuFile's threads. */
   private Behavior<Command> readFile(ReadFile r) {
     try {
       GpuBuffer gpu = r.target();
       IpcKey key = new IpcKey(gpu.ipcHandle());
-      Mapping m = mappings.acquire(key, this::map);
-      if (m.bytes() >= 0 && gpu.offset() + gpu.length() > m.bytes()) {
-        mappings.release(key);
-        throw new TfsException(ErrorCode.BAD_REQUEST, "GPU range " + gpu.offset() + "+" + gpu.length()
-            + " lies beyond its allocation of " + m.bytes() + " bytes");
-      }
+      Mapping m = open(key, gpu);
       ActorRef<Command> self = getContext().getSelf();
       CompletionStage<Long> read;
       try {

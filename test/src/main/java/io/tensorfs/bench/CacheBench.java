@@ -16,7 +16,6 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -27,7 +26,6 @@ import java.util.concurrent.TimeUnit;
  * every body's CRC32C. A hit or a miss is confirmed by the response's X-Tfs-Cache header.
  */
 final class CacheBench {
-  private static final int PATTERN_BYTES = 16 << 20;
   private static final long[] FILE_MIB = {1, 4, 16, 64, 1024};
   private static final long[] REDIS_MIB = {1, 4, 16};
 
@@ -46,10 +44,8 @@ final class CacheBench {
     Path dir = RepoPaths.root().resolve("test/target/bench-cache");
     SharedCassandra.deleteTree(dir);
     Files.createDirectories(dir);
-    byte[] random = new byte[PATTERN_BYTES];
-    new Random(7).nextBytes(random);
-    ByteBuffer pattern = ByteBuffer.allocateDirect(PATTERN_BYTES + 4096).alignedSlice(4096);
-    pattern.put(random).clear();
+    Pattern bytes = new Pattern(7);
+    ByteBuffer pattern = bytes.buffer();
 
     System.out.printf("tfs bench cache: %d rounds, %d MiB per sample, %d cores, %s%n", rounds, bytesPerSample >> 20,
         Runtime.getRuntime().availableProcessors(), System.getProperty("os.name") + " " + System.getProperty("os.arch"));
@@ -81,7 +77,7 @@ final class CacheBench {
           for (long mib : FILE_MIB) {
             long size = mib << 20;
             int n = (int) Math.max(1, bytesPerSample / size);
-            int crc = HttpBench.cycledCrc(random, size);
+            int crc = bytes.crcOf(size);
             add(samples, "memcpy " + mib, HttpBench.mbps(size * n, memcpySeconds(pattern, size, n)));
             add(samples, "miss " + mib, HttpBench.mbps(size * n, getSeconds(data, control, mib, n, crc, false)));
             add(samples, "hit " + mib, HttpBench.mbps(size * n, getSeconds(data, control, mib, n, crc, true)));

@@ -26,9 +26,7 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -40,7 +38,6 @@ import java.util.concurrent.TimeUnit;
  * All limits are measured in the same run; every GET is checked against the CRC32C of what was PUT.
  */
 final class ClusterBench {
-  private static final int PATTERN_BYTES = 16 << 20;
   private static final int NODES = 4;
   private static final long WARM_UP_BYTES = 128L << 20;
   private static final double GET_GOAL = 0.7;
@@ -71,10 +68,7 @@ final class ClusterBench {
     Path dir = RepoPaths.root().resolve("test/target/bench-cluster");
     SharedCassandra.deleteTree(dir);
     Files.createDirectories(dir);
-    ByteBuffer pattern = ByteBuffer.allocateDirect(PATTERN_BYTES + 4096).alignedSlice(4096);
-    byte[] random = new byte[PATTERN_BYTES];
-    new Random(42).nextBytes(random);
-    pattern.put(random).clear();
+    Pattern bytes = new Pattern(42);
 
     System.out.printf("tfs bench cluster: %d nodes, %d MiB, %d rounds per transport, %d cores, %s%n", NODES,
         sizeMiB, rounds, Runtime.getRuntime().availableProcessors(),
@@ -86,7 +80,7 @@ final class ClusterBench {
     try {
       for (Kind kind : kinds()) {
         if (!only.isEmpty() && !only.contains(kind.name())) continue;
-        results.put(kind.name(), measure(kind, dir, contactPoint, pattern, random, size, rounds));
+        results.put(kind.name(), measure(kind, dir, contactPoint, bytes, size, rounds));
       }
     } finally {
       cassandra.stop();
@@ -104,7 +98,7 @@ final class ClusterBench {
         new Kind("tcp", List.of("-Dtensorfs.transport.kind=tcp"), false));
   }
 
-  private static List<Round> measure(Kind kind, Path dir, String cassandra, ByteBuffer pattern, byte[] random,
+  private static List<Round> measure(Kind kind, Path dir, String cassandra, Pattern bytes,
       long size, int rounds) throws Exception {
     Path runDir = dir.resolve(kind.name());
     String driverDir = kind.properties().stream().filter(p -> p.startsWith("-Dtensorfs.transport.aeron.dir="))
@@ -112,15 +106,15 @@ final class ClusterBench {
     Process driver = kind.sharedDriver() ? startDriver(driverDir) : null;
     List<NodeProcess> nodes = nodes(kind, runDir, cassandra);
     try {
-      startAll(nodes);
+      NodeProcess.startAll(nodes, Duration.ofMinutes(4));
       System.out.printf("%s: %d nodes up%n", kind.name(), nodes.size());
       // Fresh JVMs: the first transfers compile the hot paths and place the first entities; not timed.
       long warmUp = Math.min(size, WARM_UP_BYTES);
-      round(kind, nodes, runDir, pattern, warmUp, HttpBench.cycledCrc(random, warmUp), 0);
-      int expectedCrc = HttpBench.cycledCrc(random, size);
+      round(kind, nodes, runDir, bytes.buffer(), warmUp, bytes.crcOf(warmUp), 0);
+      int expectedCrc = bytes.crcOf(size);
       List<Round> out = new ArrayList<>();
       for (int r = 1; r <= rounds; r++) {
-        out.add(round(kind, nodes, runDir, pattern, size, expectedCrc, r));
+        out.add(round(kind, nodes, runDir, bytes.buffer(), size, expectedCrc, r));
       }
       return out;
     } finally {
@@ -177,20 +171,6 @@ final class ClusterBench {
       nodes.add(new NodeProcess(id, runDir.resolve(id), cassandra, keyspace, props, ports[i], seeds, List.of()));
     }
     return nodes;
-  }
-
-  private static void startAll(List<NodeProcess> nodes) throws Exception {
-    List<CompletableFuture<NodeProcess>> started = new ArrayList<>();
-    for (NodeProcess n : nodes) {
-      started.add(CompletableFuture.supplyAsync(() -> {
-        try {
-          return n.start(Duration.ofMinutes(4));
-        } catch (Exception e) {
-          throw new IllegalStateException(e);
-        }
-      }));
-    }
-    CompletableFuture.allOf(started.toArray(CompletableFuture[]::new)).get(5, TimeUnit.MINUTES);
   }
 
   /** Starts the host's shared media driver and waits until it says it runs. */

@@ -15,7 +15,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Random;
 
 /**
  * {@code ./tfs bench http}: PUT and GET of one large file over loopback HTTP against a real node and
@@ -24,8 +23,6 @@ import java.util.Random;
  * checked against the CRC32C of what was PUT.
  */
 final class HttpBench {
-  private static final int PATTERN_BYTES = 16 << 20;
-
   private HttpBench() {}
 
   static void run(String[] args) throws Exception {
@@ -42,11 +39,9 @@ final class HttpBench {
     Path dir = RepoPaths.root().resolve("test/target/bench-http");
     SharedCassandra.deleteTree(dir);
     Files.createDirectories(dir);
-    ByteBuffer pattern = ByteBuffer.allocateDirect(PATTERN_BYTES + 4096).alignedSlice(4096);
-    byte[] random = new byte[PATTERN_BYTES];
-    new Random(42).nextBytes(random);
-    pattern.put(random).clear();
-    int expectedCrc = cycledCrc(random, size);
+    Pattern bytes = new Pattern(42);
+    ByteBuffer pattern = bytes.buffer();
+    int expectedCrc = bytes.crcOf(size);
 
     System.out.printf("tfs bench http: %d MiB, %d rounds, %d cores, %s%n", sizeMiB, rounds,
         Runtime.getRuntime().availableProcessors(), System.getProperty("os.name") + " " + System.getProperty("os.arch"));
@@ -112,18 +107,6 @@ final class HttpBench {
     if (!json.get("crc32c").asText().equals(Crc32c.hex(expectedCrc))) {
       throw new IllegalStateException("PUT stored other bytes: " + json);
     }
-  }
-
-  static int cycledCrc(byte[] pattern, long size) {
-    int whole = Crc32c.of(pattern, 0, pattern.length);
-    int crc = 0;
-    long left = size;
-    while (left >= pattern.length) {
-      crc = Crc32c.combine(crc, whole, pattern.length);
-      left -= pattern.length;
-    }
-    if (left > 0) crc = Crc32c.combine(crc, Crc32c.of(pattern, 0, (int) left), left);
-    return crc;
   }
 
   static double mbps(long bytes, double seconds) {

@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -113,6 +114,22 @@ public final class NodeProcess implements AutoCloseable {
       TimeUnit.MILLISECONDS.sleep(200); // polling an external process's readiness
     }
     throw new IllegalStateException(nodeId + " not healthy within " + deadline + ": " + logTail());
+  }
+
+  /** Starts every node at once and waits until all are healthy. */
+  public static void startAll(List<NodeProcess> nodes, Duration deadline) throws Exception {
+    List<CompletableFuture<NodeProcess>> started = new ArrayList<>();
+    for (NodeProcess n : nodes) {
+      started.add(CompletableFuture.supplyAsync(() -> {
+        try {
+          return n.start(deadline);
+        } catch (Exception e) {
+          throw new IllegalStateException(n.nodeId + " did not start", e);
+        }
+      }));
+    }
+    CompletableFuture.allOf(started.toArray(CompletableFuture[]::new))
+        .get(deadline.toMillis() + 60_000, TimeUnit.MILLISECONDS);
   }
 
   /** SIGKILL: no shutdown hook, no flush. */

@@ -10,7 +10,6 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 
@@ -84,17 +83,7 @@ final class LocalCluster implements AutoCloseable {
 
   /** Starts every node at once and waits until all are healthy. */
   LocalCluster start() throws Exception {
-    List<CompletableFuture<NodeProcess>> started = new ArrayList<>();
-    for (NodeProcess n : nodes) {
-      started.add(CompletableFuture.supplyAsync(() -> {
-        try {
-          return n.start(Duration.ofMinutes(4));
-        } catch (Exception e) {
-          throw new IllegalStateException(e);
-        }
-      }));
-    }
-    CompletableFuture.allOf(started.toArray(CompletableFuture[]::new)).get(5, TimeUnit.MINUTES);
+    NodeProcess.startAll(nodes, Duration.ofMinutes(4));
     return this;
   }
 

@@ -259,9 +259,10 @@ public final class FileOperations {
 
   /**
    * Fails with NOT_FOUND when a non-durable version has a chunk neither resident nor readable on a local
-   * disk, so that the answer is a clean miss before any byte is sent rather than a body cut off later.
+   * disk. For HEAD, which sends no bytes: it checks that the replicas are there without reading them
+   * (a GET fetches its whole range instead, see {@link #openRead}).
    */
-  public CompletionStage<Void> ensureNotLost(FileVersion v, List<FileRead.Span> spans) {
+  private CompletionStage<Void> ensureNotLost(FileVersion v, List<FileRead.Span> spans) {
     List<CompletableFuture<Boolean>> present = new ArrayList<>();
     for (FileRead.Span sp : spans) {
       if (cache.contains(sp.chunk())) continue;
