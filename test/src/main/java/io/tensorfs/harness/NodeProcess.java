@@ -1,6 +1,7 @@
 package io.tensorfs.harness;
 
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -12,7 +13,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A tensorfs node as its own OS process, started the way the launcher starts it, so a test can kill it
@@ -103,7 +106,11 @@ public final class NodeProcess implements AutoCloseable {
     HttpClient client = HttpClient.newHttpClient();
     long until = System.nanoTime() + deadline.toNanos();
     while (System.nanoTime() < until) {
-      if (!process.isAlive()) throw new IllegalStateException(nodeId + " exited: " + logTail());
+      if (!process.isAlive()) {
+        String tail = logTail();
+        System.err.println(nodeId + " exited while starting; its log ends:\n" + tail);
+        throw new IllegalStateException(nodeId + " exited: " + tail);
+      }
       try {
         var r = client.send(HttpRequest.newBuilder(baseUri().resolve("/v1/health")).build(),
             HttpResponse.BodyHandlers.discarding());
@@ -155,11 +162,37 @@ public final class NodeProcess implements AutoCloseable {
     }
   }
 
+  /**
+   * A TCP port that is free now and that the kernel will not hand out on its own: it is taken below the
+   * ephemeral range ({@code ip_local_port_range}), so a port chosen here for a node that starts later
+   * cannot meanwhile become another process's outgoing or {@code bind(0)} port. Never the same port twice
+   * in one JVM.
+   */
   public static int freePort() {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
-    } catch (IOException e) {
-      throw new IllegalStateException(e);
+    int low = 10_000;
+    int high = ephemeralLow();
+    for (int tries = 0; tries < high - low; tries++) {
+      int port = low + Math.floorMod(NEXT_PORT.getAndIncrement(), high - low);
+      try (ServerSocket s = new ServerSocket()) {
+        s.setReuseAddress(false);
+        s.bind(new InetSocketAddress("0.0.0.0", port));
+        return port;
+      } catch (IOException taken) {
+        // in use: the next one
+      }
+    }
+    throw new IllegalStateException("no free TCP port in " + low + ".." + high);
+  }
+
+  private static final AtomicInteger NEXT_PORT = new AtomicInteger(ThreadLocalRandom.current().nextInt(1 << 16));
+
+  private static int ephemeralLow() {
+    try {
+      String range = Files.readString(Path.of("/proc/sys/net/ipv4/ip_local_port_range")).trim();
+      int low = Integer.parseInt(range.split("\\s+")[0]);
+      return low > 12_000 ? low : 32_768;
+    } catch (IOException | RuntimeException e) {
+      return 32_768;
     }
   }
 }
