@@ -64,6 +64,8 @@ import org.slf4j.LoggerFactory;
 public final class Node implements NodeStatus {
   private static final Logger log = LoggerFactory.getLogger(Node.class);
   private static final TfsPath PROBE = TfsPath.parse("/.tensorfs/probe");
+  /** A schema change on a busy Cassandra takes seconds; well above the journal's request timeout. */
+  private static final Duration SCHEMA_STATEMENT_TIMEOUT = Duration.ofSeconds(60);
   private static final Duration HINT_TIMEOUT = Duration.ofMinutes(30);
 
   private final ActorSystem<Void> system;
@@ -232,7 +234,8 @@ public final class Node implements NodeStatus {
   }
 
   private void becomeReady() {
-    untilUp()
+    untilSchema()
+        .thenCompose(x -> untilUp())
         .thenCompose(x -> untilMetadataAnswers())
         .thenCompose(x -> reconcileStores())
         .whenComplete((x, e) -> {
@@ -253,7 +256,12 @@ public final class Node implements NodeStatus {
         : CompletableFuture.failedFuture(new TfsException(ErrorCode.UNAVAILABLE, "cluster not up yet")), "cluster");
   }
 
-  /** The first call creates the journal's keyspace and tables; until then the metadata times out. */
+  private CompletionStage<Void> untilSchema() {
+    if (!MetadataSchema.inCassandra(system.settings().config())) return CompletableFuture.completedFuture(null);
+    return retry(() -> MetadataSchema.create(system, SCHEMA_STATEMENT_TIMEOUT), "metadata schema");
+  }
+
+  /** Until the journal answers (Cassandra may still be starting), the probe times out. */
   private CompletionStage<Void> untilMetadataAnswers() {
     return retry(() -> metadata.stat(PROBE).handle((v, e) -> {
       if (e == null || TfsException.codeOf(e) == ErrorCode.NOT_FOUND) return null;

@@ -99,6 +99,7 @@ public final class NodeProcess implements AutoCloseable {
   /** Starts the process and waits until its health endpoint answers 200. */
   public NodeProcess start(Duration deadline) throws IOException, InterruptedException {
     Files.createDirectories(dataDir);
+    killLeftOvers();
     process = new ProcessBuilder(command)
         .redirectErrorStream(true)
         .redirectOutput(ProcessBuilder.Redirect.appendTo(dataDir.resolve("node.log").toFile()))
@@ -121,6 +122,24 @@ public final class NodeProcess implements AutoCloseable {
       TimeUnit.MILLISECONDS.sleep(200); // polling an external process's readiness
     }
     throw new IllegalStateException(nodeId + " not healthy within " + deadline + ": " + logTail());
+  }
+
+  /**
+   * A node process of an earlier run on this data directory that outlived its test JVM (killed by its
+   * runner) would hold the directory and load the machine: it is killed first.
+   */
+  private void killLeftOvers() throws InterruptedException {
+    List<ProcessHandle> stale = ProcessHandle.allProcesses()
+        .filter(p -> p.info().arguments().map(a -> {
+          int at = List.of(a).indexOf("--data");
+          return at >= 0 && at + 1 < a.length && a[at + 1].equals(dataDir.toString());
+        }).orElse(false))
+        .toList();
+    for (ProcessHandle p : stale) {
+      System.err.println("killing node process " + p.pid() + " left over on " + dataDir);
+      p.destroyForcibly();
+      p.onExit().orTimeout(30, TimeUnit.SECONDS).exceptionally(e -> p).join();
+    }
   }
 
   /** Starts every node at once and waits until all are healthy. */

@@ -1,0 +1,53 @@
+package io.tensorfs.deploy;
+
+import com.datastax.oss.driver.api.core.CqlSession;
+import com.datastax.oss.driver.api.core.cql.SimpleStatement;
+import com.typesafe.config.Config;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.javadsl.Adapter;
+import org.apache.pekko.persistence.cassandra.KeyspaceAndTableStatements;
+import org.apache.pekko.persistence.cassandra.PluginSettings;
+import org.apache.pekko.stream.connectors.cassandra.javadsl.CassandraSessionRegistry;
+
+/**
+ * The metadata journal's keyspaces and tables in Cassandra, created by the node before anything reads or
+ * writes metadata. The journal plugin's own auto-create is off (application.conf): it tries once, with
+ * the plugin's short request timeout, and a keyspace that was not created then (a busy Cassandra takes
+ * seconds per schema change) stays missing for the life of the process. Here every statement has a long
+ * timeout, and the node retries the whole set until it succeeds; each is {@code IF NOT EXISTS}, so nodes
+ * starting together and restarts are harmless.
+ */
+final class MetadataSchema {
+  private static final String PLUGIN = "pekko.persistence.cassandra";
+
+  private MetadataSchema() {}
+
+  /** Whether the metadata journal is the Cassandra plugin (not, e.g., the in-memory one of a test run). */
+  static boolean inCassandra(Config config) {
+    return config.getString("pekko.persistence.journal.plugin").equals(PLUGIN + ".journal");
+  }
+
+  /** Runs every create statement in order; completes when all have, or with the first failure. */
+  static CompletionStage<Void> create(ActorSystem<?> system, Duration statementTimeout) {
+    var classic = Adapter.toClassic(system);
+    var statements = new KeyspaceAndTableStatements(classic, PLUGIN, PluginSettings.apply(classic));
+    List<String> all = new ArrayList<>();
+    all.add(statements.createJournalKeyspaceStatement());
+    all.addAll(statements.getCreateJournalTablesStatements());
+    all.add(statements.createSnapshotKeyspaceStatement());
+    all.addAll(statements.getCreateSnapshotTablesStatements());
+    return CassandraSessionRegistry.get(system).sessionFor(PLUGIN).underlying()
+        .thenCompose(session -> inOrder(session, all, 0, statementTimeout));
+  }
+
+  private static CompletionStage<Void> inOrder(CqlSession session, List<String> cql, int at, Duration timeout) {
+    if (at == cql.size()) return CompletableFuture.completedFuture(null);
+    return session.executeAsync(SimpleStatement.newInstance(cql.get(at)).setTimeout(timeout))
+        .thenCompose(done -> inOrder(session, cql, at + 1, timeout));
+  }
+}
