@@ -22,6 +22,9 @@ import io.tensorfs.store.cache.CacheActor;
 import io.tensorfs.store.cache.CacheSettings;
 import io.tensorfs.store.cache.ChunkCache;
 import io.tensorfs.sharding.ShardedMetadata;
+import io.tensorfs.sharding.elastic.ElasticSettings;
+import io.tensorfs.sharding.elastic.MemoryReplicaAgent;
+import io.tensorfs.sharding.elastic.ReadDemandMeter;
 import io.tensorfs.sharding.replication.NodeChunkService;
 import io.tensorfs.sharding.replication.PeerDirectory;
 import io.tensorfs.sharding.replication.Peers;
@@ -73,6 +76,9 @@ public final class Node implements NodeStatus {
   private final Stores stores;
   private final Map<String, ActorRef<StoreActor.Command>> storeActors = new LinkedHashMap<>();
   private final ShardedMetadata metadata;
+  /** Re-replication sweeps and read-demand reports: short tasks, one thread. */
+  private final java.util.concurrent.ScheduledExecutorService background;
+  private final ReadDemandMeter readDemand;
   private final PagePool pool;
   private final ChunkCache cache;
   private final GpuSinks gpus;
@@ -118,20 +124,27 @@ public final class Node implements NodeStatus {
     system.systemActorOf(PeerDirectory.create(peers, transport.localEndpoint(), List.copyOf(storeActors.keySet())),
         "peers", org.apache.pekko.actor.typed.Props.empty());
     log.info("node {} transport {} at {}", nodeId, transport.kind(), transport.localEndpoint());
-    this.repairer = new Repairer(peers, replication, metadata, stores.all(), Repairer.Settings.from(config),
-        java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
-          Thread t = new Thread(r, "tensorfs-repair");
-          t.setDaemon(true);
-          return t;
-        }));
+    this.background = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "tensorfs-background");
+      t.setDaemon(true);
+      return t;
+    });
+    this.repairer = new Repairer(peers, replication, metadata, stores.all(), Repairer.Settings.from(config), background);
     system.systemActorOf(CacheActor.create(cache, nodeId), "cache", org.apache.pekko.actor.typed.Props.empty());
     this.gpus = GpuSinks.start(system, GpuSettings.fromConfig(config), pool.regions());
     log.info("node {} GPUs: {}", nodeId, gpus.describe());
 
+    // Elastic in-memory replicas: this node's reads of cache(min,max) chunks are reported to their
+    // entities, which may ask this node to hold chunks in memory for the other nodes' readers.
+    ElasticSettings elastic = ElasticSettings.fromConfig(config);
+    ActorRef<MemoryReplicaAgent.Command> memoryReplicas = system.systemActorOf(
+        MemoryReplicaAgent.create(cache, peers, elastic), "memory-replicas", org.apache.pekko.actor.typed.Props.empty());
+    this.readDemand = new ReadDemandMeter(nodeId, metadata, memoryReplicas, elastic, background);
+
     GatewaySettings gateway = GatewaySettings.fromConfig(config);
     FileOperations files = new FileOperations(system, metadata, nodeId, stores.all(), storeActors, stores.leases(),
         cache, stores.settings().readSegmentBytes(), gateway.readAheadSegments(), gateway.writeBatchBytes(),
-        replication);
+        replication, readDemand);
     CacheHints hints = new CacheHints(system, files, HINT_TIMEOUT);
     HttpApi api = new HttpApi(system, files, hints, gateway, this);
     this.grpc = GrpcGateway.bind(system, files, gpus, new DirectGpuReads(gpus.fileReads(), stores.all()),
@@ -227,6 +240,7 @@ public final class Node implements NodeStatus {
         .handle((x, e) -> null)
         .thenCompose(x -> {
           repairer.close();
+          readDemand.close();
           transport.close();
           system.terminate();
           return system.getWhenTerminated().thenApply(d -> (Void) null);

@@ -1,6 +1,7 @@
 package io.tensorfs.deploy;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -17,8 +18,12 @@ class NodeArgsTest {
     assertEquals("pekko.persistence.cassandra.snapshot", c.getString("pekko.persistence.snapshot-store.plugin"));
     assertEquals("tensorfs_journal", c.getString("pekko.persistence.cassandra.journal.keyspace"));
     assertEquals("tensorfs_snapshot", c.getString("pekko.persistence.cassandra.snapshot.keyspace"));
-    assertTrue(c.getBoolean("pekko.persistence.cassandra.journal.keyspace-autocreate"));
-    assertTrue(c.getBoolean("pekko.persistence.cassandra.snapshot.tables-autocreate"));
+    // The node creates keyspaces and tables itself, retrying (MetadataSchema), not the plugin once.
+    assertTrue(MetadataSchema.inCassandra(c));
+    assertFalse(c.getBoolean("pekko.persistence.cassandra.journal.keyspace-autocreate"));
+    assertFalse(c.getBoolean("pekko.persistence.cassandra.journal.tables-autocreate"));
+    assertFalse(c.getBoolean("pekko.persistence.cassandra.snapshot.keyspace-autocreate"));
+    assertFalse(c.getBoolean("pekko.persistence.cassandra.snapshot.tables-autocreate"));
     assertEquals("datacenter1", c.getString("datastax-java-driver.basic.load-balancing-policy.local-datacenter"));
     assertEquals("on", c.getString("pekko.http.server.raw-request-uri-header"));
     assertEquals("infinite", c.getString("pekko.http.server.parsing.max-content-length"));

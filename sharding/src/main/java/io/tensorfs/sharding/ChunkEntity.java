@@ -6,10 +6,16 @@ import io.tensorfs.core.ErrorCode;
 import io.tensorfs.core.Policy;
 import io.tensorfs.core.ReplicaLocation;
 import io.tensorfs.core.ReplicaState;
+import io.tensorfs.core.TfsPath;
+import io.tensorfs.sharding.elastic.ElasticSettings;
+import io.tensorfs.sharding.elastic.MemoryReplicaAgent;
 import java.util.List;
 import java.util.Optional;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
 import org.apache.pekko.persistence.typed.PersistenceId;
 import org.apache.pekko.persistence.typed.javadsl.CommandHandlerWithReply;
@@ -22,7 +28,8 @@ import org.apache.pekko.persistence.typed.javadsl.RetentionCriteria;
  * One chunk (large page) of one file version: where its replicas live and what was committed.
  * Entity id = {@link ChunkId#entityId()}. A committed chunk never changes its bytes.
  *
- * <p>Runs on its shard's actor; the state is immutable.
+ * <p>Runs on its shard's actor; the state is immutable. A {@code cache(min,max)} chunk also runs its
+ * elastic in-memory replicas ({@link ElasticReplicas}), soft state beside the journaled one.
  */
 public final class ChunkEntity
     extends EventSourcedBehaviorWithEnforcedReplies<ChunkEntity.Command, ChunkEntity.Event, ChunkEntity.State> {
@@ -30,15 +37,25 @@ public final class ChunkEntity
   public static final EntityTypeKey<Command> ENTITY_TYPE_KEY = EntityTypeKey.create(Command.class, "Chunk");
 
   private final ChunkId chunk;
+  private final ActorContext<Command> context;
+  private final TimerScheduler<Command> timers;
+  private final ElasticSettings elasticSettings;
+  /** Created by the first read report of a cache(min,max) chunk; soft state, see {@link ElasticReplicas}. */
+  private ElasticReplicas elastic;
 
-  private ChunkEntity(ChunkId chunk, PersistenceId persistenceId) {
+  private ChunkEntity(ChunkId chunk, PersistenceId persistenceId, ActorContext<Command> context,
+      TimerScheduler<Command> timers) {
     super(persistenceId);
     this.chunk = chunk;
+    this.context = context;
+    this.timers = timers;
+    this.elasticSettings = ElasticSettings.fromConfig(context.getSystem().settings().config());
   }
 
   public static Behavior<Command> create(String entityId) {
     ChunkId chunk = ChunkId.parse(entityId);
-    return new ChunkEntity(chunk, PersistenceId.of(ENTITY_TYPE_KEY.name(), chunk.entityId()));
+    return Behaviors.setup(context -> Behaviors.withTimers(timers ->
+        new ChunkEntity(chunk, PersistenceId.of(ENTITY_TYPE_KEY.name(), chunk.entityId()), context, timers)));
   }
 
   // ---- protocol
@@ -73,6 +90,20 @@ public final class ChunkEntity
    */
   public record AddReplica(ReplicaLocation location, long lengthBytes, int crc32c, ActorRef<Status> replyTo)
       implements Command {}
+
+  /**
+   * {@code node} served {@code reads} reads of the chunk in the last {@code windowMillis}; its agent
+   * holds chunks in memory when asked. Drives the elastic replicas of {@code cache(min,max)} chunks;
+   * ignored for other policies. No reply.
+   */
+  public record ReportReads(String node, TfsPath owner, long reads, long windowMillis,
+      ActorRef<MemoryReplicaAgent.Command> agent) implements Command {}
+
+  /** A node's answer to {@link MemoryReplicaAgent.Hold}: whether it holds the chunk in memory now. */
+  public record HoldResult(String node, boolean held, String reason) implements Command {}
+
+  /** Time to renew the in-memory replicas' holds and revise their count. */
+  public enum ElasticTick implements Command { INSTANCE }
 
   /** Forgets the chunk: later asks see it as absent. */
   public record Delete(ActorRef<Deleted> replyTo) implements Command {}
@@ -186,11 +217,38 @@ public final class ChunkEntity
         .onCommand(MarkMissing.class, this::onMarkMissing)
         .onCommand(AddReplica.class, this::onAddReplica)
         .onCommand(Delete.class, this::onDelete)
+        .onCommand(ReportReads.class, this::onReportReads)
+        .onCommand(HoldResult.class, (state, cmd) -> {
+          if (elastic != null) elastic.result(cmd);
+          return Effect().noReply();
+        })
+        .onCommand(ElasticTick.class, (state, cmd) -> {
+          if (elastic != null && state.live()) elastic.tick(state);
+          return Effect().noReply();
+        })
         .build();
   }
 
   private Status status(State state) {
-    return new Status(state.live() ? Optional.of(state.status(chunk)) : Optional.empty());
+    if (!state.live()) return new Status(Optional.empty());
+    ChunkStatus status = state.status(chunk);
+    if (elastic != null) {
+      status = new ChunkStatus(chunk, status.replicas(), status.committed(), status.lengthBytes(), status.crc32c(),
+          status.wantedReplicas(), elastic.view());
+    }
+    return new Status(Optional.of(status));
+  }
+
+  private ReplyEffect<Event, State> onReportReads(State state, ReportReads cmd) {
+    boolean elasticChunk = state.live() && state.committed()
+        && state.policy().map(p -> p.kind() == Policy.Kind.CACHE).orElse(false);
+    if (elasticChunk) {
+      if (elastic == null) {
+        elastic = new ElasticReplicas(chunk, elasticSettings, state.policy().get(), timers, context.getSelf());
+      }
+      elastic.report(cmd, state);
+    }
+    return Effect().noReply();
   }
 
   private ReplyEffect<Event, State> onAllocate(State state, Allocate cmd) {
@@ -249,6 +307,7 @@ public final class ChunkEntity
     if (!state.live()) {
       return Effect().reply(cmd.replyTo(), new Deleted(false));
     }
+    if (elastic != null) elastic.releaseAll();
     return Effect().persist(new ChunkDeleted(chunk)).thenReply(cmd.replyTo(), s -> new Deleted(true));
   }
 

@@ -42,6 +42,11 @@ final class EntityAsks {
     return ask(DirectoryEntity.ENTITY_TYPE_KEY, dir.toString(), message);
   }
 
+  /** A message to a chunk's entity that wants no answer. */
+  void tellChunk(ChunkId chunk, ChunkEntity.Command message) {
+    sharding.entityRefFor(ChunkEntity.ENTITY_TYPE_KEY, chunk.entityId()).tell(message);
+  }
+
   private <M, R> CompletionStage<R> ask(EntityTypeKey<M> type, String id, Function<ActorRef<R>, M> message) {
     EntityRef<M> ref = sharding.entityRefFor(type, id);
     CompletableFuture<R> result = new CompletableFuture<>();

@@ -5,9 +5,11 @@ import io.tensorfs.core.FileId;
 import io.tensorfs.core.Policy;
 import io.tensorfs.core.ReplicaLocation;
 import io.tensorfs.core.TfsPath;
+import io.tensorfs.sharding.elastic.MemoryReplicaAgent;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletionStage;
+import org.apache.pekko.actor.typed.ActorRef;
 
 /**
  * The metadata operations the gateway needs, over the sharded File, Chunk and Directory entities.
@@ -49,6 +51,13 @@ public interface Metadata {
 
   /** The entries of a directory, sorted by name; NOT_FOUND for a directory that never had entries. */
   CompletionStage<List<DirEntry>> list(TfsPath dir);
+
+  /**
+   * Tells a chunk's entity that it was read {@code reads} times on {@code node} in the last
+   * {@code windowMillis} (drives elastic in-memory replicas; no reply, nothing fails).
+   */
+  void reportReads(ChunkId chunk, String node, TfsPath owner, long reads, long windowMillis,
+      ActorRef<MemoryReplicaAgent.Command> agent);
 
   record Sealed(FileVersion current, Optional<FileVersion> replaced) {}
 }

@@ -12,6 +12,7 @@ import io.tensorfs.core.Policy;
 import io.tensorfs.core.ReplicaLocation;
 import io.tensorfs.core.ReplicaState;
 import io.tensorfs.core.TfsPath;
+import io.tensorfs.sharding.elastic.MemoryReplicaAgent;
 import io.tensorfs.store.MetadataOracle;
 import java.util.ArrayList;
 import java.util.List;
@@ -21,6 +22,7 @@ import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.stream.IntStream;
+import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 
@@ -160,6 +162,12 @@ public final class ShardedMetadata implements Metadata, MetadataOracle {
   public CompletionStage<ChunkStatus> chunk(ChunkId chunk) {
     return asks.<ChunkEntity.Status>chunk(chunk, ChunkEntity.Get::new)
         .thenApply(status -> status.status().orElseThrow(() -> EntityAsks.notFound("chunk " + chunk + " not found")));
+  }
+
+  @Override
+  public void reportReads(ChunkId chunk, String node, TfsPath owner, long reads, long windowMillis,
+      ActorRef<MemoryReplicaAgent.Command> agent) {
+    asks.tellChunk(chunk, new ChunkEntity.ReportReads(node, owner, reads, windowMillis, agent));
   }
 
   /**

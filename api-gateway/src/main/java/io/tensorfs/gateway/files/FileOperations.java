@@ -14,6 +14,7 @@ import io.tensorfs.sharding.Metadata;
 import io.tensorfs.sharding.replication.Peers;
 import io.tensorfs.sharding.replication.ReplicaChain;
 import io.tensorfs.sharding.replication.ReplicaStores;
+import io.tensorfs.sharding.elastic.ReadDemandMeter;
 import io.tensorfs.sharding.replication.Replication;
 import io.tensorfs.store.ChunkStore;
 import io.tensorfs.store.ReadLeases;
@@ -48,6 +49,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class FileOperations {
   private static final Logger log = LoggerFactory.getLogger(FileOperations.class);
+  /** The store named for a node's in-memory replica (a remote read names the node; the store is not used). */
+  private static final String MEMORY_STORE = "memory";
   /** Asks of a chunk's entity before a read gives up on it (each waits the metadata's ask timeout). */
   private static final int STATUS_ATTEMPTS = 4;
 
@@ -62,6 +65,7 @@ public final class FileOperations {
   private final int readAheadSegments;
   private final int writeBatchBytes;
   private final Replication replication;
+  private final ReadDemandMeter readDemand;
   private final Peers peers;
   private final ReplicaStores replicaStores;
   private final java.util.concurrent.atomic.AtomicInteger uploads = new java.util.concurrent.atomic.AtomicInteger();
@@ -71,7 +75,7 @@ public final class FileOperations {
       Map<String, ActorRef<StoreActor.Command>> storeActors, ReadLeases leases, ChunkCache cache,
       int readSegmentBytes, int readAheadSegments, int writeBatchBytes) {
     this(system, metadata, nodeId, stores, storeActors, leases, cache, readSegmentBytes, readAheadSegments,
-        writeBatchBytes, alone(system, nodeId, stores));
+        writeBatchBytes, alone(system, nodeId, stores), ReadDemandMeter.OFF);
   }
 
   private static Replication alone(ActorSystem<?> system, String nodeId, List<ChunkStore> stores) {
@@ -83,10 +87,12 @@ public final class FileOperations {
   /**
    * @param replication this node's replication chains and its view of the other nodes; the cache must
    *     load from a {@link ReplicaStores} over the same peers, so it can be given other nodes' replicas
+   * @param readDemand   counts the reads of {@code cache(min,max)} chunks for their elastic replicas
    */
   public FileOperations(ActorSystem<?> system, Metadata metadata, String nodeId, List<ChunkStore> stores,
       Map<String, ActorRef<StoreActor.Command>> storeActors, ReadLeases leases, ChunkCache cache,
-      int readSegmentBytes, int readAheadSegments, int writeBatchBytes, Replication replication) {
+      int readSegmentBytes, int readAheadSegments, int writeBatchBytes, Replication replication,
+      ReadDemandMeter readDemand) {
     this.system = system;
     this.metadata = metadata;
     this.nodeId = nodeId;
@@ -100,6 +106,7 @@ public final class FileOperations {
     this.readAheadSegments = readAheadSegments;
     this.writeBatchBytes = writeBatchBytes;
     this.replication = replication;
+    this.readDemand = readDemand;
     this.peers = replication.peers();
     this.replicaStores = new ReplicaStores(this.stores::get, peers,
         org.apache.pekko.stream.Materializer.matFromSystem(system));
@@ -374,6 +381,7 @@ public final class FileOperations {
    * or, with none here, from the other nodes' (else, cache full, from them straight).
    */
   private CompletionStage<ReadPiece> piece(FileVersion v, FileRead.Span span) {
+    if (v.policy().kind() == Policy.Kind.CACHE) readDemand.read(span.chunk(), v.path());
     Optional<CachedChunk> resident = cache.lookup(span.chunk());
     if (resident.isPresent()) return CompletableFuture.completedFuture(pagesOf(resident.get(), span));
     return chunkStatus(span.chunk()).thenCompose(status -> {
@@ -394,10 +402,20 @@ public final class FileOperations {
     });
   }
 
-  /** This node's clean replicas, then those of other reachable nodes, read as one store with fail-over. */
+  /**
+   * This node's clean replicas, then those of other reachable nodes, read as one store with fail-over:
+   * the nodes holding the chunk in memory for its readers first (in an order of this read's own, so
+   * that readers spread over them), then the durable replicas.
+   */
   private List<ChunkStore> readableReplicas(ChunkStatus status) {
     List<ChunkStore> out = new ArrayList<>(localReplicas(status));
-    List<ReplicaLocation> remote = remoteReplicas(status);
+    List<ReplicaLocation> remote = new ArrayList<>();
+    List<String> inMemory = new ArrayList<>(status.memory().nodes());
+    java.util.Collections.shuffle(inMemory, java.util.concurrent.ThreadLocalRandom.current());
+    for (String node : inMemory) {
+      if (!node.equals(nodeId) && peers.isLive(node)) remote.add(new ReplicaLocation(node, MEMORY_STORE));
+    }
+    remote.addAll(remoteReplicas(status));
     if (!remote.isEmpty()) out.add(replicaStores.apply(ReplicaStores.remoteId(remote)));
     return out;
   }

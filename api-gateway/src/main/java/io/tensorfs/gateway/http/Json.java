@@ -1,9 +1,11 @@
 package io.tensorfs.gateway.http;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.tensorfs.core.Crc32c;
+import io.tensorfs.core.Policy;
 import io.tensorfs.core.ErrorCode;
 import io.tensorfs.gateway.files.CacheHints;
 import io.tensorfs.sharding.ChunkStatus;
@@ -68,8 +70,13 @@ final class Json {
       for (int i = 0; i < v.chunks().size(); i++) {
         ChunkStatus s = statuses.get(i);
         under |= s.underReplicated();
+        Memory memory = v.policy().kind() == Policy.Kind.CACHE
+            ? new Memory(s.memory().nodes(), Math.max(s.memory().wanted(), v.policy().cacheMin()), v.policy().cacheMin(),
+                v.policy().cacheMax(), Math.round(s.memory().readsPerSecond() * 10) / 10.0)
+            : null;
         chunks.add(new Chunk(i, v.chunks().get(i).lengthBytes(), Crc32c.hex(v.chunks().get(i).crc32c()),
-            s.replicas().stream().map(r -> new Replica(r.location().node(), r.location().store(), r.state().name())).toList()));
+            s.replicas().stream().map(r -> new Replica(r.location().node(), r.location().store(), r.state().name())).toList(),
+            memory));
       }
       return new Stat(v.path().toString(), v.fileId().value(), v.size(), v.version(), "\"" + v.version() + "\"",
           v.policy().text(), v.chunkSizeBytes(), Crc32c.hex(v.crc32c()),
@@ -97,7 +104,14 @@ final class Json {
 
   record Accepted(String path, String op, boolean async) {}
 
-  record Chunk(int index, long length, String crc32c, List<Replica> replicas) {}
+  /**
+   * @param memory the elastic in-memory replicas of a {@code cache(min,max)} chunk; absent for other policies
+   */
+  record Chunk(int index, long length, String crc32c, List<Replica> replicas,
+      @JsonInclude(JsonInclude.Include.NON_NULL) Memory memory) {}
+
+  /** Nodes holding the chunk in memory for its readers now, how many the demand wants, and the demand. */
+  record Memory(List<String> nodes, int wanted, int min, int max, double readsPerSecond) {}
 
   record Replica(String node, String store, String state) {}
 }
