@@ -1,0 +1,156 @@
+package io.tensorfs.sharding.replication;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import io.tensorfs.core.ChunkId;
+import io.tensorfs.core.ErrorCode;
+import io.tensorfs.core.FileId;
+import io.tensorfs.core.ReplicaLocation;
+import io.tensorfs.core.TfsException;
+import io.tensorfs.transport.PushAck;
+import io.tensorfs.transport.PushRequest;
+import io.tensorfs.transport.Transport;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.apache.pekko.NotUsed;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.stream.Materializer;
+import org.apache.pekko.stream.javadsl.Sink;
+import org.apache.pekko.stream.javadsl.Source;
+import org.apache.pekko.util.ByteString;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A read of a chunk from other nodes' replicas whose first replica fails part way: the read goes on
+ * from the next replica at exactly the offset reached, and the bytes come out whole.
+ */
+class RemoteReplicasTest {
+  private static final ActorTestKit TEST_KIT = ActorTestKit.create();
+  private static final int MIB = 1 << 20;
+  private static final ChunkId CHUNK = new ChunkId(FileId.random(), 0);
+
+  @AfterAll
+  static void stop() {
+    TEST_KIT.shutdownTestKit();
+  }
+
+  /**
+   * Peers in memory: each serves the chunk's bytes in 256 KiB frames; a peer with a cut-off fails with
+   * UNAVAILABLE (its node "died") once it has sent the bytes up to that offset of the chunk.
+   */
+  private static final class Wire implements Transport {
+    final byte[] chunk;
+    final Map<String, Long> cutOff;
+    final List<String> asked = new ArrayList<>();
+
+    Wire(byte[] chunk, Map<String, Long> cutOff) {
+      this.chunk = chunk;
+      this.cutOff = cutOff;
+    }
+
+    @Override
+    public String kind() {
+      return "test";
+    }
+
+    @Override
+    public String localEndpoint() {
+      return "self";
+    }
+
+    @Override
+    public synchronized Source<ByteString, NotUsed> fetch(String peer, ChunkId chunkId, long offset, long length) {
+      asked.add(peer + "@" + offset);
+      long end = Math.min(chunk.length, offset + length);
+      long dies = cutOff.getOrDefault(peer, Long.MAX_VALUE);
+      List<ByteString> frames = new ArrayList<>();
+      for (long at = offset; at < Math.min(end, dies); at += 256 * 1024) {
+        frames.add(ByteString.fromArray(chunk, (int) at, (int) (Math.min(Math.min(end, dies), at + 256 * 1024) - at)));
+      }
+      Source<ByteString, NotUsed> sent = Source.from(frames);
+      return dies < end
+          ? sent.concat(Source.<ByteString, NotUsed>lazySource(
+              () -> Source.<ByteString>failed(new TfsException(ErrorCode.UNAVAILABLE, peer + " is gone"))))
+          : sent;
+    }
+
+    @Override
+    public Sink<ByteString, CompletionStage<PushAck>> push(String peer, PushRequest request) {
+      throw new UnsupportedOperationException("reads only");
+    }
+
+    @Override
+    public void close() {}
+  }
+
+  private static RemoteReplicas replicas(Wire wire, String... nodes) {
+    Peers peers = new Peers("reader");
+    peers.connect(wire);
+    Map<String, Peers.PeerInfo> live = new java.util.HashMap<>();
+    List<ReplicaLocation> locations = new ArrayList<>();
+    for (String n : nodes) {
+      live.put(n, new Peers.PeerInfo(n, n, List.of("d0")));
+      locations.add(new ReplicaLocation(n, "d0"));
+    }
+    peers.update(live);
+    return new RemoteReplicas(locations, peers, Materializer.matFromSystem(TEST_KIT.system()));
+  }
+
+  private static byte[] bytes(int n) {
+    byte[] b = new byte[n];
+    new Random(5).nextBytes(b);
+    return b;
+  }
+
+  @Test
+  void shouldResumeFromTheNextReplicaAtTheOffsetReachedWhenOneFailsMidChunk() throws Exception {
+    byte[] chunk = bytes(10 * MIB + 77);
+    long diesAt = 3 * MIB + 512 * 1024;
+    Wire wire = new Wire(chunk, Map.of("node-b", diesAt));
+    ByteBuffer into = ByteBuffer.allocate(chunk.length);
+
+    int n = replicas(wire, "node-b", "node-c").readInto(CHUNK, 0, into).toCompletableFuture().get(10, TimeUnit.SECONDS);
+
+    assertEquals(chunk.length, n);
+    assertArrayEquals(chunk, into.array());
+    assertEquals(List.of("node-b@0", "node-c@" + diesAt), wire.asked, "node-c asked from where node-b stopped");
+  }
+
+  @Test
+  void shouldResumeAStreamedRangeAcrossTwoFailures() throws Exception {
+    byte[] chunk = bytes(12 * MIB);
+    Wire wire = new Wire(chunk, Map.of("node-b", 5L * MIB + 4096, "node-c", 9L * MIB));
+    long from = MIB + 100;
+
+    ByteString got = replicas(wire, "node-b", "node-c", "node-d").source(CHUNK, from, chunk.length - from)
+        .runWith(Sink.fold(ByteString.emptyByteString(), ByteString::concat), TEST_KIT.system())
+        .toCompletableFuture().get(10, TimeUnit.SECONDS);
+
+    assertArrayEquals(java.util.Arrays.copyOfRange(chunk, (int) from, chunk.length), got.toArray());
+    assertEquals("node-c@" + (5L * MIB + 4096), wire.asked.stream().filter(a -> a.startsWith("node-c")).findFirst()
+        .orElseThrow(), "resumed at node-b's last byte");
+    assertEquals("node-d@" + (9L * MIB), wire.asked.stream().filter(a -> a.startsWith("node-d")).findFirst()
+        .orElseThrow(), "resumed at node-c's last byte");
+  }
+
+  @Test
+  void shouldFailWithTheLastReplicasErrorWhenEveryReplicaFails() {
+    byte[] chunk = bytes(2 * MIB);
+    Wire wire = new Wire(chunk, Map.of("node-b", (long) MIB, "node-c", (long) MIB + 10));
+
+    ExecutionException e = assertThrows(ExecutionException.class, () -> replicas(wire, "node-b", "node-c")
+        .readInto(CHUNK, 0, ByteBuffer.allocate(chunk.length)).toCompletableFuture().get(10, TimeUnit.SECONDS));
+
+    assertEquals(ErrorCode.UNAVAILABLE, TfsException.codeOf(e.getCause()));
+    assertEquals(List.of("node-b@0", "node-c@" + MIB), wire.asked);
+  }
+}
