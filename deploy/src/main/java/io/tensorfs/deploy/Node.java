@@ -119,7 +119,7 @@ public final class Node implements NodeStatus {
     this.cache = new ChunkCache(pool, cacheSettings, new ReplicaStores(stores::byId, peers, materializer),
         this::lostBeforeFlush);
     Replication replication = new Replication(peers, stores::byId, materializer);
-    this.transport = Transports.create(config, system, new NodeChunkService(stores.all(), cache, replication));
+    this.transport = Transports.create(config, system, new NodeChunkService(stores.all(), cache, replication, stores.leases()));
     peers.connect(transport);
     system.systemActorOf(PeerDirectory.create(peers, transport.localEndpoint(), List.copyOf(storeActors.keySet())),
         "peers", org.apache.pekko.actor.typed.Props.empty());

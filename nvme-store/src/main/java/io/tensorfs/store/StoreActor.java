@@ -17,6 +17,8 @@ import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
+import org.apache.pekko.actor.typed.receptionist.Receptionist;
+import org.apache.pekko.actor.typed.receptionist.ServiceKey;
 
 /**
  * One per store: reconciles it with the metadata at start, collects the bytes of file versions no
@@ -24,6 +26,9 @@ import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
  * work runs in its {@link ChunkStore}, on the store's executor, and comes back through pipeToSelf.
  */
 public final class StoreActor extends AbstractBehavior<StoreActor.Command> {
+
+  /** Every store of every node registers under this key: collections reach the replicas on other nodes. */
+  public static final ServiceKey<Command> KEY = ServiceKey.create(Command.class, "tensorfs-store");
 
   public sealed interface Command {}
 
@@ -72,8 +77,11 @@ public final class StoreActor extends AbstractBehavior<StoreActor.Command> {
 
   public static Behavior<Command> create(ChunkStore store, ReadLeases leases, Duration collectRetry,
       int reconcileParallelism) {
-    return Behaviors.setup(context -> Behaviors.withTimers(timers ->
-        new StoreActor(context, timers, store, leases, collectRetry, reconcileParallelism)));
+    return Behaviors.setup(context -> {
+      context.getSystem().receptionist().tell(Receptionist.register(KEY, context.getSelf()));
+      return Behaviors.withTimers(timers ->
+          new StoreActor(context, timers, store, leases, collectRetry, reconcileParallelism));
+    });
   }
 
   private StoreActor(ActorContext<Command> context, TimerScheduler<Command> timers, ChunkStore store,

@@ -18,6 +18,7 @@ import io.tensorfs.sharding.elastic.ReadDemandMeter;
 import io.tensorfs.sharding.replication.Replication;
 import io.tensorfs.store.ChunkStore;
 import io.tensorfs.store.ReadLeases;
+import io.tensorfs.store.cache.CacheActor;
 import io.tensorfs.store.cache.CachedChunk;
 import io.tensorfs.store.cache.ChunkCache;
 import io.tensorfs.store.StoreActor;
@@ -32,6 +33,9 @@ import java.util.function.Function;
 import org.apache.pekko.NotUsed;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
+import org.apache.pekko.actor.typed.receptionist.Receptionist;
+import org.apache.pekko.actor.typed.receptionist.ServiceKey;
 import org.apache.pekko.japi.Pair;
 import org.apache.pekko.stream.javadsl.Sink;
 import org.apache.pekko.stream.javadsl.Source;
@@ -66,6 +70,7 @@ public final class FileOperations {
   private final int writeBatchBytes;
   private final Replication replication;
   private final ReadDemandMeter readDemand;
+  private final java.time.Duration remoteCollectDelay;
   private final Peers peers;
   private final ReplicaStores replicaStores;
   private final java.util.concurrent.atomic.AtomicInteger uploads = new java.util.concurrent.atomic.AtomicInteger();
@@ -107,6 +112,7 @@ public final class FileOperations {
     this.writeBatchBytes = writeBatchBytes;
     this.replication = replication;
     this.readDemand = readDemand;
+    this.remoteCollectDelay = system.settings().config().getDuration("tensorfs.gateway.remote-collect-delay");
     this.peers = replication.peers();
     this.replicaStores = new ReplicaStores(this.stores::get, peers,
         org.apache.pekko.stream.Materializer.matFromSystem(system));
@@ -489,11 +495,40 @@ public final class FileOperations {
     return out;
   }
 
+  /**
+   * Removes a replaced or deleted version's bytes: from this node's cache and stores at once (each
+   * store waits for this node's readers of it), and, after {@code remote-collect-delay}, from every
+   * other node's stores and cache, so that reads of it fetching from those nodes have that long to end.
+   */
   private void collect(FileId old) {
     cache.drop(old);
     for (var actor : storeActors.values()) {
       actor.tell(new StoreActor.CollectFile(old, system.ignoreRef()));
     }
+    system.scheduler().scheduleOnce(remoteCollectDelay, () -> collectElsewhere(old), system.executionContext());
+  }
+
+  private void collectElsewhere(FileId old) {
+    findAll(StoreActor.KEY).thenAccept(stores -> {
+      for (ActorRef<StoreActor.Command> s : stores) {
+        if (!s.path().address().hasLocalScope()) s.tell(new StoreActor.CollectFile(old, system.ignoreRef()));
+      }
+    });
+    findAll(CacheActor.KEY).thenAccept(caches -> {
+      for (ActorRef<CacheActor.Command> c : caches) {
+        if (!c.path().address().hasLocalScope()) c.tell(new CacheActor.Drop(old, system.ignoreRef()));
+      }
+    });
+  }
+
+  private <T> CompletionStage<java.util.Set<ActorRef<T>>> findAll(ServiceKey<T> key) {
+    return AskPattern.<Receptionist.Command, Receptionist.Listing>ask(system.receptionist(),
+            replyTo -> Receptionist.find(key, replyTo), java.time.Duration.ofSeconds(10), system.scheduler())
+        .thenApply(listing -> listing.getServiceInstances(key))
+        .exceptionally(e -> {
+          log.warn("cannot find the other nodes' {} to collect a version: {}", key.id(), e.toString());
+          return java.util.Set.of();
+        });
   }
 
   /**

@@ -5,6 +5,7 @@ import io.tensorfs.core.ErrorCode;
 import io.tensorfs.core.ReplicaLocation;
 import io.tensorfs.core.TfsException;
 import io.tensorfs.store.ChunkStore;
+import io.tensorfs.store.ReadLeases;
 import io.tensorfs.store.cache.CachedChunk;
 import io.tensorfs.store.cache.ChunkCache;
 import io.tensorfs.transport.ChunkService;
@@ -25,7 +26,8 @@ import org.apache.pekko.util.ByteString;
 
 /**
  * What this node serves to its peers through the transport: reads of the replicas it holds (from the
- * cache's pages when resident, else from the store that has the replica, checksums verified there),
+ * cache's pages when resident, else from the store that has the replica, checksums verified there;
+ * each under a read lease on its file, so the version is not collected under it),
  * and pushed replicas, written to the stores the push's chain names for this node and forwarded to the
  * rest of the chain before the acknowledgement. Thread-safe; every method returns at once.
  */
@@ -36,19 +38,30 @@ public final class NodeChunkService implements ChunkService {
   private final List<ChunkStore> stores;
   private final ChunkCache cache;
   private final Replication replication;
+  private final ReadLeases leases;
 
-  public NodeChunkService(List<ChunkStore> stores, ChunkCache cache, Replication replication) {
+  /** @param leases this node's read leases: a fetch holds one on its file, so a collection waits for it */
+  public NodeChunkService(List<ChunkStore> stores, ChunkCache cache, Replication replication, ReadLeases leases) {
     this.stores = List.copyOf(stores);
     this.cache = cache;
     this.replication = replication;
+    this.leases = leases;
   }
 
   @Override
   public Source<ByteString, NotUsed> read(ChunkId chunk, long offset, long length) {
+    ReadLeases.Lease lease = leases.acquire(chunk.fileId());
+    Source<ByteString, NotUsed> bytes;
     Optional<CachedChunk> resident = cache.lookup(chunk);
-    if (resident.isPresent()) return fromPages(resident.get(), offset, length);
-    return Source.completionStage(holder(chunk, 0))
-        .flatMapConcat(store -> store.source(chunk, offset, length));
+    if (resident.isPresent()) {
+      bytes = fromPages(resident.get(), offset, length);
+    } else {
+      bytes = Source.completionStage(holder(chunk, 0)).flatMapConcat(store -> store.source(chunk, offset, length));
+    }
+    return bytes.watchTermination((m, done) -> {
+      done.whenComplete((d, e) -> lease.close());
+      return m;
+    }).mapMaterializedValue(m -> NotUsed.getInstance());
   }
 
   private static Source<ByteString, NotUsed> fromPages(CachedChunk chunk, long offset, long length) {
