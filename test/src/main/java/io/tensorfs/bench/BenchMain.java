@@ -17,7 +17,7 @@ public final class BenchMain {
         case "cluster" -> ClusterBench.run(rest);
         default -> {
           System.err.println("usage: tfs bench http [--size-mib N] [--rounds N] | cache [--rounds N] [--sample-mib N]"
-              + " | cluster [--size-mib N] [--rounds N] [--transport aeron-ipc|aeron-udp|tcp]...");
+              + " | cluster [--size-mib N] [--rounds N] [--transport aeron-ipc|aeron-udp|tcp]... [--metadata cassandra|memory] [--dir DIR]");
           System.exit(2);
         }
       }

@@ -65,8 +65,8 @@ public final class NodeProcess implements AutoCloseable {
     c.addAll(List.of("-cp", RepoPaths.nodeClasspath(), "io.tensorfs.deploy.NodeMain",
         "--node-id", nodeId, "--data", dataDir.toString(), "--http-host", "127.0.0.1",
         "--http-port", Integer.toString(httpPort), "--grpc-port", Integer.toString(grpcPort),
-        "--cluster-port", Integer.toString(clusterPort),
-        "--cassandra", cassandra));
+        "--cluster-port", Integer.toString(clusterPort)));
+    if (cassandra != null) c.addAll(List.of("--cassandra", cassandra)); // none: the caller set another journal
     c.addAll(nodeArgs);
     this.command = List.copyOf(c);
   }

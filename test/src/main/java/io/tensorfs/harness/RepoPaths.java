@@ -18,8 +18,13 @@ public final class RepoPaths {
     throw new IllegalStateException("cannot find the repo root from " + here + " (set -Dtfs.repo.root)");
   }
 
-  /** The runtime classpath of a node: the test module's copied dependencies (deploy and all below). */
+  /**
+   * The runtime classpath of a node: the test module's copied dependencies (deploy and all below), or
+   * {@code -Dtfs.node.classpath} where the jars are elsewhere (a packed copy on another machine).
+   */
   public static String nodeClasspath() {
+    String packed = System.getProperty("tfs.node.classpath");
+    if (packed != null) return packed;
     return root().resolve("test/target/lib").toString() + "/*";
   }
 

@@ -29,7 +29,10 @@ import org.apache.pekko.Done;
  *
  * <p>Driven by one stream through {@code mapAsync(1)}: {@link #accept} is never called again before
  * the stage it returned completes, which is what makes the plain fields safe and what gives the
- * upload its backpressure. Chunk commits run behind the stream and are awaited at {@link #finish}.
+ * upload its backpressure. The chunks are pipelined: while a chunk's replicas make it durable and its
+ * commit is recorded, the next chunk already streams (at most {@link #FINISHING_AHEAD} chunks finish
+ * behind the stream), and when the body's length is known, the next chunk's placement is asked for
+ * while the current one streams. Everything is awaited at {@link #finish}, before the seal.
  */
 final class Upload {
   private final Metadata metadata;
@@ -43,7 +46,13 @@ final class Upload {
   private final int chunkSizeBytes;
   private final OptionalLong declaredBytes;
 
+  /** Chunks that may be finishing (durable, then committed) behind the one streaming. */
+  private static final int FINISHING_AHEAD = 2;
+
   private int chunkIndex = -1;
+  /** The placement of chunk {@code chunkIndex + 1}, asked for ahead; null when not asked. */
+  private CompletableFuture<List<ReplicaLocation>> nextPlacement;
+  private final java.util.Deque<CompletableFuture<ChunkInfo>> finishing = new java.util.ArrayDeque<>();
   private ReplicaChain chain;
   private final List<ReplicaLocation> placed = new ArrayList<>();
   private final List<CompletableFuture<ChunkInfo>> commits = new ArrayList<>();
@@ -109,8 +118,11 @@ final class Upload {
   CompletionStage<Done> abort() {
     CompletionStage<Done> dropped = chain == null ? CompletableFuture.completedFuture(Done.getInstance()) : chain.abort();
     chain = null;
+    // Chunks still finishing behind the stream end first, so their bytes are there to be deleted.
+    CompletableFuture<Void> behind = CompletableFuture.allOf(finishing.toArray(CompletableFuture[]::new));
     return dropped
         .handle((v, e) -> null)
+        .thenCompose(v -> behind.handle((x, e) -> null))
         .thenCompose(v -> metadata.abortUpload(path, fileId).handle((x, e) -> null))
         .thenCompose(v -> deleteEverywhere())
         .thenApply(v -> Done.getInstance());
@@ -126,13 +138,20 @@ final class Upload {
   }
 
   private CompletionStage<Done> openChunk(int index) {
-    chunkIndex = index;
     ChunkId chunk = new ChunkId(fileId, index);
-    return metadata.allocateChunk(chunk, policy, candidates).thenApply(replicas -> {
+    CompletableFuture<List<ReplicaLocation>> placement = nextPlacement != null && index == chunkIndex + 1
+        ? nextPlacement
+        : metadata.allocateChunk(chunk, policy, candidates).toCompletableFuture();
+    chunkIndex = index;
+    nextPlacement = null;
+    return placement.thenApply(replicas -> {
       if (replicas.isEmpty()) throw new TfsException(ErrorCode.NO_SPACE, "no store can take chunk " + chunk);
       placed.clear();
       placed.addAll(replicas);
       chain = chains.open(chunk, path, replicas, policy, lengthOf(index));
+      if (lengthOf(index + 1).orElse(0) > 0) {
+        nextPlacement = metadata.allocateChunk(new ChunkId(fileId, index + 1), policy, candidates).toCompletableFuture();
+      }
       return Done.getInstance();
     });
   }
@@ -148,25 +167,36 @@ final class Upload {
     return chain.append(piece.bytes());
   }
 
-  /** Finishes the open chunk along its chain and starts its commit; the commit is awaited at finish. */
+  /**
+   * Finishes the open chunk along its chain and then records its commit, behind the stream; waits only
+   * when more than {@link #FINISHING_AHEAD} chunks are finishing, for the oldest (failing if it did).
+   */
   private CompletionStage<Done> closeChunk() {
     if (chain == null) return CompletableFuture.completedFuture(Done.getInstance());
     ChunkId chunk = new ChunkId(fileId, chunkIndex);
     ReplicaChain closing = chain;
+    List<ReplicaLocation> closingPlaced = List.copyOf(placed);
     chain = null;
-    return closing.finish().handle((stored, error) -> {
+    CompletableFuture<ChunkInfo> committed = closing.finish().handle((stored, error) -> {
       if (error != null) {
         closing.abort();
         Throwable cause = ReplicaChain.cause(error);
         ErrorCode code = cause instanceof TfsException t ? t.code() : ErrorCode.UNAVAILABLE;
         throw new TfsException(code, "chunk " + chunk + " could not be stored on any of "
-            + placed + ": " + cause.getMessage(), cause);
+            + closingPlaced + ": " + cause.getMessage(), cause);
       }
       if (stored.durableAt().isEmpty()) throw new TfsException(ErrorCode.UNAVAILABLE, "chunk " + chunk + " has no replica left");
-      commits.add(metadata.commitChunk(chunk, stored.lengthBytes(), stored.crc32c(), stored.durableAt())
-          .thenApply(x -> new ChunkInfo(stored.lengthBytes(), stored.crc32c()))
-          .toCompletableFuture());
-      return Done.getInstance();
-    });
+      return stored;
+    }).thenCompose(stored -> metadata.commitChunk(chunk, stored.lengthBytes(), stored.crc32c(), stored.durableAt())
+        .thenApply(x -> new ChunkInfo(stored.lengthBytes(), stored.crc32c())))
+        .toCompletableFuture();
+    commits.add(committed);
+    finishing.add(committed);
+    for (CompletableFuture<ChunkInfo> f : finishing) {
+      if (f.isCompletedExceptionally()) return f.thenApply(info -> Done.getInstance()); // fail the upload now
+    }
+    finishing.removeIf(CompletableFuture::isDone);
+    if (finishing.size() <= FINISHING_AHEAD) return CompletableFuture.completedFuture(Done.getInstance());
+    return finishing.pollFirst().thenApply(info -> Done.getInstance());
   }
 }
