@@ -33,8 +33,10 @@ import java.util.concurrent.TimeUnit;
  * {@code ./tfs bench cluster}: four node processes on this machine over one Cassandra, once per
  * transport (Aeron IPC through one media driver shared by the nodes, Aeron UDP on loopback with a media
  * driver per node, TCP). Per transport: a {@code persistent} PUT through node-1 (3 replicas chained
- * over the transport, each fsynced), beside an O_DIRECT write of the same bytes; and a GET through a
- * node that holds no replica (every byte crosses the transport), beside a plain loopback socket copy.
+ * over the transport, each fsynced), beside an O_DIRECT write of the same bytes; and two GETs through a
+ * node that holds no replica (every byte crosses the transport): one with every cache dropped (the
+ * replicas read from disk), beside an O_DIRECT read; one with the replicas' nodes warmed by WILLNEED,
+ * beside a plain loopback socket copy.
  * All limits are measured in the same run; every GET is checked against the CRC32C of what was PUT.
  *
  * <p>{@code --metadata memory} runs without Cassandra, for a machine that has none (the GPU machine):
@@ -51,8 +53,11 @@ final class ClusterBench {
   /** A transport the nodes are started with: its name in the table and the nodes' system properties. */
   private record Kind(String name, List<String> properties, boolean sharedDriver) {}
 
-  /** One round's seconds: loopback copy, O_DIRECT write, PUT, GET. */
-  private record Round(double loop, double direct, double put, double get) {}
+  /**
+   * One round's seconds: loopback copy, O_DIRECT write and read, PUT, GET from replicas on disk (every
+   * cache dropped first), GET from replicas in memory (the replicas' nodes warmed by WILLNEED).
+   */
+  private record Round(double loop, double direct, double directRead, double put, double getCold, double get) {}
 
   private ClusterBench() {}
 
@@ -116,7 +121,7 @@ final class ClusterBench {
     String driverDir = kind.properties().stream().filter(p -> p.startsWith("-Dtensorfs.transport.aeron.dir="))
         .map(p -> p.substring(p.indexOf('=') + 1)).findFirst().orElse(null);
     Process driver = kind.sharedDriver() ? startDriver(driverDir) : null;
-    List<NodeProcess> nodes = nodes(kind, runDir, cassandra);
+    List<NodeProcess> nodes = nodes(kind, runDir, cassandra, size);
     try {
       NodeProcess.startAll(nodes, Duration.ofMinutes(4));
       System.out.printf("%s: %d nodes up%n", kind.name(), nodes.size());
@@ -145,6 +150,7 @@ final class ClusterBench {
     double loop = Limits.loopbackSeconds(pattern, size);
     Path raw = runDir.resolve("raw.bin");
     double direct = Limits.directWriteSeconds(raw, pattern, size);
+    double directRead = Limits.directReadSeconds(raw, size);
     Files.deleteIfExists(raw);
 
     String path = "/bench/blob-" + r;
@@ -155,18 +161,32 @@ final class ClusterBench {
 
     List<Set<String>> placed = replicaNodes(nodes.get(0), path);
     NodeProcess reader = withoutReplicas(nodes, placed);
-    t0 = System.nanoTime();
-    int crc = RawHttp.get(address(reader), "/v1/files" + path, size);
-    double get = (System.nanoTime() - t0) / 1e9;
-    if (crc != expectedCrc) throw new IllegalStateException("GET returned other bytes than were PUT");
+    // From the replicas' disks: no node has the file in memory.
+    http(nodes.get(0), "POST", "/v1/cache" + path + "?op=dontneed");
+    double getCold = timedGet(reader, path, size, expectedCrc);
+    // From the replicas' memory: every byte still crosses the transport into the reader's pages.
+    http(nodes.get(0), "POST", "/v1/cache" + path + "?op=dontneed");
+    http(nodes.get(0), "POST", "/v1/cache" + path + "?op=willneed");
+    double get = timedGet(reader, path, size, expectedCrc);
     http(nodes.get(0), "DELETE", "/v1/files" + path);
-    System.out.printf("%s %s: loopback %.0f, O_DIRECT write %.0f, PUT %.0f (3 replicas on %s), GET via %s %.0f MB/s%n",
-        kind.name(), r == 0 ? "warm-up (not counted)" : "round " + r, HttpBench.mbps(size, loop), HttpBench.mbps(size, direct), HttpBench.mbps(size, put),
-        placed.get(0), reader.nodeId(), HttpBench.mbps(size, get));
-    return new Round(loop, direct, put, get);
+    System.out.printf("%s %s: loopback %.0f, O_DIRECT write %.0f read %.0f, PUT %.0f (3 replicas on %s), GET via %s"
+            + " from disk %.0f, from memory %.0f MB/s%n",
+        kind.name(), r == 0 ? "warm-up (not counted)" : "round " + r, HttpBench.mbps(size, loop),
+        HttpBench.mbps(size, direct), HttpBench.mbps(size, directRead), HttpBench.mbps(size, put), placed.get(0),
+        reader.nodeId(), HttpBench.mbps(size, getCold), HttpBench.mbps(size, get));
+    return new Round(loop, direct, directRead, put, getCold, get);
   }
 
-  private static List<NodeProcess> nodes(Kind kind, Path runDir, String cassandra) {
+  private static double timedGet(NodeProcess reader, String path, long size, int expectedCrc) throws Exception {
+    long t0 = System.nanoTime();
+    int crc = RawHttp.get(address(reader), "/v1/files" + path, size);
+    double seconds = (System.nanoTime() - t0) / 1e9;
+    if (crc != expectedCrc) throw new IllegalStateException("GET returned other bytes than were PUT");
+    return seconds;
+  }
+
+  /** @param size the file size: each node's cache holds one file and a half (WILLNEED, then a GET's pages) */
+  private static List<NodeProcess> nodes(Kind kind, Path runDir, String cassandra, long size) {
     int[] ports = new int[NODES];
     for (int i = 0; i < NODES; i++) ports[i] = NodeProcess.freePort();
     List<String> seeds = new ArrayList<>();
@@ -175,6 +195,9 @@ final class ClusterBench {
     for (int i = 0; i < NODES; i++) {
       String id = "node-" + (i + 1);
       List<String> props = new ArrayList<>(kind.properties());
+      long cacheMiB = (size + size / 2 >> 20) + 256;
+      props.add("-Dtensorfs.cache.capacity=" + cacheMiB + "MiB");
+      props.add("-XX:MaxDirectMemorySize=" + (cacheMiB + 1024) + "m");
       if (!kind.sharedDriver() && kind.name().startsWith("aeron")) {
         props.add("-Dtensorfs.transport.aeron.dir=/dev/shm/tensorfs-aeron-bench-" + ProcessHandle.current().pid() + "-" + id);
       }
@@ -274,21 +297,24 @@ final class ClusterBench {
 
   private static void print(long size, Map<String, List<Round>> results) {
     System.out.println();
-    System.out.println("| transport (median of rounds, MB/s = 10^6 B/s) | loopback socket (limit) | cross-node GET | GET ÷ loopback (goal ≥ "
-        + GET_GOAL + " on the best) | O_DIRECT write ÷ 3 (limit) | PUT persistent, 3 replicas | PUT ÷ (O_DIRECT ÷ 3) (goal ≥ "
-        + PUT_GOAL + ") |");
-    System.out.println("| --- | ---: | ---: | ---: | ---: | ---: | ---: |");
+    System.out.println("| transport (median of rounds, MB/s = 10^6 B/s) | loopback socket (limit) | GET, replicas in memory"
+        + " | ÷ loopback (goal ≥ " + GET_GOAL + " on the best) | O_DIRECT read (limit) | GET, replicas on disk | ÷ O_DIRECT read"
+        + " | O_DIRECT write ÷ 3 (limit) | PUT persistent, 3 replicas | ÷ (O_DIRECT write ÷ 3) (goal ≥ " + PUT_GOAL + ") |");
+    System.out.println("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
     double bestGet = 0;
     double bestPut = 0;
     for (var e : results.entrySet()) {
-      double loop = HttpBench.mbps(size, median(e.getValue(), Round::loop));
-      double third = HttpBench.mbps(size, median(e.getValue(), Round::direct)) / 3;
-      double get = HttpBench.mbps(size, median(e.getValue(), Round::get));
-      double put = HttpBench.mbps(size, median(e.getValue(), Round::put));
+      List<Round> rounds = e.getValue();
+      double loop = HttpBench.mbps(size, median(rounds, Round::loop));
+      double get = HttpBench.mbps(size, median(rounds, Round::get));
+      double read = HttpBench.mbps(size, median(rounds, Round::directRead));
+      double cold = HttpBench.mbps(size, median(rounds, Round::getCold));
+      double third = HttpBench.mbps(size, median(rounds, Round::direct)) / 3;
+      double put = HttpBench.mbps(size, median(rounds, Round::put));
       bestGet = Math.max(bestGet, get / loop);
       bestPut = Math.max(bestPut, put / third);
-      System.out.printf("| %s | %.0f | %.0f | %.2f | %.0f | %.0f | %.2f |%n", e.getKey(), loop, get, get / loop, third, put,
-          put / third);
+      System.out.printf("| %s | %.0f | %.0f | %.2f | %.0f | %.0f | %.2f | %.0f | %.0f | %.2f |%n", e.getKey(), loop, get,
+          get / loop, read, cold, cold / read, third, put, put / third);
     }
     System.out.printf("%nbest cross-node GET %.2f of loopback (goal %.2f: %s); best PUT %.2f of O_DIRECT ÷ 3 (goal %.2f: %s)%n",
         bestGet, GET_GOAL, bestGet >= GET_GOAL ? "met" : "not met", bestPut, PUT_GOAL, bestPut >= PUT_GOAL ? "met" : "not met");
