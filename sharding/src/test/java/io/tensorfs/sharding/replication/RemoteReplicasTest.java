@@ -126,20 +126,31 @@ class RemoteReplicasTest {
   }
 
   @Test
-  void shouldResumeAStreamedRangeAcrossTwoFailures() throws Exception {
+  void shouldResumeAcrossTwoFailures() throws Exception {
     byte[] chunk = bytes(12 * MIB);
     Wire wire = new Wire(chunk, Map.of("node-b", 5L * MIB + 4096, "node-c", 9L * MIB));
-    long from = MIB + 100;
+    ByteBuffer into = ByteBuffer.allocate(chunk.length);
 
-    ByteString got = replicas(wire, "node-b", "node-c", "node-d").source(CHUNK, from, chunk.length - from)
+    replicas(wire, "node-b", "node-c", "node-d").readInto(CHUNK, 0, into).toCompletableFuture().get(10, TimeUnit.SECONDS);
+
+    assertArrayEquals(chunk, into.array());
+    assertEquals(List.of("node-b@0", "node-c@" + (5L * MIB + 4096), "node-d@" + 9L * MIB), wire.asked,
+        "each replica takes over at the last byte of the one before");
+  }
+
+  @Test
+  void shouldSpreadTheSegmentsOfAChunkOverItsReplicas() throws Exception {
+    byte[] chunk = bytes(16 * MIB);
+    Wire wire = new Wire(chunk, Map.of());
+    RemoteReplicas replicas = replicas(wire, "node-b", "node-c", "node-d");
+
+    ByteString got = replicas.source(CHUNK, 0, chunk.length)
         .runWith(Sink.fold(ByteString.emptyByteString(), ByteString::concat), TEST_KIT.system())
         .toCompletableFuture().get(10, TimeUnit.SECONDS);
 
-    assertArrayEquals(java.util.Arrays.copyOfRange(chunk, (int) from, chunk.length), got.toArray());
-    assertEquals("node-c@" + (5L * MIB + 4096), wire.asked.stream().filter(a -> a.startsWith("node-c")).findFirst()
-        .orElseThrow(), "resumed at node-b's last byte");
-    assertEquals("node-d@" + (9L * MIB), wire.asked.stream().filter(a -> a.startsWith("node-d")).findFirst()
-        .orElseThrow(), "resumed at node-c's last byte");
+    assertArrayEquals(chunk, got.toArray());
+    assertEquals(List.of("node-b@0", "node-c@" + 4 * MIB, "node-d@" + 8 * MIB, "node-b@" + 12 * MIB), wire.asked,
+        "4 MiB segments turn over the replicas");
   }
 
   @Test
