@@ -25,9 +25,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The replicas of a chunk held by other nodes, read as one store: bytes are fetched over the transport
- * from one replica (which one turns with the offset, to spread a chunk's reads over its replicas), and
- * when it fails mid-way (its node died, a checksum failed) the read goes on from the next replica at the
- * offset reached. Reads only. Its id, {@code peers:node/store,...}, is what
+ * from the first replica, and when it fails mid-way (its node died, a checksum failed) the read goes on
+ * from the next replica at the offset reached. Reads only. Its id, {@code peers:node/store,...}, is what
  * the cache is given to load a chunk from (see {@link ReplicaStores}).
  */
 final class RemoteReplicas implements ChunkStore {
@@ -69,35 +68,25 @@ final class RemoteReplicas implements ChunkStore {
     return idOf(replicas);
   }
 
-  /**
-   * Reads {@code [offset, offset + target.remaining())} into {@code target}. The replica asked first
-   * turns with the offset (every {@link #SEGMENT_BYTES}), so the pages of one chunk, read at once, are
-   * served by all its replicas together rather than all by the first; the others follow in turn.
-   */
   @Override
   public CompletionStage<Integer> readInto(ChunkId chunk, long offset, ByteBuffer target) {
     int start = target.position();
-    int first = (int) ((offset / SEGMENT_BYTES) % replicas.size());
-    return fill(chunk, offset, target, start, first, 0, null).thenApply(v -> target.position() - start);
+    return fill(chunk, offset, target, start, 0, null).thenApply(v -> target.position() - start);
   }
 
-  /**
-   * Fills {@code target} from the replica {@code tried} places after {@code first} on, each taking over
-   * where the one before stopped.
-   */
-  private CompletionStage<Void> fill(ChunkId chunk, long offset, ByteBuffer target, int start, int first, int tried,
-      Throwable last) {
-    if (tried >= replicas.size()) {
+  /** Fills {@code target} from replica {@code i} on, each taking over where the one before stopped. */
+  private CompletionStage<Void> fill(ChunkId chunk, long offset, ByteBuffer target, int start, int i, Throwable last) {
+    if (i >= replicas.size()) {
       return CompletableFuture.failedFuture(last != null ? last
           : new TfsException(ErrorCode.UNAVAILABLE, "no replica of chunk " + chunk + " on another node"));
     }
-    ReplicaLocation from = replicas.get((first + tried) % replicas.size());
+    ReplicaLocation from = replicas.get(i);
     long at = offset + (target.position() - start);
     Source<ByteString, NotUsed> bytes;
     try {
       bytes = peers.transport().fetch(peers.endpointOf(from.node()), chunk, at, target.remaining());
     } catch (TfsException e) {
-      return fill(chunk, offset, target, start, first, tried + 1, e);
+      return fill(chunk, offset, target, start, i + 1, e);
     }
     return bytes.runForeach(b -> b.copyToBuffer(target), materializer)
         .handle((done, e) -> {
@@ -105,7 +94,7 @@ final class RemoteReplicas implements ChunkStore {
           Throwable cause = ReplicaChain.cause(e);
           log.warn("replica of {} on {} failed at offset {}: {}; going on from the next replica", chunk, from.node(),
               offset + (target.position() - start), cause.getMessage());
-          return fill(chunk, offset, target, start, first, tried + 1, cause);
+          return fill(chunk, offset, target, start, i + 1, cause);
         })
         .thenCompose(s -> s);
   }

@@ -139,21 +139,6 @@ class RemoteReplicasTest {
   }
 
   @Test
-  void shouldSpreadTheSegmentsOfAChunkOverItsReplicas() throws Exception {
-    byte[] chunk = bytes(16 * MIB);
-    Wire wire = new Wire(chunk, Map.of());
-    RemoteReplicas replicas = replicas(wire, "node-b", "node-c", "node-d");
-
-    ByteString got = replicas.source(CHUNK, 0, chunk.length)
-        .runWith(Sink.fold(ByteString.emptyByteString(), ByteString::concat), TEST_KIT.system())
-        .toCompletableFuture().get(10, TimeUnit.SECONDS);
-
-    assertArrayEquals(chunk, got.toArray());
-    assertEquals(List.of("node-b@0", "node-c@" + 4 * MIB, "node-d@" + 8 * MIB, "node-b@" + 12 * MIB), wire.asked,
-        "4 MiB segments turn over the replicas");
-  }
-
-  @Test
   void shouldFailWithTheLastReplicasErrorWhenEveryReplicaFails() {
     byte[] chunk = bytes(2 * MIB);
     Wire wire = new Wire(chunk, Map.of("node-b", (long) MIB, "node-c", (long) MIB + 10));
