@@ -118,12 +118,15 @@ class ElasticReplicasIT {
     assertEquals(404, cluster.http(1).get("/v1/files/c/doc").statusCode());
   }
 
-  /** How many nodes have a directory of the file version on one of their stores. */
+  /**
+   * How many nodes have a directory of the file version on one of their stores ({@code <store>/chunks/<id>};
+   * looked up by name, since the nodes delete under a walk).
+   */
   private static int nodesHolding(String fileId) throws Exception {
     int n = 0;
     for (int i = 1; i <= 4; i++) {
-      try (Stream<Path> files = Files.walk(cluster.node(i).dataDir())) {
-        if (files.anyMatch(p -> p.getFileName().toString().equals(fileId))) n++;
+      try (Stream<Path> stores = Files.list(cluster.node(i).dataDir())) {
+        if (stores.anyMatch(store -> Files.isDirectory(store.resolve("chunks").resolve(fileId)))) n++;
       }
     }
     return n;
