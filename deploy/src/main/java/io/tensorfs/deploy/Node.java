@@ -241,6 +241,7 @@ public final class Node implements NodeStatus {
         .thenCompose(x -> {
           repairer.close();
           readDemand.close();
+          background.shutdownNow();
           transport.close();
           system.terminate();
           return system.getWhenTerminated().thenApply(d -> (Void) null);

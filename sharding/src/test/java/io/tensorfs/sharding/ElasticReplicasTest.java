@@ -21,9 +21,6 @@ import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
-import org.apache.pekko.cluster.MemberStatus;
-import org.apache.pekko.cluster.typed.Cluster;
-import org.apache.pekko.cluster.typed.Join;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -45,13 +42,7 @@ class ElasticReplicasTest {
             tensorfs.elastic.cool-after = 1s
             tensorfs.elastic.lease = 1s
             """).withFallback(ShardedMetadataTest.clusterConfig()));
-    Cluster cluster = Cluster.get(testKit.system());
-    cluster.manager().tell(Join.create(cluster.selfMember().address()));
-    testKit.createTestProbe().awaitAssert(Duration.ofSeconds(10), () -> {
-      assertEquals(MemberStatus.up(), cluster.selfMember().status());
-      return null;
-    });
-    metadata = new ShardedMetadata(testKit.system(), System.currentTimeMillis());
+    metadata = ShardedMetadataTest.joinAlone(testKit);
   }
 
   @AfterAll

@@ -63,6 +63,11 @@ class ShardedMetadataTest {
   @BeforeAll
   static void startCluster() {
     testKit = ActorTestKit.create("metadata", clusterConfig());
+    metadata = joinAlone(testKit);
+  }
+
+  /** Joins the test kit's system as a cluster of one, waits until it is up, and returns the metadata over it. */
+  static ShardedMetadata joinAlone(ActorTestKit testKit) {
     Cluster cluster = Cluster.get(testKit.system());
     cluster.manager().tell(Join.create(cluster.selfMember().address()));
     testKit.createTestProbe().awaitAssert(Duration.ofSeconds(10),
@@ -70,7 +75,7 @@ class ShardedMetadataTest {
           assertEquals(MemberStatus.up(), cluster.selfMember().status());
           return null;
         });
-    metadata = new ShardedMetadata(testKit.system(), System.currentTimeMillis());
+    return new ShardedMetadata(testKit.system(), System.currentTimeMillis());
   }
 
   @AfterAll

@@ -49,6 +49,8 @@ public final class Repairer implements AutoCloseable {
   private final Settings settings;
   private final ScheduledExecutorService timer;
   private final AtomicInteger repaired = new AtomicInteger();
+  private volatile boolean closed;
+  private java.util.concurrent.ScheduledFuture<?> periodic;
   private boolean running;
   private boolean again;
 
@@ -63,10 +65,12 @@ public final class Repairer implements AutoCloseable {
   }
 
   /** Starts watching membership and the periodic sweep. */
-  public void start() {
-    peers.onChange(view -> timer.schedule(this::sweep, settings.settle().toMillis(), TimeUnit.MILLISECONDS));
+  public synchronized void start() {
+    peers.onChange(view -> {
+      if (!closed) timer.schedule(this::sweep, settings.settle().toMillis(), TimeUnit.MILLISECONDS);
+    });
     long every = settings.interval().toMillis();
-    timer.scheduleWithFixedDelay(this::sweep, every, every, TimeUnit.MILLISECONDS);
+    periodic = timer.scheduleWithFixedDelay(this::sweep, every, every, TimeUnit.MILLISECONDS);
   }
 
   /** Replicas this node created so far. */
@@ -77,6 +81,7 @@ public final class Repairer implements AutoCloseable {
   /** Sweeps now, or right after the sweep in progress. */
   public void sweep() {
     synchronized (this) {
+      if (closed) return;
       if (running) {
         again = true;
         return;
@@ -92,7 +97,7 @@ public final class Repairer implements AutoCloseable {
         running = false;
         rerun = again;
       }
-      if (rerun) timer.schedule(this::sweep, settings.settle().toMillis(), TimeUnit.MILLISECONDS);
+      if (rerun && !closed) timer.schedule(this::sweep, settings.settle().toMillis(), TimeUnit.MILLISECONDS);
     });
   }
 
@@ -172,8 +177,10 @@ public final class Repairer implements AutoCloseable {
         });
   }
 
+  /** No sweep starts after this; the timer belongs to the caller, who shuts it down. */
   @Override
-  public void close() {
-    timer.shutdownNow();
+  public synchronized void close() {
+    closed = true;
+    if (periodic != null) periodic.cancel(false);
   }
 }
