@@ -121,7 +121,8 @@ public final class Node implements NodeStatus {
     Replication replication = new Replication(peers, stores::byId, materializer);
     this.transport = Transports.create(config, system, new NodeChunkService(stores.all(), cache, replication, stores.leases()));
     peers.connect(transport);
-    system.systemActorOf(PeerDirectory.create(peers, transport.localEndpoint(), List.copyOf(storeActors.keySet())),
+    system.systemActorOf(PeerDirectory.create(peers, transport.localEndpoint(), stores.all(),
+        PeerDirectory.Settings.from(config)),
         "peers", org.apache.pekko.actor.typed.Props.empty());
     log.info("node {} transport {} at {}", nodeId, transport.kind(), transport.localEndpoint());
     this.background = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {

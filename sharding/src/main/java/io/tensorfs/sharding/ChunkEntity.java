@@ -9,6 +9,7 @@ import io.tensorfs.core.ReplicaState;
 import io.tensorfs.core.TfsPath;
 import io.tensorfs.sharding.elastic.ElasticSettings;
 import io.tensorfs.sharding.elastic.MemoryReplicaAgent;
+import io.tensorfs.sharding.placement.PlacementPolicy;
 import java.util.List;
 import java.util.Optional;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -63,7 +64,7 @@ public final class ChunkEntity
   public sealed interface Command extends CborSerializable {}
 
   /**
-   * Places the replicas (see {@link Placement}) and records them WRITING. Idempotent: once placed, it
+   * Places the replicas (see {@link PlacementPolicy#choose}) and records them WRITING. Idempotent: once placed, it
    * replies the same placement. Replies {@link Placed}, or {@link Rejected}: NOT_FOUND for a deleted
    * chunk, NO_SPACE when there is no candidate.
    */
@@ -258,7 +259,7 @@ public final class ChunkEntity
     if (state.live()) {
       return Effect().reply(cmd.replyTo(), new Placed(state.locations()));
     }
-    List<ReplicaLocation> chosen = Placement.choose(cmd.candidates(), cmd.policy().replicas());
+    List<ReplicaLocation> chosen = PlacementPolicy.choose(cmd.candidates(), cmd.policy().replicas());
     if (chosen.isEmpty()) {
       return Effect().reply(cmd.replyTo(), new Rejected(ErrorCode.NO_SPACE, "no store to place chunk " + chunk));
     }

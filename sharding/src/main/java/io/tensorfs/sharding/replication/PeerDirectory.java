@@ -1,11 +1,18 @@
 package io.tensorfs.sharding.replication;
 
+import com.typesafe.config.Config;
 import io.tensorfs.core.CborSerializable;
+import io.tensorfs.core.TfsException;
+import io.tensorfs.sharding.placement.StoreRoom;
+import io.tensorfs.store.ChunkStore;
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.apache.pekko.actor.Address;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
@@ -14,43 +21,83 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
 import org.apache.pekko.actor.typed.receptionist.Receptionist;
 import org.apache.pekko.actor.typed.receptionist.ServiceKey;
+import org.apache.pekko.cluster.ClusterEvent;
+import org.apache.pekko.cluster.MemberStatus;
+import org.apache.pekko.cluster.typed.Cluster;
+import org.apache.pekko.cluster.typed.Subscribe;
 
 /**
  * One per node: registers under {@link #KEY}, watches the other nodes' directories through the
- * Receptionist and trades introductions with each (node id, transport endpoint, stores). A node whose
- * directory leaves the reachable listing (unreachable, downed, removed) leaves {@link Peers} at once.
- * Control messages only.
+ * Receptionist and trades introductions with each (node id, transport endpoint, stores with their usable
+ * bytes). Every {@code advertise-interval} it introduces itself again to every listed directory with its
+ * stores' room read anew, so that placement elsewhere sees this node's free space a few seconds old at
+ * most. It follows cluster membership to mark drained the nodes (this one included) whose member is
+ * leaving, exiting or down. A node whose directory leaves the reachable listing (unreachable, downed,
+ * removed) leaves {@link Peers} at once. Control messages only; reading the stores' room is a statvfs call
+ * per store, cheap enough for the actor's thread.
  */
 public final class PeerDirectory extends AbstractBehavior<PeerDirectory.Command> {
   public static final ServiceKey<Command> KEY = ServiceKey.create(Command.class, "tensorfs-peers");
 
+  /** @param advertiseInterval how often this node sends its stores' room to the other nodes */
+  public record Settings(Duration advertiseInterval) {
+    public Settings {
+      if (advertiseInterval.isNegative() || advertiseInterval.isZero()) {
+        throw new IllegalArgumentException("tensorfs.sharding.peers.advertise-interval must be positive");
+      }
+    }
+
+    public static Settings from(Config config) {
+      return new Settings(config.getDuration("tensorfs.sharding.peers.advertise-interval"));
+    }
+  }
+
   public sealed interface Command {}
 
-  /** A node introducing itself to another's directory. */
-  public record Introduce(String nodeId, String endpoint, List<String> storeIds, ActorRef<Command> from,
+  /** A node introducing itself to another's directory, or advertising its stores' room again. */
+  public record Introduce(String nodeId, String endpoint, List<StoreRoom> stores, ActorRef<Command> from,
       boolean answer) implements Command, CborSerializable {}
 
   private record ListingChanged(Set<ActorRef<Command>> reachable) implements Command {}
 
+  private record MembershipChanged(ClusterEvent.MemberEvent event) implements Command {}
+
+  private enum Advertise implements Command { TICK }
+
+  private static final Set<MemberStatus> DRAINED =
+      Set.of(MemberStatus.leaving(), MemberStatus.exiting(), MemberStatus.down(), MemberStatus.removed());
+
   private final Peers peers;
-  private final Introduce self;
+  private final String endpoint;
+  private final List<ChunkStore> stores;
+  private final Address selfAddress;
   private final Map<ActorRef<Command>, Peers.PeerInfo> known = new HashMap<>();
+  private final Map<Address, MemberStatus> members = new HashMap<>();
   private Set<ActorRef<Command>> listed = Set.of();
 
-  public static Behavior<Command> create(Peers peers, String endpoint, List<String> storeIds) {
-    return Behaviors.setup(context -> {
-      ActorRef<Receptionist.Listing> adapter = context.messageAdapter(Receptionist.Listing.class,
+  /** @param stores this node's stores, whose room it advertises */
+  public static Behavior<Command> create(Peers peers, String endpoint, List<ChunkStore> stores, Settings settings) {
+    return Behaviors.setup(context -> Behaviors.withTimers(timers -> {
+      ActorRef<Receptionist.Listing> listing = context.messageAdapter(Receptionist.Listing.class,
           l -> new ListingChanged(l.getServiceInstances(KEY)));
       context.getSystem().receptionist().tell(Receptionist.register(KEY, context.getSelf()));
-      context.getSystem().receptionist().tell(Receptionist.subscribe(KEY, adapter));
-      return new PeerDirectory(context, peers, new Introduce(peers.selfId(), endpoint, storeIds, context.getSelf(), true));
-    });
+      context.getSystem().receptionist().tell(Receptionist.subscribe(KEY, listing));
+      Cluster cluster = Cluster.get(context.getSystem());
+      ActorRef<ClusterEvent.MemberEvent> membership =
+          context.messageAdapter(ClusterEvent.MemberEvent.class, MembershipChanged::new);
+      cluster.subscriptions().tell(Subscribe.create(membership, ClusterEvent.MemberEvent.class));
+      timers.startTimerWithFixedDelay(Advertise.TICK, settings.advertiseInterval());
+      return new PeerDirectory(context, peers, endpoint, stores, cluster.selfMember().address());
+    }));
   }
 
-  private PeerDirectory(ActorContext<Command> context, Peers peers, Introduce self) {
+  private PeerDirectory(ActorContext<Command> context, Peers peers, String endpoint, List<ChunkStore> stores,
+      Address selfAddress) {
     super(context);
     this.peers = peers;
-    this.self = self;
+    this.endpoint = endpoint;
+    this.stores = List.copyOf(stores);
+    this.selfAddress = selfAddress;
   }
 
   @Override
@@ -58,10 +105,13 @@ public final class PeerDirectory extends AbstractBehavior<PeerDirectory.Command>
     return newReceiveBuilder()
         .onMessage(ListingChanged.class, this::onListing)
         .onMessage(Introduce.class, this::onIntroduce)
+        .onMessage(MembershipChanged.class, this::onMembership)
+        .onMessageEquals(Advertise.TICK, this::onAdvertise)
         .build();
   }
 
   private Behavior<Command> onListing(ListingChanged changed) {
+    Introduce self = introduction(true);
     for (ActorRef<Command> ref : changed.reachable()) {
       if (!listed.contains(ref) && !ref.equals(getContext().getSelf())) ref.tell(self);
     }
@@ -74,18 +124,58 @@ public final class PeerDirectory extends AbstractBehavior<PeerDirectory.Command>
   }
 
   private Behavior<Command> onIntroduce(Introduce m) {
-    if (m.nodeId().equals(self.nodeId())) return this;
+    if (m.nodeId().equals(peers.selfId())) return this;
     // An introduction can arrive before the listing that names its sender: keep it for then.
-    known.put(m.from(), new Peers.PeerInfo(m.nodeId(), m.endpoint(), m.storeIds()));
-    if (m.answer()) m.from().tell(new Introduce(self.nodeId(), self.endpoint(), self.storeIds(), self.from(), false));
+    known.put(m.from(), new Peers.PeerInfo(m.nodeId(), m.endpoint(), m.stores(), false));
+    if (m.answer()) m.from().tell(introduction(false));
     publish();
     return this;
+  }
+
+  private Behavior<Command> onMembership(MembershipChanged changed) {
+    var member = changed.event().member();
+    if (changed.event() instanceof ClusterEvent.MemberRemoved) members.remove(member.address());
+    else members.put(member.address(), member.status());
+    if (member.address().equals(selfAddress)) peers.drainSelf(DRAINED.contains(member.status()));
+    publish();
+    return this;
+  }
+
+  private Behavior<Command> onAdvertise() {
+    Introduce self = introduction(false);
+    for (ActorRef<Command> ref : listed) {
+      if (!ref.equals(getContext().getSelf())) ref.tell(self);
+    }
+    return this;
+  }
+
+  private Introduce introduction(boolean answer) {
+    return new Introduce(peers.selfId(), endpoint, rooms(), getContext().getSelf(), answer);
+  }
+
+  /** This node's stores' room; a store whose free space cannot be read advertises none. */
+  private List<StoreRoom> rooms() {
+    List<StoreRoom> out = new ArrayList<>(stores.size());
+    for (ChunkStore s : stores) {
+      long usable;
+      try {
+        usable = Math.max(0, s.usableBytes());
+      } catch (TfsException e) {
+        usable = 0;
+      }
+      out.add(new StoreRoom(s.id(), usable));
+    }
+    return out;
   }
 
   private void publish() {
     Map<String, Peers.PeerInfo> view = new HashMap<>();
     for (var e : known.entrySet()) {
-      if (listed.contains(e.getKey())) view.put(e.getValue().nodeId(), e.getValue());
+      if (!listed.contains(e.getKey())) continue;
+      Peers.PeerInfo p = e.getValue();
+      // A member not seen yet in the events counts as up: it is joining, not leaving.
+      boolean drained = DRAINED.contains(members.getOrDefault(e.getKey().path().address(), MemberStatus.up()));
+      view.put(p.nodeId(), new Peers.PeerInfo(p.nodeId(), p.endpoint(), p.stores(), drained));
     }
     peers.update(view);
   }

@@ -8,7 +8,6 @@ import io.tensorfs.sharding.ChunkStatus;
 import io.tensorfs.sharding.ShardedMetadata;
 import io.tensorfs.store.ChunkStore;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -26,7 +25,8 @@ import org.slf4j.LoggerFactory;
  * reachable nodes changes (and every {@code interval} anyway): for each chunk replica on this node's
  * stores it asks the chunk's entity; replicas on nodes gone from the cluster are marked MISSING, and a
  * committed chunk with fewer live CLEAN replicas than its policy wants is copied from here to nodes that
- * have none, then recorded CLEAN. Of the live CLEAN holders, only the first in placement order acts, so
+ * have none, are not drained and have room for it (chosen by the node's placement policy, see
+ * {@link NodePlacement}), then recorded CLEAN. Of the live CLEAN holders, only the first in placement order acts, so
  * one chunk is repaired by one node. While too few nodes exist the chunk stays under-replicated, and the
  * sweep after a node joins completes it. One chunk at a time; the sweep runs on the timer thread and
  * the stores' and transport's threads, never blocking.
@@ -47,6 +47,7 @@ public final class Repairer implements AutoCloseable {
   private final ShardedMetadata metadata;
   private final List<ChunkStore> stores;
   private final Settings settings;
+  private final NodePlacement placement;
   private final ScheduledExecutorService timer;
   private final AtomicInteger repaired = new AtomicInteger();
   private volatile boolean closed;
@@ -61,6 +62,7 @@ public final class Repairer implements AutoCloseable {
     this.metadata = metadata;
     this.stores = List.copyOf(stores);
     this.settings = settings;
+    this.placement = new NodePlacement(peers, this.stores);
     this.timer = timer;
   }
 
@@ -154,12 +156,7 @@ public final class Repairer implements AutoCloseable {
     if (missing <= 0) return CompletableFuture.completedFuture(0);
     Set<String> holding = new HashSet<>();
     liveClean.forEach(l -> holding.add(l.node()));
-    List<ReplicaLocation> targets = new ArrayList<>();
-    for (Peers.PeerInfo p : peers.live().values().stream().sorted(java.util.Comparator.comparing(Peers.PeerInfo::nodeId)).toList()) {
-      if (targets.size() < missing && !holding.contains(p.nodeId()) && !p.storeIds().isEmpty()) {
-        targets.add(new ReplicaLocation(p.nodeId(), p.storeIds().get(0)));
-      }
-    }
+    List<ReplicaLocation> targets = placement.repairTargets(status.lengthBytes(), missing, holding);
     if (targets.isEmpty()) return CompletableFuture.completedFuture(0); // under-replicated until a node joins
     return replication.pushFrom(here, chunk, file.owner(), true, status.lengthBytes(), targets)
         .thenCompose(stored -> {

@@ -9,6 +9,7 @@ import io.tensorfs.core.ErrorCode;
 import io.tensorfs.core.FileId;
 import io.tensorfs.core.ReplicaLocation;
 import io.tensorfs.core.TfsException;
+import io.tensorfs.sharding.placement.StoreRoom;
 import io.tensorfs.transport.PushAck;
 import io.tensorfs.transport.PushRequest;
 import io.tensorfs.transport.Transport;
@@ -98,7 +99,7 @@ class RemoteReplicasTest {
     Map<String, Peers.PeerInfo> live = new java.util.HashMap<>();
     List<ReplicaLocation> locations = new ArrayList<>();
     for (String n : nodes) {
-      live.put(n, new Peers.PeerInfo(n, n, List.of("d0")));
+      live.put(n, new Peers.PeerInfo(n, n, List.of(new StoreRoom("d0", Long.MAX_VALUE)), false));
       locations.add(new ReplicaLocation(n, "d0"));
     }
     peers.update(live);
