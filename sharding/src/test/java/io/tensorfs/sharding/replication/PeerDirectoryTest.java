@@ -1,0 +1,109 @@
+package io.tensorfs.sharding.replication;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import io.tensorfs.sharding.placement.StoreRoom;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.cluster.MemberStatus;
+import org.apache.pekko.cluster.typed.Cluster;
+import org.apache.pekko.cluster.typed.Join;
+import org.apache.pekko.cluster.typed.Leave;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** Two nodes in one JVM, each with its directory: what each learns of the other's stores and status. */
+class PeerDirectoryTest {
+  private static final Duration DEADLINE = Duration.ofSeconds(20);
+  private static final PeerDirectory.Settings FAST = new PeerDirectory.Settings(Duration.ofMillis(200));
+
+  private ActorTestKit a;
+  private ActorTestKit b;
+
+  private static Config clusterConfig(String nodeId) {
+    return ConfigFactory.parseString("""
+            pekko.actor.provider = cluster
+            pekko.remote.artery.canonical.hostname = 127.0.0.1
+            pekko.remote.artery.canonical.port = 0
+            pekko.cluster.jmx.multi-mbeans-in-same-jvm = on
+            pekko.actor.serialize-messages = on
+            pekko.actor.warn-about-java-serializer-usage = off
+            tensorfs.node.id = %s
+            """.formatted(nodeId))
+        .withFallback(ConfigFactory.load());
+  }
+
+  @AfterEach
+  void stop() {
+    if (b != null) b.shutdownTestKit();
+    if (a != null) a.shutdownTestKit();
+  }
+
+  private void startTwoNodes() {
+    a = ActorTestKit.create("peers", clusterConfig("n1"));
+    b = ActorTestKit.create("peers", clusterConfig("n2"));
+    var seed = Cluster.get(a.system()).selfMember().address();
+    Cluster.get(a.system()).manager().tell(Join.create(seed));
+    Cluster.get(b.system()).manager().tell(Join.create(seed));
+    a.createTestProbe().awaitAssert(DEADLINE, () -> {
+      assertEquals(MemberStatus.up(), Cluster.get(a.system()).selfMember().status());
+      assertEquals(MemberStatus.up(), Cluster.get(b.system()).selfMember().status());
+      return null;
+    });
+  }
+
+  @Test
+  void shouldSeeTheOtherNodesRoomAndItsChangesWhenNodesAdvertise() {
+    startTwoNodes();
+    Peers peersA = new Peers("n1");
+    Peers peersB = new Peers("n2");
+    RoomStore storeB = new RoomStore("d0", 1000);
+    a.spawn(PeerDirectory.create(peersA, "endpoint-a", List.of(new RoomStore("d0", 5000)), FAST));
+    b.spawn(PeerDirectory.create(peersB, "endpoint-b", List.of(storeB), FAST));
+
+    a.createTestProbe().awaitAssert(DEADLINE, () -> {
+      assertEquals(List.of(new StoreRoom("d0", 1000)), peersA.live().get("n2").stores());
+      assertEquals(List.of(new StoreRoom("d0", 5000)), peersB.live().get("n1").stores());
+      return null;
+    });
+    assertFalse(peersA.live().get("n2").drained());
+
+    storeB.setUsableBytes(300);
+
+    a.createTestProbe().awaitAssert(DEADLINE, () -> {
+      assertEquals(List.of(new StoreRoom("d0", 300)), peersA.live().get("n2").stores());
+      return null;
+    });
+  }
+
+  @Test
+  void shouldMarkANodeDrainedWhenItLeavesTheCluster() {
+    startTwoNodes();
+    Peers peersA = new Peers("n1");
+    Peers peersB = new Peers("n2");
+    List<Map<String, Peers.PeerInfo>> viewsA = new CopyOnWriteArrayList<>();
+    peersA.onChange(viewsA::add);
+    a.spawn(PeerDirectory.create(peersA, "endpoint-a", List.of(new RoomStore("d0", 5000)), FAST));
+    b.spawn(PeerDirectory.create(peersB, "endpoint-b", List.of(new RoomStore("d0", 1000)), FAST));
+    a.createTestProbe().awaitAssert(DEADLINE, () -> {
+      assertTrue(peersA.live().containsKey("n2"));
+      return null;
+    });
+
+    Cluster.get(b.system()).manager().tell(Leave.create(Cluster.get(b.system()).selfMember().address()));
+
+    a.createTestProbe().awaitAssert(DEADLINE, () -> {
+      assertTrue(viewsA.stream().anyMatch(v -> v.containsKey("n2") && v.get("n2").drained()),
+          "n1 saw n2 drained before it went");
+      assertTrue(peersB.selfDrained(), "n2 knows itself drained");
+      return null;
+    });
+  }
+}
