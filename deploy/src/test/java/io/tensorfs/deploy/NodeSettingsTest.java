@@ -43,4 +43,11 @@ class NodeSettingsTest {
         .withFallback(ConfigFactory.load());
     assertThrows(IllegalArgumentException.class, () -> NodeSettings.fromConfig(config));
   }
+
+  @Test
+  void shouldExitNonZeroWhenTheNodeFailedToStart() {
+    String key = "pekko.coordinated-shutdown.reason-overrides.\"" + NodeGuardian.FailedToStart.class.getName()
+        + "\".exit-code";
+    assertEquals(1, ConfigFactory.load().getInt(key));
+  }
 }
