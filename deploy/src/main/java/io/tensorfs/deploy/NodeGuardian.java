@@ -105,12 +105,13 @@ final class NodeGuardian extends AbstractBehavior<NodeGuardian.Command> {
           DispatcherSelector.blocking());
       case EDGES -> spawn(Lifecycle.create(parts.startSteps(), settings.readinessRetryInterval(),
           getContext().getSelf()), Part.LIFECYCLE, DispatcherSelector.defaultDispatcher());
-      case LIFECYCLE -> { }
+      default -> throw new IllegalStateException("the lifecycle says Ready, not " + started);
     }
     return this;
   }
 
   private Behavior<Command> onReady() {
+    if (shutdown.getShutdownReason().isPresent()) return this;
     ready = true;
     getContext().getLog().info("node is ready");
     onReady.run();
