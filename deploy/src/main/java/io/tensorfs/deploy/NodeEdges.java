@@ -1,0 +1,53 @@
+package io.tensorfs.deploy;
+
+import io.tensorfs.gateway.front.FrontServer;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import org.apache.pekko.Done;
+import org.apache.pekko.http.javadsl.ServerBinding;
+
+/**
+ * The node's listeners: the HTTP server, the gRPC server and, when enabled, the front door before the
+ * HTTP server. Unbinding closes the front door (it relays to the HTTP server) and unbinds both servers;
+ * draining waits for their requests in flight.
+ */
+final class NodeEdges implements Edges {
+  private final CompletionStage<ServerBinding> http;
+  private final CompletionStage<ServerBinding> grpc;
+  private final CompletionStage<Optional<FrontServer>> front;
+
+  NodeEdges(CompletionStage<ServerBinding> http, CompletionStage<ServerBinding> grpc,
+      CompletionStage<Optional<FrontServer>> front) {
+    this.http = http;
+    this.grpc = grpc;
+    this.front = front;
+  }
+
+  @Override
+  public CompletionStage<Done> bound() {
+    return http.thenCombine(grpc, (h, g) -> h).thenCombine(front, (h, f) -> Done.done());
+  }
+
+  @Override
+  public CompletionStage<Done> unbind() {
+    CompletionStage<Done> frontClosed = front.thenApply(f -> {
+      f.ifPresent(FrontServer::close);
+      return Done.done();
+    });
+    return allQuietly(frontClosed, http.thenCompose(ServerBinding::unbind), grpc.thenCompose(ServerBinding::unbind));
+  }
+
+  @Override
+  public CompletionStage<Done> drain(Duration deadline) {
+    return allQuietly(http.thenCompose(b -> b.terminate(deadline)), grpc.thenCompose(b -> b.terminate(deadline)));
+  }
+
+  /** A listener that never bound has nothing to stop: failures are not the shutdown's business. */
+  private static CompletionStage<Done> allQuietly(CompletionStage<?>... stages) {
+    CompletableFuture<?>[] all = new CompletableFuture<?>[stages.length];
+    for (int i = 0; i < stages.length; i++) all[i] = stages[i].toCompletableFuture().handle((x, e) -> null);
+    return CompletableFuture.allOf(all).thenApply(x -> Done.done());
+  }
+}

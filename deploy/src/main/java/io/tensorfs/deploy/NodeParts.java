@@ -1,0 +1,286 @@
+package io.tensorfs.deploy;
+
+import com.typesafe.config.Config;
+import io.tensorfs.core.ChunkId;
+import io.tensorfs.core.ErrorCode;
+import io.tensorfs.core.TfsException;
+import io.tensorfs.core.TfsPath;
+import io.tensorfs.core.memory.PagePool;
+import io.tensorfs.gateway.GatewaySettings;
+import io.tensorfs.gateway.NodeStatus;
+import io.tensorfs.gateway.files.CacheHints;
+import io.tensorfs.gateway.files.FileOperations;
+import io.tensorfs.gateway.front.FrontServer;
+import io.tensorfs.gateway.front.FrontSettings;
+import io.tensorfs.gateway.grpc.DirectGpuReads;
+import io.tensorfs.gateway.grpc.GrpcGateway;
+import io.tensorfs.gateway.http.FileDirectReads;
+import io.tensorfs.gateway.http.HttpApi;
+import io.tensorfs.gpu.GpuSettings;
+import io.tensorfs.gpu.GpuSinks;
+import io.tensorfs.sharding.ShardedMetadata;
+import io.tensorfs.sharding.ShardingSetup;
+import io.tensorfs.sharding.elastic.ElasticSettings;
+import io.tensorfs.sharding.elastic.MemoryReplicaAgent;
+import io.tensorfs.sharding.elastic.ReadDemandMeter;
+import io.tensorfs.sharding.replication.NodeChunkService;
+import io.tensorfs.sharding.replication.PeerDirectory;
+import io.tensorfs.sharding.replication.Peers;
+import io.tensorfs.sharding.replication.Repairer;
+import io.tensorfs.sharding.replication.ReplicaStores;
+import io.tensorfs.sharding.replication.Replication;
+import io.tensorfs.store.ChunkStore;
+import io.tensorfs.store.StoreActor;
+import io.tensorfs.store.StoreSettings;
+import io.tensorfs.store.Stores;
+import io.tensorfs.store.cache.CacheActor;
+import io.tensorfs.store.cache.CacheSettings;
+import io.tensorfs.store.cache.ChunkCache;
+import io.tensorfs.transport.Transport;
+import io.tensorfs.transport.Transports;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ScheduledExecutorService;
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.cluster.MemberStatus;
+import org.apache.pekko.cluster.typed.Cluster;
+import org.apache.pekko.cluster.typed.Join;
+import org.apache.pekko.http.javadsl.Http;
+import org.apache.pekko.http.javadsl.ServerBinding;
+import org.apache.pekko.stream.Materializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The product's parts of a node, built from its configuration when the guardian asks, one expression
+ * each: the data plane (stores, metadata, cache, transport, GPU sinks), the background workers
+ * (read-demand reports, the memory replica agent, repair sweeps), the edges (the file operations, HTTP,
+ * gRPC, the front door) and the steps to ready. Each part is built on its own actor's thread; a field
+ * set by an earlier part is read by a later one only after the guardian's message between them.
+ */
+final class NodeParts implements NodeAssembly {
+  private static final Logger log = LoggerFactory.getLogger(NodeParts.class);
+  private static final TfsPath PROBE = TfsPath.parse("/.tensorfs/probe");
+  private static final Duration HINT_TIMEOUT = Duration.ofMinutes(30);
+
+  private final Config config;
+  private final NodeSettings settings;
+  private final ActorSystem<?> system;
+  private final String nodeId;
+  private final NodeStatus status;
+  private final CompletableFuture<ServerBinding> httpBinding;
+  private final long startedAtMillis = System.currentTimeMillis();
+
+  private Stores stores;
+  private final Map<String, ActorRef<StoreActor.Command>> storeActors = new LinkedHashMap<>();
+  private ShardedMetadata metadata;
+  private ChunkCache cache;
+  private Peers peers;
+  private Replication replication;
+  private Transport transport;
+  private GpuSinks gpus;
+  private ReadDemandMeter readDemand;
+
+  /** @param httpBinding completed with the HTTP server's binding once it listens */
+  NodeParts(Config config, NodeSettings settings, ActorSystem<?> system, NodeStatus status,
+      CompletableFuture<ServerBinding> httpBinding) {
+    this.config = config;
+    this.settings = settings;
+    this.system = system;
+    this.nodeId = status.nodeId();
+    this.status = status;
+    this.httpBinding = httpBinding;
+  }
+
+  @Override
+  public DataPlane dataPlane(ActorContext<?> context) {
+    joinSelfWithoutSeeds();
+    ShardingSetup.init(system);
+    stores = new Stores(StoreSettings.fromConfig(config), system);
+    for (ChunkStore s : stores.all()) {
+      storeActors.put(s.id(), context.spawn(StoreActor.create(s, stores.leases(), stores.settings()), "store-" + s.id()));
+    }
+    metadata = new ShardedMetadata(system, startedAtMillis);
+    CacheSettings cacheSettings = CacheSettings.fromConfig(config);
+    PagePool pool = allocatePool(cacheSettings);
+    // Chunk bytes between nodes: the transport serves this node's replicas and takes pushed ones; the
+    // cache loads from other nodes' replicas through it when this node has none.
+    peers = new Peers(nodeId);
+    Materializer materializer = Materializer.matFromSystem(system);
+    cache = new ChunkCache(pool, cacheSettings, new ReplicaStores(stores::byId, peers, materializer), this::lostBeforeFlush);
+    replication = new Replication(peers, stores::byId, materializer);
+    transport = Transports.create(config, system, new NodeChunkService(stores.all(), cache, replication, stores.leases()));
+    peers.connect(transport);
+    context.spawn(PeerDirectory.create(peers, transport.localEndpoint(), stores.all(),
+        PeerDirectory.Settings.from(config)), "peers");
+    log.info("node {} transport {} at {}", nodeId, transport.kind(), transport.localEndpoint());
+    context.spawn(CacheActor.create(cache, nodeId), "cache");
+    gpus = GpuSinks.start(system, GpuSettings.fromConfig(config), pool.regions());
+    log.info("node {} GPUs: {}", nodeId, gpus.describe());
+    return new DataPlane() {
+      @Override
+      public CompletionStage<Done> flush() {
+        return cache.flushAll();
+      }
+
+      @Override
+      public void close() {
+        transport.close();
+        cache.close();
+      }
+    };
+  }
+
+  /**
+   * Elastic in-memory replicas: this node's reads of cache(min,max) chunks are reported to their
+   * entities, which may ask this node to hold chunks in memory for the other nodes' readers.
+   */
+  @Override
+  public AutoCloseable background(ActorContext<?> context, ScheduledExecutorService timer) {
+    ElasticSettings elastic = ElasticSettings.fromConfig(config);
+    ActorRef<MemoryReplicaAgent.Command> memoryReplicas = context.spawn(
+        Behaviors.supervise(MemoryReplicaAgent.create(cache, peers, elastic)).onFailure(Worker.backoff(settings)),
+        "memory-replicas");
+    readDemand = new ReadDemandMeter(nodeId, metadata, memoryReplicas, elastic, timer);
+    return readDemand;
+  }
+
+  @Override
+  public Edges edges() {
+    GatewaySettings gateway = GatewaySettings.fromConfig(config);
+    FileOperations files = new FileOperations(system, metadata, nodeId, stores.all(), storeActors, stores.leases(),
+        cache, stores.settings().readSegmentBytes(), gateway.readAheadSegments(), gateway.writeBatchBytes(),
+        replication, readDemand);
+    CacheHints hints = new CacheHints(system, files, HINT_TIMEOUT);
+    HttpApi api = new HttpApi(system, files, hints, gateway, status);
+    CompletionStage<ServerBinding> grpc = GrpcGateway.bind(system, files, gpus,
+        new DirectGpuReads(gpus.fileReads(), stores.all()),
+        (path, op) -> hints.apply(path, CacheHints.Op.parse(op)).thenApply(Object::toString));
+    FrontSettings front = FrontSettings.fromConfig(config);
+    // With the front door, it takes the public address and the full server listens on loopback behind it.
+    CompletionStage<ServerBinding> http = front.enabled()
+        ? Http.get(system).newServerAt("127.0.0.1", 0).bind(api::handle)
+        : Http.get(system).newServerAt(gateway.httpHost(), gateway.httpPort()).bind(api::handle);
+    CompletionStage<Optional<FrontServer>> frontDoor = front.enabled()
+        ? http.thenApply(b -> Optional.of(startFrontDoor(front, new FileDirectReads(files, status), b)))
+        : CompletableFuture.completedFuture(Optional.empty());
+    http.whenComplete((b, e) -> {
+      if (e == null) httpBinding.complete(b);
+      else httpBinding.completeExceptionally(e);
+    });
+    logListening(gateway, grpc, http, frontDoor);
+    return new NodeEdges(http, grpc, frontDoor);
+  }
+
+  @Override
+  public List<StartStep> startSteps() {
+    return List.of(
+        StartStep.retried("metadata schema", this::createSchema),
+        StartStep.retried("cluster", this::clusterUp),
+        StartStep.retried("metadata store", this::metadataAnswers),
+        StartStep.once("store reconciliation", this::reconcileStores));
+  }
+
+  @Override
+  public AutoCloseable repairs(ScheduledExecutorService timer) {
+    Repairer repairer = new Repairer(peers, replication, metadata, stores.all(), Repairer.Settings.from(config), timer);
+    repairer.start();
+    return repairer;
+  }
+
+  private void joinSelfWithoutSeeds() {
+    Cluster cluster = Cluster.get(system);
+    if (config.getStringList("pekko.cluster.seed-nodes").isEmpty()) {
+      cluster.manager().tell(Join.create(cluster.selfMember().address()));
+    }
+  }
+
+  private PagePool allocatePool(CacheSettings cacheSettings) {
+    long t0 = System.nanoTime();
+    PagePool pool = PagePool.allocate(cacheSettings.poolSettings());
+    log.info("node {} cache: {} MiB in {} pages of {} MiB, memory {}, taken in {} ms", nodeId,
+        pool.capacityBytes() >> 20, pool.pageCount(), pool.pageBytes() >> 20, pool.memoryKind(),
+        (System.nanoTime() - t0) / 1_000_000);
+    return pool;
+  }
+
+  /**
+   * A write-back chunk dropped from memory before it reached its disk: the metadata marks its replica
+   * missing, so readers get a clean miss.
+   */
+  private void lostBeforeFlush(ChunkId chunk) {
+    log.warn("node {}: kvcache chunk {} dropped from memory before its flush; it is lost", nodeId, chunk);
+    for (ChunkStore s : stores.all()) metadata.reportMissing(chunk, s.id());
+  }
+
+  private static FrontServer startFrontDoor(FrontSettings front, FileDirectReads reads, ServerBinding upstream) {
+    try {
+      return FrontServer.start(front, reads, upstream.localAddress());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private void logListening(GatewaySettings gateway, CompletionStage<ServerBinding> grpc,
+      CompletionStage<ServerBinding> http, CompletionStage<Optional<FrontServer>> frontDoor) {
+    grpc.thenAccept(b -> log.info("node {} gRPC listening on grpc={}:{}", nodeId, b.localAddress().getHostString(),
+        b.localAddress().getPort()));
+    http.thenCombine(frontDoor, (b, f) -> {
+      var at = f.map(FrontServer::localAddress).orElse(b.localAddress());
+      log.info("node {} gateway listening on http://{}:{}{}", nodeId, at.getHostString(), at.getPort(),
+          f.isPresent() ? " (file reads from cache pages; the rest relayed to port " + b.localAddress().getPort() + ")"
+              : "");
+      return at;
+    }).exceptionally(e -> {
+      log.error("node {} cannot listen on {}:{}", nodeId, gateway.httpHost(), gateway.httpPort(), e);
+      return null;
+    });
+  }
+
+  private CompletionStage<Done> createSchema() {
+    if (!MetadataSchema.inCassandra(config)) return CompletableFuture.completedFuture(Done.done());
+    return MetadataSchema.create(system, settings.schemaStatementTimeout()).thenApply(x -> Done.done());
+  }
+
+  private CompletionStage<Done> clusterUp() {
+    return Cluster.get(system).selfMember().status() == MemberStatus.up()
+        ? CompletableFuture.completedFuture(Done.done())
+        : CompletableFuture.failedFuture(new TfsException(ErrorCode.UNAVAILABLE, "cluster not up yet"));
+  }
+
+  /** Until the journal answers (Cassandra may still be starting), the probe times out. */
+  private CompletionStage<Done> metadataAnswers() {
+    return metadata.stat(PROBE).handle((v, e) -> {
+      if (e == null || TfsException.codeOf(e) == ErrorCode.NOT_FOUND) return Done.done();
+      throw new TfsException(ErrorCode.UNAVAILABLE, "metadata store: " + e.getMessage(), e);
+    });
+  }
+
+  private CompletionStage<Done> reconcileStores() {
+    List<CompletableFuture<StoreActor.ReconcileReport>> all = new ArrayList<>();
+    for (var e : storeActors.entrySet()) {
+      CompletionStage<StoreActor.ReconcileReport> report = AskPattern.ask(e.getValue(),
+          (ActorRef<StoreActor.ReconcileReport> replyTo) -> new StoreActor.Reconcile(metadata, replyTo),
+          settings.reconcileTimeout(), system.scheduler());
+      all.add(report.thenApply(r -> {
+        log.info("store {} reconciled: {} file versions kept, {} orphans removed, {} replicas missing{}", e.getKey(),
+            r.filesKept(), r.orphansRemoved(), r.missing().size(), r.missing().isEmpty() ? "" : " " + r.missing());
+        return r;
+      }).toCompletableFuture());
+    }
+    return CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).thenApply(x -> Done.done());
+  }
+}
