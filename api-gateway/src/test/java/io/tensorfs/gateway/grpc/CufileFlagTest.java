@@ -29,8 +29,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
-import org.apache.pekko.stream.javadsl.Source;
-import org.apache.pekko.util.ByteString;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -87,7 +85,7 @@ class CufileFlagTest {
   @BeforeAll
   static void start() throws Exception {
     node = GrpcTestNode.start(storeDir, gpus, FAKE_CUFILE, (path, op) -> CompletableFuture.completedFuture("ok"), "");
-    client = TfsClient.connect("127.0.0.1", node.port(), node.testKit.system());
+    client = TfsClient.connect("127.0.0.1", node.port());
   }
 
   @AfterAll
@@ -103,7 +101,7 @@ class CufileFlagTest {
   private static byte[] put(String path, int n, long seed) throws Exception {
     byte[] b = new byte[n];
     new Random(seed).nextBytes(b);
-    await(client.write(path, "", Source.single(ByteString.fromArray(b))));
+    await(client.write(path, "", b));
     return b;
   }
 
