@@ -1,5 +1,6 @@
 package io.tensorfs.gateway.grpc;
 
+import static io.tensorfs.core.testing.Awaits.await;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -28,7 +29,6 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -90,12 +90,8 @@ class CufileFlagTest {
 
   @AfterAll
   static void stop() throws Exception {
-    if (client != null) client.close().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    if (client != null) await(client.close());
     if (node != null) node.close();
-  }
-
-  private static <T> T await(CompletionStage<T> stage) throws Exception {
-    return stage.toCompletableFuture().get(WAIT.toSeconds(), TimeUnit.SECONDS);
   }
 
   private static byte[] put(String path, int n, long seed) throws Exception {

@@ -1,9 +1,9 @@
 package io.tensorfs.gateway.grpc;
 
+import static io.tensorfs.core.testing.Awaits.await;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.tensorfs.client.BatchSession;
@@ -13,6 +13,7 @@ import io.tensorfs.client.TfsClientException;
 import io.tensorfs.core.ErrorCode;
 import io.tensorfs.core.TfsException;
 import io.tensorfs.core.TfsPath;
+import io.tensorfs.core.testing.Awaits;
 import io.tensorfs.gateway.grpc.v1.Completion;
 import io.tensorfs.gateway.grpc.v1.FileInfo;
 import io.tensorfs.gateway.grpc.v1.Flag;
@@ -33,8 +34,6 @@ import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -74,12 +73,8 @@ class GrpcGatewayTest {
   @AfterAll
   static void stop() throws Exception {
     for (TestSegment s : segments) s.close();
-    if (client != null) client.close().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    if (client != null) await(client.close());
     if (node != null) node.close();
-  }
-
-  private static <T> T await(CompletionStage<T> stage) throws Exception {
-    return stage.toCompletableFuture().get(WAIT.toSeconds(), TimeUnit.SECONDS);
   }
 
   private static TestSegment segment(long bytes) throws Exception {
@@ -353,8 +348,7 @@ class GrpcGatewayTest {
   }
 
   private static TfsClientException failure(CompletionStage<?> stage) {
-    ExecutionException e = assertThrows(ExecutionException.class,
-        () -> stage.toCompletableFuture().get(WAIT.toSeconds(), TimeUnit.SECONDS));
-    return assertInstanceOf(TfsClientException.class, e.getCause(), String.valueOf(e.getCause()));
+    Throwable cause = Awaits.failure(stage, WAIT);
+    return assertInstanceOf(TfsClientException.class, cause, String.valueOf(cause));
   }
 }
