@@ -1,5 +1,5 @@
 """The gRPC wire contract, loaded at import time from the descriptor compiled from
-api-gateway/src/main/proto/tensorfs/v1/tensorfs.proto (see README.md: no generated Python code)."""
+clients/proto/tensorfs/v1/tensorfs.proto (see README.md: no generated Python code)."""
 
 import os
 

@@ -1,6 +1,7 @@
 package io.tensorfs.gpu;
 
 import io.tensorfs.core.ErrorCode;
+import io.tensorfs.core.Failures;
 import io.tensorfs.core.TfsException;
 import io.tensorfs.core.gpu.GpuBuffer;
 import io.tensorfs.gpu.internal.CopyEngine;
@@ -134,8 +135,7 @@ public final class GpuSink extends AbstractBehavior<GpuSink.Command> {
       read.whenComplete((n, e) -> {
         self.tell(new CopyFinished(key));
         if (e == null) r.done().complete(n);
-        else r.done().completeExceptionally(e instanceof java.util.concurrent.CompletionException && e.getCause() != null
-            ? e.getCause() : e);
+        else r.done().completeExceptionally(Failures.unwrap(e));
       });
     } catch (TfsException e) {
       r.done().completeExceptionally(e);

@@ -1,5 +1,6 @@
 package io.tensorfs.gpu;
 
+import static io.tensorfs.core.testing.Awaits.await;
 import static io.tensorfs.gpu.GpuSinksTest.failure;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -14,7 +15,6 @@ import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.junit.jupiter.api.AfterEach;
@@ -44,10 +44,6 @@ class GpuSinkTest {
 
   private GpuSinks sinks() {
     return sinks(GpuSettings.defaults().withStreams(3).withCopyPieceBytes(4096), List.of());
-  }
-
-  private static long await(CompletionStage<Long> stage) throws Exception {
-    return stage.toCompletableFuture().get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
   }
 
   private static void awaitCondition(BooleanSupplier condition, String what) throws InterruptedException {

@@ -9,13 +9,12 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import io.tensorfs.core.ErrorCode;
 import io.tensorfs.core.TfsException;
 import io.tensorfs.core.gpu.GpuBuffer;
+import io.tensorfs.core.testing.Awaits;
 import io.tensorfs.gpu.internal.JCudaRuntime;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -40,11 +39,10 @@ class GpuSinksTest {
     assumeTrue(new JCudaRuntime().probe().devices() == 0, "a GPU answers here");
   }
 
-  static TfsException failure(CompletionStage<Long> stage) throws InterruptedException {
-    ExecutionException e = assertThrows(ExecutionException.class,
-        () -> stage.toCompletableFuture().get(Duration.ofSeconds(10).toMillis(), TimeUnit.MILLISECONDS));
-    assertTrue(e.getCause() instanceof TfsException, "not a TfsException: " + e.getCause());
-    return (TfsException) e.getCause();
+  static TfsException failure(CompletionStage<Long> stage) {
+    Throwable cause = Awaits.failure(stage, Duration.ofSeconds(10));
+    assertTrue(cause instanceof TfsException, "not a TfsException: " + cause);
+    return (TfsException) cause;
   }
 
   @Test

@@ -1,7 +1,7 @@
 package io.tensorfs.store;
 
+import static io.tensorfs.core.testing.Awaits.await;
 import static io.tensorfs.store.StoreTesting.OWNER;
-import static io.tensorfs.store.StoreTesting.await;
 import static io.tensorfs.store.StoreTesting.failure;
 import static io.tensorfs.store.StoreTesting.filesUnder;
 import static io.tensorfs.store.StoreTesting.randomBytes;

@@ -1,6 +1,6 @@
 package io.tensorfs.store;
 
-import static io.tensorfs.store.StoreTesting.await;
+import static io.tensorfs.core.testing.Awaits.await;
 import static io.tensorfs.store.StoreTesting.failure;
 import static io.tensorfs.store.StoreTesting.randomBytes;
 import static io.tensorfs.store.StoreTesting.write;

@@ -1,5 +1,6 @@
 package io.tensorfs.store;
 
+import static io.tensorfs.core.testing.Awaits.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -41,7 +42,7 @@ class StoresTest {
       ChunkId chunk = new ChunkId(FileId.random(), 0);
       byte[] bytes = StoreTesting.randomBytes(10_000, 1);
       StoreTesting.write(stores.byId("d1"), chunk, bytes, 3000);
-      assertEquals(10_000, StoreTesting.await(stores.byId("d1").read(chunk, 0, 20_000)).size());
+      assertEquals(10_000, await(stores.byId("d1").read(chunk, 0, 20_000)).size());
     } finally {
       testKit.shutdownTestKit();
     }

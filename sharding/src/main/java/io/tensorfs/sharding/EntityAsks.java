@@ -2,13 +2,13 @@ package io.tensorfs.sharding;
 
 import io.tensorfs.core.ChunkId;
 import io.tensorfs.core.ErrorCode;
+import io.tensorfs.core.Failures;
 import io.tensorfs.core.TfsException;
 import io.tensorfs.core.TfsPath;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeoutException;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -61,20 +61,13 @@ final class EntityAsks {
   }
 
   private TfsException translate(Throwable failure, String entity) {
-    Throwable cause = cause(failure);
+    Throwable cause = Failures.unwrap(failure);
     if (cause instanceof TfsException e) return e;
     if (cause instanceof TimeoutException) {
       return new TfsException(ErrorCode.UNAVAILABLE,
           "metadata did not answer within " + timeout.toMillis() + " ms (" + entity + ")", cause);
     }
     return new TfsException(ErrorCode.INTERNAL, "metadata ask to " + entity + " failed: " + cause, cause);
-  }
-
-  /** The failure inside the {@link CompletionException} a dependent stage wraps it in. */
-  static Throwable cause(Throwable failure) {
-    Throwable t = failure;
-    while (t instanceof CompletionException && t.getCause() != null) t = t.getCause();
-    return t;
   }
 
   /** The reply as {@code type}, or the failure a {@link Rejected} reply stands for. */

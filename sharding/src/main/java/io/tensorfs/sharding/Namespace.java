@@ -1,6 +1,7 @@
 package io.tensorfs.sharding;
 
 import io.tensorfs.core.ErrorCode;
+import io.tensorfs.core.Failures;
 import io.tensorfs.core.TfsException;
 import io.tensorfs.core.TfsPath;
 import java.util.ArrayList;
@@ -42,7 +43,7 @@ final class Namespace {
     for (TfsPath dir : dirs) chain = chain.thenCompose(v -> add(dir, DirEntry.Type.DIR));
     return chain.handle((v, failure) -> {
       if (failure == null) return EntityAsks.done();
-      Throwable cause = EntityAsks.cause(failure);
+      Throwable cause = Failures.unwrap(failure);
       if (TfsException.codeOf(cause) != ErrorCode.CONFLICT) return CompletableFuture.<Void>failedFuture(cause);
       // A file took the place of one of its directories while it was being sealed.
       log.warn("sealed {} but could not link it: {}", path, cause.getMessage());
@@ -60,7 +61,7 @@ final class Namespace {
         .thenCompose(removed -> {
           if (!removed.existed() || removed.remaining() > 0) return EntityAsks.done();
           return prune(path.parent()).exceptionally(t -> {
-            log.warn("could not prune the directories above {}: {}", path, EntityAsks.cause(t).getMessage());
+            log.warn("could not prune the directories above {}: {}", path, Failures.unwrap(t).getMessage());
             return null;
           });
         });

@@ -7,6 +7,7 @@ import static io.tensorfs.sharding.EntityAsks.failed;
 
 import io.tensorfs.core.ChunkId;
 import io.tensorfs.core.ErrorCode;
+import io.tensorfs.core.Failures;
 import io.tensorfs.core.FileId;
 import io.tensorfs.core.Policy;
 import io.tensorfs.core.ReplicaLocation;
@@ -200,7 +201,7 @@ public final class ShardedMetadata implements Metadata, MetadataOracle {
   public CompletionStage<Verdict> check(FileId file, TfsPath owner, String store) {
     return asks.<FileEntity.Uploads>file(owner, FileEntity.GetUploads::new)
         .thenCompose(uploads -> verdict(file, owner, store, uploads))
-        .exceptionally(t -> new Unknown("metadata could not tell: " + EntityAsks.cause(t).getMessage()));
+        .exceptionally(t -> new Unknown("metadata could not tell: " + Failures.unwrap(t).getMessage()));
   }
 
   private CompletionStage<Verdict> verdict(FileId file, TfsPath owner, String store, FileEntity.Uploads uploads) {

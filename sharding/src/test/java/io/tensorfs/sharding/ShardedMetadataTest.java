@@ -1,9 +1,9 @@
 package io.tensorfs.sharding;
 
+import static io.tensorfs.core.testing.Awaits.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.typesafe.config.Config;
@@ -16,13 +16,12 @@ import io.tensorfs.core.ReplicaLocation;
 import io.tensorfs.core.ReplicaState;
 import io.tensorfs.core.TfsException;
 import io.tensorfs.core.TfsPath;
+import io.tensorfs.core.testing.Awaits;
 import io.tensorfs.store.MetadataOracle;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.cluster.MemberStatus;
 import org.apache.pekko.cluster.typed.Cluster;
@@ -83,14 +82,8 @@ class ShardedMetadataTest {
     testKit.shutdownTestKit();
   }
 
-  private static <T> T await(CompletionStage<T> stage) throws Exception {
-    return stage.toCompletableFuture().get(15, TimeUnit.SECONDS);
-  }
-
   private static ErrorCode failureOf(CompletionStage<?> stage) {
-    ExecutionException e = assertThrows(ExecutionException.class, () -> await(stage));
-    assertInstanceOf(TfsException.class, EntityAsks.cause(e.getCause()), "fails with a TfsException");
-    return TfsException.codeOf(e);
+    return assertInstanceOf(TfsException.class, Awaits.failure(stage), "fails with a TfsException").code();
   }
 
   /** Uploads {@code size} bytes as the chunks of a new version, placed on here, B and C. */

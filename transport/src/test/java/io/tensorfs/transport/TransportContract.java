@@ -1,9 +1,9 @@
 package io.tensorfs.transport;
 
+import static io.tensorfs.core.testing.Awaits.await;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.typesafe.config.Config;
@@ -13,12 +13,11 @@ import io.tensorfs.core.ErrorCode;
 import io.tensorfs.core.FileId;
 import io.tensorfs.core.TfsException;
 import io.tensorfs.core.TfsPath;
+import io.tensorfs.core.testing.Awaits;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
@@ -100,13 +99,9 @@ abstract class TransportContract {
     return new ChunkId(new FileId("0123456789abcdef0123456789abcdef"), index);
   }
 
-  static <T> T await(CompletionStage<T> stage) throws Exception {
-    return stage.toCompletableFuture().get(60, TimeUnit.SECONDS);
-  }
-
-  static TfsException failure(CompletionStage<?> stage, Duration within) throws Exception {
-    ExecutionException e = assertThrows(ExecutionException.class, () -> stage.toCompletableFuture().get(within.toMillis(), TimeUnit.MILLISECONDS));
-    return assertInstanceOf(TfsException.class, e.getCause(), () -> "failed with " + e.getCause());
+  static TfsException failure(CompletionStage<?> stage, Duration within) {
+    Throwable cause = Awaits.failure(stage, within);
+    return assertInstanceOf(TfsException.class, cause, () -> "failed with " + cause);
   }
 
   @Test

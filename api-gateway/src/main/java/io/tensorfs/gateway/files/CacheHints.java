@@ -2,6 +2,7 @@ package io.tensorfs.gateway.files;
 
 import io.tensorfs.core.ChunkId;
 import io.tensorfs.core.ErrorCode;
+import io.tensorfs.core.Failures;
 import io.tensorfs.core.ReplicaLocation;
 import io.tensorfs.core.TfsException;
 import io.tensorfs.core.TfsPath;
@@ -164,7 +165,7 @@ public final class CacheHints {
   /** The file at {@code path}, or every file under it when it is a directory. */
   private CompletionStage<List<FileVersion>> filesUnder(TfsPath path) {
     return files.stat(path).thenApply(List::of).exceptionallyCompose(e -> {
-      ErrorCode code = TfsException.codeOf(e instanceof java.util.concurrent.CompletionException ? e.getCause() : e);
+      ErrorCode code = TfsException.codeOf(Failures.unwrap(e));
       if (code != ErrorCode.NOT_FOUND && code != ErrorCode.CONFLICT) return CompletableFuture.failedFuture(e);
       return files.list(path).thenCompose(entries -> {
         List<CompletableFuture<List<FileVersion>>> parts = new ArrayList<>();

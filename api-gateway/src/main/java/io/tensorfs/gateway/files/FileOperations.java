@@ -2,6 +2,7 @@ package io.tensorfs.gateway.files;
 
 import io.tensorfs.core.ChunkId;
 import io.tensorfs.core.ErrorCode;
+import io.tensorfs.core.Failures;
 import io.tensorfs.core.FileId;
 import io.tensorfs.core.Policy;
 import io.tensorfs.core.ReplicaLocation;
@@ -177,8 +178,8 @@ public final class FileOperations {
   private CompletionStage<FileVersion> stat(TfsPath path, int attempts) {
     return metadata.stat(path).handle((v, e) -> {
       if (e == null) return CompletableFuture.completedFuture(v);
-      if (attempts <= 1 || TfsException.codeOf(unwrap(e)) != ErrorCode.UNAVAILABLE) {
-        return CompletableFuture.<FileVersion>failedFuture(unwrap(e));
+      if (attempts <= 1 || TfsException.codeOf(Failures.unwrap(e)) != ErrorCode.UNAVAILABLE) {
+        return CompletableFuture.<FileVersion>failedFuture(Failures.unwrap(e));
       }
       return stat(path, attempts - 1);
     }).thenCompose(x -> x);
@@ -232,7 +233,7 @@ public final class FileOperations {
         for (CompletableFuture<ReadPiece> f : fetched) f.thenAccept(ReadPiece::release);
         lease.close();
         throw new TfsException(ErrorCode.NOT_FOUND, v.path() + " (" + v.policy().text()
-            + ") is lost or out of reach: " + unwrap(e).getMessage());
+            + ") is lost or out of reach: " + Failures.unwrap(e).getMessage());
       }
       Prefetched pieces = new Prefetched(spans, fetched.stream().map(f -> f.getNow(null)).toList());
       return new FileRead(v, first, length, false, spans, pieces::take, () -> {
@@ -305,8 +306,8 @@ public final class FileOperations {
   private CompletionStage<ChunkStatus> chunkStatus(ChunkId chunk, int attempts) {
     return metadata.chunk(chunk).handle((st, e) -> {
       if (e == null) return CompletableFuture.completedFuture(st);
-      if (attempts <= 1 || TfsException.codeOf(unwrap(e)) != ErrorCode.UNAVAILABLE) {
-        return CompletableFuture.<ChunkStatus>failedFuture(unwrap(e));
+      if (attempts <= 1 || TfsException.codeOf(Failures.unwrap(e)) != ErrorCode.UNAVAILABLE) {
+        return CompletableFuture.<ChunkStatus>failedFuture(Failures.unwrap(e));
       }
       return chunkStatus(chunk, attempts - 1);
     }).thenCompose(x -> x);
@@ -402,9 +403,9 @@ public final class FileOperations {
       List<String> ids = replicas.stream().map(ChunkStore::id).toList();
       return cache.load(span.chunk(), span.chunkLength(), v.path(), ids)
           .thenApply(chunk -> pagesOf(chunk, span))
-          .exceptionallyCompose(e -> TfsException.codeOf(unwrap(e)) == ErrorCode.NO_SPACE
+          .exceptionallyCompose(e -> TfsException.codeOf(Failures.unwrap(e)) == ErrorCode.NO_SPACE
               ? pastTheCache(replicas, span)
-              : CompletableFuture.failedFuture(unwrap(e)));
+              : CompletableFuture.failedFuture(Failures.unwrap(e)));
     });
   }
 
@@ -449,10 +450,6 @@ public final class FileOperations {
         }))
         .runWith(Sink.seq(), system)
         .thenApply(buffers -> new ReadPiece(List.copyOf(buffers), () -> {}));
-  }
-
-  private static Throwable unwrap(Throwable e) {
-    return e instanceof java.util.concurrent.CompletionException && e.getCause() != null ? e.getCause() : e;
   }
 
   /** Reads from the replicas in turn: a corrupt or missing replica hands over to the next one. */

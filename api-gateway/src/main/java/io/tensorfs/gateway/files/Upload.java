@@ -3,6 +3,7 @@ package io.tensorfs.gateway.files;
 import io.tensorfs.core.ChunkId;
 import io.tensorfs.core.Crc32c;
 import io.tensorfs.core.ErrorCode;
+import io.tensorfs.core.Failures;
 import io.tensorfs.core.FileId;
 import io.tensorfs.core.Policy;
 import io.tensorfs.core.ReplicaLocation;
@@ -180,7 +181,7 @@ final class Upload {
     CompletableFuture<ChunkInfo> committed = closing.finish().handle((stored, error) -> {
       if (error != null) {
         closing.abort();
-        Throwable cause = ReplicaChain.cause(error);
+        Throwable cause = Failures.unwrap(error);
         ErrorCode code = cause instanceof TfsException t ? t.code() : ErrorCode.UNAVAILABLE;
         throw new TfsException(code, "chunk " + chunk + " could not be stored on any of "
             + closingPlaced + ": " + cause.getMessage(), cause);

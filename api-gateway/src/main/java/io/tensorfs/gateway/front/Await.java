@@ -1,5 +1,6 @@
 package io.tensorfs.gateway.front;
 
+import io.tensorfs.core.Failures;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
@@ -37,7 +38,7 @@ final class Await {
     try {
       return result.get(timeoutNanos, TimeUnit.NANOSECONDS);
     } catch (ExecutionException e) {
-      throw new Failed("stage failed", e.getCause());
+      throw new Failed("stage failed", Failures.unwrap(e));
     } catch (TimeoutException e) {
       result.thenAccept(late);
       throw new Failed("no answer within " + timeoutNanos / 1_000_000 + " ms", e);

@@ -1,6 +1,7 @@
 package io.tensorfs.gateway.http;
 
 import io.tensorfs.core.ErrorCode;
+import io.tensorfs.core.Failures;
 import io.tensorfs.core.Policy;
 import io.tensorfs.core.TfsException;
 import io.tensorfs.core.TfsPath;
@@ -230,7 +231,7 @@ public final class HttpApi {
   }
 
   private HttpResponse errorResponse(HttpRequest request, Throwable e) {
-    Throwable cause = e instanceof java.util.concurrent.CompletionException && e.getCause() != null ? e.getCause() : e;
+    Throwable cause = Failures.unwrap(e);
     ErrorCode code = TfsException.codeOf(cause);
     if (code == ErrorCode.INTERNAL) {
       if (cause instanceof org.apache.pekko.pattern.AskTimeoutException || cause instanceof java.util.concurrent.TimeoutException) {

@@ -1,5 +1,6 @@
 package io.tensorfs.gateway.grpc;
 
+import static io.tensorfs.core.testing.Awaits.await;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -28,9 +29,6 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
-import org.apache.pekko.stream.javadsl.Source;
-import org.apache.pekko.util.ByteString;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -87,23 +85,19 @@ class CufileFlagTest {
   @BeforeAll
   static void start() throws Exception {
     node = GrpcTestNode.start(storeDir, gpus, FAKE_CUFILE, (path, op) -> CompletableFuture.completedFuture("ok"), "");
-    client = TfsClient.connect("127.0.0.1", node.port(), node.testKit.system());
+    client = TfsClient.connect("127.0.0.1", node.port());
   }
 
   @AfterAll
   static void stop() throws Exception {
-    if (client != null) client.close().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    if (client != null) await(client.close());
     if (node != null) node.close();
-  }
-
-  private static <T> T await(CompletionStage<T> stage) throws Exception {
-    return stage.toCompletableFuture().get(WAIT.toSeconds(), TimeUnit.SECONDS);
   }
 
   private static byte[] put(String path, int n, long seed) throws Exception {
     byte[] b = new byte[n];
     new Random(seed).nextBytes(b);
-    await(client.write(path, "", Source.single(ByteString.fromArray(b))));
+    await(client.write(path, "", b));
     return b;
   }
 

@@ -1,17 +1,19 @@
 package io.tensorfs.gateway.grpc;
 
+import static io.tensorfs.core.testing.Awaits.await;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.tensorfs.client.BatchSession;
 import io.tensorfs.client.Sges;
 import io.tensorfs.client.TfsClient;
+import io.tensorfs.client.TfsClientException;
 import io.tensorfs.core.ErrorCode;
 import io.tensorfs.core.TfsException;
 import io.tensorfs.core.TfsPath;
+import io.tensorfs.core.testing.Awaits;
 import io.tensorfs.gateway.grpc.v1.Completion;
 import io.tensorfs.gateway.grpc.v1.FileInfo;
 import io.tensorfs.gateway.grpc.v1.Flag;
@@ -32,11 +34,6 @@ import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import org.apache.pekko.stream.javadsl.Sink;
-import org.apache.pekko.stream.javadsl.Source;
-import org.apache.pekko.util.ByteString;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -70,18 +67,14 @@ class GrpcGatewayTest {
         tensorfs.gateway.grpc.gpu-staging = 64 KiB
         tensorfs.gateway.grpc.in-flight-per-stream = %d
         """.formatted(IN_FLIGHT));
-    client = TfsClient.connect("127.0.0.1", node.port(), node.testKit.system());
+    client = TfsClient.connect("127.0.0.1", node.port());
   }
 
   @AfterAll
   static void stop() throws Exception {
     for (TestSegment s : segments) s.close();
-    if (client != null) client.close().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    if (client != null) await(client.close());
     if (node != null) node.close();
-  }
-
-  private static <T> T await(CompletionStage<T> stage) throws Exception {
-    return stage.toCompletableFuture().get(WAIT.toSeconds(), TimeUnit.SECONDS);
   }
 
   private static TestSegment segment(long bytes) throws Exception {
@@ -97,13 +90,11 @@ class GrpcGatewayTest {
   }
 
   private static FileInfo put(String path, byte[] bytes) throws Exception {
-    return await(client.write(path, "", Source.single(ByteString.fromArray(bytes))));
+    return await(client.write(path, "", bytes));
   }
 
   private static byte[] readAll(String path, long offset, long length) throws Exception {
-    ByteString all = await(client.read(path, offset, length).runWith(Sink.fold(ByteString.emptyByteString(), ByteString::concat),
-        node.testKit.system()));
-    return all.toArray();
+    return await(client.readBytes(path, offset, length));
   }
 
   private static Map<Long, Completion> run(List<Submission> submissions) throws Exception {
@@ -332,20 +323,19 @@ class GrpcGatewayTest {
     assertEquals("willneed done for /meta/dir/f.bin", await(client.hint("/meta/dir/f.bin", HintOp.WILLNEED)));
     assertEquals("pin done for /meta/dir/f.bin", await(client.hint("/meta/dir/f.bin", HintOp.PIN)));
     assertTrue(hinted.contains("willneed /meta/dir/f.bin") && hinted.contains("pin /meta/dir/f.bin"), hinted.toString());
-    assertEquals(ErrorCode.NOT_FOUND, failure(client.hint("/meta/missing", HintOp.DONTNEED)).code());
-    assertEquals(ErrorCode.BAD_REQUEST, failure(client.hint("/meta/dir/f.bin", HintOp.HINT_UNSPECIFIED)).code());
+    assertEquals(Status.NOT_FOUND, failure(client.hint("/meta/missing", HintOp.DONTNEED)).code());
+    assertEquals(Status.BAD_REQUEST, failure(client.hint("/meta/dir/f.bin", HintOp.HINT_UNSPECIFIED)).code());
 
     assertEquals(stat.getVersion(), await(client.delete("/meta/dir/f.bin")));
-    TfsException gone = failure(client.stat("/meta/dir/f.bin"));
-    assertEquals(ErrorCode.NOT_FOUND, gone.code());
-    assertEquals(ErrorCode.BAD_PATH, failure(client.stat("/meta//x")).code());
+    TfsClientException gone = failure(client.stat("/meta/dir/f.bin"));
+    assertEquals(Status.NOT_FOUND, gone.code());
+    assertEquals(Status.BAD_PATH, failure(client.stat("/meta//x")).code());
   }
 
   @Test
   void shouldFailReadStreamWithNotFoundWhenFileMissing() throws Exception {
-    CompletionStage<ByteString> read = client.read("/t/never-written", 0, 0)
-        .runWith(Sink.fold(ByteString.emptyByteString(), ByteString::concat), node.testKit.system());
-    assertEquals(ErrorCode.NOT_FOUND, failure(read).code());
+    CompletionStage<Long> read = client.read("/t/never-written", 0, 0, piece -> {});
+    assertEquals(Status.NOT_FOUND, failure(read).code());
   }
 
   @Test
@@ -357,9 +347,8 @@ class GrpcGatewayTest {
     assertEquals(ErrorCode.values().length + 1, Status.values().length - 1, "OK plus one value per ErrorCode");
   }
 
-  private static TfsException failure(CompletionStage<?> stage) {
-    ExecutionException e = assertThrows(ExecutionException.class,
-        () -> stage.toCompletableFuture().get(WAIT.toSeconds(), TimeUnit.SECONDS));
-    return assertInstanceOf(TfsException.class, e.getCause(), String.valueOf(e.getCause()));
+  private static TfsClientException failure(CompletionStage<?> stage) {
+    Throwable cause = Awaits.failure(stage, WAIT);
+    return assertInstanceOf(TfsClientException.class, cause, String.valueOf(cause));
   }
 }

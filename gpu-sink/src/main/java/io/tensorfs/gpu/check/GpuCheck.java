@@ -2,6 +2,7 @@ package io.tensorfs.gpu.check;
 
 import com.typesafe.config.ConfigFactory;
 import io.tensorfs.core.ErrorCode;
+import io.tensorfs.core.Failures;
 import io.tensorfs.core.TfsException;
 import io.tensorfs.core.gpu.GpuBuffer;
 import io.tensorfs.gpu.CuFile;
@@ -287,10 +288,11 @@ public final class GpuCheck {
           own.toCompletableFuture().get(COPY_TIMEOUT_S, TimeUnit.SECONDS);
           table.pass("GpuSinks: own IPC handle", "copied", "CUDA opened a handle of this process");
         } catch (ExecutionException e) {
-          boolean ok = TfsException.codeOf(e.getCause()) == ErrorCode.BAD_REQUEST
-              && e.getCause().getMessage().startsWith("CUDA IPC handle refused: ");
+          Throwable cause = Failures.unwrap(e);
+          boolean ok = TfsException.codeOf(cause) == ErrorCode.BAD_REQUEST
+              && cause.getMessage().startsWith("CUDA IPC handle refused: ");
           table.add("GpuSinks: own IPC handle", ok ? CheckTable.Outcome.PASS : CheckTable.Outcome.FAIL, "refused",
-              e.getCause().getMessage() + " (CUDA opens handles only in other processes)");
+              cause.getMessage() + " (CUDA opens handles only in other processes)");
         }
       }
     } finally {
@@ -303,9 +305,10 @@ public final class GpuCheck {
       stage.toCompletableFuture().get(COPY_TIMEOUT_S, TimeUnit.SECONDS);
       table.fail(check, "", "succeeded; expected " + code);
     } catch (ExecutionException e) {
-      ErrorCode got = TfsException.codeOf(e.getCause());
+      Throwable cause = Failures.unwrap(e);
+      ErrorCode got = TfsException.codeOf(cause);
       table.add(check, got == code ? CheckTable.Outcome.PASS : CheckTable.Outcome.FAIL, got.toString(),
-          e.getCause().getMessage());
+          cause.getMessage());
     }
   }
 

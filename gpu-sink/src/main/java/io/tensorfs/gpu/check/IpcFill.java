@@ -1,6 +1,7 @@
 package io.tensorfs.gpu.check;
 
 import com.typesafe.config.ConfigFactory;
+import io.tensorfs.core.Failures;
 import io.tensorfs.core.gpu.GpuBuffer;
 import io.tensorfs.gpu.GpuSettings;
 import io.tensorfs.gpu.GpuSinks;
@@ -50,7 +51,7 @@ final class IpcFill {
       System.out.println("IPC FILL OK: " + n + " bytes, byte i = (31*i + " + args.seed + ") & 0xFF, read back identical");
       return 0;
     } catch (ExecutionException e) {
-      System.out.println("IPC FILL FAILED: " + e.getCause().getMessage());
+      System.out.println("IPC FILL FAILED: " + Failures.unwrap(e).getMessage());
       return 1;
     } finally {
       system.terminate();

@@ -2,6 +2,7 @@ package io.tensorfs.store.cache;
 
 import io.tensorfs.core.CborSerializable;
 import io.tensorfs.core.ChunkId;
+import io.tensorfs.core.Failures;
 import io.tensorfs.core.FileId;
 import io.tensorfs.core.TfsException;
 import io.tensorfs.core.TfsPath;
@@ -106,7 +107,7 @@ public final class CacheActor extends AbstractBehavior<CacheActor.Command> {
         chunk.release();
         return (String) null;
       }
-      Throwable cause = PageFill.unwrap(failure);
+      Throwable cause = Failures.unwrap(failure);
       return c.chunk() + ": " + TfsException.codeOf(cause) + " " + cause.getMessage();
     }).toCompletableFuture();
   }

@@ -2,6 +2,7 @@ package io.tensorfs.store.cache;
 
 import io.tensorfs.core.ChunkId;
 import io.tensorfs.core.ErrorCode;
+import io.tensorfs.core.Failures;
 import io.tensorfs.core.FileId;
 import io.tensorfs.core.TfsException;
 import io.tensorfs.core.TfsPath;
@@ -185,7 +186,7 @@ public final class ChunkCache implements AutoCloseable {
   }
 
   private void finishLoad(CacheEntry entry, Throwable error, CompletableFuture<CachedChunk> result) {
-    Throwable failure = error == null ? null : PageFill.unwrap(error);
+    Throwable failure = error == null ? null : Failures.unwrap(error);
     CachedChunk handle = null;
     synchronized (this) {
       if (failure == null) {

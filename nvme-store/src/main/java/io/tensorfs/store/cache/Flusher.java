@@ -1,6 +1,7 @@
 package io.tensorfs.store.cache;
 
 import io.tensorfs.core.ErrorCode;
+import io.tensorfs.core.Failures;
 import io.tensorfs.core.TfsException;
 import io.tensorfs.store.ChunkStore;
 import io.tensorfs.store.ChunkWriter;
@@ -91,7 +92,7 @@ final class Flusher {
     pages.release();
     if (cache.flushEnded(entry, written, failure)) {
       log.warn("cache: flushing chunk {} to store {} failed, trying again in {}: {}", entry.id, entry.storeId,
-          retry, PageFill.unwrap(failure).toString());
+          retry, Failures.unwrap(failure).toString());
       schedule(entry, retry);
     }
     synchronized (this) {

@@ -1,6 +1,7 @@
 package io.tensorfs.store.cache;
 
 import io.tensorfs.core.ErrorCode;
+import io.tensorfs.core.Failures;
 import io.tensorfs.core.TfsException;
 import io.tensorfs.core.memory.Page;
 import io.tensorfs.store.ChunkStore;
@@ -34,7 +35,7 @@ final class PageFill {
     return CompletableFuture.allOf(pages.toArray(CompletableFuture[]::new)).thenCompose(v -> {
       for (CompletableFuture<Throwable> page : pages) {
         Throwable failure = page.getNow(null); // all complete: allOf has
-        if (failure != null) return CompletableFuture.failedFuture(unwrap(failure));
+        if (failure != null) return CompletableFuture.failedFuture(Failures.unwrap(failure));
       }
       return CompletableFuture.completedFuture(null);
     });
@@ -77,9 +78,4 @@ final class PageFill {
     }
   }
 
-  static Throwable unwrap(Throwable t) {
-    Throwable c = t;
-    while (c instanceof java.util.concurrent.CompletionException && c.getCause() != null) c = c.getCause();
-    return c;
-  }
 }

@@ -1,10 +1,10 @@
 package io.tensorfs.store.internal;
 
 import io.tensorfs.core.ErrorCode;
+import io.tensorfs.core.Failures;
 import io.tensorfs.core.TfsException;
 import java.io.IOException;
 import java.nio.file.NoSuchFileException;
-import java.util.concurrent.CompletionException;
 
 /** Turns what file I/O throws into the {@link TfsException} a caller of the store sees. */
 public final class IoFailures {
@@ -12,7 +12,7 @@ public final class IoFailures {
 
   /** {@code what} names the operation and its object, e.g. "writing chunk f-0 on store d0". */
   public static TfsException translate(Throwable t, String what) {
-    Throwable c = t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
+    Throwable c = Failures.unwrap(t);
     if (c instanceof TfsException e) return e;
     if (c instanceof NoSuchFileException) {
       return new TfsException(ErrorCode.NOT_FOUND, what + ": not found", c);

@@ -1,9 +1,12 @@
 package io.tensorfs.store.cache;
 
+import static io.tensorfs.core.testing.Awaits.await;
+
 import io.tensorfs.core.ChunkId;
 import io.tensorfs.core.TfsException;
 import io.tensorfs.core.TfsPath;
 import io.tensorfs.core.memory.PagePool;
+import io.tensorfs.core.testing.Awaits;
 import io.tensorfs.store.ChunkWriter;
 import io.tensorfs.store.FileChunkStore;
 import io.tensorfs.store.StoreSettings;
@@ -17,10 +20,8 @@ import java.util.Random;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import org.apache.pekko.util.ByteString;
 
@@ -109,27 +110,11 @@ final class CacheFixture implements AutoCloseable {
     return out;
   }
 
-  static <T> T await(CompletionStage<T> stage) {
-    try {
-      return stage.toCompletableFuture().get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-    } catch (ExecutionException e) {
-      throw new AssertionError("stage failed: " + e.getCause(), e.getCause());
-    } catch (Exception e) {
-      throw new AssertionError(e);
-    }
-  }
-
   /** The TfsException a stage fails with. */
   static TfsException failure(CompletionStage<?> stage) {
-    try {
-      stage.toCompletableFuture().get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-    } catch (ExecutionException e) {
-      if (e.getCause() instanceof TfsException t) return t;
-      throw new AssertionError("failed with " + e.getCause(), e.getCause());
-    } catch (Exception e) {
-      throw new AssertionError(e);
-    }
-    throw new AssertionError("the stage succeeded");
+    Throwable cause = Awaits.failure(stage, TIMEOUT);
+    if (cause instanceof TfsException t) return t;
+    throw new AssertionError("failed with " + cause, cause);
   }
 
   /** Waits until {@code condition} holds, failing after the timeout. */

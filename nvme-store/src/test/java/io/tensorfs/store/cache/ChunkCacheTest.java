@@ -1,9 +1,9 @@
 package io.tensorfs.store.cache;
 
+import static io.tensorfs.core.testing.Awaits.await;
 import static io.tensorfs.store.cache.CacheFixture.PAGE;
 import static io.tensorfs.store.cache.CacheFixture.OWNER;
 import static io.tensorfs.store.cache.CacheFixture.PAGES;
-import static io.tensorfs.store.cache.CacheFixture.await;
 import static io.tensorfs.store.cache.CacheFixture.awaitCondition;
 import static io.tensorfs.store.cache.CacheFixture.bytesOf;
 import static io.tensorfs.store.cache.CacheFixture.failure;
@@ -17,6 +17,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.tensorfs.core.ChunkId;
 import io.tensorfs.core.Crc32c;
 import io.tensorfs.core.ErrorCode;
+import io.tensorfs.core.Failures;
 import io.tensorfs.core.FileId;
 import io.tensorfs.core.TfsException;
 import io.tensorfs.store.ChunkWriter;
@@ -252,7 +253,7 @@ class ChunkCacheTest {
             try {
               c = load.toCompletableFuture().get(20, TimeUnit.SECONDS);
             } catch (java.util.concurrent.ExecutionException e) {
-              if (TfsException.codeOf(e.getCause()) != ErrorCode.NO_SPACE) throw new AssertionError(e);
+              if (TfsException.codeOf(Failures.unwrap(e)) != ErrorCode.NO_SPACE) throw new AssertionError(e);
               refused.incrementAndGet();
               continue;
             }
@@ -311,8 +312,7 @@ class ChunkCacheTest {
     TimeUnit.MILLISECONDS.sleep(300); // a flush would have started by now without the delay
     assertEquals(PAGE + 17, f.cache.stats().dirtyBytes(), "still only in memory during the delay");
     Throwable absent = await(f.store("d0").read(chunk, 0, 1).handle((b, e) -> e));
-    assertEquals(ErrorCode.NOT_FOUND, TfsException.codeOf(
-        absent instanceof java.util.concurrent.CompletionException ? absent.getCause() : absent), "not on disk yet");
+    assertEquals(ErrorCode.NOT_FOUND, TfsException.codeOf(Failures.unwrap(absent)), "not on disk yet");
     await(f.cache.flushAll());
     assertEquals(0, f.cache.stats().dirtyBytes());
     assertArrayEquals(bytes, await(f.store("d0").read(chunk, 0, PAGE + 17)).toArray());

@@ -2,6 +2,7 @@ package io.tensorfs.sharding.elastic;
 
 import io.tensorfs.core.CborSerializable;
 import io.tensorfs.core.ChunkId;
+import io.tensorfs.core.Failures;
 import io.tensorfs.core.ReplicaLocation;
 import io.tensorfs.core.TfsException;
 import io.tensorfs.core.TfsPath;
@@ -134,7 +135,7 @@ public final class MemoryReplicaAgent extends AbstractBehavior<MemoryReplicaAgen
     Lease lease = leases.get(loaded.chunk());
     if (loaded.failure() != null) {
       if (lease != null && lease.handle == null) leases.remove(loaded.chunk());
-      Throwable cause = loaded.failure().getCause() != null ? loaded.failure().getCause() : loaded.failure();
+      Throwable cause = Failures.unwrap(loaded.failure());
       log.info("node {} cannot hold {} in memory: {} {}", peers.selfId(), loaded.chunk(), TfsException.codeOf(cause),
           cause.getMessage());
       loaded.replyTo().tell(new ChunkEntity.HoldResult(peers.selfId(), false, String.valueOf(cause.getMessage())));

@@ -2,6 +2,7 @@ package io.tensorfs.sharding.replication;
 
 import io.tensorfs.core.ChunkId;
 import io.tensorfs.core.ErrorCode;
+import io.tensorfs.core.Failures;
 import io.tensorfs.core.ReplicaLocation;
 import io.tensorfs.core.TfsException;
 import io.tensorfs.store.ChunkStore;
@@ -119,7 +120,7 @@ public final class NodeChunkService implements ChunkService {
                 return CompletableFuture.completedFuture(new PushAck(request.chunk(), stored.lengthBytes(),
                     stored.crc32c(), Hops.encode(stored.durableAt())));
               }
-              return chain.abort().thenCompose(x -> CompletableFuture.<PushAck>failedFuture(ReplicaChain.cause(error)));
+              return chain.abort().thenCompose(x -> CompletableFuture.<PushAck>failedFuture(Failures.unwrap(error)));
             })
             .thenCompose(s -> s));
   }

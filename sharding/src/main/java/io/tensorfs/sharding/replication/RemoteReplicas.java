@@ -2,6 +2,7 @@ package io.tensorfs.sharding.replication;
 
 import io.tensorfs.core.ChunkId;
 import io.tensorfs.core.ErrorCode;
+import io.tensorfs.core.Failures;
 import io.tensorfs.core.FileId;
 import io.tensorfs.core.ReplicaLocation;
 import io.tensorfs.core.TfsException;
@@ -91,7 +92,7 @@ final class RemoteReplicas implements ChunkStore {
     return bytes.runForeach(b -> b.copyToBuffer(target), materializer)
         .handle((done, e) -> {
           if (e == null) return CompletableFuture.<Void>completedFuture(null);
-          Throwable cause = ReplicaChain.cause(e);
+          Throwable cause = Failures.unwrap(e);
           log.warn("replica of {} on {} failed at offset {}: {}; going on from the next replica", chunk, from.node(),
               offset + (target.position() - start), cause.getMessage());
           return fill(chunk, offset, target, start, i + 1, cause);

@@ -2,6 +2,7 @@ package io.tensorfs.sharding.replication;
 
 import com.typesafe.config.Config;
 import io.tensorfs.core.ChunkId;
+import io.tensorfs.core.Failures;
 import io.tensorfs.core.ReplicaLocation;
 import io.tensorfs.core.ReplicaState;
 import io.tensorfs.sharding.ChunkStatus;
@@ -92,7 +93,7 @@ public final class Repairer implements AutoCloseable {
       again = false;
     }
     sweepAll().whenComplete((n, e) -> {
-      if (e != null) log.warn("re-replication sweep failed: {}", ReplicaChain.cause(e).toString());
+      if (e != null) log.warn("re-replication sweep failed: {}", Failures.unwrap(e).toString());
       else if (n > 0) log.info("re-replication: {} replicas created", n);
       boolean rerun;
       synchronized (this) {
@@ -119,7 +120,7 @@ public final class Repairer implements AutoCloseable {
         ChunkId chunk = new ChunkId(f.file(), index);
         total = total.thenCompose(sum -> repair(store, f, chunk)
             .exceptionally(e -> {
-              log.debug("chunk {} not repaired now: {}", chunk, ReplicaChain.cause(e).toString());
+              log.debug("chunk {} not repaired now: {}", chunk, Failures.unwrap(e).toString());
               return 0;
             })
             .thenApply(n -> sum + n));

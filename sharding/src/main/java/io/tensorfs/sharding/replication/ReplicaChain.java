@@ -2,6 +2,7 @@ package io.tensorfs.sharding.replication;
 
 import io.tensorfs.core.ChunkId;
 import io.tensorfs.core.ErrorCode;
+import io.tensorfs.core.Failures;
 import io.tensorfs.core.ReplicaLocation;
 import io.tensorfs.core.TfsException;
 import io.tensorfs.store.ChunkWriter;
@@ -74,10 +75,10 @@ public final class ReplicaChain {
   private void dropForward(Throwable e) {
     if (forward == null) return;
     log.warn("chunk {}: the chain past this node (next {}) failed, continuing without it: {}", chunk, nextNode,
-        cause(e).getMessage());
+        Failures.unwrap(e).getMessage());
     forward.abort();
     forward = null;
-    forwardFailure = cause(e);
+    forwardFailure = Failures.unwrap(e);
   }
 
   /** Ends the chunk: this node's replicas durable, then the rest of the chain's answer. */
@@ -110,7 +111,7 @@ public final class ReplicaChain {
   private Stored joined(WrittenReplica here, Stored downstream, Throwable error) {
     List<ReplicaLocation> durable = new ArrayList<>(localAt);
     if (error != null) {
-      log.warn("chunk {}: the chain past this node (next {}) failed: {}", chunk, nextNode, cause(error).getMessage());
+      log.warn("chunk {}: the chain past this node (next {}) failed: {}", chunk, nextNode, Failures.unwrap(error).getMessage());
     } else if (downstream.lengthBytes() != here.lengthBytes() || downstream.crc32c() != here.crc32c()) {
       log.warn("chunk {}: the chain past this node stored other bytes ({} bytes, crc {}); it is left out", chunk,
           downstream.lengthBytes(), Integer.toHexString(downstream.crc32c()));
@@ -127,12 +128,5 @@ public final class ReplicaChain {
     List<CompletableFuture<Done>> steps = new ArrayList<>();
     for (ChunkWriter w : local) steps.add(w.abort().toCompletableFuture());
     return CompletableFuture.allOf(steps.toArray(CompletableFuture[]::new)).handle((v, e) -> Done.getInstance());
-  }
-
-  /** The failure inside completion wrappers. */
-  public static Throwable cause(Throwable e) {
-    Throwable c = e;
-    while (c instanceof java.util.concurrent.CompletionException && c.getCause() != null) c = c.getCause();
-    return c;
   }
 }

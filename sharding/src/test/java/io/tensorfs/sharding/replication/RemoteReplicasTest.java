@@ -1,8 +1,8 @@
 package io.tensorfs.sharding.replication;
 
+import static io.tensorfs.core.testing.Awaits.await;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import io.tensorfs.core.ChunkId;
 import io.tensorfs.core.ErrorCode;
@@ -10,6 +10,7 @@ import io.tensorfs.core.FileId;
 import io.tensorfs.core.ReplicaLocation;
 import io.tensorfs.core.TfsException;
 import io.tensorfs.sharding.placement.StoreRoom;
+import io.tensorfs.core.testing.Awaits;
 import io.tensorfs.transport.PushAck;
 import io.tensorfs.transport.PushRequest;
 import io.tensorfs.transport.Transport;
@@ -19,8 +20,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
 import org.apache.pekko.NotUsed;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.stream.Materializer;
@@ -119,7 +118,7 @@ class RemoteReplicasTest {
     Wire wire = new Wire(chunk, Map.of("node-b", diesAt));
     ByteBuffer into = ByteBuffer.allocate(chunk.length);
 
-    int n = replicas(wire, "node-b", "node-c").readInto(CHUNK, 0, into).toCompletableFuture().get(10, TimeUnit.SECONDS);
+    int n = await(replicas(wire, "node-b", "node-c").readInto(CHUNK, 0, into));
 
     assertEquals(chunk.length, n);
     assertArrayEquals(chunk, into.array());
@@ -132,7 +131,7 @@ class RemoteReplicasTest {
     Wire wire = new Wire(chunk, Map.of("node-b", 5L * MIB + 4096, "node-c", 9L * MIB));
     ByteBuffer into = ByteBuffer.allocate(chunk.length);
 
-    replicas(wire, "node-b", "node-c", "node-d").readInto(CHUNK, 0, into).toCompletableFuture().get(10, TimeUnit.SECONDS);
+    await(replicas(wire, "node-b", "node-c", "node-d").readInto(CHUNK, 0, into));
 
     assertArrayEquals(chunk, into.array());
     assertEquals(List.of("node-b@0", "node-c@" + (5L * MIB + 4096), "node-d@" + 9L * MIB), wire.asked,
@@ -144,10 +143,10 @@ class RemoteReplicasTest {
     byte[] chunk = bytes(2 * MIB);
     Wire wire = new Wire(chunk, Map.of("node-b", (long) MIB, "node-c", (long) MIB + 10));
 
-    ExecutionException e = assertThrows(ExecutionException.class, () -> replicas(wire, "node-b", "node-c")
-        .readInto(CHUNK, 0, ByteBuffer.allocate(chunk.length)).toCompletableFuture().get(10, TimeUnit.SECONDS));
+    Throwable failure = Awaits.failure(replicas(wire, "node-b", "node-c")
+        .readInto(CHUNK, 0, ByteBuffer.allocate(chunk.length)));
 
-    assertEquals(ErrorCode.UNAVAILABLE, TfsException.codeOf(e.getCause()));
+    assertEquals(ErrorCode.UNAVAILABLE, TfsException.codeOf(failure));
     assertEquals(List.of("node-b@0", "node-c@" + MIB), wire.asked);
   }
 }

@@ -2,6 +2,7 @@ package io.tensorfs.gateway.grpc.internal;
 
 import io.tensorfs.core.ChunkId;
 import io.tensorfs.core.ErrorCode;
+import io.tensorfs.core.Failures;
 import io.tensorfs.core.ReplicaLocation;
 import io.tensorfs.core.TfsException;
 import io.tensorfs.core.gpu.GpuBuffer;
@@ -88,8 +89,7 @@ final class CufileScatter {
         .thenCompose(file -> direct.reads().readFile(file, p.chunkOffset(), p.target()))
         .whenComplete((n, e) -> {
           if (e != null) {
-            done.completeExceptionally(e instanceof java.util.concurrent.CompletionException && e.getCause() != null
-                ? e.getCause() : e);
+            done.completeExceptionally(Failures.unwrap(e));
           } else if (n != p.target().length()) {
             done.completeExceptionally(new TfsException(ErrorCode.IO_ERROR, "the replica file of chunk "
                 + p.chunkIndex() + " of " + v.path() + " ended early: " + n + " of " + p.target().length() + " bytes"));

@@ -2,10 +2,9 @@ package io.tensorfs.gateway.grpc.internal;
 
 import io.grpc.Status;
 import io.tensorfs.core.ErrorCode;
+import io.tensorfs.core.Failures;
 import io.tensorfs.core.TfsException;
 import io.tensorfs.gateway.grpc.v1.Completion;
-import java.util.concurrent.CompletionException;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeoutException;
 import org.apache.pekko.grpc.GrpcServiceException;
 import org.apache.pekko.grpc.Trailers;
@@ -33,7 +32,7 @@ public final class Errors {
     for (Throwable c = error; c != null; c = c.getCause()) {
       if (c instanceof TfsException e) return new Failure(e.code(), e.getMessage());
     }
-    Throwable cause = unwrap(error);
+    Throwable cause = Failures.unwrap(error);
     if (cause instanceof AskTimeoutException || cause instanceof TimeoutException) {
       return new Failure(ErrorCode.UNAVAILABLE, "the metadata did not answer in time; try again");
     }
@@ -71,13 +70,5 @@ public final class Errors {
       case CHECKSUM_MISMATCH -> Status.DATA_LOSS;
       case IO_ERROR, INTERNAL -> Status.INTERNAL;
     };
-  }
-
-  private static Throwable unwrap(Throwable e) {
-    Throwable c = e;
-    while ((c instanceof CompletionException || c instanceof ExecutionException) && c.getCause() != null) {
-      c = c.getCause();
-    }
-    return c;
   }
 }

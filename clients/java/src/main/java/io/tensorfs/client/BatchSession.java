@@ -1,9 +1,12 @@
 package io.tensorfs.client;
 
+import io.grpc.stub.ClientCallStreamObserver;
+import io.grpc.stub.ClientResponseObserver;
 import io.tensorfs.gateway.grpc.v1.Completion;
 import io.tensorfs.gateway.grpc.v1.Op;
 import io.tensorfs.gateway.grpc.v1.Sge;
 import io.tensorfs.gateway.grpc.v1.Submission;
+import io.tensorfs.gateway.grpc.v1.TensorfsGrpc;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -12,44 +15,30 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
-import org.apache.pekko.Done;
-import org.apache.pekko.japi.Pair;
-import org.apache.pekko.stream.Materializer;
-import org.apache.pekko.stream.OverflowStrategy;
-import org.apache.pekko.stream.javadsl.Keep;
-import org.apache.pekko.stream.javadsl.Sink;
-import org.apache.pekko.stream.javadsl.Source;
-import org.apache.pekko.stream.javadsl.SourceQueueWithComplete;
+import java.util.concurrent.TimeoutException;
 
 /**
  * One Batch stream: submit preadv/pwritev requests, then collect their completions, one per
  * submission, in the order they finish. Submissions are queued here without limit and sent as fast
- * as the node takes them (the node runs a bounded number at once). Thread-safe.
+ * as the connection takes them (grpc-java's outbound flow control; the node runs a bounded number at
+ * once). Thread-safe: callers' threads and grpc-java's share one lock.
  */
 public final class BatchSession {
-  private static final int SEND_BUFFER = 64;
-
-  private final SourceQueueWithComplete<Submission> outbox;
   private final ArrayDeque<Submission> unsent = new ArrayDeque<>();
   private final ArrayDeque<Completion> ready = new ArrayDeque<>();
   private final List<Waiter> waiters = new ArrayList<>();
-  private final CompletionStage<Done> finished;
-  private boolean offering;
+  private final CompletableFuture<Void> finished = new CompletableFuture<>();
+  private ClientCallStreamObserver<Submission> requests;
   private boolean closing;
+  private boolean requestsClosed;
   private Throwable failure;
   private long submitted;
   private long completed;
 
   private record Waiter(int max, CompletableFuture<List<Completion>> result) {}
 
-  BatchSession(io.tensorfs.gateway.grpc.v1.TensorfsClient grpc, Materializer materializer) {
-    Pair<SourceQueueWithComplete<Submission>, Source<Submission, org.apache.pekko.NotUsed>> queue =
-        Source.<Submission>queue(SEND_BUFFER, OverflowStrategy.backpressure(), 1).preMaterialize(materializer);
-    this.outbox = queue.first();
-    this.finished = grpc.batch(queue.second())
-        .toMat(Sink.foreach(this::deliver), Keep.right())
-        .run(materializer);
-    finished.whenComplete((d, e) -> ended(e));
+  BatchSession(TensorfsGrpc.TensorfsStub grpc) {
+    grpc.batch(new Responses());
   }
 
   /** Reads {@code path} from {@code offset} into {@code sges}, in order. */
@@ -69,7 +58,7 @@ public final class BatchSession {
     if (closing) throw new IllegalStateException("the batch session is closed");
     submitted++;
     unsent.add(s);
-    offerNext();
+    sendWhileReady();
   }
 
   /**
@@ -96,7 +85,7 @@ public final class BatchSession {
     if (got.size() >= count) return CompletableFuture.completedFuture(got);
     long left = deadlineNs - System.nanoTime();
     if (left <= 0) {
-      return CompletableFuture.failedFuture(new java.util.concurrent.TimeoutException(
+      return CompletableFuture.failedFuture(new TimeoutException(
           "got " + got.size() + " of " + count + " completions in time"));
     }
     return await(count - got.size(), Duration.ofNanos(left)).thenCompose(more -> {
@@ -111,30 +100,20 @@ public final class BatchSession {
   }
 
   /** Ends the submissions; the stream ends once the node has completed every one already sent. */
-  public synchronized CompletionStage<Done> close() {
+  public synchronized CompletionStage<Void> close() {
     closing = true;
-    if (!offering && unsent.isEmpty()) outbox.complete();
+    sendWhileReady();
     return finished;
   }
 
-  private synchronized void offerNext() {
-    if (offering) return;
-    Submission next = unsent.poll();
-    if (next == null) {
-      if (closing) outbox.complete();
-      return;
+  /** Sends queued submissions while the connection takes more; half-closes once closing and all are sent. */
+  private synchronized void sendWhileReady() {
+    if (requests == null || failure != null || requestsClosed) return;
+    while (!unsent.isEmpty() && requests.isReady()) requests.onNext(unsent.poll());
+    if (closing && unsent.isEmpty()) {
+      requestsClosed = true;
+      requests.onCompleted();
     }
-    offering = true;
-    outbox.offer(next).whenComplete((result, error) -> offered(error));
-  }
-
-  private synchronized void offered(Throwable error) {
-    offering = false;
-    if (error != null) {
-      ended(error);
-      return;
-    }
-    offerNext();
   }
 
   private synchronized void deliver(Completion c) {
@@ -149,8 +128,7 @@ public final class BatchSession {
   }
 
   private synchronized void ended(Throwable error) {
-    if (error == null) error = new IllegalStateException("the batch stream ended");
-    if (failure == null) failure = ClientErrors.translate(error);
+    if (failure == null) failure = error == null ? new IllegalStateException("the batch stream ended") : ClientErrors.translate(error);
     for (Waiter w : waiters) w.result().completeExceptionally(failure);
     waiters.clear();
   }
@@ -159,5 +137,33 @@ public final class BatchSession {
     List<Completion> out = new ArrayList<>(Math.min(max, ready.size()));
     while (out.size() < max && !ready.isEmpty()) out.add(ready.poll());
     return out;
+  }
+
+  /** The node's side of the stream, on grpc-java's thread for this call. */
+  private final class Responses implements ClientResponseObserver<Submission, Completion> {
+    @Override
+    public void beforeStart(ClientCallStreamObserver<Submission> stream) {
+      synchronized (BatchSession.this) {
+        requests = stream;
+      }
+      stream.setOnReadyHandler(BatchSession.this::sendWhileReady);
+    }
+
+    @Override
+    public void onNext(Completion c) {
+      deliver(c);
+    }
+
+    @Override
+    public void onError(Throwable error) {
+      ended(error);
+      finished.completeExceptionally(ClientErrors.translate(error));
+    }
+
+    @Override
+    public void onCompleted() {
+      ended(null);
+      finished.complete(null);
+    }
   }
 }

@@ -1,0 +1,165 @@
+package io.tensorfs.client;
+
+import io.grpc.Grpc;
+import io.grpc.InsecureChannelCredentials;
+import io.grpc.ManagedChannel;
+import io.grpc.stub.StreamObserver;
+import io.tensorfs.gateway.grpc.v1.Chunk;
+import io.tensorfs.gateway.grpc.v1.DeleteReply;
+import io.tensorfs.gateway.grpc.v1.DeleteRequest;
+import io.tensorfs.gateway.grpc.v1.FileInfo;
+import io.tensorfs.gateway.grpc.v1.HintOp;
+import io.tensorfs.gateway.grpc.v1.HintReply;
+import io.tensorfs.gateway.grpc.v1.HintRequest;
+import io.tensorfs.gateway.grpc.v1.ListReply;
+import io.tensorfs.gateway.grpc.v1.ListRequest;
+import io.tensorfs.gateway.grpc.v1.ReadRequest;
+import io.tensorfs.gateway.grpc.v1.StatRequest;
+import io.tensorfs.gateway.grpc.v1.TensorfsGrpc;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+/**
+ * A Java client of a tensorfs node's gRPC endpoint, on plain grpc-java. Failed calls fail with a
+ * {@link TfsClientException} carrying the node's error code. Thread-safe; one HTTP/2 connection shared
+ * by every call. Callbacks and completions run on grpc-java's executor threads.
+ */
+public final class TfsClient {
+  /** Largest piece of a write sent in one message, in bytes. */
+  static final int WRITE_PIECE_BYTES = 1 << 20;
+
+  private final ManagedChannel channel;
+  private final boolean ownsChannel;
+  private final TensorfsGrpc.TensorfsStub grpc;
+
+  private TfsClient(ManagedChannel channel, boolean ownsChannel) {
+    this.channel = channel;
+    this.ownsChannel = ownsChannel;
+    this.grpc = TensorfsGrpc.newStub(channel);
+  }
+
+  /** Connects (lazily, on the first call) to {@code host:port} with plain-text HTTP/2; {@link #close} closes it. */
+  public static TfsClient connect(String host, int port) {
+    return new TfsClient(Grpc.newChannelBuilderForAddress(host, port, InsecureChannelCredentials.create()).build(), true);
+  }
+
+  /** A client over a channel the caller built (TLS, an executor of its own) and keeps: {@link #close} leaves it open. */
+  public static TfsClient over(ManagedChannel channel) {
+    return new TfsClient(channel, false);
+  }
+
+  public CompletionStage<FileInfo> stat(String path) {
+    UnaryCall<FileInfo> call = new UnaryCall<>();
+    grpc.stat(StatRequest.newBuilder().setPath(path).build(), call);
+    return call.result();
+  }
+
+  public CompletionStage<List<ListReply.Entry>> list(String path) {
+    UnaryCall<ListReply> call = new UnaryCall<>();
+    grpc.list(ListRequest.newBuilder().setPath(path).build(), call);
+    return call.result().thenApply(ListReply::getEntriesList);
+  }
+
+  /** Deletes the visible version of a file; completes with that version's number. */
+  public CompletionStage<Long> delete(String path) {
+    UnaryCall<DeleteReply> call = new UnaryCall<>();
+    grpc.delete(DeleteRequest.newBuilder().setPath(path).build(), call);
+    return call.result().thenApply(DeleteReply::getVersion);
+  }
+
+  /** A cache hint; completes with what the node did, in words. */
+  public CompletionStage<String> hint(String path, HintOp op) {
+    UnaryCall<HintReply> call = new UnaryCall<>();
+    grpc.hint(HintRequest.newBuilder().setPath(path).setOp(op).build(), call);
+    return call.result().thenApply(HintReply::getMessage);
+  }
+
+  /**
+   * Streams the bytes {@code [offset, offset+length)} of a file, clamped to its size (length 0 reads to the
+   * end), to {@code each} in order, in pieces of at most 1 MiB; the next piece is asked for when {@code each}
+   * returns. A buffer is valid only during its call. Completes with the number of bytes delivered.
+   */
+  public CompletionStage<Long> read(String path, long offset, long length, Consumer<ByteBuffer> each) {
+    CompletableFuture<Long> result = new CompletableFuture<>();
+    grpc.read(ReadRequest.newBuilder().setPath(path).setOffset(offset).setLength(length).build(),
+        new StreamObserver<Chunk>() {
+          private long delivered;
+
+          @Override
+          public void onNext(Chunk chunk) {
+            delivered += chunk.getData().size();
+            each.accept(chunk.getData().asReadOnlyByteBuffer());
+          }
+
+          @Override
+          public void onError(Throwable error) {
+            result.completeExceptionally(ClientErrors.translate(error));
+          }
+
+          @Override
+          public void onCompleted() {
+            result.complete(delivered);
+          }
+        });
+    return result;
+  }
+
+  /** The bytes {@code [offset, offset+length)} of a file in one array, clamped to its size; length 0 reads to the end. */
+  public CompletionStage<byte[]> readBytes(String path, long offset, long length) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    return read(path, offset, length, piece -> {
+      byte[] copy = new byte[piece.remaining()];
+      piece.get(copy);
+      out.writeBytes(copy);
+    }).thenApply(n -> out.toByteArray());
+  }
+
+  /**
+   * Writes the bytes of {@code bytes}, to its end, as the whole new version of {@code path}; {@code policy}
+   * empty means persistent. The stream is read on grpc-java's threads, a piece at a time, as the connection
+   * takes them, and closed when the call ends.
+   */
+  public CompletionStage<FileInfo> write(String path, String policy, InputStream bytes) {
+    WriteCall call = new WriteCall(path, policy, bytes, WRITE_PIECE_BYTES);
+    grpc.write(call);
+    return call.result();
+  }
+
+  /** Writes {@code bytes} as the whole new version of {@code path}; {@code policy} empty means persistent. */
+  public CompletionStage<FileInfo> write(String path, String policy, byte[] bytes) {
+    return write(path, policy, new ByteArrayInputStream(bytes));
+  }
+
+  /** Opens a Batch stream for preadv/pwritev submissions. */
+  public BatchSession openBatch() {
+    return new BatchSession(grpc);
+  }
+
+  /**
+   * Closes the connection when this client made it: calls under way may finish within 10 s, then are
+   * cancelled. Completes when the connection has terminated.
+   */
+  public CompletionStage<Void> close() {
+    if (!ownsChannel) return CompletableFuture.completedFuture(null);
+    channel.shutdown();
+    return CompletableFuture.runAsync(() -> {
+      try {
+        if (!channel.awaitTermination(10, TimeUnit.SECONDS)) channel.shutdownNow().awaitTermination(10, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        channel.shutdownNow();
+        Thread.currentThread().interrupt();
+      }
+    }, task -> {
+      Thread t = new Thread(task, "tensorfs-client-close");
+      t.setDaemon(true);
+      t.start();
+    });
+  }
+}
