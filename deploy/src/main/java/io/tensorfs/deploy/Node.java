@@ -8,11 +8,10 @@ import io.tensorfs.gateway.GatewaySettings;
 import io.tensorfs.gateway.NodeStatus;
 import io.tensorfs.core.ChunkId;
 import io.tensorfs.core.memory.PagePool;
-import io.tensorfs.gateway.files.CacheHints;
-import io.tensorfs.gateway.files.FileOperations;
 import io.tensorfs.gateway.front.FrontServer;
 import io.tensorfs.gateway.grpc.DirectGpuReads;
 import io.tensorfs.gateway.grpc.GrpcGateway;
+import io.tensorfs.gateway.grpc.Hints;
 import io.tensorfs.gateway.front.FrontSettings;
 import io.tensorfs.gateway.http.FileDirectReads;
 import io.tensorfs.gateway.http.HttpApi;
@@ -22,19 +21,23 @@ import io.tensorfs.store.cache.CacheActor;
 import io.tensorfs.store.cache.CacheSettings;
 import io.tensorfs.store.cache.ChunkCache;
 import io.tensorfs.sharding.ShardedMetadata;
-import io.tensorfs.sharding.elastic.ElasticSettings;
+import io.tensorfs.sharding.ElasticSettings;
+import io.tensorfs.sharding.MemoryReplicaProtocol;
 import io.tensorfs.sharding.elastic.MemoryReplicaAgent;
 import io.tensorfs.sharding.elastic.ReadDemandMeter;
 import io.tensorfs.sharding.replication.NodeChunkService;
 import io.tensorfs.sharding.replication.PeerDirectory;
 import io.tensorfs.sharding.replication.Peers;
 import io.tensorfs.sharding.replication.Repairer;
-import io.tensorfs.sharding.replication.ReplicaStores;
 import io.tensorfs.sharding.replication.Replication;
 import io.tensorfs.transport.Transport;
 import io.tensorfs.transport.Transports;
 import io.tensorfs.sharding.ShardingSetup;
+import io.tensorfs.sharding.operator.LocalNode;
+import io.tensorfs.sharding.operator.NodeOperator;
+import io.tensorfs.sharding.operator.OperatorSettings;
 import io.tensorfs.store.ChunkStore;
+import io.tensorfs.store.ReconcileReport;
 import io.tensorfs.store.StoreActor;
 import io.tensorfs.store.StoreSettings;
 import io.tensorfs.store.Stores;
@@ -69,7 +72,6 @@ public final class Node implements NodeStatus {
   private static final TfsPath PROBE = TfsPath.parse("/.tensorfs/probe");
   /** A schema change on a busy Cassandra takes seconds; well above the journal's request timeout. */
   private static final Duration SCHEMA_STATEMENT_TIMEOUT = Duration.ofSeconds(60);
-  private static final Duration HINT_TIMEOUT = Duration.ofMinutes(30);
 
   private final ActorSystem<Void> system;
   private final String nodeId;
@@ -116,8 +118,7 @@ public final class Node implements NodeStatus {
     // cache loads from other nodes' replicas through it when this node has none.
     this.peers = new Peers(nodeId);
     org.apache.pekko.stream.Materializer materializer = org.apache.pekko.stream.Materializer.matFromSystem(system);
-    this.cache = new ChunkCache(pool, cacheSettings, new ReplicaStores(stores::byId, peers, materializer),
-        this::lostBeforeFlush);
+    this.cache = new ChunkCache(pool, cacheSettings, stores::byId, this::lostBeforeFlush);
     Replication replication = new Replication(peers, stores::byId, materializer);
     this.transport = Transports.create(config, system, new NodeChunkService(stores.all(), cache, replication, stores.leases()));
     peers.connect(transport);
@@ -137,18 +138,16 @@ public final class Node implements NodeStatus {
     // Elastic in-memory replicas: this node's reads of cache(min,max) chunks are reported to their
     // entities, which may ask this node to hold chunks in memory for the other nodes' readers.
     ElasticSettings elastic = ElasticSettings.fromConfig(config);
-    ActorRef<MemoryReplicaAgent.Command> memoryReplicas = system.systemActorOf(
-        MemoryReplicaAgent.create(cache, peers, elastic), "memory-replicas", org.apache.pekko.actor.typed.Props.empty());
+    ActorRef<MemoryReplicaProtocol.Command> memoryReplicas = system.systemActorOf(
+        MemoryReplicaAgent.create(cache, peers, stores.all(), elastic), "memory-replicas",
+        org.apache.pekko.actor.typed.Props.empty());
     this.readDemand = new ReadDemandMeter(nodeId, metadata, memoryReplicas, elastic, background);
 
     GatewaySettings gateway = GatewaySettings.fromConfig(config);
-    FileOperations files = new FileOperations(system, metadata, nodeId, stores.all(), storeActors, stores.leases(),
-        cache, stores.settings().readSegmentBytes(), gateway.readAheadSegments(), gateway.writeBatchBytes(),
-        replication, readDemand);
-    CacheHints hints = new CacheHints(system, files, HINT_TIMEOUT);
-    HttpApi api = new HttpApi(system, files, hints, gateway, this);
-    this.grpc = GrpcGateway.bind(system, files, gpus, new DirectGpuReads(gpus.fileReads(), stores.all()),
-        (path, op) -> hints.apply(path, CacheHints.Op.parse(op)).thenApply(Object::toString));
+    NodeOperator files = new NodeOperator(system, metadata, LocalNode.of(nodeId, stores, storeActors), cache,
+        replication, readDemand, OperatorSettings.fromConfig(config));
+    HttpApi api = new HttpApi(system, files, gateway, this);
+    this.grpc = GrpcGateway.bind(system, files, gpus, new DirectGpuReads(gpus.fileReads()), Hints.of(files));
     grpc.whenComplete((b, e) -> {
       if (e != null) {
         log.error("node {}: cannot listen for gRPC", nodeId, e);
@@ -285,10 +284,10 @@ public final class Node implements NodeStatus {
   }
 
   private CompletionStage<Void> reconcileStores() {
-    List<CompletableFuture<StoreActor.ReconcileReport>> all = new ArrayList<>();
+    List<CompletableFuture<ReconcileReport>> all = new ArrayList<>();
     for (var e : storeActors.entrySet()) {
-      CompletionStage<StoreActor.ReconcileReport> report = AskPattern.ask(e.getValue(),
-          (ActorRef<StoreActor.ReconcileReport> replyTo) -> new StoreActor.Reconcile(metadata, replyTo),
+      CompletionStage<ReconcileReport> report = AskPattern.ask(e.getValue(),
+          (ActorRef<ReconcileReport> replyTo) -> new StoreActor.Reconcile(metadata, replyTo),
           Duration.ofMinutes(10), system.scheduler());
       all.add(report.thenApply(r -> {
         log.info("store {} reconciled: {} file versions kept, {} orphans removed, {} replicas missing{}", e.getKey(),
