@@ -8,28 +8,31 @@ import io.tensorfs.core.TfsPath;
 import io.tensorfs.core.memory.PagePool;
 import io.tensorfs.gateway.GatewaySettings;
 import io.tensorfs.gateway.NodeStatus;
-import io.tensorfs.gateway.files.CacheHints;
-import io.tensorfs.gateway.files.FileOperations;
 import io.tensorfs.gateway.front.FrontServer;
 import io.tensorfs.gateway.front.FrontSettings;
 import io.tensorfs.gateway.grpc.DirectGpuReads;
 import io.tensorfs.gateway.grpc.GrpcGateway;
+import io.tensorfs.gateway.grpc.Hints;
 import io.tensorfs.gateway.http.FileDirectReads;
 import io.tensorfs.gateway.http.HttpApi;
 import io.tensorfs.gpu.GpuSettings;
 import io.tensorfs.gpu.GpuSinks;
 import io.tensorfs.sharding.ShardedMetadata;
 import io.tensorfs.sharding.ShardingSetup;
-import io.tensorfs.sharding.elastic.ElasticSettings;
+import io.tensorfs.sharding.ElasticSettings;
+import io.tensorfs.sharding.MemoryReplicaProtocol;
 import io.tensorfs.sharding.elastic.MemoryReplicaAgent;
 import io.tensorfs.sharding.elastic.ReadDemandMeter;
 import io.tensorfs.sharding.replication.NodeChunkService;
 import io.tensorfs.sharding.replication.PeerDirectory;
 import io.tensorfs.sharding.replication.Peers;
 import io.tensorfs.sharding.replication.Repairer;
-import io.tensorfs.sharding.replication.ReplicaStores;
 import io.tensorfs.sharding.replication.Replication;
+import io.tensorfs.sharding.operator.LocalNode;
+import io.tensorfs.sharding.operator.NodeOperator;
+import io.tensorfs.sharding.operator.OperatorSettings;
 import io.tensorfs.store.ChunkStore;
+import io.tensorfs.store.ReconcileReport;
 import io.tensorfs.store.StoreActor;
 import io.tensorfs.store.StoreSettings;
 import io.tensorfs.store.Stores;
@@ -74,7 +77,6 @@ import org.slf4j.LoggerFactory;
 final class NodeParts implements NodeAssembly {
   private static final Logger log = LoggerFactory.getLogger(NodeParts.class);
   private static final TfsPath PROBE = TfsPath.parse("/.tensorfs/probe");
-  private static final Duration HINT_TIMEOUT = Duration.ofMinutes(30);
 
   private final Config config;
   private final NodeSettings settings;
@@ -120,7 +122,7 @@ final class NodeParts implements NodeAssembly {
     // cache loads from other nodes' replicas through it when this node has none.
     peers = new Peers(nodeId);
     Materializer materializer = Materializer.matFromSystem(system);
-    cache = new ChunkCache(pool, cacheSettings, new ReplicaStores(stores::byId, peers, materializer), this::lostBeforeFlush);
+    cache = new ChunkCache(pool, cacheSettings, stores::byId, this::lostBeforeFlush);
     replication = new Replication(peers, stores::byId, materializer);
     transport = Transports.create(config, system, new NodeChunkService(stores.all(), cache, replication, stores.leases()));
     peers.connect(transport);
@@ -151,8 +153,8 @@ final class NodeParts implements NodeAssembly {
   @Override
   public AutoCloseable background(ActorContext<?> context, ScheduledExecutorService timer) {
     ElasticSettings elastic = ElasticSettings.fromConfig(config);
-    ActorRef<MemoryReplicaAgent.Command> memoryReplicas = context.spawn(
-        Behaviors.supervise(MemoryReplicaAgent.create(cache, peers, elastic)).onFailure(Worker.backoff(settings)),
+    ActorRef<MemoryReplicaProtocol.Command> memoryReplicas = context.spawn(
+        Behaviors.supervise(MemoryReplicaAgent.create(cache, peers, stores.all(), elastic)).onFailure(Worker.backoff(settings)),
         "memory-replicas");
     readDemand = new ReadDemandMeter(nodeId, metadata, memoryReplicas, elastic, timer);
     return readDemand;
@@ -161,14 +163,11 @@ final class NodeParts implements NodeAssembly {
   @Override
   public Edges edges() {
     GatewaySettings gateway = GatewaySettings.fromConfig(config);
-    FileOperations files = new FileOperations(system, metadata, nodeId, stores.all(), storeActors, stores.leases(),
-        cache, stores.settings().readSegmentBytes(), gateway.readAheadSegments(), gateway.writeBatchBytes(),
-        replication, readDemand);
-    CacheHints hints = new CacheHints(system, files, HINT_TIMEOUT);
-    HttpApi api = new HttpApi(system, files, hints, gateway, status);
-    CompletionStage<ServerBinding> grpc = GrpcGateway.bind(system, files, gpus,
-        new DirectGpuReads(gpus.fileReads(), stores.all()),
-        (path, op) -> hints.apply(path, CacheHints.Op.parse(op)).thenApply(Object::toString));
+    NodeOperator files = new NodeOperator(system, metadata, LocalNode.of(nodeId, stores, storeActors), cache,
+        replication, readDemand, OperatorSettings.fromConfig(config));
+    HttpApi api = new HttpApi(system, files, gateway, status);
+    CompletionStage<ServerBinding> grpc = GrpcGateway.bind(system, files, gpus, new DirectGpuReads(gpus.fileReads()),
+        Hints.of(files));
     FrontSettings front = FrontSettings.fromConfig(config);
     // With the front door, it takes the public address and the full server listens on loopback behind it.
     CompletionStage<ServerBinding> http = front.enabled()
@@ -270,10 +269,10 @@ final class NodeParts implements NodeAssembly {
   }
 
   private CompletionStage<Done> reconcileStores() {
-    List<CompletableFuture<StoreActor.ReconcileReport>> all = new ArrayList<>();
+    List<CompletableFuture<ReconcileReport>> all = new ArrayList<>();
     for (var e : storeActors.entrySet()) {
-      CompletionStage<StoreActor.ReconcileReport> report = AskPattern.ask(e.getValue(),
-          (ActorRef<StoreActor.ReconcileReport> replyTo) -> new StoreActor.Reconcile(metadata, replyTo),
+      CompletionStage<ReconcileReport> report = AskPattern.ask(e.getValue(),
+          (ActorRef<ReconcileReport> replyTo) -> new StoreActor.Reconcile(metadata, replyTo),
           settings.reconcileTimeout(), system.scheduler());
       all.add(report.thenApply(r -> {
         log.info("store {} reconciled: {} file versions kept, {} orphans removed, {} replicas missing{}", e.getKey(),

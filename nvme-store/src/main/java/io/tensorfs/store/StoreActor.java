@@ -39,14 +39,6 @@ public final class StoreActor extends AbstractBehavior<StoreActor.Command> {
    */
   public record Reconcile(MetadataOracle oracle, ActorRef<ReconcileReport> replyTo) implements Command {}
 
-  /**
-   * @param filesKept      versions left in place: live, not judged, or orphans still being read
-   * @param orphansRemoved versions removed as orphans
-   * @param missing        chunks the metadata places here that are not on disk, ordered by file and index
-   */
-  public record ReconcileReport(int filesKept, int orphansRemoved, List<ChunkId> missing)
-      implements CborSerializable {}
-
   /** Deletes a file version's bytes once no reader holds a lease on it; replies when they are gone. */
   public record CollectFile(FileId file, ActorRef<Done> replyTo) implements Command, CborSerializable {}
 

@@ -15,7 +15,6 @@ import io.tensorfs.store.MetadataOracle.Live;
 import io.tensorfs.store.MetadataOracle.Orphan;
 import io.tensorfs.store.MetadataOracle.Unknown;
 import io.tensorfs.store.MetadataOracle.Verdict;
-import io.tensorfs.store.StoreActor.ReconcileReport;
 import io.tensorfs.store.StoreSettings.DirectIo;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -7,8 +7,6 @@ import io.tensorfs.core.Policy;
 import io.tensorfs.core.ReplicaLocation;
 import io.tensorfs.core.ReplicaState;
 import io.tensorfs.core.TfsPath;
-import io.tensorfs.sharding.elastic.ElasticSettings;
-import io.tensorfs.sharding.elastic.MemoryReplicaAgent;
 import io.tensorfs.sharding.placement.PlacementPolicy;
 import java.util.List;
 import java.util.Optional;
@@ -98,9 +96,9 @@ public final class ChunkEntity
    * ignored for other policies. No reply.
    */
   public record ReportReads(String node, TfsPath owner, long reads, long windowMillis,
-      ActorRef<MemoryReplicaAgent.Command> agent) implements Command {}
+      ActorRef<MemoryReplicaProtocol.Command> agent) implements Command {}
 
-  /** A node's answer to {@link MemoryReplicaAgent.Hold}: whether it holds the chunk in memory now. */
+  /** A node's answer to {@link MemoryReplicaProtocol.Hold}: whether it holds the chunk in memory now. */
   public record HoldResult(String node, boolean held, String reason) implements Command {}
 
   /** Time to renew the in-memory replicas' holds and revise their count. */

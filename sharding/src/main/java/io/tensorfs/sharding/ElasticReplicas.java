@@ -3,9 +3,6 @@ package io.tensorfs.sharding;
 import io.tensorfs.core.ChunkId;
 import io.tensorfs.core.Policy;
 import io.tensorfs.core.TfsPath;
-import io.tensorfs.sharding.elastic.ElasticSettings;
-import io.tensorfs.sharding.elastic.MemoryReplicaAgent;
-import io.tensorfs.sharding.elastic.ReadDemand;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -34,7 +31,7 @@ final class ElasticReplicas {
   private final ReadDemand demand;
   private final TimerScheduler<ChunkEntity.Command> timers;
   private final ActorRef<ChunkEntity.Command> self;
-  private final Map<String, ActorRef<MemoryReplicaAgent.Command>> agents = new HashMap<>();
+  private final Map<String, ActorRef<MemoryReplicaProtocol.Command>> agents = new HashMap<>();
   private final Map<String, Holder> holders = new LinkedHashMap<>();
   private final Map<String, Long> refusedUntil = new HashMap<>();
   private TfsPath owner;
@@ -72,7 +69,7 @@ final class ElasticReplicas {
 
   void result(ChunkEntity.HoldResult r) {
     if (!holders.containsKey(r.node())) {
-      if (r.held()) agents.get(r.node()).tell(new MemoryReplicaAgent.Release(chunk)); // dropped meanwhile
+      if (r.held()) agents.get(r.node()).tell(new MemoryReplicaProtocol.Release(chunk)); // dropped meanwhile
       return;
     }
     if (r.held()) {
@@ -86,7 +83,7 @@ final class ElasticReplicas {
 
   /** Releases every hold (the chunk was deleted). */
   void releaseAll() {
-    for (String node : holders.keySet()) agents.get(node).tell(new MemoryReplicaAgent.Release(chunk));
+    for (String node : holders.keySet()) agents.get(node).tell(new MemoryReplicaProtocol.Release(chunk));
     holders.clear();
     timers.cancel(TICK_KEY);
   }
@@ -122,12 +119,12 @@ final class ElasticReplicas {
       for (String node : order) {
         if (holders.size() <= wanted) break;
         holders.remove(node);
-        agents.get(node).tell(new MemoryReplicaAgent.Release(chunk));
+        agents.get(node).tell(new MemoryReplicaProtocol.Release(chunk));
       }
     }
   }
 
-  private MemoryReplicaAgent.Hold hold(ChunkEntity.State state) {
-    return new MemoryReplicaAgent.Hold(chunk, state.lengthBytes(), owner, state.status(chunk).clean(), self);
+  private MemoryReplicaProtocol.Hold hold(ChunkEntity.State state) {
+    return new MemoryReplicaProtocol.Hold(chunk, state.lengthBytes(), owner, state.status(chunk).clean(), self);
   }
 }

@@ -5,7 +5,6 @@ import io.tensorfs.core.FileId;
 import io.tensorfs.core.Policy;
 import io.tensorfs.core.ReplicaLocation;
 import io.tensorfs.core.TfsPath;
-import io.tensorfs.sharding.elastic.MemoryReplicaAgent;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletionStage;
@@ -57,7 +56,7 @@ public interface Metadata {
    * {@code windowMillis} (drives elastic in-memory replicas; no reply, nothing fails).
    */
   void reportReads(ChunkId chunk, String node, TfsPath owner, long reads, long windowMillis,
-      ActorRef<MemoryReplicaAgent.Command> agent);
+      ActorRef<MemoryReplicaProtocol.Command> agent);
 
   record Sealed(FileVersion current, Optional<FileVersion> replaced) {}
 }

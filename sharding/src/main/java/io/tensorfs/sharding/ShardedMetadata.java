@@ -13,7 +13,6 @@ import io.tensorfs.core.Policy;
 import io.tensorfs.core.ReplicaLocation;
 import io.tensorfs.core.ReplicaState;
 import io.tensorfs.core.TfsPath;
-import io.tensorfs.sharding.elastic.MemoryReplicaAgent;
 import io.tensorfs.store.MetadataOracle;
 import java.util.ArrayList;
 import java.util.List;
@@ -167,7 +166,7 @@ public final class ShardedMetadata implements Metadata, MetadataOracle {
 
   @Override
   public void reportReads(ChunkId chunk, String node, TfsPath owner, long reads, long windowMillis,
-      ActorRef<MemoryReplicaAgent.Command> agent) {
+      ActorRef<MemoryReplicaProtocol.Command> agent) {
     asks.tellChunk(chunk, new ChunkEntity.ReportReads(node, owner, reads, windowMillis, agent));
   }
 

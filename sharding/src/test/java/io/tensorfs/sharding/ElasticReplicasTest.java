@@ -10,7 +10,6 @@ import io.tensorfs.core.FileId;
 import io.tensorfs.core.Policy;
 import io.tensorfs.core.ReplicaLocation;
 import io.tensorfs.core.TfsPath;
-import io.tensorfs.sharding.elastic.MemoryReplicaAgent;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -26,7 +25,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * A {@code cache(min,max)} chunk's entity turning read reports into in-memory replicas: test probes
- * stand in for three nodes' {@link MemoryReplicaAgent}s and answer its holds.
+ * stand in for three nodes' memory-replica agents ({@link MemoryReplicaProtocol}) and answer its holds.
  */
 class ElasticReplicasTest {
   private static final List<String> NODES = List.of("node-a", "node-b", "node-c");
@@ -65,14 +64,14 @@ class ElasticReplicasTest {
   private static final class Agent {
     final java.util.concurrent.atomic.AtomicInteger holds = new java.util.concurrent.atomic.AtomicInteger();
     final java.util.Queue<ChunkId> releases = new java.util.concurrent.ConcurrentLinkedQueue<>();
-    final ActorRef<MemoryReplicaAgent.Command> ref;
+    final ActorRef<MemoryReplicaProtocol.Command> ref;
 
     Agent(String node, boolean held) {
       ref = testKit.spawn(Behaviors.receiveMessage(c -> {
-        if (c instanceof MemoryReplicaAgent.Hold h) {
+        if (c instanceof MemoryReplicaProtocol.Hold h) {
           holds.incrementAndGet();
           h.replyTo().tell(new ChunkEntity.HoldResult(node, held, held ? "" : "cache full"));
-        } else if (c instanceof MemoryReplicaAgent.Release r) {
+        } else if (c instanceof MemoryReplicaProtocol.Release r) {
           releases.add(r.chunk());
         }
         return Behaviors.same();
@@ -135,7 +134,7 @@ class ElasticReplicasTest {
   @Test
   void shouldIgnoreReadReportsOfOtherPolicies() throws Exception {
     ChunkId chunk = committedChunk("/elastic/persistent.bin", Policy.PERSISTENT);
-    TestProbe<MemoryReplicaAgent.Command> a = testKit.createTestProbe();
+    TestProbe<MemoryReplicaProtocol.Command> a = testKit.createTestProbe();
 
     metadata.reportReads(chunk, "node-a", TfsPath.parse("/elastic/persistent.bin"), 1000, 200, a.ref());
 

@@ -40,7 +40,7 @@ class ElasticReplicasIT {
     props.add("-Dtensorfs.elastic.reads-per-replica=5");
     props.add("-Dtensorfs.elastic.cool-after=3s");
     props.add("-Dtensorfs.elastic.lease=2s");
-    props.add("-Dtensorfs.gateway.remote-collect-delay=1s");
+    props.add("-Dtensorfs.operator.remote-collect-delay=1s");
     cluster = new LocalCluster("elastic", 4, props).start();
   }
 

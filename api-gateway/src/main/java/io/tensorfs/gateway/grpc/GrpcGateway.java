@@ -3,7 +3,7 @@ package io.tensorfs.gateway.grpc;
 import com.typesafe.config.Config;
 import io.tensorfs.core.gpu.DeviceCopies;
 import io.tensorfs.gateway.GatewaySettings;
-import io.tensorfs.gateway.files.FileOperations;
+import io.tensorfs.sharding.operator.NodeOperator;
 import io.tensorfs.gateway.grpc.internal.BatchIo;
 import io.tensorfs.gateway.grpc.internal.Errors;
 import io.tensorfs.gateway.grpc.internal.SharedMemorySegments;
@@ -38,17 +38,17 @@ public final class GrpcGateway {
    *              reports {@code available() == false}
    * @param hints the node's cache hints, or {@link Hints#unsupported()}
    */
-  public static CompletionStage<ServerBinding> bind(ActorSystem<?> system, FileOperations files, DeviceCopies gpus,
+  public static CompletionStage<ServerBinding> bind(ActorSystem<?> system, NodeOperator files, DeviceCopies gpus,
       Hints hints, String host, int port) {
     return bind(system, files, gpus, DirectGpuReads.none("the node was started without cuFile reads"), hints, host,
         port);
   }
 
   /**
-   * {@link #bind(ActorSystem, FileOperations, DeviceCopies, Hints, String, int)}, with preadv's FLAG_CUFILE
-   * reading through {@code direct}: {@code new DirectGpuReads(gpuSinks.fileReads(), localStores)}.
+   * {@link #bind(ActorSystem, NodeOperator, DeviceCopies, Hints, String, int)}, with preadv's FLAG_CUFILE
+   * reading through {@code direct}: {@code new DirectGpuReads(gpuSinks.fileReads())}.
    */
-  public static CompletionStage<ServerBinding> bind(ActorSystem<?> system, FileOperations files, DeviceCopies gpus,
+  public static CompletionStage<ServerBinding> bind(ActorSystem<?> system, NodeOperator files, DeviceCopies gpus,
       DirectGpuReads direct, Hints hints, String host, int port) {
     Config config = system.settings().config();
     GrpcSettings settings = GrpcSettings.fromConfig(config);
@@ -56,7 +56,7 @@ public final class GrpcGateway {
     Executor segmentExecutor = system.dispatchers().lookup(DispatcherSelector.fromConfig(GrpcSettings.SHARED_MEMORY_DISPATCHER));
     BatchIo batch = new BatchIo(system, files, gpus, direct,
         new SharedMemorySegments(settings.sharedMemoryDirectory(), settings.mappedSegments()), segmentExecutor,
-        new StagingBuffers(files.cache().pool(), settings.stagingBytes(), settings.inFlightPerStream()),
+        new StagingBuffers(files.pages(), settings.stagingBytes(), settings.inFlightPerStream()),
         gateway.chunkSizeBytes(), gateway.maxFileSizeBytes());
     TensorfsService service = new TensorfsService(system, files, batch, hints, settings.inFlightPerStream(),
         settings.readChunkBytes(), gateway.chunkSizeBytes(), gateway.maxFileSizeBytes());
@@ -72,14 +72,14 @@ public final class GrpcGateway {
   }
 
   /** Binds on the {@code tensorfs.gateway.grpc} host and port. */
-  public static CompletionStage<ServerBinding> bind(ActorSystem<?> system, FileOperations files, DeviceCopies gpus,
+  public static CompletionStage<ServerBinding> bind(ActorSystem<?> system, NodeOperator files, DeviceCopies gpus,
       Hints hints) {
     GrpcSettings settings = GrpcSettings.fromConfig(system.settings().config());
     return bind(system, files, gpus, hints, settings.host(), settings.port());
   }
 
   /** Binds on the {@code tensorfs.gateway.grpc} host and port, with FLAG_CUFILE reading through {@code direct}. */
-  public static CompletionStage<ServerBinding> bind(ActorSystem<?> system, FileOperations files, DeviceCopies gpus,
+  public static CompletionStage<ServerBinding> bind(ActorSystem<?> system, NodeOperator files, DeviceCopies gpus,
       DirectGpuReads direct, Hints hints) {
     GrpcSettings settings = GrpcSettings.fromConfig(system.settings().config());
     return bind(system, files, gpus, direct, hints, settings.host(), settings.port());

@@ -3,6 +3,8 @@ package io.tensorfs.gateway.grpc;
 import io.tensorfs.core.ErrorCode;
 import io.tensorfs.core.TfsException;
 import io.tensorfs.core.TfsPath;
+import io.tensorfs.sharding.operator.HintOp;
+import io.tensorfs.sharding.operator.NodeOperator;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
@@ -23,6 +25,11 @@ public interface Hints {
    * (NOT_FOUND for a missing file) for the client to see.
    */
   CompletionStage<String> apply(TfsPath path, String op);
+
+  /** The hints of the node's operator, reported in words. */
+  static Hints of(NodeOperator operator) {
+    return (path, op) -> operator.hint(path, HintOp.parse(op)).thenApply(Object::toString);
+  }
 
   /** For a node without a cache: every hint fails with UNAVAILABLE. */
   static Hints unsupported() {

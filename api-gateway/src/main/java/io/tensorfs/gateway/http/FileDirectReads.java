@@ -2,14 +2,14 @@ package io.tensorfs.gateway.http;
 
 import io.tensorfs.core.TfsPath;
 import io.tensorfs.gateway.NodeStatus;
-import io.tensorfs.gateway.files.FileOperations;
-import io.tensorfs.gateway.files.FileRead;
-import io.tensorfs.gateway.files.ReadPiece;
 import io.tensorfs.gateway.front.BodyPiece;
 import io.tensorfs.gateway.front.BodySource;
 import io.tensorfs.gateway.front.DirectReads;
 import io.tensorfs.gateway.front.DirectResponse;
 import io.tensorfs.sharding.FileVersion;
+import io.tensorfs.sharding.operator.FileRead;
+import io.tensorfs.sharding.operator.NodeOperator;
+import io.tensorfs.sharding.operator.ReadPiece;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
@@ -24,10 +24,10 @@ import java.util.concurrent.CompletionStage;
  * readable file: errors, unsatisfiable ranges, a node still starting.
  */
 public final class FileDirectReads implements DirectReads {
-  private final FileOperations files;
+  private final NodeOperator files;
   private final NodeStatus node;
 
-  public FileDirectReads(FileOperations files, NodeStatus node) {
+  public FileDirectReads(NodeOperator files, NodeStatus node) {
     this.files = files;
     this.node = node;
   }

@@ -7,10 +7,11 @@ import io.tensorfs.core.TfsException;
 import io.tensorfs.core.TfsPath;
 import io.tensorfs.gateway.GatewaySettings;
 import io.tensorfs.gateway.NodeStatus;
-import io.tensorfs.gateway.files.CacheHints;
-import io.tensorfs.gateway.files.FileOperations;
-import io.tensorfs.gateway.files.FileRead;
 import io.tensorfs.sharding.FileVersion;
+import io.tensorfs.sharding.operator.FileRead;
+import io.tensorfs.sharding.operator.HintOp;
+import io.tensorfs.sharding.operator.HintResult;
+import io.tensorfs.sharding.operator.NodeOperator;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
@@ -39,7 +40,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The HTTP API (README: "HTTP API"): a plain request handler over {@link FileOperations}. The raw
+ * The HTTP API (README: "HTTP API"): a plain request handler over {@link NodeOperator}. The raw
  * request path is parsed here, segment by segment, so the path rules see every encoded form. Every
  * failure becomes a JSON {@code {"error", "message"}} with its status; no stack trace leaves the node.
  */
@@ -53,16 +54,13 @@ public final class HttpApi {
   static final String CACHE_HEADER = "X-Tfs-Cache";
 
   private final ActorSystem<?> system;
-  private final FileOperations files;
+  private final NodeOperator files;
   private final GatewaySettings settings;
   private final NodeStatus node;
-  private final CacheHints hints;
 
-  public HttpApi(ActorSystem<?> system, FileOperations files, CacheHints hints, GatewaySettings settings,
-      NodeStatus node) {
+  public HttpApi(ActorSystem<?> system, NodeOperator files, GatewaySettings settings, NodeStatus node) {
     this.system = system;
     this.files = files;
-    this.hints = hints;
     this.settings = settings;
     this.node = node;
   }
@@ -175,16 +173,16 @@ public final class HttpApi {
     var method = request.method();
     if (path.equals(CACHE)) {
       if (method != HttpMethods.GET) return methodNotAllowed(method.name(), "GET");
-      var local = hints.localStats();
-      return hints.stats().thenApply(all -> Json.response(StatusCodes.OK, Json.Cache.of(node.nodeId(), local,
+      var local = files.localCacheStats();
+      return files.cacheStats().thenApply(all -> Json.response(StatusCodes.OK, Json.Cache.of(node.nodeId(), local,
           all.stream().map(s -> new Json.NodeCache(s.nodeId(), s.stats())).toList())));
     }
     if (method != HttpMethods.POST) return methodNotAllowed(method.name(), "POST");
     TfsPath target = RawPath.after(CACHE, path, true);
     var query = request.getUri().query();
-    CacheHints.Op op = CacheHints.Op.parse(query.get("op").orElse(null));
+    HintOp op = HintOp.parse(query.get("op").orElse(null));
     boolean async = query.get("async").map(a -> a.equals("true") || a.equals("1")).orElse(false);
-    CompletionStage<CacheHints.Result> done = hints.apply(target, op);
+    CompletionStage<HintResult> done = files.hint(target, op);
     if (async) {
       done.whenComplete((r, e) -> {
         if (e != null) log.warn("{} of {} failed: {}", op.text(), target, e.getMessage());

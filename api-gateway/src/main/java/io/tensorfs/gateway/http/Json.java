@@ -5,13 +5,13 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.tensorfs.core.Crc32c;
-import io.tensorfs.core.Policy;
 import io.tensorfs.core.ErrorCode;
-import io.tensorfs.gateway.files.CacheHints;
+import io.tensorfs.core.Policy;
 import io.tensorfs.sharding.ChunkStatus;
-import io.tensorfs.store.cache.CacheStats;
 import io.tensorfs.sharding.DirEntry;
 import io.tensorfs.sharding.FileVersion;
+import io.tensorfs.sharding.operator.HintResult;
+import io.tensorfs.store.cache.CacheStats;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -97,7 +97,7 @@ final class Json {
 
   record Hint(String path, String op, int files, int chunks, long bytes, int failed, String firstError,
       List<String> nodes, boolean async) {
-    static Hint of(CacheHints.Result r) {
+    static Hint of(HintResult r) {
       return new Hint(r.path(), r.op(), r.files(), r.chunks(), r.bytes(), r.failed(), r.firstError(), r.nodes(), false);
     }
   }

@@ -6,8 +6,10 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import io.tensorfs.core.TfsPath;
 import io.tensorfs.core.gpu.DeviceCopies;
-import io.tensorfs.gateway.files.FileOperations;
 import io.tensorfs.sharding.ShardedMetadata;
+import io.tensorfs.sharding.operator.LocalNode;
+import io.tensorfs.sharding.operator.NodeOperator;
+import io.tensorfs.sharding.operator.OperatorSettings;
 import io.tensorfs.store.ChunkStore;
 import io.tensorfs.store.StoreActor;
 import io.tensorfs.store.StoreSettings;
@@ -35,9 +37,9 @@ final class GrpcTestNode implements AutoCloseable {
   static final String NODE = "node-grpc";
 
   final ActorTestKit testKit;
-  final FileOperations files;
+  final NodeOperator files;
   final ServerBinding binding;
-  private GrpcTestNode(ActorTestKit testKit, FileOperations files, ServerBinding binding) {
+  private GrpcTestNode(ActorTestKit testKit, NodeOperator files, ServerBinding binding) {
     this.testKit = testKit;
     this.files = files;
     this.binding = binding;
@@ -54,6 +56,8 @@ final class GrpcTestNode implements AutoCloseable {
             tensorfs.node.id = %s
             tensorfs.sharding.ask-timeout = 5s
             tensorfs.gateway.chunk-size = 4 MiB
+            tensorfs.operator.read-ahead-segments = 4
+            tensorfs.operator.write-batch = 1 MiB
             """.formatted(NODE))
         .withFallback(PersistenceTestKitPlugin.config())
         .withFallback(PersistenceTestKitSnapshotPlugin.config())
@@ -84,10 +88,10 @@ final class GrpcTestNode implements AutoCloseable {
     io.tensorfs.store.cache.CacheSettings cacheSettings = io.tensorfs.store.cache.CacheSettings.small(16);
     io.tensorfs.store.cache.ChunkCache cache = new io.tensorfs.store.cache.ChunkCache(
         io.tensorfs.core.memory.PagePool.allocate(cacheSettings.poolSettings()), cacheSettings, stores::byId, c -> {});
-    FileOperations files = new FileOperations(testKit.system(), metadata, NODE, stores.all(), actors, stores.leases(),
-        cache, storeSettings.readSegmentBytes(), 4, 1 << 20);
+    NodeOperator files = new NodeOperator(testKit.system(), metadata, LocalNode.of(NODE, stores, actors), cache,
+        OperatorSettings.fromConfig(testKit.system().settings().config()));
     DirectGpuReads direct = fileReads == null ? DirectGpuReads.none("no cuFile in this test")
-        : new DirectGpuReads(fileReads, stores.all());
+        : new DirectGpuReads(fileReads);
     ServerBinding binding = GrpcGateway.bind(testKit.system(), files, gpus, direct, hints, "127.0.0.1", 0)
         .toCompletableFuture().get(15, TimeUnit.SECONDS);
     // The first metadata call creates the journal's tables; wait until it answers.

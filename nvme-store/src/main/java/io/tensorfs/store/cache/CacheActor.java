@@ -4,8 +4,10 @@ import io.tensorfs.core.CborSerializable;
 import io.tensorfs.core.ChunkId;
 import io.tensorfs.core.Failures;
 import io.tensorfs.core.FileId;
+import io.tensorfs.core.ErrorCode;
 import io.tensorfs.core.TfsException;
 import io.tensorfs.core.TfsPath;
+import io.tensorfs.store.ChunkStore;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -30,7 +32,10 @@ public final class CacheActor extends AbstractBehavior<CacheActor.Command> {
 
   public sealed interface Command {}
 
-  /** One chunk to warm: where it lives on this node, in the order to try the stores. */
+  /**
+   * One chunk to warm: the ids of this node's stores that hold it, in the order to try them (a store id
+   * names a store of the node the message is sent to; this node's cache resolves it).
+   */
   public record WarmChunk(ChunkId chunk, long lengthBytes, TfsPath owner, List<String> storeIds)
       implements CborSerializable {}
 
@@ -98,7 +103,7 @@ public final class CacheActor extends AbstractBehavior<CacheActor.Command> {
   private CompletableFuture<String> warmOne(WarmChunk c) {
     CompletionStage<CachedChunk> load;
     try {
-      load = cache.load(c.chunk(), c.lengthBytes(), c.owner(), c.storeIds());
+      load = cache.load(c.chunk(), c.lengthBytes(), c.owner(), localStores(c));
     } catch (RuntimeException e) {
       load = CompletableFuture.failedFuture(e);
     }
@@ -110,6 +115,22 @@ public final class CacheActor extends AbstractBehavior<CacheActor.Command> {
       Throwable cause = Failures.unwrap(failure);
       return c.chunk() + ": " + TfsException.codeOf(cause) + " " + cause.getMessage();
     }).toCompletableFuture();
+  }
+
+  /**
+   * The stores of this node a warm names, in order, leaving out ids this node has no store of;
+   * NOT_FOUND when it has none of them.
+   */
+  private List<ChunkStore> localStores(WarmChunk c) {
+    List<ChunkStore> out = new ArrayList<>();
+    for (String id : c.storeIds()) {
+      ChunkStore store = cache.store(id);
+      if (store != null) out.add(store);
+    }
+    if (out.isEmpty() && !c.storeIds().isEmpty()) {
+      throw new TfsException(ErrorCode.NOT_FOUND, "no store " + c.storeIds() + " on this node for chunk " + c.chunk());
+    }
+    return out;
   }
 
   private Warmed summarize(List<CompletableFuture<String>> loads) {

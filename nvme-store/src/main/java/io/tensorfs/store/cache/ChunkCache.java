@@ -90,7 +90,8 @@ public final class ChunkCache implements AutoCloseable {
   }
 
   /**
-   * @param storeById      the node's stores by id; null (or a throw) for an unknown id
+   * @param storeById      this node's stores by id, null (or a throw) for an unknown id: where write-back
+   *                       chunks are flushed, and what a warm names
    * @param onDirtyDropped told of each write-back chunk lost before it reached its store
    */
   public ChunkCache(PagePool pool, CacheSettings settings, Function<String, ChunkStore> storeById,
@@ -123,14 +124,15 @@ public final class ChunkCache implements AutoCloseable {
   }
 
   /**
-   * Read-through: the chunk, resident already or read now from the first of {@code storeIds} that
-   * serves it, retained for the caller. Concurrent loads of one chunk share one read (each counts a
+   * Read-through: the chunk, resident already or read now from the first of {@code replicas} that
+   * serves it (this node's stores, or the replicas of other nodes read as one store), retained for the
+   * caller. Concurrent loads of one chunk share one read (each counts a
    * miss: none found the chunk resident). Fails with
    * NO_SPACE when no room can be made (read past the cache then), else with the last store's error.
    *
    * @param lengthBytes the chunk's length as the metadata records it; a replica of another length fails
    */
-  public CompletionStage<CachedChunk> load(ChunkId chunk, long lengthBytes, TfsPath owner, List<String> storeIds) {
+  public CompletionStage<CachedChunk> load(ChunkId chunk, long lengthBytes, TfsPath owner, List<ChunkStore> replicas) {
     if (lengthBytes < 0) {
       return CompletableFuture.failedFuture(new TfsException(ErrorCode.BAD_REQUEST, "negative chunk length"));
     }
@@ -167,22 +169,22 @@ public final class ChunkCache implements AutoCloseable {
     notifyDropped(dropped);
     if (joined != null) {
       CacheEntry loading = joined;
-      return loading.loaded.thenCompose(v -> joinLoaded(loading, lengthBytes, owner, storeIds));
+      return loading.loaded.thenCompose(v -> joinLoaded(loading, lengthBytes, owner, replicas));
     }
     if (entry == null) return CompletableFuture.failedFuture(cacheFull(chunk, pagesFor(lengthBytes)));
     CompletableFuture<CachedChunk> result = new CompletableFuture<>();
-    PageFill.fill(entry, List.copyOf(storeIds), storeById, pool.pageBytes())
+    PageFill.fill(entry, List.copyOf(replicas), pool.pageBytes())
         .whenComplete((v, failure) -> finishLoad(entry, failure, result));
     return result;
   }
 
   private CompletionStage<CachedChunk> joinLoaded(CacheEntry loaded, long lengthBytes, TfsPath owner,
-      List<String> storeIds) {
+      List<ChunkStore> replicas) {
     synchronized (this) {
       if (!loaded.removed && loaded.resident()) return CompletableFuture.completedFuture(handOut(loaded));
     }
     // Dropped or evicted between the read and this caller: read again.
-    return load(loaded.id, lengthBytes, owner, storeIds);
+    return load(loaded.id, lengthBytes, owner, replicas);
   }
 
   private void finishLoad(CacheEntry entry, Throwable error, CompletableFuture<CachedChunk> result) {
@@ -360,6 +362,7 @@ public final class ChunkCache implements AutoCloseable {
     entry.settled.complete(null);
   }
 
+  /** This node's store {@code storeId}, or null when it has none of that id. */
   ChunkStore store(String storeId) {
     try {
       return storeById.apply(storeId);

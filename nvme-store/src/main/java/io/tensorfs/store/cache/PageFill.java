@@ -9,7 +9,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import java.util.function.Function;
 
 /**
  * Reads a loading chunk into its pages, all pages at once, each from the first store in order that
@@ -21,15 +20,14 @@ final class PageFill {
   private PageFill() {}
 
   /** Completes normally when every page is filled, else with the last error of a page that no store served. */
-  static CompletionStage<Void> fill(CacheEntry entry, List<String> storeIds, Function<String, ChunkStore> storeById,
-      int pageBytes) {
-    if (storeIds.isEmpty() && !entry.pages.isEmpty()) {
+  static CompletionStage<Void> fill(CacheEntry entry, List<ChunkStore> stores, int pageBytes) {
+    if (stores.isEmpty() && !entry.pages.isEmpty()) {
       return CompletableFuture.failedFuture(new TfsException(ErrorCode.NOT_FOUND,
           "no store named for chunk " + entry.id));
     }
     List<CompletableFuture<Throwable>> pages = new ArrayList<>();
     for (int i = 0; i < entry.pages.size(); i++) {
-      pages.add(readPage(entry, i, storeIds, 0, storeById, pageBytes)
+      pages.add(readPage(entry, i, stores, 0, pageBytes)
           .handle((count, failure) -> failure).toCompletableFuture());
     }
     return CompletableFuture.allOf(pages.toArray(CompletableFuture[]::new)).thenCompose(v -> {
@@ -41,36 +39,25 @@ final class PageFill {
     });
   }
 
-  private static CompletionStage<Integer> readPage(CacheEntry entry, int page, List<String> storeIds, int attempt,
-      Function<String, ChunkStore> storeById, int pageBytes) {
+  private static CompletionStage<Integer> readPage(CacheEntry entry, int page, List<ChunkStore> stores, int attempt,
+      int pageBytes) {
     long offset = (long) page * pageBytes;
     int expected = (int) Math.min(pageBytes, entry.length - offset);
-    String storeId = storeIds.get(attempt);
+    ChunkStore store = stores.get(attempt);
     Page target = entry.pages.get(page);
-    CompletionStage<Integer> read = readFrom(storeById, storeId, entry, offset, target)
+    CompletionStage<Integer> read = readFrom(store, entry, offset, target)
         .thenApply(count -> {
           if (count != expected) {
             throw new TfsException(ErrorCode.CHECKSUM_MISMATCH, "replica of chunk " + entry.id + " on store "
-                + storeId + " has " + count + " bytes at " + offset + " where " + expected + " were expected");
+                + store.id() + " has " + count + " bytes at " + offset + " where " + expected + " were expected");
           }
           return count;
         });
-    if (attempt + 1 == storeIds.size()) return read;
-    return read.exceptionallyCompose(failure -> readPage(entry, page, storeIds, attempt + 1, storeById, pageBytes));
+    if (attempt + 1 == stores.size()) return read;
+    return read.exceptionallyCompose(failure -> readPage(entry, page, stores, attempt + 1, pageBytes));
   }
 
-  private static CompletionStage<Integer> readFrom(Function<String, ChunkStore> storeById, String storeId,
-      CacheEntry entry, long offset, Page target) {
-    ChunkStore store;
-    try {
-      store = storeById.apply(storeId);
-    } catch (RuntimeException e) {
-      store = null;
-    }
-    if (store == null) {
-      return CompletableFuture.failedFuture(new TfsException(ErrorCode.NOT_FOUND, "no store " + storeId
-          + " on this node for chunk " + entry.id));
-    }
+  private static CompletionStage<Integer> readFrom(ChunkStore store, CacheEntry entry, long offset, Page target) {
     try {
       return store.readInto(entry.id, offset, target.buffer());
     } catch (RuntimeException e) {

@@ -9,7 +9,7 @@ import io.tensorfs.store.MetadataOracle.Orphan;
 import io.tensorfs.store.MetadataOracle.Unknown;
 import io.tensorfs.store.MetadataOracle.Verdict;
 import io.tensorfs.store.ReadLeases;
-import io.tensorfs.store.StoreActor.ReconcileReport;
+import io.tensorfs.store.ReconcileReport;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;

@@ -7,6 +7,7 @@ import io.tensorfs.core.TfsException;
 import io.tensorfs.core.TfsPath;
 import io.tensorfs.core.memory.PagePool;
 import io.tensorfs.core.testing.Awaits;
+import io.tensorfs.store.ChunkStore;
 import io.tensorfs.store.ChunkWriter;
 import io.tensorfs.store.FileChunkStore;
 import io.tensorfs.store.StoreSettings;
@@ -14,6 +15,7 @@ import io.tensorfs.store.WrittenReplica;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -41,7 +43,10 @@ final class CacheFixture implements AutoCloseable {
   final PagePool pool;
   final ChunkCache cache;
 
+  private final Path dir;
+
   CacheFixture(Path dir, CacheSettings settings) {
+    this.dir = dir;
     for (String id : List.of("d0", "d1")) {
       Path storeDir = dir.resolve(id);
       StoreSettings s = StoreSettings.defaults(List.of(storeDir)).withReservedBytes(0);
@@ -69,7 +74,24 @@ final class CacheFixture implements AutoCloseable {
   }
 
   CachedChunk load(ChunkId chunk, int length, String... storeIds) {
-    return await(cache.load(chunk, length, OWNER, List.of(storeIds)));
+    return await(cache.load(chunk, length, OWNER, replicas(storeIds)));
+  }
+
+  /**
+   * The named stores, in order, as the replicas a load reads from; an id that is neither d0 nor d1
+   * names an empty store of its own (outside the cache's stores), which holds no replica.
+   */
+  List<ChunkStore> replicas(String... storeIds) {
+    List<ChunkStore> out = new ArrayList<>();
+    for (String id : storeIds) {
+      ChunkStore known = stores.get(id);
+      if (known == null) {
+        Path storeDir = dir.resolve("elsewhere").resolve(id);
+        known = new FileChunkStore(id, storeDir, StoreSettings.defaults(List.of(storeDir)).withReservedBytes(0), io);
+      }
+      out.add(known);
+    }
+    return out;
   }
 
   WrittenReplica writeBack(ChunkId chunk, byte[] bytes, String storeId) {

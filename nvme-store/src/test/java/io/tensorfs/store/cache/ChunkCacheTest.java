@@ -135,7 +135,7 @@ class ChunkCacheTest {
     CompletableFuture<Void> gate = new CompletableFuture<>();
     f.store("d0").readGate = gate;
     List<CompletionStage<CachedChunk>> loads = new ArrayList<>();
-    for (int i = 0; i < 10; i++) loads.add(f.cache.load(chunk, THREE_PAGES, OWNER, List.of("d0")));
+    for (int i = 0; i < 10; i++) loads.add(f.cache.load(chunk, THREE_PAGES, OWNER, f.replicas("d0")));
     gate.complete(null);
     for (CompletionStage<CachedChunk> load : loads) {
       CachedChunk c = await(load);
@@ -183,7 +183,7 @@ class ChunkCacheTest {
     assertEquals(14L * PAGE, f.cache.stats().pinnedBytes());
 
     f.load(new ChunkId(b, 0), 2 * PAGE, "d0").release();
-    TfsException full = failure(f.cache.load(new ChunkId(b, 1), 3 * PAGE, OWNER, List.of("d0")));
+    TfsException full = failure(f.cache.load(new ChunkId(b, 1), 3 * PAGE, OWNER, f.replicas("d0")));
     assertEquals(ErrorCode.NO_SPACE, full.code());
     assertTrue(full.getMessage().startsWith("cache full"), full.getMessage());
     assertEquals(Set.of(0, 1), f.cache.residentChunks(a));
@@ -248,7 +248,7 @@ class ChunkCacheTest {
           for (int i = 0; i < 150; i++) {
             int pick = ThreadLocalRandom.current().nextInt(files);
             CompletionStage<CachedChunk> load = f.cache.load(new ChunkId(ids.get(pick), 0), 2 * PAGE - 100, OWNER,
-                List.of("d0"));
+                f.replicas("d0"));
             CachedChunk c;
             try {
               c = load.toCompletableFuture().get(20, TimeUnit.SECONDS);
@@ -392,7 +392,7 @@ class ChunkCacheTest {
       ch.write(ByteBuffer.wrap(new byte[] {(byte) ~bytes[PAGE + 77]}), PAGE + 77);
     }
 
-    TfsException corrupt = failure(f.cache.load(chunk, THREE_PAGES, OWNER, List.of("d0")));
+    TfsException corrupt = failure(f.cache.load(chunk, THREE_PAGES, OWNER, f.replicas("d0")));
     assertEquals(ErrorCode.CHECKSUM_MISMATCH, corrupt.code());
     assertEquals(0, f.heldPages(), "a failed load leaves nothing behind");
     assertEquals(PAGES, f.pool.freePages());
@@ -407,7 +407,7 @@ class ChunkCacheTest {
     CachedChunk other = f.load(onlyOnD1, THREE_PAGES, "d0", "nowhere", "d1");
     assertArrayEquals(bytes, bytesOf(other, 0, THREE_PAGES));
     other.release();
-    assertEquals(ErrorCode.NOT_FOUND, failure(f.cache.load(new ChunkId(file, 2), 10, OWNER, List.of("d0", "d1"))).code());
+    assertEquals(ErrorCode.NOT_FOUND, failure(f.cache.load(new ChunkId(file, 2), 10, OWNER, f.replicas("d0", "d1"))).code());
   }
 
   @Test

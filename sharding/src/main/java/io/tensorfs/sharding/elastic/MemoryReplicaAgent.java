@@ -1,14 +1,20 @@
 package io.tensorfs.sharding.elastic;
 
-import io.tensorfs.core.CborSerializable;
 import io.tensorfs.core.ChunkId;
 import io.tensorfs.core.Failures;
 import io.tensorfs.core.ReplicaLocation;
 import io.tensorfs.core.TfsException;
 import io.tensorfs.core.TfsPath;
 import io.tensorfs.sharding.ChunkEntity;
+import io.tensorfs.sharding.ElasticSettings;
+import io.tensorfs.sharding.MemoryReplicaProtocol.Command;
+import io.tensorfs.sharding.MemoryReplicaProtocol.GetHeld;
+import io.tensorfs.sharding.MemoryReplicaProtocol.Held;
+import io.tensorfs.sharding.MemoryReplicaProtocol.Hold;
+import io.tensorfs.sharding.MemoryReplicaProtocol.Release;
 import io.tensorfs.sharding.replication.Peers;
-import io.tensorfs.sharding.replication.ReplicaStores;
+import io.tensorfs.sharding.replication.RemoteReplicas;
+import io.tensorfs.store.ChunkStore;
 import io.tensorfs.store.cache.CachedChunk;
 import io.tensorfs.store.cache.ChunkCache;
 import java.time.Duration;
@@ -24,6 +30,7 @@ import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
+import org.apache.pekko.stream.Materializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -36,25 +43,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Loads run in the cache and come back through pipeToSelf; no bytes pass through the actor.
  */
-public final class MemoryReplicaAgent extends AbstractBehavior<MemoryReplicaAgent.Command> {
+public final class MemoryReplicaAgent extends AbstractBehavior<Command> {
   private static final Logger log = LoggerFactory.getLogger(MemoryReplicaAgent.class);
-
-  public sealed interface Command {}
-
-  /**
-   * Hold {@code chunk} in memory for one more lease, loading it first from {@code sources} (its
-   * durable replicas) when it is not resident. Every Hold is answered with a {@link ChunkEntity.HoldResult}.
-   */
-  public record Hold(ChunkId chunk, long lengthBytes, TfsPath owner, List<ReplicaLocation> sources,
-      ActorRef<ChunkEntity.Command> replyTo) implements Command, CborSerializable {}
-
-  /** Stop holding {@code chunk}; its pages stay cached until the cache needs them. */
-  public record Release(ChunkId chunk) implements Command, CborSerializable {}
-
-  /** How many chunks this node holds for their entities (for tests and the console). */
-  public record GetHeld(ActorRef<Held> replyTo) implements Command, CborSerializable {}
-
-  public record Held(String nodeId, List<ChunkId> chunks) implements CborSerializable {}
 
   private record Loaded(ChunkId chunk, CachedChunk handle, Throwable failure, ActorRef<ChunkEntity.Command> replyTo)
       implements Command, NoSerializationVerificationNeeded {}
@@ -69,20 +59,27 @@ public final class MemoryReplicaAgent extends AbstractBehavior<MemoryReplicaAgen
 
   private final ChunkCache cache;
   private final Peers peers;
+  private final Map<String, ChunkStore> localStores = new HashMap<>();
+  private final Materializer materializer;
   private final long leaseNanos;
   private final Map<ChunkId, Lease> leases = new HashMap<>();
 
-  public static Behavior<Command> create(ChunkCache cache, Peers peers, ElasticSettings settings) {
+  /** @param localStores this node's stores, where its own replicas of a held chunk are read */
+  public static Behavior<Command> create(ChunkCache cache, Peers peers, List<ChunkStore> localStores,
+      ElasticSettings settings) {
     return Behaviors.setup(context -> Behaviors.withTimers(timers -> {
       timers.startTimerWithFixedDelay(Sweep.INSTANCE, settings.reportInterval());
-      return new MemoryReplicaAgent(context, cache, peers, settings.lease());
+      return new MemoryReplicaAgent(context, cache, peers, localStores, settings.lease());
     }));
   }
 
-  private MemoryReplicaAgent(ActorContext<Command> context, ChunkCache cache, Peers peers, Duration lease) {
+  private MemoryReplicaAgent(ActorContext<Command> context, ChunkCache cache, Peers peers,
+      List<ChunkStore> localStores, Duration lease) {
     super(context);
     this.cache = cache;
     this.peers = peers;
+    for (ChunkStore s : localStores) this.localStores.put(s.id(), s);
+    this.materializer = Materializer.matFromSystem(context.getSystem());
     this.leaseNanos = lease.toNanos();
   }
 
@@ -111,24 +108,24 @@ public final class MemoryReplicaAgent extends AbstractBehavior<MemoryReplicaAgen
     lease = new Lease();
     lease.untilNanos = System.nanoTime() + leaseNanos;
     leases.put(hold.chunk(), lease);
-    getContext().pipeToSelf(cache.load(hold.chunk(), hold.lengthBytes(), hold.owner(), storeIds(hold.sources())),
+    getContext().pipeToSelf(cache.load(hold.chunk(), hold.lengthBytes(), hold.owner(), replicas(hold.sources())),
         (handle, failure) -> new Loaded(hold.chunk(), handle, failure, hold.replyTo()));
     return this;
   }
 
   /** This node's replicas first, then the other live nodes' replicas read as one store. */
-  private List<String> storeIds(List<ReplicaLocation> sources) {
-    List<String> ids = new ArrayList<>();
+  private List<ChunkStore> replicas(List<ReplicaLocation> sources) {
+    List<ChunkStore> out = new ArrayList<>();
     List<ReplicaLocation> remote = new ArrayList<>();
     for (ReplicaLocation r : sources) {
       if (r.node().equals(peers.selfId())) {
-        ids.add(r.store());
+        if (localStores.containsKey(r.store())) out.add(localStores.get(r.store()));
       } else if (peers.isLive(r.node())) {
         remote.add(r);
       }
     }
-    if (!remote.isEmpty()) ids.add(ReplicaStores.remoteId(remote));
-    return ids;
+    if (!remote.isEmpty()) out.add(new RemoteReplicas(remote, peers, materializer));
+    return out;
   }
 
   private Behavior<Command> onLoaded(Loaded loaded) {

@@ -2,6 +2,8 @@ package io.tensorfs.sharding.elastic;
 
 import io.tensorfs.core.ChunkId;
 import io.tensorfs.core.TfsPath;
+import io.tensorfs.sharding.ElasticSettings;
+import io.tensorfs.sharding.MemoryReplicaProtocol;
 import io.tensorfs.sharding.Metadata;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -22,7 +24,7 @@ public final class ReadDemandMeter implements AutoCloseable {
 
   private final String nodeId;
   private final Metadata metadata;
-  private final ActorRef<MemoryReplicaAgent.Command> agent;
+  private final ActorRef<MemoryReplicaProtocol.Command> agent;
   private final long intervalMillis;
   private final Map<ChunkId, Reads> counts = new ConcurrentHashMap<>();
   private final ScheduledFuture<?> reporting;
@@ -37,7 +39,7 @@ public final class ReadDemandMeter implements AutoCloseable {
     this.reporting = null;
   }
 
-  public ReadDemandMeter(String nodeId, Metadata metadata, ActorRef<MemoryReplicaAgent.Command> agent,
+  public ReadDemandMeter(String nodeId, Metadata metadata, ActorRef<MemoryReplicaProtocol.Command> agent,
       ElasticSettings settings, ScheduledExecutorService timer) {
     this.nodeId = nodeId;
     this.metadata = metadata;

@@ -11,7 +11,6 @@ import io.tensorfs.store.ChunkStore;
 import io.tensorfs.store.ChunkWriter;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -27,12 +26,11 @@ import org.slf4j.LoggerFactory;
 /**
  * The replicas of a chunk held by other nodes, read as one store: bytes are fetched over the transport
  * from the first replica, and when it fails mid-way (its node died, a checksum failed) the read goes on
- * from the next replica at the offset reached. Reads only. Its id, {@code peers:node/store,...}, is what
- * the cache is given to load a chunk from (see {@link ReplicaStores}).
+ * from the next replica at the offset reached. Reads only: the cache is handed one, after this node's
+ * own stores, to load a chunk that this node has no clean replica of. Thread-safe; holds no state per read.
  */
-final class RemoteReplicas implements ChunkStore {
+public final class RemoteReplicas implements ChunkStore {
   private static final Logger log = LoggerFactory.getLogger(RemoteReplicas.class);
-  static final String PREFIX = "peers:";
   /** Largest read asked of {@link #read} at once through {@link #source}. */
   private static final int SEGMENT_BYTES = 4 << 20;
 
@@ -40,33 +38,24 @@ final class RemoteReplicas implements ChunkStore {
   private final Peers peers;
   private final Materializer materializer;
 
-  RemoteReplicas(List<ReplicaLocation> replicas, Peers peers, Materializer materializer) {
+  /**
+   * @param replicas the chunk's replicas on other nodes, in the order to try them
+   * @param peers    this node's view of the other nodes and the transport to them
+   */
+  public RemoteReplicas(List<ReplicaLocation> replicas, Peers peers, Materializer materializer) {
     this.replicas = List.copyOf(replicas);
     this.peers = peers;
     this.materializer = materializer;
   }
 
-  static String idOf(List<ReplicaLocation> replicas) {
-    StringBuilder b = new StringBuilder(PREFIX);
-    for (ReplicaLocation r : replicas) {
-      if (b.length() > PREFIX.length()) b.append(',');
-      b.append(r.node()).append('/').append(r.store());
-    }
-    return b.toString();
-  }
-
-  static List<ReplicaLocation> parse(String id) {
-    List<ReplicaLocation> out = new ArrayList<>();
-    for (String part : id.substring(PREFIX.length()).split(",")) {
-      int slash = part.indexOf('/');
-      if (slash > 0) out.add(new ReplicaLocation(part.substring(0, slash), part.substring(slash + 1)));
-    }
-    return out;
-  }
-
   @Override
   public String id() {
-    return idOf(replicas);
+    return "replicas on other nodes " + replicas;
+  }
+
+  /** The replicas read, in the order tried. */
+  public List<ReplicaLocation> replicas() {
+    return replicas;
   }
 
   @Override

@@ -6,7 +6,7 @@ import io.tensorfs.core.TfsException;
 import io.tensorfs.core.TfsPath;
 import io.tensorfs.core.gpu.DeviceCopies;
 import io.tensorfs.core.gpu.GpuBuffer;
-import io.tensorfs.gateway.files.FileOperations;
+import io.tensorfs.sharding.operator.NodeOperator;
 import io.tensorfs.gateway.grpc.DirectGpuReads;
 import io.tensorfs.gateway.grpc.v1.Completion;
 import io.tensorfs.gateway.grpc.v1.Flag;
@@ -33,7 +33,7 @@ public final class BatchIo {
   private static final int PIECES_IN_FLIGHT = 16;
 
   private final ActorSystem<?> system;
-  private final FileOperations files;
+  private final NodeOperator files;
   private final DeviceCopies gpus;
   private final DirectGpuReads direct;
   private final SharedMemorySegments segments;
@@ -42,14 +42,14 @@ public final class BatchIo {
   private final int chunkSizeBytes;
   private final long maxFileBytes;
 
-  public BatchIo(ActorSystem<?> system, FileOperations files, DeviceCopies gpus, SharedMemorySegments segments,
+  public BatchIo(ActorSystem<?> system, NodeOperator files, DeviceCopies gpus, SharedMemorySegments segments,
       Executor segmentExecutor, StagingBuffers staging, int chunkSizeBytes, long maxFileBytes) {
     this(system, files, gpus, DirectGpuReads.none("the node was started without cuFile reads"), segments,
         segmentExecutor, staging, chunkSizeBytes, maxFileBytes);
   }
 
   /** @param direct what preadv with FLAG_CUFILE reads through; its blocking look-ups run on {@code segmentExecutor} */
-  public BatchIo(ActorSystem<?> system, FileOperations files, DeviceCopies gpus, DirectGpuReads direct,
+  public BatchIo(ActorSystem<?> system, NodeOperator files, DeviceCopies gpus, DirectGpuReads direct,
       SharedMemorySegments segments, Executor segmentExecutor, StagingBuffers staging, int chunkSizeBytes,
       long maxFileBytes) {
     this.system = system;
@@ -114,8 +114,8 @@ public final class BatchIo {
       List<GpuBuffer> gpu = targets.stream().map(m -> ((Memory.Gpu) m).buffer()).toList();
       List<CufileScatter.Piece> pieces = CufileScatter.plan(offset, length, v.chunkSizeBytes(), gpu);
       // The read holds the version's lease, so an overwrite or delete does not remove the replica files under it.
-      return files.openRead(v, offset, length).thenCompose(read -> new CufileScatter(direct, files.metadata(),
-              files.nodeId(), segmentExecutor, CUFILE_PIECES_IN_FLIGHT).run(v, pieces)
+      return files.openRead(v, offset, length).thenCompose(read -> new CufileScatter(direct, files, segmentExecutor,
+              CUFILE_PIECES_IN_FLIGHT).run(v, pieces)
           .whenComplete((n, e) -> read.close()));
     }));
   }

@@ -3,17 +3,15 @@ package io.tensorfs.gateway.grpc.internal;
 import io.tensorfs.core.ChunkId;
 import io.tensorfs.core.ErrorCode;
 import io.tensorfs.core.Failures;
-import io.tensorfs.core.ReplicaLocation;
 import io.tensorfs.core.TfsException;
 import io.tensorfs.core.gpu.GpuBuffer;
 import io.tensorfs.gateway.grpc.DirectGpuReads;
 import io.tensorfs.sharding.FileVersion;
-import io.tensorfs.sharding.Metadata;
+import io.tensorfs.sharding.operator.NodeOperator;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
@@ -32,17 +30,15 @@ final class CufileScatter {
   record Piece(int chunkIndex, long chunkOffset, GpuBuffer target) {}
 
   private final DirectGpuReads direct;
-  private final Metadata metadata;
-  private final String nodeId;
+  private final NodeOperator files;
   private final Executor blocking;
   private final int window;
   private final Map<Integer, CompletableFuture<Path>> dataFiles = new ConcurrentHashMap<>();
 
   /** {@code blocking} looks at the file system for the replica files. */
-  CufileScatter(DirectGpuReads direct, Metadata metadata, String nodeId, Executor blocking, int window) {
+  CufileScatter(DirectGpuReads direct, NodeOperator files, Executor blocking, int window) {
     this.direct = direct;
-    this.metadata = metadata;
-    this.nodeId = nodeId;
+    this.files = files;
     this.blocking = blocking;
     this.window = window;
   }
@@ -103,17 +99,7 @@ final class CufileScatter {
 
   /** The replica file of a chunk on this node's disks, looked up once per chunk. */
   private CompletableFuture<Path> dataFile(FileVersion v, int index) {
-    ChunkId chunk = new ChunkId(v.fileId(), index);
-    return dataFiles.computeIfAbsent(index, i -> metadata.chunk(chunk)
-        .thenApplyAsync(status -> {
-          for (ReplicaLocation r : status.clean()) {
-            if (!r.node().equals(nodeId)) continue;
-            Optional<Path> file = direct.store(r.store()).flatMap(s -> s.dataFile(chunk));
-            if (file.isPresent()) return file.get();
-          }
-          throw new TfsException(ErrorCode.UNAVAILABLE, "FLAG_CUFILE reads replicas on this node's disks only, and "
-              + chunk + " of " + v.path() + " has none here (clean replicas: " + status.clean() + ")");
-        }, blocking)
-        .toCompletableFuture());
+    return dataFiles.computeIfAbsent(index, i -> files.localReplicaFile(new ChunkId(v.fileId(), index), v.path(),
+        blocking).toCompletableFuture());
   }
 }

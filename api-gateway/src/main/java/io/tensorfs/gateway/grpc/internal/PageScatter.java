@@ -2,8 +2,8 @@ package io.tensorfs.gateway.grpc.internal;
 
 import io.tensorfs.core.gpu.DeviceCopies;
 import io.tensorfs.core.gpu.GpuBuffer;
-import io.tensorfs.gateway.files.FileRead;
-import io.tensorfs.gateway.files.ReadPiece;
+import io.tensorfs.sharding.operator.FileRead;
+import io.tensorfs.sharding.operator.ReadPiece;
 import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
 import java.util.ArrayList;

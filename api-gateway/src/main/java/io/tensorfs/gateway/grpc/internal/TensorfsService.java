@@ -5,7 +5,7 @@ import io.tensorfs.core.ErrorCode;
 import io.tensorfs.core.Policy;
 import io.tensorfs.core.TfsException;
 import io.tensorfs.core.TfsPath;
-import io.tensorfs.gateway.files.FileOperations;
+import io.tensorfs.sharding.operator.NodeOperator;
 import io.tensorfs.gateway.grpc.Hints;
 import io.tensorfs.gateway.grpc.v1.Chunk;
 import io.tensorfs.gateway.grpc.v1.Completion;
@@ -34,12 +34,12 @@ import org.apache.pekko.stream.javadsl.Source;
 import org.apache.pekko.util.ByteString;
 
 /**
- * The gRPC service: a thin adapter from the wire to {@link FileOperations}, {@link BatchIo} and the
+ * The gRPC service: a thin adapter from the wire to {@link NodeOperator}, {@link BatchIo} and the
  * node's {@link Hints}. Failures become gRPC statuses in {@link Errors}. Thread-safe.
  */
 public final class TensorfsService implements Tensorfs {
   private final ActorSystem<?> system;
-  private final FileOperations files;
+  private final NodeOperator files;
   private final BatchIo batch;
   private final Hints hints;
   private final int inFlightPerStream;
@@ -47,7 +47,7 @@ public final class TensorfsService implements Tensorfs {
   private final int chunkSizeBytes;
   private final long maxFileBytes;
 
-  public TensorfsService(ActorSystem<?> system, FileOperations files, BatchIo batch, Hints hints,
+  public TensorfsService(ActorSystem<?> system, NodeOperator files, BatchIo batch, Hints hints,
       int inFlightPerStream, int readChunkBytes, int chunkSizeBytes, long maxFileBytes) {
     this.system = system;
     this.files = files;

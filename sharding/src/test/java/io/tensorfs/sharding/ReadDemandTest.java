@@ -1,4 +1,4 @@
-package io.tensorfs.sharding.elastic;
+package io.tensorfs.sharding;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

@@ -1,4 +1,4 @@
-package io.tensorfs.gateway.files;
+package io.tensorfs.sharding.operator.internal;
 
 import io.tensorfs.core.ChunkId;
 import io.tensorfs.core.ErrorCode;
@@ -9,8 +9,12 @@ import io.tensorfs.core.TfsPath;
 import io.tensorfs.sharding.ChunkStatus;
 import io.tensorfs.sharding.DirEntry;
 import io.tensorfs.sharding.FileVersion;
+import io.tensorfs.sharding.operator.HintOp;
+import io.tensorfs.sharding.operator.HintResult;
+import io.tensorfs.sharding.operator.NodeOperator;
 import io.tensorfs.store.cache.CacheActor;
 import io.tensorfs.store.cache.CacheStats;
+import io.tensorfs.store.cache.ChunkCache;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -34,40 +38,32 @@ import org.apache.pekko.japi.Pair;
  * every node's cache, since any node may hold pages of the file.
  */
 public final class CacheHints {
-  /** What a hint did. {@code failed} counts chunks a willneed could not load (cache full, replica lost). */
-  public record Result(String path, String op, int files, int chunks, long bytes, int failed, String firstError,
-      List<String> nodes) {}
-
-  public enum Op {
-    WILLNEED, DONTNEED, PIN, UNPIN;
-
-    public static Op parse(String text) {
-      for (Op op : values()) if (op.name().equalsIgnoreCase(text == null ? "" : text)) return op;
-      throw new TfsException(ErrorCode.BAD_REQUEST, "op must be willneed, dontneed, pin or unpin, not '" + text + "'");
-    }
-
-    public String text() {
-      return name().toLowerCase(java.util.Locale.ROOT);
-    }
-  }
-
   private final ActorSystem<?> system;
-  private final FileOperations files;
+  private final NodeOperator files;
+  private final ChunkCache cache;
   private final Duration timeout;
+  private final Duration findTimeout;
 
-  public CacheHints(ActorSystem<?> system, FileOperations files, Duration timeout) {
+  /**
+   * @param timeout     how long one node's cache may take over a hint
+   * @param findTimeout how long looking up the nodes' caches in the Receptionist may take
+   */
+  public CacheHints(ActorSystem<?> system, NodeOperator files, ChunkCache cache, Duration timeout,
+      Duration findTimeout) {
     this.system = system;
     this.files = files;
+    this.cache = cache;
     this.timeout = timeout;
+    this.findTimeout = findTimeout;
   }
 
-  public CompletionStage<Result> apply(TfsPath path, Op op) {
+  public CompletionStage<HintResult> apply(TfsPath path, HintOp op) {
     return filesUnder(path).thenCompose(versions -> switch (op) {
       case WILLNEED -> willneed(path, versions);
       case DONTNEED -> everywhere(path, op, versions, (ref, v) ->
           ask(ref, (ActorRef<Done> r) -> new CacheActor.Drop(v.fileId(), r)));
       case PIN, UNPIN -> everywhere(path, op, versions, (ref, v) ->
-          ask(ref, (ActorRef<Done> r) -> new CacheActor.Pin(v.fileId(), op == Op.PIN, r)));
+          ask(ref, (ActorRef<Done> r) -> new CacheActor.Pin(v.fileId(), op == HintOp.PIN, r)));
     });
   }
 
@@ -85,10 +81,10 @@ public final class CacheHints {
 
   /** This node's cache figures, read directly. */
   public CacheStats localStats() {
-    return files.cache().stats();
+    return cache.stats();
   }
 
-  private CompletionStage<Result> willneed(TfsPath path, List<FileVersion> versions) {
+  private CompletionStage<HintResult> willneed(TfsPath path, List<FileVersion> versions) {
     List<CompletableFuture<Pair<FileVersion, List<ChunkStatus>>>> stats = new ArrayList<>();
     for (FileVersion v : versions) stats.add(files.statWithChunks(v.path()).toCompletableFuture());
     return CompletableFuture.allOf(stats.toArray(CompletableFuture[]::new)).thenCompose(x -> {
@@ -135,7 +131,7 @@ public final class CacheHints {
           failed += r.failed();
           if (firstError == null && r.firstError() != null) firstError = r.firstError();
         }
-        return new Result(path.toString(), Op.WILLNEED.text(), versions.size(), total, totalBytes, failed, firstError,
+        return new HintResult(path.toString(), HintOp.WILLNEED.text(), versions.size(), total, totalBytes, failed, firstError,
             List.copyOf(byNode.keySet()));
       });
     });
@@ -145,7 +141,7 @@ public final class CacheHints {
     CompletionStage<Done> send(ActorRef<CacheActor.Command> cache, FileVersion v);
   }
 
-  private CompletionStage<Result> everywhere(TfsPath path, Op op, List<FileVersion> versions, PerFile send) {
+  private CompletionStage<HintResult> everywhere(TfsPath path, HintOp op, List<FileVersion> versions, PerFile send) {
     return caches(CacheActor.KEY).thenCompose(refs -> {
       List<CompletableFuture<Done>> all = new ArrayList<>();
       List<CompletableFuture<CacheActor.Stats>> reached = new ArrayList<>();
@@ -156,7 +152,7 @@ public final class CacheHints {
       int chunks = versions.stream().mapToInt(v -> v.chunks().size()).sum();
       long bytes = versions.stream().mapToLong(FileVersion::size).sum();
       all.addAll(reached.stream().map(f -> f.thenApply(s -> Done.getInstance())).toList());
-      return CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).thenApply(x -> new Result(path.toString(),
+      return CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).thenApply(x -> new HintResult(path.toString(),
           op.text(), versions.size(), chunks, bytes, 0, null,
           reached.stream().map(f -> f.getNow(null).nodeId()).sorted().toList()));
     });
@@ -181,7 +177,7 @@ public final class CacheHints {
 
   private CompletionStage<Set<ActorRef<CacheActor.Command>>> caches(ServiceKey<CacheActor.Command> key) {
     return AskPattern.<Receptionist.Command, Receptionist.Listing>ask(system.receptionist(),
-            r -> Receptionist.find(key, r), Duration.ofSeconds(5), system.scheduler())
+            r -> Receptionist.find(key, r), findTimeout, system.scheduler())
         .thenApply(listing -> listing.getServiceInstances(key));
   }
 

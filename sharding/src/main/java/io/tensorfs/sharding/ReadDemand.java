@@ -1,4 +1,4 @@
-package io.tensorfs.sharding.elastic;
+package io.tensorfs.sharding;
 
 import java.util.ArrayList;
 import java.util.Comparator;

@@ -1,6 +1,6 @@
-package io.tensorfs.gateway.files;
+package io.tensorfs.sharding.operator.internal;
 
 import org.apache.pekko.util.ByteString;
 
 /** Bytes of an upload that all fall in chunk {@code chunkIndex}. */
-record Piece(int chunkIndex, ByteString bytes) {}
+public record Piece(int chunkIndex, ByteString bytes) {}

@@ -1,4 +1,4 @@
-package io.tensorfs.gateway.files;
+package io.tensorfs.sharding.operator.internal;
 
 import io.tensorfs.core.ChunkId;
 import io.tensorfs.core.Crc32c;
@@ -35,7 +35,7 @@ import org.apache.pekko.Done;
  * behind the stream), and when the body's length is known, the next chunk's placement is asked for
  * while the current one streams. Everything is awaited at {@link #finish}, before the seal.
  */
-final class Upload {
+public final class Upload {
   private final Metadata metadata;
   private final Function<String, ChunkStore> storeById;
   private final ChainFactory chains;
@@ -60,7 +60,7 @@ final class Upload {
   private long sizeBytes;
 
   /** Opens the replica chain of one chunk; its length is known unless the body's length is not. */
-  interface ChainFactory {
+  public interface ChainFactory {
     ReplicaChain open(ChunkId chunk, TfsPath owner, List<ReplicaLocation> hops, Policy policy, OptionalLong lengthBytes);
   }
 
@@ -69,7 +69,7 @@ final class Upload {
    * @param declaredBytes the body's length when announced: every chunk's length is then known up front,
    *     and chunks are pushed along their chain as they arrive
    */
-  Upload(Metadata metadata, Function<String, ChunkStore> storeById, ChainFactory chains,
+  public Upload(Metadata metadata, Function<String, ChunkStore> storeById, ChainFactory chains,
       List<ReplicaLocation> candidates, TfsPath path, FileId fileId, Policy policy, boolean createOnly,
       int chunkSizeBytes, OptionalLong declaredBytes) {
     this.metadata = metadata;
@@ -84,12 +84,12 @@ final class Upload {
     this.declaredBytes = declaredBytes;
   }
 
-  FileId fileId() {
+  public FileId fileId() {
     return fileId;
   }
 
   /** Writes a batch of pieces in order. */
-  CompletionStage<Done> acceptAll(List<Piece> pieces) {
+  public CompletionStage<Done> acceptAll(List<Piece> pieces) {
     CompletionStage<Done> done = accept(pieces.get(0));
     for (int i = 1; i < pieces.size(); i++) {
       Piece next = pieces.get(i);
@@ -98,13 +98,13 @@ final class Upload {
     return done;
   }
 
-  CompletionStage<Done> accept(Piece piece) {
+  public CompletionStage<Done> accept(Piece piece) {
     if (piece.chunkIndex() == chunkIndex) return append(piece);
     return closeChunk().thenCompose(d -> openChunk(piece.chunkIndex())).thenCompose(d -> append(piece));
   }
 
   /** Closes the last chunk, waits for every commit, and seals the file. */
-  CompletionStage<Metadata.Sealed> finish() {
+  public CompletionStage<Metadata.Sealed> finish() {
     return closeChunk()
         .thenCompose(d -> CompletableFuture.allOf(commits.toArray(CompletableFuture[]::new)))
         .thenCompose(d -> {
@@ -116,7 +116,7 @@ final class Upload {
   }
 
   /** Drops what was written; the upload's metadata is abandoned. Completes when the bytes are gone. */
-  CompletionStage<Done> abort() {
+  public CompletionStage<Done> abort() {
     CompletionStage<Done> dropped = chain == null ? CompletableFuture.completedFuture(Done.getInstance()) : chain.abort();
     chain = null;
     // Chunks still finishing behind the stream end first, so their bytes are there to be deleted.

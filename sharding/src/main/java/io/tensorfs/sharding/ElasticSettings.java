@@ -1,4 +1,4 @@
-package io.tensorfs.sharding.elastic;
+package io.tensorfs.sharding;
 
 import com.typesafe.config.Config;
 import java.time.Duration;

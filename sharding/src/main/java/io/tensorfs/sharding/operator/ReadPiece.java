@@ -1,4 +1,4 @@
-package io.tensorfs.gateway.files;
+package io.tensorfs.sharding.operator;
 
 import java.nio.ByteBuffer;
 import java.util.List;

@@ -1,4 +1,4 @@
-package io.tensorfs.gateway.files;
+package io.tensorfs.sharding.operator.internal;
 
 import io.tensorfs.core.ErrorCode;
 import io.tensorfs.core.TfsException;
@@ -15,10 +15,10 @@ import org.apache.pekko.util.ByteString;
  * to {@code batchBytes}, so the store sees few large appends. Refuses a stream longer than
  * {@code maxBytes} with TOO_LARGE.
  */
-final class ChunkCutter {
+public final class ChunkCutter {
   private ChunkCutter() {}
 
-  static Flow<ByteString, List<Piece>, NotUsed> flow(int chunkSizeBytes, long maxBytes, int batchBytes) {
+  public static Flow<ByteString, List<Piece>, NotUsed> flow(int chunkSizeBytes, long maxBytes, int batchBytes) {
     return Flow.<ByteString>create()
         .statefulMapConcat(() -> new Cutter(chunkSizeBytes, maxBytes)::cut)
         .batchWeighted(batchBytes, p -> (long) p.bytes().size(), ChunkCutter::startBatch, ChunkCutter::addToBatch);

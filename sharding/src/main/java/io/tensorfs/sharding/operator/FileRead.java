@@ -1,4 +1,4 @@
-package io.tensorfs.gateway.files;
+package io.tensorfs.sharding.operator;
 
 import io.tensorfs.core.ChunkId;
 import io.tensorfs.core.ErrorCode;
@@ -30,7 +30,8 @@ public final class FileRead implements AutoCloseable {
   private CompletableFuture<ReadPiece> ahead;
   private boolean closed;
 
-  record Span(ChunkId chunk, long chunkLength, long offset, long length) {}
+  /** The part {@code [offset, offset+length)} of chunk {@code chunk}, whose length is {@code chunkLength}. */
+  public record Span(ChunkId chunk, long chunkLength, long offset, long length) {}
 
   FileRead(FileVersion version, long first, long length, boolean hit, List<Span> spans,
       Function<Span, CompletionStage<ReadPiece>> fetch, Runnable onClose) {

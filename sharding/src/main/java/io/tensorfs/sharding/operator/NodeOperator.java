@@ -1,4 +1,4 @@
-package io.tensorfs.gateway.files;
+package io.tensorfs.sharding.operator;
 
 import io.tensorfs.core.ChunkId;
 import io.tensorfs.core.ErrorCode;
@@ -8,21 +8,28 @@ import io.tensorfs.core.Policy;
 import io.tensorfs.core.ReplicaLocation;
 import io.tensorfs.core.TfsException;
 import io.tensorfs.core.TfsPath;
+import io.tensorfs.core.memory.PagePool;
 import io.tensorfs.sharding.ChunkStatus;
 import io.tensorfs.sharding.DirEntry;
 import io.tensorfs.sharding.FileVersion;
 import io.tensorfs.sharding.Metadata;
-import io.tensorfs.sharding.replication.Peers;
-import io.tensorfs.sharding.replication.ReplicaChain;
-import io.tensorfs.sharding.replication.ReplicaStores;
 import io.tensorfs.sharding.elastic.ReadDemandMeter;
+import io.tensorfs.sharding.operator.internal.CacheHints;
+import io.tensorfs.sharding.operator.internal.ChunkCutter;
+import io.tensorfs.sharding.operator.internal.Prefetched;
+import io.tensorfs.sharding.operator.internal.Upload;
+import io.tensorfs.sharding.replication.Peers;
+import io.tensorfs.sharding.replication.RemoteReplicas;
+import io.tensorfs.sharding.replication.ReplicaChain;
 import io.tensorfs.sharding.replication.Replication;
 import io.tensorfs.store.ChunkStore;
 import io.tensorfs.store.ReadLeases;
+import io.tensorfs.store.StoreActor;
 import io.tensorfs.store.cache.CacheActor;
+import io.tensorfs.store.cache.CacheStats;
 import io.tensorfs.store.cache.CachedChunk;
 import io.tensorfs.store.cache.ChunkCache;
-import io.tensorfs.store.StoreActor;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -30,6 +37,7 @@ import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
 import java.util.function.Function;
 import org.apache.pekko.NotUsed;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -38,6 +46,7 @@ import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.actor.typed.receptionist.Receptionist;
 import org.apache.pekko.actor.typed.receptionist.ServiceKey;
 import org.apache.pekko.japi.Pair;
+import org.apache.pekko.stream.Materializer;
 import org.apache.pekko.stream.javadsl.Sink;
 import org.apache.pekko.stream.javadsl.Source;
 import org.apache.pekko.util.ByteString;
@@ -45,19 +54,19 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The file operations of one node, shared by every edge (HTTP, gRPC): streamed put and get, stat, list
- * and delete over the metadata. Every node serves every file: a chunk is read from this node's replicas
- * when it has clean ones, else fetched over the transport from the other nodes' replicas (into this
- * node's cache pages), going on from the next replica where one fails. Writes go along each chunk's
- * replica chain. Thread-safe; holds no per-request state. Bytes flow in streams straight between the
- * edge, the stores and the transport; only control goes to actors.
+ * The node's operator: the one place that knows how this node reads and writes files, called by every
+ * edge (HTTP, gRPC, the front door). Streamed put and get, stat, list and delete over the metadata;
+ * where a new file's chunks may go; the order in which a chunk's replicas are read (this node's, then
+ * the nodes holding it in memory, then the other nodes' durable replicas, going on from the next one
+ * where one fails); the writer each policy gets; cache hints; and the collection of replaced versions
+ * on every node. Every node serves every file: a chunk with no clean replica here is fetched over the
+ * transport into this node's cache pages. Thread-safe; holds no per-request state. Bytes flow in
+ * streams straight between the edge, the stores and the transport; only control goes to actors.
  */
-public final class FileOperations {
-  private static final Logger log = LoggerFactory.getLogger(FileOperations.class);
+public final class NodeOperator {
+  private static final Logger log = LoggerFactory.getLogger(NodeOperator.class);
   /** The store named for a node's in-memory replica (a remote read names the node; the store is not used). */
   private static final String MEMORY_STORE = "memory";
-  /** Asks of a chunk's entity before a read gives up on it (each waits the metadata's ask timeout). */
-  private static final int STATUS_ATTEMPTS = 4;
 
   private final ActorSystem<?> system;
   private final Metadata metadata;
@@ -67,68 +76,89 @@ public final class FileOperations {
   private final ReadLeases leases;
   private final ChunkCache cache;
   private final int readSegmentBytes;
-  private final int readAheadSegments;
-  private final int writeBatchBytes;
+  private final OperatorSettings settings;
   private final Replication replication;
   private final ReadDemandMeter readDemand;
-  private final java.time.Duration remoteCollectDelay;
   private final Peers peers;
-  private final ReplicaStores replicaStores;
+  private final Materializer materializer;
+  private final CacheHints hints;
   private final java.util.concurrent.atomic.AtomicInteger uploads = new java.util.concurrent.atomic.AtomicInteger();
 
-  /** A node alone: every replica is on this node, no transport. */
-  public FileOperations(ActorSystem<?> system, Metadata metadata, String nodeId, List<ChunkStore> stores,
-      Map<String, ActorRef<StoreActor.Command>> storeActors, ReadLeases leases, ChunkCache cache,
-      int readSegmentBytes, int readAheadSegments, int writeBatchBytes) {
-    this(system, metadata, nodeId, stores, storeActors, leases, cache, readSegmentBytes, readAheadSegments,
-        writeBatchBytes, alone(system, nodeId, stores), ReadDemandMeter.OFF);
+  /** A node alone (tests): every replica is on this node, no transport, no elastic replicas. */
+  public NodeOperator(ActorSystem<?> system, Metadata metadata, LocalNode local, ChunkCache cache,
+      OperatorSettings settings) {
+    this(system, metadata, local, cache, alone(system, local), ReadDemandMeter.OFF, settings);
   }
 
-  private static Replication alone(ActorSystem<?> system, String nodeId, List<ChunkStore> stores) {
-    Map<String, ChunkStore> byId = new java.util.HashMap<>();
-    for (ChunkStore s : stores) byId.put(s.id(), s);
-    return new Replication(new Peers(nodeId), byId::get, org.apache.pekko.stream.Materializer.matFromSystem(system));
+  private static Replication alone(ActorSystem<?> system, LocalNode local) {
+    Map<String, ChunkStore> byId = local.storesById();
+    return new Replication(new Peers(local.nodeId()), byId::get, Materializer.matFromSystem(system));
   }
 
   /**
-   * @param replication this node's replication chains and its view of the other nodes; the cache must
-   *     load from a {@link ReplicaStores} over the same peers, so it can be given other nodes' replicas
-   * @param readDemand   counts the reads of {@code cache(min,max)} chunks for their elastic replicas
+   * @param local       this node's stores, their actors and read leases
+   * @param cache       this node's memory cache: every read goes through it
+   * @param replication this node's replication chains and its view of the other nodes
+   * @param readDemand  counts the reads of {@code cache(min,max)} chunks for their elastic replicas
    */
-  public FileOperations(ActorSystem<?> system, Metadata metadata, String nodeId, List<ChunkStore> stores,
-      Map<String, ActorRef<StoreActor.Command>> storeActors, ReadLeases leases, ChunkCache cache,
-      int readSegmentBytes, int readAheadSegments, int writeBatchBytes, Replication replication,
-      ReadDemandMeter readDemand) {
+  public NodeOperator(ActorSystem<?> system, Metadata metadata, LocalNode local, ChunkCache cache,
+      Replication replication, ReadDemandMeter readDemand, OperatorSettings settings) {
     this.system = system;
     this.metadata = metadata;
-    this.nodeId = nodeId;
-    Map<String, ChunkStore> byId = new java.util.LinkedHashMap<>();
-    for (ChunkStore s : stores) byId.put(s.id(), s);
-    this.stores = Map.copyOf(byId);
-    this.storeActors = Map.copyOf(storeActors);
-    this.leases = leases;
+    this.nodeId = local.nodeId();
+    this.stores = Map.copyOf(local.storesById());
+    this.storeActors = local.storeActors();
+    this.leases = local.leases();
     this.cache = cache;
-    this.readSegmentBytes = readSegmentBytes;
-    this.readAheadSegments = readAheadSegments;
-    this.writeBatchBytes = writeBatchBytes;
+    this.readSegmentBytes = local.readSegmentBytes();
+    this.settings = settings;
     this.replication = replication;
     this.readDemand = readDemand;
-    this.remoteCollectDelay = system.settings().config().getDuration("tensorfs.gateway.remote-collect-delay");
     this.peers = replication.peers();
-    this.replicaStores = new ReplicaStores(this.stores::get, peers,
-        org.apache.pekko.stream.Materializer.matFromSystem(system));
-  }
-
-  public Metadata metadata() {
-    return metadata;
-  }
-
-  public ChunkCache cache() {
-    return cache;
+    this.materializer = Materializer.matFromSystem(system);
+    this.hints = new CacheHints(system, this, cache, settings.hintTimeout(), settings.findTimeout());
   }
 
   public String nodeId() {
     return nodeId;
+  }
+
+  /** The pages of this node's cache, for edges that stage bytes in pinned memory. */
+  public PagePool pages() {
+    return cache.pool();
+  }
+
+  /** This node's cache figures, read directly. */
+  public CacheStats localCacheStats() {
+    return hints.localStats();
+  }
+
+  /** Every node's cache figures. */
+  public CompletionStage<List<CacheActor.Stats>> cacheStats() {
+    return hints.stats();
+  }
+
+  /** Applies a cache hint to the file at {@code path}, or to every file under it when it is a directory. */
+  public CompletionStage<HintResult> hint(TfsPath path, HintOp op) {
+    return hints.apply(path, op);
+  }
+
+  /**
+   * The replica file of {@code chunk} on this node's disks, for reads that bypass the cache (cuFile
+   * straight into GPU memory); UNAVAILABLE when this node holds no clean replica of it.
+   *
+   * @param blocking runs the look at the file system
+   */
+  public CompletionStage<Path> localReplicaFile(ChunkId chunk, TfsPath path, Executor blocking) {
+    return metadata.chunk(chunk).thenApplyAsync(status -> {
+      for (ReplicaLocation r : status.clean()) {
+        if (!r.node().equals(nodeId) || !stores.containsKey(r.store())) continue;
+        Optional<Path> file = stores.get(r.store()).dataFile(chunk);
+        if (file.isPresent()) return file.get();
+      }
+      throw new TfsException(ErrorCode.UNAVAILABLE, "FLAG_CUFILE reads replicas on this node's disks only, and "
+          + chunk + " of " + path + " has none here (clean replicas: " + status.clean() + ")");
+    }, blocking);
   }
 
   /**
@@ -151,7 +181,7 @@ public final class FileOperations {
       Upload upload = new Upload(metadata, storeById, this::openChain, candidates, path, fileId, policy, createOnly,
           chunkSizeBytes, declaredBytes);
       return body
-          .via(ChunkCutter.flow(chunkSizeBytes, maxBytes, writeBatchBytes))
+          .via(ChunkCutter.flow(chunkSizeBytes, maxBytes, settings.writeBatchBytes()))
           .mapAsync(1, upload::acceptAll)
           .runWith(Sink.ignore(), system)
           .thenCompose(done -> upload.finish())
@@ -172,7 +202,7 @@ public final class FileOperations {
 
   /** The visible version of a file; asked again while its entity moves off a node that just died. */
   public CompletionStage<FileVersion> stat(TfsPath path) {
-    return stat(path, STATUS_ATTEMPTS);
+    return stat(path, settings.statusAttempts());
   }
 
   private CompletionStage<FileVersion> stat(TfsPath path, int attempts) {
@@ -243,34 +273,6 @@ public final class FileOperations {
     });
   }
 
-  /** Pieces fetched before a read began, handed out once each; those never taken are released at close. */
-  private static final class Prefetched {
-    private final List<FileRead.Span> spans;
-    private final List<ReadPiece> pieces;
-    private final boolean[] taken;
-
-    Prefetched(List<FileRead.Span> spans, List<ReadPiece> pieces) {
-      this.spans = spans;
-      this.pieces = pieces;
-      this.taken = new boolean[pieces.size()];
-    }
-
-    synchronized CompletionStage<ReadPiece> take(FileRead.Span span) {
-      int i = spans.indexOf(span);
-      taken[i] = true;
-      return CompletableFuture.completedFuture(pieces.get(i));
-    }
-
-    synchronized void releaseUntaken() {
-      for (int i = 0; i < taken.length; i++) {
-        if (!taken[i]) {
-          taken[i] = true;
-          pieces.get(i).release();
-        }
-      }
-    }
-  }
-
   /**
    * Fails with NOT_FOUND when a non-durable version has a chunk neither resident nor readable on a local
    * disk. For HEAD, which sends no bytes: it checks that the replicas are there without reading them
@@ -300,7 +302,7 @@ public final class FileOperations {
    * moving to a survivor), so a read in progress rides out the move.
    */
   private CompletionStage<ChunkStatus> chunkStatus(ChunkId chunk) {
-    return chunkStatus(chunk, STATUS_ATTEMPTS);
+    return chunkStatus(chunk, settings.statusAttempts());
   }
 
   private CompletionStage<ChunkStatus> chunkStatus(ChunkId chunk, int attempts) {
@@ -343,7 +345,7 @@ public final class FileOperations {
               r.close();
               return CompletableFuture.completedFuture(org.apache.pekko.Done.getInstance());
             })
-        .mapConcat(FileOperations::copyOut);
+        .mapConcat(NodeOperator::copyOut);
   }
 
   /** Copies a piece into ByteStrings of at most one read segment each, then releases it. */
@@ -400,8 +402,7 @@ public final class FileOperations {
         throw new TfsException(ErrorCode.UNAVAILABLE, "no readable replica of " + span.chunk()
             + " (replicas: " + status.replicas() + ")");
       }
-      List<String> ids = replicas.stream().map(ChunkStore::id).toList();
-      return cache.load(span.chunk(), span.chunkLength(), v.path(), ids)
+      return cache.load(span.chunk(), span.chunkLength(), v.path(), replicas)
           .thenApply(chunk -> pagesOf(chunk, span))
           .exceptionallyCompose(e -> TfsException.codeOf(Failures.unwrap(e)) == ErrorCode.NO_SPACE
               ? pastTheCache(replicas, span)
@@ -423,7 +424,7 @@ public final class FileOperations {
       if (!node.equals(nodeId) && peers.isLive(node)) remote.add(new ReplicaLocation(node, MEMORY_STORE));
     }
     remote.addAll(remoteReplicas(status));
-    if (!remote.isEmpty()) out.add(replicaStores.apply(ReplicaStores.remoteId(remote)));
+    if (!remote.isEmpty()) out.add(new RemoteReplicas(remote, peers, materializer));
     return out;
   }
 
@@ -442,7 +443,7 @@ public final class FileOperations {
       segments.add(new long[] {pos, Math.min(readSegmentBytes, end - pos)});
     }
     return Source.from(segments)
-        .mapAsync(readAheadSegments, seg -> readFrom(replicas, 0, span.chunk(), seg[0], (int) seg[1]).thenApply(bytes -> {
+        .mapAsync(settings.readAheadSegments(), seg -> readFrom(replicas, 0, span.chunk(), seg[0], (int) seg[1]).thenApply(bytes -> {
           if (bytes.size() != seg[1]) {
             throw new TfsException(ErrorCode.IO_ERROR, "replica of " + span.chunk() + " is short at " + seg[0]);
           }
@@ -502,7 +503,8 @@ public final class FileOperations {
     for (var actor : storeActors.values()) {
       actor.tell(new StoreActor.CollectFile(old, system.ignoreRef()));
     }
-    system.scheduler().scheduleOnce(remoteCollectDelay, () -> collectElsewhere(old), system.executionContext());
+    system.scheduler().scheduleOnce(settings.remoteCollectDelay(), () -> collectElsewhere(old),
+        system.executionContext());
   }
 
   private void collectElsewhere(FileId old) {
@@ -520,7 +522,7 @@ public final class FileOperations {
 
   private <T> CompletionStage<java.util.Set<ActorRef<T>>> findAll(ServiceKey<T> key) {
     return AskPattern.<Receptionist.Command, Receptionist.Listing>ask(system.receptionist(),
-            replyTo -> Receptionist.find(key, replyTo), java.time.Duration.ofSeconds(10), system.scheduler())
+            replyTo -> Receptionist.find(key, replyTo), settings.findTimeout(), system.scheduler())
         .thenApply(listing -> listing.getServiceInstances(key))
         .exceptionally(e -> {
           log.warn("cannot find the other nodes' {} to collect a version: {}", key.id(), e.toString());
