@@ -18,6 +18,7 @@ import io.tensorfs.sharding.operator.internal.CacheHints;
 import io.tensorfs.sharding.operator.internal.ChunkCutter;
 import io.tensorfs.sharding.operator.internal.Prefetched;
 import io.tensorfs.sharding.operator.internal.Upload;
+import io.tensorfs.sharding.replication.NodePlacement;
 import io.tensorfs.sharding.replication.Peers;
 import io.tensorfs.sharding.replication.RemoteReplicas;
 import io.tensorfs.sharding.replication.ReplicaChain;
@@ -82,7 +83,8 @@ public final class NodeOperator {
   private final Peers peers;
   private final Materializer materializer;
   private final CacheHints hints;
-  private final java.util.concurrent.atomic.AtomicInteger uploads = new java.util.concurrent.atomic.AtomicInteger();
+  /** Where new chunks go: the node's one placement policy over this node's stores and the peers' room. */
+  private final NodePlacement placement;
 
   /** A node alone (tests): every replica is on this node, no transport, no elastic replicas. */
   public NodeOperator(ActorSystem<?> system, Metadata metadata, LocalNode local, ChunkCache cache,
@@ -115,6 +117,7 @@ public final class NodeOperator {
     this.replication = replication;
     this.readDemand = readDemand;
     this.peers = replication.peers();
+    this.placement = new NodePlacement(peers, local.stores());
     this.materializer = Materializer.matFromSystem(system);
     this.hints = new CacheHints(system, this, cache, settings.hintTimeout(), settings.findTimeout());
   }
@@ -172,7 +175,7 @@ public final class NodeOperator {
     if (declaredBytes.isPresent() && declaredBytes.getAsLong() > maxBytes) {
       return failed(ErrorCode.TOO_LARGE, declaredBytes.getAsLong() + " bytes is more than the limit of " + maxBytes);
     }
-    List<ReplicaLocation> candidates = candidatesFor(declaredBytes.orElse(0), policy);
+    List<ReplicaLocation> candidates = placement.candidates(declaredBytes.orElse(0), policy);
     if (candidates.isEmpty()) {
       return failed(ErrorCode.NO_SPACE, "no store has room for " + declaredBytes.orElse(0) + " bytes");
     }
@@ -468,27 +471,6 @@ public final class NodeOperator {
     List<ChunkStore> out = new ArrayList<>();
     for (ReplicaLocation r : status.clean()) {
       if (r.node().equals(nodeId) && stores.containsKey(r.store())) out.add(stores.get(r.store()));
-    }
-    return out;
-  }
-
-  /**
-   * Where a new file's chunks may go, best first: this node's stores with room, then (for policies that
-   * want more than one replica) the other reachable nodes' stores, their order turning with each upload
-   * so that chains spread over the cluster. A {@code kvcache} file stays on the node the writer talks to.
-   */
-  private List<ReplicaLocation> candidatesFor(long bytes, Policy policy) {
-    List<ReplicaLocation> out = new ArrayList<>();
-    for (ChunkStore s : stores.values()) {
-      if (s.usableBytes() >= bytes) out.add(new ReplicaLocation(nodeId, s.id()));
-    }
-    if (policy.replicas() <= 1 || !policy.durable()) return out;
-    List<Peers.PeerInfo> others = peers.live().values().stream()
-        .sorted(java.util.Comparator.comparing(Peers.PeerInfo::nodeId)).toList();
-    int turn = others.isEmpty() ? 0 : Math.floorMod(uploads.getAndIncrement(), others.size());
-    for (int i = 0; i < others.size(); i++) {
-      Peers.PeerInfo p = others.get((turn + i) % others.size());
-      for (String store : p.storeIds()) out.add(new ReplicaLocation(p.nodeId(), store));
     }
     return out;
   }
