@@ -50,6 +50,18 @@ final class NodeGuardian extends AbstractBehavior<NodeGuardian.Command> {
     }
   }
 
+  /** Why Coordinated Shutdown ran when a part of a running node failed; exit code 1 in reference.conf. */
+  static final class PartFailed implements CoordinatedShutdown.Reason {
+    static final PartFailed INSTANCE = new PartFailed();
+
+    private PartFailed() {}
+
+    @Override
+    public String toString() {
+      return "PartFailed";
+    }
+  }
+
   private final NodeSettings settings;
   private final NodeAssembly parts;
   private final Runnable onReady;
@@ -123,7 +135,7 @@ final class NodeGuardian extends AbstractBehavior<NodeGuardian.Command> {
     if (shutdown.getShutdownReason().isEmpty()) {
       getContext().getLog().error(ready ? "node part {} failed; the node stops" : "node failed to start: {}",
           what, cause);
-      shutdown.run(ready ? CoordinatedShutdown.unknownReason() : FailedToStart.INSTANCE, Optional.empty());
+      shutdown.run(ready ? PartFailed.INSTANCE : FailedToStart.INSTANCE, Optional.empty());
     }
     return this;
   }
