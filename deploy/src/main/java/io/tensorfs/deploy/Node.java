@@ -8,6 +8,9 @@ import io.tensorfs.gateway.GatewaySettings;
 import io.tensorfs.gateway.NodeStatus;
 import io.tensorfs.core.ChunkId;
 import io.tensorfs.core.memory.PagePool;
+import io.tensorfs.core.metrics.MetricsReporting;
+import io.tensorfs.core.metrics.MetricsSettings;
+import io.tensorfs.gateway.metrics.MetricsEndpoint;
 import io.tensorfs.gateway.files.CacheHints;
 import io.tensorfs.gateway.files.FileOperations;
 import io.tensorfs.gateway.front.FrontServer;
@@ -89,11 +92,19 @@ public final class Node implements NodeStatus {
   private final CompletionStage<ServerBinding> binding;
   private final CompletionStage<FrontServer> front;
   private final CompletionStage<ServerBinding> grpc;
+  private final CompletionStage<ServerBinding> metricsEndpoint;
 
   private Node(Config config) {
     long startedAtMillis = System.currentTimeMillis();
     this.system = ActorSystem.create(Behaviors.empty(), "tensorfs", config);
     this.nodeId = config.getString("tensorfs.node.id");
+    MetricsReporting.start(config);
+    this.metricsEndpoint = MetricsEndpoint.bind(system, MetricsSettings.fromConfig(config),
+        java.nio.file.Path.of(config.getString("tensorfs.node.data-dir")));
+    metricsEndpoint.whenComplete((b, e) -> {
+      if (e != null) log.error("node {}: cannot serve metrics", nodeId, e);
+      else if (b != null) log.info("node {} metrics at http://{}:{}/metrics", nodeId, b.localAddress().getHostString(), b.localAddress().getPort());
+    });
     Cluster cluster = Cluster.get(system);
     if (config.getStringList("pekko.cluster.seed-nodes").isEmpty()) {
       cluster.manager().tell(Join.create(cluster.selfMember().address()));
@@ -236,6 +247,11 @@ public final class Node implements NodeStatus {
         .thenCompose(x -> grpc)
         .thenCompose(b -> b.terminate(Duration.ofSeconds(5)))
         .handle((x, e) -> null)
+        .thenCompose(x -> metricsEndpoint)
+        .thenAccept(b -> {
+          if (b != null) b.unbind();
+        })
+        .handle((x, e) -> null)
         .thenCompose(x -> cache.flushAll().toCompletableFuture().completeOnTimeout(null, 30, TimeUnit.SECONDS))
         .handle((x, e) -> null)
         .thenCompose(x -> {
@@ -243,6 +259,7 @@ public final class Node implements NodeStatus {
           readDemand.close();
           background.shutdownNow();
           transport.close();
+          MetricsReporting.stop();
           system.terminate();
           return system.getWhenTerminated().thenApply(d -> (Void) null);
         });

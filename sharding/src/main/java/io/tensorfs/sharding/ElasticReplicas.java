@@ -3,6 +3,7 @@ package io.tensorfs.sharding;
 import io.tensorfs.core.ChunkId;
 import io.tensorfs.core.Policy;
 import io.tensorfs.core.TfsPath;
+import io.tensorfs.sharding.metrics.ElasticMetrics;
 import io.tensorfs.sharding.elastic.ElasticSettings;
 import io.tensorfs.sharding.elastic.MemoryReplicaAgent;
 import io.tensorfs.sharding.elastic.ReadDemand;
@@ -67,7 +68,10 @@ final class ElasticReplicas {
     long now = System.nanoTime();
     for (String node : holders.keySet()) agents.get(node).tell(hold(state));
     revise(state, now);
-    if (holders.isEmpty() && !demand.active(now)) timers.cancel(TICK_KEY);
+    if (holders.isEmpty() && !demand.active(now)) {
+      timers.cancel(TICK_KEY);
+      ElasticMetrics.idle(chunk);
+    }
   }
 
   void result(ChunkEntity.HoldResult r) {
@@ -89,6 +93,7 @@ final class ElasticReplicas {
     for (String node : holders.keySet()) agents.get(node).tell(new MemoryReplicaAgent.Release(chunk));
     holders.clear();
     timers.cancel(TICK_KEY);
+    ElasticMetrics.idle(chunk);
   }
 
   /** What {@code GET /v1/stat} shows: the nodes holding the chunk now, the count wanted, the demand. */
@@ -125,6 +130,7 @@ final class ElasticReplicas {
         agents.get(node).tell(new MemoryReplicaAgent.Release(chunk));
       }
     }
+    ElasticMetrics.revised(chunk, holders.size(), wanted, settings.reportInterval().toNanos() * 3);
   }
 
   private MemoryReplicaAgent.Hold hold(ChunkEntity.State state) {

@@ -17,6 +17,7 @@ import io.tensorfs.sharding.replication.ReplicaStores;
 import io.tensorfs.sharding.elastic.ReadDemandMeter;
 import io.tensorfs.sharding.replication.Replication;
 import io.tensorfs.store.ChunkStore;
+import io.tensorfs.store.ServedBytes;
 import io.tensorfs.store.ReadLeases;
 import io.tensorfs.store.cache.CacheActor;
 import io.tensorfs.store.cache.CachedChunk;
@@ -389,6 +390,7 @@ public final class FileOperations {
   private CompletionStage<ReadPiece> piece(FileVersion v, FileRead.Span span) {
     if (v.policy().kind() == Policy.Kind.CACHE) readDemand.read(span.chunk(), v.path());
     Optional<CachedChunk> resident = cache.lookup(span.chunk());
+    resident.ifPresent(hit -> ServedBytes.fromCache(span.length()));
     if (resident.isPresent()) return CompletableFuture.completedFuture(pagesOf(resident.get(), span));
     return chunkStatus(span.chunk()).thenCompose(status -> {
       List<ChunkStore> replicas = readableReplicas(status);
@@ -458,6 +460,7 @@ public final class FileOperations {
   /** Reads from the replicas in turn: a corrupt or missing replica hands over to the next one. */
   private CompletionStage<ByteString> readFrom(List<ChunkStore> replicas, int i, ChunkId chunk, long pos, int n) {
     return replicas.get(i).read(chunk, pos, n).handle((bytes, error) -> {
+      if (error == null) ServedBytes.fromStore(replicas.get(i), bytes.size());
       if (error == null) return CompletableFuture.completedFuture(bytes);
       if (i + 1 >= replicas.size()) return CompletableFuture.<ByteString>failedFuture(error);
       log.warn("replica {} of {} failed at offset {}: {}; trying the next", replicas.get(i).id(), chunk, pos,

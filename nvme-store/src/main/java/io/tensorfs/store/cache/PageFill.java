@@ -4,6 +4,7 @@ import io.tensorfs.core.ErrorCode;
 import io.tensorfs.core.TfsException;
 import io.tensorfs.core.memory.Page;
 import io.tensorfs.store.ChunkStore;
+import io.tensorfs.store.ServedBytes;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -71,7 +72,11 @@ final class PageFill {
           + " on this node for chunk " + entry.id));
     }
     try {
-      return store.readInto(entry.id, offset, target.buffer());
+      ChunkStore from = store;
+      return store.readInto(entry.id, offset, target.buffer()).thenApply(count -> {
+        ServedBytes.fromStore(from, count);
+        return count;
+      });
     } catch (RuntimeException e) {
       return CompletableFuture.failedFuture(e);
     }

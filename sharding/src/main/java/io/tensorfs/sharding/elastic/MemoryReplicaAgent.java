@@ -6,6 +6,7 @@ import io.tensorfs.core.ReplicaLocation;
 import io.tensorfs.core.TfsException;
 import io.tensorfs.core.TfsPath;
 import io.tensorfs.sharding.ChunkEntity;
+import io.tensorfs.sharding.metrics.ElasticMetrics;
 import io.tensorfs.sharding.replication.Peers;
 import io.tensorfs.sharding.replication.ReplicaStores;
 import io.tensorfs.store.cache.CachedChunk;
@@ -166,6 +167,7 @@ public final class MemoryReplicaAgent extends AbstractBehavior<MemoryReplicaAgen
       releaseHandle(chunk);
       leases.remove(chunk);
     }
+    ElasticMetrics.held(leases.size());
     return this;
   }
 

@@ -4,6 +4,7 @@ import com.typesafe.config.Config;
 import io.tensorfs.core.ChunkId;
 import io.tensorfs.core.ReplicaLocation;
 import io.tensorfs.core.ReplicaState;
+import io.tensorfs.sharding.metrics.ReplicationMetrics;
 import io.tensorfs.sharding.ChunkStatus;
 import io.tensorfs.sharding.ShardedMetadata;
 import io.tensorfs.store.ChunkStore;
@@ -49,6 +50,7 @@ public final class Repairer implements AutoCloseable {
   private final Settings settings;
   private final ScheduledExecutorService timer;
   private final AtomicInteger repaired = new AtomicInteger();
+  private final ReplicationMetrics metrics = new ReplicationMetrics();
   private volatile boolean closed;
   private java.util.concurrent.ScheduledFuture<?> periodic;
   private boolean running;
@@ -89,7 +91,9 @@ public final class Repairer implements AutoCloseable {
       running = true;
       again = false;
     }
+    metrics.sweepStarted();
     sweepAll().whenComplete((n, e) -> {
+      metrics.sweepEnded();
       if (e != null) log.warn("re-replication sweep failed: {}", ReplicaChain.cause(e).toString());
       else if (n > 0) log.info("re-replication: {} replicas created", n);
       boolean rerun;
@@ -117,6 +121,7 @@ public final class Repairer implements AutoCloseable {
         ChunkId chunk = new ChunkId(f.file(), index);
         total = total.thenCompose(sum -> repair(store, f, chunk)
             .exceptionally(e -> {
+              metrics.repairFailed();
               log.debug("chunk {} not repaired now: {}", chunk, ReplicaChain.cause(e).toString());
               return 0;
             })
@@ -152,6 +157,7 @@ public final class Repairer implements AutoCloseable {
       ReplicaLocation here, List<ReplicaLocation> liveClean) {
     int missing = status.wantedReplicas() - liveClean.size();
     if (missing <= 0) return CompletableFuture.completedFuture(0);
+    metrics.underReplicated();
     Set<String> holding = new HashSet<>();
     liveClean.forEach(l -> holding.add(l.node()));
     List<ReplicaLocation> targets = new ArrayList<>();
@@ -172,6 +178,7 @@ public final class Repairer implements AutoCloseable {
         })
         .thenApply(n -> {
           repaired.addAndGet(n);
+          metrics.repaired(n);
           log.info("chunk {}: {} new replicas on {}", chunk, n, targets);
           return n;
         });
