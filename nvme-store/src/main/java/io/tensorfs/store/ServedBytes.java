@@ -30,6 +30,6 @@ public final class ServedBytes {
   }
 
   private static Counter served(String source) {
-    return Metrics.counter("tensorfs.files.served", Unit.BYTES, Tags.of("source", source));
+    return Metrics.counter("tensorfs.files.served", "Bytes of file reads by source: cache (resident pages), disk (this node's stores), remote (other nodes), gpu (into GPU memory)", Unit.BYTES, Tags.of("source", source));
   }
 }

@@ -14,16 +14,16 @@ final class FrontMetrics {
   private FrontMetrics() {}
 
   static void register(FrontServer front) {
-    Metrics.counter("tensorfs.gateway.front-connections", Unit.NONE, Tags.of("outcome", "accepted"), front,
+    Metrics.counter("tensorfs.gateway.front-connections", "Connections the front door accepted or refused (max-connections open)", Unit.NONE, Tags.of("outcome", "accepted"), front,
         f -> f.stats().accepted());
-    Metrics.counter("tensorfs.gateway.front-connections", Unit.NONE, Tags.of("outcome", "refused"), front,
+    Metrics.counter("tensorfs.gateway.front-connections", "Connections the front door accepted or refused (max-connections open)", Unit.NONE, Tags.of("outcome", "refused"), front,
         f -> f.stats().refused());
-    Metrics.counter("tensorfs.gateway.front-responses", Unit.NONE, Tags.of("outcome", "direct"), front,
+    Metrics.counter("tensorfs.gateway.front-responses", "Front door responses: written directly from the cache, handed off to the full server, or cut off after their head", Unit.NONE, Tags.of("outcome", "direct"), front,
         f -> f.stats().direct());
-    Metrics.counter("tensorfs.gateway.front-responses", Unit.NONE, Tags.of("outcome", "handed-off"), front,
+    Metrics.counter("tensorfs.gateway.front-responses", "Front door responses: written directly from the cache, handed off to the full server, or cut off after their head", Unit.NONE, Tags.of("outcome", "handed-off"), front,
         f -> f.stats().handedOff());
-    Metrics.counter("tensorfs.gateway.front-responses", Unit.NONE, Tags.of("outcome", "cut-off"), front,
+    Metrics.counter("tensorfs.gateway.front-responses", "Front door responses: written directly from the cache, handed off to the full server, or cut off after their head", Unit.NONE, Tags.of("outcome", "cut-off"), front,
         f -> f.stats().cutOff());
-    Metrics.gauge("tensorfs.gateway.front-open-connections", Unit.NONE, Tags.EMPTY, front, f -> f.stats().open());
+    Metrics.gauge("tensorfs.gateway.front-open-connections", "Connections the front door has open", Unit.NONE, Tags.EMPTY, front, f -> f.stats().open());
   }
 }

@@ -23,9 +23,9 @@ public final class RequestMetrics {
 
   /** A request of {@code api}/{@code operation} that arrived at {@code startNanos} was answered with {@code status}. */
   public static void answered(String api, String operation, String status, long startNanos) {
-    LATENCIES.computeIfAbsent(api + ' ' + operation, k -> Metrics.histogram("tensorfs.gateway.request-latency",
+    LATENCIES.computeIfAbsent(api + ' ' + operation, k -> Metrics.histogram("tensorfs.gateway.request-latency", "Time from a request to its response head (front door direct reads: to the last byte)",
         Unit.NANOSECONDS, Tags.of("api", api, "operation", operation))).recordSince(startNanos);
-    COUNTERS.computeIfAbsent(api + ' ' + operation + ' ' + status, k -> Metrics.counter("tensorfs.gateway.requests",
+    COUNTERS.computeIfAbsent(api + ' ' + operation + ' ' + status, k -> Metrics.counter("tensorfs.gateway.requests", "Requests answered, by API, operation and status",
         Unit.NONE, Tags.of("api", api, "operation", operation, "status", status))).increment();
   }
 

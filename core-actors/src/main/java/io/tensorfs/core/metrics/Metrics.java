@@ -11,7 +11,8 @@ import java.util.regex.Pattern;
  * The one way tensorfs code records metrics; no other module touches Kamon. Names are
  * {@code tensorfs.<module>.<metric>} (exported to Prometheus as {@code tensorfs_<module>_<metric>} with
  * {@code _bytes}, {@code _seconds} and {@code _total} as the unit and kind say); tags stay low in
- * cardinality (see {@link Tags}).
+ * cardinality (see {@link Tags}); {@code help} is the one-line description Prometheus shows (the same for
+ * every use of a name).
  *
  * <p>Whether metrics are on is read once, from {@code tensorfs.metrics.enabled} in the JVM's
  * configuration ({@code -Dtensorfs.metrics.enabled=false} turns them off): when off every instrument is
@@ -30,16 +31,16 @@ public final class Metrics {
     return INSTRUMENTS != NoInstruments.INSTANCE;
   }
 
-  public static Counter counter(String name, Unit unit, Tags tags) {
-    return INSTRUMENTS.counter(checked(name), unit, tags);
+  public static Counter counter(String name, String help, Unit unit, Tags tags) {
+    return INSTRUMENTS.counter(checked(name), help, unit, tags);
   }
 
-  public static Gauge gauge(String name, Unit unit, Tags tags) {
-    return INSTRUMENTS.gauge(checked(name), unit, tags);
+  public static Gauge gauge(String name, String help, Unit unit, Tags tags) {
+    return INSTRUMENTS.gauge(checked(name), help, unit, tags);
   }
 
-  public static Histogram histogram(String name, Unit unit, Tags tags) {
-    return INSTRUMENTS.histogram(checked(name), unit, tags);
+  public static Histogram histogram(String name, String help, Unit unit, Tags tags) {
+    return INSTRUMENTS.histogram(checked(name), help, unit, tags);
   }
 
   /**
@@ -47,17 +48,18 @@ public final class Metrics {
    * free space). {@code read} must not capture the source: it is held weakly, and the gauge goes away
    * once the source is garbage collected. {@code read} runs on the metrics poller thread.
    */
-  public static <S> void gauge(String name, Unit unit, Tags tags, S source, ToLongFunction<S> read) {
-    INSTRUMENTS.pollGauge(checked(name), unit, tags, source, read);
+  public static <S> void gauge(String name, String help, Unit unit, Tags tags, S source, ToLongFunction<S> read) {
+    INSTRUMENTS.pollGauge(checked(name), help, unit, tags, source, read);
   }
 
   /**
    * A counter fed from a cumulative count that {@code source} keeps (hits, dropped frames): at every
-   * tick it moves by what the count moved since the last. Same rules as {@link #gauge(String, Unit, Tags,
-   * Object, ToLongFunction)}.
+   * tick it moves by what the count moved since the last. Same rules as {@link #gauge(String, String, Unit,
+   * Tags, Object, ToLongFunction)}.
    */
-  public static <S> void counter(String name, Unit unit, Tags tags, S source, ToLongFunction<S> cumulative) {
-    INSTRUMENTS.pollCounter(checked(name), unit, tags, source, cumulative);
+  public static <S> void counter(String name, String help, Unit unit, Tags tags, S source,
+      ToLongFunction<S> cumulative) {
+    INSTRUMENTS.pollCounter(checked(name), help, unit, tags, source, cumulative);
   }
 
   static Instruments instruments() {

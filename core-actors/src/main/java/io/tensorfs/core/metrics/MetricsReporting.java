@@ -7,6 +7,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import kamon.Kamon;
 import kamon.module.Module;
+import kamon.prometheus.MetricOverrideReporter;
 import kamon.prometheus.PrometheusReporter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -36,7 +37,8 @@ public final class MetricsReporting {
     // Without attaching: no Kanela agent, the code is instrumented by hand through the facade.
     Kamon.initWithoutAttaching(kamon);
     reporter = new PrometheusReporter("kamon.prometheus", kamon);
-    registration = Kamon.addReporter("tensorfs-prometheus", reporter);
+    // Renames of Kamon's own metrics that break Prometheus naming rules (tensorfs.metrics.kamon.prometheus.metric-overrides).
+    registration = Kamon.addReporter("tensorfs-prometheus", new MetricOverrideReporter(reporter, kamon));
     long tickMs = settings.tickInterval().toMillis();
     poller = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "tensorfs-metrics-poller");

@@ -34,19 +34,21 @@ class MetricsTest {
 
   @Test
   void shouldExportCountersWithTheirUnitAndTags() throws Exception {
-    Counter requests = Metrics.counter("tensorfs.test.requests", Unit.NONE, Tags.of("api", "http", "status", "200"));
-    Counter bytes = Metrics.counter("tensorfs.test.served", Unit.BYTES, Tags.of("source", "cache"));
+    Counter requests = Metrics.counter("tensorfs.test.requests", "a test metric", Unit.NONE, Tags.of("api", "http", "status", "200"));
+    Counter bytes = Metrics.counter("tensorfs.test.served", "a test metric", Unit.BYTES, Tags.of("source", "cache"));
     requests.increment();
     requests.increment(2);
     bytes.increment(4096);
     bytes.increment(-5);
     awaitScrape(s -> value(s, "tensorfs_test_requests_total", "api", "http", "status", "200") == 3
-        && value(s, "tensorfs_test_served_bytes_total", "source", "cache") == 4096);
+        && value(s, "tensorfs_test_served_bytes_total", "source", "cache") == 4096
+        && s.contains("# HELP tensorfs_test_requests_total a test metric\n")
+        && s.contains("# TYPE tensorfs_test_requests_total counter\n"));
   }
 
   @Test
   void shouldExportLatencyHistogramsInSeconds() throws Exception {
-    Histogram latency = Metrics.histogram("tensorfs.test.latency", Unit.NANOSECONDS, Tags.of("operation", "get"));
+    Histogram latency = Metrics.histogram("tensorfs.test.latency", "a test metric", Unit.NANOSECONDS, Tags.of("operation", "get"));
     latency.record(2_000_000); // 2 ms
     latency.record(3_000_000_000L); // 3 s
     awaitScrape(s -> value(s, "tensorfs_test_latency_seconds_count", "operation", "get") == 2
@@ -58,8 +60,8 @@ class MetricsTest {
   void shouldReadPolledGaugesAndCumulativeCounters() throws Exception {
     AtomicLong used = new AtomicLong(1 << 20);
     AtomicLong hits = new AtomicLong(5);
-    Metrics.gauge("tensorfs.test.used", Unit.BYTES, Tags.EMPTY, used, AtomicLong::get);
-    Metrics.counter("tensorfs.test.hits", Unit.NONE, Tags.EMPTY, hits, AtomicLong::get);
+    Metrics.gauge("tensorfs.test.used", "a test metric", Unit.BYTES, Tags.EMPTY, used, AtomicLong::get);
+    Metrics.counter("tensorfs.test.hits", "a test metric", Unit.NONE, Tags.EMPTY, hits, AtomicLong::get);
     awaitScrape(s -> value(s, "tensorfs_test_used_bytes") == 1 << 20 && value(s, "tensorfs_test_hits_total") == 5);
     used.set(3 << 20);
     hits.addAndGet(4);
@@ -67,19 +69,27 @@ class MetricsTest {
   }
 
   @Test
+  void shouldRenameJvmMetricsThatBreakPrometheusNaming() throws Exception {
+    awaitScrape(s -> s.contains("\njvm_threads_live{") || s.contains("\njvm_threads_live "));
+    String s = MetricsReporting.scrape();
+    assertFalse(s.contains("jvm_threads_total"), "a gauge must not end in _total");
+    assertFalse(s.contains("jvm_memory_buffer_pool_count"), "a gauge must not end in _count");
+  }
+
+  @Test
   void shouldRefuseNamesOutsideTheConvention() {
-    assertThrows(IllegalArgumentException.class, () -> Metrics.counter("cache.hits", Unit.NONE, Tags.EMPTY));
-    assertThrows(IllegalArgumentException.class, () -> Metrics.counter("tensorfs.Cache.hits", Unit.NONE, Tags.EMPTY));
-    assertThrows(IllegalArgumentException.class, () -> Metrics.counter("tensorfs.cache", Unit.NONE, Tags.EMPTY));
+    assertThrows(IllegalArgumentException.class, () -> Metrics.counter("cache.hits", "a test metric", Unit.NONE, Tags.EMPTY));
+    assertThrows(IllegalArgumentException.class, () -> Metrics.counter("tensorfs.Cache.hits", "a test metric", Unit.NONE, Tags.EMPTY));
+    assertThrows(IllegalArgumentException.class, () -> Metrics.counter("tensorfs.cache", "a test metric", Unit.NONE, Tags.EMPTY));
     assertThrows(IllegalArgumentException.class, () -> Tags.of("api"));
   }
 
   @Test
   void shouldRecordNothingWhenSwitchedOff() {
     NoInstruments off = NoInstruments.INSTANCE;
-    off.counter("tensorfs.test.off", Unit.NONE, Tags.EMPTY).increment(7);
-    off.histogram("tensorfs.test.off-latency", Unit.NANOSECONDS, Tags.EMPTY).record(1);
-    off.pollGauge("tensorfs.test.off-used", Unit.BYTES, Tags.EMPTY, new AtomicLong(1), AtomicLong::get);
+    off.counter("tensorfs.test.off", "a test metric", Unit.NONE, Tags.EMPTY).increment(7);
+    off.histogram("tensorfs.test.off-latency", "a test metric", Unit.NANOSECONDS, Tags.EMPTY).record(1);
+    off.pollGauge("tensorfs.test.off-used", "a test metric", Unit.BYTES, Tags.EMPTY, new AtomicLong(1), AtomicLong::get);
     off.poll();
     assertFalse(MetricsReporting.scrape().contains("tensorfs_test_off"));
     assertTrue(Metrics.enabled(), "on by default");

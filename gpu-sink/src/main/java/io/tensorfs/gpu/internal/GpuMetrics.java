@@ -15,21 +15,21 @@ final class GpuMetrics {
   private final Direction toDevice;
   private final Direction toHost;
   /** The {@code gpu} series of the node's bytes served by source (the others are counted by the stores). */
-  private final Counter servedToGpu = Metrics.counter("tensorfs.files.served", Unit.BYTES, Tags.of("source", "gpu"));
+  private final Counter servedToGpu = Metrics.counter("tensorfs.files.served", "Bytes of file reads by source: cache (resident pages), disk (this node's stores), remote (other nodes), gpu (into GPU memory)", Unit.BYTES, Tags.of("source", "gpu"));
 
   private record Direction(Counter bytes, Histogram latency, Counter failures) {
     static Direction of(int ordinal, String direction) {
       Tags tags = Tags.of("gpu", Integer.toString(ordinal), "direction", direction);
-      return new Direction(Metrics.counter("tensorfs.gpu.copied", Unit.BYTES, tags),
-          Metrics.histogram("tensorfs.gpu.copy-latency", Unit.NANOSECONDS, tags),
-          Metrics.counter("tensorfs.gpu.copy-failures", Unit.NONE, tags));
+      return new Direction(Metrics.counter("tensorfs.gpu.copied", "Bytes copied between host and GPU memory", Unit.BYTES, tags),
+          Metrics.histogram("tensorfs.gpu.copy-latency", "Time from queueing a GPU copy to its completion", Unit.NANOSECONDS, tags),
+          Metrics.counter("tensorfs.gpu.copy-failures", "GPU copies that failed", Unit.NONE, tags));
     }
   }
 
   GpuMetrics(CopyEngine engine, int ordinal) {
     this.toDevice = Direction.of(ordinal, "to-device");
     this.toHost = Direction.of(ordinal, "to-host");
-    Metrics.counter("tensorfs.gpu.unregistered-copies", Unit.NONE, Tags.of("gpu", Integer.toString(ordinal)), engine,
+    Metrics.counter("tensorfs.gpu.unregistered-copies", "GPU copies of host buffers outside the pinned regions (pageable, slower)", Unit.NONE, Tags.of("gpu", Integer.toString(ordinal)), engine,
         CopyEngine::unregisteredCopies);
   }
 

@@ -13,13 +13,13 @@ final class CacheMetrics {
 
   static void register(ChunkCache cache) {
     Tags none = Tags.EMPTY;
-    Metrics.gauge("tensorfs.cache.capacity", Unit.BYTES, none, cache, c -> c.stats().capacityBytes());
-    Metrics.gauge("tensorfs.cache.used", Unit.BYTES, none, cache, c -> c.stats().usedBytes());
-    Metrics.gauge("tensorfs.cache.pinned", Unit.BYTES, none, cache, c -> c.stats().pinnedBytes());
-    Metrics.gauge("tensorfs.cache.dirty", Unit.BYTES, none, cache, c -> c.stats().dirtyBytes());
-    Metrics.gauge("tensorfs.cache.files", Unit.NONE, none, cache, c -> c.stats().files());
-    Metrics.counter("tensorfs.cache.hits", Unit.NONE, none, cache, c -> c.stats().hits());
-    Metrics.counter("tensorfs.cache.misses", Unit.NONE, none, cache, c -> c.stats().misses());
-    Metrics.counter("tensorfs.cache.evictions", Unit.NONE, none, cache, c -> c.stats().evictions());
+    Metrics.gauge("tensorfs.cache.capacity", "Memory of the chunk cache", Unit.BYTES, none, cache, c -> c.stats().capacityBytes());
+    Metrics.gauge("tensorfs.cache.used", "Pages the cache holds (resident, loading or being written)", Unit.BYTES, none, cache, c -> c.stats().usedBytes());
+    Metrics.gauge("tensorfs.cache.pinned", "Pages of resident chunks of pinned files", Unit.BYTES, none, cache, c -> c.stats().pinnedBytes());
+    Metrics.gauge("tensorfs.cache.dirty", "Bytes of resident chunks not yet written to their store", Unit.BYTES, none, cache, c -> c.stats().dirtyBytes());
+    Metrics.gauge("tensorfs.cache.files", "Files with at least one resident chunk", Unit.NONE, none, cache, c -> c.stats().files());
+    Metrics.counter("tensorfs.cache.hits", "Cache lookups and loads that found their chunk resident", Unit.NONE, none, cache, c -> c.stats().hits());
+    Metrics.counter("tensorfs.cache.misses", "Cache loads that did not find their chunk resident", Unit.NONE, none, cache, c -> c.stats().misses());
+    Metrics.counter("tensorfs.cache.evictions", "Files evicted from the cache to make room", Unit.NONE, none, cache, c -> c.stats().evictions());
   }
 }

@@ -23,17 +23,17 @@ public final class StoreMetrics {
   public StoreMetrics(String storeId) {
     this.storeId = storeId;
     Tags tags = Tags.of("store", storeId);
-    this.readBytes = Metrics.counter("tensorfs.store.read", Unit.BYTES, tags);
-    this.writtenBytes = Metrics.counter("tensorfs.store.written", Unit.BYTES, tags);
-    this.ioLatency = Metrics.histogram("tensorfs.store.io-latency", Unit.NANOSECONDS, tags);
-    this.checksumFailures = Metrics.counter("tensorfs.store.checksum-failures", Unit.NONE, tags);
+    this.readBytes = Metrics.counter("tensorfs.store.read", "Bytes read from the store's replica files", Unit.BYTES, tags);
+    this.writtenBytes = Metrics.counter("tensorfs.store.written", "Bytes written to the store's replica files", Unit.BYTES, tags);
+    this.ioLatency = Metrics.histogram("tensorfs.store.io-latency", "Time of the store's blocking file operations, queueing excluded", Unit.NANOSECONDS, tags);
+    this.checksumFailures = Metrics.counter("tensorfs.store.checksum-failures", "Reads that found a replica's checksum wrong", Unit.NONE, tags);
   }
 
   /** Free space (above the reserve) and total space of {@code store}'s file system, read at every tick. */
   public static void registerSpace(ChunkStore store, FileStore fileStore) {
     Tags tags = Tags.of("store", store.id());
-    Metrics.gauge("tensorfs.store.free", Unit.BYTES, tags, store, ChunkStore::usableBytes);
-    Metrics.gauge("tensorfs.store.capacity", Unit.BYTES, tags, fileStore, StoreMetrics::totalSpace);
+    Metrics.gauge("tensorfs.store.free", "Free space of the store above its reserve", Unit.BYTES, tags, store, ChunkStore::usableBytes);
+    Metrics.gauge("tensorfs.store.capacity", "Total space of the store's file system", Unit.BYTES, tags, fileStore, StoreMetrics::totalSpace);
   }
 
   public void read(long bytes) {
@@ -48,7 +48,7 @@ public final class StoreMetrics {
   void ioDone(long startNanos, ErrorCode failure) {
     ioLatency.recordSince(startNanos);
     if (failure != null) {
-      Metrics.counter("tensorfs.store.io-errors", Unit.NONE, Tags.of("store", storeId, "code", failure.name()))
+      Metrics.counter("tensorfs.store.io-errors", "Blocking file operations of the store that failed, by error code", Unit.NONE, Tags.of("store", storeId, "code", failure.name()))
           .increment();
       if (failure == ErrorCode.CHECKSUM_MISMATCH) checksumFailures.increment();
     }

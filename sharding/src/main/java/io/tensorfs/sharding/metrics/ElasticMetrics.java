@@ -16,12 +16,12 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class ElasticMetrics {
   private static final Map<ChunkId, Revision> REVISIONS = new ConcurrentHashMap<>();
-  private static final Gauge HELD = Metrics.gauge("tensorfs.elastic.held-chunks", Unit.NONE, Tags.EMPTY);
+  private static final Gauge HELD = Metrics.gauge("tensorfs.elastic.held-chunks", "Chunks this node holds in memory for other nodes' readers", Unit.NONE, Tags.EMPTY);
 
   static {
-    Metrics.gauge("tensorfs.elastic.holders", Unit.NONE, Tags.EMPTY, REVISIONS, r -> sum(r, true));
-    Metrics.gauge("tensorfs.elastic.wanted", Unit.NONE, Tags.EMPTY, REVISIONS, r -> sum(r, false));
-    Metrics.gauge("tensorfs.elastic.chunks", Unit.NONE, Tags.EMPTY, REVISIONS, r -> live(r).count());
+    Metrics.gauge("tensorfs.elastic.holders", "Nodes holding in-memory replicas, summed over the chunks hosted here", Unit.NONE, Tags.EMPTY, REVISIONS, r -> sum(r, true));
+    Metrics.gauge("tensorfs.elastic.wanted", "In-memory replicas wanted, summed over the chunks hosted here", Unit.NONE, Tags.EMPTY, REVISIONS, r -> sum(r, false));
+    Metrics.gauge("tensorfs.elastic.chunks", "Chunks hosted here with elastic in-memory replicas in play", Unit.NONE, Tags.EMPTY, REVISIONS, r -> live(r).count());
   }
 
   private record Revision(int holders, int wanted, long untilNanos) {}

@@ -17,16 +17,16 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class ReplicationMetrics {
   private static final Histogram CHAIN_OK =
-      Metrics.histogram("tensorfs.replication.chain-write-latency", Unit.NANOSECONDS, Tags.of("outcome", "ok"));
+      Metrics.histogram("tensorfs.replication.chain-write-latency", "Time from a chain write's start to its answer, by outcome", Unit.NANOSECONDS, Tags.of("outcome", "ok"));
   private static final Histogram CHAIN_FAILED =
-      Metrics.histogram("tensorfs.replication.chain-write-latency", Unit.NANOSECONDS, Tags.of("outcome", "failed"));
-  private static final Counter CHAIN_BYTES = Metrics.counter("tensorfs.replication.chain-written", Unit.BYTES, Tags.EMPTY);
-  private static final Counter REPAIRS = Metrics.counter("tensorfs.replication.repairs", Unit.NONE, Tags.EMPTY);
+      Metrics.histogram("tensorfs.replication.chain-write-latency", "Time from a chain write's start to its answer, by outcome", Unit.NANOSECONDS, Tags.of("outcome", "failed"));
+  private static final Counter CHAIN_BYTES = Metrics.counter("tensorfs.replication.chain-written", "Bytes written through replication chains started or continued here", Unit.BYTES, Tags.EMPTY);
+  private static final Counter REPAIRS = Metrics.counter("tensorfs.replication.repairs", "Replicas created by re-replication", Unit.NONE, Tags.EMPTY);
   private static final Counter REPAIR_FAILURES =
-      Metrics.counter("tensorfs.replication.repair-failures", Unit.NONE, Tags.EMPTY);
+      Metrics.counter("tensorfs.replication.repair-failures", "Chunk repairs that failed (retried at the next sweep)", Unit.NONE, Tags.EMPTY);
   private static final Gauge UNDER_REPLICATED =
-      Metrics.gauge("tensorfs.replication.under-replicated-chunks", Unit.NONE, Tags.EMPTY);
-  private static final Counter SWEEPS = Metrics.counter("tensorfs.replication.sweeps", Unit.NONE, Tags.EMPTY);
+      Metrics.gauge("tensorfs.replication.under-replicated-chunks", "Chunks the last sweep found with fewer live clean replicas than wanted", Unit.NONE, Tags.EMPTY);
+  private static final Counter SWEEPS = Metrics.counter("tensorfs.replication.sweeps", "Re-replication sweeps completed", Unit.NONE, Tags.EMPTY);
 
   private final AtomicInteger underReplicatedThisSweep = new AtomicInteger();
 

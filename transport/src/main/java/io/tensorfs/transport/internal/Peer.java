@@ -28,10 +28,10 @@ final class Peer {
     this.endpoint = endpoint;
     this.link = link;
     Tags tags = Tags.of("peer", endpoint);
-    this.sentFrames = Metrics.counter("tensorfs.transport.sent-frames", Unit.NONE, tags);
-    this.sentBytes = Metrics.counter("tensorfs.transport.sent", Unit.BYTES, tags);
-    this.receivedFrames = Metrics.counter("tensorfs.transport.received-frames", Unit.NONE, tags);
-    this.receivedBytes = Metrics.counter("tensorfs.transport.received", Unit.BYTES, tags);
-    this.backPressured = Metrics.counter("tensorfs.transport.resends", Unit.NONE, tags);
+    this.sentFrames = Metrics.counter("tensorfs.transport.sent-frames", "Frames sent to a peer", Unit.NONE, tags);
+    this.sentBytes = Metrics.counter("tensorfs.transport.sent", "Bytes of frames sent to a peer", Unit.BYTES, tags);
+    this.receivedFrames = Metrics.counter("tensorfs.transport.received-frames", "Frames received from a peer", Unit.NONE, tags);
+    this.receivedBytes = Metrics.counter("tensorfs.transport.received", "Bytes of frames received from a peer", Unit.BYTES, tags);
+    this.backPressured = Metrics.counter("tensorfs.transport.resends", "Frames a peer's link refused for now (back-pressure) and that are offered again", Unit.NONE, tags);
   }
 }

@@ -85,7 +85,7 @@ public final class TransferEngine implements Agent, FrameHandler {
     this.materializer = materializer;
     this.settings = settings;
     this.faults = faults;
-    Metrics.counter("tensorfs.transport.dropped-frames", Unit.NONE, Tags.EMPTY, this, TransferEngine::droppedFrames);
+    Metrics.counter("tensorfs.transport.dropped-frames", "Frames received for no live transfer (late frames of a failed or cancelled one)", Unit.NONE, Tags.EMPTY, this, TransferEngine::droppedFrames);
   }
 
   public EngineSettings settings() {

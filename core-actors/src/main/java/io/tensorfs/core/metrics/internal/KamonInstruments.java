@@ -26,8 +26,8 @@ public final class KamonInstruments implements Instruments {
   private final CopyOnWriteArrayList<Polled<?>> polled = new CopyOnWriteArrayList<>();
 
   @Override
-  public Counter counter(String name, Unit unit, Tags tags) {
-    kamon.metric.Counter c = Kamon.counter(name, unitOf(unit)).withTags(tagSet(tags));
+  public Counter counter(String name, String help, Unit unit, Tags tags) {
+    kamon.metric.Counter c = Kamon.counter(name, help, unitOf(unit)).withTags(tagSet(tags));
     return new Counter() {
       @Override
       public void increment() {
@@ -42,33 +42,34 @@ public final class KamonInstruments implements Instruments {
   }
 
   @Override
-  public Gauge gauge(String name, Unit unit, Tags tags) {
-    kamon.metric.Gauge g = Kamon.gauge(name, unitOf(unit)).withTags(tagSet(tags));
+  public Gauge gauge(String name, String help, Unit unit, Tags tags) {
+    kamon.metric.Gauge g = Kamon.gauge(name, help, unitOf(unit)).withTags(tagSet(tags));
     return value -> g.update((double) value);
   }
 
   @Override
-  public Histogram histogram(String name, Unit unit, Tags tags) {
-    kamon.metric.Histogram h = Kamon.histogram(name, unitOf(unit)).withTags(tagSet(tags));
+  public Histogram histogram(String name, String help, Unit unit, Tags tags) {
+    kamon.metric.Histogram h = Kamon.histogram(name, help, unitOf(unit)).withTags(tagSet(tags));
     return value -> {
       if (value >= 0) h.record(value);
     };
   }
 
   @Override
-  public <S> void pollGauge(String name, Unit unit, Tags tags, S source, ToLongFunction<S> read) {
-    Gauge g = gauge(name, unit, tags);
-    polled.add(new Polled<>(name, tags, new WeakReference<>(source), read, g::update, true, unit));
+  public <S> void pollGauge(String name, String help, Unit unit, Tags tags, S source, ToLongFunction<S> read) {
+    Gauge g = gauge(name, help, unit, tags);
+    polled.add(new Polled<>(name, tags, new WeakReference<>(source), read, g::update,
+        () -> Kamon.gauge(name, help, unitOf(unit)).remove(tagSet(tags))));
   }
 
   @Override
-  public <S> void pollCounter(String name, Unit unit, Tags tags, S source, ToLongFunction<S> cumulative) {
-    Counter c = counter(name, unit, tags);
+  public <S> void pollCounter(String name, String help, Unit unit, Tags tags, S source, ToLongFunction<S> cumulative) {
+    Counter c = counter(name, help, unit, tags);
     long[] last = {0};
     polled.add(new Polled<>(name, tags, new WeakReference<>(source), cumulative, v -> {
       c.increment(v - last[0]);
       last[0] = Math.max(last[0], v);
-    }, false, unit));
+    }, () -> { }));
   }
 
   @Override
@@ -76,13 +77,13 @@ public final class KamonInstruments implements Instruments {
     for (Polled<?> p : polled) {
       if (!p.poll()) {
         polled.remove(p);
-        if (p.gauge) Kamon.gauge(p.name, unitOf(p.unit)).remove(tagSet(p.tags));
+        p.onGone().run();
       }
     }
   }
 
   private record Polled<S>(String name, Tags tags, WeakReference<S> source, ToLongFunction<S> read,
-      java.util.function.LongConsumer sink, boolean gauge, Unit unit) {
+      java.util.function.LongConsumer sink, Runnable onGone) {
     /** False once the source is gone. A source that throws is logged and kept. */
     boolean poll() {
       S s = source.get();

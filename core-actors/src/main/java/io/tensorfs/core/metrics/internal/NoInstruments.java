@@ -24,25 +24,25 @@ public final class NoInstruments implements Instruments {
   private NoInstruments() {}
 
   @Override
-  public Counter counter(String name, Unit unit, Tags tags) {
+  public Counter counter(String name, String help, Unit unit, Tags tags) {
     return COUNTER;
   }
 
   @Override
-  public Gauge gauge(String name, Unit unit, Tags tags) {
+  public Gauge gauge(String name, String help, Unit unit, Tags tags) {
     return GAUGE;
   }
 
   @Override
-  public Histogram histogram(String name, Unit unit, Tags tags) {
+  public Histogram histogram(String name, String help, Unit unit, Tags tags) {
     return HISTOGRAM;
   }
 
   @Override
-  public <S> void pollGauge(String name, Unit unit, Tags tags, S source, ToLongFunction<S> read) {}
+  public <S> void pollGauge(String name, String help, Unit unit, Tags tags, S source, ToLongFunction<S> read) {}
 
   @Override
-  public <S> void pollCounter(String name, Unit unit, Tags tags, S source, ToLongFunction<S> cumulative) {}
+  public <S> void pollCounter(String name, String help, Unit unit, Tags tags, S source, ToLongFunction<S> cumulative) {}
 
   @Override
   public void poll() {}
