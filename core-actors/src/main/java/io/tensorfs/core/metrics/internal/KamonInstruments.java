@@ -58,6 +58,7 @@ public final class KamonInstruments implements Instruments {
   @Override
   public <S> void pollGauge(String name, String help, Unit unit, Tags tags, S source, ToLongFunction<S> read) {
     Gauge g = gauge(name, help, unit, tags);
+    forgetCollected();
     polled.add(new Polled<>(name, tags, new WeakReference<>(source), read, g::update,
         () -> Kamon.gauge(name, help, unitOf(unit)).remove(tagSet(tags))));
   }
@@ -65,6 +66,7 @@ public final class KamonInstruments implements Instruments {
   @Override
   public <S> void pollCounter(String name, String help, Unit unit, Tags tags, S source, ToLongFunction<S> cumulative) {
     Counter c = counter(name, help, unit, tags);
+    forgetCollected();
     long[] last = {0};
     polled.add(new Polled<>(name, tags, new WeakReference<>(source), cumulative, v -> {
       c.increment(v - last[0]);
@@ -75,11 +77,20 @@ public final class KamonInstruments implements Instruments {
   @Override
   public synchronized void poll() {
     for (Polled<?> p : polled) {
-      if (!p.poll()) {
-        polled.remove(p);
-        p.onGone().run();
-      }
+      if (!p.poll()) forget(p);
     }
+  }
+
+  /** Also when nothing polls (reporting not started, as in unit tests), sources that are gone are dropped. */
+  private synchronized void forgetCollected() {
+    for (Polled<?> p : polled) {
+      if (p.source().get() == null) forget(p);
+    }
+  }
+
+  private void forget(Polled<?> p) {
+    polled.remove(p);
+    p.onGone().run();
   }
 
   private record Polled<S>(String name, Tags tags, WeakReference<S> source, ToLongFunction<S> read,
