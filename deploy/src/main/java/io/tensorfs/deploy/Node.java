@@ -103,7 +103,8 @@ public final class Node implements NodeStatus {
         java.nio.file.Path.of(config.getString("tensorfs.node.data-dir")));
     metricsEndpoint.whenComplete((b, e) -> {
       if (e != null) log.error("node {}: cannot serve metrics", nodeId, e);
-      else if (b != null) log.info("node {} metrics at http://{}:{}/metrics", nodeId, b.localAddress().getHostString(), b.localAddress().getPort());
+      else if (b != null) log.info("node {} metrics at http://{}:{}/metrics", nodeId,
+          b.localAddress().getHostString(), b.localAddress().getPort());
     });
     Cluster cluster = Cluster.get(system);
     if (config.getStringList("pekko.cluster.seed-nodes").isEmpty()) {

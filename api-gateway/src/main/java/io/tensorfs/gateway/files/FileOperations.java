@@ -390,8 +390,10 @@ public final class FileOperations {
   private CompletionStage<ReadPiece> piece(FileVersion v, FileRead.Span span) {
     if (v.policy().kind() == Policy.Kind.CACHE) readDemand.read(span.chunk(), v.path());
     Optional<CachedChunk> resident = cache.lookup(span.chunk());
-    resident.ifPresent(hit -> ServedBytes.fromCache(span.length()));
-    if (resident.isPresent()) return CompletableFuture.completedFuture(pagesOf(resident.get(), span));
+    if (resident.isPresent()) {
+      ServedBytes.fromCache(span.length());
+      return CompletableFuture.completedFuture(pagesOf(resident.get(), span));
+    }
     return chunkStatus(span.chunk()).thenCompose(status -> {
       List<ChunkStore> replicas = readableReplicas(status);
       if (replicas.isEmpty()) {
