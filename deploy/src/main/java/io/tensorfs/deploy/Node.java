@@ -1,6 +1,7 @@
 package io.tensorfs.deploy;
 
 import com.typesafe.config.Config;
+import io.tensorfs.core.metrics.MetricsReporting;
 import io.tensorfs.gateway.NodeStatus;
 import java.util.List;
 import java.util.Optional;
@@ -28,12 +29,16 @@ public final class Node implements NodeStatus {
   private Node(Config config) {
     String nodeId = config.getString("tensorfs.node.id");
     NodeSettings settings = NodeSettings.fromConfig(config);
+    // Before any part exists, so that every instrument a part creates reports.
+    MetricsReporting.start(config);
     this.system = ActorSystem.create(NodeGuardian.create(settings,
         s -> new NodeParts(config, settings, s, new ClusterStatus(nodeId, ready::get, s), binding),
         () -> ready.set(true)), "tensorfs", config);
     this.status = new ClusterStatus(nodeId, ready::get, system);
-    system.getWhenTerminated().thenRun(() -> binding.completeExceptionally(
-        new IllegalStateException("node " + nodeId + " stopped before its gateway listened")));
+    system.getWhenTerminated().thenRun(() -> {
+      binding.completeExceptionally(new IllegalStateException("node " + nodeId + " stopped before its gateway listened"));
+      MetricsReporting.stop();
+    });
   }
 
   public static Node start(Config config) {

@@ -9,25 +9,28 @@ import org.apache.pekko.Done;
 import org.apache.pekko.http.javadsl.ServerBinding;
 
 /**
- * The node's listeners: the HTTP server, the gRPC server and, when enabled, the front door before the
- * HTTP server. Unbinding closes the front door (it relays to the HTTP server) and unbinds both servers;
- * draining waits for their requests in flight.
+ * The node's listeners: the HTTP server, the gRPC server, when enabled the front door before the HTTP
+ * server, and the metrics endpoint. Unbinding closes the front door (it relays to the HTTP server) and
+ * unbinds the servers; draining waits for the HTTP and gRPC requests in flight.
  */
 final class NodeEdges implements Edges {
   private final CompletionStage<ServerBinding> http;
   private final CompletionStage<ServerBinding> grpc;
   private final CompletionStage<Optional<FrontServer>> front;
+  /** Completes with null when metrics are off. */
+  private final CompletionStage<ServerBinding> metrics;
 
   NodeEdges(CompletionStage<ServerBinding> http, CompletionStage<ServerBinding> grpc,
-      CompletionStage<Optional<FrontServer>> front) {
+      CompletionStage<Optional<FrontServer>> front, CompletionStage<ServerBinding> metrics) {
     this.http = http;
     this.grpc = grpc;
     this.front = front;
+    this.metrics = metrics;
   }
 
   @Override
   public CompletionStage<Done> bound() {
-    return http.thenCombine(grpc, (h, g) -> h).thenCombine(front, (h, f) -> Done.done());
+    return http.thenCombine(grpc, (h, g) -> h).thenCombine(front, (h, f) -> h).thenCombine(metrics, (h, m) -> Done.done());
   }
 
   @Override
@@ -36,7 +39,9 @@ final class NodeEdges implements Edges {
       f.ifPresent(FrontServer::close);
       return Done.done();
     });
-    return allQuietly(frontClosed, http.thenCompose(ServerBinding::unbind), grpc.thenCompose(ServerBinding::unbind));
+    CompletionStage<?> metricsUnbound = metrics.thenCompose(b -> b == null ? CompletableFuture.completedFuture(null) : b.unbind());
+    return allQuietly(frontClosed, http.thenCompose(ServerBinding::unbind), grpc.thenCompose(ServerBinding::unbind),
+        metricsUnbound);
   }
 
   @Override

@@ -6,6 +6,7 @@ import io.tensorfs.core.ErrorCode;
 import io.tensorfs.core.TfsException;
 import io.tensorfs.core.TfsPath;
 import io.tensorfs.core.memory.PagePool;
+import io.tensorfs.core.metrics.MetricsSettings;
 import io.tensorfs.gateway.GatewaySettings;
 import io.tensorfs.gateway.NodeStatus;
 import io.tensorfs.gateway.front.FrontServer;
@@ -15,6 +16,7 @@ import io.tensorfs.gateway.grpc.GrpcGateway;
 import io.tensorfs.gateway.grpc.Hints;
 import io.tensorfs.gateway.http.FileDirectReads;
 import io.tensorfs.gateway.http.HttpApi;
+import io.tensorfs.gateway.metrics.MetricsEndpoint;
 import io.tensorfs.gpu.GpuSettings;
 import io.tensorfs.gpu.GpuSinks;
 import io.tensorfs.sharding.ShardedMetadata;
@@ -43,7 +45,7 @@ import io.tensorfs.transport.Transport;
 import io.tensorfs.transport.Transports;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.time.Duration;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -180,8 +182,10 @@ final class NodeParts implements NodeAssembly {
       if (e == null) httpBinding.complete(b);
       else httpBinding.completeExceptionally(e);
     });
-    logListening(gateway, grpc, http, frontDoor);
-    return new NodeEdges(http, grpc, frontDoor);
+    CompletionStage<ServerBinding> metrics = MetricsEndpoint.bind(system, MetricsSettings.fromConfig(config),
+        Path.of(config.getString("tensorfs.node.data-dir")));
+    logListening(gateway, grpc, http, frontDoor, metrics);
+    return new NodeEdges(http, grpc, frontDoor, metrics);
   }
 
   @Override
@@ -234,7 +238,13 @@ final class NodeParts implements NodeAssembly {
   }
 
   private void logListening(GatewaySettings gateway, CompletionStage<ServerBinding> grpc,
-      CompletionStage<ServerBinding> http, CompletionStage<Optional<FrontServer>> frontDoor) {
+      CompletionStage<ServerBinding> http, CompletionStage<Optional<FrontServer>> frontDoor,
+      CompletionStage<ServerBinding> metrics) {
+    metrics.whenComplete((b, e) -> {
+      if (e != null) log.error("node {} cannot serve metrics", nodeId, e);
+      else if (b != null) log.info("node {} metrics at http://{}:{}/metrics", nodeId, b.localAddress().getHostString(),
+          b.localAddress().getPort());
+    });
     grpc.thenAccept(b -> log.info("node {} gRPC listening on grpc={}:{}", nodeId, b.localAddress().getHostString(),
         b.localAddress().getPort()));
     http.thenCombine(frontDoor, (b, f) -> {

@@ -13,6 +13,7 @@ import io.tensorfs.store.internal.IoRunner;
 import io.tensorfs.store.internal.ReplicaReader;
 import io.tensorfs.store.internal.ReplicaScan;
 import io.tensorfs.store.internal.StoreContext;
+import io.tensorfs.store.internal.StoreMetrics;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
@@ -71,7 +72,8 @@ public final class FileChunkStore implements ChunkStore {
           settings.reservedBytes(),
           new AlignedBufferPool(writeBytes, poolAlign, MAX_POOLED_BUFFERS),
           new AlignedBufferPool(readBytes, poolAlign, MAX_POOLED_BUFFERS),
-          new IoRunner(ioExecutor), ConcurrentHashMap.newKeySet());
+          new IoRunner(ioExecutor, new StoreMetrics(id)), ConcurrentHashMap.newKeySet());
+      StoreMetrics.registerSpace(this, fileStore);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot open store " + id + " in " + this.directory, e);
     }
@@ -128,7 +130,9 @@ public final class FileChunkStore implements ChunkStore {
   public CompletionStage<ByteString> read(ChunkId chunk, long offset, int length) {
     return context.io().run(reading(chunk), () -> {
       try (ReplicaReader reader = ReplicaReader.open(chunk, context)) {
-        return reader.read(offset, length);
+        ByteString bytes = reader.read(offset, length);
+        context.io().metrics().read(bytes.size());
+        return bytes;
       }
     });
   }
@@ -138,7 +142,9 @@ public final class FileChunkStore implements ChunkStore {
   public CompletionStage<Integer> readInto(ChunkId chunk, long offset, ByteBuffer target) {
     return context.io().run(reading(chunk), () -> {
       try (ReplicaReader reader = ReplicaReader.open(chunk, context)) {
-        return reader.readInto(offset, target);
+        int count = reader.readInto(offset, target);
+        context.io().metrics().read(count);
+        return count;
       }
     });
   }
@@ -149,7 +155,7 @@ public final class FileChunkStore implements ChunkStore {
     int segment = settings.readSegmentBytes();
     return Source.unfoldResourceAsync(
         () -> context.io().run(what, () -> new Cursor(ReplicaReader.open(chunk, context), offset, offset + length)),
-        cursor -> context.io().run(what, () -> cursor.next(segment)),
+        cursor -> context.io().run(what, () -> cursor.next(segment, context.io().metrics())),
         cursor -> context.io().run(what, () -> {
           cursor.reader.close();
           return Done.done();
@@ -168,7 +174,7 @@ public final class FileChunkStore implements ChunkStore {
       this.end = Math.min(end, reader.length());
     }
 
-    Optional<ByteString> next(int segmentBytes) throws IOException {
+    Optional<ByteString> next(int segmentBytes, StoreMetrics metrics) throws IOException {
       if (position >= end) {
         // Still checks the range once: a source starting past the end fails as a read would.
         if (position > reader.length()) reader.read(position, 0);
@@ -176,6 +182,7 @@ public final class FileChunkStore implements ChunkStore {
       }
       ByteString bytes = reader.read(position, (int) Math.min(segmentBytes, end - position));
       position += bytes.size();
+      metrics.read(bytes.size());
       return bytes.isEmpty() ? Optional.empty() : Optional.of(bytes);
     }
   }

@@ -3,6 +3,7 @@ package io.tensorfs.sharding;
 import io.tensorfs.core.ChunkId;
 import io.tensorfs.core.Policy;
 import io.tensorfs.core.TfsPath;
+import io.tensorfs.sharding.metrics.ElasticMetrics;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -64,7 +65,10 @@ final class ElasticReplicas {
     long now = System.nanoTime();
     for (String node : holders.keySet()) agents.get(node).tell(hold(state));
     revise(state, now);
-    if (holders.isEmpty() && !demand.active(now)) timers.cancel(TICK_KEY);
+    if (holders.isEmpty() && !demand.active(now)) {
+      timers.cancel(TICK_KEY);
+      ElasticMetrics.idle(chunk);
+    }
   }
 
   void result(ChunkEntity.HoldResult r) {
@@ -86,6 +90,7 @@ final class ElasticReplicas {
     for (String node : holders.keySet()) agents.get(node).tell(new MemoryReplicaProtocol.Release(chunk));
     holders.clear();
     timers.cancel(TICK_KEY);
+    ElasticMetrics.idle(chunk);
   }
 
   /** What {@code GET /v1/stat} shows: the nodes holding the chunk now, the count wanted, the demand. */
@@ -122,6 +127,7 @@ final class ElasticReplicas {
         agents.get(node).tell(new MemoryReplicaProtocol.Release(chunk));
       }
     }
+    ElasticMetrics.revised(chunk, holders.size(), wanted, settings.reportInterval().toNanos() * 3);
   }
 
   private MemoryReplicaProtocol.Hold hold(ChunkEntity.State state) {

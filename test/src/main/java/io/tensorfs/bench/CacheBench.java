@@ -24,20 +24,33 @@ import java.util.concurrent.TimeUnit;
  * socket limit, and Redis (Debian's redis-server, started here on a free loopback port) serving values of
  * the same sizes. Each client is one kept-alive connection reading into a direct buffer and checking
  * every body's CRC32C. A hit or a miss is confirmed by the response's X-Tfs-Cache header.
+ *
+ * <p>What metrics cost: a second node, started with {@code -Dtensorfs.metrics.enabled=false}, serves the same
+ * files; GET hits of {@code --metrics-mib} sizes (1 GiB and 4 MiB by default) alternate between the two nodes
+ * in every round (which node goes first alternates too), and both medians are printed with their ratio.
+ * {@code --only metrics} runs just that part.
  */
 final class CacheBench {
   private static final long[] FILE_MIB = {1, 4, 16, 64, 1024};
   private static final long[] REDIS_MIB = {1, 4, 16};
+  private static final long[] METRICS_MIB = {1024, 4};
 
   private CacheBench() {}
 
   static void run(String[] args) throws Exception {
     int rounds = 3;
     long bytesPerSample = 512L << 20;
+    long[] metricsMib = METRICS_MIB;
+    boolean onlyMetrics = false;
     for (int i = 0; i + 1 < args.length; i += 2) {
       switch (args[i]) {
         case "--rounds" -> rounds = Integer.parseInt(args[i + 1]);
         case "--sample-mib" -> bytesPerSample = Long.parseLong(args[i + 1]) << 20;
+        case "--metrics-mib" -> metricsMib = Arrays.stream(args[i + 1].split(",")).mapToLong(Long::parseLong).toArray();
+        case "--only" -> {
+          if (!args[i + 1].equals("metrics")) throw new IllegalArgumentException("--only takes metrics");
+          onlyMetrics = true;
+        }
         default -> throw new IllegalArgumentException("unknown option " + args[i]);
       }
     }
@@ -53,10 +66,27 @@ final class CacheBench {
         CassandraSettings.defaults(dir.resolve("cassandra")).withLibDir(RepoPaths.cassandraLib()));
     var db = cassandra.start();
     List<String> nodeJvm = List.of("-XX:MaxDirectMemorySize=3g", "-Dtensorfs.cache.capacity=1280MiB");
+    List<String> noMetricsJvm = new ArrayList<>(nodeJvm);
+    noMetricsJvm.add("-Dtensorfs.metrics.enabled=false");
     Process redis = null;
     try (NodeProcess node = new NodeProcess("node-1", dir.resolve("node-1"), db.contactPoint(), "bench", nodeJvm)
-        .start(Duration.ofMinutes(3))) {
+        .start(Duration.ofMinutes(3));
+        NodeProcess plain = new NodeProcess("node-1", dir.resolve("node-1-no-metrics"), db.contactPoint(),
+            "bench_no_metrics", noMetricsJvm).start(Duration.ofMinutes(3))) {
       InetSocketAddress server = new InetSocketAddress("127.0.0.1", node.baseUri().getPort());
+      InetSocketAddress plainServer = new InetSocketAddress("127.0.0.1", plain.baseUri().getPort());
+      for (long mib : metricsMib) {
+        String answer = RawHttp.put(plainServer, filePath(mib), pattern, mib << 20);
+        if (!answer.startsWith("HTTP/1.1 201")) throw new IllegalStateException("PUT failed: " + answer);
+      }
+      if (onlyMetrics) {
+        for (long mib : metricsMib) {
+          String answer = RawHttp.put(server, filePath(mib), pattern, mib << 20);
+          if (!answer.startsWith("HTTP/1.1 201")) throw new IllegalStateException("PUT failed: " + answer);
+        }
+        printMetricsCost(metricsCost(server, plainServer, metricsMib, rounds, bytesPerSample, bytes), metricsMib);
+        return;
+      }
       int redisPort = NodeProcess.freePort();
       redis = startRedis(dir.resolve("redis"), redisPort);
       InetSocketAddress redisAddress = new InetSocketAddress("127.0.0.1", redisPort);
@@ -90,12 +120,54 @@ final class CacheBench {
         System.out.printf("round %d done%n", round);
       }
       print(samples);
+      printMetricsCost(metricsCost(server, plainServer, metricsMib, rounds, bytesPerSample, bytes), metricsMib);
     } finally {
       if (redis != null) {
         redis.destroy();
         redis.waitFor(10, TimeUnit.SECONDS);
       }
       cassandra.stop();
+    }
+  }
+
+  /**
+   * GET hits of each size on the node with metrics ({@code on}) and the one without ({@code off}), the two
+   * alternating within every round and swapping which goes first from round to round.
+   */
+  private static Map<String, List<Double>> metricsCost(InetSocketAddress on, InetSocketAddress off, long[] sizesMib,
+      int rounds, long bytesPerSample, Pattern bytes) throws IOException {
+    Map<String, List<Double>> samples = new LinkedHashMap<>();
+    try (KeepAliveHttp onData = new KeepAliveHttp(on); KeepAliveHttp onControl = new KeepAliveHttp(on);
+        KeepAliveHttp offData = new KeepAliveHttp(off); KeepAliveHttp offControl = new KeepAliveHttp(off)) {
+      for (int round = 1; round <= rounds; round++) {
+        for (long mib : sizesMib) {
+          long size = mib << 20;
+          int n = (int) Math.max(1, bytesPerSample / size);
+          int crc = bytes.crcOf(size);
+          for (int turn = 0; turn < 2; turn++) {
+            boolean metrics = (turn + round) % 2 == 0;
+            double seconds = metrics ? getSeconds(onData, onControl, mib, n, crc, true)
+                : getSeconds(offData, offControl, mib, n, crc, true);
+            add(samples, (metrics ? "on " : "off ") + mib, HttpBench.mbps(size * n, seconds));
+          }
+        }
+        System.out.printf("metrics round %d done%n", round);
+      }
+    }
+    return samples;
+  }
+
+  private static void printMetricsCost(Map<String, List<Double>> s, long[] sizesMib) {
+    System.out.println();
+    System.out.println("What metrics cost: GET hits, metrics on and off (-Dtensorfs.metrics.enabled=false), same run,");
+    System.out.println("the two nodes alternating in every round:");
+    System.out.println();
+    System.out.println("| size | metrics on MB/s | metrics off MB/s | on ÷ off |");
+    System.out.println("| ---: | ---: | ---: | ---: |");
+    for (long mib : sizesMib) {
+      double on = median(s, "on " + mib);
+      double off = median(s, "off " + mib);
+      System.out.printf("| %d MiB | %.0f | %.0f | %.3f |%n", mib, on, off, on / off);
     }
   }
 

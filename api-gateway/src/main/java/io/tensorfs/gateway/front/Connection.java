@@ -5,6 +5,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
 import java.util.Optional;
 import java.util.concurrent.CompletionStage;
+import io.tensorfs.gateway.metrics.RequestMetrics;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -36,6 +37,9 @@ final class Connection implements Runnable {
   private int filled;
   /** When the current wait on the client (a read of the next head, a write) began; read by the watchdog. */
   private volatile long waitingSinceNanos = NOT_WAITING;
+  /** When the request being answered arrived, and the status its direct answer has (for metrics). Own thread. */
+  private long headAtNanos;
+  private int answeringStatus;
   /** Set once the connection is handed to the full server, so closing it closes the upstream side too. */
   private volatile Relay relay;
 
@@ -100,6 +104,7 @@ final class Connection implements Runnable {
       int end = readHead();
       if (end == CLIENT_DONE) return;
       RequestHead head = end == NOT_A_HEAD ? null : RequestHead.parse(in, end);
+      headAtNanos = System.nanoTime();
       Outcome outcome = head != null && head.isDirectRead() ? answer(head) : Outcome.HAND_OFF;
       if (outcome == Outcome.HAND_OFF) {
         server.handedOff.increment();
@@ -165,6 +170,7 @@ final class Connection implements Runnable {
       body.close();
       writeFully(new ByteBuffer[] {ResponseHead.encode(text, headOut)});
       server.direct.increment();
+      RequestMetrics.answered("front", "files.head", Integer.toString(response.status()), headAtNanos);
       return close ? Outcome.CLOSE : Outcome.KEEP_ALIVE;
     }
     BodyPiece first;
@@ -174,6 +180,7 @@ final class Connection implements Runnable {
     } catch (Await.Failed | RuntimeException e) {
       return Outcome.HAND_OFF;
     }
+    answeringStatus = response.status();
     return stream(ResponseHead.encode(text, headOut), response.contentLength(), body, first, close);
   }
 
@@ -208,6 +215,7 @@ final class Connection implements Runnable {
       }
       if (sent != contentLength) throw new IllegalStateException("body ended at " + sent + " of " + contentLength);
       server.direct.increment();
+      RequestMetrics.answered("front", "files.get", Integer.toString(answeringStatus), headAtNanos);
       return close ? Outcome.CLOSE : Outcome.KEEP_ALIVE;
     } catch (IOException | Await.Failed | RuntimeException e) {
       if (piece != null) releaseLate(piece);
@@ -215,6 +223,7 @@ final class Connection implements Runnable {
       if (unsentHead != null) return Outcome.HAND_OFF;
       // The head is out: the client sees a body shorter than its Content-Length, as from the full server.
       server.cutOff.increment();
+      RequestMetrics.answered("front", "files.get", "cut-off", headAtNanos);
       return Outcome.CLOSE;
     }
   }

@@ -57,6 +57,7 @@ public final class FrontServer implements AutoCloseable {
     this.localAddress = (InetSocketAddress) listener.getLocalAddress();
     this.watchdog = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "tfs-front-watchdog"));
     this.acceptor = daemon(this::acceptLoop, "tfs-front-acceptor");
+    FrontMetrics.register(this);
   }
 
   /**

@@ -10,6 +10,7 @@ import io.tensorfs.gateway.grpc.internal.SharedMemorySegments;
 import io.tensorfs.gateway.grpc.internal.StagingBuffers;
 import io.tensorfs.gateway.grpc.internal.TensorfsService;
 import io.tensorfs.gateway.grpc.v1.TensorfsHandlerFactory;
+import io.tensorfs.gateway.metrics.GrpcMetrics;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -65,7 +66,7 @@ public final class GrpcGateway {
     // Responses go uncompressed whatever the client accepts: gzip of tensor bytes costs far more CPU
     // than the network it would save.
     Function<HttpRequest, CompletionStage<HttpResponse>> uncompressed =
-        request -> handler.apply(request.removeHeader(ACCEPT_ENCODING));
+        request -> GrpcMetrics.timed(request, handler.apply(request.removeHeader(ACCEPT_ENCODING)));
     return Http.get(system).newServerAt(host, port)
         .adaptSettings(s -> s.withEnableHttp2(true))
         .bind(uncompressed);

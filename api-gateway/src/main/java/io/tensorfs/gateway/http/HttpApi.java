@@ -7,6 +7,7 @@ import io.tensorfs.core.TfsException;
 import io.tensorfs.core.TfsPath;
 import io.tensorfs.gateway.GatewaySettings;
 import io.tensorfs.gateway.NodeStatus;
+import io.tensorfs.gateway.metrics.RequestMetrics;
 import io.tensorfs.sharding.FileVersion;
 import io.tensorfs.sharding.operator.FileRead;
 import io.tensorfs.sharding.operator.HintOp;
@@ -66,6 +67,13 @@ public final class HttpApi {
   }
 
   public CompletionStage<HttpResponse> handle(HttpRequest request) {
+    long startNanos = System.nanoTime();
+    return answer(request).whenComplete((r, e) -> RequestMetrics.answered("http",
+        RequestMetrics.httpOperation(request.method().name(), request.getUri().path()),
+        r != null ? Integer.toString(r.status().intValue()) : "500", startNanos));
+  }
+
+  private CompletionStage<HttpResponse> answer(HttpRequest request) {
     CompletionStage<HttpResponse> response;
     try {
       response = route(request);

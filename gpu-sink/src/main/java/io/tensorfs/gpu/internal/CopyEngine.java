@@ -38,6 +38,7 @@ public final class CopyEngine implements AutoCloseable {
   private final AtomicBoolean warnedUnregistered = new AtomicBoolean();
   private final AtomicLong unregisteredCopies = new AtomicLong();
   private int nextStream;
+  private final GpuMetrics metrics;
 
   /**
    * Binds the calling thread to the device, creates the streams and starts the watcher thread.
@@ -56,6 +57,7 @@ public final class CopyEngine implements AutoCloseable {
     this.watcher = new CopyWatcher(device, errorNames, completions, freeEvents,
         "tensorfs-gpu" + device.ordinal() + "-watcher-" + System.identityHashCode(this));
     watcher.start();
+    this.metrics = new GpuMetrics(this, device.ordinal());
   }
 
   /** Copies the remaining bytes of {@code sources}, in order, to {@code deviceAddress}; then runs {@code afterDone}. */
@@ -79,6 +81,8 @@ public final class CopyEngine implements AutoCloseable {
 
   private void issue(boolean toDevice, List<ByteBuffer> host, long deviceAddress, CompletableFuture<Long> done,
       Runnable afterDone) {
+    long startNanos = System.nanoTime();
+    done.whenComplete((n, e) -> metrics.copied(toDevice, startNanos, n, e));
     List<ByteBuffer> buffers = List.copyOf(host);
     noteRegistration(buffers);
     List<Piece> pieces = PiecePlanner.plan(buffers, 0, pieceBytes, streams, nextStream);

@@ -106,6 +106,7 @@ public final class ChunkCache implements AutoCloseable {
     });
     this.flusher = new Flusher(this, settings.flushParallelism(), settings.flushRetry(), settings.flushDelay(),
         timer);
+    CacheMetrics.register(this);
   }
 
   public PagePool pool() {

@@ -5,6 +5,7 @@ import io.tensorfs.core.Failures;
 import io.tensorfs.core.TfsException;
 import io.tensorfs.core.memory.Page;
 import io.tensorfs.store.ChunkStore;
+import io.tensorfs.store.ServedBytes;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -59,7 +60,11 @@ final class PageFill {
 
   private static CompletionStage<Integer> readFrom(ChunkStore store, CacheEntry entry, long offset, Page target) {
     try {
-      return store.readInto(entry.id, offset, target.buffer());
+      ChunkStore from = store;
+      return store.readInto(entry.id, offset, target.buffer()).thenApply(count -> {
+        ServedBytes.fromStore(from, count);
+        return count;
+      });
     } catch (RuntimeException e) {
       return CompletableFuture.failedFuture(e);
     }

@@ -73,6 +73,7 @@ public final class FileChunkWriter implements ChunkWriter {
         throw new TfsException(ErrorCode.NO_SPACE, what + ": fewer than " + bytes.size()
             + " bytes left above the reserve of " + store.reservedBytes());
       }
+      store.io().metrics().written(bytes.size());
       ByteString rest = bytes;
       while (!rest.isEmpty()) {
         int copied = rest.copyToBuffer(buffer);

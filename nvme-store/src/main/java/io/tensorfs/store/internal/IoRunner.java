@@ -14,6 +14,7 @@ import java.util.concurrent.RejectedExecutionException;
  */
 public final class IoRunner {
   private final Executor executor;
+  private final StoreMetrics metrics;
 
   /** Blocking file work. */
   @FunctionalInterface
@@ -21,8 +22,13 @@ public final class IoRunner {
     T call() throws Exception;
   }
 
-  public IoRunner(Executor executor) {
+  public IoRunner(Executor executor, StoreMetrics metrics) {
     this.executor = executor;
+    this.metrics = metrics;
+  }
+
+  public StoreMetrics metrics() {
+    return metrics;
   }
 
   /** {@code what} names the work in failures, e.g. "reading chunk f-0 on store d0". */
@@ -30,10 +36,15 @@ public final class IoRunner {
     CompletableFuture<T> result = new CompletableFuture<>();
     try {
       executor.execute(() -> {
+        long start = System.nanoTime();
         try {
-          result.complete(task.call());
+          T value = task.call();
+          metrics.ioDone(start, null);
+          result.complete(value);
         } catch (Throwable t) {
-          result.completeExceptionally(IoFailures.translate(t, what));
+          TfsException failure = IoFailures.translate(t, what);
+          metrics.ioDone(start, failure.code());
+          result.completeExceptionally(failure);
         }
       });
     } catch (RejectedExecutionException e) {

@@ -12,6 +12,7 @@ import io.tensorfs.sharding.MemoryReplicaProtocol.GetHeld;
 import io.tensorfs.sharding.MemoryReplicaProtocol.Held;
 import io.tensorfs.sharding.MemoryReplicaProtocol.Hold;
 import io.tensorfs.sharding.MemoryReplicaProtocol.Release;
+import io.tensorfs.sharding.metrics.ElasticMetrics;
 import io.tensorfs.sharding.replication.Peers;
 import io.tensorfs.sharding.replication.RemoteReplicas;
 import io.tensorfs.store.ChunkStore;
@@ -164,6 +165,7 @@ public final class MemoryReplicaAgent extends AbstractBehavior<Command> {
       releaseHandle(chunk);
       leases.remove(chunk);
     }
+    ElasticMetrics.held(leases.size());
     return this;
   }
 

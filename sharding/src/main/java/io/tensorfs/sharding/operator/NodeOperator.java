@@ -24,6 +24,7 @@ import io.tensorfs.sharding.replication.RemoteReplicas;
 import io.tensorfs.sharding.replication.ReplicaChain;
 import io.tensorfs.sharding.replication.Replication;
 import io.tensorfs.store.ChunkStore;
+import io.tensorfs.store.ServedBytes;
 import io.tensorfs.store.ReadLeases;
 import io.tensorfs.store.StoreActor;
 import io.tensorfs.store.cache.CacheActor;
@@ -395,7 +396,10 @@ public final class NodeOperator {
   private CompletionStage<ReadPiece> piece(FileVersion v, FileRead.Span span) {
     if (v.policy().kind() == Policy.Kind.CACHE) readDemand.read(span.chunk(), v.path());
     Optional<CachedChunk> resident = cache.lookup(span.chunk());
-    if (resident.isPresent()) return CompletableFuture.completedFuture(pagesOf(resident.get(), span));
+    if (resident.isPresent()) {
+      ServedBytes.fromCache(span.length());
+      return CompletableFuture.completedFuture(pagesOf(resident.get(), span));
+    }
     return chunkStatus(span.chunk()).thenCompose(status -> {
       List<ChunkStore> replicas = readableReplicas(status);
       if (replicas.isEmpty()) {
@@ -459,6 +463,7 @@ public final class NodeOperator {
   /** Reads from the replicas in turn: a corrupt or missing replica hands over to the next one. */
   private CompletionStage<ByteString> readFrom(List<ChunkStore> replicas, int i, ChunkId chunk, long pos, int n) {
     return replicas.get(i).read(chunk, pos, n).handle((bytes, error) -> {
+      if (error == null) ServedBytes.fromStore(replicas.get(i), bytes.size());
       if (error == null) return CompletableFuture.completedFuture(bytes);
       if (i + 1 >= replicas.size()) return CompletableFuture.<ByteString>failedFuture(error);
       log.warn("replica {} of {} failed at offset {}: {}; trying the next", replicas.get(i).id(), chunk, pos,

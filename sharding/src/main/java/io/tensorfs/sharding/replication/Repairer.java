@@ -5,6 +5,7 @@ import io.tensorfs.core.ChunkId;
 import io.tensorfs.core.Failures;
 import io.tensorfs.core.ReplicaLocation;
 import io.tensorfs.core.ReplicaState;
+import io.tensorfs.sharding.metrics.ReplicationMetrics;
 import io.tensorfs.sharding.ChunkStatus;
 import io.tensorfs.sharding.ShardedMetadata;
 import io.tensorfs.store.ChunkStore;
@@ -51,6 +52,7 @@ public final class Repairer implements AutoCloseable {
   private final NodePlacement placement;
   private final ScheduledExecutorService timer;
   private final AtomicInteger repaired = new AtomicInteger();
+  private final ReplicationMetrics metrics = new ReplicationMetrics();
   private volatile boolean closed;
   private java.util.concurrent.ScheduledFuture<?> periodic;
   private boolean running;
@@ -92,7 +94,9 @@ public final class Repairer implements AutoCloseable {
       running = true;
       again = false;
     }
+    metrics.sweepStarted();
     sweepAll().whenComplete((n, e) -> {
+      metrics.sweepEnded();
       if (e != null) log.warn("re-replication sweep failed: {}", Failures.unwrap(e).toString());
       else if (n > 0) log.info("re-replication: {} replicas created", n);
       boolean rerun;
@@ -120,6 +124,7 @@ public final class Repairer implements AutoCloseable {
         ChunkId chunk = new ChunkId(f.file(), index);
         total = total.thenCompose(sum -> repair(store, f, chunk)
             .exceptionally(e -> {
+              metrics.repairFailed();
               log.debug("chunk {} not repaired now: {}", chunk, Failures.unwrap(e).toString());
               return 0;
             })
@@ -155,6 +160,7 @@ public final class Repairer implements AutoCloseable {
       ReplicaLocation here, List<ReplicaLocation> liveClean) {
     int missing = status.wantedReplicas() - liveClean.size();
     if (missing <= 0) return CompletableFuture.completedFuture(0);
+    metrics.underReplicated();
     Set<String> holding = new HashSet<>();
     liveClean.forEach(l -> holding.add(l.node()));
     List<ReplicaLocation> targets = placement.repairTargets(status.lengthBytes(), missing, holding);
@@ -170,6 +176,7 @@ public final class Repairer implements AutoCloseable {
         })
         .thenApply(n -> {
           repaired.addAndGet(n);
+          metrics.repaired(n);
           log.info("chunk {}: {} new replicas on {}", chunk, n, targets);
           return n;
         });

@@ -5,6 +5,7 @@ import io.tensorfs.core.ErrorCode;
 import io.tensorfs.core.Failures;
 import io.tensorfs.core.ReplicaLocation;
 import io.tensorfs.core.TfsException;
+import io.tensorfs.sharding.metrics.ReplicationMetrics;
 import io.tensorfs.store.ChunkWriter;
 import io.tensorfs.store.WrittenReplica;
 import java.util.ArrayList;
@@ -44,6 +45,8 @@ public final class ReplicaChain {
   private final Function<Long, CompletionStage<Stored>> deferredForward;
   private PushWriter forward;
   private Throwable forwardFailure;
+  private final long startNanos = System.nanoTime();
+  private long appendedBytes;
 
   ReplicaChain(ChunkId chunk, List<ReplicaLocation> localAt, List<ChunkWriter> local, String nextNode,
       PushWriter forward, Function<Long, CompletionStage<Stored>> deferredForward) {
@@ -56,6 +59,7 @@ public final class ReplicaChain {
   }
 
   public CompletionStage<Done> append(ByteString bytes) {
+    appendedBytes += bytes.size();
     List<CompletableFuture<Done>> steps = new ArrayList<>(local.size() + 1);
     for (ChunkWriter w : local) steps.add(w.append(bytes).toCompletableFuture());
     if (forward != null) steps.add(forwardAppend(bytes));
@@ -83,6 +87,10 @@ public final class ReplicaChain {
 
   /** Ends the chunk: this node's replicas durable, then the rest of the chain's answer. */
   public CompletionStage<Stored> finish() {
+    return ReplicationMetrics.chainWrite(startNanos, appendedBytes, finishChain());
+  }
+
+  private CompletionStage<Stored> finishChain() {
     List<CompletableFuture<WrittenReplica>> written = new ArrayList<>();
     for (ChunkWriter w : local) written.add(w.finish().toCompletableFuture());
     PushWriter pushing = forward;

@@ -1,5 +1,9 @@
 package io.tensorfs.transport.internal;
 
+import io.tensorfs.core.metrics.Counter;
+import io.tensorfs.core.metrics.Metrics;
+import io.tensorfs.core.metrics.Tags;
+import io.tensorfs.core.metrics.Unit;
 import java.util.ArrayDeque;
 
 /** The engine's view of one remote endpoint: its link and control frames waiting to be sent. Agent thread only. */
@@ -13,8 +17,21 @@ final class Peer {
   /** When the last transfer with this peer ended; an unused peer's link is closed after a while. */
   long idleSinceNs;
 
+  /** Frames and bytes to and from this peer, and offers it refused for now (retried later). */
+  final Counter sentFrames;
+  final Counter sentBytes;
+  final Counter receivedFrames;
+  final Counter receivedBytes;
+  final Counter backPressured;
+
   Peer(String endpoint, Link link) {
     this.endpoint = endpoint;
     this.link = link;
+    Tags tags = Tags.of("peer", endpoint);
+    this.sentFrames = Metrics.counter("tensorfs.transport.sent-frames", "Frames sent to a peer", Unit.NONE, tags);
+    this.sentBytes = Metrics.counter("tensorfs.transport.sent", "Bytes of frames sent to a peer", Unit.BYTES, tags);
+    this.receivedFrames = Metrics.counter("tensorfs.transport.received-frames", "Frames received from a peer", Unit.NONE, tags);
+    this.receivedBytes = Metrics.counter("tensorfs.transport.received", "Bytes of frames received from a peer", Unit.BYTES, tags);
+    this.backPressured = Metrics.counter("tensorfs.transport.resends", "Frames a peer's link refused for now (back-pressure) and that are offered again", Unit.NONE, tags);
   }
 }

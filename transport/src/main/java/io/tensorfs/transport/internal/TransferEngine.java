@@ -4,6 +4,9 @@ import io.tensorfs.core.ChunkId;
 import io.tensorfs.core.ErrorCode;
 import io.tensorfs.core.TfsException;
 import io.tensorfs.core.TfsPath;
+import io.tensorfs.core.metrics.Metrics;
+import io.tensorfs.core.metrics.Tags;
+import io.tensorfs.core.metrics.Unit;
 import io.tensorfs.transport.ChunkService;
 import io.tensorfs.transport.PushAck;
 import io.tensorfs.transport.PushRequest;
@@ -82,6 +85,7 @@ public final class TransferEngine implements Agent, FrameHandler {
     this.materializer = materializer;
     this.settings = settings;
     this.faults = faults;
+    Metrics.counter("tensorfs.transport.dropped-frames", "Frames received for no live transfer (late frames of a failed or cancelled one)", Unit.NONE, Tags.EMPTY, this, TransferEngine::droppedFrames);
   }
 
   public EngineSettings settings() {
@@ -273,6 +277,10 @@ public final class TransferEngine implements Agent, FrameHandler {
         return;
       }
       t.lastHeardNs = nowNs;
+      if (t.peer != null) {
+        t.peer.receivedFrames.increment();
+        t.peer.receivedBytes.increment(length);
+      }
       switch (type) {
         case Frames.DATA -> onData(t, buffer, offset);
         case Frames.END -> onEnd(t, reader.wrap(buffer, offset, length).getLong());
@@ -493,6 +501,18 @@ public final class TransferEngine implements Agent, FrameHandler {
     Frames.dataHeader(dataHeader, t.flags(), t.id, t.fileHi, t.fileLo, t.chunk.index(), f.crc(), t.baseOffset + t.sentBytes, f.length());
     boolean sent = t.peer.link.offer(t.frameSeq, dataHeader, Frames.DATA_HEADER_BYTES, payload, offset, f.length());
     if (sent && corrupt) faults.corrupted();
+    countOffer(t.peer, sent, Frames.DATA_HEADER_BYTES + f.length());
+    return sent;
+  }
+
+  /** Counts an offer to {@code p}: a frame sent, or one refused for now that will be offered again. */
+  private static boolean countOffer(Peer p, boolean sent, int frameBytes) {
+    if (sent) {
+      p.sentFrames.increment();
+      p.sentBytes.increment(frameBytes);
+    } else {
+      p.backPressured.increment();
+    }
     return sent;
   }
 
@@ -503,7 +523,9 @@ public final class TransferEngine implements Agent, FrameHandler {
 
   private void sendControl(Peer p, int length) {
     if (faults.muted()) return;
-    if (p.pendingControl.isEmpty() && p.link.offer(0, control.buffer(), length, NO_PAYLOAD, 0, 0)) return;
+    if (p.pendingControl.isEmpty() && countOffer(p, p.link.offer(0, control.buffer(), length, NO_PAYLOAD, 0, 0), length)) {
+      return;
+    }
     if (p.pendingControl.size() >= MAX_PENDING_CONTROL) {
       failPeer(p, "it takes no frames");
       return;
@@ -519,7 +541,7 @@ public final class TransferEngine implements Agent, FrameHandler {
       while (!p.pendingControl.isEmpty()) {
         byte[] frame = p.pendingControl.peek();
         pendingView.wrap(frame);
-        if (!p.link.offer(0, pendingView, frame.length, NO_PAYLOAD, 0, 0)) break;
+        if (!countOffer(p, p.link.offer(0, pendingView, frame.length, NO_PAYLOAD, 0, 0), frame.length)) break;
         p.pendingControl.poll();
         work++;
       }
