@@ -206,16 +206,22 @@ public final class NodeOperator {
 
   /** The visible version of a file; asked again while its entity moves off a node that just died. */
   public CompletionStage<FileVersion> stat(TfsPath path) {
-    return stat(path, settings.statusAttempts());
+    return whileUnavailable(() -> metadata.stat(path), settings.statusAttempts());
   }
 
-  private CompletionStage<FileVersion> stat(TfsPath path, int attempts) {
-    return metadata.stat(path).handle((v, e) -> {
+  /**
+   * Asks again, up to {@code attempts} times in all, while the answer is UNAVAILABLE: an entity whose node
+   * just died is moving to a survivor. Other failures come back at once, unwrapped.
+   */
+  private static <T> CompletionStage<T> whileUnavailable(java.util.function.Supplier<CompletionStage<T>> ask,
+      int attempts) {
+    return ask.get().handle((v, e) -> {
       if (e == null) return CompletableFuture.completedFuture(v);
-      if (attempts <= 1 || TfsException.codeOf(Failures.unwrap(e)) != ErrorCode.UNAVAILABLE) {
-        return CompletableFuture.<FileVersion>failedFuture(Failures.unwrap(e));
+      Throwable cause = Failures.unwrap(e);
+      if (attempts <= 1 || TfsException.codeOf(cause) != ErrorCode.UNAVAILABLE) {
+        return CompletableFuture.<T>failedFuture(cause);
       }
-      return stat(path, attempts - 1);
+      return whileUnavailable(ask, attempts - 1);
     }).thenCompose(x -> x);
   }
 
@@ -306,17 +312,7 @@ public final class NodeOperator {
    * moving to a survivor), so a read in progress rides out the move.
    */
   private CompletionStage<ChunkStatus> chunkStatus(ChunkId chunk) {
-    return chunkStatus(chunk, settings.statusAttempts());
-  }
-
-  private CompletionStage<ChunkStatus> chunkStatus(ChunkId chunk, int attempts) {
-    return metadata.chunk(chunk).handle((st, e) -> {
-      if (e == null) return CompletableFuture.completedFuture(st);
-      if (attempts <= 1 || TfsException.codeOf(Failures.unwrap(e)) != ErrorCode.UNAVAILABLE) {
-        return CompletableFuture.<ChunkStatus>failedFuture(Failures.unwrap(e));
-      }
-      return chunkStatus(chunk, attempts - 1);
-    }).thenCompose(x -> x);
+    return whileUnavailable(() -> metadata.chunk(chunk), settings.statusAttempts());
   }
 
   /** Whether one of {@code replicas} opens (reading no bytes checks its files are there and agree). */
