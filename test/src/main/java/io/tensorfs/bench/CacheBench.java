@@ -33,6 +33,8 @@ import java.util.concurrent.TimeUnit;
 final class CacheBench {
   private static final long[] FILE_MIB = {1, 4, 16, 64, 1024};
   private static final long[] REDIS_MIB = {1, 4, 16};
+  /** Untimed samples of each size each node serves before metrics on and off are compared. */
+  private static final int WARM_UP_SAMPLES = 4;
   private static final long[] METRICS_MIB = {1024, 4};
 
   private CacheBench() {}
@@ -132,13 +134,23 @@ final class CacheBench {
 
   /**
    * GET hits of each size on the node with metrics ({@code on}) and the one without ({@code off}), the two
-   * alternating within every round and swapping which goes first from round to round.
+   * alternating within every round and swapping which goes first from round to round. Both nodes first
+   * serve {@link #WARM_UP_SAMPLES} untimed samples of each size, so that neither is measured with a colder
+   * JIT than the other (the node with metrics has usually just served the whole cache benchmark).
    */
   private static Map<String, List<Double>> metricsCost(InetSocketAddress on, InetSocketAddress off, long[] sizesMib,
       int rounds, long bytesPerSample, Pattern bytes) throws IOException {
     Map<String, List<Double>> samples = new LinkedHashMap<>();
     try (KeepAliveHttp onData = new KeepAliveHttp(on); KeepAliveHttp onControl = new KeepAliveHttp(on);
         KeepAliveHttp offData = new KeepAliveHttp(off); KeepAliveHttp offControl = new KeepAliveHttp(off)) {
+      for (int warm = 0; warm < WARM_UP_SAMPLES; warm++) {
+        for (long mib : sizesMib) {
+          int n = (int) Math.max(1, bytesPerSample / (mib << 20));
+          int crc = bytes.crcOf(mib << 20);
+          getSeconds(onData, onControl, mib, n, crc, true);
+          getSeconds(offData, offControl, mib, n, crc, true);
+        }
+      }
       for (int round = 1; round <= rounds; round++) {
         for (long mib : sizesMib) {
           long size = mib << 20;
@@ -162,12 +174,13 @@ final class CacheBench {
     System.out.println("What metrics cost: GET hits, metrics on and off (-Dtensorfs.metrics.enabled=false), same run,");
     System.out.println("the two nodes alternating in every round:");
     System.out.println();
-    System.out.println("| size | metrics on MB/s | metrics off MB/s | on ÷ off |");
+    System.out.println("| size | metrics on MB/s (min–max) | metrics off MB/s (min–max) | on ÷ off (medians) |");
     System.out.println("| ---: | ---: | ---: | ---: |");
     for (long mib : sizesMib) {
       double on = median(s, "on " + mib);
       double off = median(s, "off " + mib);
-      System.out.printf("| %d MiB | %.0f | %.0f | %.3f |%n", mib, on, off, on / off);
+      System.out.printf("| %d MiB | %.0f (%s) | %.0f (%s) | %.3f |%n", mib, on, range(s, "on " + mib), off,
+          range(s, "off " + mib), on / off);
     }
   }
 
@@ -244,6 +257,11 @@ final class CacheBench {
 
   private static void add(Map<String, List<Double>> samples, String key, double value) {
     samples.computeIfAbsent(key, k -> new ArrayList<>()).add(value);
+  }
+
+  private static String range(Map<String, List<Double>> samples, String key) {
+    var stats = samples.get(key).stream().mapToDouble(Double::doubleValue).summaryStatistics();
+    return String.format("%.0f–%.0f", stats.getMin(), stats.getMax());
   }
 
   private static double median(Map<String, List<Double>> samples, String key) {
