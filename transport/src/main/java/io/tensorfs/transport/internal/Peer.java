@@ -27,11 +27,20 @@ final class Peer {
   Peer(String endpoint, Link link) {
     this.endpoint = endpoint;
     this.link = link;
-    Tags tags = Tags.of("peer", endpoint);
+    Tags tags = Tags.of("peer", address(endpoint));
     this.sentFrames = Metrics.counter("tensorfs.transport.sent-frames", "Frames sent to a peer", Unit.NONE, tags);
     this.sentBytes = Metrics.counter("tensorfs.transport.sent", "Bytes of frames sent to a peer", Unit.BYTES, tags);
     this.receivedFrames = Metrics.counter("tensorfs.transport.received-frames", "Frames received from a peer", Unit.NONE, tags);
     this.receivedBytes = Metrics.counter("tensorfs.transport.received", "Bytes of frames received from a peer", Unit.BYTES, tags);
     this.backPressured = Metrics.counter("tensorfs.transport.resends", "Frames a peer's link refused for now (back-pressure) and that are offered again", Unit.NONE, tags);
+  }
+
+  /**
+   * The peer's address for its metrics' label: the endpoint without its query (an Aeron endpoint names the
+   * peer's media driver and IPC session there, which change whenever the peer restarts).
+   */
+  static String address(String endpoint) {
+    int query = endpoint.indexOf('?');
+    return query < 0 ? endpoint : endpoint.substring(0, query);
   }
 }
