@@ -44,19 +44,10 @@ class ShardedMetadataTest {
   private static ShardedMetadata metadata;
 
   static Config clusterConfig() {
-    return ConfigFactory.parseString("""
-            pekko.actor.provider = cluster
-            pekko.remote.artery.canonical.hostname = 127.0.0.1
-            pekko.remote.artery.canonical.port = 0
-            pekko.cluster.jmx.multi-mbeans-in-same-jvm = on
-            pekko.actor.serialize-messages = on
-            pekko.actor.warn-about-java-serializer-usage = off
-            tensorfs.node.id = node-a
-            tensorfs.sharding.ask-timeout = 5s
-            """)
+    return ConfigFactory.parseString("tensorfs.sharding.ask-timeout = 5s")
         .withFallback(PersistenceTestKitPlugin.config())
         .withFallback(PersistenceTestKitSnapshotPlugin.config())
-        .withFallback(ConfigFactory.load());
+        .withFallback(ClusterTestConfig.of("node-a"));
   }
 
   @BeforeAll

@@ -4,8 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.typesafe.config.Config;
-import com.typesafe.config.ConfigFactory;
+import io.tensorfs.sharding.ClusterTestConfig;
 import io.tensorfs.sharding.placement.StoreRoom;
 import java.time.Duration;
 import java.util.List;
@@ -27,19 +26,6 @@ class PeerDirectoryTest {
   private ActorTestKit a;
   private ActorTestKit b;
 
-  private static Config clusterConfig(String nodeId) {
-    return ConfigFactory.parseString("""
-            pekko.actor.provider = cluster
-            pekko.remote.artery.canonical.hostname = 127.0.0.1
-            pekko.remote.artery.canonical.port = 0
-            pekko.cluster.jmx.multi-mbeans-in-same-jvm = on
-            pekko.actor.serialize-messages = on
-            pekko.actor.warn-about-java-serializer-usage = off
-            tensorfs.node.id = %s
-            """.formatted(nodeId))
-        .withFallback(ConfigFactory.load());
-  }
-
   @AfterEach
   void stop() {
     if (b != null) b.shutdownTestKit();
@@ -47,8 +33,8 @@ class PeerDirectoryTest {
   }
 
   private void startTwoNodes() {
-    a = ActorTestKit.create("peers", clusterConfig("n1"));
-    b = ActorTestKit.create("peers", clusterConfig("n2"));
+    a = ActorTestKit.create("peers", ClusterTestConfig.of("n1"));
+    b = ActorTestKit.create("peers", ClusterTestConfig.of("n2"));
     var seed = Cluster.get(a.system()).selfMember().address();
     Cluster.get(a.system()).manager().tell(Join.create(seed));
     Cluster.get(b.system()).manager().tell(Join.create(seed));
