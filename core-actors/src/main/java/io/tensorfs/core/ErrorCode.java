@@ -28,5 +28,10 @@ public enum ErrorCode {
   /** An I/O failure that is not the caller's fault. */
   IO_ERROR,
   /** A bug or broken infrastructure. */
-  INTERNAL
+  INTERNAL,
+  /**
+   * A durable write reached fewer replicas than its policy's {@code min-insync}: it was not
+   * acknowledged and nothing of it became visible; retry when nodes are back.
+   */
+  NOT_ENOUGH_REPLICAS
 }

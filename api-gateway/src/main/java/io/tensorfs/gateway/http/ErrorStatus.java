@@ -16,7 +16,7 @@ public final class ErrorStatus {
       case PRECONDITION_FAILED -> StatusCodes.PRECONDITION_FAILED;
       case TOO_LARGE -> StatusCodes.CONTENT_TOO_LARGE;
       case RANGE_NOT_SATISFIABLE -> StatusCodes.RANGE_NOT_SATISFIABLE;
-      case UNAVAILABLE -> StatusCodes.SERVICE_UNAVAILABLE;
+      case UNAVAILABLE, NOT_ENOUGH_REPLICAS -> StatusCodes.SERVICE_UNAVAILABLE;
       case NO_SPACE -> StatusCodes.INSUFFICIENT_STORAGE;
       case CHECKSUM_MISMATCH, IO_ERROR, INTERNAL -> StatusCodes.INTERNAL_SERVER_ERROR;
     };

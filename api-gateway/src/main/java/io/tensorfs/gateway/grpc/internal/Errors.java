@@ -65,7 +65,7 @@ public final class Errors {
       case NOT_FOUND -> Status.NOT_FOUND;
       case CONFLICT, PRECONDITION_FAILED -> Status.FAILED_PRECONDITION;
       case RANGE_NOT_SATISFIABLE -> Status.OUT_OF_RANGE;
-      case UNAVAILABLE -> Status.UNAVAILABLE;
+      case UNAVAILABLE, NOT_ENOUGH_REPLICAS -> Status.UNAVAILABLE;
       case NO_SPACE -> Status.RESOURCE_EXHAUSTED;
       case CHECKSUM_MISMATCH -> Status.DATA_LOSS;
       case IO_ERROR, INTERNAL -> Status.INTERNAL;
