@@ -4,10 +4,12 @@ import io.tensorfs.core.CborSerializable;
 import io.tensorfs.core.ErrorCode;
 import io.tensorfs.core.FileId;
 import io.tensorfs.core.Policy;
+import io.tensorfs.core.Precondition;
 import io.tensorfs.core.TfsPath;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalLong;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
@@ -46,18 +48,31 @@ public final class FileEntity
 
   public sealed interface Command extends CborSerializable {}
 
-  /** Starts an upload; replies {@link Begun} or {@link Rejected} (PRECONDITION_FAILED). */
-  public record Begin(Policy policy, int chunkSizeBytes, boolean createOnly, ActorRef<BeginReply> replyTo)
-      implements Command {}
+  /**
+   * Starts an upload; replies {@link Begun}, or {@link Rejected}: PRECONDITION_FAILED when
+   * {@code precondition} does not hold on the current version now (checked here so that a doomed upload
+   * writes no bytes, and again at {@link Seal}). A null precondition is none.
+   */
+  public record Begin(Policy policy, int chunkSizeBytes, Precondition precondition, ActorRef<BeginReply> replyTo)
+      implements Command {
+    public Begin {
+      if (precondition == null) precondition = Precondition.NONE;
+    }
+  }
 
   /**
    * Makes a pending upload the visible version. Replies {@link SealAccepted}, or {@link Rejected}:
-   * NOT_FOUND when the upload is not pending, PRECONDITION_FAILED when {@code createOnly} and a version
-   * exists, BAD_REQUEST when the chunk lengths do not add up. Sealing the current version again
-   * replies it (without the replaced one) so that a retried seal succeeds.
+   * NOT_FOUND when the upload is not pending, PRECONDITION_FAILED when {@code precondition} does not
+   * hold on the version visible at this moment (so of two uploads made under the same If-Match, only the
+   * first to seal wins), BAD_REQUEST when the chunk lengths do not add up. Sealing the current version
+   * again replies it (without the replaced one) so that a retried seal succeeds. A null precondition is none.
    */
   public record Seal(FileId fileId, long size, List<FileVersion.ChunkInfo> chunks, int crc32c,
-      boolean createOnly, ActorRef<SealReply> replyTo) implements Command {}
+      Precondition precondition, ActorRef<SealReply> replyTo) implements Command {
+    public Seal {
+      if (precondition == null) precondition = Precondition.NONE;
+    }
+  }
 
   /** Drops a pending upload; a no-op for an unknown one. */
   public record Abort(FileId fileId, ActorRef<Aborted> replyTo) implements Command {}
@@ -67,8 +82,22 @@ public final class FileEntity
   /** The current version and the pending uploads: what a store's scan needs to judge its files. */
   public record GetUploads(ActorRef<Uploads> replyTo) implements Command {}
 
-  /** Removes the visible version; pending uploads stay. */
-  public record Delete(ActorRef<Deleted> replyTo) implements Command {}
+  /**
+   * Removes the visible version; pending uploads stay. Replies {@link Deleted} (with no version when
+   * there was none, whatever the precondition), or {@link Rejected} PRECONDITION_FAILED when
+   * {@code precondition} does not hold on the visible version; nothing is removed then. A null
+   * precondition is none.
+   */
+  public record Delete(Precondition precondition, ActorRef<DeleteReply> replyTo) implements Command {
+    public Delete {
+      if (precondition == null) precondition = Precondition.NONE;
+    }
+
+    /** An unconditional delete. */
+    public Delete(ActorRef<DeleteReply> replyTo) {
+      this(Precondition.NONE, replyTo);
+    }
+  }
 
   public sealed interface BeginReply extends CborSerializable permits Begun, Rejected {}
 
@@ -92,8 +121,10 @@ public final class FileEntity
     }
   }
 
+  public sealed interface DeleteReply extends CborSerializable permits Deleted, Rejected {}
+
   /** @param version the version removed, empty when there was none */
-  public record Deleted(Optional<FileVersion> version, boolean uploadsPending) implements CborSerializable {}
+  public record Deleted(Optional<FileVersion> version, boolean uploadsPending) implements DeleteReply {}
 
   /** An upload in flight: written chunk by chunk, not yet visible. */
   public record Upload(FileId fileId, Policy policy, int chunkSizeBytes, long startedAtMillis)
@@ -175,9 +206,8 @@ public final class FileEntity
   }
 
   private ReplyEffect<Event, State> onBegin(State state, Begin cmd) {
-    if (cmd.createOnly() && state.current().isPresent()) {
-      return Effect().reply(cmd.replyTo(), new Rejected(ErrorCode.PRECONDITION_FAILED, path + " already exists"));
-    }
+    Optional<Rejected> failed = unmet(cmd.precondition(), state);
+    if (failed.isPresent()) return Effect().reply(cmd.replyTo(), failed.get());
     if (cmd.chunkSizeBytes() <= 0) {
       return Effect().reply(cmd.replyTo(), new Rejected(ErrorCode.BAD_REQUEST, "chunk size must be positive"));
     }
@@ -194,9 +224,8 @@ public final class FileEntity
       return Effect().reply(cmd.replyTo(),
           new Rejected(ErrorCode.NOT_FOUND, "no upload " + cmd.fileId() + " in progress for " + path));
     }
-    if (cmd.createOnly() && state.current().isPresent()) {
-      return Effect().reply(cmd.replyTo(), new Rejected(ErrorCode.PRECONDITION_FAILED, path + " already exists"));
-    }
+    Optional<Rejected> failed = unmet(cmd.precondition(), state);
+    if (failed.isPresent()) return Effect().reply(cmd.replyTo(), failed.get());
     String badLayout = checkLayout(cmd, upload.get().chunkSizeBytes());
     if (badLayout != null) {
       return Effect().reply(cmd.replyTo(), new Rejected(ErrorCode.BAD_REQUEST, badLayout));
@@ -207,6 +236,12 @@ public final class FileEntity
     Optional<FileVersion> replaced = state.current();
     return Effect().persist(new UploadSealed(version))
         .thenReply(cmd.replyTo(), s -> new SealAccepted(version, replaced));
+  }
+
+  /** PRECONDITION_FAILED naming the visible version when {@code precondition} does not hold on it. */
+  private Optional<Rejected> unmet(Precondition precondition, State state) {
+    OptionalLong current = state.current().map(v -> OptionalLong.of(v.version())).orElse(OptionalLong.empty());
+    return precondition.failure(path, current).map(why -> new Rejected(ErrorCode.PRECONDITION_FAILED, why));
   }
 
   /** Every chunk but the last holds exactly a chunk size; the lengths add up to the size. */
@@ -237,6 +272,8 @@ public final class FileEntity
     if (state.current().isEmpty()) {
       return Effect().reply(cmd.replyTo(), new Deleted(Optional.empty(), !state.uploads().isEmpty()));
     }
+    Optional<Rejected> failed = unmet(cmd.precondition(), state);
+    if (failed.isPresent()) return Effect().reply(cmd.replyTo(), failed.get());
     FileVersion gone = state.current().get();
     return Effect().persist(new VersionDeleted(gone.fileId()))
         .thenReply(cmd.replyTo(), s -> new Deleted(Optional.of(gone), !s.uploads().isEmpty()));

@@ -3,6 +3,7 @@ package io.tensorfs.sharding;
 import io.tensorfs.core.ChunkId;
 import io.tensorfs.core.FileId;
 import io.tensorfs.core.Policy;
+import io.tensorfs.core.Precondition;
 import io.tensorfs.core.ReplicaLocation;
 import io.tensorfs.core.TfsPath;
 import java.util.List;
@@ -19,9 +20,10 @@ public interface Metadata {
   /**
    * Starts an upload of a new version of {@code path}: registers it in every ancestor directory
    * (CONFLICT where a file stands in the way, or where {@code path} is a directory) and returns the new
-   * version's id. {@code createOnly}: PRECONDITION_FAILED when a sealed version exists.
+   * version's id. PRECONDITION_FAILED when {@code precondition} does not hold on the sealed version
+   * now ({@link Precondition#CREATE_ONLY}: when one exists), so that a doomed upload writes no bytes.
    */
-  CompletionStage<FileId> beginUpload(TfsPath path, Policy policy, int chunkSizeBytes, boolean createOnly);
+  CompletionStage<FileId> beginUpload(TfsPath path, Policy policy, int chunkSizeBytes, Precondition precondition);
 
   /** Places a chunk's replicas on distinct stores among {@code candidates}: at most the policy's count. */
   CompletionStage<List<ReplicaLocation>> allocateChunk(ChunkId chunk, Policy policy, List<ReplicaLocation> candidates);
@@ -32,9 +34,11 @@ public interface Metadata {
   /**
    * Makes the upload the visible version of its path, atomically. Returns the new version and the
    * version it replaced, whose bytes the caller then collects once its readers are done.
+   * PRECONDITION_FAILED, changing nothing, when {@code precondition} does not hold on the version
+   * visible at the seal (checked atomically with it).
    */
   CompletionStage<Sealed> seal(TfsPath path, FileId fileId, long size, List<FileVersion.ChunkInfo> chunks,
-      int crc32c, boolean createOnly);
+      int crc32c, Precondition precondition);
 
   /** Abandons an upload; its chunk entities are marked deleted. */
   CompletionStage<Void> abortUpload(TfsPath path, FileId fileId);
@@ -45,8 +49,11 @@ public interface Metadata {
   /** Replicas of a chunk (asked of its entity; callers may cache since committed chunks never change). */
   CompletionStage<ChunkStatus> chunk(ChunkId chunk);
 
-  /** Deletes the visible version; returns it so its bytes can be collected. NOT_FOUND when absent. */
-  CompletionStage<FileVersion> delete(TfsPath path);
+  /**
+   * Deletes the visible version; returns it so its bytes can be collected. NOT_FOUND when absent;
+   * PRECONDITION_FAILED, deleting nothing, when {@code precondition} does not hold on it.
+   */
+  CompletionStage<FileVersion> delete(TfsPath path, Precondition precondition);
 
   /** The entries of a directory, sorted by name; NOT_FOUND for a directory that never had entries. */
   CompletionStage<List<DirEntry>> list(TfsPath dir);

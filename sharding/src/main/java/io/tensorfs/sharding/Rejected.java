@@ -8,7 +8,7 @@ import io.tensorfs.core.TfsException;
  * its error code. {@link ShardedMetadata} turns it into a {@link TfsException}.
  */
 public record Rejected(ErrorCode code, String message)
-    implements FileEntity.BeginReply, FileEntity.SealReply, ChunkEntity.AllocateReply,
+    implements FileEntity.BeginReply, FileEntity.SealReply, FileEntity.DeleteReply, ChunkEntity.AllocateReply,
         ChunkEntity.CommitReply, DirectoryEntity.AddChildReply {
 
   public TfsException toException() {

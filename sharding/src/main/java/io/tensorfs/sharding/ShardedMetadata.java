@@ -10,6 +10,7 @@ import io.tensorfs.core.ErrorCode;
 import io.tensorfs.core.Failures;
 import io.tensorfs.core.FileId;
 import io.tensorfs.core.Policy;
+import io.tensorfs.core.Precondition;
 import io.tensorfs.core.ReplicaLocation;
 import io.tensorfs.core.ReplicaState;
 import io.tensorfs.core.TfsPath;
@@ -60,20 +61,21 @@ public final class ShardedMetadata implements Metadata, MetadataOracle {
   // ---- files
 
   @Override
-  public CompletionStage<FileId> beginUpload(TfsPath path, Policy policy, int chunkSizeBytes, boolean createOnly) {
+  public CompletionStage<FileId> beginUpload(TfsPath path, Policy policy, int chunkSizeBytes,
+      Precondition precondition) {
     if (path.isRoot()) return failed(ErrorCode.CONFLICT, "/ is a directory");
     if (chunkSizeBytes <= 0) return failed(ErrorCode.BAD_REQUEST, "chunk size must be positive");
     return namespace.link(path)
         .thenCompose(v -> asks.<FileEntity.BeginReply>file(path,
-            r -> new FileEntity.Begin(policy, chunkSizeBytes, createOnly, r)))
+            r -> new FileEntity.Begin(policy, chunkSizeBytes, precondition, r)))
         .thenApply(reply -> expect(reply, FileEntity.Begun.class).fileId());
   }
 
   @Override
   public CompletionStage<Sealed> seal(TfsPath path, FileId fileId, long size, List<FileVersion.ChunkInfo> chunks,
-      int crc32c, boolean createOnly) {
+      int crc32c, Precondition precondition) {
     return asks.<FileEntity.SealReply>file(path,
-            r -> new FileEntity.Seal(fileId, size, List.copyOf(chunks), crc32c, createOnly, r))
+            r -> new FileEntity.Seal(fileId, size, List.copyOf(chunks), crc32c, precondition, r))
         .thenApply(reply -> expect(reply, FileEntity.SealAccepted.class))
         // A delete that ran while the upload was in flight may have taken the name away.
         .thenCompose(accepted -> namespace.relink(path)
@@ -98,8 +100,9 @@ public final class ShardedMetadata implements Metadata, MetadataOracle {
   }
 
   @Override
-  public CompletionStage<FileVersion> delete(TfsPath path) {
-    return asks.<FileEntity.Deleted>file(path, FileEntity.Delete::new)
+  public CompletionStage<FileVersion> delete(TfsPath path, Precondition precondition) {
+    return asks.<FileEntity.DeleteReply>file(path, r -> new FileEntity.Delete(precondition, r))
+        .thenApply(reply -> expect(reply, FileEntity.Deleted.class))
         .thenCompose(deleted -> {
           // Keep the name while uploads are in flight: their seal would bring it back anyway.
           CompletionStage<Void> unlinked = deleted.uploadsPending() ? done() : namespace.unlink(path);

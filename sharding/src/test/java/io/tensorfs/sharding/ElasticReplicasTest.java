@@ -8,6 +8,7 @@ import com.typesafe.config.ConfigFactory;
 import io.tensorfs.core.ChunkId;
 import io.tensorfs.core.FileId;
 import io.tensorfs.core.Policy;
+import io.tensorfs.core.Precondition;
 import io.tensorfs.core.ReplicaLocation;
 import io.tensorfs.core.TfsPath;
 import java.time.Duration;
@@ -49,7 +50,7 @@ class ElasticReplicasTest {
   }
 
   private static ChunkId committedChunk(String path, Policy policy) throws Exception {
-    FileId id = await(metadata.beginUpload(TfsPath.parse(path), policy, 1000, false));
+    FileId id = await(metadata.beginUpload(TfsPath.parse(path), policy, 1000, Precondition.NONE));
     ChunkId chunk = new ChunkId(id, 0);
     List<ReplicaLocation> placed = await(metadata.allocateChunk(chunk, policy,
         NODES.stream().map(n -> new ReplicaLocation(n, "d0")).toList()));

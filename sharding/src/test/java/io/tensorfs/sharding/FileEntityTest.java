@@ -1,5 +1,7 @@
 package io.tensorfs.sharding;
 
+import static io.tensorfs.core.Precondition.CREATE_ONLY;
+import static io.tensorfs.core.Precondition.NONE;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -9,6 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.tensorfs.core.ErrorCode;
 import io.tensorfs.core.FileId;
 import io.tensorfs.core.Policy;
+import io.tensorfs.core.Precondition;
 import io.tensorfs.core.TfsPath;
 import java.util.List;
 import java.util.Optional;
@@ -38,16 +41,16 @@ class FileEntityTest {
     TEST_KIT.shutdownTestKit();
   }
 
-  private FileId begin(boolean createOnly) {
-    var result = kit.<FileEntity.BeginReply>runCommand(r -> new FileEntity.Begin(Policy.PERSISTENT, CHUNK, createOnly, r));
+  private FileId begin(Precondition precondition) {
+    var result = kit.<FileEntity.BeginReply>runCommand(r -> new FileEntity.Begin(Policy.PERSISTENT, CHUNK, precondition, r));
     return result.replyOfType(FileEntity.Begun.class).fileId();
   }
 
-  private FileEntity.SealReply seal(FileId id, long size, boolean createOnly) {
+  private FileEntity.SealReply seal(FileId id, long size, Precondition precondition) {
     List<FileVersion.ChunkInfo> chunks = size == 0 ? List.of()
         : size <= CHUNK ? List.of(new FileVersion.ChunkInfo(size, 7))
         : List.of(new FileVersion.ChunkInfo(CHUNK, 7), new FileVersion.ChunkInfo(size - CHUNK, 8));
-    return kit.<FileEntity.SealReply>runCommand(r -> new FileEntity.Seal(id, size, chunks, 42, createOnly, r)).reply();
+    return kit.<FileEntity.SealReply>runCommand(r -> new FileEntity.Seal(id, size, chunks, 42, precondition, r)).reply();
   }
 
   private Optional<FileVersion> get() {
@@ -56,7 +59,7 @@ class FileEntityTest {
 
   @Test
   void shouldRecordPendingUploadWhenBegun() {
-    var result = kit.<FileEntity.BeginReply>runCommand(r -> new FileEntity.Begin(Policy.KVCACHE, CHUNK, false, r));
+    var result = kit.<FileEntity.BeginReply>runCommand(r -> new FileEntity.Begin(Policy.KVCACHE, CHUNK, NONE, r));
 
     FileId id = result.replyOfType(FileEntity.Begun.class).fileId();
     FileEntity.UploadBegun event = result.eventOfType(FileEntity.UploadBegun.class);
@@ -68,9 +71,9 @@ class FileEntityTest {
 
   @Test
   void shouldMakeVersionVisibleWhenSealed() {
-    FileId id = begin(false);
+    FileId id = begin(NONE);
 
-    var sealed = assertInstanceOf(FileEntity.SealAccepted.class, seal(id, 1500, false));
+    var sealed = assertInstanceOf(FileEntity.SealAccepted.class, seal(id, 1500, NONE));
 
     FileVersion v = sealed.current();
     assertEquals(PATH, v.path());
@@ -88,9 +91,9 @@ class FileEntityTest {
 
   @Test
   void shouldReturnReplacedVersionWhenOverwritten() {
-    FileVersion first = ((FileEntity.SealAccepted) seal(begin(false), 10, false)).current();
+    FileVersion first = ((FileEntity.SealAccepted) seal(begin(NONE), 10, NONE)).current();
 
-    var second = assertInstanceOf(FileEntity.SealAccepted.class, seal(begin(false), 20, false));
+    var second = assertInstanceOf(FileEntity.SealAccepted.class, seal(begin(NONE), 20, NONE));
 
     assertEquals(2, second.current().version());
     assertEquals(Optional.of(first), second.replaced());
@@ -99,56 +102,134 @@ class FileEntityTest {
 
   @Test
   void shouldRejectCreateOnlyWhenVersionExists() {
-    seal(begin(true), 10, true);
+    seal(begin(CREATE_ONLY), 10, CREATE_ONLY);
 
-    var begin = kit.<FileEntity.BeginReply>runCommand(r -> new FileEntity.Begin(Policy.PERSISTENT, CHUNK, true, r));
+    var begin = kit.<FileEntity.BeginReply>runCommand(r -> new FileEntity.Begin(Policy.PERSISTENT, CHUNK, CREATE_ONLY, r));
     assertEquals(ErrorCode.PRECONDITION_FAILED, begin.replyOfType(Rejected.class).code());
     assertTrue(begin.hasNoEvents());
   }
 
   @Test
   void shouldRejectCreateOnlySealWhenAnotherUploadSealedFirst() {
-    FileId slow = begin(true);
-    FileId fast = begin(true);
-    seal(fast, 10, true);
+    FileId slow = begin(CREATE_ONLY);
+    FileId fast = begin(CREATE_ONLY);
+    seal(fast, 10, CREATE_ONLY);
 
-    var rejected = assertInstanceOf(Rejected.class, seal(slow, 10, true));
+    var rejected = assertInstanceOf(Rejected.class, seal(slow, 10, CREATE_ONLY));
 
     assertEquals(ErrorCode.PRECONDITION_FAILED, rejected.code());
     assertEquals(fast, get().orElseThrow().fileId());
   }
 
+  private static Precondition ifMatch(String... tags) {
+    return new Precondition(List.of(tags), List.of());
+  }
+
+  @Test
+  void shouldRejectBeginWithoutEventsWhenIfMatchNamesAnotherVersion() {
+    seal(begin(NONE), 10, NONE);
+
+    var begin = kit.<FileEntity.BeginReply>runCommand(r -> new FileEntity.Begin(Policy.PERSISTENT, CHUNK, ifMatch("7"), r));
+
+    Rejected rejected = begin.replyOfType(Rejected.class);
+    assertEquals(ErrorCode.PRECONDITION_FAILED, rejected.code());
+    assertTrue(rejected.message().contains("is at version 1"), rejected.message());
+    assertTrue(begin.hasNoEvents());
+    assertTrue(kit.getState().uploads().isEmpty());
+  }
+
+  @Test
+  void shouldRejectBeginWhenIfMatchFindsNoVersion() {
+    var begin = kit.<FileEntity.BeginReply>runCommand(r -> new FileEntity.Begin(Policy.PERSISTENT, CHUNK, ifMatch("*"), r));
+
+    assertEquals(ErrorCode.PRECONDITION_FAILED, begin.replyOfType(Rejected.class).code());
+    assertTrue(begin.hasNoEvents());
+  }
+
+  @Test
+  void shouldSealOnlyTheFirstWhenTwoUploadsShareAnIfMatch() {
+    seal(begin(NONE), 10, NONE);
+    FileId first = begin(ifMatch("1"));
+    FileId second = begin(ifMatch("1"));
+
+    var won = assertInstanceOf(FileEntity.SealAccepted.class, seal(first, 20, ifMatch("1")));
+    var lost = kit.<FileEntity.SealReply>runCommand(
+        r -> new FileEntity.Seal(second, 30, List.of(new FileVersion.ChunkInfo(30, 7)), 42, ifMatch("1"), r));
+
+    assertEquals(2, won.current().version());
+    Rejected rejected = lost.replyOfType(Rejected.class);
+    assertEquals(ErrorCode.PRECONDITION_FAILED, rejected.code());
+    assertTrue(rejected.message().contains("is at version 2"), rejected.message());
+    assertTrue(lost.hasNoEvents());
+    assertEquals(first, get().orElseThrow().fileId());
+  }
+
+  @Test
+  void shouldRejectSealWhenIfNoneMatchNamesTheVersionSealedMeanwhile() {
+    seal(begin(NONE), 10, NONE);
+    var notTwo = new Precondition(List.of(), List.of("2"));
+    FileId late = begin(notTwo);
+    seal(begin(NONE), 10, NONE);
+
+    assertEquals(ErrorCode.PRECONDITION_FAILED, assertInstanceOf(Rejected.class, seal(late, 10, notTwo)).code());
+    assertEquals(2, get().orElseThrow().version());
+  }
+
+  @Test
+  void shouldDeleteOnlyWhenIfMatchNamesTheCurrentVersion() {
+    FileVersion v = ((FileEntity.SealAccepted) seal(begin(NONE), 10, NONE)).current();
+
+    var refused = kit.<FileEntity.DeleteReply>runCommand(r -> new FileEntity.Delete(ifMatch("7"), r));
+    assertEquals(ErrorCode.PRECONDITION_FAILED, refused.replyOfType(Rejected.class).code());
+    assertTrue(refused.hasNoEvents());
+    assertEquals(Optional.of(v), get());
+
+    var notIt = kit.<FileEntity.DeleteReply>runCommand(r -> new FileEntity.Delete(new Precondition(List.of(), List.of("1")), r));
+    assertEquals(ErrorCode.PRECONDITION_FAILED, notIt.replyOfType(Rejected.class).code());
+
+    var deleted = kit.<FileEntity.DeleteReply>runCommand(r -> new FileEntity.Delete(ifMatch("1"), r));
+    assertEquals(Optional.of(v), deleted.replyOfType(FileEntity.Deleted.class).version());
+    assertTrue(get().isEmpty());
+  }
+
+  @Test
+  void shouldAnswerNothingDeletedWhenTheFileIsAbsentWhateverThePrecondition() {
+    var deleted = kit.<FileEntity.DeleteReply>runCommand(r -> new FileEntity.Delete(ifMatch("1"), r));
+
+    assertTrue(deleted.replyOfType(FileEntity.Deleted.class).version().isEmpty());
+  }
+
   @Test
   void shouldRejectSealWhenUploadIsNotPending() {
-    var rejected = assertInstanceOf(Rejected.class, seal(FileId.random(), 10, false));
+    var rejected = assertInstanceOf(Rejected.class, seal(FileId.random(), 10, NONE));
     assertEquals(ErrorCode.NOT_FOUND, rejected.code());
 
-    FileId aborted = begin(false);
+    FileId aborted = begin(NONE);
     kit.<FileEntity.Aborted>runCommand(r -> new FileEntity.Abort(aborted, r));
-    assertEquals(ErrorCode.NOT_FOUND, assertInstanceOf(Rejected.class, seal(aborted, 10, false)).code());
+    assertEquals(ErrorCode.NOT_FOUND, assertInstanceOf(Rejected.class, seal(aborted, 10, NONE)).code());
   }
 
   @Test
   void shouldRejectSealWhenChunkLengthsDoNotAddUp() {
-    FileId id = begin(false);
+    FileId id = begin(NONE);
     List<FileVersion.ChunkInfo> tooShort = List.of(new FileVersion.ChunkInfo(100, 1), new FileVersion.ChunkInfo(10, 2));
 
-    var result = kit.<FileEntity.SealReply>runCommand(r -> new FileEntity.Seal(id, 110, tooShort, 0, false, r));
+    var result = kit.<FileEntity.SealReply>runCommand(r -> new FileEntity.Seal(id, 110, tooShort, 0, NONE, r));
     assertEquals(ErrorCode.BAD_REQUEST, result.replyOfType(Rejected.class).code());
 
     var wrongSize = kit.<FileEntity.SealReply>runCommand(
-        r -> new FileEntity.Seal(id, 99, List.of(new FileVersion.ChunkInfo(100, 1)), 0, false, r));
+        r -> new FileEntity.Seal(id, 99, List.of(new FileVersion.ChunkInfo(100, 1)), 0, NONE, r));
     assertEquals(ErrorCode.BAD_REQUEST, wrongSize.replyOfType(Rejected.class).code());
     assertTrue(get().isEmpty());
   }
 
   @Test
   void shouldAnswerRetriedSealWithCurrentVersion() {
-    FileId id = begin(false);
-    FileVersion v = ((FileEntity.SealAccepted) seal(id, 10, false)).current();
+    FileId id = begin(NONE);
+    FileVersion v = ((FileEntity.SealAccepted) seal(id, 10, NONE)).current();
 
     var again = kit.<FileEntity.SealReply>runCommand(r -> new FileEntity.Seal(id, 10,
-        List.of(new FileVersion.ChunkInfo(10, 7)), 42, false, r));
+        List.of(new FileVersion.ChunkInfo(10, 7)), 42, NONE, r));
 
     assertEquals(v, again.replyOfType(FileEntity.SealAccepted.class).current());
     assertTrue(again.hasNoEvents());
@@ -156,7 +237,7 @@ class FileEntityTest {
 
   @Test
   void shouldDropUploadWhenAborted() {
-    FileId id = begin(false);
+    FileId id = begin(NONE);
 
     var result = kit.<FileEntity.Aborted>runCommand(r -> new FileEntity.Abort(id, r));
 
@@ -169,8 +250,8 @@ class FileEntityTest {
 
   @Test
   void shouldNotDropCurrentVersionWhenItsIdIsAborted() {
-    FileId id = begin(false);
-    seal(id, 10, false);
+    FileId id = begin(NONE);
+    seal(id, 10, NONE);
 
     var result = kit.<FileEntity.Aborted>runCommand(r -> new FileEntity.Abort(id, r));
 
@@ -180,9 +261,9 @@ class FileEntityTest {
 
   @Test
   void shouldReportCurrentAndPendingWhenAskedForUploads() {
-    FileId sealed = begin(false);
-    seal(sealed, 10, false);
-    FileId pending = begin(false);
+    FileId sealed = begin(NONE);
+    seal(sealed, 10, NONE);
+    FileId pending = begin(NONE);
 
     var uploads = kit.<FileEntity.Uploads>runCommand(FileEntity.GetUploads::new).reply();
 
@@ -193,25 +274,25 @@ class FileEntityTest {
 
   @Test
   void shouldReturnDeletedVersionWhenDeleted() {
-    FileVersion v = ((FileEntity.SealAccepted) seal(begin(false), 10, false)).current();
-    begin(false);
+    FileVersion v = ((FileEntity.SealAccepted) seal(begin(NONE), 10, NONE)).current();
+    begin(NONE);
 
-    var deleted = kit.<FileEntity.Deleted>runCommand(FileEntity.Delete::new);
+    var deleted = kit.<FileEntity.DeleteReply>runCommand(FileEntity.Delete::new);
 
     assertEquals(new FileEntity.Deleted(Optional.of(v), true), deleted.reply());
     assertTrue(get().isEmpty());
-    var again = kit.<FileEntity.Deleted>runCommand(FileEntity.Delete::new);
-    assertTrue(again.reply().version().isEmpty());
+    var again = kit.<FileEntity.DeleteReply>runCommand(FileEntity.Delete::new);
+    assertTrue(again.replyOfType(FileEntity.Deleted.class).version().isEmpty());
     assertTrue(again.hasNoEvents());
   }
 
   @Test
   void shouldNeverRepeatVersionWhenRecreatedAfterDelete() {
-    seal(begin(false), 10, false);
-    seal(begin(false), 10, false);
-    kit.runCommand(FileEntity.Delete::new);
+    seal(begin(NONE), 10, NONE);
+    seal(begin(NONE), 10, NONE);
+    kit.<FileEntity.DeleteReply>runCommand(FileEntity.Delete::new);
 
-    var recreated = assertInstanceOf(FileEntity.SealAccepted.class, seal(begin(true), 10, true));
+    var recreated = assertInstanceOf(FileEntity.SealAccepted.class, seal(begin(CREATE_ONLY), 10, CREATE_ONLY));
 
     assertEquals(3, recreated.current().version());
     assertTrue(recreated.replaced().isEmpty());
@@ -219,9 +300,9 @@ class FileEntityTest {
 
   @Test
   void shouldRecoverStateWhenRestarted() {
-    FileVersion v = ((FileEntity.SealAccepted) seal(begin(false), 1500, false)).current();
-    kit.runCommand(FileEntity.Delete::new);
-    FileId pending = begin(false);
+    FileVersion v = ((FileEntity.SealAccepted) seal(begin(NONE), 1500, NONE)).current();
+    kit.<FileEntity.DeleteReply>runCommand(FileEntity.Delete::new);
+    FileId pending = begin(NONE);
     FileEntity.State before = kit.getState();
 
     var restarted = kit.restart();
@@ -235,7 +316,7 @@ class FileEntityTest {
   @Test
   void shouldRecoverFromSnapshotWhenManyEventsWerePersisted() {
     FileVersion last = null;
-    for (int i = 0; i < 60; i++) last = ((FileEntity.SealAccepted) seal(begin(false), 10 + i, false)).current();
+    for (int i = 0; i < 60; i++) last = ((FileEntity.SealAccepted) seal(begin(NONE), 10 + i, NONE)).current();
     FileEntity.State before = kit.getState();
 
     var restarted = kit.restart();

@@ -12,6 +12,7 @@ import io.tensorfs.core.ChunkId;
 import io.tensorfs.core.ErrorCode;
 import io.tensorfs.core.FileId;
 import io.tensorfs.core.Policy;
+import io.tensorfs.core.Precondition;
 import io.tensorfs.core.ReplicaLocation;
 import io.tensorfs.core.ReplicaState;
 import io.tensorfs.core.TfsException;
@@ -79,8 +80,8 @@ class ShardedMetadataTest {
 
   /** Uploads {@code size} bytes as the chunks of a new version, placed on here, B and C. */
   private static Metadata.Sealed upload(TfsPath path, long size) throws Exception {
-    FileId id = await(metadata.beginUpload(path, Policy.PERSISTENT, CHUNK, false));
-    return await(metadata.seal(path, id, size, writeChunks(id, size), 77, false));
+    FileId id = await(metadata.beginUpload(path, Policy.PERSISTENT, CHUNK, Precondition.NONE));
+    return await(metadata.seal(path, id, size, writeChunks(id, size), 77, Precondition.NONE));
   }
 
   private static List<FileVersion.ChunkInfo> writeChunks(FileId id, long size) throws Exception {
@@ -125,7 +126,7 @@ class ShardedMetadataTest {
     upload(path("/sorted/b"), 20);
     upload(path("/sorted/a"), 10);
     upload(path("/sorted/sub/c"), 5);
-    await(metadata.beginUpload(path("/sorted/pending"), Policy.KVCACHE, CHUNK, false));
+    await(metadata.beginUpload(path("/sorted/pending"), Policy.KVCACHE, CHUNK, Precondition.NONE));
 
     assertEquals(List.of(new DirEntry("a", DirEntry.Type.FILE, 10), new DirEntry("b", DirEntry.Type.FILE, 20),
         new DirEntry("sub", DirEntry.Type.DIR, 0)), await(metadata.list(path("/sorted"))));
@@ -136,9 +137,9 @@ class ShardedMetadataTest {
   void shouldRejectFilesAndDirectoriesInEachOthersPlace() throws Exception {
     upload(path("/clash/f"), 1);
 
-    assertEquals(ErrorCode.CONFLICT, failureOf(metadata.beginUpload(path("/clash/f/g"), Policy.PERSISTENT, CHUNK, false)));
-    assertEquals(ErrorCode.CONFLICT, failureOf(metadata.beginUpload(path("/clash"), Policy.PERSISTENT, CHUNK, false)));
-    assertEquals(ErrorCode.CONFLICT, failureOf(metadata.beginUpload(TfsPath.ROOT, Policy.PERSISTENT, CHUNK, false)));
+    assertEquals(ErrorCode.CONFLICT, failureOf(metadata.beginUpload(path("/clash/f/g"), Policy.PERSISTENT, CHUNK, Precondition.NONE)));
+    assertEquals(ErrorCode.CONFLICT, failureOf(metadata.beginUpload(path("/clash"), Policy.PERSISTENT, CHUNK, Precondition.NONE)));
+    assertEquals(ErrorCode.CONFLICT, failureOf(metadata.beginUpload(TfsPath.ROOT, Policy.PERSISTENT, CHUNK, Precondition.NONE)));
     assertEquals(ErrorCode.CONFLICT, failureOf(metadata.list(path("/clash/f"))));
     assertEquals(ErrorCode.NOT_FOUND, failureOf(metadata.list(path("/clash/nothing"))));
     assertEquals(ErrorCode.NOT_FOUND, failureOf(metadata.stat(path("/clash"))));
@@ -155,18 +156,31 @@ class ShardedMetadataTest {
     assertEquals(first, second.replaced().orElseThrow());
     assertEquals(20, await(metadata.stat(path)).size());
     assertEquals(ErrorCode.PRECONDITION_FAILED,
-        failureOf(metadata.beginUpload(path, Policy.PERSISTENT, CHUNK, true)));
+        failureOf(metadata.beginUpload(path, Policy.PERSISTENT, CHUNK, Precondition.CREATE_ONLY)));
   }
 
   @Test
   void shouldRejectCreateOnlySealWhenAnotherUploadWon() throws Exception {
     TfsPath path = path("/race/w");
-    FileId slow = await(metadata.beginUpload(path, Policy.PERSISTENT, CHUNK, true));
-    FileId fast = await(metadata.beginUpload(path, Policy.PERSISTENT, CHUNK, true));
-    await(metadata.seal(path, fast, 0, List.of(), 0, true));
+    FileId slow = await(metadata.beginUpload(path, Policy.PERSISTENT, CHUNK, Precondition.CREATE_ONLY));
+    FileId fast = await(metadata.beginUpload(path, Policy.PERSISTENT, CHUNK, Precondition.CREATE_ONLY));
+    await(metadata.seal(path, fast, 0, List.of(), 0, Precondition.CREATE_ONLY));
 
-    assertEquals(ErrorCode.PRECONDITION_FAILED, failureOf(metadata.seal(path, slow, 0, List.of(), 0, true)));
+    assertEquals(ErrorCode.PRECONDITION_FAILED, failureOf(metadata.seal(path, slow, 0, List.of(), 0, Precondition.CREATE_ONLY)));
     assertEquals(fast, await(metadata.stat(path)).fileId());
+  }
+
+  @Test
+  void shouldKeepFileWhenDeleteIfMatchNamesAnotherVersion() throws Exception {
+    TfsPath path = path("/cond/f");
+    FileVersion v = upload(path, 3).current();
+
+    assertEquals(ErrorCode.PRECONDITION_FAILED, failureOf(metadata.delete(path, Precondition.ifMatch(7))));
+    assertEquals(v, await(metadata.stat(path)));
+    assertEquals(List.of(new DirEntry("f", DirEntry.Type.FILE, 3)), await(metadata.list(path("/cond"))));
+
+    assertEquals(v, await(metadata.delete(path, Precondition.ifMatch(v.version()))));
+    assertEquals(ErrorCode.NOT_FOUND, failureOf(metadata.stat(path)));
   }
 
   @Test
@@ -175,13 +189,13 @@ class ShardedMetadataTest {
     upload(path("/gone/keep"), 1);
     FileVersion v = upload(path, 3).current();
 
-    assertEquals(v, await(metadata.delete(path)));
+    assertEquals(v, await(metadata.delete(path, Precondition.NONE)));
 
     assertEquals(ErrorCode.NOT_FOUND, failureOf(metadata.stat(path)));
     assertEquals(ErrorCode.NOT_FOUND, failureOf(metadata.list(path("/gone/deep/er"))));
     assertEquals(ErrorCode.NOT_FOUND, failureOf(metadata.list(path("/gone/deep"))));
     assertEquals(List.of(new DirEntry("keep", DirEntry.Type.FILE, 1)), await(metadata.list(path("/gone"))));
-    assertEquals(ErrorCode.NOT_FOUND, failureOf(metadata.delete(path)));
+    assertEquals(ErrorCode.NOT_FOUND, failureOf(metadata.delete(path, Precondition.NONE)));
     FileVersion again = upload(path, 4).current();
     assertEquals(2, again.version(), "versions never repeat across a delete");
     assertEquals(List.of(new DirEntry("f", DirEntry.Type.FILE, 4)), await(metadata.list(path("/gone/deep/er"))));
@@ -191,11 +205,11 @@ class ShardedMetadataTest {
   void shouldKeepNameWhenDeletedDuringAnUpload() throws Exception {
     TfsPath path = path("/busy/f");
     upload(path, 1);
-    FileId next = await(metadata.beginUpload(path, Policy.PERSISTENT, CHUNK, false));
+    FileId next = await(metadata.beginUpload(path, Policy.PERSISTENT, CHUNK, Precondition.NONE));
 
-    await(metadata.delete(path));
+    await(metadata.delete(path, Precondition.NONE));
     assertEquals(List.of(), await(metadata.list(path("/busy"))));
-    await(metadata.seal(path, next, 2, writeChunks(next, 2), 0, false));
+    await(metadata.seal(path, next, 2, writeChunks(next, 2), 0, Precondition.NONE));
 
     assertEquals(List.of(new DirEntry("f", DirEntry.Type.FILE, 2)), await(metadata.list(path("/busy"))));
   }
@@ -203,7 +217,7 @@ class ShardedMetadataTest {
   @Test
   void shouldDeleteChunksAndNameWhenUploadIsAborted() throws Exception {
     TfsPath path = path("/abort/f");
-    FileId id = await(metadata.beginUpload(path, Policy.PERSISTENT, CHUNK, false));
+    FileId id = await(metadata.beginUpload(path, Policy.PERSISTENT, CHUNK, Precondition.NONE));
     writeChunks(id, 2500);
 
     await(metadata.abortUpload(path, id));
@@ -211,7 +225,7 @@ class ShardedMetadataTest {
     for (int i = 0; i < 3; i++) {
       assertEquals(ErrorCode.NOT_FOUND, failureOf(metadata.chunk(new ChunkId(id, i))));
     }
-    assertEquals(ErrorCode.NOT_FOUND, failureOf(metadata.seal(path, id, 0, List.of(), 0, false)));
+    assertEquals(ErrorCode.NOT_FOUND, failureOf(metadata.seal(path, id, 0, List.of(), 0, Precondition.NONE)));
     assertEquals(ErrorCode.NOT_FOUND, failureOf(metadata.list(path("/abort"))));
   }
 
@@ -231,7 +245,7 @@ class ShardedMetadataTest {
   void shouldJudgeStoredFilesWhenStoresScan() throws Exception {
     TfsPath path = path("/scan/f");
     FileVersion old = upload(path, 1500).current();
-    FileId id = await(metadata.beginUpload(path, Policy.PERSISTENT, CHUNK, false));
+    FileId id = await(metadata.beginUpload(path, Policy.PERSISTENT, CHUNK, Precondition.NONE));
     await(metadata.allocateChunk(new ChunkId(id, 0), Policy.PERSISTENT, List.of(HERE, B)));
     await(metadata.commitChunk(new ChunkId(id, 0), CHUNK, 1, List.of(HERE, B)));
     await(metadata.allocateChunk(new ChunkId(id, 1), Policy.PERSISTENT, List.of(B, C, HERE)));
@@ -239,7 +253,7 @@ class ShardedMetadataTest {
     List<FileVersion.ChunkInfo> chunks = List.of(new FileVersion.ChunkInfo(CHUNK, 1), new FileVersion.ChunkInfo(10, 2));
 
     assertEquals(new MetadataOracle.Unknown("upload in progress"), await(metadata.check(id, path, "d0")));
-    await(metadata.seal(path, id, CHUNK + 10, chunks, 3, false));
+    await(metadata.seal(path, id, CHUNK + 10, chunks, 3, Precondition.NONE));
 
     assertEquals(new MetadataOracle.Live(Set.of(0)), await(metadata.check(id, path, "d0")),
         "chunk 1 is STALE here");
@@ -251,13 +265,13 @@ class ShardedMetadataTest {
   @Test
   void shouldAbandonUploadWhenItStartedBeforeThisNode() throws Exception {
     TfsPath path = path("/crashed/f");
-    FileId id = await(metadata.beginUpload(path, Policy.PERSISTENT, CHUNK, false));
+    FileId id = await(metadata.beginUpload(path, Policy.PERSISTENT, CHUNK, Precondition.NONE));
     writeChunks(id, 10);
     ShardedMetadata restarted = new ShardedMetadata(testKit.system(), System.currentTimeMillis() + 60_000);
 
     assertInstanceOf(MetadataOracle.Orphan.class, await(restarted.check(id, path, "d0")));
 
-    assertEquals(ErrorCode.NOT_FOUND, failureOf(metadata.seal(path, id, 10, List.of(), 0, false)));
+    assertEquals(ErrorCode.NOT_FOUND, failureOf(metadata.seal(path, id, 10, List.of(), 0, Precondition.NONE)));
     assertEquals(ErrorCode.NOT_FOUND, failureOf(metadata.chunk(new ChunkId(id, 0))));
   }
 
@@ -294,8 +308,8 @@ class ShardedMetadataTest {
   @Test
   void shouldNotReuseFileIdsAcrossUploads() throws Exception {
     TfsPath path = path("/ids/f");
-    FileId a = await(metadata.beginUpload(path, Policy.PERSISTENT, CHUNK, false));
-    FileId b = await(metadata.beginUpload(path, Policy.PERSISTENT, CHUNK, false));
+    FileId a = await(metadata.beginUpload(path, Policy.PERSISTENT, CHUNK, Precondition.NONE));
+    FileId b = await(metadata.beginUpload(path, Policy.PERSISTENT, CHUNK, Precondition.NONE));
     assertNotEquals(a, b);
   }
 }

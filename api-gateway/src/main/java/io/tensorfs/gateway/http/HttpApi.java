@@ -3,6 +3,7 @@ package io.tensorfs.gateway.http;
 import io.tensorfs.core.ErrorCode;
 import io.tensorfs.core.Failures;
 import io.tensorfs.core.Policy;
+import io.tensorfs.core.Precondition;
 import io.tensorfs.core.TfsException;
 import io.tensorfs.core.TfsPath;
 import io.tensorfs.gateway.GatewaySettings;
@@ -126,7 +127,8 @@ public final class HttpApi {
 
   private CompletionStage<HttpResponse> put(HttpRequest request, TfsPath path) {
     Policy policy = Policy.parse(request.getUri().query().get("policy").orElse("persistent"));
-    boolean createOnly = request.getHeader("If-None-Match").map(h -> h.value().trim().equals("*")).orElse(false);
+    Precondition createOnly = request.getHeader("If-None-Match").map(h -> h.value().trim().equals("*")).orElse(false)
+        ? Precondition.CREATE_ONLY : Precondition.NONE;
     HttpEntity entity = request.entity();
     OptionalLong declared = entity.getContentLengthOption();
     Source<ByteString, ?> body = entity.withoutSizeLimit().getDataBytes();

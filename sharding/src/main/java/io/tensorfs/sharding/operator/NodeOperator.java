@@ -5,6 +5,7 @@ import io.tensorfs.core.ErrorCode;
 import io.tensorfs.core.Failures;
 import io.tensorfs.core.FileId;
 import io.tensorfs.core.Policy;
+import io.tensorfs.core.Precondition;
 import io.tensorfs.core.ReplicaLocation;
 import io.tensorfs.core.TfsException;
 import io.tensorfs.core.TfsPath;
@@ -169,8 +170,12 @@ public final class NodeOperator {
    * Writes {@code body} as the new version of {@code path}. The version becomes visible only when
    * sealed, atomically replacing the one before; on any failure nothing is visible and the bytes
    * written so far are removed.
+   *
+   * @param precondition on the version this one replaces (RFC 9110 If-Match / If-None-Match), checked
+   *     before any byte is written and again, atomically, at the seal: PRECONDITION_FAILED when it does
+   *     not hold. {@link Precondition#NONE}: none; {@link Precondition#CREATE_ONLY}: the path must not exist.
    */
-  public CompletionStage<FileVersion> put(TfsPath path, Policy policy, int chunkSizeBytes, boolean createOnly,
+  public CompletionStage<FileVersion> put(TfsPath path, Policy policy, int chunkSizeBytes, Precondition precondition,
       OptionalLong declaredBytes, long maxBytes, Source<ByteString, ?> body) {
     if (path.isRoot()) return failed(ErrorCode.BAD_PATH, "cannot write the root");
     if (declaredBytes.isPresent() && declaredBytes.getAsLong() > maxBytes) {
@@ -181,8 +186,8 @@ public final class NodeOperator {
       return failed(ErrorCode.NO_SPACE, "no store has room for " + declaredBytes.orElse(0) + " bytes");
     }
     Function<String, ChunkStore> storeById = stores::get;
-    return metadata.beginUpload(path, policy, chunkSizeBytes, createOnly).thenCompose(fileId -> {
-      Upload upload = new Upload(metadata, storeById, this::openChain, candidates, path, fileId, policy, createOnly,
+    return metadata.beginUpload(path, policy, chunkSizeBytes, precondition).thenCompose(fileId -> {
+      Upload upload = new Upload(metadata, storeById, this::openChain, candidates, path, fileId, policy, precondition,
           chunkSizeBytes, declaredBytes);
       return body
           .via(ChunkCutter.flow(chunkSizeBytes, maxBytes, settings.writeBatchBytes()))
@@ -243,7 +248,15 @@ public final class NodeOperator {
 
   /** Deletes the visible version; its bytes are collected once its readers are done. */
   public CompletionStage<FileVersion> delete(TfsPath path) {
-    return metadata.delete(path).thenApply(v -> {
+    return delete(path, Precondition.NONE);
+  }
+
+  /**
+   * Deletes the visible version if {@code precondition} holds on it, atomically (PRECONDITION_FAILED,
+   * deleting nothing, when not); NOT_FOUND when there is none.
+   */
+  public CompletionStage<FileVersion> delete(TfsPath path, Precondition precondition) {
+    return metadata.delete(path, precondition).thenApply(v -> {
       collect(v.fileId());
       return v;
     });

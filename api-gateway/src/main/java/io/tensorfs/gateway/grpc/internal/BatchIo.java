@@ -2,6 +2,7 @@ package io.tensorfs.gateway.grpc.internal;
 
 import io.tensorfs.core.ErrorCode;
 import io.tensorfs.core.Policy;
+import io.tensorfs.core.Precondition;
 import io.tensorfs.core.TfsException;
 import io.tensorfs.core.TfsPath;
 import io.tensorfs.core.gpu.DeviceCopies;
@@ -133,7 +134,7 @@ public final class BatchIo {
     return resolve(s.getSgesList()).thenCompose(sources -> {
       long total = total(sources);
       Staging stage = new Staging(staging);
-      return files.put(path, policy, chunkSizeBytes, false, OptionalLong.of(total), maxFileBytes,
+      return files.put(path, policy, chunkSizeBytes, Precondition.NONE, OptionalLong.of(total), maxFileBytes,
               Gather.source(sources, gpus, stage, staging.bufferBytes()))
           .thenApply(v -> v.size())
           .whenComplete((n, e) -> stage.release());

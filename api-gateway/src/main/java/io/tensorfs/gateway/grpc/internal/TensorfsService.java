@@ -3,6 +3,7 @@ package io.tensorfs.gateway.grpc.internal;
 import com.google.protobuf.UnsafeByteOperations;
 import io.tensorfs.core.ErrorCode;
 import io.tensorfs.core.Policy;
+import io.tensorfs.core.Precondition;
 import io.tensorfs.core.TfsException;
 import io.tensorfs.core.TfsPath;
 import io.tensorfs.sharding.operator.NodeOperator;
@@ -121,7 +122,7 @@ public final class TensorfsService implements Tensorfs {
           Policy policy = Policy.parse(first.getPolicy());
           Source<ByteString, NotUsed> body = Source.single(first).concat(headAndTail.second())
               .map(c -> ByteString.fromArrayUnsafe(c.getData().toByteArray()));
-          return files.put(path, policy, chunkSizeBytes, false, OptionalLong.empty(), maxFileBytes, body);
+          return files.put(path, policy, chunkSizeBytes, Precondition.NONE, OptionalLong.empty(), maxFileBytes, body);
         })
         .thenApply(Wire::fileInfo);
   }

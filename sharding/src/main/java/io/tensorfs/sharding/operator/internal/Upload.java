@@ -6,6 +6,7 @@ import io.tensorfs.core.ErrorCode;
 import io.tensorfs.core.Failures;
 import io.tensorfs.core.FileId;
 import io.tensorfs.core.Policy;
+import io.tensorfs.core.Precondition;
 import io.tensorfs.core.ReplicaLocation;
 import io.tensorfs.core.TfsException;
 import io.tensorfs.core.TfsPath;
@@ -43,7 +44,7 @@ public final class Upload {
   private final TfsPath path;
   private final FileId fileId;
   private final Policy policy;
-  private final boolean createOnly;
+  private final Precondition precondition;
   private final int chunkSizeBytes;
   private final OptionalLong declaredBytes;
 
@@ -70,7 +71,7 @@ public final class Upload {
    *     and chunks are pushed along their chain as they arrive
    */
   public Upload(Metadata metadata, Function<String, ChunkStore> storeById, ChainFactory chains,
-      List<ReplicaLocation> candidates, TfsPath path, FileId fileId, Policy policy, boolean createOnly,
+      List<ReplicaLocation> candidates, TfsPath path, FileId fileId, Policy policy, Precondition precondition,
       int chunkSizeBytes, OptionalLong declaredBytes) {
     this.metadata = metadata;
     this.storeById = storeById;
@@ -79,7 +80,7 @@ public final class Upload {
     this.path = path;
     this.fileId = fileId;
     this.policy = policy;
-    this.createOnly = createOnly;
+    this.precondition = precondition;
     this.chunkSizeBytes = chunkSizeBytes;
     this.declaredBytes = declaredBytes;
   }
@@ -111,7 +112,7 @@ public final class Upload {
           List<ChunkInfo> chunks = commits.stream().map(f -> f.getNow(null)).toList(); // all complete here: never blocks
           int crc = 0;
           for (ChunkInfo c : chunks) crc = Crc32c.combine(crc, c.crc32c(), c.lengthBytes());
-          return metadata.seal(path, fileId, sizeBytes, chunks, crc, createOnly);
+          return metadata.seal(path, fileId, sizeBytes, chunks, crc, precondition);
         });
   }
 
