@@ -1,5 +1,6 @@
 package io.tensorfs.gateway.http;
 
+import io.tensorfs.core.Precondition;
 import io.tensorfs.core.TfsPath;
 import io.tensorfs.gateway.NodeStatus;
 import io.tensorfs.gateway.front.BodyPiece;
@@ -15,13 +16,16 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
 /**
  * File GET and HEAD for the front door, answered from the cache's pages: the same headers and bytes
  * as {@link HttpApi}, whose answer is used instead (by handing the request over) for anything but a
- * readable file: errors, unsatisfiable ranges, a node still starting.
+ * readable file: errors, unsatisfiable ranges, a node still starting, and preconditions (If-Match,
+ * If-None-Match) that do not hold on the version found here or cannot be parsed, so that the 304 and
+ * 412 answers are written in one place.
  */
 public final class FileDirectReads implements DirectReads {
   private final NodeOperator files;
@@ -41,8 +45,15 @@ public final class FileDirectReads implements DirectReads {
     } catch (RuntimeException badPath) {
       return handOver();
     }
+    Precondition precondition;
+    try {
+      precondition = ConditionalHeaders.parse(headers.get("if-match"), headers.get("if-none-match"));
+    } catch (RuntimeException badHeader) {
+      return handOver();
+    }
     boolean head = method.equals("HEAD");
     return files.stat(path).thenCompose(v -> {
+      if (precondition.evaluate(OptionalLong.of(v.version())) != Precondition.Outcome.HOLDS) return handOver();
       if (head) {
         return files.ensureReadable(v).thenApply(x -> Optional.<DirectResponse>of(
             new Response(200, baseHeaders(v, null), v.size(), EMPTY)));

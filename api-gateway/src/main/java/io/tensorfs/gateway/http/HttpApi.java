@@ -99,8 +99,11 @@ public final class HttpApi {
       if (method == HttpMethods.PUT) return put(request, p);
       discard(request);
       if (method == HttpMethods.GET) return get(request, p);
-      if (method == HttpMethods.HEAD) return head(p);
-      if (method == HttpMethods.DELETE) return files.delete(p).thenApply(v -> HttpResponse.create().withStatus(StatusCodes.NO_CONTENT));
+      if (method == HttpMethods.HEAD) return head(request, p);
+      if (method == HttpMethods.DELETE) {
+        return files.delete(p, ConditionalHeaders.of(request))
+            .thenApply(v -> HttpResponse.create().withStatus(StatusCodes.NO_CONTENT));
+      }
       return methodNotAllowed(method.name(), "GET, HEAD, PUT, DELETE");
     }
     discard(request);
@@ -127,12 +130,11 @@ public final class HttpApi {
 
   private CompletionStage<HttpResponse> put(HttpRequest request, TfsPath path) {
     Policy policy = Policy.parse(request.getUri().query().get("policy").orElse("persistent"));
-    Precondition createOnly = request.getHeader("If-None-Match").map(h -> h.value().trim().equals("*")).orElse(false)
-        ? Precondition.CREATE_ONLY : Precondition.NONE;
+    Precondition precondition = ConditionalHeaders.of(request);
     HttpEntity entity = request.entity();
     OptionalLong declared = entity.getContentLengthOption();
     Source<ByteString, ?> body = entity.withoutSizeLimit().getDataBytes();
-    return files.put(path, policy, settings.chunkSizeBytes(), createOnly, declared, settings.maxFileSizeBytes(), body)
+    return files.put(path, policy, settings.chunkSizeBytes(), precondition, declared, settings.maxFileSizeBytes(), body)
         .thenApply(v -> Json.response(StatusCodes.CREATED, Json.Put.of(v))
             .addHeader(etag(v))
             .addHeader(Location.create(FILES + request.getUri().getPathString().substring(FILES.length()))));
@@ -140,7 +142,11 @@ public final class HttpApi {
 
   private CompletionStage<HttpResponse> get(HttpRequest request, TfsPath path) {
     Optional<String> rangeHeader = request.getHeader("Range").map(HttpHeader::value);
+    Precondition precondition = ConditionalHeaders.of(request);
     return files.stat(path).thenCompose(v -> {
+      if (precondition.evaluate(OptionalLong.of(v.version())) != Precondition.Outcome.HOLDS) {
+        return files.ensureReadable(v).thenApply(x -> unmet(precondition, v));
+      }
       ByteRange range = ByteRange.parse(rangeHeader.orElse(null), v.size());
       if (range instanceof ByteRange.Unsatisfiable) {
         return CompletableFuture.completedFuture(
@@ -170,12 +176,31 @@ public final class HttpApi {
         .addHeader(RawHeader.create(CACHE_HEADER, read.hit() ? "hit" : "miss"));
   }
 
-  private CompletionStage<HttpResponse> head(TfsPath path) {
-    return files.stat(path).thenCompose(files::ensureReadable).thenApply(v -> HttpResponse.create()
-        .withEntity(bytes(v.size(), Source.empty()))
-        .addHeader(etag(v))
-        .addHeader(AcceptRanges.create(RangeUnits.BYTES))
-        .addHeader(RawHeader.create("X-Tfs-Policy", v.policy().text())));
+  private CompletionStage<HttpResponse> head(HttpRequest request, TfsPath path) {
+    Precondition precondition = ConditionalHeaders.of(request);
+    return files.stat(path).thenCompose(files::ensureReadable).thenApply(v -> {
+      if (precondition.evaluate(OptionalLong.of(v.version())) != Precondition.Outcome.HOLDS) {
+        return unmet(precondition, v);
+      }
+      return HttpResponse.create()
+          .withEntity(bytes(v.size(), Source.empty()))
+          .addHeader(etag(v))
+          .addHeader(AcceptRanges.create(RangeUnits.BYTES))
+          .addHeader(RawHeader.create("X-Tfs-Policy", v.policy().text()));
+    });
+  }
+
+  /**
+   * The answer of a GET or HEAD whose preconditions do not hold on {@code v}, the version it would serve
+   * (RFC 9110 13.2.2): 412 for a failed If-Match, else 304 with the ETag and no body.
+   */
+  private static HttpResponse unmet(Precondition precondition, FileVersion v) {
+    OptionalLong current = OptionalLong.of(v.version());
+    if (precondition.evaluate(current) == Precondition.Outcome.IF_MATCH_FAILED) {
+      return Json.error(ErrorCode.PRECONDITION_FAILED, precondition.failure(v.path(), current).orElseThrow())
+          .addHeader(etag(v));
+    }
+    return HttpResponse.create().withStatus(StatusCodes.NOT_MODIFIED).addHeader(etag(v));
   }
 
   /** GET /v1/cache: the figures; POST /v1/cache/{path}?op=willneed|dontneed|pin|unpin[&async=true]. */

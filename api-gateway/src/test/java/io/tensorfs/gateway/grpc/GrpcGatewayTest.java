@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.tensorfs.client.BatchSession;
+import io.tensorfs.client.Preconditions;
 import io.tensorfs.client.Sges;
 import io.tensorfs.client.TfsClient;
 import io.tensorfs.client.TfsClientException;
@@ -330,6 +331,58 @@ class GrpcGatewayTest {
     TfsClientException gone = failure(client.stat("/meta/dir/f.bin"));
     assertEquals(Status.NOT_FOUND, gone.code());
     assertEquals(Status.BAD_PATH, failure(client.stat("/meta//x")).code());
+  }
+
+  @Test
+  void shouldWriteAndDeleteOnlyWhenTheirPreconditionsHold() throws Exception {
+    String path = "/cond/f.bin";
+    byte[] first = random(3000, 21);
+    FileInfo v1 = await(client.write(path, "", Preconditions.ifAbsent(), first));
+    assertEquals(Status.PRECONDITION_FAILED,
+        failure(client.write(path, "", Preconditions.ifAbsent(), random(10, 1))).code());
+
+    TfsClientException stale = failure(client.write(path, "", Preconditions.ifMatch(v1.getVersion() + 6), random(10, 2)));
+    assertEquals(Status.PRECONDITION_FAILED, stale.code());
+    assertTrue(stale.getMessage().contains("is at version " + v1.getVersion()), stale.getMessage());
+    assertEquals(v1.getVersion(), await(client.stat(path)).getVersion(), "a failed precondition changes nothing");
+    assertArrayEquals(first, readAll(path, 0, 0));
+
+    byte[] second = random(4000, 22);
+    FileInfo v2 = await(client.write(path, "", Preconditions.ifMatch(v1.getVersion()), second));
+    assertEquals(v1.getVersion() + 1, v2.getVersion());
+    assertArrayEquals(second, readAll(path, 0, 0));
+
+    assertEquals(Status.PRECONDITION_FAILED, failure(client.delete(path, Preconditions.ifMatch(v1.getVersion()))).code());
+    assertEquals(Status.PRECONDITION_FAILED, failure(client.delete(path, Preconditions.ifNoneMatch(v2.getVersion()))).code());
+    assertEquals(v2.getVersion(), await(client.stat(path)).getVersion());
+    assertEquals(Status.BAD_REQUEST, failure(client.delete(path,
+        io.tensorfs.gateway.grpc.v1.Precondition.newBuilder().addIfMatch("W/\"2\"").build())).code());
+    assertEquals(v2.getVersion(), await(client.delete(path, Preconditions.ifMatch(v2.getVersion()))));
+    assertEquals(Status.NOT_FOUND, failure(client.stat(path)).code());
+    assertEquals(Status.PRECONDITION_FAILED,
+        failure(client.write(path, "", Preconditions.ifExists(), random(10, 3))).code());
+  }
+
+  @Test
+  void shouldSealExactlyOneOfConcurrentWritesUnderTheSameIfMatch() throws Exception {
+    String path = "/cond/race.bin";
+    FileInfo v1 = put(path, random(100, 30));
+    List<CompletableFuture<FileInfo>> writes = new ArrayList<>();
+    for (int i = 0; i < 4; i++) {
+      writes.add(client.write(path, "", Preconditions.ifMatch(v1.getVersion()), random(2 << 20, 40 + i))
+          .toCompletableFuture());
+    }
+    int won = 0;
+    for (CompletableFuture<FileInfo> w : writes) {
+      Throwable error = await(w.handle((v, e) -> e == null ? null : io.tensorfs.core.Failures.unwrap(e)));
+      if (error == null) {
+        won++;
+      } else {
+        assertEquals(Status.PRECONDITION_FAILED, assertInstanceOf(TfsClientException.class, error, String.valueOf(error)).code());
+      }
+    }
+    assertEquals(1, won, "exactly one write under If-Match " + v1.getVersion() + " seals");
+    assertEquals(v1.getVersion() + 1, await(client.stat(path)).getVersion());
   }
 
   @Test

@@ -33,11 +33,11 @@ import org.apache.pekko.persistence.testkit.PersistenceTestKitSnapshotPlugin;
  * A one-node tensorfs in this JVM for gRPC tests: a cluster of one on the in-memory journal, one
  * file store in a temporary directory, the file operations, and the gRPC gateway on a free port.
  */
-final class GrpcTestNode implements AutoCloseable {
+public final class GrpcTestNode implements AutoCloseable {
   static final String NODE = "node-grpc";
 
-  final ActorTestKit testKit;
-  final NodeOperator files;
+  public final ActorTestKit testKit;
+  public final NodeOperator files;
   final ServerBinding binding;
   private GrpcTestNode(ActorTestKit testKit, NodeOperator files, ServerBinding binding) {
     this.testKit = testKit;
@@ -62,6 +62,11 @@ final class GrpcTestNode implements AutoCloseable {
         .withFallback(PersistenceTestKitPlugin.config())
         .withFallback(PersistenceTestKitSnapshotPlugin.config())
         .withFallback(ConfigFactory.load());
+  }
+
+  /** With no GPU and no cache hints: for tests of the other edges over the same node. */
+  public static GrpcTestNode start(Path storeDir) throws Exception {
+    return start(storeDir, new FakeGpus(), Hints.unsupported(), "");
   }
 
   static GrpcTestNode start(Path storeDir, DeviceCopies gpus, Hints hints, String extraConfig) throws Exception {

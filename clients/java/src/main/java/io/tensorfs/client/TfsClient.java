@@ -13,6 +13,7 @@ import io.tensorfs.gateway.grpc.v1.HintReply;
 import io.tensorfs.gateway.grpc.v1.HintRequest;
 import io.tensorfs.gateway.grpc.v1.ListReply;
 import io.tensorfs.gateway.grpc.v1.ListRequest;
+import io.tensorfs.gateway.grpc.v1.Precondition;
 import io.tensorfs.gateway.grpc.v1.ReadRequest;
 import io.tensorfs.gateway.grpc.v1.StatRequest;
 import io.tensorfs.gateway.grpc.v1.TensorfsGrpc;
@@ -69,8 +70,16 @@ public final class TfsClient {
 
   /** Deletes the visible version of a file; completes with that version's number. */
   public CompletionStage<Long> delete(String path) {
+    return delete(path, Precondition.getDefaultInstance());
+  }
+
+  /**
+   * Deletes the visible version of a file if {@code precondition} holds on it (see {@link Preconditions});
+   * fails with PRECONDITION_FAILED, deleting nothing, when it does not.
+   */
+  public CompletionStage<Long> delete(String path, Precondition precondition) {
     UnaryCall<DeleteReply> call = new UnaryCall<>();
-    grpc.delete(DeleteRequest.newBuilder().setPath(path).build(), call);
+    grpc.delete(DeleteRequest.newBuilder().setPath(path).setPrecondition(precondition).build(), call);
     return call.result().thenApply(DeleteReply::getVersion);
   }
 
@@ -127,7 +136,16 @@ public final class TfsClient {
    * takes them, and closed when the call ends.
    */
   public CompletionStage<FileInfo> write(String path, String policy, InputStream bytes) {
-    WriteCall call = new WriteCall(path, policy, bytes, WRITE_PIECE_BYTES);
+    return write(path, policy, Precondition.getDefaultInstance(), bytes);
+  }
+
+  /**
+   * Like {@link #write(String, String, InputStream)}, if {@code precondition} holds on the version it
+   * replaces (see {@link Preconditions}): checked before the bytes are taken and again when the new
+   * version is sealed; fails with PRECONDITION_FAILED, changing nothing, when it does not.
+   */
+  public CompletionStage<FileInfo> write(String path, String policy, Precondition precondition, InputStream bytes) {
+    WriteCall call = new WriteCall(path, policy, precondition, bytes, WRITE_PIECE_BYTES);
     grpc.write(call);
     return call.result();
   }
@@ -135,6 +153,11 @@ public final class TfsClient {
   /** Writes {@code bytes} as the whole new version of {@code path}; {@code policy} empty means persistent. */
   public CompletionStage<FileInfo> write(String path, String policy, byte[] bytes) {
     return write(path, policy, new ByteArrayInputStream(bytes));
+  }
+
+  /** Writes {@code bytes} as the whole new version of {@code path} if {@code precondition} holds. */
+  public CompletionStage<FileInfo> write(String path, String policy, Precondition precondition, byte[] bytes) {
+    return write(path, policy, precondition, new ByteArrayInputStream(bytes));
   }
 
   /** Opens a Batch stream for preadv/pwritev submissions. */

@@ -4,6 +4,7 @@ import com.google.protobuf.UnsafeByteOperations;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
 import io.tensorfs.gateway.grpc.v1.FileInfo;
+import io.tensorfs.gateway.grpc.v1.Precondition;
 import io.tensorfs.gateway.grpc.v1.WriteChunk;
 import java.io.IOException;
 import java.io.InputStream;
@@ -11,7 +12,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
 /**
- * One Write call: the path and policy first, then the stream's bytes in pieces, sent only while the
+ * One Write call: the path, policy and precondition first, then the stream's bytes in pieces, sent only while the
  * connection is ready for more (grpc-java's outbound flow control), so a large file is never held in
  * memory. Every method runs on the call's serialized grpc-java executor.
  */
@@ -19,6 +20,7 @@ final class WriteCall implements ClientResponseObserver<WriteChunk, FileInfo> {
   private final CompletableFuture<FileInfo> result = new CompletableFuture<>();
   private final String path;
   private final String policy;
+  private final Precondition precondition;
   private final InputStream bytes;
   private final int pieceBytes;
   private ClientCallStreamObserver<WriteChunk> requests;
@@ -26,9 +28,10 @@ final class WriteCall implements ClientResponseObserver<WriteChunk, FileInfo> {
   private boolean done;
   private FileInfo reply;
 
-  WriteCall(String path, String policy, InputStream bytes, int pieceBytes) {
+  WriteCall(String path, String policy, Precondition precondition, InputStream bytes, int pieceBytes) {
     this.path = path;
     this.policy = policy;
+    this.precondition = precondition;
     this.bytes = bytes;
     this.pieceBytes = pieceBytes;
   }
@@ -47,7 +50,7 @@ final class WriteCall implements ClientResponseObserver<WriteChunk, FileInfo> {
     try {
       while (!done && requests.isReady()) {
         if (!headerSent) {
-          requests.onNext(WriteChunk.newBuilder().setPath(path).setPolicy(policy).build());
+          requests.onNext(WriteChunk.newBuilder().setPath(path).setPolicy(policy).setPrecondition(precondition).build());
           headerSent = true;
           continue;
         }

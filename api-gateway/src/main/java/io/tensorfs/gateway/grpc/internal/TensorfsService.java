@@ -78,7 +78,7 @@ public final class TensorfsService implements Tensorfs {
 
   @Override
   public CompletionStage<DeleteReply> delete(DeleteRequest in) {
-    return attempt(() -> files.delete(TfsPath.parse(in.getPath()))
+    return attempt(() -> files.delete(TfsPath.parse(in.getPath()), Wire.precondition(in.getPrecondition()))
         .thenApply(v -> DeleteReply.newBuilder().setVersion(v.version()).build()));
   }
 
@@ -120,9 +120,10 @@ public final class TensorfsService implements Tensorfs {
           WriteChunk first = head.get(0);
           TfsPath path = TfsPath.parse(first.getPath());
           Policy policy = Policy.parse(first.getPolicy());
+          Precondition precondition = Wire.precondition(first.getPrecondition());
           Source<ByteString, NotUsed> body = Source.single(first).concat(headAndTail.second())
               .map(c -> ByteString.fromArrayUnsafe(c.getData().toByteArray()));
-          return files.put(path, policy, chunkSizeBytes, Precondition.NONE, OptionalLong.empty(), maxFileBytes, body);
+          return files.put(path, policy, chunkSizeBytes, precondition, OptionalLong.empty(), maxFileBytes, body);
         })
         .thenApply(Wire::fileInfo);
   }
