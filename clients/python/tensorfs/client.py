@@ -67,6 +67,24 @@ def _error(rpc_error):
     return TfsError(code, rpc_error.details() or str(rpc_error.code()))
 
 
+def _tags(value):
+    """A precondition's tags: None for none, "*", a version number, or a list of version numbers."""
+    if value is None:
+        return []
+    if isinstance(value, (str, int)):
+        value = [value]
+    tags = []
+    for tag in value:
+        if isinstance(tag, bool) or not isinstance(tag, (str, int)):
+            raise TypeError("a precondition tag is a version number or '*', not %r" % (tag,))
+        tags.append(str(tag))
+    return tags
+
+
+def _precondition(if_match, if_none_match):
+    return _wire.Precondition(if_match=_tags(if_match), if_none_match=_tags(if_none_match))
+
+
 def _unary(channel, name, request_type, reply_type):
     return channel.unary_unary(_wire.SERVICE + name, request_serializer=request_type.SerializeToString,
                                response_deserializer=reply_type.FromString)
@@ -244,9 +262,12 @@ class Client:
         """The entries of a directory: messages with name, directory, size."""
         return list(self._call_unary(self._list, _wire.ListRequest(path=path)).entries)
 
-    def delete(self, path):
-        """Deletes the visible version of a file; returns its version number."""
-        return self._call_unary(self._delete, _wire.DeleteRequest(path=path)).version
+    def delete(self, path, if_match=None, if_none_match=None):
+        """Deletes the visible version of a file; returns its version number. ``if_match`` /
+        ``if_none_match``: RFC 9110 preconditions on the current version (see ``write_bytes``); when one
+        fails, TfsError PRECONDITION_FAILED and nothing is deleted."""
+        request = _wire.DeleteRequest(path=path, precondition=_precondition(if_match, if_none_match))
+        return self._call_unary(self._delete, request).version
 
     def hint(self, path, op):
         """A cache hint: op is willneed, dontneed, pin or unpin. Returns what the node did."""
@@ -262,12 +283,19 @@ class Client:
         except grpc.RpcError as e:
             raise _error(e) from None
 
-    def write_bytes(self, path, data, policy=""):
-        """Writes ``data`` as the whole new version of ``path``; returns its FileInfo."""
+    def write_bytes(self, path, data, policy="", if_match=None, if_none_match=None):
+        """Writes ``data`` as the whole new version of ``path``; returns its FileInfo.
+
+        ``if_match`` / ``if_none_match``: RFC 9110 preconditions on the version this one replaces, each a
+        version number (the ETag), ``"*"``, or a list of version numbers. ``if_match=7``: only if the file
+        is at version 7; ``if_none_match="*"``: only if it does not exist. Checked before the bytes are
+        taken and again when the new version is sealed: when one fails, TfsError PRECONDITION_FAILED and
+        nothing changes."""
         view = memoryview(data).cast("B")
+        precondition = _precondition(if_match, if_none_match)
 
         def messages():
-            yield _wire.WriteChunk(path=path, policy=policy)
+            yield _wire.WriteChunk(path=path, policy=policy, precondition=precondition)
             for at in range(0, len(view), _WRITE_PIECE):
                 yield _wire.WriteChunk(data=bytes(view[at:at + _WRITE_PIECE]))
 

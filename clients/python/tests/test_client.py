@@ -133,6 +133,28 @@ class ClientTest(unittest.TestCase):
             self.client.read_bytes(self.root + "//x")
         self.assertEqual(bad.exception.code, "BAD_PATH")
 
+    def test_write_and_delete_only_when_their_preconditions_hold(self):
+        path = self.path("cond/f.bin")
+        v1 = self.client.write_bytes(path, b"one", if_none_match="*").version
+        for precondition in ({"if_none_match": "*"}, {"if_match": v1 + 6}, {"if_match": [v1 + 1, v1 + 2]}):
+            with self.assertRaises(tensorfs.TfsError) as refused:
+                self.client.write_bytes(path, b"never", **precondition)
+            self.assertEqual(refused.exception.code, "PRECONDITION_FAILED", precondition)
+        self.assertIn("is at version %d" % v1, refused.exception.message)
+        self.assertEqual(self.client.read_bytes(path), b"one")
+        v2 = self.client.write_bytes(path, b"two", if_match=v1).version
+        self.assertEqual(v2, v1 + 1)
+        with self.assertRaises(tensorfs.TfsError) as refused:
+            self.client.delete(path, if_match=v1)
+        self.assertEqual(refused.exception.code, "PRECONDITION_FAILED")
+        with self.assertRaises(tensorfs.TfsError) as refused:
+            self.client.delete(path, if_none_match=str(v2))
+        self.assertEqual(refused.exception.code, "PRECONDITION_FAILED")
+        self.assertEqual(self.client.read_bytes(path), b"two")
+        self.assertEqual(self.client.delete(path, if_match="*"), v2)
+        with self.assertRaises(TypeError):
+            self.client.delete(path, if_match=1.5)
+
     def test_hint_reaches_node_or_reports_why_not(self):
         self.client.write_bytes(self.path("hinted.bin"), b"abc")
         try:
