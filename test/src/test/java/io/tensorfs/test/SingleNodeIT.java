@@ -111,6 +111,79 @@ class SingleNodeIT {
   }
 
   @Test
+  void shouldHonorIfMatchAndIfNoneMatchWhenRequestsAreConditional() throws Exception {
+    String f = "/v1/files/t1/cond";
+    byte[] v1 = random(6 * MIB, 11);
+    var created = http.put(f, v1);
+    assertEquals(201, created.statusCode(), body(created));
+    assertEquals("\"1\"", created.headers().firstValue("ETag").orElseThrow());
+
+    var stale = http.put(f, random(100, 12), "If-Match", "\"7\"");
+    assertEquals(412, stale.statusCode(), body(stale));
+    assertEquals("PRECONDITION_FAILED", TfsHttp.json(stale).get("error").asText());
+    assertTrue(TfsHttp.json(stale).get("message").asText().contains("is at version 1"), body(stale));
+    var still = http.get(f);
+    assertEquals("\"1\"", still.headers().firstValue("ETag").orElseThrow(), "a refused PUT changes nothing");
+    assertArrayEquals(v1, still.body());
+
+    byte[] v2 = random(5 * MIB + 3, 13);
+    var replaced = http.put(f, v2, "If-Match", "\"1\"");
+    assertEquals(201, replaced.statusCode(), body(replaced));
+    assertEquals(2, TfsHttp.json(replaced).get("version").asLong());
+
+    var notModified = http.get(f, "If-None-Match", "\"2\"");
+    assertEquals(304, notModified.statusCode());
+    assertEquals("\"2\"", notModified.headers().firstValue("ETag").orElseThrow());
+    assertEquals(0, notModified.body().length);
+    assertEquals(304, http.head(f, "If-None-Match", "W/\"2\"").statusCode());
+    var modified = http.get(f, "If-None-Match", "\"1\"");
+    assertEquals(200, modified.statusCode());
+    assertArrayEquals(v2, modified.body());
+
+    var wrongVersion = http.get(f, "If-Match", "\"1\"");
+    assertEquals(412, wrongVersion.statusCode(), body(wrongVersion));
+    assertEquals("PRECONDITION_FAILED", TfsHttp.json(wrongVersion).get("error").asText());
+    var ranged = http.get(f, "If-Match", "\"2\"", "Range", "bytes=0-9");
+    assertEquals(206, ranged.statusCode());
+    assertArrayEquals(Arrays.copyOfRange(v2, 0, 10), ranged.body());
+
+    assertEquals(412, http.delete(f, "If-Match", "\"1\"").statusCode());
+    assertArrayEquals(v2, http.get(f).body(), "a refused DELETE changes nothing");
+    assertEquals(204, http.delete(f, "If-Match", "\"2\"").statusCode());
+    assertEquals(404, http.get(f).statusCode());
+  }
+
+  @Test
+  void shouldSealExactlyOneWhenConcurrentPutsCarryTheSameIfMatch() throws Exception {
+    String f = "/v1/files/t1/race";
+    assertEquals(201, http.put(f, random(1000, 20)).statusCode());
+    List<java.util.concurrent.CompletableFuture<HttpResponse<byte[]>>> puts = new ArrayList<>();
+    List<byte[]> bodies = new ArrayList<>();
+    for (int i = 0; i < 4; i++) {
+      byte[] b = random(3 * MIB, 21 + i);
+      bodies.add(b);
+      puts.add(http.client().sendAsync(java.net.http.HttpRequest.newBuilder(java.net.URI.create(http.base() + f))
+              .timeout(Duration.ofMinutes(2)).header("If-Match", "\"1\"")
+              .PUT(java.net.http.HttpRequest.BodyPublishers.ofByteArray(b)).build(),
+          HttpResponse.BodyHandlers.ofByteArray()));
+    }
+    int winner = -1;
+    for (int i = 0; i < puts.size(); i++) {
+      var r = puts.get(i).get(2, java.util.concurrent.TimeUnit.MINUTES);
+      if (r.statusCode() == 201) {
+        assertEquals(-1, winner, "a second PUT under If-Match \"1\" also sealed");
+        winner = i;
+      } else {
+        assertEquals(412, r.statusCode(), body(r));
+      }
+    }
+    assertTrue(winner >= 0, "one PUT under If-Match \"1\" seals");
+    var now = http.get(f);
+    assertEquals("\"2\"", now.headers().firstValue("ETag").orElseThrow());
+    assertArrayEquals(bodies.get(winner), now.body());
+  }
+
+  @Test
   void shouldDeleteAndThenAnswerNotFoundWhenDeleted() throws Exception {
     assertEquals(201, http.put("/v1/files/t1/gone", random(1000, 5)).statusCode());
     assertEquals(204, http.delete("/v1/files/t1/gone").statusCode());

@@ -35,12 +35,12 @@ final class TfsHttp {
     return send("GET", rawPath, HttpRequest.BodyPublishers.noBody(), headers);
   }
 
-  HttpResponse<byte[]> delete(String rawPath) throws IOException, InterruptedException {
-    return send("DELETE", rawPath, HttpRequest.BodyPublishers.noBody());
+  HttpResponse<byte[]> delete(String rawPath, String... headers) throws IOException, InterruptedException {
+    return send("DELETE", rawPath, HttpRequest.BodyPublishers.noBody(), headers);
   }
 
-  HttpResponse<byte[]> head(String rawPath) throws IOException, InterruptedException {
-    return send("HEAD", rawPath, HttpRequest.BodyPublishers.noBody());
+  HttpResponse<byte[]> head(String rawPath, String... headers) throws IOException, InterruptedException {
+    return send("HEAD", rawPath, HttpRequest.BodyPublishers.noBody(), headers);
   }
 
   HttpClient client() {

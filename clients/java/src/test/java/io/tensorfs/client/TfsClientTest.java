@@ -2,6 +2,7 @@ package io.tensorfs.client;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -79,6 +80,18 @@ class TfsClientTest {
     List<Integer> sizes = node.written.subList(1, node.written.size()).stream().map(m -> m.getData().size()).toList();
     assertEquals(List.of(1 << 20, 1 << 20, bytes.length - (2 << 20)), sizes);
     assertArrayEquals(bytes, node.file);
+  }
+
+  @Test
+  void shouldSendThePreconditionInTheFirstMessageOnlyWhenWritingConditionally() throws Exception {
+    value(client.write("/t/a.bin", "", Preconditions.ifMatch(7), new byte[10]));
+
+    assertEquals(List.of("7"), node.written.get(0).getPrecondition().getIfMatchList());
+    assertTrue(node.written.get(0).getPrecondition().getIfNoneMatchList().isEmpty());
+    assertFalse(node.written.get(1).hasPrecondition(), "later messages carry bytes only");
+    assertEquals(List.of("*"), Preconditions.ifAbsent().getIfNoneMatchList());
+    assertEquals(List.of("*"), Preconditions.ifExists().getIfMatchList());
+    assertEquals(List.of("3"), Preconditions.ifNoneMatch(3).getIfNoneMatchList());
   }
 
   @Test
