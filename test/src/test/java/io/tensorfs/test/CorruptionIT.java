@@ -36,7 +36,7 @@ class CorruptionIT {
     props.addAll(List.of(
         "-Dtensorfs.transport.kind=tcp",
         "-Dtensorfs.gateway.chunk-size=16MiB", // a 10 MiB file is one chunk: a miss loads it whole
-        "-Dtensorfs.sharding.repair.corrupt-delay=3s",
+        "-Dtensorfs.sharding.repair.corrupt-delay=15s", // long enough to see CORRUPT in stat,
         "-Dtensorfs.store.scrub.initial-delay=25s",
         "-Dtensorfs.store.scrub.interval=2s",
         "-Dtensorfs.store.scrub.bytes-per-second=256MiB"));
@@ -60,8 +60,8 @@ class CorruptionIT {
     assertEquals(200, got.statusCode());
     assertArrayEquals(bytes, got.body(), "node-1 reads its own replica first; the bad block comes from another");
 
-    cluster.awaitStat(2, "/c/read", s -> stateOf(s, "node-1").equals("CORRUPT"), Duration.ofSeconds(20));
-    JsonNode repaired = cluster.awaitStat(2, "/c/read", CorruptionIT::allClean, Duration.ofSeconds(60));
+    cluster.awaitStat(2, "/c/read", s -> stateOf(s, "node-1").equals("CORRUPT"), Duration.ofSeconds(60));
+    JsonNode repaired = cluster.awaitStat(2, "/c/read", CorruptionIT::allClean, Duration.ofSeconds(120));
     assertEquals(3, LocalCluster.cleanNodes(repaired).get(0).size(), repaired.toString());
     assertArrayEquals(bytes, Files.readAllBytes(onNode1), "node-1's replica file holds the right bytes again");
   }
@@ -83,7 +83,7 @@ class CorruptionIT {
 
     JsonNode marked = cluster.awaitStat(3, "/c/range",
         s -> Stream.of("node-1", "node-2", "node-3").allMatch(n -> stateOf(s, n).equals("CORRUPT")),
-        Duration.ofSeconds(30));
+        Duration.ofSeconds(60));
     assertTrue(LocalCluster.cleanNodes(marked).get(0).isEmpty(), "none is shown clean: " + marked);
     HttpResponse<byte[]> again = cluster.http(3).get("/v1/files/c/range", "Range", "bytes=1000-2999");
     assertEquals(206, again.statusCode());
@@ -98,15 +98,15 @@ class CorruptionIT {
     Path onNode3 = replicaFile(cluster, 3, stat);
     flipByte(onNode3, MIB + 1);
 
-    cluster.awaitStat(1, "/c/scrub", s -> stateOf(s, "node-3").equals("CORRUPT"), Duration.ofSeconds(90));
-    cluster.awaitStat(1, "/c/scrub", CorruptionIT::allClean, Duration.ofSeconds(60));
+    cluster.awaitStat(1, "/c/scrub", s -> stateOf(s, "node-3").equals("CORRUPT"), Duration.ofSeconds(120));
+    cluster.awaitStat(1, "/c/scrub", CorruptionIT::allClean, Duration.ofSeconds(120));
     assertArrayEquals(bytes, Files.readAllBytes(onNode3), "node-3's replica re-created from a clean one");
     assertArrayEquals(bytes, cluster.http(3).get("/v1/files/c/scrub").body());
   }
 
   /** Until node-1 knows the other nodes' room (they advertise it every few seconds), it places one replica. */
   private static void awaitEveryNodeTakesReplicas(LocalCluster cluster) throws Exception {
-    long until = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+    long until = System.nanoTime() + Duration.ofSeconds(180).toNanos();
     while (true) {
       assertEquals(201, cluster.http(1).put("/v1/files/c/probe", new byte[] {1}).statusCode());
       JsonNode stat = cluster.awaitStat(1, "/c/probe", s -> true, Duration.ofSeconds(10));
