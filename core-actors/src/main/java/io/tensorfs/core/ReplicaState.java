@@ -9,5 +9,10 @@ public enum ReplicaState {
   /** Holds an older or partial version: not to be read. */
   STALE,
   /** Expected but not found by its store's scan at start. */
-  MISSING
+  MISSING,
+  /**
+   * Its bytes failed their CRC32C on its store (found by a read or the scrubber): read only as a last
+   * resort, block by block verified, until it is re-created from a clean replica and CLEAN again.
+   */
+  CORRUPT
 }

@@ -11,8 +11,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The node's background workers: it owns the node's one background timer thread (short tasks only:
- * read-demand reports, repair sweeps), parents the workers that run from the start, and starts the repair
- * sweeps when the node is ready. Each worker restarts with backoff on failure. When this actor stops
+ * read-demand reports, repair sweeps, the scrubber's steps), parents the workers that run from the start,
+ * and starts the repair sweeps and the scrubber when the node is ready (a corrupt replica they find is
+ * marked in the metadata, which must answer). Each worker restarts with backoff on failure. When this actor stops
  * (Coordinated Shutdown's before-cluster-shutdown phase) the workers stop and the timer is shut down.
  */
 final class BackgroundPart {
@@ -30,6 +31,7 @@ final class BackgroundPart {
       return Behaviors.receive(Command.class)
           .onMessageEquals(Command.START_REPAIRS, () -> {
             context.spawn(Worker.create("repairs", () -> parts.repairs(timer), settings), "repairs");
+            context.spawn(Worker.create("scrubber", () -> parts.scrubber(timer), settings), "scrubber");
             return Behaviors.same();
           })
           .onMessageEquals(Command.STOP, Behaviors::stopped)

@@ -6,7 +6,7 @@ import org.apache.pekko.actor.typed.javadsl.ActorContext;
 
 /**
  * What the guardian builds a node from, one part at a time and in this order: the data plane, the
- * background workers, the edges, then the steps to ready; the repair sweeps once ready. {@link NodeParts}
+ * background workers, the edges, then the steps to ready; the repair sweeps and the scrubber once ready. {@link NodeParts}
  * is the product; tests give small fakes. Each method is called once, on the actor that owns the part
  * (the data plane and the edges on the blocking dispatcher, so they may do I/O), never concurrently.
  */
@@ -28,4 +28,7 @@ interface NodeAssembly {
 
   /** Starts the repair sweeps on {@code timer}; closing the result stops them. */
   AutoCloseable repairs(ScheduledExecutorService timer);
+
+  /** Starts the scrubber's passes over this node's stores on {@code timer}; closing the result stops them. */
+  AutoCloseable scrubber(ScheduledExecutorService timer);
 }

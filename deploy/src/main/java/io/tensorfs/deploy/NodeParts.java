@@ -25,6 +25,7 @@ import io.tensorfs.sharding.ElasticSettings;
 import io.tensorfs.sharding.MemoryReplicaProtocol;
 import io.tensorfs.sharding.elastic.MemoryReplicaAgent;
 import io.tensorfs.sharding.elastic.ReadDemandMeter;
+import io.tensorfs.sharding.replication.CorruptReplicas;
 import io.tensorfs.sharding.replication.NodeChunkService;
 import io.tensorfs.sharding.replication.PeerDirectory;
 import io.tensorfs.sharding.replication.Peers;
@@ -34,6 +35,7 @@ import io.tensorfs.sharding.operator.LocalNode;
 import io.tensorfs.sharding.operator.NodeOperator;
 import io.tensorfs.sharding.operator.OperatorSettings;
 import io.tensorfs.store.ChunkStore;
+import io.tensorfs.store.CorruptReplica;
 import io.tensorfs.store.ReconcileReport;
 import io.tensorfs.store.StoreActor;
 import io.tensorfs.store.StoreSettings;
@@ -41,6 +43,8 @@ import io.tensorfs.store.Stores;
 import io.tensorfs.store.cache.CacheActor;
 import io.tensorfs.store.cache.CacheSettings;
 import io.tensorfs.store.cache.ChunkCache;
+import io.tensorfs.store.scrub.ScrubSettings;
+import io.tensorfs.store.scrub.Scrubber;
 import io.tensorfs.transport.Transport;
 import io.tensorfs.transport.Transports;
 import java.io.IOException;
@@ -72,7 +76,7 @@ import org.slf4j.LoggerFactory;
 /**
  * The product's parts of a node, built from its configuration when the guardian asks, one expression
  * each: the data plane (stores, metadata, cache, transport, GPU sinks), the background workers
- * (read-demand reports, the memory replica agent, repair sweeps), the edges (the file operations, HTTP,
+ * (read-demand reports, the memory replica agent, repair sweeps, the scrubber), the edges (the file operations, HTTP,
  * gRPC, the front door) and the steps to ready. Each part is built on its own actor's thread; a field
  * set by an earlier part is read by a later one only after the guardian's message between them.
  */
@@ -97,6 +101,8 @@ final class NodeParts implements NodeAssembly {
   private Transport transport;
   private GpuSinks gpus;
   private ReadDemandMeter readDemand;
+  /** Set once the metadata is up, in {@link #dataPlane}; read by the stores' I/O threads. */
+  private volatile CorruptReplicas corruptReplicas;
 
   /** @param httpBinding completed with the HTTP server's binding once it listens */
   NodeParts(Config config, NodeSettings settings, ActorSystem<?> system, NodeStatus status,
@@ -113,7 +119,7 @@ final class NodeParts implements NodeAssembly {
   public DataPlane dataPlane(ActorContext<?> context) {
     joinSelfWithoutSeeds();
     ShardingSetup.init(system);
-    stores = new Stores(StoreSettings.fromConfig(config), system);
+    stores = new Stores(StoreSettings.fromConfig(config), system, this::replicaCorrupt);
     for (ChunkStore s : stores.all()) {
       storeActors.put(s.id(), context.spawn(StoreActor.create(s, stores.leases(), stores.settings()), "store-" + s.id()));
     }
@@ -123,6 +129,9 @@ final class NodeParts implements NodeAssembly {
     // Chunk bytes between nodes: the transport serves this node's replicas and takes pushed ones; the
     // cache loads from other nodes' replicas through it when this node has none.
     peers = new Peers(nodeId);
+    Map<String, ChunkStore> storesById = new LinkedHashMap<>();
+    for (ChunkStore s : stores.all()) storesById.put(s.id(), s);
+    corruptReplicas = new CorruptReplicas(system, metadata, peers, storesById, CorruptReplicas.Settings.from(config));
     Materializer materializer = Materializer.matFromSystem(system);
     cache = new ChunkCache(pool, cacheSettings, stores::byId, this::lostBeforeFlush);
     replication = new Replication(peers, stores::byId, materializer);
@@ -199,9 +208,26 @@ final class NodeParts implements NodeAssembly {
 
   @Override
   public AutoCloseable repairs(ScheduledExecutorService timer) {
-    Repairer repairer = new Repairer(peers, replication, metadata, stores.all(), Repairer.Settings.from(config), timer);
+    Repairer repairer = new Repairer(peers, replication, metadata, stores.all(), corruptReplicas,
+        Repairer.Settings.from(config), timer);
     repairer.start();
     return repairer;
+  }
+
+  @Override
+  public AutoCloseable scrubber(ScheduledExecutorService timer) {
+    return new Scrubber(stores.all(), ScrubSettings.fromConfig(config), timer).start();
+  }
+
+  /** A store found a corrupt replica: marked and re-created once the metadata is up (before, only logged). */
+  private void replicaCorrupt(CorruptReplica report) {
+    CorruptReplicas handler = corruptReplicas;
+    if (handler != null) {
+      handler.found(report);
+    } else {
+      log.warn("node {}: replica of {} on store {} is corrupt ({}), found before the metadata was up", nodeId,
+          report.chunk(), report.storeId(), report.reason());
+    }
   }
 
   private void joinSelfWithoutSeeds() {

@@ -104,4 +104,9 @@ final class FakeParts implements NodeAssembly {
     events.getRef().tell("repairs-started");
     return () -> events.getRef().tell("repairs-closed");
   }
+
+  @Override
+  public AutoCloseable scrubber(ScheduledExecutorService timer) {
+    return () -> {};
+  }
 }

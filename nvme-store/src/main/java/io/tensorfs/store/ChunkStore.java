@@ -21,6 +21,7 @@ import org.apache.pekko.util.ByteString;
  * <p>Bytes are checked with a CRC32C per {@code blockBytes} block, recorded at write and verified on
  * every read of a block, so a small range read verifies only the blocks it touches. A block that fails
  * its check fails the read with {@link io.tensorfs.core.ErrorCode#CHECKSUM_MISMATCH}: never wrong bytes.
+ * A store on disk also tells its {@link CorruptReplica.Listener} of each such replica.
  */
 public interface ChunkStore {
   /** This store's id within its node, stable across restarts (e.g. {@code d0}). */
@@ -58,6 +59,15 @@ public interface ChunkStore {
       bytes.copyToBuffer(target);
       return bytes.size();
     });
+  }
+
+  /**
+   * Reads and verifies the bytes {@code [offset, offset+length)} of a chunk without handing them out (the
+   * scrubber), and completes with their count (fewer only at the chunk's end). Fails as {@link #read}
+   * does. The default reads through {@link #read}.
+   */
+  default CompletionStage<Integer> verify(ChunkId chunk, long offset, int length) {
+    return read(chunk, offset, length).thenApply(ByteString::size);
   }
 
   /** The bytes {@code [offset, offset+length)} of a chunk as a stream of verified segments. */

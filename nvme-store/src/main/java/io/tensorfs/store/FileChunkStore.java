@@ -1,7 +1,9 @@
 package io.tensorfs.store;
 
 import io.tensorfs.core.ChunkId;
+import io.tensorfs.core.ErrorCode;
 import io.tensorfs.core.FileId;
+import io.tensorfs.core.TfsException;
 import io.tensorfs.core.TfsPath;
 import io.tensorfs.store.internal.AlignedBufferPool;
 import io.tensorfs.store.internal.ChunkLayout;
@@ -17,6 +19,7 @@ import io.tensorfs.store.internal.StoreMetrics;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.FileStore;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -36,7 +39,9 @@ import org.slf4j.LoggerFactory;
  * The chunk replicas of one data directory, as files: {@code chunks/<fileId>/owner},
  * {@code chunks/<fileId>/<index>.data} and {@code <index>.crc} (see {@link ChunkStore} for the
  * checksum rules). Uses O_DIRECT where the settings allow and the file system takes it. Every file
- * operation runs on the given executor. Thread-safe.
+ * operation runs on the given executor. Every read that finds a replica corrupt (a block's CRC32C, a
+ * damaged table, a data file of the wrong length) tells the {@link CorruptReplica.Listener}, whoever
+ * read: this node's reads, another node's fetch, the scrubber. Thread-safe.
  *
  * <p>Construction does a little blocking I/O (creates the folders, tries direct I/O once): build stores
  * at start, before serving.
@@ -48,16 +53,25 @@ public final class FileChunkStore implements ChunkStore {
   private final Path directory;
   private final StoreSettings settings;
   private final StoreContext context;
+  private final CorruptReplica.Listener corruption;
+
+  /** A store that tells nobody of the corrupt replicas it finds (tests). */
+  public FileChunkStore(String id, Path directory, StoreSettings settings, Executor ioExecutor) {
+    this(id, directory, settings, ioExecutor, CorruptReplica.Listener.NONE);
+  }
 
   /**
    * @param id         this store's id on the node, e.g. {@code d0}
    * @param ioExecutor bounded executor for blocking file I/O (the {@code tensorfs.store.io-dispatcher})
+   * @param corruption told of each replica whose bytes fail their check, by any reader of this store
    * @throws UncheckedIOException when the directory cannot be created or inspected
    * @throws IllegalStateException when {@code direct-io = on} and the file system refuses it
    */
-  public FileChunkStore(String id, Path directory, StoreSettings settings, Executor ioExecutor) {
+  public FileChunkStore(String id, Path directory, StoreSettings settings, Executor ioExecutor,
+      CorruptReplica.Listener corruption) {
     this.directory = directory.toAbsolutePath().normalize();
     this.settings = settings;
+    this.corruption = corruption;
     ChunkLayout layout = new ChunkLayout(this.directory);
     try {
       Files.createDirectories(layout.chunksRoot());
@@ -128,7 +142,7 @@ public final class FileChunkStore implements ChunkStore {
 
   @Override
   public CompletionStage<ByteString> read(ChunkId chunk, long offset, int length) {
-    return context.io().run(reading(chunk), () -> {
+    return checked(chunk, () -> {
       try (ReplicaReader reader = ReplicaReader.open(chunk, context)) {
         ByteString bytes = reader.read(offset, length);
         context.io().metrics().read(bytes.size());
@@ -140,9 +154,21 @@ public final class FileChunkStore implements ChunkStore {
   /** Straight into {@code target} without a copy where it is direct and aligned for O_DIRECT. */
   @Override
   public CompletionStage<Integer> readInto(ChunkId chunk, long offset, ByteBuffer target) {
-    return context.io().run(reading(chunk), () -> {
+    return checked(chunk, () -> {
       try (ReplicaReader reader = ReplicaReader.open(chunk, context)) {
         int count = reader.readInto(offset, target);
+        context.io().metrics().read(count);
+        return count;
+      }
+    });
+  }
+
+  /** Reads the blocks into a scratch buffer of the store's and checks them there: nothing is copied out. */
+  @Override
+  public CompletionStage<Integer> verify(ChunkId chunk, long offset, int length) {
+    return checked(chunk, () -> {
+      try (ReplicaReader reader = ReplicaReader.open(chunk, context)) {
+        int count = reader.verify(offset, length);
         context.io().metrics().read(count);
         return count;
       }
@@ -154,8 +180,8 @@ public final class FileChunkStore implements ChunkStore {
     String what = reading(chunk);
     int segment = settings.readSegmentBytes();
     return Source.unfoldResourceAsync(
-        () -> context.io().run(what, () -> new Cursor(ReplicaReader.open(chunk, context), offset, offset + length)),
-        cursor -> context.io().run(what, () -> cursor.next(segment, context.io().metrics())),
+        () -> checked(chunk, () -> new Cursor(ReplicaReader.open(chunk, context), offset, offset + length)),
+        cursor -> checked(chunk, () -> cursor.next(segment, context.io().metrics())),
         cursor -> context.io().run(what, () -> {
           cursor.reader.close();
           return Done.done();
@@ -216,6 +242,32 @@ public final class FileChunkStore implements ChunkStore {
 
   private String reading(ChunkId chunk) {
     return "reading chunk " + chunk + " on store " + id();
+  }
+
+  /** Runs a read of {@code chunk} on the I/O executor; a checksum failure is also told to the listener. */
+  private <T> CompletionStage<T> checked(ChunkId chunk, IoRunner.IoTask<T> read) {
+    return context.io().run(reading(chunk), () -> {
+      try {
+        return read.call();
+      } catch (TfsException e) {
+        if (e.code() == ErrorCode.CHECKSUM_MISMATCH) reportCorrupt(chunk, e.getMessage());
+        throw e;
+      }
+    });
+  }
+
+  private void reportCorrupt(ChunkId chunk, String reason) {
+    Optional<TfsPath> owner;
+    try {
+      owner = Optional.of(TfsPath.parse(Files.readString(context.layout().owner(chunk.fileId()), StandardCharsets.UTF_8)));
+    } catch (IOException | RuntimeException unreadable) {
+      owner = Optional.empty();
+    }
+    try {
+      corruption.found(new CorruptReplica(id(), chunk, owner, reason));
+    } catch (RuntimeException e) {
+      log.error("store {}: the listener of corrupt replicas failed for chunk {}", id(), chunk, e);
+    }
   }
 
   @Override

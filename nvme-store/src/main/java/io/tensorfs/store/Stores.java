@@ -26,16 +26,26 @@ public final class Stores {
   }
 
   public Stores(StoreSettings settings, ActorSystem<?> system) {
-    this(settings, system.dispatchers().lookup(DispatcherSelector.fromConfig(StoreSettings.IO_DISPATCHER)));
+    this(settings, system, CorruptReplica.Listener.NONE);
+  }
+
+  /** @param corruption told of each corrupt replica any of the stores finds */
+  public Stores(StoreSettings settings, ActorSystem<?> system, CorruptReplica.Listener corruption) {
+    this(settings, system.dispatchers().lookup(DispatcherSelector.fromConfig(StoreSettings.IO_DISPATCHER)),
+        corruption);
   }
 
   /** @param ioExecutor a bounded executor for blocking file I/O */
   public Stores(StoreSettings settings, Executor ioExecutor) {
+    this(settings, ioExecutor, CorruptReplica.Listener.NONE);
+  }
+
+  public Stores(StoreSettings settings, Executor ioExecutor, CorruptReplica.Listener corruption) {
     this.settings = settings;
     this.ioExecutor = ioExecutor;
     for (int i = 0; i < settings.directories().size(); i++) {
       String id = StoreSettings.storeId(i);
-      byId.put(id, new FileChunkStore(id, settings.directories().get(i), settings, ioExecutor));
+      byId.put(id, new FileChunkStore(id, settings.directories().get(i), settings, ioExecutor, corruption));
     }
   }
 

@@ -4,6 +4,7 @@ import static io.tensorfs.core.testing.Awaits.await;
 import static io.tensorfs.store.StoreTesting.OWNER;
 import static io.tensorfs.store.StoreTesting.failure;
 import static io.tensorfs.store.StoreTesting.filesUnder;
+import static io.tensorfs.store.StoreTesting.flipByte;
 import static io.tensorfs.store.StoreTesting.randomBytes;
 import static io.tensorfs.store.StoreTesting.smallSettings;
 import static io.tensorfs.store.StoreTesting.write;
@@ -133,6 +134,28 @@ class FileChunkStoreTest {
     assertEquals(ErrorCode.CHECKSUM_MISMATCH, failure(store.read(chunk, 0, LENGTH)).code());
     assertRange(store, bytes, 0, 4096);
     assertRange(store, bytes, 8192, LENGTH - 8192);
+  }
+
+  @Test
+  void shouldTellTheListenerOfACorruptReplicaWhenAReadOrVerifyFindsIt() throws IOException {
+    List<CorruptReplica> heard = new java.util.concurrent.CopyOnWriteArrayList<>();
+    FileChunkStore store = new FileChunkStore("d0", dir, smallSettings(dir, DirectIo.AUTO), io, heard::add);
+    byte[] bytes = randomBytes(LENGTH, 13);
+    write(store, chunk, bytes, 4096);
+    flipByte(dir.resolve("chunks").resolve(file.value()).resolve("0.data"), 9000); // in block 2
+
+    assertRange(store, bytes, 0, 8192);
+    assertEquals(8192, await(store.verify(chunk, 0, 8192)));
+    assertTrue(heard.isEmpty(), "reads of good blocks report nothing: " + heard);
+
+    assertEquals(ErrorCode.CHECKSUM_MISMATCH, failure(store.verify(chunk, 0, LENGTH)).code());
+    assertEquals(ErrorCode.CHECKSUM_MISMATCH, failure(store.read(chunk, 8192, 10)).code());
+    assertEquals(2, heard.size(), "each failed read tells the listener: " + heard);
+    CorruptReplica report = heard.get(0);
+    assertEquals("d0", report.storeId());
+    assertEquals(chunk, report.chunk());
+    assertEquals(java.util.Optional.of(OWNER), report.owner());
+    assertTrue(report.reason().contains("block 2"), report.reason());
   }
 
   @Test
@@ -348,12 +371,4 @@ class FileChunkStoreTest {
     }
   }
 
-  private static void flipByte(Path path, long position) throws IOException {
-    try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
-      ByteBuffer one = ByteBuffer.allocate(1);
-      ch.read(one, position);
-      one.put(0, (byte) (one.get(0) ^ 0x5a)).rewind();
-      ch.write(one, position);
-    }
-  }
 }

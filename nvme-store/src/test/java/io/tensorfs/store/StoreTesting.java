@@ -59,6 +59,17 @@ final class StoreTesting {
     return assertInstanceOf(TfsException.class, Awaits.failure(stage, TIMEOUT));
   }
 
+  /** Flips some bits of the byte at {@code position} of a file, as a bad disk would. */
+  static void flipByte(Path path, long position) throws IOException {
+    try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(path,
+        java.nio.file.StandardOpenOption.READ, java.nio.file.StandardOpenOption.WRITE)) {
+      java.nio.ByteBuffer one = java.nio.ByteBuffer.allocate(1);
+      ch.read(one, position);
+      one.put(0, (byte) (one.get(0) ^ 0x5a)).rewind();
+      ch.write(one, position);
+    }
+  }
+
   /** Every file under {@code dir}, relative to it, as strings. */
   static List<String> filesUnder(Path dir) throws IOException {
     try (Stream<Path> all = Files.walk(dir)) {

@@ -83,8 +83,14 @@ public final class ChunkEntity
   public record MarkMissing(ReplicaLocation location, ActorRef<Status> replyTo) implements Command {}
 
   /**
-   * A copy of the committed bytes was made on {@code location} (re-replication): that replica becomes
-   * CLEAN, added when the chunk had none there. Ignored (the status is replied unchanged) when the
+   * {@code location}'s store found the replica's bytes failing their checksum: a CLEAN replica becomes
+   * CORRUPT (readers try it last; repair re-creates it). Any other state is left as it is. Replies the status.
+   */
+  public record MarkCorrupt(ReplicaLocation location, ActorRef<Status> replyTo) implements Command {}
+
+  /**
+   * A copy of the committed bytes was made on {@code location} (re-replication, or the re-creation of a
+   * CORRUPT replica): that replica becomes CLEAN, added when the chunk had none there. Ignored (the status is replied unchanged) when the
    * chunk is not committed or was committed with other bytes.
    */
   public record AddReplica(ReplicaLocation location, long lengthBytes, int crc32c, ActorRef<Status> replyTo)
@@ -137,6 +143,8 @@ public final class ChunkEntity
 
   public record ReplicaAdded(ReplicaLocation location) implements Event {}
 
+  public record ReplicaCorrupt(ReplicaLocation location) implements Event {}
+
   public record ChunkDeleted(ChunkId chunk) implements Event {}
 
   // ---- state
@@ -181,6 +189,13 @@ public final class ChunkEntity
       return new State(policy, marked, committed, lengthBytes, crc32c, deleted);
     }
 
+    State corrupt(ReplicaLocation location) {
+      List<ChunkStatus.Replica> marked = replicas.stream()
+          .map(r -> r.location().equals(location) ? new ChunkStatus.Replica(location, ReplicaState.CORRUPT) : r)
+          .toList();
+      return new State(policy, marked, committed, lengthBytes, crc32c, deleted);
+    }
+
     State added(ReplicaLocation location) {
       List<ChunkStatus.Replica> marked = new java.util.ArrayList<>(replicas.stream()
           .map(r -> r.location().equals(location) ? new ChunkStatus.Replica(location, ReplicaState.CLEAN) : r)
@@ -214,6 +229,7 @@ public final class ChunkEntity
         .onCommand(Commit.class, this::onCommit)
         .onCommand(Get.class, (state, cmd) -> Effect().reply(cmd.replyTo(), status(state)))
         .onCommand(MarkMissing.class, this::onMarkMissing)
+        .onCommand(MarkCorrupt.class, this::onMarkCorrupt)
         .onCommand(AddReplica.class, this::onAddReplica)
         .onCommand(Delete.class, this::onDelete)
         .onCommand(ReportReads.class, this::onReportReads)
@@ -292,6 +308,15 @@ public final class ChunkEntity
     return Effect().persist(new ReplicaMissing(cmd.location())).thenReply(cmd.replyTo(), this::status);
   }
 
+  private ReplyEffect<Event, State> onMarkCorrupt(State state, MarkCorrupt cmd) {
+    boolean clean = state.replicas().stream()
+        .anyMatch(r -> r.location().equals(cmd.location()) && r.state() == ReplicaState.CLEAN);
+    if (!state.live() || !clean) {
+      return Effect().reply(cmd.replyTo(), status(state));
+    }
+    return Effect().persist(new ReplicaCorrupt(cmd.location())).thenReply(cmd.replyTo(), this::status);
+  }
+
   private ReplyEffect<Event, State> onAddReplica(State state, AddReplica cmd) {
     boolean sameBytes = state.committed() && state.lengthBytes() == cmd.lengthBytes() && state.crc32c() == cmd.crc32c();
     boolean clean = state.replicas().stream()
@@ -320,6 +345,7 @@ public final class ChunkEntity
         .onEvent(ChunkCommitted.class, (state, e) -> state.committed(e))
         .onEvent(ReplicaMissing.class, (state, e) -> state.missing(e.location()))
         .onEvent(ReplicaAdded.class, (state, e) -> state.added(e.location()))
+        .onEvent(ReplicaCorrupt.class, (state, e) -> state.corrupt(e.location()))
         .onEvent(ChunkDeleted.class, (state, e) -> state.deletedNow())
         .build();
   }

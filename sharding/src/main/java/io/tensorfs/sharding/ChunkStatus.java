@@ -49,6 +49,11 @@ public record ChunkStatus(
     return replicas.stream().filter(r -> r.state() == ReplicaState.CLEAN).map(Replica::location).toList();
   }
 
+  /** The replicas whose bytes failed their checksum, not yet re-created. */
+  public List<ReplicaLocation> corrupt() {
+    return replicas.stream().filter(r -> r.state() == ReplicaState.CORRUPT).map(Replica::location).toList();
+  }
+
   public boolean underReplicated() {
     return clean().size() < wantedReplicas;
   }

@@ -244,6 +244,12 @@ public final class ShardedMetadata implements Metadata, MetadataOracle {
         .thenApply(status -> status.status().orElseThrow(() -> EntityAsks.notFound("chunk " + chunk + " not found")));
   }
 
+  /** Marks a CLEAN replica CORRUPT: its store found its bytes failing their checksum. */
+  public CompletionStage<ChunkStatus> markCorrupt(ChunkId chunk, ReplicaLocation location) {
+    return asks.<ChunkEntity.Status>chunk(chunk, r -> new ChunkEntity.MarkCorrupt(location, r))
+        .thenApply(status -> status.status().orElseThrow(() -> EntityAsks.notFound("chunk " + chunk + " not found")));
+  }
+
   /** Records a copy of a committed chunk made on {@code location} (re-replication) as CLEAN. */
   public CompletionStage<ChunkStatus> addReplica(ChunkId chunk, ReplicaLocation location, long lengthBytes,
       int crc32c) {

@@ -151,6 +151,32 @@ class ChunkEntityTest {
     assertTrue(unknown.hasNoEvents());
   }
 
+  @Test
+  void shouldMarkCleanReplicaCorruptOnceAndCleanAgainWhenReCreated() {
+    allocate(Policy.PERSISTENT, List.of(A0, B0, C0));
+    commit(10, 1, List.of(A0, B0));
+
+    var marked = kit.<ChunkEntity.Status>runCommand(r -> new ChunkEntity.MarkCorrupt(B0, r));
+    assertEquals(List.of(new ChunkEntity.ReplicaCorrupt(B0)), marked.events());
+    ChunkStatus s = marked.reply().status().orElseThrow();
+    assertEquals(ReplicaState.CORRUPT, s.replicas().get(1).state());
+    assertEquals(List.of(A0), s.clean(), "a corrupt replica is not clean");
+    assertEquals(List.of(B0), s.corrupt());
+    assertTrue(s.underReplicated());
+
+    assertTrue(kit.<ChunkEntity.Status>runCommand(r -> new ChunkEntity.MarkCorrupt(B0, r)).hasNoEvents(),
+        "already corrupt");
+    assertTrue(kit.<ChunkEntity.Status>runCommand(r -> new ChunkEntity.MarkCorrupt(C0, r)).hasNoEvents(),
+        "a stale replica is not read, so it is not marked");
+    assertEquals(s, status(), "the mark survives a restart of the entity (replayed from its event)");
+    kit.restart();
+    assertEquals(s, status());
+
+    ChunkStatus recreated = addReplica(B0, 10, 1).status().orElseThrow();
+    assertEquals(List.of(A0, B0), recreated.clean());
+    assertEquals(List.of(), recreated.corrupt());
+  }
+
   private ChunkEntity.Status addReplica(ReplicaLocation at, long length, int crc) {
     var result = kit.<ChunkEntity.Status>runCommand(r -> new ChunkEntity.AddReplica(at, length, crc, r));
     return result.reply();

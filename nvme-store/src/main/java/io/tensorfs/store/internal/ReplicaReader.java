@@ -98,6 +98,26 @@ public final class ReplicaReader implements AutoCloseable {
     return count;
   }
 
+  /**
+   * Reads and verifies the blocks under {@code [offset, offset+length)} without handing their bytes out
+   * (the scrubber); returns the bytes covered, fewer only at the replica's end. Fails as a read does.
+   */
+  public int verify(long offset, int length) throws IOException {
+    long end = end(offset, length);
+    if (end == offset) return 0;
+    ByteBuffer scratch = acquireScratch();
+    try {
+      int perPass = scratch.capacity() / table.blockBytes();
+      long last = (end - 1) / table.blockBytes();
+      for (long first = offset / table.blockBytes(); first <= last; first += perPass) {
+        readBlocks(first, Math.min(last, first + perPass - 1), scratch);
+      }
+    } finally {
+      releaseScratch(scratch);
+    }
+    return (int) (end - offset);
+  }
+
   private long end(long offset, int length) {
     if (offset < 0 || length < 0 || offset > table.dataLength()) {
       throw new TfsException(ErrorCode.RANGE_NOT_SATISFIABLE, "range " + offset + "+" + length

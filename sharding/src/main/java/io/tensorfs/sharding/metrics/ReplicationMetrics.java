@@ -26,6 +26,10 @@ public final class ReplicationMetrics {
       Metrics.counter("tensorfs.replication.repair-failures", "Chunk repairs that failed (retried at the next sweep)", Unit.NONE, Tags.EMPTY);
   private static final Gauge UNDER_REPLICATED =
       Metrics.gauge("tensorfs.replication.under-replicated-chunks", "Chunks the last sweep found with fewer live clean replicas than wanted", Unit.NONE, Tags.EMPTY);
+  private static final Counter CORRUPT_FOUND =
+      Metrics.counter("tensorfs.replication.corrupt-found", "Replicas on this node found corrupt and marked CORRUPT", Unit.NONE, Tags.EMPTY);
+  private static final Counter CORRUPT_RECREATED =
+      Metrics.counter("tensorfs.replication.corrupt-recreated", "Corrupt replicas on this node re-created from a clean one", Unit.NONE, Tags.EMPTY);
   private static final Counter SWEEPS = Metrics.counter("tensorfs.replication.sweeps", "Re-replication sweeps completed", Unit.NONE, Tags.EMPTY);
 
   private final AtomicInteger underReplicatedThisSweep = new AtomicInteger();
@@ -55,6 +59,16 @@ public final class ReplicationMetrics {
 
   public void repairFailed() {
     REPAIR_FAILURES.increment();
+  }
+
+  /** A replica on this node was marked CORRUPT. */
+  public static void corruptFound() {
+    CORRUPT_FOUND.increment();
+  }
+
+  /** A CORRUPT replica on this node was re-created and is CLEAN again. */
+  public static void corruptRecreated() {
+    CORRUPT_RECREATED.increment();
   }
 
   /** The sweep ended: what it found becomes the under-replicated gauge. */

@@ -71,6 +71,24 @@ public final class FileRead implements AutoCloseable {
     return current;
   }
 
+  /**
+   * Starts fetching the first piece and completes with this read once it is in hand, so that a caller
+   * answers only when its first byte can be sent; fails as that piece does, after closing this read.
+   */
+  CompletionStage<FileRead> started() {
+    CompletableFuture<ReadPiece> first;
+    synchronized (this) {
+      if (ahead == null) ahead = start();
+      first = ahead;
+    }
+    if (first == null) return CompletableFuture.completedFuture(this);
+    return first.handle((piece, e) -> {
+      if (e == null) return this;
+      close();
+      throw e instanceof java.util.concurrent.CompletionException c ? c : new java.util.concurrent.CompletionException(e);
+    });
+  }
+
   private CompletableFuture<ReadPiece> start() {
     Span span = spans.pollFirst();
     return span == null ? null : fetch.apply(span).toCompletableFuture();

@@ -273,8 +273,9 @@ public final class NodeOperator {
     boolean hit = spans.stream().allMatch(sp -> cache.contains(sp.chunk()));
     if (v.policy().durable() || hit) {
       ReadLeases.Lease lease = leases.acquire(v.fileId());
-      return CompletableFuture.completedFuture(
-          new FileRead(v, first, length, hit, spans, span -> piece(v, span), lease::close));
+      // The first piece is fetched before the answer starts: a chunk no replica can serve (every one
+      // corrupt where the range needs it) is then an error answer, not a body cut off at its first byte.
+      return new FileRead(v, first, length, hit, spans, span -> piece(v, span), lease::close).started();
     }
     // A block that may be lost is fetched whole before the answer starts: it is then sent complete,
     // or the answer is a clean miss, never a body cut off half way.
@@ -418,12 +419,26 @@ public final class NodeOperator {
         throw new TfsException(ErrorCode.UNAVAILABLE, "no readable replica of " + span.chunk()
             + " (replicas: " + status.replicas() + ")");
       }
+      if (status.clean().isEmpty()) return pastTheCache(replicas, span);
       return cache.load(span.chunk(), span.chunkLength(), v.path(), replicas)
           .thenApply(chunk -> pagesOf(chunk, span))
-          .exceptionallyCompose(e -> TfsException.codeOf(Failures.unwrap(e)) == ErrorCode.NO_SPACE
+          .exceptionallyCompose(e -> readsPastTheCache(Failures.unwrap(e))
               ? pastTheCache(replicas, span)
               : CompletableFuture.failedFuture(Failures.unwrap(e)));
     });
+  }
+
+  /**
+   * Whether a chunk that could not be loaded into the cache is read past it: when the cache is full, and
+   * when no replica served some page of it whole. The cache holds whole chunks only (its large pages stay
+   * simple), so a chunk with a bad block on every replica never becomes resident; the span is then read
+   * straight from the replicas, which verify only the blocks it touches, each segment from the first
+   * replica that serves it. A range clear of the bad blocks is served; one that needs them fails with
+   * CHECKSUM_MISMATCH. With only CORRUPT replicas left the span goes past the cache at once.
+   */
+  private static boolean readsPastTheCache(Throwable loadFailure) {
+    ErrorCode code = TfsException.codeOf(loadFailure);
+    return code == ErrorCode.NO_SPACE || code == ErrorCode.CHECKSUM_MISMATCH;
   }
 
   /**
@@ -440,6 +455,25 @@ public final class NodeOperator {
       if (!node.equals(nodeId) && peers.isLive(node)) remote.add(new ReplicaLocation(node, MEMORY_STORE));
     }
     remote.addAll(remoteReplicas(status));
+    if (!remote.isEmpty()) out.add(new RemoteReplicas(remote, peers, materializer));
+    out.addAll(corruptReplicas(status));
+    return out;
+  }
+
+  /**
+   * The CORRUPT replicas, the last resort of a read: each block they serve is verified, so their good
+   * blocks serve ranges that miss the bad ones (until they are re-created), and never a wrong byte.
+   */
+  private List<ChunkStore> corruptReplicas(ChunkStatus status) {
+    List<ChunkStore> out = new ArrayList<>();
+    List<ReplicaLocation> remote = new ArrayList<>();
+    for (ReplicaLocation r : status.corrupt()) {
+      if (r.node().equals(nodeId)) {
+        if (stores.containsKey(r.store())) out.add(stores.get(r.store()));
+      } else if (peers.isLive(r.node())) {
+        remote.add(r);
+      }
+    }
     if (!remote.isEmpty()) out.add(new RemoteReplicas(remote, peers, materializer));
     return out;
   }

@@ -30,7 +30,8 @@ import org.slf4j.LoggerFactory;
  * have none, are not drained and have room for it (chosen by the node's placement policy, see
  * {@link NodePlacement}), then recorded CLEAN. Of the live CLEAN holders, only the first in placement order acts, so
  * one chunk is repaired by one node. While too few nodes exist the chunk stays under-replicated, and the
- * sweep after a node joins completes it. One chunk at a time; the sweep runs on the timer thread and
+ * sweep after a node joins completes it. A CORRUPT replica on a live node is that node's to re-create
+ * ({@link CorruptReplicas}): it is not counted as lacking, and each sweep of its node tries it again. One chunk at a time; the sweep runs on the timer thread and
  * the stores' and transport's threads, never blocking.
  */
 public final class Repairer implements AutoCloseable {
@@ -50,6 +51,7 @@ public final class Repairer implements AutoCloseable {
   private final List<ChunkStore> stores;
   private final Settings settings;
   private final NodePlacement placement;
+  private final CorruptReplicas corrupt;
   private final ScheduledExecutorService timer;
   private final AtomicInteger repaired = new AtomicInteger();
   private final ReplicationMetrics metrics = new ReplicationMetrics();
@@ -58,9 +60,11 @@ public final class Repairer implements AutoCloseable {
   private boolean running;
   private boolean again;
 
+  /** @param corrupt re-creates this node's CORRUPT replicas, asked again at each sweep */
   public Repairer(Peers peers, Replication replication, ShardedMetadata metadata, List<ChunkStore> stores,
-      Settings settings, ScheduledExecutorService timer) {
+      CorruptReplicas corrupt, Settings settings, ScheduledExecutorService timer) {
     this.peers = peers;
+    this.corrupt = corrupt;
     this.replication = replication;
     this.metadata = metadata;
     this.stores = List.copyOf(stores);
@@ -137,6 +141,9 @@ public final class Repairer implements AutoCloseable {
   private CompletionStage<Integer> repair(ChunkStore store, ChunkStore.StoredFile file, ChunkId chunk) {
     ReplicaLocation here = new ReplicaLocation(peers.selfId(), store.id());
     return metadata.chunk(chunk).thenCompose(status -> {
+      if (status.committed() && status.corrupt().contains(here)) {
+        return corrupt.recreate(chunk, store, file.owner()).thenApply(done -> done ? 1 : 0);
+      }
       List<ReplicaLocation> liveClean = status.clean().stream().filter(l -> peers.isLive(l.node())).toList();
       if (!status.committed() || liveClean.isEmpty() || !liveClean.get(0).equals(here)) {
         return CompletableFuture.completedFuture(0);
@@ -158,7 +165,8 @@ public final class Repairer implements AutoCloseable {
 
   private CompletionStage<Integer> copy(ChunkId chunk, ChunkStore.StoredFile file, ChunkStatus status,
       ReplicaLocation here, List<ReplicaLocation> liveClean) {
-    int missing = status.wantedReplicas() - liveClean.size();
+    long beingReCreated = status.corrupt().stream().filter(l -> peers.isLive(l.node())).count();
+    int missing = status.wantedReplicas() - liveClean.size() - (int) beingReCreated;
     if (missing <= 0) return CompletableFuture.completedFuture(0);
     metrics.underReplicated();
     Set<String> holding = new HashSet<>();
