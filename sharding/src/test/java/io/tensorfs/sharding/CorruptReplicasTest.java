@@ -10,6 +10,7 @@ import com.typesafe.config.ConfigFactory;
 import io.tensorfs.core.ChunkId;
 import io.tensorfs.core.ErrorCode;
 import io.tensorfs.core.Policy;
+import io.tensorfs.core.Precondition;
 import io.tensorfs.core.ReplicaLocation;
 import io.tensorfs.core.ReplicaState;
 import io.tensorfs.core.TfsException;
@@ -105,7 +106,7 @@ class CorruptReplicasTest {
   private static byte[] put(TfsPath path, long seed) {
     byte[] bytes = new byte[SIZE];
     new Random(seed).nextBytes(bytes);
-    await(files.put(path, Policy.PERSISTENT, CHUNK_BYTES, false, OptionalLong.of(SIZE), 1L << 30,
+    await(files.put(path, Policy.PERSISTENT, CHUNK_BYTES, Precondition.NONE, OptionalLong.of(SIZE), 1L << 30,
         Source.single(ByteString.fromArray(bytes))));
     return bytes;
   }
