@@ -144,7 +144,7 @@ public final class Peers {
   void replicaNodes(int count) {
     int nodes = Math.max(1, count);
     replicaNodes = nodes;
-    if (nodes == announcedReplicaNodes) return;
+    if (nodes == announcedReplicaNodes || selfDrained) return; // a node on its way out has nothing to announce
     announcedReplicaNodes = nodes;
     int defaultWaits = Policy.PERSISTENT.effectiveMinInsync(nodes);
     if (defaultWaits < Policy.PERSISTENT.minInsync()) {
