@@ -71,6 +71,9 @@ class SingleNodeIT {
     assertEquals("node-1", replica.get("node").asText());
     assertEquals("CLEAN", replica.get("state").asText());
     assertTrue(stat.get("underReplicated").asBoolean(), "one node, one store: 1 of 3 replicas");
+    assertEquals("persistent", stat.get("policy").asText());
+    assertEquals(3, stat.get("replicasWanted").asInt());
+    assertEquals(1, stat.get("minInsync").asInt(), "min-insync 2 capped at the one node");
   }
 
   @Test

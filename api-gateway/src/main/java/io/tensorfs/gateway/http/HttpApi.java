@@ -111,7 +111,8 @@ public final class HttpApi {
     if (under(path, STAT)) {
       if (method != HttpMethods.GET) return methodNotAllowed(method.name(), "GET");
       return files.statWithChunks(RawPath.after(STAT, path, false))
-          .thenApply(p -> Json.response(StatusCodes.OK, Json.Stat.of(p.first(), p.second())));
+          .thenApply(p -> Json.response(StatusCodes.OK,
+              Json.Stat.of(p.first(), p.second(), files.minInsync(p.first().policy()))));
     }
     if (under(path, LIST)) {
       if (method != HttpMethods.GET) return methodNotAllowed(method.name(), "GET");

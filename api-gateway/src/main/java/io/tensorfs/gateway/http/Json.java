@@ -62,9 +62,17 @@ final class Json {
 
   record Entry(String name, String type, long size) {}
 
+  /**
+   * GET /v1/stat.
+   *
+   * @param replicasWanted  the policy's replicas (r)
+   * @param minInsync       the durable replicas, on distinct nodes, a write of this policy waits for now: the
+   *     policy's min-insync capped at the nodes of the cluster that can hold replicas
+   * @param underReplicated some chunk has fewer CLEAN replicas than {@code replicasWanted}
+   */
   record Stat(String path, String fileId, long size, long version, String etag, String policy, int chunkSizeBytes,
-      String crc32c, String sealedAt, int replicasWanted, boolean underReplicated, List<Chunk> chunks) {
-    static Stat of(FileVersion v, List<ChunkStatus> statuses) {
+      String crc32c, String sealedAt, int replicasWanted, int minInsync, boolean underReplicated, List<Chunk> chunks) {
+    static Stat of(FileVersion v, List<ChunkStatus> statuses, int minInsync) {
       List<Chunk> chunks = new ArrayList<>();
       boolean under = false;
       for (int i = 0; i < v.chunks().size(); i++) {
@@ -80,7 +88,7 @@ final class Json {
       }
       return new Stat(v.path().toString(), v.fileId().value(), v.size(), v.version(), "\"" + v.version() + "\"",
           v.policy().text(), v.chunkSizeBytes(), Crc32c.hex(v.crc32c()),
-          Instant.ofEpochMilli(v.sealedAtMillis()).toString(), v.policy().replicas(), under, chunks);
+          Instant.ofEpochMilli(v.sealedAtMillis()).toString(), v.policy().replicas(), minInsync, under, chunks);
     }
   }
 

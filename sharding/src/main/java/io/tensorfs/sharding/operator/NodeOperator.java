@@ -169,7 +169,9 @@ public final class NodeOperator {
   /**
    * Writes {@code body} as the new version of {@code path}. The version becomes visible only when
    * sealed, atomically replacing the one before; on any failure nothing is visible and the bytes
-   * written so far are removed.
+   * written so far are removed, on this node at once and on the others by the stores' collection. A
+   * durable chunk is committed only once {@link #minInsync} distinct nodes hold it durably, else the write
+   * fails with NOT_ENOUGH_REPLICAS; the count is taken when the write begins.
    *
    * @param precondition on the version this one replaces (RFC 9110 If-Match / If-None-Match), checked
    *     before any byte is written and again, atomically, at the seal: PRECONDITION_FAILED when it does
@@ -186,9 +188,10 @@ public final class NodeOperator {
       return failed(ErrorCode.NO_SPACE, "no store has room for " + declaredBytes.orElse(0) + " bytes");
     }
     Function<String, ChunkStore> storeById = stores::get;
+    int minInsync = minInsync(policy);
     return metadata.beginUpload(path, policy, chunkSizeBytes, precondition).thenCompose(fileId -> {
-      Upload upload = new Upload(metadata, storeById, this::openChain, candidates, path, fileId, policy, precondition,
-          chunkSizeBytes, declaredBytes);
+      Upload upload = new Upload(metadata, storeById, this::openChain, candidates, path, fileId, policy, minInsync,
+          precondition, chunkSizeBytes, declaredBytes);
       return body
           .via(ChunkCutter.flow(chunkSizeBytes, maxBytes, settings.writeBatchBytes()))
           .mapAsync(1, upload::acceptAll)
@@ -198,6 +201,7 @@ public final class NodeOperator {
             if (error == null) return CompletableFuture.completedFuture(sealed);
             return upload.abort().thenCompose(d -> {
               cache.drop(fileId);
+              collectElsewhere(fileId); // replicas the chain finished on other nodes; never visible, so no reader waits
               return CompletableFuture.<Metadata.Sealed>failedFuture(error);
             });
           })
@@ -207,6 +211,14 @@ public final class NodeOperator {
             return sealed.current();
           });
     });
+  }
+
+  /**
+   * The durable replicas, on distinct nodes, that a write of {@code policy} waits for now: its min-insync
+   * capped at the nodes of the cluster that can hold replicas ({@link Peers#replicaNodes()} says which count).
+   */
+  public int minInsync(Policy policy) {
+    return policy.durable() ? policy.effectiveMinInsync(peers.replicaNodes()) : 1;
   }
 
   /** The visible version of a file; asked again while its entity moves off a node that just died. */

@@ -23,6 +23,7 @@ import org.apache.pekko.actor.typed.receptionist.Receptionist;
 import org.apache.pekko.actor.typed.receptionist.ServiceKey;
 import org.apache.pekko.cluster.ClusterEvent;
 import org.apache.pekko.cluster.MemberStatus;
+import org.apache.pekko.cluster.UniqueAddress;
 import org.apache.pekko.cluster.typed.Cluster;
 import org.apache.pekko.cluster.typed.Subscribe;
 
@@ -35,6 +36,13 @@ import org.apache.pekko.cluster.typed.Subscribe;
  * leaving, exiting or down. A node whose directory leaves the reachable listing (unreachable, downed,
  * removed) leaves {@link Peers} at once. Control messages only; reading the stores' room is a statvfs call
  * per store, cheap enough for the actor's thread.
+ *
+ * <p>It also counts the nodes that can hold replicas ({@link Peers#replicaNodes()}, which caps min-insync):
+ * the members, this one included, that advertised at least one store, from their first introduction until
+ * their member is removed, reachable or not; members leaving on purpose (leaving, exiting) are not counted.
+ * Counting a member only once it advertised keeps a node that is joining from raising the bar before
+ * placement can use it; keeping it while unreachable or down keeps a crash from lowering the bar before the
+ * cluster has removed the node.
  */
 public final class PeerDirectory extends AbstractBehavior<PeerDirectory.Command> {
   public static final ServiceKey<Command> KEY = ServiceKey.create(Command.class, "tensorfs-peers");
@@ -66,6 +74,9 @@ public final class PeerDirectory extends AbstractBehavior<PeerDirectory.Command>
 
   private static final Set<MemberStatus> DRAINED =
       Set.of(MemberStatus.leaving(), MemberStatus.exiting(), MemberStatus.down(), MemberStatus.removed());
+  /** Members leaving on purpose: no longer counted as nodes that can hold replicas. */
+  private static final Set<MemberStatus> DEPARTING =
+      Set.of(MemberStatus.leaving(), MemberStatus.exiting(), MemberStatus.removed());
 
   private final Peers peers;
   private final String endpoint;
@@ -73,6 +84,10 @@ public final class PeerDirectory extends AbstractBehavior<PeerDirectory.Command>
   private final Address selfAddress;
   private final Map<ActorRef<Command>, Peers.PeerInfo> known = new HashMap<>();
   private final Map<Address, MemberStatus> members = new HashMap<>();
+  /** Every incarnation in the membership (a restarted node is a new one at the same address) and its status. */
+  private final Map<UniqueAddress, MemberStatus> incarnations = new HashMap<>();
+  /** The addresses whose node advertised at least one store (this node's, when it has one). */
+  private final Set<Address> advertised = new HashSet<>();
   private Set<ActorRef<Command>> listed = Set.of();
 
   /** @param stores this node's stores, whose room it advertises */
@@ -98,6 +113,8 @@ public final class PeerDirectory extends AbstractBehavior<PeerDirectory.Command>
     this.endpoint = endpoint;
     this.stores = List.copyOf(stores);
     this.selfAddress = selfAddress;
+    if (!this.stores.isEmpty()) advertised.add(selfAddress);
+    countReplicaNodes();
   }
 
   @Override
@@ -128,17 +145,42 @@ public final class PeerDirectory extends AbstractBehavior<PeerDirectory.Command>
     // An introduction can arrive before the listing that names its sender: keep it for then.
     known.put(m.from(), new Peers.PeerInfo(m.nodeId(), m.endpoint(), m.stores(), false));
     if (m.answer()) m.from().tell(introduction(false));
+    if (!m.stores().isEmpty() && advertised.add(m.from().path().address())) countReplicaNodes();
     publish();
     return this;
   }
 
   private Behavior<Command> onMembership(MembershipChanged changed) {
     var member = changed.event().member();
-    if (changed.event() instanceof ClusterEvent.MemberRemoved) members.remove(member.address());
-    else members.put(member.address(), member.status());
+    if (changed.event() instanceof ClusterEvent.MemberRemoved) {
+      members.remove(member.address());
+      incarnations.remove(member.uniqueAddress());
+      boolean again = incarnations.keySet().stream().anyMatch(u -> u.address().equals(member.address()));
+      if (!again && !member.address().equals(selfAddress)) advertised.remove(member.address());
+    } else {
+      members.put(member.address(), member.status());
+      incarnations.put(member.uniqueAddress(), member.status());
+    }
     if (member.address().equals(selfAddress)) peers.drainSelf(DRAINED.contains(member.status()));
+    countReplicaNodes();
     publish();
     return this;
+  }
+
+  /**
+   * See the class comment: the addresses of advertised members not departing, reachable or not (an old and a
+   * new incarnation of a restarted node count once); this node also before it is a member.
+   */
+  private void countReplicaNodes() {
+    Set<Address> counted = new HashSet<>();
+    for (var e : incarnations.entrySet()) {
+      Address address = e.getKey().address();
+      if (advertised.contains(address) && !DEPARTING.contains(e.getValue())) counted.add(address);
+    }
+    boolean selfSeen = incarnations.keySet().stream().anyMatch(u -> u.address().equals(selfAddress));
+    if (!selfSeen && advertised.contains(selfAddress)) counted.add(selfAddress);
+    int count = counted.size();
+    peers.replicaNodes(count);
   }
 
   private Behavior<Command> onAdvertise() {

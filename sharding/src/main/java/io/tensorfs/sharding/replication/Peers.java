@@ -1,6 +1,7 @@
 package io.tensorfs.sharding.replication;
 
 import io.tensorfs.core.ErrorCode;
+import io.tensorfs.core.Policy;
 import io.tensorfs.core.TfsException;
 import io.tensorfs.sharding.placement.NodeView;
 import io.tensorfs.sharding.placement.StoreRoom;
@@ -10,6 +11,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * What this node knows of the others it can move bytes to: each reachable node's transport endpoint,
@@ -18,6 +21,8 @@ import java.util.function.Consumer;
  * Thread-safe: the view is replaced whole on each change and read without locks.
  */
 public final class Peers {
+  private static final Logger log = LoggerFactory.getLogger(Peers.class);
+
   /**
    * One node as its directory introduced it.
    *
@@ -52,6 +57,9 @@ public final class Peers {
   private volatile Map<String, PeerInfo> live = Map.of();
   private volatile Transport transport;
   private volatile boolean selfDrained;
+  private volatile int replicaNodes = 1;
+  /** The count last logged; written on the directory's thread only. */
+  private int announcedReplicaNodes = -1;
 
   public Peers(String selfId) {
     this.selfId = selfId;
@@ -81,6 +89,21 @@ public final class Peers {
   /** Whether this node's cluster member is leaving, exiting or down: it takes no new replicas then. */
   public boolean selfDrained() {
     return selfDrained;
+  }
+
+  /**
+   * How many nodes of the cluster can hold replicas: what caps the durable replicas a write waits for
+   * ({@link Policy#effectiveMinInsync}). {@link PeerDirectory} keeps it from cluster membership: a member
+   * counts from the time it advertised a store (this node: from the start, when it has one) until it is
+   * removed from the cluster, whether or not it is reachable now; a member that leaves on purpose (leaving,
+   * exiting) stops counting when it starts to leave. So a node that crashed keeps counting until the cluster
+   * downs and removes it: a write that needs its replica fails meanwhile instead of silently waiting for
+   * fewer, and in a cluster whose majority is lost the survivors never remove the others (the split-brain
+   * resolver downs the minority itself), so their count never falls. 1 until the directory has counted:
+   * a node alone.
+   */
+  public int replicaNodes() {
+    return replicaNodes;
   }
 
   /** Whether {@code nodeId} is this node or a reachable peer. */
@@ -115,6 +138,23 @@ public final class Peers {
 
   void drainSelf(boolean drained) {
     selfDrained = drained;
+  }
+
+  /** Sets {@link #replicaNodes}, saying so in the log the first time and whenever it changes (directory's thread). */
+  void replicaNodes(int count) {
+    int nodes = Math.max(1, count);
+    replicaNodes = nodes;
+    if (nodes == announcedReplicaNodes || selfDrained) return; // a node on its way out has nothing to announce
+    announcedReplicaNodes = nodes;
+    int defaultWaits = Policy.PERSISTENT.effectiveMinInsync(nodes);
+    if (defaultWaits < Policy.PERSISTENT.minInsync()) {
+      log.info("{} node(s) of the cluster can hold replicas: a persistent(r,m) write waits for min(m, {}) durable "
+          + "replicas; persistent (= persistent(3,2)) is capped at {}, and its files stay under-replicated until more "
+          + "nodes join", nodes, nodes, defaultWaits);
+    } else {
+      log.info("{} node(s) of the cluster can hold replicas: a persistent(r,m) write waits for min(m, {}) durable "
+          + "replicas; persistent (= persistent(3,2)) waits for {}", nodes, nodes, defaultWaits);
+    }
   }
 
   private static boolean sameMembers(Map<String, PeerInfo> a, Map<String, PeerInfo> b) {

@@ -33,8 +33,12 @@ class PeerDirectoryTest {
   }
 
   private void startTwoNodes() {
+    startTwoNodes(ClusterTestConfig.of("n2"));
+  }
+
+  private void startTwoNodes(com.typesafe.config.Config second) {
     a = ActorTestKit.create("peers", ClusterTestConfig.of("n1"));
-    b = ActorTestKit.create("peers", ClusterTestConfig.of("n2"));
+    b = ActorTestKit.create("peers", second);
     var seed = Cluster.get(a.system()).selfMember().address();
     Cluster.get(a.system()).manager().tell(Join.create(seed));
     Cluster.get(b.system()).manager().tell(Join.create(seed));
@@ -89,6 +93,96 @@ class PeerDirectoryTest {
       assertTrue(viewsA.stream().anyMatch(v -> v.containsKey("n2") && v.get("n2").drained()),
           "n1 saw n2 drained before it went");
       assertTrue(peersB.selfDrained(), "n2 knows itself drained");
+      return null;
+    });
+  }
+
+  @Test
+  void shouldCountBothNodesAsHoldingReplicasWhenBothAdvertisedStores() {
+    startTwoNodes();
+    Peers peersA = new Peers("n1");
+    Peers peersB = new Peers("n2");
+    assertEquals(1, peersA.replicaNodes(), "a node alone until it counted");
+    a.spawn(PeerDirectory.create(peersA, "endpoint-a", List.of(new RoomStore("d0", 5000)), FAST));
+    b.spawn(PeerDirectory.create(peersB, "endpoint-b", List.of(new RoomStore("d0", 1000)), FAST));
+
+    a.createTestProbe().awaitAssert(DEADLINE, () -> {
+      assertEquals(2, peersA.replicaNodes());
+      assertEquals(2, peersB.replicaNodes());
+      return null;
+    });
+  }
+
+  @Test
+  void shouldKeepCountingANodeThatCrashedUntilItIsRemoved() {
+    // n2 dies without leaving (no coordinated shutdown): unreachable, and no downing here removes it.
+    startTwoNodes(com.typesafe.config.ConfigFactory.parseString(
+            "pekko.coordinated-shutdown.run-by-actor-system-terminate = off")
+        .withFallback(ClusterTestConfig.of("n2")));
+    Peers peersA = new Peers("n1");
+    a.spawn(PeerDirectory.create(peersA, "endpoint-a", List.of(new RoomStore("d0", 5000)), FAST));
+    b.spawn(PeerDirectory.create(new Peers("n2"), "endpoint-b", List.of(new RoomStore("d0", 1000)), FAST));
+    a.createTestProbe().awaitAssert(DEADLINE, () -> {
+      assertEquals(2, peersA.replicaNodes());
+      assertTrue(peersA.live().containsKey("n2"));
+      return null;
+    });
+
+    var crashed = Cluster.get(b.system()).selfMember().address();
+    b.system().terminate();
+    b.system().getWhenTerminated().toCompletableFuture().orTimeout(20, java.util.concurrent.TimeUnit.SECONDS).join();
+    b = null;
+
+    a.createTestProbe().awaitAssert(DEADLINE, () -> {
+      assertFalse(Cluster.get(a.system()).state().getUnreachable().isEmpty(), "n2 is unreachable");
+      assertFalse(peersA.live().containsKey("n2"), "placement no longer uses n2");
+      return null;
+    });
+    assertEquals(2, peersA.replicaNodes(), "n2 still counts: it was not removed, so min-insync is not lowered");
+
+    // Downed (what the split-brain resolver does), then removed: only then it stops counting.
+    Cluster.get(a.system()).manager().tell(org.apache.pekko.cluster.typed.Down.apply(crashed));
+    a.createTestProbe().awaitAssert(DEADLINE, () -> {
+      assertEquals(1, peersA.replicaNodes());
+      assertTrue(Cluster.get(a.system()).state().getUnreachable().isEmpty(), "n2 removed");
+      return null;
+    });
+  }
+
+  @Test
+  void shouldStopCountingANodeThatLeavesOnPurpose() {
+    startTwoNodes();
+    Peers peersA = new Peers("n1");
+    a.spawn(PeerDirectory.create(peersA, "endpoint-a", List.of(new RoomStore("d0", 5000)), FAST));
+    b.spawn(PeerDirectory.create(new Peers("n2"), "endpoint-b", List.of(new RoomStore("d0", 1000)), FAST));
+    a.createTestProbe().awaitAssert(DEADLINE, () -> {
+      assertEquals(2, peersA.replicaNodes());
+      return null;
+    });
+
+    Cluster.get(b.system()).manager().tell(Leave.create(Cluster.get(b.system()).selfMember().address()));
+
+    a.createTestProbe().awaitAssert(DEADLINE, () -> {
+      assertEquals(1, peersA.replicaNodes());
+      return null;
+    });
+  }
+
+  @Test
+  void shouldNotCountANodeWithoutStores() {
+    startTwoNodes();
+    Peers peersA = new Peers("n1");
+    Peers peersB = new Peers("n2");
+    a.spawn(PeerDirectory.create(peersA, "endpoint-a", List.of(new RoomStore("d0", 5000)), FAST));
+    b.spawn(PeerDirectory.create(peersB, "endpoint-b", List.of(), FAST));
+    a.createTestProbe().awaitAssert(DEADLINE, () -> {
+      assertTrue(peersA.live().containsKey("n2"), "n2 introduced itself");
+      assertTrue(peersB.live().containsKey("n1"));
+      return null;
+    });
+    assertEquals(1, peersA.replicaNodes(), "n2 advertised no store: it cannot hold a replica");
+    a.createTestProbe().awaitAssert(DEADLINE, () -> {
+      assertEquals(1, peersB.replicaNodes(), "n2 counts n1 only");
       return null;
     });
   }

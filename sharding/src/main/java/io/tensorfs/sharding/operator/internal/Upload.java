@@ -25,9 +25,15 @@ import org.apache.pekko.Done;
 /**
  * The write path of one file version: each chunk is placed by its entity, written along its replica
  * chain (this node's replicas here, the others pushed head to tail over the transport), then committed
- * with the replicas the chain reported durable; the file is sealed once every chunk is committed. A
- * replica lost mid-write (its node died) is left out of the commit and repaired later; the upload fails
- * only when no replica of a chunk survives, so an acknowledged file is never one whose bytes are gone.
+ * with the replicas the chain reported durable; the file is sealed once every chunk is committed.
+ *
+ * <p>The acknowledgment rule: a chunk is committed only when its replicas are durable on at least
+ * {@code minInsync} distinct nodes (the policy's min-insync as capped for this cluster, see
+ * {@link Policy#effectiveMinInsync}; nodes, because two replicas on one node do not survive that node's
+ * loss). A replica lost mid-write (its node died) is left out of the commit and repaired later as long as
+ * that many remain; otherwise the chunk, and so the upload, fails with NOT_ENOUGH_REPLICAS and the caller
+ * aborts it (nothing visible, the bytes removed). A chunk whose placement already names fewer nodes fails
+ * the same way before any byte is written.
  *
  * <p>Driven by one stream through {@code mapAsync(1)}: {@link #accept} is never called again before
  * the stage it returned completes, which is what makes the plain fields safe and what gives the
@@ -44,6 +50,7 @@ public final class Upload {
   private final TfsPath path;
   private final FileId fileId;
   private final Policy policy;
+  private final int minInsync;
   private final Precondition precondition;
   private final int chunkSizeBytes;
   private final OptionalLong declaredBytes;
@@ -67,12 +74,15 @@ public final class Upload {
 
   /**
    * @param storeById this node's stores, by id
+   * @param minInsync the distinct nodes that must hold a chunk durably before it is committed (at least 1)
    * @param declaredBytes the body's length when announced: every chunk's length is then known up front,
    *     and chunks are pushed along their chain as they arrive
    */
   public Upload(Metadata metadata, Function<String, ChunkStore> storeById, ChainFactory chains,
-      List<ReplicaLocation> candidates, TfsPath path, FileId fileId, Policy policy, Precondition precondition,
+      List<ReplicaLocation> candidates, TfsPath path, FileId fileId, Policy policy, int minInsync,
+      Precondition precondition,
       int chunkSizeBytes, OptionalLong declaredBytes) {
+    if (minInsync < 1) throw new IllegalArgumentException("min-insync " + minInsync + " is below 1");
     this.metadata = metadata;
     this.storeById = storeById;
     this.chains = chains;
@@ -80,6 +90,7 @@ public final class Upload {
     this.path = path;
     this.fileId = fileId;
     this.policy = policy;
+    this.minInsync = minInsync;
     this.precondition = precondition;
     this.chunkSizeBytes = chunkSizeBytes;
     this.declaredBytes = declaredBytes;
@@ -148,6 +159,11 @@ public final class Upload {
     nextPlacement = null;
     return placement.thenApply(replicas -> {
       if (replicas.isEmpty()) throw new TfsException(ErrorCode.NO_SPACE, "no store can take chunk " + chunk);
+      int nodes = distinctNodes(replicas);
+      if (nodes < minInsync) {
+        throw notEnough(index, nodes, "it could be placed on no more: " + names(replicas)
+            + "; the other nodes that can hold replicas are unreachable, leaving or full");
+      }
       placed.clear();
       placed.addAll(replicas);
       chain = chains.open(chunk, path, replicas, policy, lengthOf(index));
@@ -187,7 +203,11 @@ public final class Upload {
         throw new TfsException(code, "chunk " + chunk + " could not be stored on any of "
             + closingPlaced + ": " + cause.getMessage(), cause);
       }
-      if (stored.durableAt().isEmpty()) throw new TfsException(ErrorCode.UNAVAILABLE, "chunk " + chunk + " has no replica left");
+      int durable = distinctNodes(stored.durableAt());
+      if (durable < minInsync) {
+        throw notEnough(chunk.index(), durable, "durable on " + names(stored.durableAt()) + " of " + names(closingPlaced)
+            + "; the others dropped out of the chain");
+      }
       return stored;
     }).thenCompose(stored -> metadata.commitChunk(chunk, stored.lengthBytes(), stored.crc32c(), stored.durableAt())
         .thenApply(x -> new ChunkInfo(stored.lengthBytes(), stored.crc32c())))
@@ -200,5 +220,19 @@ public final class Upload {
     finishing.removeIf(CompletableFuture::isDone);
     if (finishing.size() <= FINISHING_AHEAD) return CompletableFuture.completedFuture(Done.getInstance());
     return finishing.pollFirst().thenApply(info -> Done.getInstance());
+  }
+
+  private TfsException notEnough(int index, int reached, String detail) {
+    return new TfsException(ErrorCode.NOT_ENOUGH_REPLICAS, "chunk " + index + " of " + path + " reached " + reached
+        + " of the " + minInsync + " durable replicas it needs (" + policy.text() + ", on distinct nodes): " + detail
+        + ". The write was abandoned: nothing of it is visible");
+  }
+
+  private static int distinctNodes(List<ReplicaLocation> replicas) {
+    return (int) replicas.stream().map(ReplicaLocation::node).distinct().count();
+  }
+
+  private static String names(List<ReplicaLocation> replicas) {
+    return replicas.stream().map(r -> r.node() + "/" + r.store()).toList().toString();
   }
 }
