@@ -21,6 +21,7 @@ import io.tensorfs.gpu.GpuSettings;
 import io.tensorfs.gpu.GpuSinks;
 import io.tensorfs.sharding.ShardedMetadata;
 import io.tensorfs.sharding.ShardingSetup;
+import io.tensorfs.sharding.checkpoint.CheckpointSetup;
 import io.tensorfs.sharding.ElasticSettings;
 import io.tensorfs.sharding.MemoryReplicaProtocol;
 import io.tensorfs.sharding.elastic.MemoryReplicaAgent;
@@ -113,6 +114,7 @@ final class NodeParts implements NodeAssembly {
   public DataPlane dataPlane(ActorContext<?> context) {
     joinSelfWithoutSeeds();
     ShardingSetup.init(system);
+    CheckpointSetup.init(system);
     stores = new Stores(StoreSettings.fromConfig(config), system);
     for (ChunkStore s : stores.all()) {
       storeActors.put(s.id(), context.spawn(StoreActor.create(s, stores.leases(), stores.settings()), "store-" + s.id()));
