@@ -243,7 +243,7 @@ class CheckpointIT {
     begin(http, name, 1, "");
     long t0 = System.nanoTime();
     var put = http.client().send(HttpRequest.newBuilder(URI.create(node.baseUri() + API + name + "/0/state"))
-            .timeout(Duration.ofMinutes(30))
+            .timeout(Duration.ofHours(2))
             .PUT(HttpRequest.BodyPublishers.fromPublisher(
                 HttpRequest.BodyPublishers.ofInputStream(() -> new Generated(size, 42)), size))
             .build(),
@@ -255,7 +255,7 @@ class CheckpointIT {
 
     long t1 = System.nanoTime();
     var get = http.client().send(HttpRequest.newBuilder(URI.create(node.baseUri() + API + name + "/0/state"))
-        .timeout(Duration.ofMinutes(30)).GET().build(), HttpResponse.BodyHandlers.ofInputStream());
+        .timeout(Duration.ofHours(2)).GET().build(), HttpResponse.BodyHandlers.ofInputStream());
     assertEquals(200, get.statusCode());
     long checked = 0;
     try (InputStream restored = get.body(); InputStream expected = new Generated(size, 42)) {
