@@ -305,6 +305,36 @@ class CheckpointsServiceTest {
     }
   }
 
+  @Test
+  void shouldRoundTripThroughJavaClientCheckpoints() throws Exception {
+    io.tensorfs.client.TfsClient client = io.tensorfs.client.TfsClient.over(channel);
+    io.tensorfs.client.TfsCheckpoints ckpt = client.checkpoints();
+    String name = "/t/jobc/step-1";
+    ckpt.begin(name, 2, "", 0).toCompletableFuture().get(30, TimeUnit.SECONDS);
+    byte[] a = random(PART + 3, 51);
+    byte[] b = random(2 * 1024 * 1024 + 9, 52);
+    ckpt.save(name, 0, List.of(io.tensorfs.client.CheckpointItem.of("a", a), io.tensorfs.client.CheckpointItem.of("none", new byte[0])), true)
+        .toCompletableFuture().get(30, TimeUnit.SECONDS);
+    var saved = ckpt.save(name, 1, List.of(io.tensorfs.client.CheckpointItem.of("b", b)), true)
+        .toCompletableFuture().get(30, TimeUnit.SECONDS);
+    assertEquals(b.length, saved.get(0).getAcknowledged());
+
+    ckpt.commit(name).toCompletableFuture().get(30, TimeUnit.SECONDS);
+
+    Map<String, ByteArrayOutputStream> restored = new HashMap<>();
+    ckpt.restore(name, (item, bytes) -> {
+      byte[] piece = new byte[bytes.remaining()];
+      bytes.get(piece);
+      restored.computeIfAbsent(item.getRank() + "/" + item.getKey(), k -> new ByteArrayOutputStream()).writeBytes(piece);
+    }).toCompletableFuture().get(30, TimeUnit.SECONDS);
+    assertArrayEquals(a, restored.get("0/a").toByteArray());
+    assertArrayEquals(b, restored.get("1/b").toByteArray());
+    assertEquals(0, restored.get("0/none").size());
+    assertEquals(List.of(name), ckpt.list("/t/jobc").toCompletableFuture().get(30, TimeUnit.SECONDS).stream()
+        .map(c -> c.getName()).toList());
+    assertEquals(3, ckpt.describe(name).toCompletableFuture().get(30, TimeUnit.SECONDS).getItemsCount());
+  }
+
   private static ItemState awaitAcknowledged(String name, long at) throws Exception {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
     while (true) {
