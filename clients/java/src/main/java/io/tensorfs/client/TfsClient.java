@@ -39,11 +39,13 @@ public final class TfsClient {
   private final ManagedChannel channel;
   private final boolean ownsChannel;
   private final TensorfsGrpc.TensorfsStub grpc;
+  private final TfsCheckpoints checkpoints;
 
   private TfsClient(ManagedChannel channel, boolean ownsChannel) {
     this.channel = channel;
     this.ownsChannel = ownsChannel;
     this.grpc = TensorfsGrpc.newStub(channel);
+    this.checkpoints = new TfsCheckpoints(io.tensorfs.gateway.grpc.v1.CheckpointsGrpc.newStub(channel));
   }
 
   /** Connects (lazily, on the first call) to {@code host:port} with plain-text HTTP/2; {@link #close} closes it. */
@@ -54,6 +56,11 @@ public final class TfsClient {
   /** A client over a channel the caller built (TLS, an executor of its own) and keeps: {@link #close} leaves it open. */
   public static TfsClient over(ManagedChannel channel) {
     return new TfsClient(channel, false);
+  }
+
+  /** The node's checkpoints over this client's channel. */
+  public TfsCheckpoints checkpoints() {
+    return checkpoints;
   }
 
   public CompletionStage<FileInfo> stat(String path) {

@@ -179,6 +179,22 @@ public final class NodeOperator {
    */
   public CompletionStage<FileVersion> put(TfsPath path, Policy policy, int chunkSizeBytes, Precondition precondition,
       OptionalLong declaredBytes, long maxBytes, Source<ByteString, ?> body) {
+    if (ReservedPaths.isReserved(path)) return CompletableFuture.failedFuture(ReservedPaths.refusal(path, "write"));
+    return write(path, policy, chunkSizeBytes, precondition, declaredBytes, maxBytes, body);
+  }
+
+  /**
+   * {@link #put} of a path under a reserved {@code .checkpoints} directory: for the checkpoint operator
+   * only, which keeps what such files mean. Other paths are BAD_PATH here.
+   */
+  public CompletionStage<FileVersion> putReserved(TfsPath path, Policy policy, int chunkSizeBytes,
+      OptionalLong declaredBytes, long maxBytes, Source<ByteString, ?> body) {
+    if (!ReservedPaths.isReserved(path)) return failed(ErrorCode.BAD_PATH, path + " is not a reserved path");
+    return write(path, policy, chunkSizeBytes, Precondition.NONE, declaredBytes, maxBytes, body);
+  }
+
+  private CompletionStage<FileVersion> write(TfsPath path, Policy policy, int chunkSizeBytes, Precondition precondition,
+      OptionalLong declaredBytes, long maxBytes, Source<ByteString, ?> body) {
     if (path.isRoot()) return failed(ErrorCode.BAD_PATH, "cannot write the root");
     if (declaredBytes.isPresent() && declaredBytes.getAsLong() > maxBytes) {
       return failed(ErrorCode.TOO_LARGE, declaredBytes.getAsLong() + " bytes is more than the limit of " + maxBytes);
@@ -268,6 +284,17 @@ public final class NodeOperator {
    * deleting nothing, when not); NOT_FOUND when there is none.
    */
   public CompletionStage<FileVersion> delete(TfsPath path, Precondition precondition) {
+    if (ReservedPaths.isReserved(path)) return CompletableFuture.failedFuture(ReservedPaths.refusal(path, "delete"));
+    return remove(path, precondition);
+  }
+
+  /** {@link #delete} of a part file of a checkpoint: for the checkpoint operator only. */
+  public CompletionStage<FileVersion> deleteReserved(TfsPath path) {
+    if (!ReservedPaths.isReserved(path)) return failed(ErrorCode.BAD_PATH, path + " is not a reserved path");
+    return remove(path, Precondition.NONE);
+  }
+
+  private CompletionStage<FileVersion> remove(TfsPath path, Precondition precondition) {
     return metadata.delete(path, precondition).thenApply(v -> {
       collect(v.fileId());
       return v;
