@@ -52,9 +52,19 @@ final class MetadataSchema {
     int wanted = config.getInt(PLUGIN + ".journal.replication-factor");
     List<String> keyspaces = List.of(config.getString(PLUGIN + ".journal.keyspace"),
         config.getString(PLUGIN + ".snapshot.keyspace"));
+    MetadataSettings metadata = MetadataSettings.fromConfig(config);
+    List<String> alters = new ArrayList<>();
+    if (metadata.replicas() > 1) {
+      // The tables a recovering entity reads: a dead replica must not hold its reads up for long.
+      String retry = " WITH speculative_retry = '" + metadata.speculativeRetry().toMillis() + "ms'";
+      alters.add("ALTER TABLE " + keyspaces.get(0) + "." + config.getString(PLUGIN + ".journal.table") + retry);
+      alters.add("ALTER TABLE " + keyspaces.get(0) + "." + config.getString(PLUGIN + ".journal.metadata-table") + retry);
+      alters.add("ALTER TABLE " + keyspaces.get(1) + "." + config.getString(PLUGIN + ".snapshot.table") + retry);
+    }
     return CassandraSessionRegistry.get(system).sessionFor(PLUGIN).underlying()
         .thenCompose(session -> inOrder(session, all, 0, statementTimeout)
-            .thenCompose(done -> checkReplication(session, keyspaces, wanted, statementTimeout)));
+            .thenCompose(done -> checkReplication(session, keyspaces, wanted, statementTimeout))
+            .thenCompose(done -> inOrder(session, alters, 0, statementTimeout)));
   }
 
   private static CompletionStage<Void> checkReplication(CqlSession session, List<String> keyspaces, int wanted,

@@ -4,6 +4,7 @@ import com.datastax.oss.driver.api.core.DefaultConsistencyLevel;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigValueFactory;
+import java.time.Duration;
 import java.util.Locale;
 
 /**
@@ -18,9 +19,13 @@ import java.util.Locale;
  * @param replicas         Cassandra replicas of every metadata row (the keyspaces' replication factor)
  * @param readConsistency  replicas that answer a metadata read
  * @param writeConsistency replicas that acknowledge a metadata write before it counts
+ * @param requestTimeout   how long the driver waits for one metadata statement
+ * @param speculativeRetry with more than one replica, how long a Cassandra coordinator waits for a replica
+ *                         before it asks another for the same read (the tables' {@code speculative_retry}): a
+ *                         replica that just died is otherwise waited on until Cassandra convicts it
  */
 public record MetadataSettings(int replicas, DefaultConsistencyLevel readConsistency,
-    DefaultConsistencyLevel writeConsistency) {
+    DefaultConsistencyLevel writeConsistency, Duration requestTimeout, Duration speculativeRetry) {
 
   /** The driver profile of every metadata read (journal replay, snapshots, queries). */
   public static final String READ_PROFILE = "tensorfs-metadata-read";
@@ -38,6 +43,8 @@ public record MetadataSettings(int replicas, DefaultConsistencyLevel readConsist
     if (readConsistency == null || writeConsistency == null) {
       throw new IllegalArgumentException(SECTION + ": consistency levels are required");
     }
+    positive("request-timeout", requestTimeout);
+    positive("speculative-retry", speculativeRetry);
   }
 
   /**
@@ -48,7 +55,7 @@ public record MetadataSettings(int replicas, DefaultConsistencyLevel readConsist
     Config c = config.getConfig(SECTION);
     int replicas = c.getInt("replicas");
     return new MetadataSettings(replicas, level(c, "read-consistency", replicas),
-        level(c, "write-consistency", replicas));
+        level(c, "write-consistency", replicas), c.getDuration("request-timeout"), c.getDuration("speculative-retry"));
   }
 
   /** {@code config} with the journal plugin's and the driver's keys set from these settings. */
@@ -66,11 +73,19 @@ public record MetadataSettings(int replicas, DefaultConsistencyLevel readConsist
         .withValue(profile(READ_PROFILE, "consistency"), ConfigValueFactory.fromAnyRef(readConsistency.name()))
         .withValue(profile(WRITE_PROFILE, "consistency"), ConfigValueFactory.fromAnyRef(writeConsistency.name()))
         // The journal and snapshot statements can be retried safely (no counters, no collections).
+        .withValue(profile(READ_PROFILE, "timeout"), ConfigValueFactory.fromAnyRef(requestTimeout.toMillis() + "ms"))
+        .withValue(profile(WRITE_PROFILE, "timeout"), ConfigValueFactory.fromAnyRef(requestTimeout.toMillis() + "ms"))
         .withValue(profile(READ_PROFILE, "default-idempotence"), ConfigValueFactory.fromAnyRef(true))
         .withValue(profile(WRITE_PROFILE, "default-idempotence"), ConfigValueFactory.fromAnyRef(true))
         // Statements outside a profile (the schema, the plugin's own reads of its tables) go with the writes.
         .withValue("datastax-java-driver.basic.request.consistency", ConfigValueFactory.fromAnyRef(writeConsistency.name()));
     return set.withFallback(config).resolve();
+  }
+
+  private static void positive(String key, Duration d) {
+    if (d == null || d.isNegative() || d.isZero()) {
+      throw new IllegalArgumentException(SECTION + "." + key + " must be positive, not " + d);
+    }
   }
 
   private static String profile(String name, String key) {

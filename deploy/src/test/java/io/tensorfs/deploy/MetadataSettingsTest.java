@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import com.datastax.oss.driver.api.core.DefaultConsistencyLevel;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
+import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
 class MetadataSettingsTest {
@@ -18,7 +19,8 @@ class MetadataSettingsTest {
   void shouldReplicateOnceAndAskOneReplicaWhenOneCassandraNodeIsTheDefault() {
     Config c = withArgs("--data", "/tmp/tfs-m1");
     MetadataSettings s = MetadataSettings.fromConfig(c);
-    assertEquals(new MetadataSettings(1, DefaultConsistencyLevel.LOCAL_ONE, DefaultConsistencyLevel.LOCAL_ONE), s);
+    assertEquals(new MetadataSettings(1, DefaultConsistencyLevel.LOCAL_ONE, DefaultConsistencyLevel.LOCAL_ONE,
+        Duration.ofSeconds(10), Duration.ofMillis(100)), s);
 
     Config applied = s.applyTo(c);
     assertEquals(1, applied.getInt("pekko.persistence.cassandra.journal.replication-factor"));
@@ -44,6 +46,8 @@ class MetadataSettingsTest {
     assertEquals("QUORUM", consistency(applied, MetadataSettings.READ_PROFILE));
     assertEquals("QUORUM", consistency(applied, MetadataSettings.WRITE_PROFILE));
     assertEquals("QUORUM", applied.getString("datastax-java-driver.basic.request.consistency"));
+    assertEquals(Duration.ofSeconds(10), applied.getDuration(
+        "datastax-java-driver.profiles." + MetadataSettings.READ_PROFILE + ".basic.request.timeout"));
     assertEquals(java.util.List.of("127.0.0.1:9042", "127.0.0.1:9043", "127.0.0.1:9044"),
         applied.getStringList("datastax-java-driver.basic.contact-points"));
   }
