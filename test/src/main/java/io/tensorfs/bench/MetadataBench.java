@@ -70,7 +70,7 @@ final class MetadataBench {
     SharedCassandra.deleteTree(dir);
     Files.createDirectories(dir);
     EmbeddedCassandra cassandra = new EmbeddedCassandra(CassandraSettings.defaults(dir.resolve("cassandra"))
-        .withLibDir(RepoPaths.cassandraLib()).withCommitlogSync(sync));
+        .withLibDir(RepoPaths.cassandraLib()).withCommitlogSync(sync).withStartTimeout(Duration.ofMinutes(5)));
     var db = cassandra.start();
     try (NodeProcess node = new NodeProcess("node-1", dir.resolve("node-1"), db.contactPoint(), "bench", List.of())
         .start(Duration.ofMinutes(3))) {

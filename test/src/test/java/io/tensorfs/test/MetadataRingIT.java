@@ -42,7 +42,8 @@ class MetadataRingIT {
     Path dir = RepoPaths.scratch("ring");
     SharedCassandra.deleteTree(dir);
     CassandraRing ring = new CassandraRing(
-        CassandraSettings.defaults(dir).withLibDir(RepoPaths.cassandraLib()).withHeap("512m"), 3);
+        CassandraSettings.defaults(dir).withLibDir(RepoPaths.cassandraLib()).withHeap("512m")
+            .withStartTimeout(Duration.ofMinutes(5)), 3);
     long t0 = System.nanoTime();
     List<CassandraInstance> members = ring.start();
     System.out.printf("ring: 3 members answered CQL after %.1f s%n", (System.nanoTime() - t0) / 1e9);
