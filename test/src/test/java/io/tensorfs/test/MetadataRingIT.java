@@ -65,7 +65,7 @@ class MetadataRingIT {
       assertEquals(201, http.put("/v1/files/ring/a", b).statusCode(), "a new version with one member down");
       assertArrayEquals(b, http.get("/v1/files/ring/b").body());
       assertArrayEquals(b, http.get("/v1/files/ring/a").body());
-      Set<String> rows = journalRowsOnceTheDeadMemberIsConvicted(members.get(0));
+      Set<String> rows = journalRowsOnceTheDeadAreConvicted(members.get(0), DefaultConsistencyLevel.QUORUM);
       assertFalse(rows.isEmpty());
 
       long restart = System.nanoTime();
@@ -76,7 +76,7 @@ class MetadataRingIT {
       // Alone, the restarted member must hold every row written while it was down.
       kill(members.get(0));
       kill(members.get(2));
-      Set<String> onSecond = journalRows(second, DefaultConsistencyLevel.ONE);
+      Set<String> onSecond = journalRowsOnceTheDeadAreConvicted(second, DefaultConsistencyLevel.ONE);
       assertTrue(onSecond.containsAll(rows), "rows the restarted member lacks: " + missing(rows, onSecond));
     } finally {
       if (node != null) node.close();
@@ -91,14 +91,16 @@ class MetadataRingIT {
   }
 
   /**
-   * Every journal row at QUORUM from the two live members. A range scan (unlike the node's reads by key) has no
-   * speculative retry: until the live members convict the killed one (seconds), it may wait on it and time out.
+   * Every journal row at {@code level}, through {@code via}. A range scan (unlike the node's reads by key) has
+   * no speculative retry: until the live members convict the killed ones (seconds), it may be sent to one of
+   * them and time out; it is asked again until then. Whatever it returns is complete at {@code level}.
    */
-  private static Set<String> journalRowsOnceTheDeadMemberIsConvicted(CassandraInstance via) throws Exception {
+  private static Set<String> journalRowsOnceTheDeadAreConvicted(CassandraInstance via, DefaultConsistencyLevel level)
+      throws Exception {
     long until = System.nanoTime() + DEADLINE.toNanos();
     while (true) {
       try {
-        return journalRows(via, DefaultConsistencyLevel.QUORUM);
+        return journalRows(via, level);
       } catch (ReadTimeoutException e) {
         if (System.nanoTime() > until) throw e;
         TimeUnit.SECONDS.sleep(2);
