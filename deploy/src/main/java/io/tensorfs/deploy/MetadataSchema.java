@@ -1,11 +1,13 @@
 package io.tensorfs.deploy;
 
 import com.datastax.oss.driver.api.core.CqlSession;
+import com.datastax.oss.driver.api.core.cql.Row;
 import com.datastax.oss.driver.api.core.cql.SimpleStatement;
 import com.typesafe.config.Config;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -13,6 +15,8 @@ import org.apache.pekko.actor.typed.javadsl.Adapter;
 import org.apache.pekko.persistence.cassandra.KeyspaceAndTableStatements;
 import org.apache.pekko.persistence.cassandra.PluginSettings;
 import org.apache.pekko.stream.connectors.cassandra.javadsl.CassandraSessionRegistry;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The metadata journal's keyspaces and tables in Cassandra, created by the node before anything reads or
@@ -20,9 +24,12 @@ import org.apache.pekko.stream.connectors.cassandra.javadsl.CassandraSessionRegi
  * the plugin's short request timeout, and a keyspace that was not created then (a busy Cassandra takes
  * seconds per schema change) stays missing for the life of the process. Here every statement has a long
  * timeout, and the node retries the whole set until it succeeds; each is {@code IF NOT EXISTS}, so nodes
- * starting together and restarts are harmless.
+ * starting together and restarts are harmless. A keyspace that exists keeps its replication: when it differs
+ * from {@code tensorfs.metadata.replicas} the node says so (raising it takes an ALTER KEYSPACE and a full
+ * repair of every Cassandra node, which a node start must not do behind the operator's back).
  */
 final class MetadataSchema {
+  private static final Logger log = LoggerFactory.getLogger(MetadataSchema.class);
   private static final String PLUGIN = "pekko.persistence.cassandra";
 
   private MetadataSchema() {}
@@ -41,8 +48,41 @@ final class MetadataSchema {
     all.addAll(statements.getCreateJournalTablesStatements());
     all.add(statements.createSnapshotKeyspaceStatement());
     all.addAll(statements.getCreateSnapshotTablesStatements());
+    Config config = system.settings().config();
+    int wanted = config.getInt(PLUGIN + ".journal.replication-factor");
+    List<String> keyspaces = List.of(config.getString(PLUGIN + ".journal.keyspace"),
+        config.getString(PLUGIN + ".snapshot.keyspace"));
+    MetadataSettings metadata = MetadataSettings.fromConfig(config);
+    List<String> alters = new ArrayList<>();
+    if (metadata.replicas() > 1) {
+      // The tables a recovering entity reads: a dead replica must not hold its reads up for long.
+      String retry = " WITH speculative_retry = '" + metadata.speculativeRetry().toMillis() + "ms'";
+      alters.add("ALTER TABLE " + keyspaces.get(0) + "." + config.getString(PLUGIN + ".journal.table") + retry);
+      alters.add("ALTER TABLE " + keyspaces.get(0) + "." + config.getString(PLUGIN + ".journal.metadata-table") + retry);
+      alters.add("ALTER TABLE " + keyspaces.get(1) + "." + config.getString(PLUGIN + ".snapshot.table") + retry);
+    }
     return CassandraSessionRegistry.get(system).sessionFor(PLUGIN).underlying()
-        .thenCompose(session -> inOrder(session, all, 0, statementTimeout));
+        .thenCompose(session -> inOrder(session, all, 0, statementTimeout)
+            .thenCompose(done -> checkReplication(session, keyspaces, wanted, statementTimeout))
+            .thenCompose(done -> inOrder(session, alters, 0, statementTimeout)));
+  }
+
+  private static CompletionStage<Void> checkReplication(CqlSession session, List<String> keyspaces, int wanted,
+      Duration timeout) {
+    SimpleStatement query = SimpleStatement.newInstance(
+        "SELECT keyspace_name, replication FROM system_schema.keyspaces").setTimeout(timeout);
+    return session.executeAsync(query).thenAccept(rows -> {
+      for (Row row : rows.currentPage()) {
+        if (!keyspaces.contains(row.getString("keyspace_name"))) continue;
+        Map<String, String> replication = row.getMap("replication", String.class, String.class);
+        String factor = replication == null ? null : replication.get("replication_factor");
+        if (factor != null && !factor.equals(Integer.toString(wanted))) {
+          log.warn("metadata keyspace {} has replication factor {}, not the {} of tensorfs.metadata.replicas: it"
+              + " keeps {} (ALTER KEYSPACE, then repair every Cassandra node, to change it)",
+              row.getString("keyspace_name"), factor, wanted, factor);
+        }
+      }
+    });
   }
 
   private static CompletionStage<Void> inOrder(CqlSession session, List<String> cql, int at, Duration timeout) {

@@ -26,7 +26,9 @@ public final class Node implements NodeStatus {
   private final ActorSystem<?> system;
   private final ClusterStatus status;
 
-  private Node(Config config) {
+  private Node(Config given) {
+    // The journal plugin and the driver read the metadata replication and consistency as their own keys.
+    Config config = MetadataSettings.fromConfig(given).applyTo(given);
     String nodeId = config.getString("tensorfs.node.id");
     NodeSettings settings = NodeSettings.fromConfig(config);
     // Before any part exists, so that every instrument a part creates reports.

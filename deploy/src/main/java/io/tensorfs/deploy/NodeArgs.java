@@ -12,7 +12,7 @@ import java.util.Map;
 /**
  * The node's command line, turned into configuration overrides:
  * {@code --node-id node-1 --data DIR [--store DIR]... --http-host H --http-port P --grpc-port P --cluster-port P
- * [--seed host:port]... --cassandra host:port}.
+ * [--seed host:port]... --cassandra host:port[,host:port...] [--metadata-replicas N]}.
  */
 record NodeArgs(Map<String, Object> overrides) {
   static NodeArgs parse(String[] args) {
@@ -33,7 +33,8 @@ record NodeArgs(Map<String, Object> overrides) {
         case "--grpc-port" -> o.put("tensorfs.gateway.grpc.port", Integer.parseInt(value));
         case "--cluster-port" -> o.put("pekko.remote.artery.canonical.port", Integer.parseInt(value));
         case "--seed" -> seeds.add("pekko://tensorfs@" + value);
-        case "--cassandra" -> o.put("datastax-java-driver.basic.contact-points", List.of(value));
+        case "--cassandra" -> o.put("datastax-java-driver.basic.contact-points", contactPoints(value));
+        case "--metadata-replicas" -> o.put("tensorfs.metadata.replicas", Integer.parseInt(value));
         default -> throw new IllegalArgumentException("unknown option " + flag);
       }
     }
@@ -43,6 +44,16 @@ record NodeArgs(Map<String, Object> overrides) {
     o.put("tensorfs.store.directories", stores);
     if (!seeds.isEmpty()) o.put("pekko.cluster.seed-nodes", seeds);
     return new NodeArgs(o);
+  }
+
+  /** {@code host:port} or a comma-separated list of them (the members of a Cassandra ring). */
+  private static List<String> contactPoints(String value) {
+    List<String> points = new ArrayList<>();
+    for (String p : value.split(",")) {
+      if (!p.isBlank()) points.add(p.trim());
+    }
+    if (points.isEmpty()) throw new IllegalArgumentException("--cassandra wants host:port[,host:port...]");
+    return points;
   }
 
   Config config() {

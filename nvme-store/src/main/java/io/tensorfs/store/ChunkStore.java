@@ -97,6 +97,10 @@ public interface ChunkStore {
     return Optional.empty();
   }
 
-  /** One file version as found on disk. */
-  record StoredFile(FileId file, TfsPath owner, Set<Integer> chunks) {}
+  /**
+   * One file version as found on disk.
+   *
+   * @param lastWrittenMillis when the newest of its files was last modified, in ms since the epoch
+   */
+  record StoredFile(FileId file, TfsPath owner, Set<Integer> chunks, long lastWrittenMillis) {}
 }

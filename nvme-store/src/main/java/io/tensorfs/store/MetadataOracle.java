@@ -21,9 +21,15 @@ public interface MetadataOracle {
   /** Sealed and current: {@code chunksHere} are the indexes the metadata places on this store. */
   record Live(java.util.Set<Integer> chunksHere) implements Verdict {}
 
-  /** Not current and not being written: the bytes may be removed. */
+  /**
+   * Not current and not being written (an abandoned upload, or a version the metadata has no record of): the
+   * bytes may be removed once the store's orphan grace has passed since they were last written.
+   */
   record Orphan() implements Verdict {}
 
-  /** Could not tell (metadata unreachable, or an upload in progress): keep the bytes. */
+  /** An upload of this version is under way: its writer owns the bytes, keep them. */
+  record Pending(String why) implements Verdict {}
+
+  /** Could not tell (the metadata is unreachable): keep the bytes; the store asks again later. */
   record Unknown(String why) implements Verdict {}
 }

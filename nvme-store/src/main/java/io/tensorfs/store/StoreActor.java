@@ -48,8 +48,11 @@ public final class StoreActor extends AbstractBehavior<StoreActor.Command> {
   public record Stats(String storeId, String directory, long usableBytes, boolean directIo)
       implements CborSerializable {}
 
-  private record Reconciled(ReconcileReport report, Throwable failure, ActorRef<ReconcileReport> replyTo)
-      implements Command {}
+  private record Reconciled(Reconciliation.Result result, Throwable failure, MetadataOracle oracle,
+      ActorRef<ReconcileReport> replyTo) implements Command {}
+
+  /** The orphan grace of versions a reconcile deferred has passed: judge them again. */
+  private record Rejudge(MetadataOracle oracle, List<ChunkStore.StoredFile> deferred) implements Command {}
 
   private record RetryCollect(FileId file) implements Command {}
 
@@ -59,26 +62,30 @@ public final class StoreActor extends AbstractBehavior<StoreActor.Command> {
   private final ReadLeases leases;
   private final Duration collectRetry;
   private final int reconcileParallelism;
+  private final ReconcileSettings reconcileSettings;
   private final TimerScheduler<Command> timers;
   /** Collections under way, with everyone waiting for each. */
   private final Map<FileId, List<ActorRef<Done>>> collecting = new HashMap<>();
 
+  /** A store actor whose reconcile rules are {@code tensorfs.store.reconcile} of the actor system's config. */
   public static Behavior<Command> create(ChunkStore store, ReadLeases leases, StoreSettings settings) {
-    return create(store, leases, settings.collectRetry(), settings.reconcileParallelism());
+    return Behaviors.setup(context -> create(store, leases, settings,
+        ReconcileSettings.fromConfig(context.getSystem().settings().config())));
   }
 
-  public static Behavior<Command> create(ChunkStore store, ReadLeases leases, Duration collectRetry,
-      int reconcileParallelism) {
+  public static Behavior<Command> create(ChunkStore store, ReadLeases leases, StoreSettings settings,
+      ReconcileSettings reconcile) {
     return Behaviors.setup(context -> {
       context.getSystem().receptionist().tell(Receptionist.register(KEY, context.getSelf()));
-      return Behaviors.withTimers(timers ->
-          new StoreActor(context, timers, store, leases, collectRetry, reconcileParallelism));
+      return Behaviors.withTimers(timers -> new StoreActor(context, timers, store, leases, settings.collectRetry(),
+          settings.reconcileParallelism(), reconcile));
     });
   }
 
   private StoreActor(ActorContext<Command> context, TimerScheduler<Command> timers, ChunkStore store,
-      ReadLeases leases, Duration collectRetry, int reconcileParallelism) {
+      ReadLeases leases, Duration collectRetry, int reconcileParallelism, ReconcileSettings reconcileSettings) {
     super(context);
+    this.reconcileSettings = reconcileSettings;
     this.timers = timers;
     this.store = store;
     this.leases = leases;
@@ -91,6 +98,7 @@ public final class StoreActor extends AbstractBehavior<StoreActor.Command> {
     return newReceiveBuilder()
         .onMessage(Reconcile.class, this::onReconcile)
         .onMessage(Reconciled.class, this::onReconciled)
+        .onMessage(Rejudge.class, this::onRejudge)
         .onMessage(CollectFile.class, this::onCollectFile)
         .onMessage(RetryCollect.class, this::onRetryCollect)
         .onMessage(Collected.class, this::onCollected)
@@ -99,21 +107,38 @@ public final class StoreActor extends AbstractBehavior<StoreActor.Command> {
   }
 
   private Behavior<Command> onReconcile(Reconcile command) {
-    getContext().pipeToSelf(
-        new Reconciliation(store, leases, command.oracle()).run(reconcileParallelism, getContext().getSystem()),
-        (report, failure) -> new Reconciled(report, failure, command.replyTo()));
+    getContext().pipeToSelf(reconciliation(command.oracle()).run(reconcileParallelism, getContext().getSystem()),
+        (result, failure) -> new Reconciled(result, failure, command.oracle(), command.replyTo()));
     return this;
   }
 
-  private Behavior<Command> onReconciled(Reconciled result) {
-    if (result.failure() != null) {
-      getContext().getLog().error("store {}: reconcile failed", store.id(), result.failure());
+  private Behavior<Command> onRejudge(Rejudge command) {
+    getContext().pipeToSelf(
+        reconciliation(command.oracle()).rejudge(command.deferred(), reconcileParallelism, getContext().getSystem()),
+        (result, failure) -> new Reconciled(result, failure, command.oracle(), null));
+    return this;
+  }
+
+  private Reconciliation reconciliation(MetadataOracle oracle) {
+    return new Reconciliation(store, leases, oracle, reconcileSettings, System::currentTimeMillis);
+  }
+
+  /** After a reconcile (a reply) or a later judgement of deferred versions (no one to reply to). */
+  private Behavior<Command> onReconciled(Reconciled done) {
+    if (done.failure() != null) {
+      getContext().getLog().error("store {}: reconcile failed", store.id(), done.failure());
       return this;
     }
-    ReconcileReport r = result.report();
-    getContext().getLog().info("store {}: reconciled, {} file versions kept, {} orphans removed, {} chunks missing",
-        store.id(), r.filesKept(), r.orphansRemoved(), r.missing().size());
-    result.replyTo().tell(r);
+    ReconcileReport r = done.result().report();
+    List<ChunkStore.StoredFile> deferred = done.result().deferred();
+    getContext().getLog().info("store {}: reconciled, {} file versions kept ({} disowned but inside the orphan grace),"
+        + " {} orphans removed, {} chunks missing", store.id(), r.filesKept(), deferred.size(), r.orphansRemoved(),
+        r.missing().size());
+    if (!deferred.isEmpty()) {
+      // Every deferred version was younger than the grace when judged: all are past it one grace later.
+      timers.startSingleTimer(new Object(), new Rejudge(done.oracle(), deferred), reconcileSettings.orphanGrace());
+    }
+    if (done.replyTo() != null) done.replyTo().tell(r);
     return this;
   }
 

@@ -1,6 +1,7 @@
 package io.tensorfs.store;
 
 import static io.tensorfs.core.testing.Awaits.await;
+import static io.tensorfs.store.StoreTesting.newestModified;
 import static io.tensorfs.store.StoreTesting.OWNER;
 import static io.tensorfs.store.StoreTesting.failure;
 import static io.tensorfs.store.StoreTesting.filesUnder;
@@ -272,7 +273,8 @@ class FileChunkStoreTest {
     FileChunkStore restarted = open(DirectIo.AUTO); // the first writer died with its node
     Map<FileId, ChunkStore.StoredFile> found = await(restarted.scan());
 
-    assertEquals(new ChunkStore.StoredFile(file, OWNER, Set.of(1)), found.get(file));
+    ChunkStore.StoredFile stored = found.get(file);
+    assertEquals(new ChunkStore.StoredFile(file, OWNER, Set.of(1), newestModified(dir.resolve("chunks"))), stored);
     assertEquals(List.of("chunks/" + file.value() + "/1.crc", "chunks/" + file.value() + "/1.data",
         "chunks/" + file.value() + "/owner"), filesUnder(dir));
   }
@@ -289,7 +291,7 @@ class FileChunkStoreTest {
 
     Map<FileId, ChunkStore.StoredFile> found = await(store.scan());
 
-    assertEquals(Map.of(file, new ChunkStore.StoredFile(file, OWNER, Set.of(0))), found);
+    assertEquals(Map.of(file, new ChunkStore.StoredFile(file, OWNER, Set.of(0), newestModified(fileDir))), found);
     assertFalse(Files.exists(fileDir.resolve("3.data")));
     assertFalse(Files.exists(dir.resolve("chunks").resolve(ownerless.value())));
   }

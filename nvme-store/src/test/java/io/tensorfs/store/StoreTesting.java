@@ -76,4 +76,15 @@ final class StoreTesting {
       return all.filter(Files::isRegularFile).map(p -> dir.relativize(p).toString()).sorted().toList();
     }
   }
+
+  /** The newest modification time, in ms, of the regular files under {@code dir}. */
+  static long newestModified(Path dir) throws IOException {
+    try (Stream<Path> all = Files.walk(dir)) {
+      long newest = 0;
+      for (Path p : (Iterable<Path>) all.filter(Files::isRegularFile)::iterator) {
+        newest = Math.max(newest, Files.getLastModifiedTime(p).toMillis());
+      }
+      return newest;
+    }
+  }
 }

@@ -213,7 +213,7 @@ public final class ShardedMetadata implements Metadata, MetadataOracle {
     }
     Optional<FileEntity.Upload> pending = uploads.pending().stream().filter(u -> u.fileId().equals(file)).findFirst();
     if (pending.isPresent() && pending.get().startedAtMillis() >= nodeStartMillis) {
-      return CompletableFuture.completedFuture(new Unknown("upload in progress"));
+      return CompletableFuture.completedFuture(new Pending("upload in progress"));
     }
     // An upload begun before this node started was cut off by its crash: nobody will seal it.
     CompletionStage<Void> dropped = pending.isPresent() ? abortUpload(owner, file) : done();

@@ -252,7 +252,7 @@ class ShardedMetadataTest {
     await(metadata.commitChunk(new ChunkId(id, 1), 10, 2, List.of(B, C)));
     List<FileVersion.ChunkInfo> chunks = List.of(new FileVersion.ChunkInfo(CHUNK, 1), new FileVersion.ChunkInfo(10, 2));
 
-    assertEquals(new MetadataOracle.Unknown("upload in progress"), await(metadata.check(id, path, "d0")));
+    assertEquals(new MetadataOracle.Pending("upload in progress"), await(metadata.check(id, path, "d0")));
     await(metadata.seal(path, id, CHUNK + 10, chunks, 3, Precondition.NONE));
 
     assertEquals(new MetadataOracle.Live(Set.of(0)), await(metadata.check(id, path, "d0")),

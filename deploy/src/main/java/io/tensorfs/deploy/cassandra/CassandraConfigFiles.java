@@ -8,7 +8,8 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 
 /**
- * Writes the {@code cassandra.yaml} and {@code logback.xml} of a single-node Cassandra 5.0 bound to 127.0.0.1.
+ * Writes the {@code cassandra.yaml} and {@code logback.xml} of a Cassandra 5.0 node bound to 127.0.0.1: a lone
+ * node, or one member of a ring on this machine (members differ by port; the seed is member 1).
  *
  * <p>The node is sized for a development machine that also runs tensorfs: few request threads, small caches
  * and memtables, so a 512 MiB heap is plenty for the metadata journal.
@@ -21,12 +22,22 @@ final class CassandraConfigFiles {
   private CassandraConfigFiles() {
   }
 
-  static void write(CassandraLayout layout, CassandraPorts ports) {
-    writeAtomically(layout.yamlFile(), yaml(layout, ports));
+  static void write(CassandraLayout layout, CassandraPorts ports, CommitlogSync sync, int seedStoragePort) {
+    writeAtomically(layout.yamlFile(), yaml(layout, ports, sync, seedStoragePort));
     writeAtomically(layout.logbackFile(), logback(layout));
   }
 
+  /** A lone node: its own seed, its commit log synced before each answer. */
   static String yaml(CassandraLayout layout, CassandraPorts ports) {
+    return yaml(layout, ports, CommitlogSync.BATCH, 0);
+  }
+
+  /**
+   * @param seedStoragePort the internode port of the ring's seed; 0 names this node itself (a lone node or
+   *                        the seed), which must then not bootstrap
+   */
+  static String yaml(CassandraLayout layout, CassandraPorts ports, CommitlogSync sync, int seedStoragePort) {
+    int seed = seedStoragePort > 0 ? seedStoragePort : ports.storagePort();
     return """
         # Written by tensorfs at every start; edits are overwritten.
         cluster_name: '%s'
@@ -55,8 +66,8 @@ final class CassandraConfigFiles {
         authorizer: AllowAllAuthorizer
         role_manager: CassandraRoleManager
 
-        commitlog_sync: periodic
-        commitlog_sync_period: 10000ms
+        # When a write is answered relative to its commit log fsync (tensorfs.metadata.commitlog-sync).
+        %s
         commitlog_segment_size: 32MiB
         commitlog_total_space: 512MiB
 
@@ -76,11 +87,14 @@ final class CassandraConfigFiles {
         prepared_statements_cache_size: 8MiB
         index_summary_capacity: 8MiB
 
+        # Hints for a ring member that was down reach the disk, and from there the member, within seconds.
+        hints_flush_period: 2000ms
+
         dynamic_snitch: false
         auto_snapshot: false
-        """.formatted(CLUSTER_NAME, ports.storagePort(), ports.storagePort(), ports.sslStoragePort(),
+        """.formatted(CLUSTER_NAME, seed, ports.storagePort(), ports.sslStoragePort(),
         ports.cqlPort(), layout.dataDir(), layout.commitlogDir(), layout.savedCachesDir(),
-        layout.hintsDir(), layout.cdcRawDir());
+        layout.hintsDir(), layout.cdcRawDir(), sync.yaml());
   }
 
   static String logback(CassandraLayout layout) {

@@ -6,7 +6,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * Where one embedded Cassandra keeps its files: everything lives under {@code <dataDir>/cassandra}.
+ * Where one embedded Cassandra keeps its files: everything lives under {@code <dataDir>/cassandra}, or under
+ * {@code <dataDir>/cassandra-<n>} for member n &gt; 1 of a ring on this machine.
  *
  * <p>Immutable; any thread.
  */
@@ -14,7 +15,17 @@ public record CassandraLayout(Path home) {
 
   /** The layout of the Cassandra that belongs to tensorfs data directory {@code dataDir}. */
   public static CassandraLayout under(Path dataDir) {
-    return new CassandraLayout(dataDir.toAbsolutePath().normalize().resolve("cassandra"));
+    return under(dataDir, 1);
+  }
+
+  /** The layout of ring member {@code member} (from 1) of tensorfs data directory {@code dataDir}. */
+  public static CassandraLayout under(Path dataDir, int member) {
+    return new CassandraLayout(dataDir.toAbsolutePath().normalize().resolve(homeName(member)));
+  }
+
+  /** {@code cassandra} for member 1, {@code cassandra-<n>} for the others. */
+  static String homeName(int member) {
+    return member == 1 ? "cassandra" : "cassandra-" + member;
   }
 
   public Path confDir() {

@@ -2,11 +2,14 @@ package io.tensorfs.deploy.cassandra;
 
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.LoggerContext;
+import com.typesafe.config.ConfigFactory;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.stream.Collectors;
 import org.slf4j.ILoggerFactory;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -15,11 +18,13 @@ import org.slf4j.LoggerFactory;
  * Command line for the embedded Cassandra, used by the {@code tfs} launcher.
  *
  * <pre>
- * start  --dir D [--port P] [--lib DIR] [--heap 512m] [--timeout SECONDS]
- *        prints "cassandra ready 127.0.0.1:PORT pid=PID"; without --port it takes the port of the last
- *        start, else 9042, else the next free port above 9042
- * stop   --dir D
- * status --dir D     prints "cassandra pid=PID cql=127.0.0.1:PORT state=up|starting|down"
+ * start  --dir D [--members N] [--port P] [--lib DIR] [--heap 512m] [--timeout SECONDS]
+ *        [--commitlog-sync batch|group[:WINDOW]|periodic[:PERIOD]]
+ *        prints "cassandra ready 127.0.0.1:PORT[,127.0.0.1:PORT...] pid=PID[,PID...]"; without --port member 1
+ *        takes the port of the last start, else 9042, else the next free port above 9042; with --members N a
+ *        ring of N members (member n in D/cassandra-n, joining through member 1), one after another
+ * stop   --dir D        stops every member found under D
+ * status --dir D        prints, per member, "cassandra[-n] pid=PID cql=127.0.0.1:PORT state=up|starting|down"
  * </pre>
  *
  * Exit status: 0 on success (status: up), 1 on failure, 2 on bad usage, 3 from status when not up.
@@ -31,8 +36,8 @@ public final class CassandraMain {
   private static final int EXIT_FAILED = 1;
   private static final int EXIT_USAGE = 2;
   private static final int EXIT_NOT_UP = 3;
-  private static final String USAGE = "usage: CassandraMain start|stop|status --dir DIR"
-      + " [--port P] [--lib DIR] [--heap 512m] [--timeout SECONDS]";
+  private static final String USAGE = "usage: CassandraMain start|stop|status --dir DIR [--members N]"
+      + " [--port P] [--lib DIR] [--heap 512m] [--timeout SECONDS] [--commitlog-sync batch|group:2ms|periodic:10s]";
 
   private CassandraMain() {
   }
@@ -69,10 +74,10 @@ public final class CassandraMain {
       case "start":
         return start(cassandra, settings, options);
       case "stop":
-        System.out.println(cassandra.stop() ? "cassandra stopped" : "cassandra was not running");
+        System.out.println(CassandraRing.onDisk(settings).stop() ? "cassandra stopped" : "cassandra was not running");
         return EXIT_OK;
       case "status":
-        return status(cassandra);
+        return status(CassandraRing.onDisk(settings));
       default:
         throw new IllegalArgumentException("unknown command " + args[0]);
     }
@@ -82,18 +87,25 @@ public final class CassandraMain {
     CassandraSettings withPort = options.containsKey("--port")
         ? settings
         : settings.withCqlPort(defaultCqlPort(cassandra));
-    CassandraInstance instance = new EmbeddedCassandra(withPort).start();
-    System.out.println("cassandra ready " + instance.contactPoint() + " pid=" + instance.pid());
+    int members = options.containsKey("--members") ? parseInt("--members", options.get("--members")) : 1;
+    List<CassandraInstance> ring = new CassandraRing(withPort, members).start();
+    System.out.println("cassandra ready " + CassandraRing.contactPoints(ring) + " pid="
+        + ring.stream().map(i -> Long.toString(i.pid())).collect(Collectors.joining(",")));
     return EXIT_OK;
   }
 
-  private static int status(EmbeddedCassandra cassandra) {
-    CassandraState state = cassandra.state();
-    String pid = state == CassandraState.DOWN ? "-" : cassandra.recordedPid().map(String::valueOf).orElse("-");
-    String port = cassandra.recordedCqlPort().map(String::valueOf).orElse("-");
-    System.out.println("cassandra pid=" + pid + " cql=" + CassandraInstance.HOST + ":" + port
-        + " state=" + state.word());
-    return state == CassandraState.UP ? EXIT_OK : EXIT_NOT_UP;
+  private static int status(CassandraRing ring) {
+    boolean allUp = true;
+    for (int m = 1; m <= ring.size(); m++) {
+      EmbeddedCassandra cassandra = ring.memberForStop(m);
+      CassandraState state = cassandra.state();
+      String pid = state == CassandraState.DOWN ? "-" : cassandra.recordedPid().map(String::valueOf).orElse("-");
+      String port = cassandra.recordedCqlPort().map(String::valueOf).orElse("-");
+      System.out.println(CassandraLayout.homeName(m) + " pid=" + pid + " cql=" + CassandraInstance.HOST + ":" + port
+          + " state=" + state.word());
+      allUp &= state == CassandraState.UP;
+    }
+    return allUp ? EXIT_OK : EXIT_NOT_UP;
   }
 
   /** The port of the last start if it is free, else 9042 or the next free port above it. */
@@ -103,7 +115,9 @@ public final class CassandraMain {
   }
 
   private static CassandraSettings settings(Path dir, Map<String, String> options) {
-    CassandraSettings settings = CassandraSettings.defaults(dir);
+    // The default mode is a setting of the node's configuration (deploy's reference.conf, -D overrides).
+    CassandraSettings settings = CassandraSettings.defaults(dir).withCommitlogSync(
+        CommitlogSync.parse(ConfigFactory.load().getString("tensorfs.metadata.commitlog-sync")));
     if (options.containsKey("--port")) {
       settings = settings.withCqlPort(parseInt("--port", options.get("--port")));
     }
@@ -112,6 +126,9 @@ public final class CassandraMain {
     }
     if (options.containsKey("--heap")) {
       settings = settings.withHeap(options.get("--heap"));
+    }
+    if (options.containsKey("--commitlog-sync")) {
+      settings = settings.withCommitlogSync(CommitlogSync.parse(options.get("--commitlog-sync")));
     }
     if (options.containsKey("--timeout")) {
       settings = settings.withStartTimeout(Duration.ofSeconds(parseInt("--timeout", options.get("--timeout"))));

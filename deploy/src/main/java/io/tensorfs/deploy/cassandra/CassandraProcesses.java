@@ -17,7 +17,8 @@ final class CassandraProcesses {
   static boolean isCassandraOf(ProcessHandle process, CassandraLayout layout) {
     String commandLine = commandLine(process);
     return commandLine.contains(CassandraCommand.MAIN_CLASS)
-        && commandLine.contains("-Dcassandra.storagedir=" + layout.home());
+        // The trailing space: member 1's home is a prefix of member 2's (cassandra, cassandra-2).
+        && (commandLine + " ").contains(" -Dcassandra.storagedir=" + layout.home() + " ");
   }
 
   /** Linux's full argument vector where there is one; the JDK's view, which may be truncated, elsewhere. */

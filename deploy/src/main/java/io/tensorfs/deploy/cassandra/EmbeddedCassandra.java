@@ -13,9 +13,10 @@ import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A real single-node Apache Cassandra 5.0 for the one-machine default, run from its jars in its own JVM.
+ * A real Apache Cassandra 5.0 node for the one-machine default, run from its jars in its own JVM: a lone node,
+ * or one member of a ring on this machine ({@link CassandraRing}).
  *
- * <p>All state is on disk under {@code <dataDir>/cassandra}: configuration, data, logs, and the pid and CQL
+ * <p>All state is on disk under {@code <dataDir>/cassandra} (member n of a ring: {@code cassandra-n}): configuration, data, logs, and the pid and CQL
  * port of the running JVM. The JVM outlives the one that started it, so any later launcher can find, reuse
  * or stop it; {@link #start()} is idempotent and data survives {@link #stop()}.
  *
@@ -58,7 +59,7 @@ public final class EmbeddedCassandra {
     }
     CassandraPorts ports = choosePorts();
     ports.save(layout.portsFile());
-    CassandraConfigFiles.write(layout, ports);
+    CassandraConfigFiles.write(layout, ports, settings.commitlogSync(), settings.seedStoragePort());
     ProcessHandle launched = launch();
     writeText(layout.pidFile(), Long.toString(launched.pid()));
     writeText(layout.portFile(), Integer.toString(ports.cqlPort()));
@@ -106,6 +107,11 @@ public final class EmbeddedCassandra {
   /** The pid recorded by the last start, whether or not that JVM still runs. */
   public Optional<Long> recordedPid() {
     return readNumber(layout.pidFile()).map(Long::parseLong);
+  }
+
+  /** Every port given to the last start, whether or not that JVM still runs. */
+  public Optional<CassandraPorts> recordedPorts() {
+    return CassandraPorts.load(layout.portsFile());
   }
 
   /** The CQL port recorded by the last start, whether or not that JVM still runs. */

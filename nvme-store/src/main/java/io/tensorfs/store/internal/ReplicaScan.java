@@ -82,7 +82,7 @@ public final class ReplicaScan {
     sweepHalves(file, dataFiles, complete, ChunkLayout.DATA);
     sweepHalves(file, crcFiles, complete, ChunkLayout.CRC);
     TfsPath owner = readOwner(file);
-    if (owner != null) return new StoredFile(file, owner, Set.copyOf(complete));
+    if (owner != null) return new StoredFile(file, owner, Set.copyOf(complete), lastWritten(dir));
     if (complete.isEmpty() && !writing) {
       // The owner is written before any chunk: without one, no write of this version got anywhere.
       FileSync.deleteTree(dir);
@@ -114,6 +114,22 @@ public final class ReplicaScan {
     } catch (TfsException | java.nio.charset.CharacterCodingException e) {
       log.warn("store {}: owner of file version {} is unreadable: {}", store.storeId(), file, e.getMessage());
       return null;
+    }
+  }
+
+  /** The newest modification time of what the sweeps left in {@code dir}, in ms. */
+  private static long lastWritten(Path dir) throws IOException {
+    long newest = 0;
+    for (Path p : list(dir)) newest = Math.max(newest, modifiedMillis(p));
+    return newest;
+  }
+
+  /** When {@code p} was last modified; 0 when it is gone (removed meanwhile). */
+  private static long modifiedMillis(Path p) throws IOException {
+    try {
+      return Files.getLastModifiedTime(p).toMillis();
+    } catch (NoSuchFileException e) {
+      return 0;
     }
   }
 
