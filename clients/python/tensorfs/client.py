@@ -97,6 +97,7 @@ class Client:
         self._receiver = None
         self._call = None
         self._broken = None
+        self._checkpoints = None
 
     # -- batch I/O ---------------------------------------------------------------------------------
 
@@ -233,6 +234,17 @@ class Client:
         if request.status != 0:
             raise TfsError(request.status_name, request.message)
         return request.value
+
+    # -- checkpoints -----------------------------------------------------------------------------------
+
+    @property
+    def checkpoints(self):
+        """The node's Checkpoints service on this connection (tensorfs.checkpoints.Checkpoints)."""
+        if self._checkpoints is None:
+            from .checkpoints import Checkpoints
+
+            self._checkpoints = Checkpoints(self._channel)
+        return self._checkpoints
 
     # -- file operations ---------------------------------------------------------------------------
 
