@@ -18,15 +18,19 @@ import torch.multiprocessing as mp
 
 
 def dcp_functions():
+    """(save, load) taking (state_dict, storage): torch 2.x's dcp.save/dcp.load, torch 1.13's
+    save_state_dict/load_state_dict."""
     try:
         import torch.distributed.checkpoint as dcp
-
-        return dcp.save_state_dict, dcp.load_state_dict
     except ImportError:
         from tensorfs._torch_compat import import_module
 
         shard = import_module("torch.distributed._shard.checkpoint")
         return shard.save_state_dict, shard.load_state_dict
+    if hasattr(dcp, "save") and hasattr(dcp, "load"):
+        return (lambda state, writer: dcp.save(state, storage_writer=writer),
+                lambda state, reader: dcp.load(state, storage_reader=reader))
+    return dcp.save_state_dict, dcp.load_state_dict
 
 
 def sharded(device, rows, cols, seed, dtype=torch.float32):
