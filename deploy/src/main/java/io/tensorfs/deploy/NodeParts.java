@@ -21,6 +21,9 @@ import io.tensorfs.gpu.GpuSettings;
 import io.tensorfs.gpu.GpuSinks;
 import io.tensorfs.sharding.ShardedMetadata;
 import io.tensorfs.sharding.ShardingSetup;
+import io.tensorfs.sharding.checkpoint.CheckpointSetup;
+import io.tensorfs.sharding.checkpoint.Checkpoints;
+import io.tensorfs.gateway.grpc.GrpcSettings;
 import io.tensorfs.sharding.ElasticSettings;
 import io.tensorfs.sharding.MemoryReplicaProtocol;
 import io.tensorfs.sharding.elastic.MemoryReplicaAgent;
@@ -113,6 +116,7 @@ final class NodeParts implements NodeAssembly {
   public DataPlane dataPlane(ActorContext<?> context) {
     joinSelfWithoutSeeds();
     ShardingSetup.init(system);
+    CheckpointSetup.init(system);
     stores = new Stores(StoreSettings.fromConfig(config), system);
     for (ChunkStore s : stores.all()) {
       storeActors.put(s.id(), context.spawn(StoreActor.create(s, stores.leases(), stores.settings()), "store-" + s.id()));
@@ -167,9 +171,11 @@ final class NodeParts implements NodeAssembly {
     GatewaySettings gateway = GatewaySettings.fromConfig(config);
     NodeOperator files = new NodeOperator(system, metadata, LocalNode.of(nodeId, stores, storeActors), cache,
         replication, readDemand, OperatorSettings.fromConfig(config));
-    HttpApi api = new HttpApi(system, files, gateway, status);
-    CompletionStage<ServerBinding> grpc = GrpcGateway.bind(system, files, gpus, new DirectGpuReads(gpus.fileReads()),
-        Hints.of(files));
+    Checkpoints checkpoints = new Checkpoints(system, files);
+    HttpApi api = new HttpApi(system, files, checkpoints, gateway, status);
+    GrpcSettings grpcSettings = GrpcSettings.fromConfig(config);
+    CompletionStage<ServerBinding> grpc = GrpcGateway.bind(system, files, checkpoints, gpus,
+        new DirectGpuReads(gpus.fileReads()), Hints.of(files), grpcSettings.host(), grpcSettings.port());
     FrontSettings front = FrontSettings.fromConfig(config);
     // With the front door, it takes the public address and the full server listens on loopback behind it.
     CompletionStage<ServerBinding> http = front.enabled()

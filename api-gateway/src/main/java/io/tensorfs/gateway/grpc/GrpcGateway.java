@@ -9,6 +9,11 @@ import io.tensorfs.gateway.grpc.internal.Errors;
 import io.tensorfs.gateway.grpc.internal.SharedMemorySegments;
 import io.tensorfs.gateway.grpc.internal.StagingBuffers;
 import io.tensorfs.gateway.grpc.internal.TensorfsService;
+import io.tensorfs.gateway.grpc.internal.CheckpointsService;
+import io.tensorfs.gateway.grpc.v1.CheckpointsHandlerFactory;
+import io.tensorfs.sharding.checkpoint.Checkpoints;
+import org.apache.pekko.grpc.javadsl.ServiceHandler;
+import org.apache.pekko.stream.Materializer;
 import io.tensorfs.gateway.grpc.v1.TensorfsHandlerFactory;
 import io.tensorfs.gateway.metrics.GrpcMetrics;
 import java.util.concurrent.CompletionStage;
@@ -22,8 +27,8 @@ import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.japi.function.Function;
 
 /**
- * The node's gRPC endpoint (service {@code tensorfs.v1.Tensorfs}): batch scatter/gather I/O into
- * GPU and host memory, and the file operations. Plain-text HTTP/2; HTTP/2 is switched on for this
+ * The node's gRPC endpoint (services {@code tensorfs.v1.Tensorfs} and {@code tensorfs.v1.Checkpoints}):
+ * batch scatter/gather I/O into GPU and host memory, the file operations, and checkpoints. Plain-text HTTP/2; HTTP/2 is switched on for this
  * binding only, whatever {@code pekko.http.server.enable-http2} says.
  */
 public final class GrpcGateway {
@@ -51,6 +56,15 @@ public final class GrpcGateway {
    */
   public static CompletionStage<ServerBinding> bind(ActorSystem<?> system, NodeOperator files, DeviceCopies gpus,
       DirectGpuReads direct, Hints hints, String host, int port) {
+    return bind(system, files, new Checkpoints(system, files), gpus, direct, hints, host, port);
+  }
+
+  /**
+   * {@link #bind(ActorSystem, NodeOperator, DeviceCopies, DirectGpuReads, Hints, String, int)} with the
+   * node's checkpoint operator (service {@code tensorfs.v1.Checkpoints}, on the same port).
+   */
+  public static CompletionStage<ServerBinding> bind(ActorSystem<?> system, NodeOperator files,
+      Checkpoints checkpoints, DeviceCopies gpus, DirectGpuReads direct, Hints hints, String host, int port) {
     Config config = system.settings().config();
     GrpcSettings settings = GrpcSettings.fromConfig(config);
     GatewaySettings gateway = GatewaySettings.fromConfig(config);
@@ -61,8 +75,14 @@ public final class GrpcGateway {
         gateway.chunkSizeBytes(), gateway.maxFileSizeBytes());
     TensorfsService service = new TensorfsService(system, files, batch, hints, settings.inFlightPerStream(),
         settings.readChunkBytes(), gateway.chunkSizeBytes(), gateway.maxFileSizeBytes());
-    Function<HttpRequest, CompletionStage<HttpResponse>> handler =
-        TensorfsHandlerFactory.create(service, sys -> Errors::trailers, system);
+    CheckpointsService checkpointService = new CheckpointsService(system, checkpoints, batch,
+        settings.inFlightPerStream());
+    Materializer materializer = Materializer.matFromSystem(system);
+    @SuppressWarnings("unchecked")
+    Function<HttpRequest, CompletionStage<HttpResponse>> handler = ServiceHandler.concatOrNotFound(
+        TensorfsHandlerFactory.partial(service, io.tensorfs.gateway.grpc.v1.Tensorfs.name, materializer, sys -> Errors::trailers, system),
+        CheckpointsHandlerFactory.partial(checkpointService, io.tensorfs.gateway.grpc.v1.Checkpoints.name,
+            materializer, sys -> Errors::trailers, system));
     // Responses go uncompressed whatever the client accepts: gzip of tensor bytes costs far more CPU
     // than the network it would save.
     Function<HttpRequest, CompletionStage<HttpResponse>> uncompressed =

@@ -9,6 +9,7 @@ import io.tensorfs.gateway.GatewaySettings;
 import io.tensorfs.gateway.NodeStatus;
 import io.tensorfs.gateway.metrics.RequestMetrics;
 import io.tensorfs.sharding.FileVersion;
+import io.tensorfs.sharding.checkpoint.Checkpoints;
 import io.tensorfs.sharding.operator.FileRead;
 import io.tensorfs.sharding.operator.HintOp;
 import io.tensorfs.sharding.operator.HintResult;
@@ -58,12 +59,20 @@ public final class HttpApi {
   private final NodeOperator files;
   private final GatewaySettings settings;
   private final NodeStatus node;
+  private final CheckpointRoutes checkpoints;
 
   public HttpApi(ActorSystem<?> system, NodeOperator files, GatewaySettings settings, NodeStatus node) {
+    this(system, files, new Checkpoints(system, files), settings, node);
+  }
+
+  /** @param checkpoints the node's checkpoint operator, served under {@code /v1/checkpoints} */
+  public HttpApi(ActorSystem<?> system, NodeOperator files, Checkpoints checkpoints, GatewaySettings settings,
+      NodeStatus node) {
     this.system = system;
     this.files = files;
     this.settings = settings;
     this.node = node;
+    this.checkpoints = new CheckpointRoutes(system, checkpoints);
   }
 
   public CompletionStage<HttpResponse> handle(HttpRequest request) {
@@ -93,6 +102,7 @@ public final class HttpApi {
       throw new TfsException(ErrorCode.UNAVAILABLE, "node " + node.nodeId() + " is starting; try again shortly");
     }
     var method = request.method();
+    if (under(path, CheckpointRoutes.PREFIX)) return checkpoints.route(request, path);
     if (under(path, FILES)) {
       TfsPath p = RawPath.after(FILES, path, false);
       if (method == HttpMethods.PUT) return put(request, p);

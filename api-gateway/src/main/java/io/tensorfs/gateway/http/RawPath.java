@@ -49,6 +49,21 @@ public final class RawPath {
     return new TfsPath(segments);
   }
 
+  /**
+   * The decoded segments after {@code prefix}, unchecked by the path rules (a checkpoint item's key may
+   * hold a {@code %2F}); a trailing {@code /} is ignored.
+   */
+  public static List<String> segmentsAfter(String prefix, String rawPath) {
+    if (!rawPath.startsWith(prefix)) throw bad("path must start with " + prefix);
+    String rest = rawPath.substring(prefix.length());
+    if (rest.endsWith("/")) rest = rest.substring(0, rest.length() - 1);
+    if (rest.isEmpty()) return List.of();
+    if (!rest.startsWith("/")) throw bad("path must start with " + prefix + "/");
+    List<String> segments = new ArrayList<>();
+    for (String s : rest.substring(1).split("/", -1)) segments.add(decode(s));
+    return segments;
+  }
+
   static String decode(String segment) {
     if (segment.indexOf('%') < 0) return segment;
     ByteBuffer out = ByteBuffer.allocate(segment.length() * 4);

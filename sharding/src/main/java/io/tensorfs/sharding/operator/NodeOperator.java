@@ -172,6 +172,22 @@ public final class NodeOperator {
    */
   public CompletionStage<FileVersion> put(TfsPath path, Policy policy, int chunkSizeBytes, boolean createOnly,
       OptionalLong declaredBytes, long maxBytes, Source<ByteString, ?> body) {
+    if (ReservedPaths.isReserved(path)) return CompletableFuture.failedFuture(ReservedPaths.refusal(path, "write"));
+    return write(path, policy, chunkSizeBytes, createOnly, declaredBytes, maxBytes, body);
+  }
+
+  /**
+   * {@link #put} of a path under a reserved {@code .checkpoints} directory: for the checkpoint operator
+   * only, which keeps what such files mean. Other paths are BAD_PATH here.
+   */
+  public CompletionStage<FileVersion> putReserved(TfsPath path, Policy policy, int chunkSizeBytes,
+      OptionalLong declaredBytes, long maxBytes, Source<ByteString, ?> body) {
+    if (!ReservedPaths.isReserved(path)) return failed(ErrorCode.BAD_PATH, path + " is not a reserved path");
+    return write(path, policy, chunkSizeBytes, false, declaredBytes, maxBytes, body);
+  }
+
+  private CompletionStage<FileVersion> write(TfsPath path, Policy policy, int chunkSizeBytes, boolean createOnly,
+      OptionalLong declaredBytes, long maxBytes, Source<ByteString, ?> body) {
     if (path.isRoot()) return failed(ErrorCode.BAD_PATH, "cannot write the root");
     if (declaredBytes.isPresent() && declaredBytes.getAsLong() > maxBytes) {
       return failed(ErrorCode.TOO_LARGE, declaredBytes.getAsLong() + " bytes is more than the limit of " + maxBytes);
@@ -243,6 +259,17 @@ public final class NodeOperator {
 
   /** Deletes the visible version; its bytes are collected once its readers are done. */
   public CompletionStage<FileVersion> delete(TfsPath path) {
+    if (ReservedPaths.isReserved(path)) return CompletableFuture.failedFuture(ReservedPaths.refusal(path, "delete"));
+    return remove(path);
+  }
+
+  /** {@link #delete} of a part file of a checkpoint: for the checkpoint operator only. */
+  public CompletionStage<FileVersion> deleteReserved(TfsPath path) {
+    if (!ReservedPaths.isReserved(path)) return failed(ErrorCode.BAD_PATH, path + " is not a reserved path");
+    return remove(path);
+  }
+
+  private CompletionStage<FileVersion> remove(TfsPath path) {
     return metadata.delete(path).thenApply(v -> {
       collect(v.fileId());
       return v;

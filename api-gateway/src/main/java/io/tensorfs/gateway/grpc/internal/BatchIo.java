@@ -18,7 +18,10 @@ import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
+import org.apache.pekko.NotUsed;
 import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.stream.javadsl.Source;
+import org.apache.pekko.util.ByteString;
 
 /**
  * Runs the submissions of Batch streams: preadv scatters a file's bytes into host and GPU memory,
@@ -137,6 +140,46 @@ public final class BatchIo {
               Gather.source(sources, gpus, stage, staging.bufferBytes()))
           .thenApply(v -> v.size())
           .whenComplete((n, e) -> stage.release());
+    });
+  }
+
+  /**
+   * The bytes of host and GPU elements in order, as pwritev takes them (GPU bytes staged through a pool
+   * page, one copy at a time): for other writers of client memory, such as a checkpoint's save.
+   */
+  CompletionStage<Source<ByteString, NotUsed>> gather(List<Sge> sges) {
+    return resolve(sges).thenApply(sources -> {
+      Staging stage = new Staging(staging);
+      return Gather.source(sources, gpus, stage, staging.bufferBytes())
+          .watchTermination((mat, done) -> {
+            done.whenComplete((d, e) -> stage.release());
+            return mat;
+          });
+    });
+  }
+
+  /**
+   * Scatters the bytes {@code [offset, offset + length)} of a sequence of sealed versions, read one
+   * after the other as if they were one file (a checkpoint item's parts), into host and GPU elements,
+   * as preadv does. Completes with the bytes moved.
+   */
+  CompletionStage<Long> scatter(List<io.tensorfs.sharding.FileVersion> parts, long offset, List<Sge> sges) {
+    return resolve(sges).thenCompose(targets -> {
+      PageScatter scatter = new PageScatter(targets, gpus, PIECES_IN_FLIGHT, system.executionContext());
+      long end = offset + total(targets);
+      CompletionStage<Long> moved = CompletableFuture.completedFuture(0L);
+      long start = 0;
+      for (io.tensorfs.sharding.FileVersion v : parts) {
+        long from = Math.max(offset, start);
+        long to = Math.min(end, start + v.size());
+        if (from < to) {
+          long first = from - start;
+          moved = moved.thenCompose(n -> files.openRead(v, first, to - from).thenCompose(scatter::run)
+              .thenApply(m -> n + m));
+        }
+        start += v.size();
+      }
+      return moved;
     });
   }
 
