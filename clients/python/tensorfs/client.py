@@ -22,6 +22,9 @@ class TfsError(Exception):
         self.code = code
         self.message = message
 
+    def __reduce__(self):  # crosses process boundaries (DCP gathers ranks' exceptions)
+        return (TfsError, (self.code, self.message))
+
 
 class Request:
     """One preadv/pwritev submission. Once ``done``: ``value`` is the bytes moved, ``status`` 0 (OK)
