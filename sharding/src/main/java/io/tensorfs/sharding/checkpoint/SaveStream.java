@@ -143,7 +143,8 @@ final class SaveStream {
           received.addAndGet(t.bytes().size());
           return t.bytes();
         })
-        .concat(Source.lazySource(() -> received.get() == length ? Source.<ByteString>empty()
+        // Judged once the part's bytes have all passed: concat would ask the check at once.
+        .concatLazy(Source.lazySource(() -> received.get() == length ? Source.<ByteString>empty()
             : Source.<ByteString>failed(new ShortPart())).mapMaterializedValue(m -> NotUsed.getInstance()));
     return checkpoints.files()
         .putReserved(path, checkpoint.policy(), checkpoint.partSizeBytes(), OptionalLong.of(length), length, body)
