@@ -311,7 +311,7 @@ def _resolve(cps, name):
             raise TfsError("NOT_FOUND", "checkpoint %s is not committed" % name)
         return name
     except TfsError as e:
-        if e.code != "NOT_FOUND":
+        if e.code not in ("NOT_FOUND", "BAD_PATH"):  # a job is no checkpoint name: BAD_PATH
             raise
         try:
             return cps.latest(name).name

@@ -27,7 +27,7 @@ class PythonCheckpointIT {
     Path dir = RepoPaths.scratch("python-checkpoint");
     SharedCassandra.deleteTree(dir);
     try (NodeProcess node = new NodeProcess("node-1", dir.resolve("node-1"), SharedCassandra.get().contactPoint(),
-        "it_pyckpt", List.of("-Dtensorfs.gateway.chunk-size=4MiB")).start(Duration.ofMinutes(3))) {
+        "it_pyckpt", List.of("-Dtensorfs.gateway.chunk-size=4MiB", "-Dtensorfs.checkpoints.part-size=4MiB")).start(Duration.ofMinutes(3))) {
       Path log = dir.resolve("python-checkpoint-tests.log");
       String python = Files.isExecutable(Path.of("/usr/bin/python3")) ? "/usr/bin/python3" : "python3";
       ProcessBuilder tests = new ProcessBuilder(python, "-m", "unittest", "discover", "-s", "it", "-v")
