@@ -1,6 +1,6 @@
 """A DCP save and load of checkpoint NAME by two gloo processes on CPU tensors, into tensorfs at $TFS_GRPC.
 
-    python3 it/dcp_two_ranks.py /tenant/job/step [--device cuda]
+    python3 it/dcp_two_ranks.py /tenant/job/step [--device cuda] [--no-ipc]
 
 Both ranks hold replicated tensors (saved once, by the coordinator), ShardedTensors split over the ranks
 by rows (each rank saves its own shards under its rank), and a plain value. After
@@ -98,10 +98,11 @@ def worker(rank, name, init, device, address):
     save_state_dict, load_state_dict = dcp_functions()
     state = make_state(rank, device, 11)
     expected = {k: local(v) for k, v in state.items()}
-    save_state_dict(state, TensorfsWriter(name))
+    ipc = "--no-ipc" not in sys.argv
+    save_state_dict(state, TensorfsWriter(name, cuda_ipc=ipc))
     dist.barrier()
     into = {k: zeroed(v) for k, v in state.items()}
-    load_state_dict(into, TensorfsReader(name))
+    load_state_dict(into, TensorfsReader(name, cuda_ipc=ipc))
     bad = []
     for key, want in expected.items():
         got = local(into[key])

@@ -80,7 +80,11 @@ class Client:
     come from any thread. Close it (or use ``with``) to end the batch stream and the channel."""
 
     def __init__(self, address, options=None):
-        opts = [("grpc.max_receive_message_length", 16 << 20), ("grpc.max_send_message_length", 16 << 20)]
+        opts = [("grpc.max_receive_message_length", 16 << 20), ("grpc.max_send_message_length", 16 << 20),
+                # A fixed 16 MiB receive window instead of one resized by BDP probes: after a resize the
+                # node's HTTP/2 server has sent DATA frames past the window on long server streams
+                # (Read, Restore), which gRPC answers with "frame of size N overflows local window".
+                ("grpc.http2.bdp_probe", 0), ("grpc.http2.lookahead_bytes", 16 << 20)]
         self._channel = grpc.insecure_channel(address, options=opts + list(options or []))
         self._stat = _unary(self._channel, "Stat", _wire.StatRequest, _wire.FileInfo)
         self._list = _unary(self._channel, "List", _wire.ListRequest, _wire.ListReply)
