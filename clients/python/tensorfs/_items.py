@@ -14,6 +14,7 @@ for CUDA destinations with ``cuda_ipc``, RestoreInto reads straight into the ten
 
 import concurrent.futures
 import hashlib
+import threading
 
 from . import _wire
 from .client import TfsError
@@ -109,10 +110,14 @@ class SaveStats:
         self.bytes_sent = 0
         self.bytes_skipped = 0
         self.items = {}
+        self._lock = threading.Lock()
 
-    def add_reply(self, reply):
-        for state in reply.items:
-            self.items[state.key] = state
+    def add_reply(self, reply, sent):
+        """Counts a finished stream (from any of the save threads)."""
+        with self._lock:
+            self.bytes_sent += sent
+            for state in reply.items:
+                self.items[state.key] = state
 
 
 def save_items(checkpoints, name, rank, items, acknowledged=None, rank_done=False, last=None, streams=2,
@@ -183,8 +188,7 @@ def _run_job(checkpoints, name, rank, job, rank_done, stats, message_bytes, sge_
         reply = checkpoints.save(messages, timeout=timeout)
     finally:
         keep.clear()
-    stats.bytes_sent += sent[0]
-    stats.add_reply(reply)
+    stats.add_reply(reply, sent[0])
     for item, _start in job:
         state = stats.items.get(item.key)
         if state is None or state.acknowledged != item.size:
