@@ -259,6 +259,52 @@ class CheckpointsServiceTest {
     assertEquals(Status.Code.NOT_FOUND, failure(() -> blocking.describe(req("/t/jobk/s1"))).getStatus().getCode());
   }
 
+  @Test
+  void shouldSaveFromHostBuffersAndRestoreIntoThemAcrossParts() throws Exception {
+    String name = "/t/jobh/s1";
+    begin(name, 1, 0);
+    byte[] item = random(PART * 2 + 5000, 77);
+    try (TestSegment from = new TestSegment(item.length + 100); TestSegment into = new TestSegment(item.length)) {
+      from.write(100, item);
+      int half = PART + 1234;
+      CompletableFuture<SaveReply> reply = new CompletableFuture<>();
+      StreamObserver<SaveMessage> out = async.save(observer(reply));
+      out.onNext(SaveMessage.newBuilder().setName(name).setRank(0).setKey("w").setSize(item.length)
+          .addSges(io.tensorfs.client.Sges.host(from.name, 100, half)).build());
+      out.onNext(SaveMessage.newBuilder().setKey("w").setOffset(half)
+          .addSges(io.tensorfs.client.Sges.host(from.name, 100 + half, item.length - half)).setRankDone(true).build());
+      out.onCompleted();
+      assertEquals(item.length, reply.get(30, TimeUnit.SECONDS).getItems(0).getAcknowledged());
+      blocking.commit(req(name));
+
+      CompletableFuture<io.tensorfs.gateway.grpc.v1.Completion> done = new CompletableFuture<>();
+      StreamObserver<io.tensorfs.gateway.grpc.v1.ItemRead> reads = async.restoreInto(new StreamObserver<>() {
+        @Override
+        public void onNext(io.tensorfs.gateway.grpc.v1.Completion value) {
+          done.complete(value);
+        }
+
+        @Override
+        public void onError(Throwable t) {
+          done.completeExceptionally(t);
+        }
+
+        @Override
+        public void onCompleted() {}
+      });
+      int offset = PART - 10; // from inside the first part, through the second, into the third
+      reads.onNext(io.tensorfs.gateway.grpc.v1.ItemRead.newBuilder().setId(9).setName(name)
+          .setItem(ItemRef.newBuilder().setRank(0).setKey("w"))
+          .setOffset(offset).addSges(io.tensorfs.client.Sges.host(into.name, 0, item.length - offset)).build());
+      var completion = done.get(30, TimeUnit.SECONDS);
+      reads.onCompleted();
+
+      assertEquals(io.tensorfs.gateway.grpc.v1.Status.OK, completion.getStatus(), completion.getMessage());
+      assertEquals(item.length - offset, completion.getValue());
+      assertArrayEquals(java.util.Arrays.copyOfRange(item, offset, item.length), into.read(0, item.length - offset));
+    }
+  }
+
   private static ItemState awaitAcknowledged(String name, long at) throws Exception {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
     while (true) {

@@ -115,7 +115,7 @@ public final class Checkpoints {
           .splitWhen(SaveStream.Tagged::startsPart)
           .prefixAndTail(1)
           .mapAsync(1, headAndTail -> run.writePart(headAndTail.first().get(0), headAndTail.second()))
-          .concatSubstreams()
+          .mergeSubstreamsWithParallelism(SaveStream.PARTS_IN_FLIGHT)
           .runWith(Sink.ignore(), system)
           .thenCompose(done -> run.finish());
     });

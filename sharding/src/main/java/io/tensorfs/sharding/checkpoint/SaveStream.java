@@ -22,13 +22,22 @@ import org.apache.pekko.util.ByteString;
 /**
  * The state of one rank's save stream: which item it is in and where, the items it touched. Pieces are
  * checked and cut at part boundaries by {@link #tag}; each part's bytes are written as one file by
- * {@link #writePart} and recorded in the job's entity. Used by one stream: {@link #tag} runs under
- * {@code mapAsync(1)} and {@link #writePart} under another, parts one after the other, so plain fields
- * are safe (each call happens after the stage before it completed).
+ * {@link #writePart} and recorded in the job's entity, in order. Used by one stream: {@link #tag} runs
+ * under {@code mapAsync(1)}, so its plain fields are safe; {@link #writePart} runs for up to
+ * {@link #PARTS_IN_FLIGHT} parts at once (one streams while the one before seals) and touches only its
+ * part and the completions handed to it.
  */
 final class SaveStream {
-  /** Bytes of one part of an item; {@code startsPart} on the first piece of a part in this stream. */
-  record Tagged(Item item, int partIndex, long partStart, long partLength, ByteString bytes, boolean startsPart) {}
+  /** Parts written at once: the next part streams while the one before is sealed and recorded. */
+  static final int PARTS_IN_FLIGHT = 2;
+
+  /**
+   * Bytes of one part of an item; {@code startsPart} on the first piece of a part in this stream, which
+   * also carries the completion of the part before ({@code before}) and its own ({@code stored}): parts
+   * are written two at a time but recorded in order.
+   */
+  record Tagged(Item item, int partIndex, long partStart, long partLength, ByteString bytes, boolean startsPart,
+      CompletableFuture<Done> before, CompletableFuture<Done> stored) {}
 
   /** A part the stream ended inside of: its bytes are dropped and the item stays acknowledged before it. */
   private static final class ShortPart extends RuntimeException {
@@ -49,6 +58,8 @@ final class SaveStream {
   private final Map<String, Long> positions = new HashMap<>();
   private final Set<String> touched = new LinkedHashSet<>();
   private boolean rankDone;
+  /** Completes when the last part this stream started is recorded (or dropped). */
+  private CompletableFuture<Done> lastStored = CompletableFuture.completedFuture(Done.getInstance());
 
   SaveStream(Checkpoints checkpoints, Checkpoint checkpoint, int rank) {
     this.checkpoints = checkpoints;
@@ -122,7 +133,11 @@ final class SaveStream {
       long start = index * partSize;
       long end = Math.min(start + partSize, current.sizeBytes());
       int take = (int) Math.min(rest.size(), end - position);
-      out.add(new Tagged(current, index, start, end - start, rest.take(take), position == start));
+      boolean starts = position == start;
+      CompletableFuture<Done> before = lastStored;
+      CompletableFuture<Done> stored = starts ? new CompletableFuture<>() : null;
+      if (starts) lastStored = stored;
+      out.add(new Tagged(current, index, start, end - start, rest.take(take), starts, before, stored));
       position += take;
       rest = rest.drop(take);
     }
@@ -148,14 +163,18 @@ final class SaveStream {
             : Source.<ByteString>failed(new ShortPart())).mapMaterializedValue(m -> NotUsed.getInstance()));
     return checkpoints.files()
         .putReserved(path, checkpoint.policy(), checkpoint.partSizeBytes(), OptionalLong.of(length), length, body)
-        .thenCompose(v -> checkpoints.askItem(job, r -> new CheckpointJobEntity.StorePart(checkpoint.step(),
-                checkpoint.id(), rank, item.key(), head.partStart(),
-                new Part(path, v.fileId(), v.version(), v.size(), v.crc32c()), r))
+        .thenCompose(v -> head.before().thenCompose(d -> checkpoints.askItem(job, r -> new CheckpointJobEntity.StorePart(
+                checkpoint.step(), checkpoint.id(), rank, item.key(), head.partStart(),
+                new Part(path, v.fileId(), v.version(), v.size(), v.crc32c()), r)))
             .exceptionallyCompose(e -> checkpoints.files().deleteReserved(path)
                 .handle((x, y) -> (Item) null)
                 .thenCompose(x -> CompletableFuture.<Item>failedFuture(Failures.unwrap(e)))))
         .handle((stored, e) -> {
-          if (e == null || Failures.unwrap(e) instanceof ShortPart) return Done.getInstance();
+          if (e == null || Failures.unwrap(e) instanceof ShortPart) {
+            head.stored().complete(Done.getInstance());
+            return Done.getInstance();
+          }
+          head.stored().completeExceptionally(Failures.unwrap(e));
           throw e instanceof RuntimeException re ? re : new TfsException(ErrorCode.INTERNAL, e.toString(), e);
         });
   }
