@@ -78,7 +78,7 @@ def split_checkpoint_id(checkpoint_id):
             raise ValueError("%r has no host:port and name" % text)
         address, text = rest[:slash], rest[slash:]
     segments = [s for s in text.split("/") if s]
-    if not text.startswith("/") or len(segments) < 3 or any(s in (".", "..") for s in segments):
+    if not text.startswith("/") or len(segments) != 3 or any(s in (".", "..") for s in segments):
         raise ValueError("a checkpoint name is /tenant/job/step, not %r" % text)
     return address, "/" + "/".join(segments)
 

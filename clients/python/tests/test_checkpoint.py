@@ -220,6 +220,7 @@ class DcpTest(unittest.TestCase):
         self.assertEqual((None, "/t/j/s"), dcp.split_checkpoint_id("/t/j/s"))
         self.assertEqual(("10.0.0.1:9090", "/t/j/s"), dcp.split_checkpoint_id("tensorfs://10.0.0.1:9090/t/j/s"))
         self.assertFalse(dcp.TensorfsWriter.validate_checkpoint_id("/t/j"))
+        self.assertFalse(dcp.TensorfsWriter.validate_checkpoint_id("/t/j/s/x"), "a name has three segments")
         self.assertFalse(dcp.TensorfsReader.validate_checkpoint_id("relative/t/j/s"))
         self.assertTrue(dcp.TensorfsReader.validate_checkpoint_id("/t/j/step-1"))
 
