@@ -7,6 +7,7 @@ from google.protobuf import descriptor_pb2, descriptor_pool, message_factory
 
 _PROTO_FILE = "tensorfs/v1/tensorfs.proto"
 SERVICE = "/tensorfs.v1.Tensorfs/"
+CHECKPOINTS = "/tensorfs.v1.Checkpoints/"
 
 _pool = descriptor_pool.DescriptorPool()
 with open(os.path.join(os.path.dirname(__file__), "tensorfs_v1.desc"), "rb") as _f:
@@ -44,9 +45,24 @@ HintReply = _message("HintReply")
 ReadRequest = _message("ReadRequest")
 Chunk = _message("Chunk")
 WriteChunk = _message("WriteChunk")
+BeginCheckpointRequest = _message("BeginCheckpointRequest")
+CheckpointRequest = _message("CheckpointRequest")
+CheckpointInfo = _message("CheckpointInfo")
+SaveMessage = _message("SaveMessage")
+SaveReply = _message("SaveReply")
+ItemState = _message("ItemState")
+CheckpointManifest = _message("CheckpointManifest")
+ListCheckpointsRequest = _message("ListCheckpointsRequest")
+ListCheckpointsReply = _message("ListCheckpointsReply")
+RestoreRequest = _message("RestoreRequest")
+RestoreMessage = _message("RestoreMessage")
+ItemRef = _message("ItemRef")
+ItemRead = _message("ItemRead")
+RetainRequest = _message("RetainRequest")
 
 STATUS = _enum("Status")
 STATUS_NAMES = {number: name for name, number in STATUS.items()}
 OP = _enum("Op")
 FLAG = _enum("Flag")
 HINT_OP = _enum("HintOp")
+CHECKPOINT_STATE = _enum("CheckpointState")

@@ -22,6 +22,9 @@ class TfsError(Exception):
         self.code = code
         self.message = message
 
+    def __reduce__(self):  # crosses process boundaries (DCP gathers ranks' exceptions)
+        return (TfsError, (self.code, self.message))
+
 
 class Request:
     """One preadv/pwritev submission. Once ``done``: ``value`` is the bytes moved, ``status`` 0 (OK)
@@ -95,7 +98,11 @@ class Client:
     come from any thread. Close it (or use ``with``) to end the batch stream and the channel."""
 
     def __init__(self, address, options=None):
-        opts = [("grpc.max_receive_message_length", 16 << 20), ("grpc.max_send_message_length", 16 << 20)]
+        opts = [("grpc.max_receive_message_length", 16 << 20), ("grpc.max_send_message_length", 16 << 20),
+                # A fixed 16 MiB receive window instead of one resized by BDP probes: after a resize the
+                # node's HTTP/2 server has sent DATA frames past the window on long server streams
+                # (Read, Restore), which gRPC answers with "frame of size N overflows local window".
+                ("grpc.http2.bdp_probe", 0), ("grpc.http2.lookahead_bytes", 16 << 20)]
         self._channel = grpc.insecure_channel(address, options=opts + list(options or []))
         self._stat = _unary(self._channel, "Stat", _wire.StatRequest, _wire.FileInfo)
         self._list = _unary(self._channel, "List", _wire.ListRequest, _wire.ListReply)
@@ -115,6 +122,7 @@ class Client:
         self._receiver = None
         self._call = None
         self._broken = None
+        self._checkpoints = None
 
     # -- batch I/O ---------------------------------------------------------------------------------
 
@@ -251,6 +259,17 @@ class Client:
         if request.status != 0:
             raise TfsError(request.status_name, request.message)
         return request.value
+
+    # -- checkpoints -----------------------------------------------------------------------------------
+
+    @property
+    def checkpoints(self):
+        """The node's Checkpoints service on this connection (tensorfs.checkpoints.Checkpoints)."""
+        if self._checkpoints is None:
+            from .checkpoints import Checkpoints
+
+            self._checkpoints = Checkpoints(self._channel)
+        return self._checkpoints
 
     # -- file operations ---------------------------------------------------------------------------
 
