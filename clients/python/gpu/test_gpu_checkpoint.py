@@ -73,7 +73,8 @@ class GpuCheckpointTest(unittest.TestCase):
             self.assertSame(state, ckpt.load(name, device="cpu", client=self.client), "cpu")
 
     def test_a_cut_off_gpu_save_resumes_from_the_acknowledged_offsets(self):
-        state = {"w": torch.randn(64 * MiB // 4, generator=torch.Generator().manual_seed(2)).cuda()}
+        # Cut after 160 MiB of a 256 MiB item: with the node's default 64 MiB parts, two are acknowledged.
+        state = {"w": torch.randn(256 * MiB // 4, generator=torch.Generator().manual_seed(2)).cuda()}
         name = self.job + "/step-cut"
         cps = self.client.checkpoints
         original = cps.save
@@ -83,7 +84,7 @@ class GpuCheckpointTest(unittest.TestCase):
             for m in messages:
                 yield m
                 sent += len(m.data) + sum(s.length for s in m.sges)
-                if sent >= 32 * MiB:
+                if sent >= 160 * MiB:
                     time.sleep(2)
                     raise ConnectionAbortedError("the trainer died (test)")
 

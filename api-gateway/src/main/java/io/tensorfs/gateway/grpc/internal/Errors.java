@@ -9,6 +9,7 @@ import java.util.concurrent.TimeoutException;
 import org.apache.pekko.grpc.GrpcServiceException;
 import org.apache.pekko.grpc.Trailers;
 import org.apache.pekko.grpc.javadsl.MetadataBuilder;
+import org.apache.pekko.http.scaladsl.model.http2.PeerClosedStreamException;
 import org.apache.pekko.pattern.AskTimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -38,6 +39,10 @@ public final class Errors {
     }
     if (cause instanceof GrpcServiceException g) {
       return new Failure(ErrorCode.BAD_REQUEST, String.valueOf(g.getStatus().getDescription()));
+    }
+    if (cause instanceof PeerClosedStreamException) {
+      // The client reset its stream (it died, or gave up): its doing, not the node's; nothing to log as an error.
+      return new Failure(ErrorCode.INCOMPLETE_UPLOAD, "the client closed the stream: " + cause.getMessage());
     }
     log.error("gRPC request failed", cause);
     return new Failure(ErrorCode.INTERNAL, "internal error; see the node's log");
