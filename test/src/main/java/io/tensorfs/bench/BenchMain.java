@@ -15,9 +15,11 @@ public final class BenchMain {
         case "http" -> HttpBench.run(rest);
         case "cache" -> CacheBench.run(rest);
         case "cluster" -> ClusterBench.run(rest);
+        case "faults" -> FaultsBench.run(rest);
         default -> {
           System.err.println("usage: tfs bench http [--size-mib N] [--rounds N] | cache [--rounds N] [--sample-mib N]"
-              + " | cluster [--size-mib N] [--rounds N] [--transport aeron-ipc|aeron-udp|tcp]... [--metadata cassandra|memory] [--dir DIR]");
+              + " | cluster [--size-mib N] [--rounds N] [--transport aeron-ipc|aeron-udp|tcp]... [--metadata cassandra|memory] [--dir DIR]"
+              + " | faults [--trials N] [--cassandra-trials N] [--disk on|off] [--seed S] [--clients N]");
           System.exit(2);
         }
       }
