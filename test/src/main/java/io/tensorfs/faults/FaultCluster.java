@@ -28,7 +28,10 @@ public final class FaultCluster implements AutoCloseable {
       // The smallest chunk allowed, so that multi-chunk files stay a few MiB.
       "-Dtensorfs.gateway.chunk-size=4MiB",
       "-Dtensorfs.cache.capacity=128MiB",
-      "-Dtensorfs.transport.rdma.probe=off");
+      "-Dtensorfs.transport.rdma.probe=off",
+      // A machine running four nodes and Cassandra on two cores is slow to start them: not a fault.
+      "-Dpekko.remote.artery.bind.bind-timeout=60s",
+      "-Dpekko.logger-startup-timeout=60s");
 
   private final Path dir;
   private final String cassandra;
