@@ -19,6 +19,10 @@ public final class FaultRun {
       return results.stream().mapToInt(TrialResult::acknowledged).sum();
     }
 
+    public int acknowledgedPuts() {
+      return results.stream().mapToInt(TrialResult::acknowledgedPuts).sum();
+    }
+
     public int readBack() {
       return results.stream().mapToInt(TrialResult::readBack).sum();
     }
@@ -36,10 +40,10 @@ public final class FaultRun {
     }
 
     public String line(String what) {
-      return String.format("%s: %d trials, %d failed; %d kills; %d acknowledged writes, %d of their bodies read back"
-              + " byte-exact; %d rejected and %d unknown writes, none visible in part; %d final reads; %.0f s"
-              + " (%.0f s a trial)",
-          what, results.size(), failed(), results.size(), acknowledged(), readBack(), rejected(), unknown(),
+      return String.format("%s: %d trials, %d failed; %d kills; %d acknowledged writes (%d PUTs, %d of them read back"
+              + " byte-exact); %d rejected and %d unknown writes checked; %d final reads; %.0f s (%.0f s a trial)",
+          what, results.size(), failed(), results.size(), acknowledged(), acknowledgedPuts(), readBack(), rejected(),
+          unknown(),
           finalReads(), seconds, results.isEmpty() ? 0 : seconds / results.size());
     }
   }

@@ -26,6 +26,10 @@ import java.util.concurrent.atomic.AtomicBoolean;
  */
 public final class FaultTrial {
   private static final int REPLICAS = 3;
+  /** Writes acknowledged before the fault's random moment starts to count. */
+  private static final int MIN_ACKNOWLEDGED_BEFORE = 3;
+  /** How long the cluster may take, once the faulty part is back, to acknowledge writes again. */
+  private static final Duration RECOVERY_DEADLINE = Duration.ofSeconds(120);
 
   private final TrialSettings settings;
   private final MetadataStore metadata;
@@ -63,11 +67,17 @@ public final class FaultTrial {
         owners.put(name, client);
         t.start();
       }
-      long killAtMillis = 500 + random.nextInt(6_000);
+      long killAtMillis = random.nextInt(6_000);
       long downMillis = random.nextInt(5_000);
-      // The fault's moment is the trial's random choice; the writers run meanwhile.
+      // A few writes acknowledged first, so that the fault has something to lose; then the random moment.
+      awaitAcknowledged(history, 0, MIN_ACKNOWLEDGED_BEFORE);
       TimeUnit.MILLISECONDS.sleep(killAtMillis);
       victim = inject(fault, random, cluster, history, downMillis);
+      long healedAt = history.now();
+      if (!awaitAcknowledged(history, healedAt, settings.clients())) {
+        violations.add("fewer than " + settings.clients() + " writes acknowledged within "
+            + RECOVERY_DEADLINE.toSeconds() + " s after " + victim + " came back");
+      }
       TimeUnit.MILLISECONDS.sleep(settings.writeAfterHeal().toMillis()); // writes after the part is back
       stop.set(true);
       for (Thread t : threads) t.join(settings.requestTimeout().toMillis() + 60_000);
@@ -100,6 +110,25 @@ public final class FaultTrial {
       System.out.print(history.render());
     }
     return result;
+  }
+
+  /**
+   * Waits until {@code count} writes that started at or after {@code sinceMillis} were acknowledged;
+   * false if that did not happen within {@link #RECOVERY_DEADLINE}.
+   */
+  private static boolean awaitAcknowledged(History history, long sinceMillis, int count) throws InterruptedException {
+    long until = System.nanoTime() + RECOVERY_DEADLINE.toNanos();
+    while (System.nanoTime() < until) {
+      long acked = history.ops().stream()
+          .filter(o -> o.outcome() == Outcome.ACKNOWLEDGED && o.startMillis() >= sinceMillis).count();
+      if (acked >= count) {
+        history.event("ACKNOWLEDGED", 0, acked + " writes acknowledged since " + sinceMillis + " ms");
+        return true;
+      }
+      TimeUnit.MILLISECONDS.sleep(200); // polling the writers' progress
+    }
+    history.event("NOT_ACKNOWLEDGED", 0, "fewer than " + count + " writes acknowledged since " + sinceMillis + " ms");
+    return false;
   }
 
   /** Kills the faulty part, waits {@code downMillis}, starts it again; returns what was killed. */
@@ -219,11 +248,14 @@ public final class FaultTrial {
       if (op.outcome() == Outcome.REJECTED) rejected++;
       if (op.outcome() == Outcome.UNKNOWN) unknown++;
     }
+    int puts = 0;
     int readBack = 0;
     for (Op op : history.ops()) {
-      if (op.kind().equals("PUT") && op.outcome() == Outcome.ACKNOWLEDGED && seen.contains(op.body().id())) readBack++;
+      if (!op.kind().equals("PUT") || op.outcome() != Outcome.ACKNOWLEDGED) continue;
+      puts++;
+      if (seen.contains(op.body().id())) readBack++;
     }
-    return new TrialResult(trial, seed, fault, victim, acked, readBack, finals, rejected, unknown, seconds,
+    return new TrialResult(trial, seed, fault, victim, acked, puts, readBack, finals, rejected, unknown, seconds,
         List.copyOf(violations), log);
   }
 }

@@ -127,6 +127,11 @@ public final class FullDiskCheck {
         }
       } catch (IOException e) {
         violations.add(path + ": a PUT on a filling disk got no answer: " + WriterClient.describe(e));
+        history.add(new Op(start, history.now(), "disk", "PUT", path, body, 1, -1, -1, Outcome.UNKNOWN,
+            (chunked ? "chunked " : "declared ") + WriterClient.describe(e)));
+        Op read = WriterClient.read(http, node, 1, "check", path, List.of(body), history);
+        history.add(read);
+        if (read.status() == 200) violations.add(path + ": a PUT that got no answer on a full disk is visible: " + read);
       }
     }
     if (!declaredRefused || !chunkedRefused) {
