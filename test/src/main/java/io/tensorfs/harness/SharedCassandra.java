@@ -16,6 +16,7 @@ import java.util.stream.Stream;
  */
 public final class SharedCassandra {
   private static CassandraInstance instance;
+  private static EmbeddedCassandra embedded;
 
   private SharedCassandra() {}
 
@@ -26,9 +27,19 @@ public final class SharedCassandra {
       EmbeddedCassandra cassandra = new EmbeddedCassandra(
           CassandraSettings.defaults(dir).withLibDir(RepoPaths.cassandraLib()).withHeap("512m"));
       instance = cassandra.start();
+      embedded = cassandra;
       Runtime.getRuntime().addShutdownHook(new Thread(cassandra::stop, "stop-cassandra"));
     }
     return instance;
+  }
+
+  /**
+   * The launcher of the shared Cassandra (started first if need be), for a test that kills it and
+   * starts it again on the same data and address.
+   */
+  public static synchronized EmbeddedCassandra embedded() {
+    get();
+    return embedded;
   }
 
   public static void deleteTree(Path dir) {
