@@ -40,8 +40,12 @@ public interface Metadata {
   CompletionStage<Sealed> seal(TfsPath path, FileId fileId, long size, List<FileVersion.ChunkInfo> chunks,
       int crc32c, Precondition precondition);
 
-  /** Abandons an upload; its chunk entities are marked deleted. */
-  CompletionStage<Void> abortUpload(TfsPath path, FileId fileId);
+  /**
+   * Abandons an upload; its chunk entities are marked deleted. Completes with {@code true} when nothing
+   * was abandoned because the upload is the visible version already (its seal was recorded, though its
+   * reply was lost or a step after it failed): its bytes must then be kept.
+   */
+  CompletionStage<Boolean> abortUpload(TfsPath path, FileId fileId);
 
   /** The visible version, or NOT_FOUND. */
   CompletionStage<FileVersion> stat(TfsPath path);

@@ -83,12 +83,13 @@ public final class ShardedMetadata implements Metadata, MetadataOracle {
   }
 
   @Override
-  public CompletionStage<Void> abortUpload(TfsPath path, FileId fileId) {
+  public CompletionStage<Boolean> abortUpload(TfsPath path, FileId fileId) {
     return asks.<FileEntity.Aborted>file(path, r -> new FileEntity.Abort(fileId, r))
         .thenCompose(aborted -> {
-          if (aborted.current()) return done();
+          if (aborted.current()) return CompletableFuture.completedFuture(true);
           return deleteChunks(fileId, 0)
-              .thenCompose(v -> aborted.nothingLeft() ? namespace.unlink(path) : done());
+              .thenCompose(v -> aborted.nothingLeft() ? namespace.unlink(path) : done())
+              .thenApply(v -> false);
         });
   }
 
@@ -216,7 +217,7 @@ public final class ShardedMetadata implements Metadata, MetadataOracle {
       return CompletableFuture.completedFuture(new Pending("upload in progress"));
     }
     // An upload begun before this node started was cut off by its crash: nobody will seal it.
-    CompletionStage<Void> dropped = pending.isPresent() ? abortUpload(owner, file) : done();
+    CompletionStage<?> dropped = pending.isPresent() ? abortUpload(owner, file) : done();
     return dropped.thenApply(v -> new Orphan());
   }
 

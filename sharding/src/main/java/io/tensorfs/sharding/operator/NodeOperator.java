@@ -42,6 +42,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 import java.util.function.Function;
+import org.apache.pekko.Done;
 import org.apache.pekko.NotUsed;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -169,7 +170,8 @@ public final class NodeOperator {
   /**
    * Writes {@code body} as the new version of {@code path}. The version becomes visible only when
    * sealed, atomically replacing the one before; on any failure nothing is visible and the bytes
-   * written so far are removed, on this node at once and on the others by the stores' collection. A
+   * written so far are removed, on this node at once and on the others by the stores' collection (when
+   * the write is refused while its body streams in, behind the answer, which goes out at once). A
    * durable chunk is committed only once {@link #minInsync} distinct nodes hold it durably, else the write
    * fails with NOT_ENOUGH_REPLICAS; the count is taken when the write begins.
    *
@@ -208,25 +210,50 @@ public final class NodeOperator {
     return metadata.beginUpload(path, policy, chunkSizeBytes, precondition).thenCompose(fileId -> {
       Upload upload = new Upload(metadata, storeById, this::openChain, candidates, path, fileId, policy, minInsync,
           precondition, chunkSizeBytes, declaredBytes);
-      return body
+      CompletionStage<Done> streamed = body
           .via(ChunkCutter.flow(chunkSizeBytes, maxBytes, settings.writeBatchBytes()))
           .mapAsync(1, upload::acceptAll)
-          .runWith(Sink.ignore(), system)
-          .thenCompose(done -> upload.finish())
-          .handle((sealed, error) -> {
-            if (error == null) return CompletableFuture.completedFuture(sealed);
-            return upload.abort().thenCompose(d -> {
-              cache.drop(fileId);
-              collectElsewhere(fileId); // replicas the chain finished on other nodes; never visible, so no reader waits
-              return CompletableFuture.<Metadata.Sealed>failedFuture(error);
-            });
-          })
-          .thenCompose(stage -> stage)
-          .thenApply(sealed -> {
+          .runWith(Sink.ignore(), system);
+      return streamed.handle((done, bodyFailure) -> {
+        if (bodyFailure != null) {
+          // Refused while the body streams in (no space, too few replicas, a bad body): the answer goes out
+          // now and the bytes are removed behind it. An HTTP client whose body was cut off gets its answer
+          // only while the connection still waits for one.
+          abandon(upload, fileId);
+          return CompletableFuture.<FileVersion>failedFuture(bodyFailure);
+        }
+        return upload.finish().handle((sealed, error) -> {
+          if (error == null) {
             sealed.replaced().ifPresent(old -> collect(old.fileId()));
-            return sealed.current();
-          });
+            return CompletableFuture.completedFuture(sealed.current());
+          }
+          return abandon(upload, fileId).thenCompose(current -> current
+              ? visibleOrFailed(path, fileId, error) : CompletableFuture.<FileVersion>failedFuture(error));
+        }).thenCompose(stage -> stage);
+      }).thenCompose(stage -> stage);
     });
+  }
+
+  /** Drops a failed upload's bytes everywhere; {@code true} when it turned out sealed (nothing dropped). */
+  private CompletionStage<Boolean> abandon(Upload upload, FileId fileId) {
+    return upload.abort().thenApply(current -> {
+      if (!current) {
+        cache.drop(fileId);
+        collectElsewhere(fileId); // replicas the chain finished on other nodes; never visible, so no reader waits
+      }
+      return current;
+    });
+  }
+
+  /**
+   * A write whose seal was recorded though its answer failed (a timeout): it is acknowledged after all,
+   * with the version the path shows, if that is still this upload's; else the failure stands.
+   */
+  private CompletionStage<FileVersion> visibleOrFailed(TfsPath path, FileId fileId, Throwable error) {
+    return metadata.stat(path).handle((v, e) -> {
+      if (e == null && v.fileId().equals(fileId)) return CompletableFuture.completedFuture(v);
+      return CompletableFuture.<FileVersion>failedFuture(error);
+    }).thenCompose(stage -> stage);
   }
 
   /**

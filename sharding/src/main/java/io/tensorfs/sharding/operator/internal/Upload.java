@@ -127,8 +127,12 @@ public final class Upload {
         });
   }
 
-  /** Drops what was written; the upload's metadata is abandoned. Completes when the bytes are gone. */
-  public CompletionStage<Done> abort() {
+  /**
+   * Drops what was written; the upload's metadata is abandoned. Completes when the bytes are gone, with
+   * {@code true} when instead the upload turned out to be the visible version already (its seal was
+   * recorded but its answer lost): then nothing is dropped.
+   */
+  public CompletionStage<Boolean> abort() {
     CompletionStage<Done> dropped = chain == null ? CompletableFuture.completedFuture(Done.getInstance()) : chain.abort();
     chain = null;
     // Chunks still finishing behind the stream end first, so their bytes are there to be deleted.
@@ -136,9 +140,9 @@ public final class Upload {
     return dropped
         .handle((v, e) -> null)
         .thenCompose(v -> behind.handle((x, e) -> null))
-        .thenCompose(v -> metadata.abortUpload(path, fileId).handle((x, e) -> null))
-        .thenCompose(v -> deleteEverywhere())
-        .thenApply(v -> Done.getInstance());
+        .thenCompose(v -> metadata.abortUpload(path, fileId).handle((current, e) -> e == null && current))
+        .thenCompose(current -> current ? CompletableFuture.completedFuture(true)
+            : deleteEverywhere().thenApply(v -> false));
   }
 
   private CompletionStage<Void> deleteEverywhere() {
