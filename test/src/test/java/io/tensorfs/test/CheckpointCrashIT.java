@@ -54,7 +54,7 @@ class CheckpointCrashIT {
       CountDownLatch hold = new CountDownLatch(1);
       var stalled = http.client().sendAsync(HttpRequest.newBuilder(URI.create(node.baseUri() + API + "/t/crash/s2/1/w"))
               .PUT(HttpRequest.BodyPublishers.fromPublisher(HttpRequest.BodyPublishers.ofInputStream(
-                  () -> new CheckpointIT.StallingStream(STALL_AT, hold)), ITEM))
+                  () -> new StallingStream(STALL_AT, hold)), ITEM))
               .build(),
           HttpResponse.BodyHandlers.ofByteArray());
       awaitAcknowledged(http, 8L * MIB);

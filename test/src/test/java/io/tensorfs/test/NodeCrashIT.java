@@ -101,38 +101,4 @@ class NodeCrashIT {
     }
     throw new AssertionError("the upload never reached the store");
   }
-
-  /** Sends {@code beforeStall} bytes, then blocks until released: an upload caught mid-way. */
-  private static final class StallingStream extends InputStream {
-    private final long beforeStall;
-    private final CountDownLatch hold;
-    private long sent;
-
-    StallingStream(long beforeStall, CountDownLatch hold) {
-      this.beforeStall = beforeStall;
-      this.hold = hold;
-    }
-
-    @Override
-    public int read() throws IOException {
-      byte[] one = new byte[1];
-      return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
-    }
-
-    @Override
-    public int read(byte[] b, int off, int len) throws IOException {
-      if (sent >= beforeStall) {
-        try {
-          hold.await(120, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-        }
-        throw new IOException("upload abandoned");
-      }
-      int n = (int) Math.min(len, beforeStall - sent);
-      for (int i = 0; i < n; i++) b[off + i] = (byte) (sent + i);
-      sent += n;
-      return n;
-    }
-  }
 }
