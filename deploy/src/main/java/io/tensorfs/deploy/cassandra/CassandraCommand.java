@@ -75,7 +75,7 @@ final class CassandraCommand {
     command.add("-Dcassandra.triggers_dir=" + layout.triggersDir());
     command.add("-Dlogback.configurationFile=" + layout.logbackFile().toUri());
     command.add("-Dcassandra.skip_wait_for_gossip_to_settle=0");
-    command.add("-Dcassandra.ring_delay_ms=1000");
+    command.add("-Dcassandra.ring_delay_ms=" + ringDelayMillis(settings));
     command.add("-Dcassandra.superuser_setup_delay_ms=0");
     command.add("-Dcassandra-foreground=yes");
     command.add("-cp");
@@ -83,6 +83,18 @@ final class CassandraCommand {
     command.add(MAIN_CLASS);
     return command;
   }
+
+  /**
+   * How long a starting node listens to gossip before it trusts what it heard. A lone node or a ring's seed
+   * bootstraps from nobody, so a second is plenty. A member that joins through the seed gives up ("Unable to
+   * contact any seeds") if it has not heard the seed by then, which a busy 2-core machine can take longer
+   * than a second to answer: joiners wait {@value #JOINER_RING_DELAY_MS} ms.
+   */
+  static long ringDelayMillis(CassandraSettings settings) {
+    return settings.seedStoragePort() > 0 ? JOINER_RING_DELAY_MS : 1_000;
+  }
+
+  static final long JOINER_RING_DELAY_MS = 10_000;
 
   /** The java launcher of the running JVM, so Cassandra gets the same JDK 17. */
   static String javaExecutable() {
