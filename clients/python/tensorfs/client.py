@@ -66,7 +66,9 @@ def _error(rpc_error):
         pass
     if code is None:
         code = {grpc.StatusCode.NOT_FOUND: "NOT_FOUND", grpc.StatusCode.INVALID_ARGUMENT: "BAD_REQUEST",
-                grpc.StatusCode.UNAVAILABLE: "UNAVAILABLE"}.get(rpc_error.code(), "INTERNAL")
+                grpc.StatusCode.UNAVAILABLE: "UNAVAILABLE",
+                grpc.StatusCode.UNAUTHENTICATED: "UNAUTHENTICATED",
+                grpc.StatusCode.PERMISSION_DENIED: "FORBIDDEN"}.get(rpc_error.code(), "INTERNAL")
     return TfsError(code, rpc_error.details() or str(rpc_error.code()))
 
 

@@ -33,5 +33,14 @@ public enum ErrorCode {
    * A durable write reached fewer replicas than its policy's {@code min-insync}: it was not
    * acknowledged and nothing of it became visible; retry when nodes are back.
    */
-  NOT_ENOUGH_REPLICAS
+  NOT_ENOUGH_REPLICAS,
+  /** The request carries no token, or one that is unknown, malformed or revoked. */
+  UNAUTHENTICATED,
+  /**
+   * The caller's token is valid but its role or tenant does not allow the operation. The message names the
+   * role and tenant refused, never whether the path exists.
+   */
+  FORBIDDEN,
+  /** The write would take the tenant past its quota of bytes or files: refused, nothing of it visible. */
+  QUOTA_EXCEEDED
 }

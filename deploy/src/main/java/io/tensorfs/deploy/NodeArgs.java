@@ -12,9 +12,18 @@ import java.util.Map;
 /**
  * The node's command line, turned into configuration overrides:
  * {@code --node-id node-1 --data DIR [--store DIR]... --http-host H --http-port P --grpc-port P --cluster-port P
- * [--seed host:port]... --cassandra host:port[,host:port...] [--metadata-replicas N]}.
+ * [--seed host:port]... --cassandra host:port[,host:port...] [--metadata-replicas N] [--admin-token-file F]
+ * [--cluster-secret-file F]}.
+ *
+ * <p>The two files default to {@code DIR/admin.token} and {@code DIR/cluster.secret}; nodes of one cluster
+ * are given the same files (the launcher's {@code data/admin.token} and {@code data/cluster.secret}).
  */
 record NodeArgs(Map<String, Object> overrides) {
+  /** The file holding the cluster's first admin token (created, owner-only, when absent). */
+  static final String ADMIN_TOKEN_FILE = "tensorfs.auth.admin-token-file";
+  /** The file holding the secret every node of the cluster shares (created, owner-only, when absent). */
+  static final String CLUSTER_SECRET_FILE = "tensorfs.cluster.secret-file";
+
   static NodeArgs parse(String[] args) {
     Map<String, Object> o = new HashMap<>();
     List<String> stores = new ArrayList<>();
@@ -35,11 +44,15 @@ record NodeArgs(Map<String, Object> overrides) {
         case "--seed" -> seeds.add("pekko://tensorfs@" + value);
         case "--cassandra" -> o.put("datastax-java-driver.basic.contact-points", contactPoints(value));
         case "--metadata-replicas" -> o.put("tensorfs.metadata.replicas", Integer.parseInt(value));
+        case "--admin-token-file" -> o.put(ADMIN_TOKEN_FILE, Path.of(value).toAbsolutePath().toString());
+        case "--cluster-secret-file" -> o.put(CLUSTER_SECRET_FILE, Path.of(value).toAbsolutePath().toString());
         default -> throw new IllegalArgumentException("unknown option " + flag);
       }
     }
     if (data == null) throw new IllegalArgumentException("--data DIR is required");
     o.put("tensorfs.node.data-dir", data.toString());
+    o.putIfAbsent(ADMIN_TOKEN_FILE, data.resolve("admin.token").toString());
+    o.putIfAbsent(CLUSTER_SECRET_FILE, data.resolve("cluster.secret").toString());
     if (stores.isEmpty()) stores.add(data.resolve("store0").toString());
     o.put("tensorfs.store.directories", stores);
     if (!seeds.isEmpty()) o.put("pekko.cluster.seed-nodes", seeds);

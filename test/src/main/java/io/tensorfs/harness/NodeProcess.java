@@ -67,6 +67,13 @@ public final class NodeProcess implements AutoCloseable {
         "--http-port", Integer.toString(httpPort), "--grpc-port", Integer.toString(grpcPort),
         "--cluster-port", Integer.toString(clusterPort)));
     if (cassandra != null) c.addAll(List.of("--cassandra", cassandra)); // none: the caller set another journal
+    // Nodes whose data directories are siblings are one cluster: they share its admin token and secret.
+    if (!nodeArgs.contains("--admin-token-file")) {
+      c.addAll(List.of("--admin-token-file", adminTokenFile(dataDir).toString()));
+    }
+    if (!nodeArgs.contains("--cluster-secret-file")) {
+      c.addAll(List.of("--cluster-secret-file", dataDir.toAbsolutePath().getParent().resolve("cluster.secret").toString()));
+    }
     c.addAll(nodeArgs);
     this.command = List.copyOf(c);
   }
@@ -94,6 +101,11 @@ public final class NodeProcess implements AutoCloseable {
 
   public Path dataDir() {
     return dataDir;
+  }
+
+  /** The admin token file of the cluster whose nodes' data directories sit beside {@code dataDir}. */
+  public static Path adminTokenFile(Path dataDir) {
+    return dataDir.toAbsolutePath().getParent().resolve("admin.token");
   }
 
   /** Starts the process and waits until its health endpoint answers 200. */

@@ -17,7 +17,9 @@ public final class ErrorStatus {
       case TOO_LARGE -> StatusCodes.CONTENT_TOO_LARGE;
       case RANGE_NOT_SATISFIABLE -> StatusCodes.RANGE_NOT_SATISFIABLE;
       case UNAVAILABLE, NOT_ENOUGH_REPLICAS -> StatusCodes.SERVICE_UNAVAILABLE;
-      case NO_SPACE -> StatusCodes.INSUFFICIENT_STORAGE;
+      case NO_SPACE, QUOTA_EXCEEDED -> StatusCodes.INSUFFICIENT_STORAGE;
+      case UNAUTHENTICATED -> StatusCodes.UNAUTHORIZED;
+      case FORBIDDEN -> StatusCodes.FORBIDDEN;
       case CHECKSUM_MISMATCH, IO_ERROR, INTERNAL -> StatusCodes.INTERNAL_SERVER_ERROR;
     };
   }

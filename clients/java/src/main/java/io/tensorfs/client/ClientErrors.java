@@ -34,6 +34,8 @@ final class ClientErrors {
       case UNAVAILABLE, DEADLINE_EXCEEDED -> Status.UNAVAILABLE;
       case RESOURCE_EXHAUSTED -> Status.NO_SPACE;
       case DATA_LOSS -> Status.CHECKSUM_MISMATCH;
+      case UNAUTHENTICATED -> Status.UNAUTHENTICATED;
+      case PERMISSION_DENIED -> Status.FORBIDDEN;
       default -> Status.INTERNAL;
     };
   }
