@@ -21,6 +21,12 @@ import io.tensorfs.gpu.GpuSettings;
 import io.tensorfs.gpu.GpuSinks;
 import io.tensorfs.sharding.ShardedMetadata;
 import io.tensorfs.sharding.ShardingSetup;
+import io.tensorfs.sharding.admin.AdminAgent;
+import io.tensorfs.sharding.admin.AdminSettings;
+import io.tensorfs.sharding.admin.AdminViews;
+import io.tensorfs.sharding.admin.LocalFacts;
+import io.tensorfs.sharding.events.NodeEvents;
+import io.tensorfs.sharding.replication.RepairBook;
 import io.tensorfs.sharding.checkpoint.CheckpointSetup;
 import io.tensorfs.sharding.checkpoint.Checkpoints;
 import io.tensorfs.gateway.grpc.GrpcSettings;
@@ -104,6 +110,8 @@ final class NodeParts implements NodeAssembly {
   private Transport transport;
   private GpuSinks gpus;
   private ReadDemandMeter readDemand;
+  /** The repairer's chunks below their policy and repairs in flight, for the admin console. */
+  private RepairBook repairBook;
   /** Set once the metadata is up, in {@link #dataPlane}; read by the stores' I/O threads. */
   private volatile CorruptReplicas corruptReplicas;
 
@@ -147,6 +155,7 @@ final class NodeParts implements NodeAssembly {
     context.spawn(CacheActor.create(cache, nodeId), "cache");
     gpus = GpuSinks.start(system, GpuSettings.fromConfig(config), pool.regions());
     log.info("node {} GPUs: {}", nodeId, gpus.describe());
+    repairBook = new RepairBook(nodeId, NodeEvents.get(system)::publish);
     return new DataPlane() {
       @Override
       public CompletionStage<Done> flush() {
@@ -172,6 +181,9 @@ final class NodeParts implements NodeAssembly {
         Behaviors.supervise(MemoryReplicaAgent.create(cache, peers, stores.all(), elastic)).onFailure(Worker.backoff(settings)),
         "memory-replicas");
     readDemand = new ReadDemandMeter(nodeId, metadata, memoryReplicas, elastic, timer);
+    context.spawn(AdminAgent.create(new LocalFacts(nodeId, Cluster.get(system).selfMember().address().toString(),
+        startedAtMillis, stores.all(), cache, () -> List.of(gpus.describe()), peers, repairBook, readDemand),
+        AdminSettings.fromConfig(config)), "admin");
     return readDemand;
   }
 
@@ -181,7 +193,8 @@ final class NodeParts implements NodeAssembly {
     NodeOperator files = new NodeOperator(system, metadata, LocalNode.of(nodeId, stores, storeActors), cache,
         replication, readDemand, OperatorSettings.fromConfig(config));
     Checkpoints checkpoints = new Checkpoints(system, files);
-    HttpApi api = new HttpApi(system, files, checkpoints, gateway, status);
+    HttpApi api = new HttpApi(system, files, checkpoints, gateway, status,
+        Optional.of(new AdminViews(system, metadata, AdminSettings.fromConfig(config))));
     GrpcSettings grpcSettings = GrpcSettings.fromConfig(config);
     CompletionStage<ServerBinding> grpc = GrpcGateway.bind(system, files, checkpoints, gpus,
         new DirectGpuReads(gpus.fileReads()), Hints.of(files), grpcSettings.host(), grpcSettings.port());
@@ -215,7 +228,7 @@ final class NodeParts implements NodeAssembly {
   @Override
   public AutoCloseable repairs(ScheduledExecutorService timer) {
     Repairer repairer = new Repairer(peers, replication, metadata, stores.all(), corruptReplicas,
-        Repairer.Settings.from(config), timer);
+        Repairer.Settings.from(config), timer, repairBook);
     repairer.start();
     return repairer;
   }

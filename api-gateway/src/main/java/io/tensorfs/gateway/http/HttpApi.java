@@ -10,6 +10,7 @@ import io.tensorfs.gateway.GatewaySettings;
 import io.tensorfs.gateway.NodeStatus;
 import io.tensorfs.gateway.metrics.RequestMetrics;
 import io.tensorfs.sharding.FileVersion;
+import io.tensorfs.sharding.admin.AdminViews;
 import io.tensorfs.sharding.checkpoint.Checkpoints;
 import io.tensorfs.sharding.operator.FileRead;
 import io.tensorfs.sharding.operator.HintOp;
@@ -61,6 +62,9 @@ public final class HttpApi {
   private final GatewaySettings settings;
   private final NodeStatus node;
   private final CheckpointRoutes checkpoints;
+  private final ConsoleRoutes console = new ConsoleRoutes();
+  /** The admin console's read-only views; absent for an API built without them (tests). */
+  private final Optional<AdminRoutes> admin;
 
   public HttpApi(ActorSystem<?> system, NodeOperator files, GatewaySettings settings, NodeStatus node) {
     this(system, files, new Checkpoints(system, files), settings, node);
@@ -69,6 +73,13 @@ public final class HttpApi {
   /** @param checkpoints the node's checkpoint operator, served under {@code /v1/checkpoints} */
   public HttpApi(ActorSystem<?> system, NodeOperator files, Checkpoints checkpoints, GatewaySettings settings,
       NodeStatus node) {
+    this(system, files, checkpoints, settings, node, Optional.empty());
+  }
+
+  /** @param admin the admin console's read-only views, served under {@code /v1/admin} */
+  public HttpApi(ActorSystem<?> system, NodeOperator files, Checkpoints checkpoints, GatewaySettings settings,
+      NodeStatus node, Optional<AdminViews> admin) {
+    this.admin = admin.map(AdminRoutes::new);
     this.system = system;
     this.files = files;
     this.settings = settings;
@@ -99,6 +110,7 @@ public final class HttpApi {
   private CompletionStage<HttpResponse> route(HttpRequest request) {
     String path = RawPath.pathOf(rawTarget(request));
     if (path.equals(HEALTH)) return health(request);
+    if (under(path, ConsoleRoutes.PREFIX)) return CompletableFuture.completedFuture(console.route(discarded(request), path));
     if (!node.ready()) {
       throw new TfsException(ErrorCode.UNAVAILABLE, "node " + node.nodeId() + " is starting; try again shortly");
     }
@@ -117,6 +129,7 @@ public final class HttpApi {
       return methodNotAllowed(method.name(), "GET, HEAD, PUT, DELETE");
     }
     discard(request);
+    if (admin.isPresent() && AdminRoutes.serves(path)) return admin.get().route(request, path);
     if (under(path, CACHE)) return cache(request, path);
     if (under(path, STAT)) {
       if (method != HttpMethods.GET) return methodNotAllowed(method.name(), "GET");
@@ -266,6 +279,11 @@ public final class HttpApi {
 
   private void discard(HttpRequest request) {
     request.discardEntityBytes(system);
+  }
+
+  private HttpRequest discarded(HttpRequest request) {
+    discard(request);
+    return request;
   }
 
   private static CompletionStage<HttpResponse> methodNotAllowed(String method, String allowed) {

@@ -37,6 +37,15 @@ final class Json {
     }
   }
 
+  /** {@code body} as one line of JSON text. */
+  static String text(Object body) {
+    try {
+      return MAPPER.writeValueAsString(body);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("unserializable " + body.getClass(), e);
+    }
+  }
+
   static HttpResponse error(ErrorCode code, String message) {
     return response(ErrorStatus.of(code), new Error(code.name(), message));
   }

@@ -32,7 +32,7 @@ public final class Metrics {
   }
 
   public static Counter counter(String name, String help, Unit unit, Tags tags) {
-    return INSTRUMENTS.counter(checked(name), help, unit, tags);
+    return Readings.tallied(name, INSTRUMENTS.counter(checked(name), help, unit, tags));
   }
 
   public static Gauge gauge(String name, String help, Unit unit, Tags tags) {
@@ -40,7 +40,7 @@ public final class Metrics {
   }
 
   public static Histogram histogram(String name, String help, Unit unit, Tags tags) {
-    return INSTRUMENTS.histogram(checked(name), help, unit, tags);
+    return Readings.tallied(name, INSTRUMENTS.histogram(checked(name), help, unit, tags));
   }
 
   /**

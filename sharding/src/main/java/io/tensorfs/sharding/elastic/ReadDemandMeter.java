@@ -5,6 +5,9 @@ import io.tensorfs.core.TfsPath;
 import io.tensorfs.sharding.ElasticSettings;
 import io.tensorfs.sharding.MemoryReplicaProtocol;
 import io.tensorfs.sharding.Metadata;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledExecutorService;
@@ -31,6 +34,17 @@ public final class ReadDemandMeter implements AutoCloseable {
 
   private record Reads(TfsPath owner, LongAdder count) {}
 
+  /**
+   * A file this node read in the last report interval.
+   *
+   * @param readsPerSecond chunk reads per second here over that interval
+   * @param chunks         the chunks read
+   */
+  public record FileDemand(TfsPath path, double readsPerSecond, List<ChunkId> chunks) {}
+
+  /** The files read in the last report interval, set by the reporting thread. */
+  private volatile List<FileDemand> recent = List.of();
+
   private ReadDemandMeter() {
     this.nodeId = null;
     this.metadata = null;
@@ -54,16 +68,28 @@ public final class ReadDemandMeter implements AutoCloseable {
     counts.computeIfAbsent(chunk, c -> new Reads(owner, new LongAdder())).count().increment();
   }
 
+  /** The files of {@code cache(min,max)} policy this node read in the last report interval. */
+  public List<FileDemand> recent() {
+    return recent;
+  }
+
   private void report() {
+    Map<TfsPath, Long> reads = new HashMap<>();
+    Map<TfsPath, List<ChunkId>> chunks = new HashMap<>();
     for (Map.Entry<ChunkId, Reads> e : counts.entrySet()) {
       long n = e.getValue().count().sumThenReset();
       if (n > 0) {
+        reads.merge(e.getValue().owner(), n, Long::sum);
+        chunks.computeIfAbsent(e.getValue().owner(), p -> new ArrayList<>()).add(e.getKey());
         metadata.reportReads(e.getKey(), nodeId, e.getValue().owner(), n, intervalMillis, agent);
       } else {
         // Idle for an interval: forget it (a read racing with this starts a new count, maybe losing one).
         counts.remove(e.getKey(), e.getValue());
       }
     }
+    List<FileDemand> files = new ArrayList<>();
+    reads.forEach((path, n) -> files.add(new FileDemand(path, n * 1000.0 / intervalMillis, List.copyOf(chunks.get(path)))));
+    recent = List.copyOf(files);
   }
 
   @Override

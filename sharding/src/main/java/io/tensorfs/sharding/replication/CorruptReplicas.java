@@ -9,6 +9,8 @@ import io.tensorfs.core.TfsException;
 import io.tensorfs.core.TfsPath;
 import io.tensorfs.sharding.ChunkStatus;
 import io.tensorfs.sharding.ShardedMetadata;
+import io.tensorfs.sharding.events.NodeEvent;
+import io.tensorfs.sharding.events.NodeEvents;
 import io.tensorfs.sharding.metrics.ReplicationMetrics;
 import io.tensorfs.store.ChunkStore;
 import io.tensorfs.store.ChunkWriter;
@@ -88,6 +90,8 @@ public final class CorruptReplicas implements CorruptReplica.Listener {
         return;
       }
       ReplicationMetrics.corruptFound();
+      NodeEvents.get(system).publish(NodeEvent.of(NodeEvent.Kind.CHECKSUM_FAILURE, peers.selfId(),
+          "replica of chunk " + report.chunk() + " on store " + report.storeId() + " is corrupt: " + report.reason()));
       log.warn("replica of {} on {} is corrupt ({}); marked CORRUPT, re-created in {}", report.chunk(), here,
           report.reason(), settings.delay());
       system.scheduler().scheduleOnce(settings.delay(), () -> recreateOwned(key, store, report),

@@ -55,6 +55,7 @@ public final class Repairer implements AutoCloseable {
   private final ScheduledExecutorService timer;
   private final AtomicInteger repaired = new AtomicInteger();
   private final ReplicationMetrics metrics = new ReplicationMetrics();
+  private final RepairBook book;
   private volatile boolean closed;
   private java.util.concurrent.ScheduledFuture<?> periodic;
   private boolean running;
@@ -63,6 +64,13 @@ public final class Repairer implements AutoCloseable {
   /** @param corrupt re-creates this node's CORRUPT replicas, asked again at each sweep */
   public Repairer(Peers peers, Replication replication, ShardedMetadata metadata, List<ChunkStore> stores,
       CorruptReplicas corrupt, Settings settings, ScheduledExecutorService timer) {
+    this(peers, replication, metadata, stores, corrupt, settings, timer, RepairBook.none(peers.selfId()));
+  }
+
+  /** @param book keeps the chunks found below their policy and the repairs in flight, for the admin console */
+  public Repairer(Peers peers, Replication replication, ShardedMetadata metadata, List<ChunkStore> stores,
+      CorruptReplicas corrupt, Settings settings, ScheduledExecutorService timer, RepairBook book) {
+    this.book = book;
     this.peers = peers;
     this.corrupt = corrupt;
     this.replication = replication;
@@ -99,8 +107,10 @@ public final class Repairer implements AutoCloseable {
       again = false;
     }
     metrics.sweepStarted();
+    book.sweepStarted();
     sweepAll().whenComplete((n, e) -> {
       metrics.sweepEnded();
+      if (e == null) book.sweepEnded();
       if (e != null) log.warn("re-replication sweep failed: {}", Failures.unwrap(e).toString());
       else if (n > 0) log.info("re-replication: {} replicas created", n);
       boolean rerun;
@@ -167,12 +177,17 @@ public final class Repairer implements AutoCloseable {
       ReplicaLocation here, List<ReplicaLocation> liveClean) {
     long beingReCreated = status.corrupt().stream().filter(l -> peers.isLive(l.node())).count();
     int missing = status.wantedReplicas() - liveClean.size() - (int) beingReCreated;
-    if (missing <= 0) return CompletableFuture.completedFuture(0);
+    if (missing <= 0) {
+      book.healthy(chunk);
+      return CompletableFuture.completedFuture(0);
+    }
     metrics.underReplicated();
+    book.below(file.owner(), chunk, status, liveClean.size());
     Set<String> holding = new HashSet<>();
     liveClean.forEach(l -> holding.add(l.node()));
     List<ReplicaLocation> targets = placement.repairTargets(status.lengthBytes(), missing, holding);
     if (targets.isEmpty()) return CompletableFuture.completedFuture(0); // under-replicated until a node joins
+    book.started(file.owner(), chunk, targets);
     return replication.pushFrom(here, chunk, file.owner(), true, status.lengthBytes(), targets)
         .thenCompose(stored -> {
           CompletionStage<Integer> added = CompletableFuture.completedFuture(0);
@@ -187,7 +202,8 @@ public final class Repairer implements AutoCloseable {
           metrics.repaired(n);
           log.info("chunk {}: {} new replicas on {}", chunk, n, targets);
           return n;
-        });
+        })
+        .whenComplete((n, e) -> book.ended(file.owner(), chunk, n == null ? 0 : n, e == null ? null : Failures.unwrap(e)));
   }
 
   /** No sweep starts after this; the timer belongs to the caller, who shuts it down. */
