@@ -11,6 +11,7 @@ import io.tensorfs.gateway.NodeStatus;
 import io.tensorfs.gateway.metrics.RequestMetrics;
 import io.tensorfs.sharding.FileVersion;
 import io.tensorfs.sharding.checkpoint.Checkpoints;
+import io.tensorfs.sharding.drain.NodeDrains;
 import io.tensorfs.sharding.operator.FileRead;
 import io.tensorfs.sharding.operator.HintOp;
 import io.tensorfs.sharding.operator.HintResult;
@@ -61,19 +62,25 @@ public final class HttpApi {
   private final GatewaySettings settings;
   private final NodeStatus node;
   private final CheckpointRoutes checkpoints;
+  private final Optional<AdminNodeRoutes> adminNodes;
 
   public HttpApi(ActorSystem<?> system, NodeOperator files, GatewaySettings settings, NodeStatus node) {
-    this(system, files, new Checkpoints(system, files), settings, node);
+    this(system, files, new Checkpoints(system, files), Optional.empty(), settings, node);
   }
 
-  /** @param checkpoints the node's checkpoint operator, served under {@code /v1/checkpoints} */
-  public HttpApi(ActorSystem<?> system, NodeOperator files, Checkpoints checkpoints, GatewaySettings settings,
-      NodeStatus node) {
+  /**
+   * @param checkpoints the node's checkpoint operator, served under {@code /v1/checkpoints}
+   * @param drains      the operator's drain, decommission and repair actions, under {@code /v1/admin}
+   *     (absent: those routes answer 404)
+   */
+  public HttpApi(ActorSystem<?> system, NodeOperator files, Checkpoints checkpoints, Optional<NodeDrains> drains,
+      GatewaySettings settings, NodeStatus node) {
     this.system = system;
     this.files = files;
     this.settings = settings;
     this.node = node;
     this.checkpoints = new CheckpointRoutes(system, checkpoints);
+    this.adminNodes = drains.map(AdminNodeRoutes::new);
   }
 
   public CompletionStage<HttpResponse> handle(HttpRequest request) {
@@ -117,6 +124,7 @@ public final class HttpApi {
       return methodNotAllowed(method.name(), "GET, HEAD, PUT, DELETE");
     }
     discard(request);
+    if (adminNodes.isPresent() && AdminNodeRoutes.serves(path)) return adminNodes.get().route(request, path);
     if (under(path, CACHE)) return cache(request, path);
     if (under(path, STAT)) {
       if (method != HttpMethods.GET) return methodNotAllowed(method.name(), "GET");
@@ -256,7 +264,7 @@ public final class HttpApi {
     return ETag.create(EntityTag.create(Long.toString(v.version()), false));
   }
 
-  private static boolean under(String path, String prefix) {
+  static boolean under(String path, String prefix) {
     return path.equals(prefix) || path.startsWith(prefix + "/");
   }
 
