@@ -29,6 +29,9 @@ import io.tensorfs.sharding.events.NodeEvents;
 import io.tensorfs.sharding.replication.RepairBook;
 import io.tensorfs.sharding.checkpoint.CheckpointSetup;
 import io.tensorfs.sharding.checkpoint.Checkpoints;
+import io.tensorfs.sharding.drain.DrainSettings;
+import io.tensorfs.sharding.drain.DrainWorker;
+import io.tensorfs.sharding.drain.NodeDrains;
 import io.tensorfs.gateway.grpc.GrpcSettings;
 import io.tensorfs.sharding.ElasticSettings;
 import io.tensorfs.sharding.MemoryReplicaProtocol;
@@ -38,6 +41,7 @@ import io.tensorfs.sharding.replication.CorruptReplicas;
 import io.tensorfs.sharding.replication.NodeChunkService;
 import io.tensorfs.sharding.replication.PeerDirectory;
 import io.tensorfs.sharding.replication.Peers;
+import io.tensorfs.sharding.replication.RepairTrigger;
 import io.tensorfs.sharding.replication.Repairer;
 import io.tensorfs.sharding.replication.Replication;
 import io.tensorfs.sharding.operator.LocalNode;
@@ -85,7 +89,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The product's parts of a node, built from its configuration when the guardian asks, one expression
  * each: the data plane (stores, metadata, cache, transport, GPU sinks), the background workers
- * (read-demand reports, the memory replica agent, repair sweeps, the scrubber), the edges (the file operations, HTTP,
+ * (read-demand reports, the memory replica agent, repair sweeps and their on-demand trigger, the drain
+ * worker, the scrubber), the edges (the file operations, HTTP,
  * gRPC, the front door) and the steps to ready. Each part is built on its own actor's thread; a field
  * set by an earlier part is read by a later one only after the guardian's message between them.
  */
@@ -112,6 +117,10 @@ final class NodeParts implements NodeAssembly {
   private ReadDemandMeter readDemand;
   /** The repairer's chunks below their policy and repairs in flight, for the admin console. */
   private RepairBook repairBook;
+  private ActorRef<PeerDirectory.Command> peerDirectory;
+  private NodeDrains drains;
+  /** Set in {@link #repairs}; read by the repair trigger's actor. */
+  private volatile Repairer repairer;
   /** Set once the metadata is up, in {@link #dataPlane}; read by the stores' I/O threads. */
   private volatile CorruptReplicas corruptReplicas;
 
@@ -149,8 +158,9 @@ final class NodeParts implements NodeAssembly {
     replication = new Replication(peers, stores::byId, materializer);
     transport = Transports.create(config, system, new NodeChunkService(stores.all(), cache, replication, stores.leases()));
     peers.connect(transport);
-    context.spawn(PeerDirectory.create(peers, transport.localEndpoint(), stores.all(),
+    peerDirectory = context.spawn(PeerDirectory.create(peers, transport.localEndpoint(), stores.all(),
         PeerDirectory.Settings.from(config)), "peers");
+    drains = new NodeDrains(system, peers, DrainSettings.from(config));
     log.info("node {} transport {} at {}", nodeId, transport.kind(), transport.localEndpoint());
     context.spawn(CacheActor.create(cache, nodeId), "cache");
     gpus = GpuSinks.start(system, GpuSettings.fromConfig(config), pool.regions());
@@ -181,6 +191,10 @@ final class NodeParts implements NodeAssembly {
         Behaviors.supervise(MemoryReplicaAgent.create(cache, peers, stores.all(), elastic)).onFailure(Worker.backoff(settings)),
         "memory-replicas");
     readDemand = new ReadDemandMeter(nodeId, metadata, memoryReplicas, elastic, timer);
+    context.spawn(RepairTrigger.create(nodeId, () -> {
+      Repairer r = repairer;
+      if (r != null) r.sweep();
+    }), "repair-trigger");
     context.spawn(AdminAgent.create(new LocalFacts(nodeId, Cluster.get(system).selfMember().address().toString(),
         startedAtMillis, stores.all(), cache, () -> List.of(gpus.describe()), peers, repairBook, readDemand),
         AdminSettings.fromConfig(config)), "admin");
@@ -193,7 +207,7 @@ final class NodeParts implements NodeAssembly {
     NodeOperator files = new NodeOperator(system, metadata, LocalNode.of(nodeId, stores, storeActors), cache,
         replication, readDemand, OperatorSettings.fromConfig(config));
     Checkpoints checkpoints = new Checkpoints(system, files);
-    HttpApi api = new HttpApi(system, files, checkpoints, gateway, status,
+    HttpApi api = new HttpApi(system, files, checkpoints, Optional.of(drains), gateway, status,
         Optional.of(new AdminViews(system, metadata, AdminSettings.fromConfig(config))));
     GrpcSettings grpcSettings = GrpcSettings.fromConfig(config);
     CompletionStage<ServerBinding> grpc = GrpcGateway.bind(system, files, checkpoints, gpus,
@@ -227,10 +241,18 @@ final class NodeParts implements NodeAssembly {
 
   @Override
   public AutoCloseable repairs(ScheduledExecutorService timer) {
-    Repairer repairer = new Repairer(peers, replication, metadata, stores.all(), corruptReplicas,
+    Repairer sweeps = new Repairer(peers, replication, metadata, stores.all(), corruptReplicas,
         Repairer.Settings.from(config), timer, repairBook);
-    repairer.start();
-    return repairer;
+    DrainWorker drain = new DrainWorker(system, drains, peers, sweeps::sweep,
+        () -> peerDirectory.tell(PeerDirectory.DrainChanged.INSTANCE), DrainSettings.from(config), timer);
+    sweeps.onSweep(drain::swept);
+    sweeps.start();
+    repairer = sweeps;
+    drain.start();
+    return () -> {
+      drain.close();
+      sweeps.close();
+    };
   }
 
   @Override

@@ -1,13 +1,16 @@
 package io.tensorfs.store;
 
 import io.tensorfs.core.ChunkId;
+import io.tensorfs.core.ErrorCode;
 import io.tensorfs.core.FileId;
+import io.tensorfs.core.TfsException;
 import io.tensorfs.core.TfsPath;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import org.apache.pekko.Done;
 import org.apache.pekko.NotUsed;
@@ -75,6 +78,15 @@ public interface ChunkStore {
 
   /** Removes every chunk replica of a file version; done when none is left. Absent is not an error. */
   CompletionStage<Done> deleteFile(FileId file);
+
+  /**
+   * Removes one chunk's replica (a drained node giving it up), and the file version's folder once it holds
+   * no chunk and nothing being written. Absent is not an error. A store that cannot remove single chunks
+   * fails with BAD_REQUEST.
+   */
+  default CompletionStage<Done> deleteChunk(ChunkId chunk) {
+    return CompletableFuture.failedFuture(new TfsException(ErrorCode.BAD_REQUEST, "store " + id() + " cannot remove single chunks"));
+  }
 
   /** The file versions present on disk, each with its owner path and the chunk indexes present. */
   CompletionStage<Map<FileId, StoredFile>> scan();

@@ -221,6 +221,25 @@ public final class FileChunkStore implements ChunkStore {
     });
   }
 
+  /** A reader that opened the replica before keeps reading it: the files go when it closes them. */
+  @Override
+  public CompletionStage<Done> deleteChunk(ChunkId chunk) {
+    return context.io().run("deleting chunk " + chunk + " on store " + id(), () -> {
+      ChunkLayout layout = context.layout();
+      Files.deleteIfExists(layout.data(chunk));
+      Files.deleteIfExists(layout.crc(chunk));
+      Path dir = layout.fileDir(chunk.fileId());
+      if (Files.isDirectory(dir) && onlyOwnerLeft(dir)) FileSync.deleteTree(dir);
+      return Done.done();
+    });
+  }
+
+  private static boolean onlyOwnerLeft(Path dir) throws IOException {
+    try (var entries = Files.list(dir)) {
+      return entries.allMatch(p -> p.getFileName().toString().equals(ChunkLayout.OWNER));
+    }
+  }
+
   /**
    * Also removes what interrupted writes left (see {@link ReplicaScan}). Meant for the start, before
    * writes; a chunk whose writer is open here is neither listed nor swept.

@@ -97,6 +97,14 @@ public final class ChunkEntity
       implements Command {}
 
   /**
+   * The replica on {@code location} is no longer wanted there (its node is drained): its record is
+   * removed, but only while at least {@code keepClean} CLEAN replicas on other locations remain, so that a
+   * drain never leaves the chunk with fewer durable copies. Replies the status, unchanged when refused.
+   */
+  public record RemoveReplica(ReplicaLocation location, int keepClean, ActorRef<Status> replyTo)
+      implements Command {}
+
+  /**
    * {@code node} served {@code reads} reads of the chunk in the last {@code windowMillis}; its agent
    * holds chunks in memory when asked. Drives the elastic replicas of {@code cache(min,max)} chunks;
    * ignored for other policies. No reply.
@@ -144,6 +152,8 @@ public final class ChunkEntity
   public record ReplicaAdded(ReplicaLocation location) implements Event {}
 
   public record ReplicaCorrupt(ReplicaLocation location) implements Event {}
+
+  public record ReplicaRemoved(ReplicaLocation location) implements Event {}
 
   public record ChunkDeleted(ChunkId chunk) implements Event {}
 
@@ -204,6 +214,11 @@ public final class ChunkEntity
       return new State(policy, marked, committed, lengthBytes, crc32c, deleted);
     }
 
+    State removed(ReplicaLocation location) {
+      List<ChunkStatus.Replica> kept = replicas.stream().filter(r -> !r.location().equals(location)).toList();
+      return new State(policy, kept, committed, lengthBytes, crc32c, deleted);
+    }
+
     State deletedNow() {
       return new State(policy, replicas, committed, lengthBytes, crc32c, true);
     }
@@ -231,6 +246,7 @@ public final class ChunkEntity
         .onCommand(MarkMissing.class, this::onMarkMissing)
         .onCommand(MarkCorrupt.class, this::onMarkCorrupt)
         .onCommand(AddReplica.class, this::onAddReplica)
+        .onCommand(RemoveReplica.class, this::onRemoveReplica)
         .onCommand(Delete.class, this::onDelete)
         .onCommand(ReportReads.class, this::onReportReads)
         .onCommand(HoldResult.class, (state, cmd) -> {
@@ -327,6 +343,17 @@ public final class ChunkEntity
     return Effect().persist(new ReplicaAdded(cmd.location())).thenReply(cmd.replyTo(), this::status);
   }
 
+  private ReplyEffect<Event, State> onRemoveReplica(State state, RemoveReplica cmd) {
+    boolean present = state.locations().contains(cmd.location());
+    long cleanElsewhere = state.replicas().stream()
+        .filter(r -> r.state() == ReplicaState.CLEAN && !r.location().equals(cmd.location()))
+        .count();
+    if (!state.live() || !state.committed() || !present || cleanElsewhere < Math.max(1, cmd.keepClean())) {
+      return Effect().reply(cmd.replyTo(), status(state));
+    }
+    return Effect().persist(new ReplicaRemoved(cmd.location())).thenReply(cmd.replyTo(), this::status);
+  }
+
   private ReplyEffect<Event, State> onDelete(State state, Delete cmd) {
     if (!state.live()) {
       return Effect().reply(cmd.replyTo(), new Deleted(false));
@@ -346,6 +373,7 @@ public final class ChunkEntity
         .onEvent(ReplicaMissing.class, (state, e) -> state.missing(e.location()))
         .onEvent(ReplicaAdded.class, (state, e) -> state.added(e.location()))
         .onEvent(ReplicaCorrupt.class, (state, e) -> state.corrupt(e.location()))
+        .onEvent(ReplicaRemoved.class, (state, e) -> state.removed(e.location()))
         .onEvent(ChunkDeleted.class, (state, e) -> state.deletedNow())
         .build();
   }

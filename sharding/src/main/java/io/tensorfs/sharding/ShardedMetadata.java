@@ -258,6 +258,15 @@ public final class ShardedMetadata implements Metadata, MetadataOracle {
         .thenApply(status -> status.status().orElseThrow(() -> EntityAsks.notFound("chunk " + chunk + " not found")));
   }
 
+  /**
+   * Removes the record of the replica on {@code location} (its node is drained) while at least
+   * {@code keepClean} CLEAN replicas remain elsewhere; the status after, unchanged when refused.
+   */
+  public CompletionStage<ChunkStatus> removeReplica(ChunkId chunk, ReplicaLocation location, int keepClean) {
+    return asks.<ChunkEntity.Status>chunk(chunk, r -> new ChunkEntity.RemoveReplica(location, keepClean, r))
+        .thenApply(status -> status.status().orElseThrow(() -> EntityAsks.notFound("chunk " + chunk + " not found")));
+  }
+
   @Override
   public CompletionStage<Void> reportMissing(ChunkId chunk, String store) {
     ReplicaLocation location = new ReplicaLocation(settings.nodeId(), store);

@@ -12,6 +12,7 @@ import io.tensorfs.gateway.metrics.RequestMetrics;
 import io.tensorfs.sharding.FileVersion;
 import io.tensorfs.sharding.admin.AdminViews;
 import io.tensorfs.sharding.checkpoint.Checkpoints;
+import io.tensorfs.sharding.drain.NodeDrains;
 import io.tensorfs.sharding.operator.FileRead;
 import io.tensorfs.sharding.operator.HintOp;
 import io.tensorfs.sharding.operator.HintResult;
@@ -62,29 +63,35 @@ public final class HttpApi {
   private final GatewaySettings settings;
   private final NodeStatus node;
   private final CheckpointRoutes checkpoints;
+  private final Optional<AdminNodeRoutes> adminNodes;
   private final ConsoleRoutes console = new ConsoleRoutes();
   /** The admin console's read-only views; absent for an API built without them (tests). */
   private final Optional<AdminRoutes> admin;
 
   public HttpApi(ActorSystem<?> system, NodeOperator files, GatewaySettings settings, NodeStatus node) {
-    this(system, files, new Checkpoints(system, files), settings, node);
+    this(system, files, new Checkpoints(system, files), Optional.empty(), settings, node);
   }
 
-  /** @param checkpoints the node's checkpoint operator, served under {@code /v1/checkpoints} */
-  public HttpApi(ActorSystem<?> system, NodeOperator files, Checkpoints checkpoints, GatewaySettings settings,
-      NodeStatus node) {
-    this(system, files, checkpoints, settings, node, Optional.empty());
+  /**
+   * @param checkpoints the node's checkpoint operator, served under {@code /v1/checkpoints}
+   * @param drains      the operator's drain, decommission and repair actions, under {@code /v1/admin}
+   *     (absent: those routes answer 404)
+   */
+  public HttpApi(ActorSystem<?> system, NodeOperator files, Checkpoints checkpoints, Optional<NodeDrains> drains,
+      GatewaySettings settings, NodeStatus node) {
+    this(system, files, checkpoints, drains, settings, node, Optional.empty());
   }
 
   /** @param admin the admin console's read-only views, served under {@code /v1/admin} */
-  public HttpApi(ActorSystem<?> system, NodeOperator files, Checkpoints checkpoints, GatewaySettings settings,
-      NodeStatus node, Optional<AdminViews> admin) {
+  public HttpApi(ActorSystem<?> system, NodeOperator files, Checkpoints checkpoints, Optional<NodeDrains> drains,
+      GatewaySettings settings, NodeStatus node, Optional<AdminViews> admin) {
     this.admin = admin.map(AdminRoutes::new);
     this.system = system;
     this.files = files;
     this.settings = settings;
     this.node = node;
     this.checkpoints = new CheckpointRoutes(system, checkpoints);
+    this.adminNodes = drains.map(AdminNodeRoutes::new);
   }
 
   public CompletionStage<HttpResponse> handle(HttpRequest request) {
@@ -130,6 +137,7 @@ public final class HttpApi {
     }
     discard(request);
     if (admin.isPresent() && AdminRoutes.serves(path)) return admin.get().route(request, path);
+    if (adminNodes.isPresent() && AdminNodeRoutes.serves(path)) return adminNodes.get().route(request, path);
     if (under(path, CACHE)) return cache(request, path);
     if (under(path, STAT)) {
       if (method != HttpMethods.GET) return methodNotAllowed(method.name(), "GET");
@@ -269,7 +277,7 @@ public final class HttpApi {
     return ETag.create(EntityTag.create(Long.toString(v.version()), false));
   }
 
-  private static boolean under(String path, String prefix) {
+  static boolean under(String path, String prefix) {
     return path.equals(prefix) || path.startsWith(prefix + "/");
   }
 

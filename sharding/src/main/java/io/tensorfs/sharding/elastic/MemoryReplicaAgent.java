@@ -40,7 +40,8 @@ import org.slf4j.LoggerFactory;
  * its cache ({@link Hold}, renewed every report interval) and other nodes' reads of the chunk are then
  * sent here and served from the pages. A hold is a reference on the cached chunk, so the cache cannot
  * evict it; it ends on {@link Release} or when the entity stops renewing it for a lease (the entity
- * moved or stopped, the holder was dropped), and the chunk is then an ordinary cached chunk again.
+ * moved or stopped, the holder was dropped), and the chunk is then an ordinary cached chunk again. A node
+ * an operator drained refuses holds and releases the ones it has at its next sweep.
  *
  * <p>Loads run in the cache and come back through pipeToSelf; no bytes pass through the actor.
  */
@@ -100,6 +101,10 @@ public final class MemoryReplicaAgent extends AbstractBehavior<Command> {
   }
 
   private Behavior<Command> onHold(Hold hold) {
+    if (peers.adminDrained()) {
+      hold.replyTo().tell(new ChunkEntity.HoldResult(peers.selfId(), false, "node " + peers.selfId() + " is drained"));
+      return this;
+    }
     Lease lease = leases.get(hold.chunk());
     if (lease != null) {
       lease.untilNanos = System.nanoTime() + leaseNanos;
@@ -156,9 +161,11 @@ public final class MemoryReplicaAgent extends AbstractBehavior<Command> {
 
   private Behavior<Command> onSweep() {
     long now = System.nanoTime();
+    boolean drained = peers.adminDrained();
+    if (drained && !leases.isEmpty()) log.info("node {} is drained: releasing its {} in-memory holds", peers.selfId(), leases.size());
     List<ChunkId> lapsed = new ArrayList<>();
     leases.forEach((chunk, lease) -> {
-      if (lease.handle != null && now - lease.untilNanos > 0) lapsed.add(chunk);
+      if (lease.handle != null && (drained || now - lease.untilNanos > 0)) lapsed.add(chunk);
     });
     for (ChunkId chunk : lapsed) {
       log.debug("node {}: hold on {} lapsed", peers.selfId(), chunk);

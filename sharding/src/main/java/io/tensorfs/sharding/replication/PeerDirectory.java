@@ -62,9 +62,16 @@ public final class PeerDirectory extends AbstractBehavior<PeerDirectory.Command>
 
   public sealed interface Command {}
 
-  /** A node introducing itself to another's directory, or advertising its stores' room again. */
+  /**
+   * A node introducing itself to another's directory, or advertising its stores' room again.
+   *
+   * @param drained whether an operator drained the node: it takes no new replicas
+   */
   public record Introduce(String nodeId, String endpoint, List<StoreRoom> stores, ActorRef<Command> from,
-      boolean answer) implements Command, CborSerializable {}
+      boolean answer, boolean drained) implements Command, CborSerializable {}
+
+  /** This node's drain state changed ({@link Peers#adminDrain}): introduce it to the others now. */
+  public enum DrainChanged implements Command { INSTANCE }
 
   private record ListingChanged(Set<ActorRef<Command>> reachable) implements Command {}
 
@@ -88,6 +95,8 @@ public final class PeerDirectory extends AbstractBehavior<PeerDirectory.Command>
   private final Map<UniqueAddress, MemberStatus> incarnations = new HashMap<>();
   /** The addresses whose node advertised at least one store (this node's, when it has one). */
   private final Set<Address> advertised = new HashSet<>();
+  /** The addresses whose node said an operator drained it. */
+  private final Set<Address> drainedByOperator = new HashSet<>();
   private Set<ActorRef<Command>> listed = Set.of();
 
   /** @param stores this node's stores, whose room it advertises */
@@ -124,6 +133,7 @@ public final class PeerDirectory extends AbstractBehavior<PeerDirectory.Command>
         .onMessage(Introduce.class, this::onIntroduce)
         .onMessage(MembershipChanged.class, this::onMembership)
         .onMessageEquals(Advertise.TICK, this::onAdvertise)
+        .onMessageEquals(DrainChanged.INSTANCE, this::onDrainChanged)
         .build();
   }
 
@@ -143,9 +153,12 @@ public final class PeerDirectory extends AbstractBehavior<PeerDirectory.Command>
   private Behavior<Command> onIntroduce(Introduce m) {
     if (m.nodeId().equals(peers.selfId())) return this;
     // An introduction can arrive before the listing that names its sender: keep it for then.
-    known.put(m.from(), new Peers.PeerInfo(m.nodeId(), m.endpoint(), m.stores(), false));
+    known.put(m.from(), new Peers.PeerInfo(m.nodeId(), m.endpoint(), m.stores(), m.drained()));
     if (m.answer()) m.from().tell(introduction(false));
-    if (!m.stores().isEmpty() && advertised.add(m.from().path().address())) countReplicaNodes();
+    Address from = m.from().path().address();
+    boolean changed = !m.stores().isEmpty() && advertised.add(from);
+    changed |= m.drained() ? drainedByOperator.add(from) : drainedByOperator.remove(from);
+    if (changed) countReplicaNodes();
     publish();
     return this;
   }
@@ -156,7 +169,10 @@ public final class PeerDirectory extends AbstractBehavior<PeerDirectory.Command>
       members.remove(member.address());
       incarnations.remove(member.uniqueAddress());
       boolean again = incarnations.keySet().stream().anyMatch(u -> u.address().equals(member.address()));
-      if (!again && !member.address().equals(selfAddress)) advertised.remove(member.address());
+      if (!again && !member.address().equals(selfAddress)) {
+        advertised.remove(member.address());
+        drainedByOperator.remove(member.address());
+      }
     } else {
       members.put(member.address(), member.status());
       incarnations.put(member.uniqueAddress(), member.status());
@@ -175,10 +191,11 @@ public final class PeerDirectory extends AbstractBehavior<PeerDirectory.Command>
     Set<Address> counted = new HashSet<>();
     for (var e : incarnations.entrySet()) {
       Address address = e.getKey().address();
-      if (advertised.contains(address) && !DEPARTING.contains(e.getValue())) counted.add(address);
+      boolean drained = address.equals(selfAddress) ? peers.adminDrained() : drainedByOperator.contains(address);
+      if (advertised.contains(address) && !DEPARTING.contains(e.getValue()) && !drained) counted.add(address);
     }
     boolean selfSeen = incarnations.keySet().stream().anyMatch(u -> u.address().equals(selfAddress));
-    if (!selfSeen && advertised.contains(selfAddress)) counted.add(selfAddress);
+    if (!selfSeen && advertised.contains(selfAddress) && !peers.adminDrained()) counted.add(selfAddress);
     int count = counted.size();
     peers.replicaNodes(count);
   }
@@ -191,8 +208,13 @@ public final class PeerDirectory extends AbstractBehavior<PeerDirectory.Command>
     return this;
   }
 
+  private Behavior<Command> onDrainChanged() {
+    countReplicaNodes();
+    return onAdvertise();
+  }
+
   private Introduce introduction(boolean answer) {
-    return new Introduce(peers.selfId(), endpoint, rooms(), getContext().getSelf(), answer);
+    return new Introduce(peers.selfId(), endpoint, rooms(), getContext().getSelf(), answer, peers.adminDrained());
   }
 
   /** This node's stores' room; a store whose free space cannot be read advertises none. */
@@ -216,7 +238,8 @@ public final class PeerDirectory extends AbstractBehavior<PeerDirectory.Command>
       if (!listed.contains(e.getKey())) continue;
       Peers.PeerInfo p = e.getValue();
       // A member not seen yet in the events counts as up: it is joining, not leaving.
-      boolean drained = DRAINED.contains(members.getOrDefault(e.getKey().path().address(), MemberStatus.up()));
+      boolean drained = p.drained()
+          || DRAINED.contains(members.getOrDefault(e.getKey().path().address(), MemberStatus.up()));
       view.put(p.nodeId(), new Peers.PeerInfo(p.nodeId(), p.endpoint(), p.stores(), drained));
     }
     peers.update(view);

@@ -27,8 +27,8 @@ public final class Peers {
    * One node as its directory introduced it.
    *
    * @param stores  its stores with the usable bytes it last advertised (refreshed every few seconds)
-   * @param drained whether its cluster member is leaving, exiting or down: it serves what it holds but
-   *     takes no new replicas
+   * @param drained whether its cluster member is leaving, exiting or down, or an operator drained it: it
+   *     serves what it holds but takes no new replicas
    */
   public record PeerInfo(String nodeId, String endpoint, List<StoreRoom> stores, boolean drained) {
     public PeerInfo {
@@ -57,6 +57,7 @@ public final class Peers {
   private volatile Map<String, PeerInfo> live = Map.of();
   private volatile Transport transport;
   private volatile boolean selfDrained;
+  private volatile boolean adminDrained;
   private volatile int replicaNodes = 1;
   /** The count last logged; written on the directory's thread only. */
   private int announcedReplicaNodes = -1;
@@ -86,9 +87,32 @@ public final class Peers {
     return live;
   }
 
-  /** Whether this node's cluster member is leaving, exiting or down: it takes no new replicas then. */
+  /**
+   * Whether this node takes no new replicas: its cluster member is leaving, exiting or down, or an operator
+   * drained it ({@link #adminDrained}).
+   */
   public boolean selfDrained() {
-    return selfDrained;
+    return selfDrained || adminDrained;
+  }
+
+  /** Whether an operator drained this node (its drain state in the metadata store is not active). */
+  public boolean adminDrained() {
+    return adminDrained;
+  }
+
+  /**
+   * Sets whether an operator drained this node, as its drain worker read it from the metadata store; the
+   * node's directory tells the other nodes with its next introduction.
+   */
+  public void adminDrain(boolean drained) {
+    adminDrained = drained;
+  }
+
+  /** How many reachable nodes, this one included, take new replicas (not drained). */
+  public int openNodes() {
+    int open = selfDrained() ? 0 : 1;
+    for (PeerInfo p : live.values()) if (!p.drained()) open++;
+    return open;
   }
 
   /**
