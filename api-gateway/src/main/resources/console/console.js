@@ -271,7 +271,11 @@ async function loadListing() {
 }
 
 function openDir(dir) { state.dir = dir; $('#browse-path').value = dir; loadListing().catch(showError); }
-function openStat(p) { state.statPath = p; loadStat(p).catch(showError); }
+function openStat(p) {
+  state.statPath = p;
+  openDir(p.replace(/\/[^/]+$/, '') || '/');
+  loadStat(p).catch(showError);
+}
 
 $('#browse-form').addEventListener('submit', ev => {
   ev.preventDefault();

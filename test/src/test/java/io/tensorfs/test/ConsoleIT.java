@@ -64,8 +64,9 @@ class ConsoleIT {
     cluster = new LocalCluster("console", 3, props).start();
     Path tokenFile = NodeProcess.adminTokenFile(cluster.node(1).dataDir());
     token = Files.exists(tokenFile) ? Files.readString(tokenFile).trim() : "no-token-file";
-    // 12 MiB in 4 MiB chunks, two replicas each, so that node-3 can be drained onto the other two.
-    HttpResponse<String> put = call("PUT", 1, "/v1/files" + FILE + "?policy=persistent(2,2)",
+    // 12 MiB in 4 MiB chunks, two replicas each, written through node-3 so that it holds one of each
+    // (the writer's node is the chain's head), and it can be drained onto the other two.
+    HttpResponse<String> put = call("PUT", 3, "/v1/files" + FILE + "?policy=persistent(2,2)",
         HttpRequest.BodyPublishers.ofByteArray(SingleNodeIT.random(12 << 20, 7)));
     assertEquals(201, put.statusCode(), put.body());
     Files.createDirectories(SHOTS);
@@ -104,8 +105,7 @@ class ConsoleIT {
     browser.get(cluster.node(1).baseUri().resolve("/console/").toString());
     login(token);
     until(d -> d.findElements(By.cssSelector("#members tr.member[data-status='Up']")).size() == 3);
-    Set<String> nodes = new TreeSet<>();
-    for (WebElement row : browser.findElements(By.cssSelector("#members tr.member"))) nodes.add(row.getAttribute("data-node"));
+    Set<String> nodes = new TreeSet<>(rows("#members tr.member", "r.dataset.node"));
     assertEquals(Set.of("node-1", "node-2", "node-3"), nodes);
     shot("console-cluster");
   }
@@ -139,6 +139,7 @@ class ConsoleIT {
     browser.findElement(By.id("browse-go")).click();
     until(d -> d.findElements(By.cssSelector("#chunks tr.chunk-replica")).size() == 6);
     JsonNode stat = stat();
+    assertTrue(replicasOf(stat).stream().anyMatch(r -> r.contains(" node-3 ")), "node-3 holds replicas: " + stat);
     assertEquals(replicasOf(stat), shownReplicas(), "the console shows the replicas /v1/stat lists");
     shot("console-data");
   }
@@ -168,6 +169,7 @@ class ConsoleIT {
       }
       return true;
     }, Duration.ofMinutes(2));
+    until(d -> !d.findElements(By.cssSelector("#drains tr.drain[data-node='node-3'][data-state='drained']")).isEmpty());
     tab("data");
     until(d -> !d.findElements(By.cssSelector("#chunks tr.chunk-replica")).isEmpty()
         && d.findElements(By.cssSelector("#chunks tr.chunk-replica[data-node='node-3']")).isEmpty());
@@ -181,6 +183,7 @@ class ConsoleIT {
     tab("cluster");
     cluster.node(2).kill();
     until(d -> !d.findElements(By.cssSelector("#events li.event[data-node='node-2'][data-kind='unreachable']")).isEmpty());
+    until(d -> !d.findElements(By.cssSelector("#members tr.member[data-node='node-2'][data-reachable='false']")).isEmpty());
     shot("console-event");
   }
 
@@ -201,9 +204,8 @@ class ConsoleIT {
   /** {@code "type node" -> "shards/entities"} as the console shows them. */
   private static Map<String, String> shownRegions() {
     Map<String, String> out = new HashMap<>();
-    for (WebElement r : browser.findElements(By.cssSelector("tr.region"))) {
-      out.put(r.getAttribute("data-type") + " " + r.getAttribute("data-node"),
-          r.getAttribute("data-shards") + "/" + r.getAttribute("data-entities"));
+    for (String row : rows("tr.region", "r.dataset.type + ' ' + r.dataset.node + '=' + r.dataset.shards + '/' + r.dataset.entities")) {
+      out.put(row.substring(0, row.indexOf('=')), row.substring(row.indexOf('=') + 1));
     }
     return out;
   }
@@ -239,11 +241,18 @@ class ConsoleIT {
   }
 
   private static Set<String> shownReplicas() {
-    Set<String> out = new TreeSet<>();
-    for (WebElement r : browser.findElements(By.cssSelector("#chunks tr.chunk-replica"))) {
-      out.add(r.getAttribute("data-chunk") + " " + r.getAttribute("data-node") + " " + r.getAttribute("data-state"));
-    }
-    return out;
+    return new TreeSet<>(rows("#chunks tr.chunk-replica", "r.dataset.chunk + ' ' + r.dataset.node + ' ' + r.dataset.state"));
+  }
+
+  /**
+   * {@code expression} of each row that {@code selector} finds, read in one script: the console redraws its
+   * tables every few seconds, so rows read one call at a time could be replaced between the calls.
+   */
+  @SuppressWarnings("unchecked")
+  private static List<String> rows(String selector, String expression) {
+    Object out = ((org.openqa.selenium.JavascriptExecutor) browser).executeScript(
+        "return [...document.querySelectorAll(arguments[0])].map(r => " + expression + ");", selector);
+    return (List<String>) out;
   }
 
   private static <T> T until(java.util.function.Function<WebDriver, T> condition) {

@@ -98,7 +98,19 @@ public final class NodeEvents implements Extension {
           }
           queue.watchCompletion().whenComplete((d, e) -> subscribers.remove(subscriber));
           return NotUsed.notUsed();
-        });
+        })
+        .map(this::named);
+  }
+
+  /** Streams subscribed now. */
+  int subscriberCount() {
+    return subscribers.size();
+  }
+
+  /** {@code e} naming its node by id where it was recorded by address before the id was learned. */
+  private NodeEvent named(NodeEvent e) {
+    String name = names.get(e.node());
+    return name == null ? e : new NodeEvent(e.time(), e.kind(), name, e.detail());
   }
 
   private synchronized void record(NodeEvent event) {
