@@ -1,6 +1,8 @@
 package io.tensorfs.sharding.drain;
 
 import io.tensorfs.core.Failures;
+import io.tensorfs.sharding.events.NodeEvent;
+import io.tensorfs.sharding.events.NodeEvents;
 import io.tensorfs.sharding.replication.Peers;
 import io.tensorfs.sharding.replication.SweepResult;
 import java.util.concurrent.ScheduledExecutorService;
@@ -89,13 +91,17 @@ public final class DrainWorker implements AutoCloseable {
       if (drains) {
         log.info("drain-started: node {} is {}: it takes no new replicas; its replicas are copied away", d.node(),
             d.state().wire());
+        publish(NodeEvent.Kind.DRAIN_STARTED, d.node(), d.state().wire() + ": takes no new replicas; its replicas are copied away");
         sweep.run();
       } else {
         log.info("drain-stopped: node {} is active again and takes new replicas", d.node());
       }
     }
     if (d.state() != before && before != null) {
-      if (d.state() == DrainState.DRAINED) log.info("drain-done: node {} holds no replica", d.node());
+      if (d.state() == DrainState.DRAINED) {
+        log.info("drain-done: node {} holds no replica", d.node());
+        publish(NodeEvent.Kind.DRAIN_DONE, d.node(), "drained: holds no replica");
+      }
       if (d.state() == DrainState.DRAINING && before == DrainState.DRAINED) {
         log.info("node {}: {} replicas turned up after the drain was done; draining again", d.node(), d.replicasLeft());
       }
@@ -110,6 +116,11 @@ public final class DrainWorker implements AutoCloseable {
     }
   }
 
+  /** Tells every node's admin console. */
+  private void publish(NodeEvent.Kind kind, String node, String detail) {
+    NodeEvents.get(system).publish(NodeEvent.of(kind, node, detail));
+  }
+
   private void leave() {
     if (!leaving.compareAndSet(false, true)) return;
     drains.ask(peers.selfId(), NodeDrainEntity.MarkDecommissioned::new).whenComplete((d, e) -> {
@@ -120,6 +131,7 @@ public final class DrainWorker implements AutoCloseable {
         return;
       }
       log.info("drain-done: node {} is decommissioned: it holds no replica and leaves the cluster now", d.node());
+      publish(NodeEvent.Kind.DRAIN_DONE, d.node(), "decommissioned: holds no replica, leaves the cluster");
       Cluster cluster = Cluster.get(system);
       cluster.manager().tell(Leave.create(cluster.selfMember().address()));
     });
