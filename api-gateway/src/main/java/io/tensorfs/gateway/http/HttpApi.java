@@ -61,6 +61,7 @@ public final class HttpApi {
   private final GatewaySettings settings;
   private final NodeStatus node;
   private final CheckpointRoutes checkpoints;
+  private final TenantRoutes tenants;
 
   public HttpApi(ActorSystem<?> system, NodeOperator files, GatewaySettings settings, NodeStatus node) {
     this(system, files, new Checkpoints(system, files), settings, node);
@@ -74,6 +75,7 @@ public final class HttpApi {
     this.settings = settings;
     this.node = node;
     this.checkpoints = new CheckpointRoutes(system, checkpoints);
+    this.tenants = new TenantRoutes(system, files, settings.requestTimeout());
   }
 
   public CompletionStage<HttpResponse> handle(HttpRequest request) {
@@ -104,6 +106,7 @@ public final class HttpApi {
     }
     var method = request.method();
     if (under(path, CheckpointRoutes.PREFIX)) return checkpoints.route(request, path);
+    if (under(path, TenantRoutes.ADMIN) || under(path, TenantRoutes.OWN)) return tenants.route(request, path);
     if (under(path, FILES)) {
       TfsPath p = RawPath.after(FILES, path, false);
       if (method == HttpMethods.PUT) return put(request, p);
@@ -256,7 +259,7 @@ public final class HttpApi {
     return ETag.create(EntityTag.create(Long.toString(v.version()), false));
   }
 
-  private static boolean under(String path, String prefix) {
+  static boolean under(String path, String prefix) {
     return path.equals(prefix) || path.startsWith(prefix + "/");
   }
 
@@ -268,7 +271,7 @@ public final class HttpApi {
     request.discardEntityBytes(system);
   }
 
-  private static CompletionStage<HttpResponse> methodNotAllowed(String method, String allowed) {
+  static CompletionStage<HttpResponse> methodNotAllowed(String method, String allowed) {
     return CompletableFuture.completedFuture(Json.response(StatusCodes.METHOD_NOT_ALLOWED,
         new Json.Error(ErrorCode.BAD_REQUEST.name(), method + " is not allowed here; use " + allowed))
         .addHeader(RawHeader.create("Allow", allowed)));
