@@ -21,11 +21,11 @@ import org.apache.pekko.japi.function.Function;
  * Asks the sharded entities, with the configured timeout; a timeout fails the stage with
  * UNAVAILABLE and a {@link Rejected} reply with its own code. Thread-safe.
  */
-final class EntityAsks {
+public final class EntityAsks {
   private final ClusterSharding sharding;
   private final Duration timeout;
 
-  EntityAsks(ClusterSharding sharding, Duration timeout) {
+  public EntityAsks(ClusterSharding sharding, Duration timeout) {
     this.sharding = sharding;
     this.timeout = timeout;
   }
@@ -47,7 +47,8 @@ final class EntityAsks {
     sharding.entityRefFor(ChunkEntity.ENTITY_TYPE_KEY, chunk.entityId()).tell(message);
   }
 
-  private <M, R> CompletionStage<R> ask(EntityTypeKey<M> type, String id, Function<ActorRef<R>, M> message) {
+  /** Asks the entity {@code id} of {@code type}; other modules' entities (tenants) are asked through this too. */
+  public <M, R> CompletionStage<R> ask(EntityTypeKey<M> type, String id, Function<ActorRef<R>, M> message) {
     EntityRef<M> ref = sharding.entityRefFor(type, id);
     CompletableFuture<R> result = new CompletableFuture<>();
     ref.ask(message, timeout).whenComplete((reply, failure) -> {

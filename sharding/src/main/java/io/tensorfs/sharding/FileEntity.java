@@ -101,7 +101,8 @@ public final class FileEntity
 
   public sealed interface BeginReply extends CborSerializable permits Begun, Rejected {}
 
-  public record Begun(FileId fileId) implements BeginReply {}
+  /** @param replaces a sealed version is visible now: the upload, once sealed, will replace it */
+  public record Begun(FileId fileId, boolean replaces) implements BeginReply {}
 
   public sealed interface SealReply extends CborSerializable permits SealAccepted, Rejected {}
 
@@ -212,7 +213,7 @@ public final class FileEntity
       return Effect().reply(cmd.replyTo(), new Rejected(ErrorCode.BAD_REQUEST, "chunk size must be positive"));
     }
     Upload upload = new Upload(FileId.random(), cmd.policy(), cmd.chunkSizeBytes(), System.currentTimeMillis());
-    return Effect().persist(new UploadBegun(upload)).thenReply(cmd.replyTo(), s -> new Begun(upload.fileId()));
+    return Effect().persist(new UploadBegun(upload)).thenReply(cmd.replyTo(), s -> new Begun(upload.fileId(), state.current().isPresent()));
   }
 
   private ReplyEffect<Event, State> onSeal(State state, Seal cmd) {

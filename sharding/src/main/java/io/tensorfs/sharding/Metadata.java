@@ -23,7 +23,13 @@ public interface Metadata {
    * version's id. PRECONDITION_FAILED when {@code precondition} does not hold on the sealed version
    * now ({@link Precondition#CREATE_ONLY}: when one exists), so that a doomed upload writes no bytes.
    */
-  CompletionStage<FileId> beginUpload(TfsPath path, Policy policy, int chunkSizeBytes, Precondition precondition);
+  default CompletionStage<FileId> beginUpload(TfsPath path, Policy policy, int chunkSizeBytes,
+      Precondition precondition) {
+    return begin(path, policy, chunkSizeBytes, precondition).thenApply(Begun::fileId);
+  }
+
+  /** {@link #beginUpload}, saying also whether a sealed version is visible now (the upload would replace it). */
+  CompletionStage<Begun> begin(TfsPath path, Policy policy, int chunkSizeBytes, Precondition precondition);
 
   /** Places a chunk's replicas on distinct stores among {@code candidates}: at most the policy's count. */
   CompletionStage<List<ReplicaLocation>> allocateChunk(ChunkId chunk, Policy policy, List<ReplicaLocation> candidates);
@@ -70,4 +76,7 @@ public interface Metadata {
       ActorRef<MemoryReplicaProtocol.Command> agent);
 
   record Sealed(FileVersion current, Optional<FileVersion> replaced) {}
+
+  /** @param replaces a sealed version of the path was visible when the upload began */
+  record Begun(FileId fileId, boolean replaces) {}
 }

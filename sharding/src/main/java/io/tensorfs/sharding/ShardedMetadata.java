@@ -61,14 +61,15 @@ public final class ShardedMetadata implements Metadata, MetadataOracle {
   // ---- files
 
   @Override
-  public CompletionStage<FileId> beginUpload(TfsPath path, Policy policy, int chunkSizeBytes,
+  public CompletionStage<Begun> begin(TfsPath path, Policy policy, int chunkSizeBytes,
       Precondition precondition) {
     if (path.isRoot()) return failed(ErrorCode.CONFLICT, "/ is a directory");
     if (chunkSizeBytes <= 0) return failed(ErrorCode.BAD_REQUEST, "chunk size must be positive");
     return namespace.link(path)
         .thenCompose(v -> asks.<FileEntity.BeginReply>file(path,
             r -> new FileEntity.Begin(policy, chunkSizeBytes, precondition, r)))
-        .thenApply(reply -> expect(reply, FileEntity.Begun.class).fileId());
+        .thenApply(reply -> expect(reply, FileEntity.Begun.class))
+        .thenApply(begun -> new Begun(begun.fileId(), begun.replaces()));
   }
 
   @Override

@@ -21,6 +21,7 @@ import io.tensorfs.sharding.operator.FileRead;
 import io.tensorfs.sharding.operator.HintOp;
 import io.tensorfs.sharding.operator.HintResult;
 import io.tensorfs.sharding.operator.NodeOperator;
+import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
@@ -81,6 +82,7 @@ public final class HttpApi {
   private final Optional<AdminRoutes> views;
   private final Tokens tokens;
   private final TokenRoutes tokenRoutes;
+  private final TenantRoutes tenants;
 
   /** Without authentication (every request acts as admin): for tests of the routes alone. */
   public HttpApi(ActorSystem<?> system, NodeOperator files, GatewaySettings settings, NodeStatus node) {
@@ -112,6 +114,7 @@ public final class HttpApi {
     this.adminNodes = drains.map(AdminNodeRoutes::new);
     this.tokens = tokens;
     this.tokenRoutes = new TokenRoutes(system, tokens);
+    this.tenants = new TenantRoutes(system, files, settings.requestTimeout());
   }
 
   public CompletionStage<HttpResponse> handle(HttpRequest request) {
@@ -155,6 +158,11 @@ public final class HttpApi {
       return admin(request, path);
     }
     if (under(path, CheckpointRoutes.PREFIX)) return checkpoints.route(request, path, caller);
+    if (under(path, TenantRoutes.OWN)) {
+      List<String> own = RawPath.after(TenantRoutes.OWN, path, true).segments();
+      if (!own.isEmpty()) Access.requireTenant(caller, own.get(0));
+      return tenants.route(request, path);
+    }
     if (under(path, FILES)) {
       TfsPath p = RawPath.after(FILES, path, false);
       if (method == HttpMethods.PUT) {
@@ -194,6 +202,7 @@ public final class HttpApi {
   /** Every route under {@value #ADMIN}; the caller is an admin. */
   private CompletionStage<HttpResponse> admin(HttpRequest request, String path) {
     if (under(path, TokenRoutes.PREFIX)) return tokenRoutes.route(request, path);
+    if (under(path, TenantRoutes.ADMIN)) return tenants.route(request, path);
     discard(request);
     if (views.isPresent() && AdminRoutes.serves(path)) return views.get().route(request, path);
     if (adminNodes.isPresent() && AdminNodeRoutes.serves(path)) return adminNodes.get().route(request, path);
@@ -349,7 +358,7 @@ public final class HttpApi {
     return request;
   }
 
-  private static CompletionStage<HttpResponse> methodNotAllowed(String method, String allowed) {
+  static CompletionStage<HttpResponse> methodNotAllowed(String method, String allowed) {
     return CompletableFuture.completedFuture(Json.response(StatusCodes.METHOD_NOT_ALLOWED,
         new Json.Error(ErrorCode.BAD_REQUEST.name(), method + " is not allowed here; use " + allowed))
         .addHeader(RawHeader.create("Allow", allowed)));

@@ -18,12 +18,16 @@ import io.tensorfs.sharding.elastic.ReadDemandMeter;
 import io.tensorfs.sharding.operator.internal.CacheHints;
 import io.tensorfs.sharding.operator.internal.ChunkCutter;
 import io.tensorfs.sharding.operator.internal.Prefetched;
+import io.tensorfs.sharding.operator.internal.QuotaHold;
 import io.tensorfs.sharding.operator.internal.Upload;
 import io.tensorfs.sharding.replication.NodePlacement;
 import io.tensorfs.sharding.replication.Peers;
 import io.tensorfs.sharding.replication.RemoteReplicas;
 import io.tensorfs.sharding.replication.ReplicaChain;
 import io.tensorfs.sharding.replication.Replication;
+import io.tensorfs.sharding.tenant.QuotaChange;
+import io.tensorfs.sharding.tenant.TenantQuotas;
+import io.tensorfs.sharding.tenant.TenantUsage;
 import io.tensorfs.store.ChunkStore;
 import io.tensorfs.store.ServedBytes;
 import io.tensorfs.store.ReadLeases;
@@ -88,6 +92,8 @@ public final class NodeOperator {
   private final CacheHints hints;
   /** Where new chunks go: the node's one placement policy over this node's stores and the peers' room. */
   private final NodePlacement placement;
+  /** Each tenant's quota and usage: writes reserve in it, seals commit, deletes credit. */
+  private final TenantQuotas tenants;
 
   /** A node alone (tests): every replica is on this node, no transport, no elastic replicas. */
   public NodeOperator(ActorSystem<?> system, Metadata metadata, LocalNode local, ChunkCache cache,
@@ -123,6 +129,7 @@ public final class NodeOperator {
     this.placement = new NodePlacement(peers, local.stores());
     this.materializer = Materializer.matFromSystem(system);
     this.hints = new CacheHints(system, this, cache, settings.hintTimeout(), settings.findTimeout());
+    this.tenants = new TenantQuotas(system);
   }
 
   public String nodeId() {
@@ -207,39 +214,78 @@ public final class NodeOperator {
     }
     Function<String, ChunkStore> storeById = stores::get;
     int minInsync = minInsync(policy);
-    return metadata.beginUpload(path, policy, chunkSizeBytes, precondition).thenCompose(fileId -> {
+    return metadata.begin(path, policy, chunkSizeBytes, precondition).thenCompose(begun -> {
+      FileId fileId = begun.fileId();
       Upload upload = new Upload(metadata, storeById, this::openChain, candidates, path, fileId, policy, minInsync,
           precondition, chunkSizeBytes, declaredBytes);
-      CompletionStage<Done> streamed = body
-          .via(ChunkCutter.flow(chunkSizeBytes, maxBytes, settings.writeBatchBytes()))
-          .mapAsync(1, upload::acceptAll)
-          .runWith(Sink.ignore(), system);
-      return streamed.handle((done, bodyFailure) -> {
-        if (bodyFailure != null) {
-          // Refused while the body streams in (no space, too few replicas, a bad body): the answer goes out
-          // now and the bytes are removed behind it. An HTTP client whose body was cut off gets its answer
-          // only while the connection still waits for one.
-          abandon(upload, fileId);
-          return CompletableFuture.<FileVersion>failedFuture(bodyFailure);
-        }
-        return upload.finish().handle((sealed, error) -> {
-          if (error == null) {
-            sealed.replaced().ifPresent(old -> collect(old.fileId()));
-            return CompletableFuture.completedFuture(sealed.current());
-          }
-          return abandon(upload, fileId).thenCompose(current -> current
-              ? visibleOrFailed(path, fileId, error) : CompletableFuture.<FileVersion>failedFuture(error));
-        }).thenCompose(stage -> stage);
-      }).thenCompose(stage -> stage);
+      // The quota is asked before any byte is read: a declared length over it is refused at once.
+      QuotaHold hold = new QuotaHold(tenants, TenantQuotas.tenantOf(path), fileId.toString(),
+          begun.replaces() ? 0 : 1, declaredBytes);
+      return hold.start().handle((d, refused) -> refused == null
+          ? stream(path, upload, hold, chunkSizeBytes, maxBytes, body)
+          : abandon(upload, hold).thenCompose(x -> CompletableFuture.<FileVersion>failedFuture(Failures.unwrap(refused))))
+          .thenCompose(stage -> stage);
     });
   }
 
-  /** Drops a failed upload's bytes everywhere; {@code true} when it turned out sealed (nothing dropped). */
-  private CompletionStage<Boolean> abandon(Upload upload, FileId fileId) {
+  /** Streams the body into the upload, covered piece by piece by its quota reservation, then seals it. */
+  private CompletionStage<FileVersion> stream(TfsPath path, Upload upload, QuotaHold hold, int chunkSizeBytes,
+      long maxBytes, Source<ByteString, ?> body) {
+    FileId fileId = upload.fileId();
+    CompletionStage<Done> streamed = body
+        .via(ChunkCutter.flow(chunkSizeBytes, maxBytes, settings.writeBatchBytes()))
+        .mapAsync(1, pieces -> hold.cover(sizeOf(pieces)).thenCompose(d -> upload.acceptAll(pieces)))
+        .runWith(Sink.ignore(), system);
+    return streamed.handle((done, bodyFailure) -> {
+      if (bodyFailure != null) {
+        // Refused while the body streams in (no space, no quota, too few replicas, a bad body): the answer
+        // goes out now and the bytes are removed behind it. An HTTP client whose body was cut off gets its
+        // answer only while the connection still waits for one.
+        abandon(upload, hold);
+        return CompletableFuture.<FileVersion>failedFuture(bodyFailure);
+      }
+      return hold.renewIfStale().thenCompose(d -> upload.finish()).handle((sealed, error) -> {
+        if (error == null) {
+          sealed.replaced().ifPresent(old -> collect(old.fileId()));
+          return counted(hold.commit(sealed.current(), sealed.replaced()), sealed.current());
+        }
+        return abandon(upload, hold).thenCompose(current -> current
+            ? visibleOrFailed(path, fileId, hold, error) : CompletableFuture.<FileVersion>failedFuture(error));
+      }).thenCompose(stage -> stage);
+    }).thenCompose(stage -> stage);
+  }
+
+  private static long sizeOf(List<io.tensorfs.sharding.operator.internal.Piece> pieces) {
+    long n = 0;
+    for (var p : pieces) n += p.bytes().size();
+    return n;
+  }
+
+  /**
+   * The sealed version, once its tenant's usage counts it. A usage that cannot be recorded does not fail
+   * the write (its bytes are visible and acknowledged); its reservation then lapses and a rescan corrects it.
+   */
+  private static CompletionStage<FileVersion> counted(CompletionStage<TenantUsage> usage, FileVersion v) {
+    return usage.handle((u, e) -> {
+      if (e != null) log.warn("the usage of {} does not count {} ({} bytes): {}", v.path(), v.version(), v.size(),
+          Failures.unwrap(e).getMessage());
+      return v;
+    });
+  }
+
+  /**
+   * Drops a failed upload's bytes everywhere and its quota reservation; {@code true} when it turned out
+   * sealed (nothing dropped, the reservation kept for its commit).
+   */
+  private CompletionStage<Boolean> abandon(Upload upload, QuotaHold hold) {
+    FileId fileId = upload.fileId();
     return upload.abort().thenApply(current -> {
       if (!current) {
         cache.drop(fileId);
         collectElsewhere(fileId); // replicas the chain finished on other nodes; never visible, so no reader waits
+        hold.release().whenComplete((u, e) -> {
+          if (e != null) log.debug("releasing the reservation of {} failed (it lapses): {}", fileId, e.toString());
+        });
       }
       return current;
     });
@@ -247,11 +293,12 @@ public final class NodeOperator {
 
   /**
    * A write whose seal was recorded though its answer failed (a timeout): it is acknowledged after all,
-   * with the version the path shows, if that is still this upload's; else the failure stands.
+   * with the version the path shows, if that is still this upload's; else the failure stands. (The
+   * version it replaced is not known here: its bytes stay counted until a rescan.)
    */
-  private CompletionStage<FileVersion> visibleOrFailed(TfsPath path, FileId fileId, Throwable error) {
+  private CompletionStage<FileVersion> visibleOrFailed(TfsPath path, FileId fileId, QuotaHold hold, Throwable error) {
     return metadata.stat(path).handle((v, e) -> {
-      if (e == null && v.fileId().equals(fileId)) return CompletableFuture.completedFuture(v);
+      if (e == null && v.fileId().equals(fileId)) return counted(hold.commit(v, Optional.empty()), v);
       return CompletableFuture.<FileVersion>failedFuture(error);
     }).thenCompose(stage -> stage);
   }
@@ -322,9 +369,74 @@ public final class NodeOperator {
   }
 
   private CompletionStage<FileVersion> remove(TfsPath path, Precondition precondition) {
-    return metadata.delete(path, precondition).thenApply(v -> {
+    return metadata.delete(path, precondition).thenCompose(v -> {
       collect(v.fileId());
-      return v;
+      return counted(tenants.credit(TenantQuotas.tenantOf(path), v.size(), 1), v);
+    });
+  }
+
+  // ---- tenants
+
+  /** A tenant's usage and quota (zeros and no limits for one never written). */
+  public CompletionStage<TenantUsage> tenant(String tenant) {
+    return tenants.usage(tenant);
+  }
+
+  /** Every tenant with an entry at the root, with its usage and quota, sorted by tenant. */
+  public CompletionStage<List<TenantUsage>> tenants() {
+    return metadata.list(TfsPath.ROOT).thenCompose(entries -> {
+      List<CompletableFuture<TenantUsage>> all = new ArrayList<>();
+      for (DirEntry e : entries) all.add(tenants.usage(e.name()).toCompletableFuture());
+      return CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).thenApply(x -> all.stream()
+          .map(f -> f.getNow(null))
+          .sorted(java.util.Comparator.comparing(TenantUsage::tenant))
+          .toList());
+    });
+  }
+
+  /** Changes a tenant's quota; its writes in flight keep what they hold, new bytes are checked against it. */
+  public CompletionStage<TenantUsage> setQuota(String tenant, QuotaChange change) {
+    return tenants.setQuota(tenant, change);
+  }
+
+  /**
+   * Counts a tenant's sealed files and their bytes by walking its directory tree, and makes that its
+   * usage (for data written before usage was recorded). Writes sealed or deleted during the walk may be
+   * counted or not; run it when the tenant is quiet.
+   */
+  public CompletionStage<TenantUsage> rescan(String tenant) {
+    return metadata.list(TfsPath.ROOT)
+        .thenCompose(root -> root.stream().filter(e -> e.name().equals(tenant)).findFirst()
+            .map(e -> e.type() == DirEntry.Type.FILE
+                ? CompletableFuture.completedFuture(new long[] {e.size(), 1})
+                : walk(TfsPath.ROOT.child(tenant)))
+            .orElse(CompletableFuture.completedFuture(new long[] {0, 0})))
+        .thenCompose(counted -> tenants.rebuild(tenant, counted[0], counted[1]));
+  }
+
+  /** {bytes, files} of the sealed files under {@code dir}. */
+  private CompletionStage<long[]> walk(TfsPath dir) {
+    return metadata.list(dir).exceptionally(e -> {
+      if (TfsException.codeOf(Failures.unwrap(e)) == ErrorCode.NOT_FOUND) return List.of(); // emptied meanwhile
+      throw new java.util.concurrent.CompletionException(Failures.unwrap(e));
+    }).thenCompose(entries -> {
+      long[] sum = new long[2];
+      List<CompletableFuture<long[]>> below = new ArrayList<>();
+      for (DirEntry e : entries) {
+        if (e.type() == DirEntry.Type.DIR) {
+          below.add(walk(dir.child(e.name())).toCompletableFuture());
+        } else {
+          sum[0] += e.size();
+          sum[1]++;
+        }
+      }
+      return CompletableFuture.allOf(below.toArray(CompletableFuture[]::new)).thenApply(x -> {
+        for (CompletableFuture<long[]> f : below) {
+          sum[0] += f.getNow(null)[0];
+          sum[1] += f.getNow(null)[1];
+        }
+        return sum;
+      });
     });
   }
 
