@@ -96,6 +96,9 @@ class ConsoleIT {
     });
     assertTrue(error.getText().contains("UNAUTHENTICATED"), error.getText());
     assertFalse(browser.findElement(By.id("app")).isDisplayed(), "no view is shown without a valid token");
+    HttpResponse<String> direct = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+        URI.create(cluster.node(1).baseUri() + "/v1/admin/cluster")).GET().build(), HttpResponse.BodyHandlers.ofString());
+    assertEquals(401, direct.statusCode(), "the views need the token: " + direct.body());
     shot("console-login-refused");
   }
 
@@ -112,6 +115,17 @@ class ConsoleIT {
 
   @Test
   @Order(3)
+  void shouldShowEachNodesStoresCacheAndCharts() throws Exception {
+    tab("nodes");
+    until(d -> d.findElements(By.cssSelector("#nodes .nodecard")).size() == 3
+        && d.findElements(By.cssSelector("#nodes .nodecard svg.chart")).size() >= 3 * 5);
+    List<String> cards = rows("#nodes .nodecard", "r.dataset.node + ' ' + r.querySelectorAll('tbody tr').length");
+    assertEquals(List.of("node-1 1", "node-2 1", "node-3 1"), cards, "each node with its one store");
+    shot("console-nodes");
+  }
+
+  @Test
+  @Order(4)
   void shouldShowTheShardAndEntityCountsTheNodesReport() throws Exception {
     tab("sharding");
     until(d -> !d.findElements(By.cssSelector("tr.region[data-type='chunk']")).isEmpty());
@@ -130,7 +144,7 @@ class ConsoleIT {
   }
 
   @Test
-  @Order(4)
+  @Order(6)
   void shouldShowAFilesChunkReplicas() throws Exception {
     tab("data");
     WebElement path = browser.findElement(By.id("browse-path"));
@@ -145,14 +159,44 @@ class ConsoleIT {
   }
 
   @Test
-  @Order(5)
+  @Order(7)
+  void shouldSetATenantsQuotaAndCreateATokenFromTheConsole() throws Exception {
+    tab("actions");
+    type("quota-tenant", "console");
+    type("quota-files", "100");
+    confirm("set-quota");
+    until(d -> d.findElement(By.id("action-result")).getText().contains("quota of console set"));
+    HttpResponse<String> tenant = call("GET", 2, "/v1/admin/tenants/console", HttpRequest.BodyPublishers.noBody());
+    assertEquals(100, new com.fasterxml.jackson.databind.ObjectMapper().readTree(tenant.body()).get("maxFiles").asInt(),
+        tenant.body());
+
+    new Select(browser.findElement(By.id("token-role"))).selectByValue("read-only");
+    type("token-tenant", "console");
+    type("token-description", "made in the console");
+    confirm("create-token");
+    WebElement shown = until(d -> {
+      WebElement e = d.findElement(By.id("new-token"));
+      return e.isDisplayed() ? e : null;
+    });
+    String made = shown.getText().substring(shown.getText().lastIndexOf(' ') + 1);
+    HttpResponse<String> read = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+        URI.create(cluster.node(1).baseUri() + "/v1/stat" + FILE)).header("Authorization", "Bearer " + made).GET().build(),
+        HttpResponse.BodyHandlers.ofString());
+    assertEquals(200, read.statusCode(), "the new read-only token reads its tenant: " + read.body());
+    HttpResponse<String> write = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+        URI.create(cluster.node(1).baseUri() + "/v1/files/console/x")).header("Authorization", "Bearer " + made)
+        .PUT(HttpRequest.BodyPublishers.ofString("x")).build(), HttpResponse.BodyHandlers.ofString());
+    assertEquals(403, write.statusCode(), "and cannot write: " + write.body());
+    shot("console-actions");
+  }
+
+  @Test
+  @Order(8)
   void shouldDrainNodeThreeFromTheConsole() throws Exception {
     tab("actions");
     until(d -> d.findElements(By.cssSelector("#action-node option[value='node-3']")).size() == 1);
     new Select(browser.findElement(By.id("action-node"))).selectByValue("node-3");
-    browser.findElement(By.id("drain")).click();
-    until(d -> d.findElement(By.id("confirm")).isDisplayed());
-    browser.findElement(By.id("confirm-yes")).click();
+    confirm("drain");
     WebElement result = until(d -> {
       WebElement r = d.findElement(By.id("action-result"));
       return r.getText().isEmpty() ? null : r;
@@ -178,7 +222,7 @@ class ConsoleIT {
   }
 
   @Test
-  @Order(6)
+  @Order(9)
   void shouldShowALiveEventWhenANodeIsKilled() throws Exception {
     tab("cluster");
     cluster.node(2).kill();
@@ -195,6 +239,20 @@ class ConsoleIT {
     input.clear();
     input.sendKeys(text);
     browser.findElement(By.id("login-button")).click();
+  }
+
+  private static void type(String id, String text) {
+    WebElement input = browser.findElement(By.id(id));
+    input.clear();
+    input.sendKeys(text);
+  }
+
+  /** Clicks the action button {@code id} and confirms in the dialog. */
+  private static void confirm(String id) {
+    ((org.openqa.selenium.JavascriptExecutor) browser).executeScript("document.getElementById('action-result').textContent = ''");
+    browser.findElement(By.id(id)).click();
+    until(d -> d.findElement(By.id("confirm")).isDisplayed());
+    browser.findElement(By.id("confirm-yes")).click();
   }
 
   private static void tab(String view) {
