@@ -202,7 +202,7 @@ class ConsoleIT {
       return r.getText().isEmpty() ? null : r;
     });
     assertFalse(result.getText().startsWith("Failed"), result.getText());
-    JsonNode stat = cluster.awaitStat(1, FILE, s -> {
+    JsonNode stat = awaitStat(s -> {
       for (JsonNode chunk : s.get("chunks")) {
         int clean = 0;
         for (JsonNode r : chunk.get("replicas")) {
@@ -279,6 +279,18 @@ class ConsoleIT {
       }
     }
     return out;
+  }
+
+  /** Polls {@code GET /v1/stat} of the file on node-1, with the admin token, until {@code test} holds. */
+  private static JsonNode awaitStat(java.util.function.Predicate<JsonNode> test, Duration deadline) throws Exception {
+    long until = System.nanoTime() + deadline.toNanos();
+    JsonNode last = null;
+    while (System.nanoTime() < until) {
+      last = stat();
+      if (test.test(last)) return last;
+      Thread.sleep(500); // polling other processes' state
+    }
+    throw new AssertionError("stat of " + FILE + " never matched within " + deadline + "; last: " + last);
   }
 
   private static JsonNode stat() throws Exception {
