@@ -239,7 +239,7 @@ function chart(title, values, format) {
   line.setAttribute('points', pts.join(' ')); line.setAttribute('fill', 'none'); line.setAttribute('stroke', '#2563eb'); line.setAttribute('stroke-width', '1.5');
   const label = document.createElementNS(ns, 'text');
   label.setAttribute('x', 4); label.setAttribute('y', 11);
-  label.textContent = title + ' · now ' + format(values[values.length - 1]) + ' · max ' + format(max);
+  label.textContent = title + ' · now ' + format(values[values.length - 1]) + ' · max ' + format(Math.max(0, ...values));
   svg.append(label, line);
   return svg;
 }
