@@ -53,7 +53,10 @@ class TenancyIT {
 
   @BeforeAll
   void start() throws Exception {
-    cluster = new LocalCluster("tenancy", 2, LocalCluster.FAST_FAILOVER).start();
+    List<String> props = new ArrayList<>(LocalCluster.FAST_FAILOVER);
+    // A media driver of its own: other clusters on this machine may be starting theirs at the default place.
+    props.add("-Dtensorfs.transport.aeron.dir=/dev/shm/tensorfs-aeron-tenancy-it");
+    cluster = new LocalCluster("tenancy", 2, props).start();
     admin = Files.readString(NodeProcess.adminTokenFile(cluster.node(1).dataDir())).strip();
     aWriter = create(1, "a", "read-write");
     aReader = create(1, "a", "read-only");
