@@ -65,14 +65,26 @@ public final class NodeDrains {
 
   private CompletionStage<Drain> start(String nodeId, boolean decommission) {
     if (!members().contains(nodeId)) return notFound(nodeId);
-    if (openNodesOtherThan(nodeId) == 0) {
-      return CompletableFuture.failedFuture(new TfsException(ErrorCode.CONFLICT, "node " + nodeId
-          + " is the last node able to hold replicas: no other node could take its replicas"));
-    }
-    return ask(nodeId, r -> new NodeDrainEntity.Start(decommission, r)).thenApply(d -> {
+    return all().thenCompose(states -> {
+      long open = states.stream()
+          .filter(d -> !d.node().equals(nodeId) && !d.state().drains() && !leaving(d.node()))
+          .count();
+      if (open == 0) {
+        return CompletableFuture.<Drain>failedFuture(new TfsException(ErrorCode.CONFLICT, "node " + nodeId
+            + " is the last node able to hold replicas: every other node is drained or leaving"));
+      }
+      return ask(nodeId, r -> new NodeDrainEntity.Start(decommission, r));
+    }).thenApply(d -> {
       log.info("drain-started: node {} is {} (asked on {})", nodeId, d.state().wire(), peers.selfId());
       return d;
     });
+  }
+
+  /** Whether the cluster member of {@code nodeId} is leaving, exiting or down (as this node's directory saw it). */
+  private boolean leaving(String nodeId) {
+    if (nodeId.equals(peers.selfId())) return peers.selfDrained() && !peers.adminDrained();
+    Peers.PeerInfo p = peers.live().get(nodeId);
+    return p == null;
   }
 
   /** Undrains {@code nodeId}: active again. NOT_FOUND for a node neither a member nor ever drained. */
@@ -125,14 +137,6 @@ public final class NodeDrains {
         return List.copyOf(ids);
       });
     });
-  }
-
-  private int openNodesOtherThan(String nodeId) {
-    int open = !nodeId.equals(peers.selfId()) && !peers.selfDrained() ? 1 : 0;
-    for (Peers.PeerInfo p : peers.live().values()) {
-      if (!p.nodeId().equals(nodeId) && !p.drained()) open++;
-    }
-    return open;
   }
 
   private CompletionStage<Drain> known(String nodeId) {
