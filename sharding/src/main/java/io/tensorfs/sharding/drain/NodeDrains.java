@@ -16,6 +16,7 @@ import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.actor.typed.receptionist.Receptionist;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityRef;
 import org.apache.pekko.japi.function.Function;
 import org.slf4j.Logger;
@@ -36,9 +37,11 @@ public final class NodeDrains {
   private final Peers peers;
   private final DrainSettings settings;
 
+  /** Starts Cluster Sharding for the {@link NodeDrainEntity} on this node (every node builds one). */
   public NodeDrains(ActorSystem<?> system, Peers peers, DrainSettings settings) {
     this.system = system;
     this.sharding = ClusterSharding.get(system);
+    sharding.init(Entity.of(NodeDrainEntity.ENTITY_TYPE_KEY, ctx -> NodeDrainEntity.create(ctx.getEntityId())));
     this.peers = peers;
     this.settings = settings;
   }
