@@ -29,7 +29,8 @@ import org.junit.jupiter.api.Test;
  * moves every two-replica chunk off it (a copy on another node first, then node-3's replica released), while
  * the three-replica chunk cannot move: the drain says it is stuck and why, and node-3 keeps that replica. Once
  * that file is deleted the drain is done: no chunk lists node-3, every chunk has its two CLEAN replicas, every
- * byte reads back the same through every node, and a new write through node-3 places nothing on it. Undrained,
+ * byte reads back the same through every node, and a new write through node-3 places nothing on it, also once
+ * node-3 has restarted (the drain state is in the metadata store). Undrained,
  * node-3 takes replicas again. Decommissioning node-2 drains it, then it leaves the cluster and its process
  * exits with code 0. The admin refusals: 404 for an unknown node, 409 for draining the last open node.
  */
@@ -99,6 +100,15 @@ class DrainIT {
     byte[] late = SingleNodeIT.random(3 * MIB, 801);
     assertEquals(201, cluster.http(3).put("/v1/files/d/late.bin?policy=persistent(2,1)", late, admin()).statusCode());
     assertFalse(holders(stat("/d/late.bin")).contains("node-3"), stat("/d/late.bin").toString());
+
+    // The drain state is in the metadata store: node-3 restarted is still drained from its first request on.
+    cluster.node(3).close();
+    cluster.restart(3);
+    assertEquals("drained", admin(3, "GET", "/v1/admin/nodes/node-3/drain", 200).get("state").asText());
+    byte[] restarted = SingleNodeIT.random(3 * MIB, 802);
+    assertEquals(201, cluster.http(3).put("/v1/files/d/restarted.bin?policy=persistent(2,1)", restarted, admin()).statusCode());
+    assertFalse(holders(stat("/d/restarted.bin")).contains("node-3"), stat("/d/restarted.bin").toString());
+    files.put("/d/restarted.bin", restarted);
 
     // Undrained: node-3 is active and a write through it places its first replica there again.
     assertEquals("active", admin(2, "DELETE", "/v1/admin/nodes/node-3/drain", 200).get("state").asText());

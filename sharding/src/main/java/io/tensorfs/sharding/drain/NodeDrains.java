@@ -122,19 +122,18 @@ public final class NodeDrains {
         (ActorRef<Receptionist.Listing> r) -> Receptionist.find(RepairTrigger.KEY, r), settings.askTimeout(),
         system.scheduler());
     return listing.thenCompose(l -> {
-      List<CompletableFuture<String>> started = new ArrayList<>();
+      CompletionStage<List<String>> started = CompletableFuture.completedFuture(new ArrayList<>());
       for (ActorRef<RepairTrigger.Command> trigger : l.getServiceInstances(RepairTrigger.KEY)) {
-        CompletionStage<RepairTrigger.SweepStarted> one = AskPattern.ask(trigger,
-            RepairTrigger.SweepNow::new, settings.askTimeout(), system.scheduler());
-        started.add(one.thenApply(RepairTrigger.SweepStarted::nodeId)
-            .exceptionally(e -> null).toCompletableFuture());
-      }
-      return CompletableFuture.allOf(started.toArray(CompletableFuture[]::new)).thenApply(v -> {
-        List<String> ids = new ArrayList<>();
-        for (CompletableFuture<String> f : started) {
-          String id = f.getNow(null); // every one is complete here
+        CompletionStage<String> one = AskPattern.ask(trigger, RepairTrigger.SweepNow::new, settings.askTimeout(),
+                system.scheduler())
+            .thenApply(RepairTrigger.SweepStarted::nodeId)
+            .exceptionally(e -> null); // a node that does not answer in time is left out
+        started = started.thenCombine(one, (ids, id) -> {
           if (id != null) ids.add(id);
-        }
+          return ids;
+        });
+      }
+      return started.thenApply(ids -> {
         ids.sort(String::compareTo);
         log.info("repair-started: a sweep now on {} (asked on {})", ids, peers.selfId());
         return List.copyOf(ids);
