@@ -156,8 +156,13 @@ class DrainIT {
   }
 
   private static void awaitClean(String path, int replicas) throws Exception {
-    cluster.awaitStat(1, path, s -> LocalCluster.cleanNodes(s).stream().allMatch(c -> c.size() == replicas),
-        Duration.ofSeconds(60));
+    long until = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+    JsonNode last = stat(path);
+    while (!LocalCluster.cleanNodes(last).stream().allMatch(c -> c.size() == replicas)) {
+      if (System.nanoTime() > until) throw new AssertionError(path + " never had " + replicas + " CLEAN replicas: " + last);
+      TimeUnit.MILLISECONDS.sleep(500); // the repair sweeps run every few seconds
+      last = stat(path);
+    }
   }
 
   private static Set<String> holders(JsonNode stat) {
