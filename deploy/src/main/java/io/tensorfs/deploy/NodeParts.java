@@ -247,6 +247,7 @@ final class NodeParts implements NodeAssembly {
         StartStep.retried("metadata schema", this::createSchema),
         StartStep.retried("cluster", this::clusterUp),
         StartStep.retried("metadata store", this::metadataAnswers),
+        StartStep.retried("drain state", this::drainState),
         StartStep.retried("tokens", this::loadTokens),
         StartStep.once("store reconciliation", this::reconcileStores));
   }
@@ -397,6 +398,18 @@ final class NodeParts implements NodeAssembly {
     return metadata.stat(PROBE).handle((v, e) -> {
       if (e == null || TfsException.codeOf(e) == ErrorCode.NOT_FOUND) return Done.done();
       throw new TfsException(ErrorCode.UNAVAILABLE, "metadata store: " + e.getMessage(), e);
+    });
+  }
+
+  /** A node drained before it (re)started takes no new replica from its first request on. */
+  private CompletionStage<Done> drainState() {
+    return drains.status(nodeId).thenApply(d -> {
+      if (d.state().drains()) {
+        peers.adminDrain(true);
+        peerDirectory.tell(PeerDirectory.DrainChanged.INSTANCE);
+        log.info("node {} starts drained ({}): it takes no new replicas", nodeId, d.state().wire());
+      }
+      return Done.done();
     });
   }
 

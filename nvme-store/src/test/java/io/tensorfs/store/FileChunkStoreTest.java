@@ -342,6 +342,28 @@ class FileChunkStoreTest {
   }
 
   @Test
+  void shouldRemoveOneChunkThenTheFileVersionWithItsLastChunk() {
+    FileChunkStore store = open(DirectIo.AUTO);
+    FileId file = FileId.random();
+    ChunkId first = new ChunkId(file, 0);
+    ChunkId second = new ChunkId(file, 1);
+    write(store, first, randomBytes(100, 18), 100);
+    write(store, second, randomBytes(100, 19), 100);
+
+    await(store.deleteChunk(first));
+
+    assertEquals(Set.of(1), await(store.scan()).get(file).chunks());
+    assertEquals(ErrorCode.NOT_FOUND, failure(store.read(first, 0, 1)).code());
+    assertEquals(100, await(store.read(second, 0, 100)).size());
+
+    await(store.deleteChunk(second));
+    await(store.deleteChunk(second)); // absent is not an error
+
+    assertTrue(await(store.scan()).isEmpty());
+    assertFalse(Files.exists(dir.resolve("chunks").resolve(file.value())), "the file version's folder is gone");
+  }
+
+  @Test
   void shouldUseDirectIoWhenAutoAndTheFileSystemTakesIt() throws IOException {
     Assumptions.assumeTrue(DirectIoProbe.refusal(dir, DirectIoProbe.alignment(dir)) == null,
         "the temporary directory refuses O_DIRECT");

@@ -1,11 +1,10 @@
 package io.tensorfs.sharding;
 
-import io.tensorfs.sharding.drain.NodeDrainEntity;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
 
-/** Starts Cluster Sharding for the File, Chunk, Dir and NodeDrain entities on this node. Idempotent. */
+/** Starts Cluster Sharding for the File, Chunk and Dir entities on this node. Idempotent. */
 public final class ShardingSetup {
   private ShardingSetup() {}
 
@@ -14,6 +13,5 @@ public final class ShardingSetup {
     sharding.init(Entity.of(FileEntity.ENTITY_TYPE_KEY, ctx -> FileEntity.create(ctx.getEntityId())));
     sharding.init(Entity.of(ChunkEntity.ENTITY_TYPE_KEY, ctx -> ChunkEntity.create(ctx.getEntityId())));
     sharding.init(Entity.of(DirectoryEntity.ENTITY_TYPE_KEY, ctx -> DirectoryEntity.create(ctx.getEntityId())));
-    sharding.init(Entity.of(NodeDrainEntity.ENTITY_TYPE_KEY, ctx -> NodeDrainEntity.create(ctx.getEntityId())));
   }
 }

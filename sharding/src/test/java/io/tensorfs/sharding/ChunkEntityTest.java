@@ -213,6 +213,35 @@ class ChunkEntityTest {
   }
 
   @Test
+  void shouldRemoveADrainedReplicaOnlyWhileEnoughCleanReplicasRemainElsewhere() {
+    allocate(Policy.parse("persistent(2,1)"), List.of(A0, C0));
+    commit(10, 1, List.of(A0, C0));
+
+    var refused = kit.<ChunkEntity.Status>runCommand(r -> new ChunkEntity.RemoveReplica(C0, 2, r));
+    assertTrue(refused.hasNoEvents(), "one CLEAN replica would be left where two are wanted");
+    assertEquals(Set.of(A0, C0), Set.copyOf(refused.reply().status().orElseThrow().clean()));
+
+    addReplica(B0, 10, 1);
+    var removed = kit.<ChunkEntity.Status>runCommand(r -> new ChunkEntity.RemoveReplica(C0, 2, r));
+
+    assertEquals(List.of(new ChunkEntity.ReplicaRemoved(C0)), removed.events());
+    ChunkStatus s = removed.reply().status().orElseThrow();
+    assertEquals(Set.of(A0, B0), Set.copyOf(s.clean()));
+    assertEquals(2, s.replicas().size(), "the drained replica is no longer listed at all");
+    assertEquals(s, status());
+    assertTrue(kit.<ChunkEntity.Status>runCommand(r -> new ChunkEntity.RemoveReplica(C0, 2, r)).hasNoEvents(),
+        "removing it again changes nothing");
+  }
+
+  @Test
+  void shouldNotRemoveAReplicaOfAChunkNotCommitted() {
+    allocate(Policy.PERSISTENT, List.of(A0, B0, C0));
+
+    assertTrue(kit.<ChunkEntity.Status>runCommand(r -> new ChunkEntity.RemoveReplica(C0, 1, r)).hasNoEvents());
+    assertEquals(3, status().replicas().size());
+  }
+
+  @Test
   void shouldIgnoreCopyWhenBytesDifferOrChunkIsNotCommitted() {
     allocate(Policy.PERSISTENT, List.of(A0, B0));
     var early = kit.<ChunkEntity.Status>runCommand(r -> new ChunkEntity.AddReplica(C0, 10, 1, r));

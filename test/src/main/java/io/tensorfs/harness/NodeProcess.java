@@ -170,6 +170,14 @@ public final class NodeProcess implements AutoCloseable {
         .get(deadline.toMillis() + 60_000, TimeUnit.MILLISECONDS);
   }
 
+  /** The process's exit code once it ends within {@code deadline} on its own; empty while it still runs. */
+  public java.util.OptionalInt awaitExit(Duration deadline) throws InterruptedException {
+    if (process == null || !process.waitFor(deadline.toMillis(), TimeUnit.MILLISECONDS)) {
+      return java.util.OptionalInt.empty();
+    }
+    return java.util.OptionalInt.of(process.exitValue());
+  }
+
   /** SIGKILL: no shutdown hook, no flush. */
   public void kill() throws InterruptedException {
     process.destroyForcibly();

@@ -41,9 +41,15 @@ final class AdminNodeRoutes {
     this.drains = drains;
   }
 
-  /** Whether {@code path} is one of these routes. */
+  /**
+   * Whether {@code path} is one of these routes; other paths under {@code /v1/admin/nodes} (the console's
+   * views of the nodes) are not.
+   */
   static boolean serves(String path) {
-    return HttpApi.under(path, NODES) || path.equals(DRAINS) || path.equals(REPAIR);
+    if (path.equals(DRAINS) || path.equals(REPAIR)) return true;
+    if (!path.startsWith(NODES + "/")) return false;
+    String last = path.substring(path.lastIndexOf('/') + 1);
+    return (last.equals("drain") || last.equals("decommission")) && path.chars().filter(c -> c == '/').count() == 5;
   }
 
   CompletionStage<HttpResponse> route(HttpRequest request, String path) {

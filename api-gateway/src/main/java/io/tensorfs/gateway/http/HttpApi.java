@@ -341,7 +341,7 @@ public final class HttpApi {
     return ETag.create(EntityTag.create(Long.toString(v.version()), false));
   }
 
-  static boolean under(String path, String prefix) {
+  private static boolean under(String path, String prefix) {
     return path.equals(prefix) || path.startsWith(prefix + "/");
   }
 

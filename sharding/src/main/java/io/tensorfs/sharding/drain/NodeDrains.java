@@ -16,6 +16,7 @@ import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.actor.typed.receptionist.Receptionist;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityRef;
 import org.apache.pekko.japi.function.Function;
 import org.slf4j.Logger;
@@ -36,9 +37,11 @@ public final class NodeDrains {
   private final Peers peers;
   private final DrainSettings settings;
 
+  /** Starts Cluster Sharding for the {@link NodeDrainEntity} on this node (every node builds one). */
   public NodeDrains(ActorSystem<?> system, Peers peers, DrainSettings settings) {
     this.system = system;
     this.sharding = ClusterSharding.get(system);
+    sharding.init(Entity.of(NodeDrainEntity.ENTITY_TYPE_KEY, ctx -> NodeDrainEntity.create(ctx.getEntityId())));
     this.peers = peers;
     this.settings = settings;
   }
@@ -65,14 +68,26 @@ public final class NodeDrains {
 
   private CompletionStage<Drain> start(String nodeId, boolean decommission) {
     if (!members().contains(nodeId)) return notFound(nodeId);
-    if (openNodesOtherThan(nodeId) == 0) {
-      return CompletableFuture.failedFuture(new TfsException(ErrorCode.CONFLICT, "node " + nodeId
-          + " is the last node able to hold replicas: no other node could take its replicas"));
-    }
-    return ask(nodeId, r -> new NodeDrainEntity.Start(decommission, r)).thenApply(d -> {
+    return all().thenCompose(states -> {
+      long open = states.stream()
+          .filter(d -> !d.node().equals(nodeId) && !d.state().drains() && !leaving(d.node()))
+          .count();
+      if (open == 0) {
+        return CompletableFuture.<Drain>failedFuture(new TfsException(ErrorCode.CONFLICT, "node " + nodeId
+            + " is the last node able to hold replicas: every other node is drained or leaving"));
+      }
+      return ask(nodeId, r -> new NodeDrainEntity.Start(decommission, r));
+    }).thenApply(d -> {
       log.info("drain-started: node {} is {} (asked on {})", nodeId, d.state().wire(), peers.selfId());
       return d;
     });
+  }
+
+  /** Whether the cluster member of {@code nodeId} is leaving, exiting or down (as this node's directory saw it). */
+  private boolean leaving(String nodeId) {
+    if (nodeId.equals(peers.selfId())) return peers.selfDrained() && !peers.adminDrained();
+    Peers.PeerInfo p = peers.live().get(nodeId);
+    return p == null;
   }
 
   /** Undrains {@code nodeId}: active again. NOT_FOUND for a node neither a member nor ever drained. */
@@ -107,32 +122,23 @@ public final class NodeDrains {
         (ActorRef<Receptionist.Listing> r) -> Receptionist.find(RepairTrigger.KEY, r), settings.askTimeout(),
         system.scheduler());
     return listing.thenCompose(l -> {
-      List<CompletableFuture<String>> started = new ArrayList<>();
+      CompletionStage<List<String>> started = CompletableFuture.completedFuture(new ArrayList<>());
       for (ActorRef<RepairTrigger.Command> trigger : l.getServiceInstances(RepairTrigger.KEY)) {
-        CompletionStage<RepairTrigger.SweepStarted> one = AskPattern.ask(trigger,
-            RepairTrigger.SweepNow::new, settings.askTimeout(), system.scheduler());
-        started.add(one.thenApply(RepairTrigger.SweepStarted::nodeId)
-            .exceptionally(e -> null).toCompletableFuture());
-      }
-      return CompletableFuture.allOf(started.toArray(CompletableFuture[]::new)).thenApply(v -> {
-        List<String> ids = new ArrayList<>();
-        for (CompletableFuture<String> f : started) {
-          String id = f.getNow(null); // every one is complete here
+        CompletionStage<String> one = AskPattern.ask(trigger, RepairTrigger.SweepNow::new, settings.askTimeout(),
+                system.scheduler())
+            .thenApply(RepairTrigger.SweepStarted::nodeId)
+            .exceptionally(e -> null); // a node that does not answer in time is left out
+        started = started.thenCombine(one, (ids, id) -> {
           if (id != null) ids.add(id);
-        }
+          return ids;
+        });
+      }
+      return started.thenApply(ids -> {
         ids.sort(String::compareTo);
         log.info("repair-started: a sweep now on {} (asked on {})", ids, peers.selfId());
         return List.copyOf(ids);
       });
     });
-  }
-
-  private int openNodesOtherThan(String nodeId) {
-    int open = !nodeId.equals(peers.selfId()) && !peers.selfDrained() ? 1 : 0;
-    for (Peers.PeerInfo p : peers.live().values()) {
-      if (!p.nodeId().equals(nodeId) && !p.drained()) open++;
-    }
-    return open;
   }
 
   private CompletionStage<Drain> known(String nodeId) {

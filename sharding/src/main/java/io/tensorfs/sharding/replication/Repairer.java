@@ -2,9 +2,11 @@ package io.tensorfs.sharding.replication;
 
 import com.typesafe.config.Config;
 import io.tensorfs.core.ChunkId;
+import io.tensorfs.core.ErrorCode;
 import io.tensorfs.core.Failures;
 import io.tensorfs.core.ReplicaLocation;
 import io.tensorfs.core.ReplicaState;
+import io.tensorfs.core.TfsException;
 import io.tensorfs.sharding.metrics.ReplicationMetrics;
 import io.tensorfs.sharding.ChunkStatus;
 import io.tensorfs.sharding.ShardedMetadata;
@@ -15,10 +17,10 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.function.Consumer;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -29,10 +31,11 @@ import org.slf4j.LoggerFactory;
  * committed chunk with fewer live CLEAN replicas on nodes not drained than its policy wants is copied from
  * here to nodes that have none, are not drained and have room for it (chosen by the node's placement
  * policy, see {@link NodePlacement}), then recorded CLEAN. Of the live CLEAN holders only one acts
- * ({@link RepairChoice}), so one chunk is repaired by one node. On a node an operator drained, each replica
- * is then released (record, then bytes) once the policy's count stands on other nodes, and the sweep runs
- * again soon while any is left; each sweep's {@link SweepResult} goes to the listeners ({@link #onSweep}). While too few nodes exist the chunk stays under-replicated, and the
- * sweep after a node joins completes it. A CORRUPT replica on a live node is that node's to re-create
+ * ({@link RepairChoice}), so one chunk is repaired by one node. On a node an operator drained, each
+ * replica is then released (record, then bytes) once the policy's count stands on other nodes, and the
+ * sweep runs again soon while any is left; each sweep's {@link SweepResult} goes to the listeners
+ * ({@link #onSweep}). While too few nodes exist the chunk stays under-replicated, and the sweep after a
+ * node joins completes it. A CORRUPT replica on a live node is that node's to re-create
  * ({@link CorruptReplicas}): it is not counted as lacking, and each sweep of its node tries it again. One chunk at a time; the sweep runs on the timer thread and
  * the stores' and transport's threads, never blocking.
  */
@@ -166,6 +169,7 @@ public final class Repairer implements AutoCloseable {
    */
   private record ChunkSwept(int created, boolean held, int stuckWanted) {
     static final ChunkSwept NOTHING = new ChunkSwept(0, false, 0);
+    static final ChunkSwept UNKNOWN = new ChunkSwept(0, true, 0);
   }
 
   private CompletionStage<Tally> sweepStore(ChunkStore store, Map<io.tensorfs.core.FileId, ChunkStore.StoredFile> files,
@@ -178,7 +182,8 @@ public final class Repairer implements AutoCloseable {
             .exceptionally(e -> {
               metrics.repairFailed();
               log.debug("chunk {} not repaired now: {}", chunk, Failures.unwrap(e).toString());
-              return ChunkSwept.NOTHING;
+              // A chunk whose entity could not tell still counts as held here: a drain must not end on it.
+              return TfsException.codeOf(e) == ErrorCode.NOT_FOUND ? ChunkSwept.NOTHING : ChunkSwept.UNKNOWN;
             })
             .thenApply(sum::plus));
       }

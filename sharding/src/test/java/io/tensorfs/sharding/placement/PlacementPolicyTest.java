@@ -133,4 +133,22 @@ class PlacementPolicyTest {
 
     assertEquals(Set.of("n2", "n3", "n4"), firsts);
   }
+
+  @Test
+  void shouldNeverChooseADrainedNodeForANewChunkOrARepair() {
+    ClusterView view = ClusterView.of(node("n3", true, 10 * GIB), List.of(node("n1", GIB), node("n2", true, 10 * GIB),
+        node("n4", GIB)));
+    PlacementPolicy policy = new PlacementPolicy();
+
+    for (int turn = 0; turn < 4; turn++) {
+      Set<String> placed = new HashSet<>();
+      policy.candidates(GIB, Policy.PERSISTENT, view).forEach(c -> placed.add(c.node()));
+      assertEquals(Set.of("n1", "n4"), placed);
+      Set<String> targets = new HashSet<>();
+      policy.repairTargets(GIB, 2, Set.of("n3"), view).forEach(t -> targets.add(t.node()));
+      assertEquals(Set.of("n1", "n4"), targets);
+    }
+    assertTrue(policy.repairTargets(GIB, 1, Set.of("n1", "n4"), view).isEmpty(),
+        "the drained nodes have room, but no copy may go there");
+  }
 }

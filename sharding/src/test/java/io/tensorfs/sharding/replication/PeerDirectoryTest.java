@@ -186,4 +186,40 @@ class PeerDirectoryTest {
       return null;
     });
   }
+
+  @Test
+  void shouldTellTheOtherNodesAtOnceWhenAnOperatorDrainsOrUndrainsANode() {
+    startTwoNodes();
+    Peers peersA = new Peers("n1");
+    Peers peersB = new Peers("n2");
+    // Advertising only every minute: what n1 learns in the deadline comes from the drain's own introduction.
+    PeerDirectory.Settings slow = new PeerDirectory.Settings(Duration.ofMinutes(1));
+    a.spawn(PeerDirectory.create(peersA, "endpoint-a", List.of(new RoomStore("d0", 5000)), slow));
+    var directoryB = b.spawn(PeerDirectory.create(peersB, "endpoint-b", List.of(new RoomStore("d0", 1000)), slow));
+    a.createTestProbe().awaitAssert(DEADLINE, () -> {
+      assertEquals(2, peersA.replicaNodes());
+      assertFalse(peersA.live().get("n2").drained());
+      return null;
+    });
+
+    peersB.adminDrain(true);
+    directoryB.tell(PeerDirectory.DrainChanged.INSTANCE);
+
+    assertTrue(peersB.selfDrained(), "placement on n2 stops choosing n2");
+    a.createTestProbe().awaitAssert(DEADLINE, () -> {
+      assertTrue(peersA.live().get("n2").drained(), "n1 sees n2 drained");
+      assertEquals(1, peersA.replicaNodes(), "a drained node does not count toward min-insync");
+      assertEquals(1, peersA.openNodes());
+      return null;
+    });
+
+    peersB.adminDrain(false);
+    directoryB.tell(PeerDirectory.DrainChanged.INSTANCE);
+
+    a.createTestProbe().awaitAssert(DEADLINE, () -> {
+      assertFalse(peersA.live().get("n2").drained(), "n1 sees n2 active again");
+      assertEquals(2, peersA.replicaNodes());
+      return null;
+    });
+  }
 }
