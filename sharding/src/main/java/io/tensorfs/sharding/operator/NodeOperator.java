@@ -239,10 +239,15 @@ public final class NodeOperator {
     return streamed.handle((done, bodyFailure) -> {
       if (bodyFailure != null) {
         // Refused while the body streams in (no space, no quota, too few replicas, a bad body): the answer
-        // goes out now and the bytes are removed behind it. An HTTP client whose body was cut off gets its
-        // answer only while the connection still waits for one.
+        // goes out once the quota reservation is released (a retry finds the room free) and the bytes are
+        // removed behind it. An HTTP client whose body was cut off gets its answer only while the
+        // connection still waits for one.
+        CompletionStage<TenantUsage> released = hold.release();
         abandon(upload, hold);
-        return CompletableFuture.<FileVersion>failedFuture(bodyFailure);
+        return released.handle((u, e) -> e).thenCompose(e -> {
+          if (e != null) log.debug("releasing the reservation of {} failed (it lapses): {}", fileId, e.toString());
+          return CompletableFuture.<FileVersion>failedFuture(bodyFailure);
+        });
       }
       return hold.renewIfStale().thenCompose(d -> upload.finish()).handle((sealed, error) -> {
         if (error == null) {
