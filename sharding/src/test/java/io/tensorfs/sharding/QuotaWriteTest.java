@@ -258,13 +258,18 @@ class QuotaWriteTest {
   }
 
   @Test
-  void shouldListTenantsAtTheRootWithTheirUsage() {
+  void shouldListTenantsAtTheRootAndThoseWithAQuotaWithTheirUsage() {
     String t = tenant();
     await(put("/" + t + "/x", 123, true));
     List<TenantUsage> all = await(files.tenants());
     TenantUsage mine = all.stream().filter(u -> u.tenant().equals(t)).findFirst().orElseThrow();
     assertEquals(123, mine.usedBytes());
     List<String> names = all.stream().map(TenantUsage::tenant).toList();
+    String provisioned = tenant();
+    quota(provisioned, 1000, 10);
+    TenantUsage empty = await(files.tenants()).stream().filter(u -> u.tenant().equals(provisioned)).findFirst()
+        .orElseThrow(() -> new AssertionError("a tenant with a quota and no files is listed"));
+    assertEquals(OptionalLong.of(1000), empty.maxBytes());
     List<String> sorted = new ArrayList<>(names);
     Collections.sort(sorted);
     assertEquals(sorted, names);

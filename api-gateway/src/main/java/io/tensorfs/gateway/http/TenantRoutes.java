@@ -25,7 +25,7 @@ import org.apache.pekko.http.javadsl.model.StatusCodes;
  * caller is an admin: that is checked before these routes run):
  *
  * <pre>
- * GET  /v1/admin/tenants                    every tenant at the root, sorted
+ * GET  /v1/admin/tenants                    every tenant at the root or with a quota, sorted
  * GET  /v1/admin/tenants/{tenant}           one tenant (zeros and null limits for one never written)
  * PUT  /v1/admin/tenants/{tenant}/quota     body {"maxBytes": N|null, "maxFiles": N|null}; a field left
  *                                           out keeps its limit, null removes it

@@ -387,11 +387,15 @@ public final class NodeOperator {
     return tenants.usage(tenant);
   }
 
-  /** Every tenant with an entry at the root, with its usage and quota, sorted by tenant. */
+  /** Every tenant with an entry at the root or a quota, with its usage and quota, sorted by tenant. */
   public CompletionStage<List<TenantUsage>> tenants() {
-    return metadata.list(TfsPath.ROOT).thenCompose(entries -> {
+    return metadata.list(TfsPath.ROOT).thenCombine(tenants.named(), (entries, named) -> {
+      java.util.SortedSet<String> names = new java.util.TreeSet<>(named);
+      for (DirEntry e : entries) names.add(e.name());
+      return names;
+    }).thenCompose(names -> {
       List<CompletableFuture<TenantUsage>> all = new ArrayList<>();
-      for (DirEntry e : entries) all.add(tenants.usage(e.name()).toCompletableFuture());
+      for (String name : names) all.add(tenants.usage(name).toCompletableFuture());
       return CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).thenApply(x -> all.stream()
           .map(f -> f.getNow(null))
           .sorted(java.util.Comparator.comparing(TenantUsage::tenant))
