@@ -87,6 +87,15 @@ class QuotaIT {
         HttpRequest.BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(bytes)), headers());
   }
 
+  /** A new read-only token of {@code tenant}, made with the admin token. */
+  private String token(String tenant) throws Exception {
+    HttpResponse<byte[]> r = http.send("POST", "/v1/admin/tokens", HttpRequest.BodyPublishers.ofString(
+        "{\"tenant\":\"" + tenant + "\",\"role\":\"read-only\",\"description\":\"QuotaIT\"}"),
+        headers("Content-Type", "application/json"));
+    assertEquals(201, r.statusCode(), new String(r.body(), StandardCharsets.UTF_8));
+    return TfsHttp.json(r).get("token").asText();
+  }
+
   private static String error(HttpResponse<byte[]> r) throws Exception {
     return TfsHttp.json(r).get("error").asText();
   }
@@ -215,6 +224,14 @@ class QuotaIT {
     HttpResponse<byte[]> own = http.get("/v1/tenants/qshow-b", headers());
     assertEquals(200, own.statusCode());
     assertEquals(TfsHttp.json(own), tenant("qshow-b"));
+    String readerOfB = token("qshow-b");
+    HttpResponse<byte[]> ownByB = http.get("/v1/tenants/qshow-b", "Authorization", "Bearer " + readerOfB);
+    assertEquals(200, ownByB.statusCode(), new String(ownByB.body(), StandardCharsets.UTF_8));
+    assertEquals(300, TfsHttp.json(ownByB).get("usedBytes").asLong());
+    HttpResponse<byte[]> othersByB = http.get("/v1/tenants/qshow-a", "Authorization", "Bearer " + readerOfB);
+    assertEquals(403, othersByB.statusCode());
+    assertEquals("FORBIDDEN", error(othersByB));
+    assertEquals(403, http.get("/v1/admin/tenants", "Authorization", "Bearer " + readerOfB).statusCode());
 
     JsonNode never = tenant("qnever");
     assertEquals(0, never.get("usedBytes").asLong());
