@@ -17,6 +17,7 @@ import io.tensorfs.sharding.Metadata;
 import io.tensorfs.sharding.elastic.ReadDemandMeter;
 import io.tensorfs.sharding.operator.internal.CacheHints;
 import io.tensorfs.sharding.operator.internal.ChunkCutter;
+import io.tensorfs.sharding.operator.internal.Piece;
 import io.tensorfs.sharding.operator.internal.Prefetched;
 import io.tensorfs.sharding.operator.internal.QuotaHold;
 import io.tensorfs.sharding.operator.internal.Upload;
@@ -260,7 +261,7 @@ public final class NodeOperator {
     }).thenCompose(stage -> stage);
   }
 
-  private static long sizeOf(List<io.tensorfs.sharding.operator.internal.Piece> pieces) {
+  private static long sizeOf(List<Piece> pieces) {
     long n = 0;
     for (var p : pieces) n += p.bytes().size();
     return n;
