@@ -159,8 +159,9 @@ class QuotaWriteTest {
     assertEquals(ErrorCode.QUOTA_EXCEEDED, code(put("/" + t + "/stream", 1 << 20, false)));
 
     assertEquals(ErrorCode.NOT_FOUND, statCode("/" + t + "/stream"), "nothing partial is visible");
-    assertEquals(before, usage(t).usedBytes());
-    awaitReserved(t, 0);
+    TenantUsage after = usage(t);
+    assertEquals(before, after.usedBytes());
+    assertEquals(0, after.reservedBytes(), "the refusal is answered once the reservation is released");
     awaitOnlyStored(stored);
     assertEquals(300_000, await(put("/" + t + "/fits", 300_000, false)).size(), "an undeclared body may fill the quota");
   }
@@ -257,13 +258,18 @@ class QuotaWriteTest {
   }
 
   @Test
-  void shouldListTenantsAtTheRootWithTheirUsage() {
+  void shouldListTenantsAtTheRootAndThoseWithAQuotaWithTheirUsage() {
     String t = tenant();
     await(put("/" + t + "/x", 123, true));
     List<TenantUsage> all = await(files.tenants());
     TenantUsage mine = all.stream().filter(u -> u.tenant().equals(t)).findFirst().orElseThrow();
     assertEquals(123, mine.usedBytes());
     List<String> names = all.stream().map(TenantUsage::tenant).toList();
+    String provisioned = tenant();
+    quota(provisioned, 1000, 10);
+    TenantUsage empty = await(files.tenants()).stream().filter(u -> u.tenant().equals(provisioned)).findFirst()
+        .orElseThrow(() -> new AssertionError("a tenant with a quota and no files is listed"));
+    assertEquals(OptionalLong.of(1000), empty.maxBytes());
     List<String> sorted = new ArrayList<>(names);
     Collections.sort(sorted);
     assertEquals(sorted, names);

@@ -87,6 +87,15 @@ class QuotaIT {
         HttpRequest.BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(bytes)), headers());
   }
 
+  /** A new read-only token of {@code tenant}, made with the admin token. */
+  private String token(String tenant) throws Exception {
+    HttpResponse<byte[]> r = http.send("POST", "/v1/admin/tokens", HttpRequest.BodyPublishers.ofString(
+        "{\"tenant\":\"" + tenant + "\",\"role\":\"read-only\",\"description\":\"QuotaIT\"}"),
+        headers("Content-Type", "application/json"));
+    assertEquals(201, r.statusCode(), new String(r.body(), StandardCharsets.UTF_8));
+    return TfsHttp.json(r).get("token").asText();
+  }
+
   private static String error(HttpResponse<byte[]> r) throws Exception {
     return TfsHttp.json(r).get("error").asText();
   }
@@ -147,7 +156,7 @@ class QuotaIT {
     JsonNode after = tenant("qstream");
     assertEquals(2L * MIB, after.get("usedBytes").asLong());
     assertEquals(1, after.get("usedFiles").asLong());
-    awaitReserved("qstream", 0);
+    assertEquals(0, after.get("reservedBytes").asLong(), "the refusal is answered once its reservation is released");
     assertEquals(201, putChunked("/qstream/rest", new byte[4 * MIB]).statusCode(), "the room left is still there");
     assertEquals(QUOTA, tenant("qstream").get("usedBytes").asLong());
   }
@@ -188,6 +197,7 @@ class QuotaIT {
     assertEquals(201, put("/qshow-b/y/z", new byte[300]).statusCode());
     assertEquals(200, setQuota("qshow-b", "{\"maxBytes\":5000}").statusCode());
     assertEquals(200, setQuota("qshow-b", "{\"maxFiles\":7}").statusCode()); // the byte limit is kept
+    assertEquals(200, setQuota("qshow-c", "{\"maxBytes\":1}").statusCode()); // a quota, no files yet
 
     HttpResponse<byte[]> all = http.get("/v1/admin/tenants", headers());
     assertEquals(200, all.statusCode());
@@ -209,10 +219,19 @@ class QuotaIT {
     assertEquals(300, b.get("usedBytes").asLong());
     assertEquals(5000, b.get("maxBytes").asLong());
     assertEquals(7, b.get("maxFiles").asLong());
+    assertTrue(names.contains("qshow-c"), "a tenant with a quota and no files is listed: " + names);
 
     HttpResponse<byte[]> own = http.get("/v1/tenants/qshow-b", headers());
     assertEquals(200, own.statusCode());
     assertEquals(TfsHttp.json(own), tenant("qshow-b"));
+    String readerOfB = token("qshow-b");
+    HttpResponse<byte[]> ownByB = http.get("/v1/tenants/qshow-b", "Authorization", "Bearer " + readerOfB);
+    assertEquals(200, ownByB.statusCode(), new String(ownByB.body(), StandardCharsets.UTF_8));
+    assertEquals(300, TfsHttp.json(ownByB).get("usedBytes").asLong());
+    HttpResponse<byte[]> othersByB = http.get("/v1/tenants/qshow-a", "Authorization", "Bearer " + readerOfB);
+    assertEquals(403, othersByB.statusCode());
+    assertEquals("FORBIDDEN", error(othersByB));
+    assertEquals(403, http.get("/v1/admin/tenants", "Authorization", "Bearer " + readerOfB).statusCode());
 
     JsonNode never = tenant("qnever");
     assertEquals(0, never.get("usedBytes").asLong());

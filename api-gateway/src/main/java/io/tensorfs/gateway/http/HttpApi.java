@@ -157,12 +157,8 @@ public final class HttpApi {
       Access.requireAdmin(caller);
       return admin(request, path);
     }
+    if (under(path, TenantRoutes.OWN)) return tenants.own(request, path, caller);
     if (under(path, CheckpointRoutes.PREFIX)) return checkpoints.route(request, path, caller);
-    if (under(path, TenantRoutes.OWN)) {
-      List<String> own = RawPath.after(TenantRoutes.OWN, path, true).segments();
-      if (!own.isEmpty()) Access.requireTenant(caller, own.get(0));
-      return tenants.route(request, path);
-    }
     if (under(path, FILES)) {
       TfsPath p = RawPath.after(FILES, path, false);
       if (method == HttpMethods.PUT) {

@@ -4,12 +4,13 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.tensorfs.core.ErrorCode;
 import io.tensorfs.core.TfsException;
+import io.tensorfs.sharding.auth.Access;
+import io.tensorfs.sharding.auth.Caller;
 import io.tensorfs.sharding.operator.NodeOperator;
 import io.tensorfs.sharding.tenant.QuotaChange;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
-import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -25,14 +26,15 @@ import org.apache.pekko.http.javadsl.model.StatusCodes;
  * caller is an admin: that is checked before these routes run):
  *
  * <pre>
- * GET  /v1/admin/tenants                    every tenant at the root, sorted
+ * GET  /v1/admin/tenants                    every tenant at the root or with a quota, sorted
  * GET  /v1/admin/tenants/{tenant}           one tenant (zeros and null limits for one never written)
  * PUT  /v1/admin/tenants/{tenant}/quota     body {"maxBytes": N|null, "maxFiles": N|null}; a field left
  *                                           out keeps its limit, null removes it
  * POST /v1/admin/tenants/{tenant}/rescan    usage counted again from the tenant's directory tree
  * </pre>
  *
- * and under {@value #OWN}: {@code GET /v1/tenants/{tenant}}, a tenant's own object for its own token.
+ * and under {@value #OWN}: {@code GET /v1/tenants/{tenant}}, a tenant's own object for its own token (or an
+ * admin's); other tokens get 403.
  * Thread-safe.
  */
 final class TenantRoutes {
@@ -54,7 +56,6 @@ final class TenantRoutes {
   CompletionStage<HttpResponse> route(HttpRequest request, String rawPath) {
     HttpMethod method = request.method();
     if (method != HttpMethods.PUT) request.discardEntityBytes(system);
-    if (HttpApi.under(rawPath, OWN)) return own(request, rawPath);
     List<String> s = RawPath.after(ADMIN, rawPath, true).segments(); // each a valid path segment
     if (s.isEmpty()) {
       if (method != HttpMethods.GET) return notAllowed(request, "GET");
@@ -79,23 +80,15 @@ final class TenantRoutes {
     return CompletableFuture.completedFuture(Json.error(ErrorCode.NOT_FOUND, "no such endpoint: " + rawPath));
   }
 
-  private CompletionStage<HttpResponse> own(HttpRequest request, String rawPath) {
+  /** {@code GET /v1/tenants/{tenant}}: a tenant's own object, for a token of that tenant or an admin (else 403). */
+  CompletionStage<HttpResponse> own(HttpRequest request, String rawPath, Caller caller) {
+    request.discardEntityBytes(system);
     List<String> s = RawPath.after(OWN, rawPath, true).segments();
     if (s.size() != 1) return CompletableFuture.completedFuture(Json.error(ErrorCode.NOT_FOUND, "no such endpoint: " + rawPath));
     if (request.method() != HttpMethods.GET) return notAllowed(request, "GET");
     String tenant = s.get(0);
-    Optional<HttpResponse> refused = ownTenantOnly(request, tenant);
-    if (refused.isPresent()) return CompletableFuture.completedFuture(refused.get());
+    Access.requireTenant(caller, tenant);
     return files.tenant(tenant).thenApply(u -> ok(TenantJson.Tenant.of(u)));
-  }
-
-  /**
-   * The one place where {@code GET /v1/tenants/{tenant}} is limited to a token of that tenant (or an admin):
-   * the refusal (403 naming the role and tenant) when the caller's token does not allow it. Authentication
-   * plugs its check in here; without it, every caller may read.
-   */
-  private Optional<HttpResponse> ownTenantOnly(HttpRequest request, String tenant) {
-    return Optional.empty();
   }
 
   /** The body of a quota PUT: each limit a number of at least 0, null (no limit), or absent (kept). */

@@ -334,6 +334,19 @@ class GrpcGatewayTest {
   }
 
   @Test
+  void shouldRefuseAWriteOverItsTenantsQuotaWithQuotaExceeded() throws Exception {
+    await(node.files.setQuota("gquota", io.tensorfs.sharding.tenant.QuotaChange.of(
+        java.util.OptionalLong.of(5000), java.util.OptionalLong.empty())));
+
+    TfsClientException over = failure(client.write("/gquota/big", "", random(5001, 50)));
+
+    assertEquals(Status.QUOTA_EXCEEDED, over.code(), over.getMessage());
+    assertEquals(Status.NOT_FOUND, failure(client.stat("/gquota/big")).code(), "nothing of it is visible");
+    assertEquals(5000, put("/gquota/fits", random(5000, 51)).getSize());
+    assertEquals(5000, await(node.files.tenant("gquota")).usedBytes());
+  }
+
+  @Test
   void shouldWriteAndDeleteOnlyWhenTheirPreconditionsHold() throws Exception {
     String path = "/cond/f.bin";
     byte[] first = random(3000, 21);

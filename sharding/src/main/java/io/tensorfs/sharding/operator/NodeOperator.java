@@ -17,6 +17,7 @@ import io.tensorfs.sharding.Metadata;
 import io.tensorfs.sharding.elastic.ReadDemandMeter;
 import io.tensorfs.sharding.operator.internal.CacheHints;
 import io.tensorfs.sharding.operator.internal.ChunkCutter;
+import io.tensorfs.sharding.operator.internal.Piece;
 import io.tensorfs.sharding.operator.internal.Prefetched;
 import io.tensorfs.sharding.operator.internal.QuotaHold;
 import io.tensorfs.sharding.operator.internal.Upload;
@@ -239,10 +240,15 @@ public final class NodeOperator {
     return streamed.handle((done, bodyFailure) -> {
       if (bodyFailure != null) {
         // Refused while the body streams in (no space, no quota, too few replicas, a bad body): the answer
-        // goes out now and the bytes are removed behind it. An HTTP client whose body was cut off gets its
-        // answer only while the connection still waits for one.
+        // goes out once the quota reservation is released (a retry finds the room free) and the bytes are
+        // removed behind it. An HTTP client whose body was cut off gets its answer only while the
+        // connection still waits for one.
+        CompletionStage<TenantUsage> released = hold.release();
         abandon(upload, hold);
-        return CompletableFuture.<FileVersion>failedFuture(bodyFailure);
+        return released.handle((u, e) -> e).thenCompose(e -> {
+          if (e != null) log.debug("releasing the reservation of {} failed (it lapses): {}", fileId, e.toString());
+          return CompletableFuture.<FileVersion>failedFuture(bodyFailure);
+        });
       }
       return hold.renewIfStale().thenCompose(d -> upload.finish()).handle((sealed, error) -> {
         if (error == null) {
@@ -255,7 +261,7 @@ public final class NodeOperator {
     }).thenCompose(stage -> stage);
   }
 
-  private static long sizeOf(List<io.tensorfs.sharding.operator.internal.Piece> pieces) {
+  private static long sizeOf(List<Piece> pieces) {
     long n = 0;
     for (var p : pieces) n += p.bytes().size();
     return n;
@@ -382,11 +388,15 @@ public final class NodeOperator {
     return tenants.usage(tenant);
   }
 
-  /** Every tenant with an entry at the root, with its usage and quota, sorted by tenant. */
+  /** Every tenant with an entry at the root or a quota, with its usage and quota, sorted by tenant. */
   public CompletionStage<List<TenantUsage>> tenants() {
-    return metadata.list(TfsPath.ROOT).thenCompose(entries -> {
+    return metadata.list(TfsPath.ROOT).thenCombine(tenants.named(), (entries, named) -> {
+      java.util.SortedSet<String> names = new java.util.TreeSet<>(named);
+      for (DirEntry e : entries) names.add(e.name());
+      return names;
+    }).thenCompose(names -> {
       List<CompletableFuture<TenantUsage>> all = new ArrayList<>();
-      for (DirEntry e : entries) all.add(tenants.usage(e.name()).toCompletableFuture());
+      for (String name : names) all.add(tenants.usage(name).toCompletableFuture());
       return CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).thenApply(x -> all.stream()
           .map(f -> f.getNow(null))
           .sorted(java.util.Comparator.comparing(TenantUsage::tenant))

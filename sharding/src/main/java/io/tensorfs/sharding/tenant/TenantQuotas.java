@@ -3,6 +3,7 @@ package io.tensorfs.sharding.tenant;
 import io.tensorfs.core.TfsException;
 import io.tensorfs.core.TfsPath;
 import io.tensorfs.sharding.EntityAsks;
+import java.util.List;
 import java.util.concurrent.CompletionStage;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
@@ -25,6 +26,7 @@ public final class TenantQuotas {
     ClusterSharding sharding = ClusterSharding.get(system);
     sharding.init(Entity.of(TenantEntity.ENTITY_TYPE_KEY,
         ctx -> TenantEntity.create(ctx.getEntityId(), settings.reservationLease())));
+    sharding.init(Entity.of(TenantIndexEntity.ENTITY_TYPE_KEY, ctx -> TenantIndexEntity.create(ctx.getEntityId())));
     this.asks = new EntityAsks(sharding, settings.askTimeout());
     this.settings = settings;
   }
@@ -68,8 +70,18 @@ public final class TenantQuotas {
     return ask(tenant, r -> new TenantEntity.Credit(bytes, files, r));
   }
 
+  /** Changes a tenant's quota, and names the tenant in the index so that it is listed before it has files. */
   public CompletionStage<TenantUsage> setQuota(String tenant, QuotaChange change) {
-    return ask(tenant, r -> new TenantEntity.SetQuota(change, r));
+    return asks.<TenantIndexEntity.Command, TenantIndexEntity.Names>ask(TenantIndexEntity.ENTITY_TYPE_KEY,
+            TenantIndexEntity.ID, r -> new TenantIndexEntity.Add(tenant, r))
+        .thenCompose(named -> ask(tenant, r -> new TenantEntity.SetQuota(change, r)));
+  }
+
+  /** The tenants that were given a quota, sorted (with or without files). */
+  public CompletionStage<List<String>> named() {
+    return asks.<TenantIndexEntity.Command, TenantIndexEntity.Names>ask(TenantIndexEntity.ENTITY_TYPE_KEY,
+            TenantIndexEntity.ID, TenantIndexEntity.Get::new)
+        .thenApply(TenantIndexEntity.Names::tenants);
   }
 
   /** Sets the committed usage to what a scan of the tenant's files counted. */

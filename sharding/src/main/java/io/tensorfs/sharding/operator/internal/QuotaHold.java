@@ -33,6 +33,8 @@ public final class QuotaHold {
   private long heldBytes;
   private long receivedBytes;
   private long lastContactNanos;
+  /** The release, once asked: after the stream has ended, by callers that run one after the other. */
+  private CompletionStage<TenantUsage> released;
 
   /**
    * @param id    the reservation's id: the upload's file id, unique to this write
@@ -80,9 +82,10 @@ public final class QuotaHold {
         replaced.isPresent() ? 1 : 0);
   }
 
-  /** Drops the reservation (the write failed). */
+  /** Drops the reservation (the write failed); once: a second call asks nothing and completes with the first's. */
   public CompletionStage<TenantUsage> release() {
-    return quotas.release(tenant, id);
+    if (released == null) released = quotas.release(tenant, id);
+    return released;
   }
 
   private CompletionStage<Done> reserve(long min, long want) {
