@@ -98,7 +98,12 @@ class SignedRequestsTest {
   void shouldKeepRefusingAReplayAfterItsNonceIsForgotten() {
     byte[] frame = signedPush(sender, 7);
     assertNull(check(frame, frame.length));
-    clockMs.addAndGet(2 * MAX_AGE_MS + 1);
+    assertNull(check(signedPush(sender, 8), frame.length));
+    assertEquals(2, receiver.remembered());
+    clockMs.addAndGet(MAX_AGE_MS + 2_001);
+    byte[] fresh = signedPush(sender, 9);
+    assertNull(check(fresh, fresh.length));
+    assertEquals(1, receiver.remembered(), "nonces of requests that are stale by now are forgotten");
     assertTrue(check(frame, frame.length).startsWith("stale request"));
   }
 }
