@@ -2,6 +2,7 @@ package io.tensorfs.deploy;
 
 import com.typesafe.config.Config;
 import io.tensorfs.core.metrics.MetricsReporting;
+import io.tensorfs.core.security.ClusterSecret;
 import io.tensorfs.gateway.NodeStatus;
 import java.util.List;
 import java.util.Optional;
@@ -27,14 +28,17 @@ public final class Node implements NodeStatus {
   private final ClusterStatus status;
 
   private Node(Config given) {
+    // Node-to-node authentication: remoting over mutual TLS, the chunk transport keyed by the same secret.
+    ClusterSecret secret = ClusterTls.secret(given);
+    Config withTls = ClusterTls.applyTo(given, secret);
     // The journal plugin and the driver read the metadata replication and consistency as their own keys.
-    Config config = MetadataSettings.fromConfig(given).applyTo(given);
+    Config config = MetadataSettings.fromConfig(withTls).applyTo(withTls);
     String nodeId = config.getString("tensorfs.node.id");
     NodeSettings settings = NodeSettings.fromConfig(config);
     // Before any part exists, so that every instrument a part creates reports.
     MetricsReporting.start(config);
     this.system = ActorSystem.create(NodeGuardian.create(settings,
-        s -> new NodeParts(config, settings, s, new ClusterStatus(nodeId, ready::get, s), binding),
+        s -> new NodeParts(config, settings, s, new ClusterStatus(nodeId, ready::get, s), binding, secret),
         () -> ready.set(true)), "tensorfs", config);
     this.status = new ClusterStatus(nodeId, ready::get, system);
     system.getWhenTerminated().thenRun(() -> {

@@ -63,6 +63,7 @@ import io.tensorfs.store.cache.CacheSettings;
 import io.tensorfs.store.cache.ChunkCache;
 import io.tensorfs.store.scrub.ScrubSettings;
 import io.tensorfs.store.scrub.Scrubber;
+import io.tensorfs.core.security.ClusterSecret;
 import io.tensorfs.transport.Transport;
 import io.tensorfs.transport.Transports;
 import java.io.IOException;
@@ -110,6 +111,7 @@ final class NodeParts implements NodeAssembly {
   private final NodeStatus status;
   private final CompletableFuture<ServerBinding> httpBinding;
   private final long startedAtMillis = System.currentTimeMillis();
+  private final ClusterSecret secret;
 
   private Stores stores;
   private final Map<String, ActorRef<StoreActor.Command>> storeActors = new LinkedHashMap<>();
@@ -133,9 +135,13 @@ final class NodeParts implements NodeAssembly {
   /** Set once the metadata is up, in {@link #dataPlane}; read by the stores' I/O threads. */
   private volatile CorruptReplicas corruptReplicas;
 
-  /** @param httpBinding completed with the HTTP server's binding once it listens */
+  /**
+   * @param httpBinding completed with the HTTP server's binding once it listens
+   * @param secret the cluster's secret, which the chunk transport's peers must hold
+   */
   NodeParts(Config config, NodeSettings settings, ActorSystem<?> system, NodeStatus status,
-      CompletableFuture<ServerBinding> httpBinding) {
+      CompletableFuture<ServerBinding> httpBinding, ClusterSecret secret) {
+    this.secret = secret;
     this.config = config;
     this.settings = settings;
     this.system = system;
@@ -166,7 +172,7 @@ final class NodeParts implements NodeAssembly {
     Materializer materializer = Materializer.matFromSystem(system);
     cache = new ChunkCache(pool, cacheSettings, stores::byId, this::lostBeforeFlush);
     replication = new Replication(peers, stores::byId, materializer);
-    transport = Transports.create(config, system, new NodeChunkService(stores.all(), cache, replication, stores.leases()));
+    transport = Transports.create(config, system, new NodeChunkService(stores.all(), cache, replication, stores.leases()), secret);
     peers.connect(transport);
     peerDirectory = context.spawn(PeerDirectory.create(peers, transport.localEndpoint(), stores.all(),
         PeerDirectory.Settings.from(config)), "peers");

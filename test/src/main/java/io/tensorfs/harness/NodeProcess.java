@@ -108,14 +108,20 @@ public final class NodeProcess implements AutoCloseable {
     return dataDir.toAbsolutePath().getParent().resolve("admin.token");
   }
 
-  /** Starts the process and waits until its health endpoint answers 200. */
-  public NodeProcess start(Duration deadline) throws IOException, InterruptedException {
+  /** Starts the process without waiting for it to become healthy (e.g. one expected never to join). */
+  public NodeProcess launch() throws IOException, InterruptedException {
     Files.createDirectories(dataDir);
     killLeftOvers();
     process = new ProcessBuilder(command)
         .redirectErrorStream(true)
         .redirectOutput(ProcessBuilder.Redirect.appendTo(dataDir.resolve("node.log").toFile()))
         .start();
+    return this;
+  }
+
+  /** Starts the process and waits until its health endpoint answers 200. */
+  public NodeProcess start(Duration deadline) throws IOException, InterruptedException {
+    launch();
     HttpClient client = HttpClient.newHttpClient();
     long until = System.nanoTime() + deadline.toNanos();
     while (System.nanoTime() < until) {

@@ -2,6 +2,7 @@ package io.tensorfs.transport;
 
 import io.aeron.Aeron;
 import io.aeron.driver.MediaDriver;
+import io.tensorfs.core.security.ClusterSecret;
 import io.tensorfs.transport.internal.AeronDrivers;
 import io.tensorfs.transport.internal.AeronWire;
 import java.util.concurrent.TimeUnit;
@@ -22,17 +23,18 @@ public final class AeronTransport extends EngineTransport {
   private final MediaDriver driver;
 
   private AeronTransport(AeronWire wire, Aeron aeron, MediaDriver driver, ChunkService service, Materializer materializer,
-      TransportSettings settings) {
-    super(wire, service, materializer, settings.engine());
+      TransportSettings settings, ClusterSecret secret) {
+    super(wire, service, materializer, settings.engine(), secret);
     this.aeron = aeron;
     this.driver = driver;
   }
 
   /**
    * Connects to the media driver at {@code aeron.dir} (starting one in this JVM when configured or
-   * when none runs there), subscribes on this node's endpoint and starts the transport thread.
+   * when none runs there), subscribes on this node's endpoint and starts the transport thread. Aeron
+   * itself authenticates nobody: the requests that start transfers are signed with {@code secret}.
    */
-  public static AeronTransport start(TransportSettings settings, Materializer materializer, ChunkService service) {
+  public static AeronTransport start(TransportSettings settings, Materializer materializer, ChunkService service, ClusterSecret secret) {
     TransportSettings.Aeron a = settings.aeron();
     MediaDriver driver = AeronDrivers.embedIfNeeded(a);
     Aeron aeron = null;
@@ -44,7 +46,7 @@ public final class AeronTransport extends EngineTransport {
           .errorHandler(e -> log.warn("aeron client: {}", e.toString())));
       AeronWire wire = new AeronWire(aeron, a, settings.bindHost(), settings.advertiseHost(), settings.port(),
           settings.engine().connectTimeoutNs());
-      return new AeronTransport(wire, aeron, driver, service, materializer, settings);
+      return new AeronTransport(wire, aeron, driver, service, materializer, settings, secret);
     } catch (RuntimeException e) {
       if (aeron != null) aeron.close();
       if (driver != null) driver.close();

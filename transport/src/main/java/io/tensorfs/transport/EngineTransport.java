@@ -1,6 +1,7 @@
 package io.tensorfs.transport;
 
 import io.tensorfs.core.ChunkId;
+import io.tensorfs.core.security.ClusterSecret;
 import io.tensorfs.transport.internal.EngineSettings;
 import io.tensorfs.transport.internal.Faults;
 import io.tensorfs.transport.internal.TransferEngine;
@@ -26,9 +27,9 @@ abstract class EngineTransport implements Transport {
   private final Faults faults = new Faults();
   private boolean closed;
 
-  EngineTransport(Wire wire, ChunkService service, Materializer materializer, EngineSettings settings) {
+  EngineTransport(Wire wire, ChunkService service, Materializer materializer, EngineSettings settings, ClusterSecret secret) {
     this.wire = wire;
-    this.engine = new TransferEngine(wire, service, materializer, settings, faults);
+    this.engine = new TransferEngine(wire, service, materializer, settings, faults, secret.key());
     this.runner = new AgentRunner(new BackoffIdleStrategy(64, 16, 1_000, settings.maxParkNs()),
         e -> log.error("transport thread error", e), null, engine);
     AgentRunner.startOnThread(runner, r -> {
@@ -66,6 +67,11 @@ abstract class EngineTransport implements Transport {
   /** Frames that arrived for no live transfer (late frames of a failed or cancelled one). */
   public long droppedFrames() {
     return engine.droppedFrames();
+  }
+
+  /** Requests refused since start for want of the cluster's secret (unsigned, forged, stale or replayed). */
+  public long refusedRequests() {
+    return engine.refusedRequests();
   }
 
   @Override

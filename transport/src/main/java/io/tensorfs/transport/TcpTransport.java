@@ -1,5 +1,6 @@
 package io.tensorfs.transport;
 
+import io.tensorfs.core.security.ClusterSecret;
 import io.tensorfs.transport.internal.TcpWire;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -7,23 +8,35 @@ import org.apache.pekko.stream.Materializer;
 
 /**
  * The TCP fallback: each transfer striped over {@code tensorfs.transport.tcp.streams} connections and
- * put back in offset order by the receiver. Endpoint: {@code tcp://host:port}. Thread-safe.
+ * put back in offset order by the receiver; each connection opens with an HMAC challenge-response over
+ * the cluster's secret. Endpoint: {@code tcp://host:port}. Thread-safe.
  */
 public final class TcpTransport extends EngineTransport {
-  private TcpTransport(TcpWire wire, ChunkService service, Materializer materializer, TransportSettings settings) {
-    super(wire, service, materializer, settings.engine());
+  private final TcpWire wire;
+
+  private TcpTransport(TcpWire wire, ChunkService service, Materializer materializer, TransportSettings settings, ClusterSecret secret) {
+    super(wire, service, materializer, settings.engine(), secret);
+    this.wire = wire;
   }
 
-  /** Listens on the configured host and port and starts the transport thread. */
-  public static TcpTransport start(TransportSettings settings, Materializer materializer, ChunkService service) {
+  /**
+   * Listens on the configured host and port and starts the transport thread. Every connection, either
+   * way, proves {@code secret} in a handshake before a frame moves.
+   */
+  public static TcpTransport start(TransportSettings settings, Materializer materializer, ChunkService service, ClusterSecret secret) {
     TransportSettings.Tcp tcp = settings.tcp();
     try {
       TcpWire wire = new TcpWire(settings.bindHost(), settings.port(), settings.advertiseHost(), tcp.streams(), tcp.frameBytes(),
-          tcp.socketBufferBytes(), settings.engine().connectTimeoutNs());
-      return new TcpTransport(wire, service, materializer, settings);
+          tcp.socketBufferBytes(), settings.engine().connectTimeoutNs(), secret.key());
+      return new TcpTransport(wire, service, materializer, settings, secret);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot listen on " + settings.bindHost() + ":" + settings.port(), e);
     }
+  }
+
+  /** Connections refused since start because their handshake failed. */
+  public long refusedConnections() {
+    return wire.refused();
   }
 
   @Override

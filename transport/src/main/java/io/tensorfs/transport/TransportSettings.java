@@ -57,7 +57,7 @@ public record TransportSettings(
     String advertise = c.getString("advertise-host");
     EngineSettings engine = new EngineSettings(
         c.getBytes("window-bytes"), c.getBytes("outbox-bytes"), nanos(c, "idle-timeout"), nanos(c, "connect-timeout"),
-        nanos(c, "idle-max-park"));
+        nanos(c, "idle-max-park"), nanos(c, "request-max-age"));
     Config a = c.getConfig("aeron");
     Aeron aeron = new Aeron(
         a.getString("dir").isEmpty() ? defaultAeronDir() : a.getString("dir"),

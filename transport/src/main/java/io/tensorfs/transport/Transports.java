@@ -1,6 +1,7 @@
 package io.tensorfs.transport;
 
 import com.typesafe.config.Config;
+import io.tensorfs.core.security.ClusterSecret;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.stream.Materializer;
 import org.slf4j.Logger;
@@ -15,9 +16,10 @@ public final class Transports {
   /**
    * Probes for RDMA devices (and logs one line about them), then starts the configured transport:
    * {@link AeronTransport} for {@code kind = aeron}, {@link TcpTransport} for {@code kind = tcp}.
-   * The caller closes it when the node stops.
+   * Peers must hold {@code secret} (see {@link TcpTransport} and {@link AeronTransport}). The caller
+   * closes it when the node stops.
    */
-  public static Transport create(Config config, ActorSystem<?> system, ChunkService service) {
+  public static Transport create(Config config, ActorSystem<?> system, ChunkService service, ClusterSecret secret) {
     TransportSettings settings = TransportSettings.from(config);
     Materializer materializer = Materializer.matFromSystem(system);
     String fallback = settings.kind().equals("tcp") ? "tcp" : "aeron-" + settings.aeron().mode();
@@ -26,13 +28,13 @@ public final class Transports {
       if (probe.found()) log.info("RDMA: devices {} ({}); data moves over {} until the RDMA transport exists", probe.devices(), probe.reason(), fallback);
       else log.info("RDMA: no device ({}); using {}", probe.reason(), fallback);
     }
-    return start(settings, materializer, service);
+    return start(settings, materializer, service, secret);
   }
 
   /** Starts the transport {@code settings} name, without the RDMA probe. */
-  public static Transport start(TransportSettings settings, Materializer materializer, ChunkService service) {
+  public static Transport start(TransportSettings settings, Materializer materializer, ChunkService service, ClusterSecret secret) {
     return settings.kind().equals("tcp")
-        ? TcpTransport.start(settings, materializer, service)
-        : AeronTransport.start(settings, materializer, service);
+        ? TcpTransport.start(settings, materializer, service, secret)
+        : AeronTransport.start(settings, materializer, service, secret);
   }
 }

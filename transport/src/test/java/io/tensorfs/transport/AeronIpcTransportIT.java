@@ -1,6 +1,7 @@
 package io.tensorfs.transport;
 
 import io.aeron.driver.MediaDriver;
+import io.tensorfs.core.security.ClusterSecret;
 import io.tensorfs.transport.internal.AeronDrivers;
 import java.io.File;
 import java.util.UUID;
@@ -16,8 +17,16 @@ class AeronIpcTransportIT extends TransportContract {
     TransportSettings settings = TransportSettings.from(base("tensorfs.transport { kind = aeron, aeron { dir = \"" + dir
         + "\", mode = ipc, embedded-driver = off, term-length-bytes = 16 MiB, ipc-term-length-bytes = 16 MiB } }"));
     driver = MediaDriver.launch(AeronDrivers.context(settings.aeron()));
-    server = AeronTransport.start(settings, materializer, served);
-    client = AeronTransport.start(settings, materializer, clientService);
+    this.settings = settings;
+    server = AeronTransport.start(settings, materializer, served, SECRET);
+    client = AeronTransport.start(settings, materializer, clientService, SECRET);
+  }
+
+  private TransportSettings settings;
+
+  @Override
+  void startIntruder(ClusterSecret secret) {
+    intruder = AeronTransport.start(settings, materializer, new FakeChunkService(1024), secret);
   }
 
   @Override

@@ -1,5 +1,6 @@
 package io.tensorfs.transport;
 
+import io.tensorfs.core.security.ClusterSecret;
 import java.io.File;
 import java.util.UUID;
 
@@ -12,8 +13,16 @@ class AeronUdpTransportIT extends TransportContract {
   void startPair() {
     serverDir = dir("server");
     clientDir = dir("client");
-    server = AeronTransport.start(settings(serverDir), materializer, served);
-    client = AeronTransport.start(settings(clientDir), materializer, clientService);
+    server = AeronTransport.start(settings(serverDir), materializer, served, SECRET);
+    client = AeronTransport.start(settings(clientDir), materializer, clientService, SECRET);
+  }
+
+  private String intruderDir;
+
+  @Override
+  void startIntruder(ClusterSecret secret) {
+    intruderDir = dir("intruder");
+    intruder = AeronTransport.start(settings(intruderDir), materializer, new FakeChunkService(1024), secret);
   }
 
   private static String dir(String role) {
@@ -29,6 +38,7 @@ class AeronUdpTransportIT extends TransportContract {
   void cleanUp() {
     AeronTestDirs.assertRemoved(serverDir);
     AeronTestDirs.assertRemoved(clientDir);
+    if (intruderDir != null) AeronTestDirs.assertRemoved(intruderDir);
   }
 
   @Override

@@ -13,6 +13,7 @@ import io.tensorfs.core.ErrorCode;
 import io.tensorfs.core.FileId;
 import io.tensorfs.core.TfsException;
 import io.tensorfs.core.TfsPath;
+import io.tensorfs.core.security.ClusterSecret;
 import io.tensorfs.core.testing.Awaits;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -45,6 +46,9 @@ abstract class TransportContract {
   // that the silent-peer tests stay quick.
   static final Duration IDLE_TIMEOUT = Duration.ofSeconds(5);
 
+  /** The secret the pair shares; an intruder holds another. */
+  static final ClusterSecret SECRET = ClusterSecret.randomKey();
+
   static ActorSystem<Void> system;
   static Materializer materializer;
 
@@ -52,6 +56,7 @@ abstract class TransportContract {
   final FakeChunkService clientService = new FakeChunkService(256 * 1024);
   EngineTransport server;
   EngineTransport client;
+  EngineTransport intruder;
 
   @BeforeAll
   static void startSystem() {
@@ -75,6 +80,9 @@ abstract class TransportContract {
   /** Starts {@link #server} and {@link #client}. */
   abstract void startPair() throws Exception;
 
+  /** Starts {@link #intruder}: a transport of the same kind that can reach the server, holding {@code secret}. */
+  abstract void startIntruder(ClusterSecret secret) throws Exception;
+
   /** Releases what {@link #startPair} made beside the transports (drivers, directories). */
   abstract void cleanUp() throws Exception;
 
@@ -88,6 +96,7 @@ abstract class TransportContract {
   @AfterEach
   void stop() throws Exception {
     try {
+      if (intruder != null) intruder.close();
       if (client != null) client.close();
       if (server != null) server.close();
     } finally {
@@ -235,5 +244,43 @@ abstract class TransportContract {
     server.close();
     TfsException e = failure(client.fetch(nowhere, chunk(8), 0, MIB).runForeach(b -> { }, materializer), Duration.ofSeconds(20));
     assertEquals(ErrorCode.UNAVAILABLE, e.code(), e.getMessage());
+  }
+
+  @Test
+  void shouldStoreNothingWhenThePusherLacksTheSecret() throws Exception {
+    startIntruder(ClusterSecret.randomKey());
+    PushRequest request = new PushRequest(chunk(11), TfsPath.parse("/t/forged"), true, 4 * MIB, null);
+    CompletionStage<PushAck> ack = GeneratedBytes.source(0, 4 * MIB, (int) MIB, FakeChunkService.SEED, new AtomicLong())
+        .runWith(intruder.push(server.localEndpoint(), request), materializer);
+    assertEquals(ErrorCode.UNAVAILABLE, failure(ack, IDLE_TIMEOUT.plusSeconds(8)).code());
+    Awaits.until(() -> refused(server) > 0, Duration.ofSeconds(5), "the server counts the refusal");
+    assertTrue(served.pushes.isEmpty(), "the service was asked to store " + served.pushes);
+    assertEquals(0, served.receivedBytes.get());
+  }
+
+  @Test
+  void shouldServeNothingWhenTheFetcherLacksTheSecret() throws Exception {
+    served.held.put(chunk(12), 4 * MIB);
+    startIntruder(ClusterSecret.randomKey());
+    TfsException e = failure(intruder.fetch(server.localEndpoint(), chunk(12), 0, 4 * MIB).runForeach(b -> { }, materializer),
+        IDLE_TIMEOUT.plusSeconds(8));
+    assertEquals(ErrorCode.UNAVAILABLE, e.code(), e.getMessage());
+    Awaits.until(() -> refused(server) > 0, Duration.ofSeconds(5), "the server counts the refusal");
+    assertEquals(0, served.emittedBytes.get(), "bytes served to a peer without the secret");
+  }
+
+  @Test
+  void shouldTakeFramesFromAPeerWithTheSameSecret() throws Exception {
+    startIntruder(SECRET); // not an intruder: it holds the cluster's secret
+    served.held.put(chunk(13), 2 * MIB);
+    GeneratedBytes.Checker all = new GeneratedBytes.Checker(0, FakeChunkService.SEED);
+    await(intruder.fetch(server.localEndpoint(), chunk(13), 0, 2 * MIB).runForeach(all::accept, materializer));
+    assertEquals(2 * MIB, all.position());
+    assertEquals(0, refused(server));
+  }
+
+  /** What the server refused: connections whose handshake failed (TCP) and requests with a bad signature. */
+  static long refused(EngineTransport t) {
+    return t.refusedRequests() + (t instanceof TcpTransport tcp ? tcp.refusedConnections() : 0);
   }
 }

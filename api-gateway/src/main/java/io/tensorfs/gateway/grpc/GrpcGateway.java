@@ -88,7 +88,7 @@ public final class GrpcGateway {
     GatewaySettings gateway = GatewaySettings.fromConfig(config);
     Executor segmentExecutor = system.dispatchers().lookup(DispatcherSelector.fromConfig(GrpcSettings.SHARED_MEMORY_DISPATCHER));
     BatchIo batch = new BatchIo(system, files, gpus, direct,
-        new SharedMemorySegments(settings.sharedMemoryDirectory(), settings.mappedSegments()), segmentExecutor,
+        new SharedMemorySegments(settings.sharedMemoryDirectory(), settings.sharedMemoryPrefix(), settings.mappedSegments()), segmentExecutor,
         new StagingBuffers(files.pages(), settings.stagingBytes(), settings.inFlightPerStream()),
         gateway.chunkSizeBytes(), gateway.maxFileSizeBytes());
     Materializer materializer = Materializer.matFromSystem(system);

@@ -24,6 +24,7 @@ import io.tensorfs.gateway.grpc.v1.Op;
 import io.tensorfs.gateway.grpc.v1.Sge;
 import io.tensorfs.gateway.grpc.v1.Status;
 import io.tensorfs.gateway.grpc.v1.Submission;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -191,6 +192,28 @@ class GrpcGatewayTest {
     assertTrue(done.get(6L).getMessage().contains("offset must be 0"), done.get(6L).getMessage());
     assertEquals(Status.BAD_REQUEST, done.get(7L).getStatus());
     assertOk(done.get(8L), 100);
+  }
+
+  @Test
+  void shouldRefuseWithBadRequestASymbolicLinkOrANameOutsideTheNamespace() throws Exception {
+    put("/t/linked.bin", random(4096, 5));
+    Path target = Files.createTempFile("tfs-link-target", ".bin");
+    Path planted = Path.of("/dev/shm", "tfs-test-link-" + java.util.UUID.randomUUID());
+    try {
+      Files.write(target, new byte[4096]);
+      Files.createSymbolicLink(planted, target);
+      Map<Long, Completion> done = run(List.of(
+          preadv(1, "/t/linked.bin", 0, Sges.host(planted.getFileName().toString(), 0, 100)),
+          preadv(2, "/t/linked.bin", 0, Sges.host("not-tfs-segment", 0, 100))));
+      assertEquals(Status.BAD_REQUEST, done.get(1L).getStatus());
+      assertTrue(done.get(1L).getMessage().contains("symbolic link"), done.get(1L).getMessage());
+      assertArrayEquals(new byte[4096], Files.readAllBytes(target), "nothing was written through the link");
+      assertEquals(Status.BAD_REQUEST, done.get(2L).getStatus());
+      assertTrue(done.get(2L).getMessage().contains("outside this node's namespace"), done.get(2L).getMessage());
+    } finally {
+      Files.deleteIfExists(planted);
+      Files.deleteIfExists(target);
+    }
   }
 
   @Test

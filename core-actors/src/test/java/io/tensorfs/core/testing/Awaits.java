@@ -61,4 +61,18 @@ public final class Awaits {
     }
     throw new AssertionError("the stage succeeded with " + value + "; a failure was expected");
   }
+
+  /** Polls {@code condition} until it holds; an AssertionError naming {@code what} when it does not within {@code timeout}. */
+  public static void until(java.util.function.BooleanSupplier condition, Duration timeout, String what) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (!condition.getAsBoolean()) {
+      if (System.nanoTime() - deadline > 0) throw new AssertionError("not within " + timeout + ": " + what);
+      try {
+        Thread.sleep(20);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new AssertionError("interrupted while waiting for: " + what, e);
+      }
+    }
+  }
 }

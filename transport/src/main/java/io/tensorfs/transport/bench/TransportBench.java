@@ -7,6 +7,7 @@ import io.tensorfs.core.ChunkId;
 import io.tensorfs.core.ErrorCode;
 import io.tensorfs.core.FileId;
 import io.tensorfs.core.TfsException;
+import io.tensorfs.core.security.ClusterSecret;
 import io.tensorfs.transport.ChunkService;
 import io.tensorfs.transport.PushAck;
 import io.tensorfs.transport.PushRequest;
@@ -24,6 +25,7 @@ import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.UUID;
@@ -86,7 +88,9 @@ public final class TransportBench {
   private static void serve(String kind, String dir) throws Exception {
     Config config = config(kind, dir, false);
     ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "bench-server", config);
-    try (Transport transport = Transports.create(config, system, new ConstantChunks())) {
+    // The parent's cluster key arrives as the first line on stdin (never on the command line).
+    ClusterSecret secret = ClusterSecret.ofKey(HexFormat.of().parseHex(readLine(System.in)));
+    try (Transport transport = Transports.create(config, system, new ConstantChunks(), secret)) {
       System.out.println("ENDPOINT " + transport.localEndpoint());
       System.out.flush();
       // serve until the parent closes our stdin
@@ -96,6 +100,12 @@ public final class TransportBench {
     } finally {
       system.terminate();
     }
+  }
+
+  private static String readLine(java.io.InputStream in) throws IOException {
+    StringBuilder line = new StringBuilder();
+    for (int c; (c = in.read()) >= 0 && c != '\n'; ) line.append((char) c);
+    return line.toString().trim();
   }
 
   /** Serves any chunk as repetitions of one 4 MiB buffer, so the server spends nothing on making bytes. */
@@ -147,11 +157,14 @@ public final class TransportBench {
     String serverDir = kind.equals("aeron-udp") ? dir + "-server" : dir;
     Config config = config(kind, dir, true);
     MediaDriver sharedDriver = kind.equals("aeron-ipc") ? MediaDriver.launch(AeronDrivers.context(TransportSettings.from(config).aeron())) : null;
+    ClusterSecret secret = ClusterSecret.randomKey();
     Process child = startChild(kind, serverDir);
+    child.getOutputStream().write((HexFormat.of().formatHex(secret.key()) + "\n").getBytes(StandardCharsets.US_ASCII));
+    child.getOutputStream().flush();
     ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "bench-client", config(kind, dir, false));
     try {
       String endpoint = awaitEndpoint(child);
-      try (Transport transport = Transports.create(config(kind, dir, false), system, new ConstantChunks())) {
+      try (Transport transport = Transports.create(config(kind, dir, false), system, new ConstantChunks(), secret)) {
         Materializer m = Materializer.matFromSystem(system);
         fetch(transport, endpoint, Math.min(bytes, 256 * MIB), m); // warm-up
         long start = System.nanoTime();

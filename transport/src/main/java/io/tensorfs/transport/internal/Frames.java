@@ -16,7 +16,8 @@ import org.agrona.MutableDirectBuffer;
  *   DATA body: 16 file id (2 longs)  32 chunk index  36 crc32c  40 chunk offset (long)  48 payload length  52 pad  56 payload
  * </pre>
  *
- * Strings are a short length and UTF-8 bytes, byte arrays an int length and the bytes. Stateless.
+ * Strings are a short length and UTF-8 bytes, byte arrays an int length and the bytes. FETCH and PUSH
+ * end with a signature trailer ({@link SignedRequests}). Stateless.
  */
 public final class Frames {
   public static final byte FETCH = 1;
@@ -28,7 +29,10 @@ public final class Frames {
   public static final byte ACK = 7;
   public static final byte CANCEL = 8;
   public static final byte KEEPALIVE = 9;
-  /** TCP only: the first frame on a connection names the sender's endpoint. */
+  /**
+   * TCP only: the first frame on a connection names the sender's endpoint and proves it holds the
+   * cluster's secret ({@link TcpHandshake}).
+   */
   public static final byte HELLO = 10;
 
   /** Set on frames sent by the side that started the transfer. */
@@ -138,6 +142,17 @@ public final class Frames {
       buffer.putInt(position, bytes.length);
       buffer.putBytes(position + 4, bytes);
       position += 4 + bytes.length;
+      return this;
+    }
+
+    /** Bytes written so far, header included. */
+    public int position() {
+      return position;
+    }
+
+    /** Moves past {@code n} bytes the caller wrote into {@link #buffer()} itself. */
+    public Writer skip(int n) {
+      position += n;
       return this;
     }
 

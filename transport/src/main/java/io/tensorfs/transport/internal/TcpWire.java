@@ -23,8 +23,10 @@ import org.slf4j.LoggerFactory;
  * Frames over plain non-blocking TCP, on the engine's thread. Each link to a peer opens
  * {@code streams} connections and stripes DATA frames over them; control frames go on the first.
  * Connections are one-way: a node writes only on connections it opened and reads only on those it
- * accepted, and each connection starts with a HELLO naming the writer's endpoint. The receiver puts
- * striped frames back in order by their offsets. Endpoint: {@code tcp://host:port}.
+ * accepted. Each connection opens with the {@link TcpHandshake} (a challenge from the accepting side, a
+ * HELLO naming the writer's endpoint with its proof of the cluster's secret, the accepting side's proof
+ * back): no frame is read from, or sent to, a peer that failed it. The receiver puts striped frames back
+ * in order by their offsets. Endpoint: {@code tcp://host:port}.
  */
 public final class TcpWire implements Wire {
   private static final Logger log = LoggerFactory.getLogger(TcpWire.class);
@@ -38,10 +40,15 @@ public final class TcpWire implements Wire {
   private final int socketBufferBytes;
   private final long connectTimeoutNs;
   private final List<TcpLink> links = new ArrayList<>();
-  private final byte[] hello;
+  /** Accepted connections whose HELLO has not arrived yet; dropped after the connect timeout. */
+  private final List<Incoming> handshaking = new ArrayList<>();
+  private final TcpHandshake handshake;
+  private final Refusals refusals = new Refusals("tcp");
 
-  public TcpWire(String bindHost, int port, String advertiseHost, int streams, int frameBytes, int socketBufferBytes, long connectTimeoutNs)
-      throws IOException {
+  /** {@code key}: the cluster's secret, which every connection's handshake proves on both sides. */
+  public TcpWire(String bindHost, int port, String advertiseHost, int streams, int frameBytes, int socketBufferBytes, long connectTimeoutNs,
+      byte[] key) throws IOException {
+    this.handshake = new TcpHandshake(key);
     this.streams = streams;
     this.frameBytes = frameBytes;
     this.socketBufferBytes = socketBufferBytes;
@@ -54,10 +61,11 @@ public final class TcpWire implements Wire {
     server.register(selector, SelectionKey.OP_ACCEPT);
     int boundPort = ((InetSocketAddress) server.getLocalAddress()).getPort();
     this.endpoint = "tcp://" + Endpoints.hostForUri(advertiseHost) + ":" + boundPort;
-    Frames.Writer w = new Frames.Writer(new UnsafeBuffer(new byte[1024]));
-    int n = w.begin(Frames.HELLO, (byte) 0, 0).putString(endpoint).end();
-    this.hello = new byte[n];
-    w.buffer().getBytes(0, hello);
+  }
+
+  /** Connections refused since start (a failed or missing handshake). */
+  public long refused() {
+    return refusals.count();
   }
 
   @Override
@@ -98,6 +106,12 @@ public final class TcpWire implements Wire {
       log.warn("tcp transport selector failed", e);
     }
     for (int i = 0; i < links.size(); i++) work += links.get(i).flush();
+    for (int i = handshaking.size() - 1; i >= 0; i--) {
+      Incoming in = handshaking.get(i);
+      if (nowNs - in.acceptedNs > connectTimeoutNs) {
+        in.refuse("no handshake within " + TimeUnit.NANOSECONDS.toMillis(connectTimeoutNs) + " ms", nowNs);
+      }
+    }
     return work;
   }
 
@@ -105,7 +119,9 @@ public final class TcpWire implements Wire {
     if (!key.isValid()) return 0;
     if (key.isAcceptable()) return accept();
     if (key.isConnectable()) return ((Outgoing) key.attachment()).finishConnect();
-    if (key.isReadable()) return ((Incoming) key.attachment()).read(handler);
+    if (key.isReadable()) {
+      return key.attachment() instanceof Incoming in ? in.read(handler) : ((Outgoing) key.attachment()).readHandshake();
+    }
     return 0;
   }
 
@@ -116,8 +132,15 @@ public final class TcpWire implements Wire {
       ch.configureBlocking(false);
       ch.setOption(StandardSocketOptions.TCP_NODELAY, true);
       ch.setOption(StandardSocketOptions.SO_RCVBUF, socketBufferBytes);
-      Incoming in = new Incoming(ch);
+      Incoming in = new Incoming(ch, System.nanoTime());
+      ByteBuffer challenge = handshake.challenge(in.acceptorNonce);
+      ch.write(challenge);
+      if (challenge.hasRemaining()) { // a fresh socket's send buffer takes 36 bytes; anything else is broken
+        closeQuietly(ch);
+        return 1;
+      }
       ch.register(selector, SelectionKey.OP_READ, in);
+      handshaking.add(in);
       return 1;
     } catch (IOException e) {
       log.warn("tcp accept failed: {}", e.toString());
@@ -141,15 +164,22 @@ public final class TcpWire implements Wire {
     }
   }
 
-  /** An accepted connection: reads whole frames into a buffer large enough for the largest one. */
+  /**
+   * An accepted connection: first its HELLO, read into a small buffer and checked; then whole frames, read
+   * into a buffer large enough for the largest one (allocated only once the peer proved the secret).
+   */
   private final class Incoming {
     private final SocketChannel channel;
-    private final ByteBuffer buffer = ByteBuffer.allocateDirect(Frames.DATA_HEADER_BYTES + Math.max(frameBytes, Frames.MAX_CONTROL_BYTES));
-    private final UnsafeBuffer view = new UnsafeBuffer(buffer);
+    private final long acceptedNs;
+    private final byte[] acceptorNonce = handshake.nonce();
+    private ByteBuffer buffer = ByteBuffer.allocate(TcpHandshake.MAX_HELLO_BYTES);
+    private UnsafeBuffer view = new UnsafeBuffer(buffer);
+    /** The writer's endpoint, known once it passed the handshake. */
     private String peer;
 
-    Incoming(SocketChannel channel) {
+    Incoming(SocketChannel channel, long acceptedNs) {
       this.channel = channel;
+      this.acceptedNs = acceptedNs;
     }
 
     int read(FrameHandler handler) {
@@ -158,17 +188,74 @@ public final class TcpWire implements Wire {
         for (int i = 0; i < 4; i++) {
           int n = channel.read(buffer);
           if (n < 0) {
-            lost(handler, "connection closed by the peer");
+            if (peer == null) refuse("closed before its handshake completed", System.nanoTime());
+            else lost(handler, "connection closed by the peer");
             return work + 1;
           }
           if (n == 0) break;
           work++;
-          if (!deliver(handler)) return work;
+          if (peer == null && !readHello()) return work;
+          if (peer != null && !deliver(handler)) return work;
         }
       } catch (IOException e) {
-        lost(handler, "connection lost: " + e.getMessage());
+        if (peer == null) refuse("connection lost during the handshake: " + e.getMessage(), System.nanoTime());
+        else lost(handler, "connection lost: " + e.getMessage());
       }
       return work;
+    }
+
+    /**
+     * Checks the HELLO once it has arrived whole and answers it; false when the connection was refused.
+     * When it passes, the frame buffer takes whatever followed the HELLO.
+     */
+    private boolean readHello() throws IOException {
+      int end = buffer.position();
+      if (end < Frames.HEADER_BYTES) return true;
+      int length = Frames.HEADER_BYTES + view.getInt(Frames.BODY_LENGTH_OFFSET);
+      if (view.getByte(Frames.TYPE_OFFSET) != Frames.HELLO || length < Frames.HEADER_BYTES || length > buffer.capacity()) {
+        refuse("it did not open with a handshake", System.nanoTime());
+        return false;
+      }
+      if (end < length) return true;
+      TcpHandshake.Hello hello;
+      try {
+        hello = TcpHandshake.parseHello(view, length);
+      } catch (IllegalStateException e) {
+        refuse("malformed handshake: " + e.getMessage(), System.nanoTime());
+        return false;
+      }
+      if (!handshake.verify(hello, acceptorNonce)) {
+        refuse("wrong handshake proof from " + hello.endpoint() + ": it does not hold this cluster's secret", System.nanoTime());
+        return false;
+      }
+      ByteBuffer proof = ByteBuffer.wrap(handshake.acceptProof(hello.connectorNonce(), acceptorNonce));
+      channel.write(proof);
+      if (proof.hasRemaining()) {
+        refuse("cannot answer its handshake", System.nanoTime());
+        return false;
+      }
+      handshaking.remove(this);
+      peer = hello.endpoint();
+      ByteBuffer frames = ByteBuffer.allocateDirect(Frames.DATA_HEADER_BYTES + Math.max(frameBytes, Frames.MAX_CONTROL_BYTES));
+      buffer.flip().position(length);
+      frames.put(buffer);
+      buffer = frames;
+      view = new UnsafeBuffer(frames);
+      start = 0;
+      return true;
+    }
+
+    /** Closes a connection that failed the handshake; nothing it sent reached the engine. */
+    void refuse(String why, long nowNs) {
+      handshaking.remove(this);
+      String from;
+      try {
+        from = String.valueOf(channel.getRemoteAddress());
+      } catch (IOException | RuntimeException e) {
+        from = "a closed socket";
+      }
+      closeQuietly(channel);
+      refusals.refused("TCP connection from " + from, why, nowNs);
     }
 
     /** Where the first frame not yet handed over starts in the buffer. */
@@ -192,11 +279,7 @@ public final class TcpWire implements Wire {
           needed = length;
           break;
         }
-        if (view.getByte(start + Frames.TYPE_OFFSET) == Frames.HELLO) {
-          peer = new Frames.Reader().wrap(view, start, length).getString();
-        } else {
-          handler.onFrame(view, start, length);
-        }
+        if (view.getByte(start + Frames.TYPE_OFFSET) != Frames.HELLO) handler.onFrame(view, start, length);
         start += length;
       }
       if (start == end) {
@@ -216,12 +299,20 @@ public final class TcpWire implements Wire {
     }
   }
 
-  /** One outgoing connection of a link; at most one frame in progress. */
+  /**
+   * One outgoing connection of a link; at most one frame in progress. It takes frames only once the
+   * accepting side has answered the handshake with the right proof.
+   */
   private final class Outgoing {
     private final TcpLink link;
     private final SocketChannel channel;
     private final ByteBuffer header = ByteBuffer.allocateDirect(Frames.MAX_CONTROL_BYTES);
     private final ByteBuffer[] pending = {header, NO_BYTES};
+    /** The challenge, then the accepting side's proof, as they arrive. */
+    private ByteBuffer handshakeIn = ByteBuffer.allocate(TcpHandshake.CHALLENGE_BYTES);
+    private byte[] acceptorNonce;
+    private byte[] connectorNonce;
+    /** True once the handshake passed: frames may be sent. */
     private boolean connected;
     private boolean busy;
 
@@ -238,7 +329,6 @@ public final class TcpWire implements Wire {
     int finishConnect() {
       try {
         if (channel.finishConnect()) {
-          channel.keyFor(selector).interestOps(0);
           connected();
           return 1;
         }
@@ -248,13 +338,53 @@ public final class TcpWire implements Wire {
       return 0;
     }
 
-    private void connected() {
-      connected = true;
-      header.clear();
-      header.put(hello).flip();
+    /** The TCP connection is up: wait for the challenge. */
+    private void connected() throws IOException {
+      SelectionKey key = channel.keyFor(selector);
+      if (key == null) channel.register(selector, SelectionKey.OP_READ, this);
+      else key.interestOps(SelectionKey.OP_READ);
+    }
+
+    /** Reads the challenge (then answers it with a HELLO) and the accepting side's proof. */
+    int readHandshake() {
+      try {
+        int n = channel.read(handshakeIn);
+        if (n < 0) {
+          link.failure = link.endpoint + " closed the connection during the handshake: it refused this node's cluster secret,"
+              + " or is no tensorfs transport";
+          return 1;
+        }
+        if (handshakeIn.hasRemaining()) return n > 0 ? 1 : 0;
+        if (acceptorNonce == null) sendHello();
+        else checkProof();
+      } catch (IOException e) {
+        link.failure = "connection to " + link.endpoint + " lost during the handshake: " + e.getMessage();
+      }
+      return 1;
+    }
+
+    private void sendHello() {
+      acceptorNonce = TcpHandshake.acceptorNonce(handshakeIn);
+      if (acceptorNonce == null) {
+        link.failure = link.endpoint + " is no tensorfs transport (it sent no handshake challenge)";
+        return;
+      }
+      connectorNonce = handshake.nonce();
+      int n = handshake.hello(new Frames.Writer(new UnsafeBuffer(header)), endpoint, acceptorNonce, connectorNonce);
+      header.clear().limit(n);
       pending[1] = NO_BYTES;
       busy = true;
+      handshakeIn = ByteBuffer.allocate(TcpHandshake.PROOF_BYTES);
       flush();
+    }
+
+    private void checkProof() {
+      if (!handshake.verifyAccept(handshakeIn.array(), connectorNonce, acceptorNonce)) {
+        link.failure = link.endpoint + " answered the handshake with a wrong proof: it does not hold this cluster's secret";
+        return;
+      }
+      channel.keyFor(selector).interestOps(0);
+      connected = true;
     }
 
     /** Writes what the socket takes; true when nothing is left pending. */

@@ -48,6 +48,12 @@ import org.slf4j.LoggerFactory;
  * carries a failure's code and message to the other side, CANCEL stops a fetch, and both sides send
  * KEEPALIVE while a transfer is quiet. Transfer ids are chosen by the requester: a random 32-bit
  * prefix per engine and a counter.
+ *
+ * <p>Authentication: FETCH and PUSH are signed with the cluster's secret ({@link SignedRequests}); one
+ * that is unsigned, forged, stale or replayed is dropped unanswered (an answer would go to an endpoint the
+ * sender chose) and counted. Every other frame is taken only for a transfer that a signed request started
+ * (or that this side started), so a peer without the secret can neither start a transfer nor slip data
+ * into one it did not start.
  */
 public final class TransferEngine implements Agent, FrameHandler {
   private static final Logger log = LoggerFactory.getLogger(TransferEngine.class);
@@ -61,6 +67,8 @@ public final class TransferEngine implements Agent, FrameHandler {
   private final Materializer materializer;
   private final EngineSettings settings;
   private final Faults faults;
+  private final SignedRequests requests;
+  private final Refusals refusals;
   private final ManyToOneConcurrentLinkedQueue<Runnable> commands = new ManyToOneConcurrentLinkedQueue<>();
   private final Map<String, Peer> peers = new HashMap<>();
   /** Transfers this side started, by id. */
@@ -79,8 +87,11 @@ public final class TransferEngine implements Agent, FrameHandler {
   private long nowNs = System.nanoTime();
   private long nextTickNs;
 
-  public TransferEngine(Wire wire, ChunkService service, Materializer materializer, EngineSettings settings, Faults faults) {
+  /** {@code key}: the cluster's secret, which signs the requests this engine sends and checks those it gets. */
+  public TransferEngine(Wire wire, ChunkService service, Materializer materializer, EngineSettings settings, Faults faults, byte[] key) {
     this.wire = wire;
+    this.requests = new SignedRequests(key, TimeUnit.NANOSECONDS.toMillis(settings.requestMaxAgeNs()), System::currentTimeMillis);
+    this.refusals = new Refusals(wire.kind());
     this.service = service;
     this.materializer = materializer;
     this.settings = settings;
@@ -95,6 +106,11 @@ public final class TransferEngine implements Agent, FrameHandler {
   /** Frames received for no live transfer (late frames of a failed or cancelled transfer). */
   public long droppedFrames() {
     return droppedFrames.get();
+  }
+
+  /** Requests refused since start: unsigned, forged, stale or replayed. */
+  public long refusedRequests() {
+    return refusals.count();
   }
 
   // ---- API for the transport (any thread) ----
@@ -220,7 +236,7 @@ public final class TransferEngine implements Agent, FrameHandler {
     t.grantedLimit = settings.windowBytes();
     control.begin(Frames.FETCH, t.flags(), t.id).chunk(t.chunk).putLong(t.baseOffset).putLong(t.lengthBytes)
         .putLong(t.grantedLimit).putString(wire.localEndpoint());
-    sendControl(t, control.end());
+    sendControl(t, requests.sign(control));
   }
 
   private void registerPush(OutboundTransfer t) {
@@ -228,7 +244,7 @@ public final class TransferEngine implements Agent, FrameHandler {
     PushRequest r = t.request;
     control.begin(Frames.PUSH, t.flags(), t.id).chunk(r.chunk()).putLong(r.lengthBytes()).putByte((byte) (r.durable() ? 1 : 0))
         .putString(wire.localEndpoint()).putString(r.owner().toString()).putBytes(r.context());
-    sendControl(t, control.end());
+    sendControl(t, requests.sign(control));
     sending.add(t);
   }
 
@@ -263,12 +279,15 @@ public final class TransferEngine implements Agent, FrameHandler {
     boolean fromRequester = (buffer.getByte(offset + Frames.FLAGS_OFFSET) & Frames.FROM_REQUESTER) != 0;
     long id = buffer.getLong(offset + Frames.TRANSFER_ID_OFFSET);
     try {
-      if (type == Frames.FETCH) {
-        onFetch(id, reader.wrap(buffer, offset, length));
-        return;
-      }
-      if (type == Frames.PUSH) {
-        onPush(id, reader.wrap(buffer, offset, length));
+      if (type == Frames.FETCH || type == Frames.PUSH) {
+        String refused = requests.check(buffer, offset, length);
+        if (refused != null) {
+          refusals.refused((type == Frames.FETCH ? "FETCH" : "PUSH") + " request " + Long.toHexString(id), refused, nowNs);
+          return;
+        }
+        Frames.Reader r = reader.wrap(buffer, offset, SignedRequests.unsignedLength(length));
+        if (type == Frames.FETCH) onFetch(id, r);
+        else onPush(id, r);
         return;
       }
       Transfer t = fromRequester ? theirs.get(id) : mine.get(id);

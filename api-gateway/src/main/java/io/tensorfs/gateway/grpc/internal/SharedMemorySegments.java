@@ -7,6 +7,7 @@ import java.nio.ByteBuffer;
 import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -19,7 +20,9 @@ import java.util.Objects;
 
 /**
  * Clients' POSIX shared-memory segments ({@code /dev/shm/<name>}), mapped read-write and kept in a
- * small LRU by name. A cached mapping is reused only while the segment is the same file of the same
+ * small LRU by name. Only the node's segment namespace is opened: a plain file name that starts with the
+ * configured prefix ({@code tfs-}, what the clients create), opened without following a symbolic link, so
+ * a request cannot make the node map, and write into, a file outside its namespace. A cached mapping is reused only while the segment is the same file of the same
  * size, so a segment removed and created again under its name is mapped afresh. Mappings are cut into
  * 1 GiB windows, so segments larger than a Java buffer work. Thread-safe; {@link #slices} makes
  * blocking system calls and runs on the shared-memory dispatcher.
@@ -29,10 +32,16 @@ public final class SharedMemorySegments {
   private static final int MAX_NAME_BYTES = 255;
 
   private final Path directory;
+  private final String prefix;
   private final Map<String, Mapping> mappings;
 
-  public SharedMemorySegments(Path directory, int capacity) {
+  /** {@code prefix}: every segment name must start with it (the node's namespace in {@code directory}). */
+  public SharedMemorySegments(Path directory, String prefix, int capacity) {
+    if (prefix.isEmpty() || prefix.indexOf('/') >= 0 || prefix.contains("..")) {
+      throw new IllegalArgumentException("bad shared-memory segment prefix '" + prefix + "'");
+    }
     this.directory = directory;
+    this.prefix = prefix;
     this.mappings = new LinkedHashMap<>(16, 0.75f, true) {
       @Override
       protected boolean removeEldestEntry(Map.Entry<String, Mapping> eldest) {
@@ -43,14 +52,24 @@ public final class SharedMemorySegments {
 
   private record Mapping(Object fileKey, long sizeBytes, List<MappedByteBuffer> windows) {}
 
-  /** Checks a segment name: one file name inside the directory, nothing that could leave it. */
-  public static String checkName(String name) {
+  /**
+   * Checks a segment name: one plain file name inside the directory, nothing that could leave it, in the
+   * node's namespace (it starts with the prefix).
+   */
+  public String checkName(String name) {
     if (name == null || name.isEmpty()) throw bad("a host SGE needs a shared-memory segment name");
-    if (name.indexOf('/') >= 0 || name.indexOf('\0') >= 0 || name.contains("..") || name.equals(".")) {
-      throw bad("bad shared-memory segment name '" + name + "': no '/', NUL or '..'");
-    }
     if (name.length() > MAX_NAME_BYTES) throw bad("shared-memory segment name longer than " + MAX_NAME_BYTES);
+    if (name.indexOf('/') >= 0 || name.indexOf('\0') >= 0 || name.contains("..") || name.equals(".")) {
+      throw bad("bad shared-memory segment name '" + printable(name) + "': no '/', NUL or '..'");
+    }
+    if (!name.startsWith(prefix)) {
+      throw bad("shared-memory segment '" + printable(name) + "' is outside this node's namespace: names start with '" + prefix + "'");
+    }
     return name;
+  }
+
+  private static String printable(String name) {
+    return name.replace("\0", "\\0");
   }
 
   /**
@@ -84,12 +103,13 @@ public final class SharedMemorySegments {
     Path file = directory.resolve(name);
     BasicFileAttributes attrs;
     try {
-      attrs = Files.readAttributes(file, BasicFileAttributes.class);
+      attrs = Files.readAttributes(file, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
     } catch (NoSuchFileException e) {
       throw bad("no shared-memory segment " + name + " on this node (" + file + ")");
     } catch (IOException e) {
       throw bad("cannot read shared-memory segment " + name + ": " + e.getMessage());
     }
+    if (attrs.isSymbolicLink()) throw bad(file + " is a symbolic link, not a shared-memory segment");
     if (!attrs.isRegularFile()) throw bad(file + " is not a shared-memory segment");
     synchronized (this) {
       Mapping cached = mappings.get(name);
@@ -105,7 +125,8 @@ public final class SharedMemorySegments {
   }
 
   private static Mapping map(Path file, String name, BasicFileAttributes attrs) {
-    try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+    // O_NOFOLLOW: a link planted at the name after the check above fails the open instead of being followed.
+    try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS)) {
       long size = ch.size();
       List<MappedByteBuffer> windows = new ArrayList<>();
       for (long pos = 0; pos < size; pos += WINDOW_BYTES) {

@@ -1,0 +1,230 @@
+package io.tensorfs.transport.internal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.tensorfs.core.testing.Awaits;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import org.agrona.DirectBuffer;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** The TCP wire's handshake, against a real wire on loopback and raw sockets that play a peer. */
+class TcpHandshakeTest {
+  private static final Duration WAIT = Duration.ofSeconds(10);
+  private static final long CONNECT_TIMEOUT_NS = TimeUnit.MILLISECONDS.toNanos(1500);
+  private final byte[] key = filled(1);
+  private final List<WireThread> running = new ArrayList<>();
+
+  private static byte[] filled(int value) {
+    byte[] k = new byte[32];
+    Arrays.fill(k, (byte) value);
+    return k;
+  }
+
+  /** A wire polled by its own thread, as the engine's agent would; tasks run on that thread. */
+  private final class WireThread implements FrameHandler {
+    final TcpWire wire;
+    final List<byte[]> frames = new CopyOnWriteArrayList<>();
+    final ConcurrentLinkedQueue<Runnable> tasks = new ConcurrentLinkedQueue<>();
+    final Thread thread;
+    volatile boolean stop;
+
+    WireThread(byte[] secret) throws IOException {
+      wire = new TcpWire("127.0.0.1", 0, "127.0.0.1", 1, 64 * 1024, 256 * 1024, CONNECT_TIMEOUT_NS, secret);
+      thread = new Thread(() -> {
+        while (!stop) {
+          for (Runnable r; (r = tasks.poll()) != null; ) r.run();
+          wire.poll(this, System.nanoTime());
+          Thread.onSpinWait();
+        }
+        wire.close();
+      }, "tcp-handshake-test");
+      thread.start();
+      running.add(this);
+    }
+
+    <T> T on(Supplier<T> task) {
+      CompletableFuture<T> f = new CompletableFuture<>();
+      tasks.add(() -> f.complete(task.get()));
+      return Awaits.await(f, WAIT);
+    }
+
+    @Override
+    public void onFrame(DirectBuffer buffer, int offset, int length) {
+      byte[] f = new byte[length];
+      buffer.getBytes(offset, f);
+      frames.add(f);
+    }
+
+    @Override
+    public void onPeerLost(String endpoint, String reason) {}
+
+    InetSocketAddress address() {
+      URI u = URI.create(wire.localEndpoint());
+      return new InetSocketAddress(u.getHost(), u.getPort());
+    }
+  }
+
+  @AfterEach
+  void stopWires() throws InterruptedException {
+    for (WireThread w : running) w.stop = true;
+    for (WireThread w : running) w.thread.join(5_000);
+  }
+
+  private static byte[] keepAlive(long transferId) {
+    UnsafeBuffer b = new UnsafeBuffer(new byte[Frames.HEADER_BYTES]);
+    Frames.header(b, Frames.KEEPALIVE, Frames.FROM_REQUESTER, transferId, 0);
+    return b.byteArray();
+  }
+
+  /** Offers a frame on the client's link until it is taken; false when the link failed instead. */
+  private static boolean send(WireThread client, Link link, byte[] frame) {
+    long deadline = System.nanoTime() + WAIT.toNanos();
+    while (System.nanoTime() - deadline < 0) {
+      String failed = client.on(() -> link.failure(System.nanoTime()));
+      if (failed != null) return false;
+      if (client.on(() -> link.offer(0, new UnsafeBuffer(frame), frame.length, new byte[0], 0, 0))) return true;
+    }
+    throw new AssertionError("the link neither took the frame nor failed");
+  }
+
+  @Test
+  void shouldCarryFramesWhenBothSidesHoldTheSecret() throws Exception {
+    WireThread server = new WireThread(key);
+    WireThread client = new WireThread(key);
+    Link link = client.on(() -> client.wire.link(server.wire.localEndpoint()));
+    assertTrue(send(client, link, keepAlive(42)));
+    Awaits.until(() -> server.frames.size() == 1, WAIT, "the frame arrives");
+    assertEquals(42, new UnsafeBuffer(server.frames.get(0)).getLong(Frames.TRANSFER_ID_OFFSET));
+    assertEquals(0, server.wire.refused());
+  }
+
+  @Test
+  void shouldRefuseBothWaysWhenTheSecretsDiffer() throws Exception {
+    WireThread server = new WireThread(key);
+    WireThread client = new WireThread(filled(2));
+    Link link = client.on(() -> client.wire.link(server.wire.localEndpoint()));
+    assertTrue(!send(client, link, keepAlive(42)), "the link failed");
+    String why = client.on(() -> link.failure(System.nanoTime()));
+    assertTrue(why.contains("handshake"), why);
+    Awaits.until(() -> server.wire.refused() == 1, WAIT, "the server refused the connection");
+    assertTrue(server.frames.isEmpty());
+  }
+
+  @Test
+  void shouldNotSendToAListenerThatAnswersWithoutTheSecret() throws Exception {
+    WireThread server = new WireThread(filled(3)); // an impostor listening where a peer is expected
+    WireThread client = new WireThread(key);
+    Link link = client.on(() -> client.wire.link(server.wire.localEndpoint()));
+    assertTrue(!send(client, link, keepAlive(1)));
+    assertTrue(server.frames.isEmpty());
+  }
+
+  /** A raw connection that plays the connecting side. */
+  private static final class RawPeer implements AutoCloseable {
+    final SocketChannel ch;
+    final byte[] acceptorNonce;
+
+    RawPeer(InetSocketAddress to) throws IOException {
+      ch = SocketChannel.open(to);
+      ch.socket().setSoTimeout(10_000);
+      ByteBuffer challenge = ByteBuffer.allocate(TcpHandshake.CHALLENGE_BYTES);
+      while (challenge.hasRemaining()) {
+        if (ch.read(challenge) < 0) throw new IOException("closed before the challenge");
+      }
+      acceptorNonce = TcpHandshake.acceptorNonce(challenge);
+      assertNotNull(acceptorNonce);
+    }
+
+    void write(byte[] bytes) throws IOException {
+      ByteBuffer b = ByteBuffer.wrap(bytes);
+      while (b.hasRemaining()) ch.write(b);
+    }
+
+    /** Reads until the peer closes; returns what it sent. */
+    byte[] readUntilClosed() throws IOException {
+      ByteBuffer b = ByteBuffer.allocate(1024);
+      try {
+        while (ch.socket().getInputStream().read() >= 0) b.put((byte) 0);
+      } catch (IOException e) {
+        // reset by the peer: closed as well
+      }
+      return Arrays.copyOf(b.array(), b.position());
+    }
+
+    @Override
+    public void close() throws IOException {
+      ch.close();
+    }
+  }
+
+  private static byte[] hello(TcpHandshake h, byte[] acceptorNonce) {
+    Frames.Writer w = new Frames.Writer(new UnsafeBuffer(new byte[TcpHandshake.MAX_HELLO_BYTES]));
+    int n = h.hello(w, "tcp://127.0.0.1:1", acceptorNonce, h.nonce());
+    return Arrays.copyOf(w.buffer().byteArray(), n);
+  }
+
+  @Test
+  void shouldRefuseAHelloReplayedOnAnotherConnection() throws Exception {
+    WireThread server = new WireThread(key);
+    TcpHandshake holder = new TcpHandshake(key);
+    byte[] recorded;
+    try (RawPeer first = new RawPeer(server.address())) {
+      recorded = hello(holder, first.acceptorNonce);
+      first.write(recorded);
+      first.write(keepAlive(1));
+      Awaits.until(() -> server.frames.size() == 1, WAIT, "the first connection's frame arrives");
+    }
+    try (RawPeer replay = new RawPeer(server.address())) {
+      replay.write(recorded);
+      replay.write(keepAlive(2));
+      replay.readUntilClosed();
+    }
+    Awaits.until(() -> server.wire.refused() == 1, WAIT, "the replay is refused");
+    assertEquals(1, server.frames.size(), "only the first connection's frame arrived");
+  }
+
+  @Test
+  void shouldRefuseTruncatedAndMissingHellos() throws Exception {
+    WireThread server = new WireThread(key);
+    TcpHandshake holder = new TcpHandshake(key);
+    try (RawPeer half = new RawPeer(server.address())) {
+      byte[] h = hello(holder, half.acceptorNonce);
+      half.write(Arrays.copyOf(h, h.length / 2));
+    }
+    Awaits.until(() -> server.wire.refused() == 1, WAIT, "a HELLO cut short is refused");
+    try (RawPeer noHello = new RawPeer(server.address())) {
+      noHello.write(keepAlive(3)); // a frame where the HELLO should be
+      noHello.readUntilClosed();
+    }
+    Awaits.until(() -> server.wire.refused() == 2, WAIT, "a frame before the HELLO is refused");
+    try (RawPeer silent = new RawPeer(server.address())) {
+      silent.readUntilClosed(); // the server closes it after its connect timeout
+    }
+    Awaits.until(() -> server.wire.refused() == 3, WAIT, "a connection that never says HELLO is closed");
+    try (RawPeer bogus = new RawPeer(server.address())) {
+      byte[] h = hello(holder, bogus.acceptorNonce);
+      h[h.length - 1] ^= 1; // a wrong proof
+      bogus.write(h);
+      bogus.readUntilClosed();
+    }
+    Awaits.until(() -> server.wire.refused() == 4, WAIT, "a HELLO with a wrong proof is refused");
+    assertTrue(server.frames.isEmpty(), "no frame reached the engine");
+  }
+}
