@@ -15,8 +15,8 @@ _HEADER = "authorization"
 
 
 def resolve(token=None):
-    """The token to send: ``token`` when given, else ``$TFS_TOKEN``; None when neither is set. Surrounding
-    white space (a file's newline) is dropped; a token with white space or control characters inside is
+    """The token to send: ``token`` when given, else ``$TFS_TOKEN``; None when neither is set (``token=""``
+    sends none, whatever ``$TFS_TOKEN`` says). Surrounding white space (a file's newline) is dropped; a token with white space or control characters inside is
     refused here rather than sent as a broken header."""
     if token is None:
         token = os.environ.get(ENV)

@@ -34,7 +34,7 @@ class SingleNodeIT {
     SharedCassandra.deleteTree(RepoPaths.scratch("single"));
     node = new NodeProcess("node-1", RepoPaths.scratch("single").resolve("node-1"), cassandra.contactPoint(),
         "it_single", List.of("-Dtensorfs.gateway.chunk-size=4MiB")).start(Duration.ofMinutes(3));
-    http = new TfsHttp(node.baseUri());
+    http = new TfsHttp(node);
   }
 
   @AfterAll
