@@ -21,6 +21,11 @@ import io.tensorfs.gpu.GpuSettings;
 import io.tensorfs.gpu.GpuSinks;
 import io.tensorfs.sharding.ShardedMetadata;
 import io.tensorfs.sharding.ShardingSetup;
+import io.tensorfs.sharding.auth.AdminTokenFile;
+import io.tensorfs.sharding.auth.AuthSettings;
+import io.tensorfs.sharding.auth.AuthSetup;
+import io.tensorfs.sharding.auth.TokenText;
+import io.tensorfs.sharding.auth.Tokens;
 import io.tensorfs.sharding.checkpoint.CheckpointSetup;
 import io.tensorfs.sharding.checkpoint.Checkpoints;
 import io.tensorfs.gateway.grpc.GrpcSettings;
@@ -104,6 +109,10 @@ final class NodeParts implements NodeAssembly {
   private Transport transport;
   private GpuSinks gpus;
   private ReadDemandMeter readDemand;
+  private Tokens tokens;
+  /** The admin token's file and the token in it, read or written in {@link #edges}; null without a file. */
+  private Path adminTokenFile;
+  private TokenText adminToken;
   /** Set once the metadata is up, in {@link #dataPlane}; read by the stores' I/O threads. */
   private volatile CorruptReplicas corruptReplicas;
 
@@ -123,6 +132,7 @@ final class NodeParts implements NodeAssembly {
     joinSelfWithoutSeeds();
     ShardingSetup.init(system);
     CheckpointSetup.init(system);
+    AuthSetup.init(system);
     stores = new Stores(StoreSettings.fromConfig(config), system, this::replicaCorrupt);
     for (ChunkStore s : stores.all()) {
       storeActors.put(s.id(), context.spawn(StoreActor.create(s, stores.leases(), stores.settings()), "store-" + s.id()));
@@ -181,17 +191,18 @@ final class NodeParts implements NodeAssembly {
     NodeOperator files = new NodeOperator(system, metadata, LocalNode.of(nodeId, stores, storeActors), cache,
         replication, readDemand, OperatorSettings.fromConfig(config));
     Checkpoints checkpoints = new Checkpoints(system, files);
-    HttpApi api = new HttpApi(system, files, checkpoints, gateway, status);
+    startAuth();
+    HttpApi api = new HttpApi(system, files, checkpoints, gateway, status, tokens);
     GrpcSettings grpcSettings = GrpcSettings.fromConfig(config);
     CompletionStage<ServerBinding> grpc = GrpcGateway.bind(system, files, checkpoints, gpus,
-        new DirectGpuReads(gpus.fileReads()), Hints.of(files), grpcSettings.host(), grpcSettings.port());
+        new DirectGpuReads(gpus.fileReads()), Hints.of(files), tokens, grpcSettings.host(), grpcSettings.port());
     FrontSettings front = FrontSettings.fromConfig(config);
     // With the front door, it takes the public address and the full server listens on loopback behind it.
     CompletionStage<ServerBinding> http = front.enabled()
         ? Http.get(system).newServerAt("127.0.0.1", 0).bind(api::handle)
         : Http.get(system).newServerAt(gateway.httpHost(), gateway.httpPort()).bind(api::handle);
     CompletionStage<Optional<FrontServer>> frontDoor = front.enabled()
-        ? http.thenApply(b -> Optional.of(startFrontDoor(front, new FileDirectReads(files, status), b)))
+        ? http.thenApply(b -> Optional.of(startFrontDoor(front, new FileDirectReads(files, status, tokens), b)))
         : CompletableFuture.completedFuture(Optional.empty());
     http.whenComplete((b, e) -> {
       if (e == null) httpBinding.complete(b);
@@ -209,6 +220,7 @@ final class NodeParts implements NodeAssembly {
         StartStep.retried("metadata schema", this::createSchema),
         StartStep.retried("cluster", this::clusterUp),
         StartStep.retried("metadata store", this::metadataAnswers),
+        StartStep.retried("admin token", this::registerAdminToken),
         StartStep.once("store reconciliation", this::reconcileStores));
   }
 
@@ -223,6 +235,36 @@ final class NodeParts implements NodeAssembly {
   @Override
   public AutoCloseable scrubber(ScheduledExecutorService timer) {
     return new Scrubber(stores.all(), ScrubSettings.fromConfig(config), timer).start();
+  }
+
+  /**
+   * The node's tokens, reloaded each second from the metadata store, and the admin token's file: read, or
+   * written with a fresh token (owner-only) when absent; its token is registered by a start step.
+   */
+  private void startAuth() {
+    AuthSettings auth = AuthSettings.from(config);
+    tokens = Tokens.start(system, auth);
+    if (!auth.enabled()) log.warn("node {}: authentication is OFF (tensorfs.auth.enabled = false): every request acts as admin", nodeId);
+    adminTokenFile = auth.adminTokenFile().orElse(null);
+    if (adminTokenFile == null) return;
+    try {
+      adminToken = AdminTokenFile.readOrCreate(adminTokenFile, new java.security.SecureRandom());
+    } catch (IOException e) {
+      throw new UncheckedIOException("admin token file " + adminTokenFile + ": " + e.getMessage(), e);
+    }
+  }
+
+  private CompletionStage<Done> registerAdminToken() {
+    if (adminToken == null) return CompletableFuture.completedFuture(Done.done());
+    return tokens.registerAdmin(adminToken, "admin token of " + adminTokenFile).thenApply(r -> {
+      if (r.revoked()) {
+        log.warn("node {}: the admin token in {} (id {}) is revoked; delete the file and restart a node for a new one",
+            nodeId, adminTokenFile, r.id());
+      } else {
+        log.info("node {}: admin token {} of {} is registered", nodeId, r.id(), adminTokenFile);
+      }
+      return Done.done();
+    });
   }
 
   /** A store found a corrupt replica: marked and re-created once the metadata is up (before, only logged). */

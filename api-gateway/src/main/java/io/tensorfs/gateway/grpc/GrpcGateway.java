@@ -4,6 +4,7 @@ import com.typesafe.config.Config;
 import io.tensorfs.core.gpu.DeviceCopies;
 import io.tensorfs.gateway.GatewaySettings;
 import io.tensorfs.sharding.operator.NodeOperator;
+import io.tensorfs.gateway.grpc.internal.Authenticated;
 import io.tensorfs.gateway.grpc.internal.BatchIo;
 import io.tensorfs.gateway.grpc.internal.Errors;
 import io.tensorfs.gateway.grpc.internal.SharedMemorySegments;
@@ -11,6 +12,8 @@ import io.tensorfs.gateway.grpc.internal.StagingBuffers;
 import io.tensorfs.gateway.grpc.internal.TensorfsService;
 import io.tensorfs.gateway.grpc.internal.CheckpointsService;
 import io.tensorfs.gateway.grpc.v1.CheckpointsHandlerFactory;
+import io.tensorfs.sharding.auth.Caller;
+import io.tensorfs.sharding.auth.Tokens;
 import io.tensorfs.sharding.checkpoint.Checkpoints;
 import org.apache.pekko.grpc.javadsl.ServiceHandler;
 import org.apache.pekko.stream.Materializer;
@@ -61,10 +64,25 @@ public final class GrpcGateway {
 
   /**
    * {@link #bind(ActorSystem, NodeOperator, DeviceCopies, DirectGpuReads, Hints, String, int)} with the
-   * node's checkpoint operator (service {@code tensorfs.v1.Checkpoints}, on the same port).
+   * node's checkpoint operator (service {@code tensorfs.v1.Checkpoints}, on the same port), without
+   * authentication (every call acts as admin): for tests of the services alone.
    */
   public static CompletionStage<ServerBinding> bind(ActorSystem<?> system, NodeOperator files,
       Checkpoints checkpoints, DeviceCopies gpus, DirectGpuReads direct, Hints hints, String host, int port) {
+    return bind(system, files, checkpoints, gpus, direct, hints, Tokens.off(), host, port);
+  }
+
+  /**
+   * The node's gRPC endpoint. Every call of every service carries a token as the metadata
+   * {@code authorization: Bearer <token>}, checked here before the call reaches a service (UNAUTHENTICATED,
+   * with the {@code tfs-error} trailer, without a valid one); the services then check each path of the
+   * call's {@link Caller} with {@code Access} (PERMISSION_DENIED, trailer FORBIDDEN).
+   *
+   * @param tokens who each call's token is
+   */
+  public static CompletionStage<ServerBinding> bind(ActorSystem<?> system, NodeOperator files,
+      Checkpoints checkpoints, DeviceCopies gpus, DirectGpuReads direct, Hints hints, Tokens tokens, String host,
+      int port) {
     Config config = system.settings().config();
     GrpcSettings settings = GrpcSettings.fromConfig(config);
     GatewaySettings gateway = GatewaySettings.fromConfig(config);
@@ -73,16 +91,22 @@ public final class GrpcGateway {
         new SharedMemorySegments(settings.sharedMemoryDirectory(), settings.mappedSegments()), segmentExecutor,
         new StagingBuffers(files.pages(), settings.stagingBytes(), settings.inFlightPerStream()),
         gateway.chunkSizeBytes(), gateway.maxFileSizeBytes());
-    TensorfsService service = new TensorfsService(system, files, batch, hints, settings.inFlightPerStream(),
-        settings.readChunkBytes(), gateway.chunkSizeBytes(), gateway.maxFileSizeBytes());
-    CheckpointsService checkpointService = new CheckpointsService(system, checkpoints, batch,
-        settings.inFlightPerStream());
     Materializer materializer = Materializer.matFromSystem(system);
-    @SuppressWarnings("unchecked")
-    Function<HttpRequest, CompletionStage<HttpResponse>> handler = ServiceHandler.concatOrNotFound(
-        TensorfsHandlerFactory.partial(service, io.tensorfs.gateway.grpc.v1.Tensorfs.name, materializer, sys -> Errors::trailers, system),
-        CheckpointsHandlerFactory.partial(checkpointService, io.tensorfs.gateway.grpc.v1.Checkpoints.name,
-            materializer, sys -> Errors::trailers, system));
+    // The services of one caller: built once per token the node has verified (a handful), so a call costs
+    // only the token's lookup before it runs.
+    java.util.function.Function<Caller, Function<HttpRequest, CompletionStage<HttpResponse>>> servicesOf = caller -> {
+      TensorfsService service = new TensorfsService(system, files, batch, hints, settings.inFlightPerStream(),
+          settings.readChunkBytes(), gateway.chunkSizeBytes(), gateway.maxFileSizeBytes(), caller);
+      CheckpointsService checkpointService = new CheckpointsService(system, checkpoints, batch,
+          settings.inFlightPerStream(), caller);
+      @SuppressWarnings("unchecked")
+      Function<HttpRequest, CompletionStage<HttpResponse>> services = ServiceHandler.concatOrNotFound(
+          TensorfsHandlerFactory.partial(service, io.tensorfs.gateway.grpc.v1.Tensorfs.name, materializer, sys -> Errors::trailers, system),
+          CheckpointsHandlerFactory.partial(checkpointService, io.tensorfs.gateway.grpc.v1.Checkpoints.name,
+              materializer, sys -> Errors::trailers, system));
+      return services;
+    };
+    Function<HttpRequest, CompletionStage<HttpResponse>> handler = new Authenticated(system, tokens, servicesOf);
     // Responses go uncompressed whatever the client accepts: gzip of tensor bytes costs far more CPU
     // than the network it would save.
     Function<HttpRequest, CompletionStage<HttpResponse>> uncompressed =

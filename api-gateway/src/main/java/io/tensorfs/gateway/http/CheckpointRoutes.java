@@ -4,6 +4,9 @@ import io.tensorfs.core.ErrorCode;
 import io.tensorfs.core.Policy;
 import io.tensorfs.core.TfsException;
 import io.tensorfs.core.TfsPath;
+import io.tensorfs.sharding.auth.Access;
+import io.tensorfs.sharding.auth.Caller;
+import io.tensorfs.sharding.auth.Operation;
 import io.tensorfs.sharding.checkpoint.Checkpoints;
 import io.tensorfs.sharding.checkpoint.Item;
 import io.tensorfs.sharding.checkpoint.ItemRef;
@@ -54,11 +57,13 @@ final class CheckpointRoutes {
     this.checkpoints = checkpoints;
   }
 
-  CompletionStage<HttpResponse> route(HttpRequest request, String rawPath) {
+  /** Routes a request of {@code caller}, whose access to the job's tenant is checked before anything is looked up. */
+  CompletionStage<HttpResponse> route(HttpRequest request, String rawPath, Caller caller) {
     List<String> s = RawPath.segmentsAfter(PREFIX, rawPath);
     HttpMethod method = request.method();
     Query query = request.getUri().query();
     if (!(s.size() == 5 && method == HttpMethods.PUT)) request.discardEntityBytes(system);
+    if (s.size() >= 2) Access.check(caller, operation(method), new TfsPath(s.subList(0, 2)));
     switch (s.size()) {
       case 2 -> {
         TfsPath job = new TfsPath(s);
@@ -102,6 +107,13 @@ final class CheckpointRoutes {
       default -> throw new TfsException(ErrorCode.BAD_PATH, "checkpoint paths are " + PREFIX
           + "/tenant/job[/step[/rank[/key]]], not " + rawPath);
     }
+  }
+
+  /** GET reads; DELETE deletes; POST (begin, done, commit, abort, retain) and PUT write. */
+  private static Operation operation(HttpMethod method) {
+    if (method == HttpMethods.GET || method == HttpMethods.HEAD) return Operation.READ;
+    if (method == HttpMethods.DELETE) return Operation.DELETE;
+    return Operation.WRITE;
   }
 
   private CompletionStage<HttpResponse> put(HttpRequest request, Query query, TfsPath name, int rank, String key) {

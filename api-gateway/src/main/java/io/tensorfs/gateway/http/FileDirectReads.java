@@ -8,6 +8,10 @@ import io.tensorfs.gateway.front.BodySource;
 import io.tensorfs.gateway.front.DirectReads;
 import io.tensorfs.gateway.front.DirectResponse;
 import io.tensorfs.sharding.FileVersion;
+import io.tensorfs.sharding.auth.Access;
+import io.tensorfs.sharding.auth.Caller;
+import io.tensorfs.sharding.auth.Operation;
+import io.tensorfs.sharding.auth.Tokens;
 import io.tensorfs.sharding.operator.FileRead;
 import io.tensorfs.sharding.operator.NodeOperator;
 import io.tensorfs.sharding.operator.ReadPiece;
@@ -26,14 +30,25 @@ import java.util.concurrent.CompletionStage;
  * readable file: errors, unsatisfiable ranges, a node still starting, and preconditions (If-Match,
  * If-None-Match) that do not hold on the version found here or cannot be parsed, so that the 304 and
  * 412 answers are written in one place.
+ *
+ * <p>Only a token already verified on this node ({@link Tokens#cached}) whose caller may read the path is
+ * answered here; any other request (no token, an unknown, revoked or just created one, another tenant's
+ * path) is handed over, so the 401 and 403 answers come from {@link HttpApi} too.
  */
 public final class FileDirectReads implements DirectReads {
   private final NodeOperator files;
   private final NodeStatus node;
+  private final Tokens tokens;
 
+  /** Without authentication (every request acts as admin): for tests of the reads alone. */
   public FileDirectReads(NodeOperator files, NodeStatus node) {
+    this(files, node, Tokens.off());
+  }
+
+  public FileDirectReads(NodeOperator files, NodeStatus node, Tokens tokens) {
     this.files = files;
     this.node = node;
+    this.tokens = tokens;
   }
 
   @Override
@@ -45,6 +60,8 @@ public final class FileDirectReads implements DirectReads {
     } catch (RuntimeException badPath) {
       return handOver();
     }
+    Caller caller = tokens.cached(Tokens.bearerToken(headers.get("authorization")));
+    if (caller == null || !Access.allows(caller, Operation.READ, path)) return handOver();
     Precondition precondition;
     try {
       precondition = ConditionalHeaders.parse(headers.get("if-match"), headers.get("if-none-match"));

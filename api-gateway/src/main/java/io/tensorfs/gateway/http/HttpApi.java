@@ -10,6 +10,10 @@ import io.tensorfs.gateway.GatewaySettings;
 import io.tensorfs.gateway.NodeStatus;
 import io.tensorfs.gateway.metrics.RequestMetrics;
 import io.tensorfs.sharding.FileVersion;
+import io.tensorfs.sharding.auth.Access;
+import io.tensorfs.sharding.auth.Caller;
+import io.tensorfs.sharding.auth.Operation;
+import io.tensorfs.sharding.auth.Tokens;
 import io.tensorfs.sharding.checkpoint.Checkpoints;
 import io.tensorfs.sharding.operator.FileRead;
 import io.tensorfs.sharding.operator.HintOp;
@@ -30,6 +34,8 @@ import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.model.ResponseEntity;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
 import org.apache.pekko.http.javadsl.model.headers.AcceptRanges;
+import org.apache.pekko.http.javadsl.model.headers.Authorization;
+import org.apache.pekko.http.javadsl.model.headers.OAuth2BearerToken;
 import org.apache.pekko.http.javadsl.model.headers.ContentRange;
 import org.apache.pekko.http.javadsl.model.headers.ETag;
 import org.apache.pekko.http.javadsl.model.headers.EntityTag;
@@ -46,6 +52,11 @@ import org.slf4j.LoggerFactory;
  * The HTTP API (README: "HTTP API"): a plain request handler over {@link NodeOperator}. The raw
  * request path is parsed here, segment by segment, so the path rules see every encoded form. Every
  * failure becomes a JSON {@code {"error", "message"}} with its status; no stack trace leaves the node.
+ *
+ * <p>Every request but {@value #HEALTH} (and the console's static files) carries a token
+ * ({@code Authorization: Bearer}), checked here once before any route runs: 401 without a valid one; every
+ * route under {@value #ADMIN} needs an admin token (403 otherwise), every other route passes its operation
+ * and path through {@link Access} before it looks anything up, so a refusal never depends on what exists.
  */
 public final class HttpApi {
   private static final Logger log = LoggerFactory.getLogger(HttpApi.class);
@@ -55,25 +66,34 @@ public final class HttpApi {
   static final String HEALTH = "/v1/health";
   static final String CACHE = "/v1/cache";
   static final String CACHE_HEADER = "X-Tfs-Cache";
+  static final String ADMIN = "/v1/admin";
 
   private final ActorSystem<?> system;
   private final NodeOperator files;
   private final GatewaySettings settings;
   private final NodeStatus node;
   private final CheckpointRoutes checkpoints;
+  private final Tokens tokens;
+  private final TokenRoutes tokenRoutes;
 
+  /** Without authentication (every request acts as admin): for tests of the routes alone. */
   public HttpApi(ActorSystem<?> system, NodeOperator files, GatewaySettings settings, NodeStatus node) {
-    this(system, files, new Checkpoints(system, files), settings, node);
+    this(system, files, new Checkpoints(system, files), settings, node, Tokens.off());
   }
 
-  /** @param checkpoints the node's checkpoint operator, served under {@code /v1/checkpoints} */
+  /**
+   * @param checkpoints the node's checkpoint operator, served under {@code /v1/checkpoints}
+   * @param tokens      who each request's token is, and the token admin under {@code /v1/admin/tokens}
+   */
   public HttpApi(ActorSystem<?> system, NodeOperator files, Checkpoints checkpoints, GatewaySettings settings,
-      NodeStatus node) {
+      NodeStatus node, Tokens tokens) {
     this.system = system;
     this.files = files;
     this.settings = settings;
     this.node = node;
     this.checkpoints = new CheckpointRoutes(system, checkpoints);
+    this.tokens = tokens;
+    this.tokenRoutes = new TokenRoutes(system, tokens);
   }
 
   public CompletionStage<HttpResponse> handle(HttpRequest request) {
@@ -99,37 +119,71 @@ public final class HttpApi {
   private CompletionStage<HttpResponse> route(HttpRequest request) {
     String path = RawPath.pathOf(rawTarget(request));
     if (path.equals(HEALTH)) return health(request);
+    // Routes that need no token (the console's static files) go above this line.
     if (!node.ready()) {
       throw new TfsException(ErrorCode.UNAVAILABLE, "node " + node.nodeId() + " is starting; try again shortly");
     }
+    String token = bearerToken(request);
+    Caller caller = tokens.cached(token);
+    if (caller != null) return route(request, path, caller);
+    return tokens.authenticate(token).thenCompose(c -> route(request, path, c));
+  }
+
+  private CompletionStage<HttpResponse> route(HttpRequest request, String path, Caller caller) {
     var method = request.method();
-    if (under(path, CheckpointRoutes.PREFIX)) return checkpoints.route(request, path);
+    if (under(path, ADMIN)) {
+      Access.requireAdmin(caller);
+      return admin(request, path);
+    }
+    if (under(path, CheckpointRoutes.PREFIX)) return checkpoints.route(request, path, caller);
     if (under(path, FILES)) {
       TfsPath p = RawPath.after(FILES, path, false);
-      if (method == HttpMethods.PUT) return put(request, p);
+      if (method == HttpMethods.PUT) {
+        Access.check(caller, Operation.WRITE, p);
+        return put(request, p);
+      }
       discard(request);
+      if (method == HttpMethods.GET || method == HttpMethods.HEAD) Access.check(caller, Operation.READ, p);
       if (method == HttpMethods.GET) return get(request, p);
       if (method == HttpMethods.HEAD) return head(request, p);
       if (method == HttpMethods.DELETE) {
+        Access.check(caller, Operation.DELETE, p);
         return files.delete(p, ConditionalHeaders.of(request))
             .thenApply(v -> HttpResponse.create().withStatus(StatusCodes.NO_CONTENT));
       }
       return methodNotAllowed(method.name(), "GET, HEAD, PUT, DELETE");
     }
     discard(request);
-    if (under(path, CACHE)) return cache(request, path);
+    if (under(path, CACHE)) return cache(request, path, caller);
     if (under(path, STAT)) {
       if (method != HttpMethods.GET) return methodNotAllowed(method.name(), "GET");
-      return files.statWithChunks(RawPath.after(STAT, path, false))
+      TfsPath target = RawPath.after(STAT, path, false);
+      Access.check(caller, Operation.READ, target);
+      return files.statWithChunks(target)
           .thenApply(p -> Json.response(StatusCodes.OK,
               Json.Stat.of(p.first(), p.second(), files.minInsync(p.first().policy()))));
     }
     if (under(path, LIST)) {
       if (method != HttpMethods.GET) return methodNotAllowed(method.name(), "GET");
       TfsPath dir = RawPath.after(LIST, path, true);
+      Access.check(caller, Operation.LIST, dir);
       return files.list(dir).thenApply(entries -> Json.response(StatusCodes.OK, Json.Listing.of(dir.toString(), entries)));
     }
     return CompletableFuture.completedFuture(Json.error(ErrorCode.NOT_FOUND, "no such endpoint: " + path));
+  }
+
+  /** Every route under {@value #ADMIN}; the caller is an admin. */
+  private CompletionStage<HttpResponse> admin(HttpRequest request, String path) {
+    if (under(path, TokenRoutes.PREFIX)) return tokenRoutes.route(request, path);
+    discard(request);
+    return CompletableFuture.completedFuture(Json.error(ErrorCode.NOT_FOUND, "no such endpoint: " + path));
+  }
+
+  /** The request's bearer token, null when it carries no Authorization header. */
+  private static String bearerToken(HttpRequest request) {
+    Optional<Authorization> modeled = request.getHeader(Authorization.class);
+    if (modeled.isPresent() && modeled.get().credentials() instanceof OAuth2BearerToken bearer) return bearer.token();
+    return Tokens.bearerToken(request.getHeader("Authorization").map(HttpHeader::value).orElse(null));
   }
 
   private CompletionStage<HttpResponse> health(HttpRequest request) {
@@ -215,7 +269,7 @@ public final class HttpApi {
   }
 
   /** GET /v1/cache: the figures; POST /v1/cache/{path}?op=willneed|dontneed|pin|unpin[&async=true]. */
-  private CompletionStage<HttpResponse> cache(HttpRequest request, String path) {
+  private CompletionStage<HttpResponse> cache(HttpRequest request, String path, Caller caller) {
     var method = request.method();
     if (path.equals(CACHE)) {
       if (method != HttpMethods.GET) return methodNotAllowed(method.name(), "GET");
@@ -227,6 +281,7 @@ public final class HttpApi {
     TfsPath target = RawPath.after(CACHE, path, true);
     var query = request.getUri().query();
     HintOp op = HintOp.parse(query.get("op").orElse(null));
+    Access.check(caller, Operation.of(op), target);
     boolean async = query.get("async").map(a -> a.equals("true") || a.equals("1")).orElse(false);
     CompletionStage<HintResult> done = files.hint(target, op);
     if (async) {

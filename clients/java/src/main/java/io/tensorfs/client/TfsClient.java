@@ -31,6 +31,11 @@ import java.util.function.Consumer;
  * A Java client of a tensorfs node's gRPC endpoint, on plain grpc-java. Failed calls fail with a
  * {@link TfsClientException} carrying the node's error code. Thread-safe; one HTTP/2 connection shared
  * by every call. Callbacks and completions run on grpc-java's executor threads.
+ *
+ * <p>Every call carries the client's token as the metadata {@code authorization: Bearer <token>}: the token
+ * given to {@link #connect(String, int, String)} or {@link #over(ManagedChannel, String)}, else the
+ * environment variable {@code TFS_TOKEN}. A call without a valid token fails UNAUTHENTICATED; one its token
+ * does not allow fails FORBIDDEN.
  */
 public final class TfsClient {
   /** Largest piece of a write sent in one message, in bytes. */
@@ -41,21 +46,47 @@ public final class TfsClient {
   private final TensorfsGrpc.TensorfsStub grpc;
   private final TfsCheckpoints checkpoints;
 
-  private TfsClient(ManagedChannel channel, boolean ownsChannel) {
+  private TfsClient(ManagedChannel channel, boolean ownsChannel, BearerToken token) {
     this.channel = channel;
     this.ownsChannel = ownsChannel;
-    this.grpc = TensorfsGrpc.newStub(channel);
-    this.checkpoints = new TfsCheckpoints(io.tensorfs.gateway.grpc.v1.CheckpointsGrpc.newStub(channel));
+    TensorfsGrpc.TensorfsStub files = TensorfsGrpc.newStub(channel);
+    var checkpointStub = io.tensorfs.gateway.grpc.v1.CheckpointsGrpc.newStub(channel);
+    if (token != null) {
+      files = files.withInterceptors(token.interceptor());
+      checkpointStub = checkpointStub.withInterceptors(token.interceptor());
+    }
+    this.grpc = files;
+    this.checkpoints = new TfsCheckpoints(checkpointStub);
   }
 
-  /** Connects (lazily, on the first call) to {@code host:port} with plain-text HTTP/2; {@link #close} closes it. */
+  /**
+   * Connects (lazily, on the first call) to {@code host:port} with plain-text HTTP/2, sending the token in
+   * {@code TFS_TOKEN}; {@link #close} closes it.
+   */
   public static TfsClient connect(String host, int port) {
-    return new TfsClient(Grpc.newChannelBuilderForAddress(host, port, InsecureChannelCredentials.create()).build(), true);
+    return connect(host, port, null);
   }
 
-  /** A client over a channel the caller built (TLS, an executor of its own) and keeps: {@link #close} leaves it open. */
+  /**
+   * Connects (lazily, on the first call) to {@code host:port} with plain-text HTTP/2, sending {@code token}
+   * ({@code tfs_<id>_<secret>}; null: {@code TFS_TOKEN}) with every call; {@link #close} closes it.
+   */
+  public static TfsClient connect(String host, int port, String token) {
+    return new TfsClient(Grpc.newChannelBuilderForAddress(host, port, InsecureChannelCredentials.create()).build(), true,
+        BearerToken.of(token));
+  }
+
+  /**
+   * A client over a channel the caller built (TLS, an executor of its own) and keeps, sending the token in
+   * {@code TFS_TOKEN}: {@link #close} leaves the channel open.
+   */
   public static TfsClient over(ManagedChannel channel) {
-    return new TfsClient(channel, false);
+    return over(channel, null);
+  }
+
+  /** {@link #over(ManagedChannel)}, sending {@code token} (null: {@code TFS_TOKEN}) with every call. */
+  public static TfsClient over(ManagedChannel channel, String token) {
+    return new TfsClient(channel, false, BearerToken.of(token));
   }
 
   /** The node's checkpoints over this client's channel. */

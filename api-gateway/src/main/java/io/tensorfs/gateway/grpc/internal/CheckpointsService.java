@@ -5,6 +5,9 @@ import io.tensorfs.core.ErrorCode;
 import io.tensorfs.core.Policy;
 import io.tensorfs.core.TfsException;
 import io.tensorfs.core.TfsPath;
+import io.tensorfs.sharding.auth.Access;
+import io.tensorfs.sharding.auth.Caller;
+import io.tensorfs.sharding.auth.Operation;
 import io.tensorfs.gateway.grpc.v1.BeginCheckpointRequest;
 import io.tensorfs.gateway.grpc.v1.CheckpointInfo;
 import io.tensorfs.gateway.grpc.v1.CheckpointManifest;
@@ -42,8 +45,12 @@ public final class CheckpointsService implements io.tensorfs.gateway.grpc.v1.Che
   private final Checkpoints checkpoints;
   private final BatchIo batch;
   private final int inFlightPerStream;
+  private final Caller caller;
 
-  public CheckpointsService(ActorSystem<?> system, Checkpoints checkpoints, BatchIo batch, int inFlightPerStream) {
+  /** @param caller who every call of this instance acts as; a job's first segment is its tenant */
+  public CheckpointsService(ActorSystem<?> system, Checkpoints checkpoints, BatchIo batch, int inFlightPerStream,
+      Caller caller) {
+    this.caller = caller;
     this.system = system;
     this.checkpoints = checkpoints;
     this.batch = batch;
@@ -52,7 +59,7 @@ public final class CheckpointsService implements io.tensorfs.gateway.grpc.v1.Che
 
   @Override
   public CompletionStage<CheckpointInfo> begin(BeginCheckpointRequest in) {
-    return attempt(() -> checkpoints.begin(TfsPath.parse(in.getName()), in.getRanks(), Policy.parse(in.getPolicy()),
+    return attempt(() -> checkpoints.begin(allowed(in.getName(), Operation.WRITE), in.getRanks(), Policy.parse(in.getPolicy()),
         in.getKeepLast()).thenApply(CheckpointWire::info));
   }
 
@@ -68,7 +75,7 @@ public final class CheckpointsService implements io.tensorfs.gateway.grpc.v1.Che
         throw new TfsException(ErrorCode.BAD_REQUEST, "a save needs at least one message naming its checkpoint");
       }
       SaveMessage first = headAndTail.first().get(0);
-      TfsPath name = TfsPath.parse(first.getName());
+      TfsPath name = allowed(first.getName(), Operation.WRITE);
       Source<SavePiece, NotUsed> pieces = Source.single(first).concat(headAndTail.second())
           .flatMapConcat(this::pieces);
       return checkpoints.save(name, first.getRank(), pieces);
@@ -106,33 +113,33 @@ public final class CheckpointsService implements io.tensorfs.gateway.grpc.v1.Che
 
   @Override
   public CompletionStage<CheckpointInfo> commit(CheckpointRequest in) {
-    return attempt(() -> checkpoints.commit(TfsPath.parse(in.getName())).thenApply(CheckpointWire::info));
+    return attempt(() -> checkpoints.commit(allowed(in.getName(), Operation.WRITE)).thenApply(CheckpointWire::info));
   }
 
   @Override
   public CompletionStage<CheckpointInfo> abort(CheckpointRequest in) {
-    return attempt(() -> checkpoints.abort(TfsPath.parse(in.getName())).thenApply(CheckpointWire::info));
+    return attempt(() -> checkpoints.abort(allowed(in.getName(), Operation.WRITE)).thenApply(CheckpointWire::info));
   }
 
   @Override
   public CompletionStage<CheckpointManifest> describe(CheckpointRequest in) {
-    return attempt(() -> checkpoints.describe(TfsPath.parse(in.getName())).thenApply(CheckpointWire::manifest));
+    return attempt(() -> checkpoints.describe(allowed(in.getName(), Operation.READ)).thenApply(CheckpointWire::manifest));
   }
 
   @Override
   public CompletionStage<ListCheckpointsReply> list(ListCheckpointsRequest in) {
-    return attempt(() -> checkpoints.list(TfsPath.parse(in.getJob())).thenApply(CheckpointWire::list));
+    return attempt(() -> checkpoints.list(allowed(in.getJob(), Operation.READ)).thenApply(CheckpointWire::list));
   }
 
   @Override
   public CompletionStage<CheckpointInfo> latest(ListCheckpointsRequest in) {
-    return attempt(() -> checkpoints.latest(TfsPath.parse(in.getJob())).thenApply(CheckpointWire::info));
+    return attempt(() -> checkpoints.latest(allowed(in.getJob(), Operation.READ)).thenApply(CheckpointWire::info));
   }
 
   @Override
   public Source<RestoreMessage, NotUsed> restore(RestoreRequest in) {
     List<ItemRef> refs = in.getItemsList().stream().map(r -> new ItemRef(r.getRank(), r.getKey())).toList();
-    return Source.completionStage(attempt(() -> CompletableFuture.completedFuture(TfsPath.parse(in.getName()))))
+    return Source.completionStage(attempt(() -> CompletableFuture.completedFuture(allowed(in.getName(), Operation.READ))))
         .flatMapConcat(name -> checkpoints.restore(name, refs))
         .map(piece -> piece.item().isPresent()
             ? RestoreMessage.newBuilder().setItem(CheckpointWire.item(piece.item().get())).build()
@@ -156,7 +163,7 @@ public final class CheckpointsService implements io.tensorfs.gateway.grpc.v1.Che
   private CompletionStage<Completion> restoreOne(String name, ItemRead r) {
     return attempt(() -> {
       if (r.getOffset() < 0) throw new TfsException(ErrorCode.BAD_REQUEST, "offset " + Long.toUnsignedString(r.getOffset()));
-      return checkpoints.item(TfsPath.parse(name), new ItemRef(r.getItem().getRank(), r.getItem().getKey()))
+      return checkpoints.item(allowed(name, Operation.READ), new ItemRef(r.getItem().getRank(), r.getItem().getKey()))
           .thenCompose(parts -> batch.scatter(parts.parts(), r.getOffset(), r.getSgesList()));
     }).handle((n, e) -> e == null
         ? Completion.newBuilder().setId(r.getId()).setValue(n).build()
@@ -165,12 +172,19 @@ public final class CheckpointsService implements io.tensorfs.gateway.grpc.v1.Che
 
   @Override
   public CompletionStage<CheckpointInfo> delete(CheckpointRequest in) {
-    return attempt(() -> checkpoints.delete(TfsPath.parse(in.getName())).thenApply(CheckpointWire::info));
+    return attempt(() -> checkpoints.delete(allowed(in.getName(), Operation.DELETE)).thenApply(CheckpointWire::info));
   }
 
   @Override
   public CompletionStage<ListCheckpointsReply> retain(RetainRequest in) {
-    return attempt(() -> checkpoints.retain(TfsPath.parse(in.getJob()), in.getKeepLast()).thenApply(CheckpointWire::list));
+    return attempt(() -> checkpoints.retain(allowed(in.getJob(), Operation.WRITE), in.getKeepLast()).thenApply(CheckpointWire::list));
+  }
+
+  /** The path named {@code text}, once {@link Access} allows {@code op} on it (FORBIDDEN otherwise). */
+  private TfsPath allowed(String text, Operation op) {
+    TfsPath path = TfsPath.parse(text);
+    Access.check(caller, op, path);
+    return path;
   }
 
   private static <T> CompletionStage<T> attempt(Supplier<CompletionStage<T>> call) {

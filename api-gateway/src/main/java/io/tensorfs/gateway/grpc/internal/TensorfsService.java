@@ -6,6 +6,10 @@ import io.tensorfs.core.Policy;
 import io.tensorfs.core.Precondition;
 import io.tensorfs.core.TfsException;
 import io.tensorfs.core.TfsPath;
+import io.tensorfs.sharding.auth.Access;
+import io.tensorfs.sharding.auth.Caller;
+import io.tensorfs.sharding.auth.Operation;
+import io.tensorfs.sharding.operator.HintOp;
 import io.tensorfs.sharding.operator.NodeOperator;
 import io.tensorfs.gateway.grpc.Hints;
 import io.tensorfs.gateway.grpc.v1.Chunk;
@@ -36,7 +40,8 @@ import org.apache.pekko.util.ByteString;
 
 /**
  * The gRPC service: a thin adapter from the wire to {@link NodeOperator}, {@link BatchIo} and the
- * node's {@link Hints}. Failures become gRPC statuses in {@link Errors}. Thread-safe.
+ * node's {@link Hints}, for one {@link Caller}: every path passes {@link Access} before anything is looked
+ * up. Failures become gRPC statuses in {@link Errors}. Thread-safe.
  */
 public final class TensorfsService implements Tensorfs {
   private final ActorSystem<?> system;
@@ -47,9 +52,12 @@ public final class TensorfsService implements Tensorfs {
   private final int readChunkBytes;
   private final int chunkSizeBytes;
   private final long maxFileBytes;
+  private final Caller caller;
 
+  /** @param caller who every call of this instance acts as (authenticated by the gateway) */
   public TensorfsService(ActorSystem<?> system, NodeOperator files, BatchIo batch, Hints hints,
-      int inFlightPerStream, int readChunkBytes, int chunkSizeBytes, long maxFileBytes) {
+      int inFlightPerStream, int readChunkBytes, int chunkSizeBytes, long maxFileBytes, Caller caller) {
+    this.caller = caller;
     this.system = system;
     this.files = files;
     this.batch = batch;
@@ -63,40 +71,47 @@ public final class TensorfsService implements Tensorfs {
   /** At most {@code inFlightPerStream} submissions run at once; the stream reads no more meanwhile. */
   @Override
   public Source<Completion, NotUsed> batch(Source<Submission, NotUsed> in) {
-    return in.mapAsyncUnordered(inFlightPerStream, batch::run);
+    return in.mapAsyncUnordered(inFlightPerStream, s -> {
+      try {
+        allowed(s.getPath(), s.getOp() == io.tensorfs.gateway.grpc.v1.Op.PWRITEV ? Operation.WRITE : Operation.READ);
+      } catch (RuntimeException e) {
+        return CompletableFuture.completedFuture(Errors.completion(s.getId(), e));
+      }
+      return batch.run(s);
+    });
   }
 
   @Override
   public CompletionStage<FileInfo> stat(StatRequest in) {
-    return attempt(() -> files.stat(TfsPath.parse(in.getPath())).thenApply(Wire::fileInfo));
+    return attempt(() -> files.stat(allowed(in.getPath(), Operation.READ)).thenApply(Wire::fileInfo));
   }
 
   @Override
   public CompletionStage<ListReply> list(ListRequest in) {
-    return attempt(() -> files.list(TfsPath.parse(in.getPath())).thenApply(Wire::listing));
+    return attempt(() -> files.list(allowed(in.getPath(), Operation.LIST)).thenApply(Wire::listing));
   }
 
   @Override
   public CompletionStage<DeleteReply> delete(DeleteRequest in) {
-    return attempt(() -> files.delete(TfsPath.parse(in.getPath()), Wire.precondition(in.getPrecondition()))
+    return attempt(() -> files.delete(allowed(in.getPath(), Operation.DELETE), Wire.precondition(in.getPrecondition()))
         .thenApply(v -> DeleteReply.newBuilder().setVersion(v.version()).build()));
   }
 
   @Override
   public CompletionStage<HintReply> hint(HintRequest in) {
     return attempt(() -> {
-      TfsPath path = TfsPath.parse(in.getPath());
       String op = switch (in.getOp()) {
         case WILLNEED, DONTNEED, PIN, UNPIN -> in.getOp().name().toLowerCase(Locale.ROOT);
         default -> throw new TfsException(ErrorCode.BAD_REQUEST, "a hint needs an op: WILLNEED, DONTNEED, PIN or UNPIN");
       };
+      TfsPath path = allowed(in.getPath(), Operation.of(HintOp.parse(op)));
       return hints.apply(path, op).thenApply(what -> HintReply.newBuilder().setMessage(what).build());
     });
   }
 
   @Override
   public Source<Chunk, NotUsed> read(ReadRequest in) {
-    return Source.completionStage(attempt(() -> files.stat(TfsPath.parse(in.getPath()))))
+    return Source.completionStage(attempt(() -> files.stat(allowed(in.getPath(), Operation.READ))))
         .flatMapConcat(v -> {
           long first = in.getOffset();
           if (first < 0 || first >= v.size()) return Source.<ByteString>empty();
@@ -118,7 +133,7 @@ public final class TensorfsService implements Tensorfs {
             throw new TfsException(ErrorCode.BAD_REQUEST, "a write needs at least one message naming its path");
           }
           WriteChunk first = head.get(0);
-          TfsPath path = TfsPath.parse(first.getPath());
+          TfsPath path = allowed(first.getPath(), Operation.WRITE);
           Policy policy = Policy.parse(first.getPolicy());
           Precondition precondition = Wire.precondition(first.getPrecondition());
           Source<ByteString, NotUsed> body = Source.single(first).concat(headAndTail.second())
@@ -135,6 +150,13 @@ public final class TensorfsService implements Tensorfs {
       out.add(bytes.slice(pos, Math.min(bytes.size(), pos + readChunkBytes)));
     }
     return out;
+  }
+
+  /** The path named {@code text}, once {@link Access} allows {@code op} on it (FORBIDDEN otherwise). */
+  private TfsPath allowed(String text, Operation op) {
+    TfsPath path = TfsPath.parse(text);
+    Access.check(caller, op, path);
+    return path;
   }
 
   /** Runs {@code call}, turning what it throws into a failed stage. */
