@@ -220,7 +220,7 @@ final class NodeParts implements NodeAssembly {
         StartStep.retried("metadata schema", this::createSchema),
         StartStep.retried("cluster", this::clusterUp),
         StartStep.retried("metadata store", this::metadataAnswers),
-        StartStep.retried("admin token", this::registerAdminToken),
+        StartStep.retried("tokens", this::loadTokens),
         StartStep.once("store reconciliation", this::reconcileStores));
   }
 
@@ -243,7 +243,12 @@ final class NodeParts implements NodeAssembly {
    */
   private void startAuth() {
     AuthSettings auth = AuthSettings.from(config);
-    tokens = Tokens.start(system, auth);
+    tokens = Tokens.of(system, auth);
+    org.apache.pekko.actor.CoordinatedShutdown.get(system).addTask(
+        org.apache.pekko.actor.CoordinatedShutdown.PhaseServiceUnbind(), "tensorfs-tokens", () -> {
+          tokens.close();
+          return CompletableFuture.completedFuture(Done.done());
+        });
     if (!auth.enabled()) log.warn("node {}: authentication is OFF (tensorfs.auth.enabled = false): every request acts as admin", nodeId);
     adminTokenFile = auth.adminTokenFile().orElse(null);
     if (adminTokenFile == null) return;
@@ -254,15 +259,23 @@ final class NodeParts implements NodeAssembly {
     }
   }
 
-  private CompletionStage<Done> registerAdminToken() {
-    if (adminToken == null) return CompletableFuture.completedFuture(Done.done());
-    return tokens.registerAdmin(adminToken, "admin token of " + adminTokenFile).thenApply(r -> {
-      if (r.revoked()) {
-        log.warn("node {}: the admin token in {} (id {}) is revoked; delete the file and restart a node for a new one",
-            nodeId, adminTokenFile, r.id());
-      } else {
-        log.info("node {}: admin token {} of {} is registered", nodeId, r.id(), adminTokenFile);
-      }
+  /**
+   * Once the metadata schema exists: registers the admin token (idempotent), loads every token, and from
+   * then on reloads them each {@code tensorfs.auth.refresh-interval}.
+   */
+  private CompletionStage<Done> loadTokens() {
+    CompletionStage<?> registered = adminToken == null ? CompletableFuture.completedFuture(null)
+        : tokens.registerAdmin(adminToken, "admin token of " + adminTokenFile).thenApply(r -> {
+          if (r.revoked()) {
+            log.warn("node {}: the admin token in {} (id {}) is revoked; delete the file and restart a node for a new one",
+                nodeId, adminTokenFile, r.id());
+          } else {
+            log.info("node {}: admin token {} of {} is registered", nodeId, r.id(), adminTokenFile);
+          }
+          return r;
+        });
+    return registered.thenCompose(r -> tokens.reload()).thenApply(v -> {
+      tokens.reloadEvery(system);
       return Done.done();
     });
   }

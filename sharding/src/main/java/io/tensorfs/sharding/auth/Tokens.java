@@ -52,22 +52,38 @@ public final class Tokens implements AutoCloseable {
   private int lookupsInWindow;
   private volatile boolean reloadFailing;
   private volatile Cancellable schedule;
+  /** False until the store may be asked (the node's metadata schema exists): lookups fail UNAVAILABLE before. */
+  private volatile boolean storeReady;
 
+  /** Tokens over {@code store}, which may be asked at once. */
   public Tokens(TokenStore store, AuthSettings settings, LongSupplier nanoClock) {
+    this(store, settings, nanoClock, true);
+  }
+
+  private Tokens(TokenStore store, AuthSettings settings, LongSupplier nanoClock, boolean storeReady) {
     this.store = store;
     this.settings = settings;
     this.nanoClock = nanoClock;
     this.lookupWindowStartNanos = nanoClock.getAsLong();
+    this.storeReady = storeReady;
   }
 
-  /** The node's tokens over the {@link TokenEntity}, reloaded every {@code refresh-interval} from now on. */
-  public static Tokens start(ActorSystem<?> system, AuthSettings settings) {
-    Tokens tokens = new Tokens(new ShardedTokenStore(system, settings.askTimeout()), settings, System::nanoTime);
-    if (settings.enabled()) {
-      tokens.schedule = system.scheduler().scheduleWithFixedDelay(java.time.Duration.ZERO, settings.refreshInterval(),
-          tokens::reloadInBackground, system.executionContext());
+  /**
+   * The node's tokens over the {@link TokenEntity}. Nothing is asked of the metadata store (whose tables may
+   * not exist yet) until {@link #reloadEvery}; until then only {@link #registerAdmin} and {@link #reload} may
+   * be called, and a token is refused UNAVAILABLE.
+   */
+  public static Tokens of(ActorSystem<?> system, AuthSettings settings) {
+    return new Tokens(new ShardedTokenStore(system, settings.askTimeout()), settings, System::nanoTime, false);
+  }
+
+  /** Reloads every token every {@code refresh-interval} from now on (the first load is {@link #reload}). */
+  public void reloadEvery(ActorSystem<?> system) {
+    storeReady = true;
+    if (settings.enabled() && schedule == null) {
+      schedule = system.scheduler().scheduleWithFixedDelay(settings.refreshInterval(), settings.refreshInterval(),
+          this::reloadInBackground, system.executionContext());
     }
-    return tokens;
   }
 
   /**
@@ -131,6 +147,7 @@ public final class Tokens implements AutoCloseable {
         .orElseThrow(() -> unauthenticated("the token is malformed: tokens read tfs_<id>_<secret>"));
     TokenRecord record = known.get(text.id());
     if (record != null) return CompletableFuture.completedFuture(accept(token, text, record));
+    if (!storeReady) throw new TfsException(ErrorCode.UNAVAILABLE, "the node is starting: its tokens are not loaded yet");
     Long until = unknownUntil.get(text.id());
     if (until != null && until - nanoClock.getAsLong() > 0) throw unknown();
     if (!takeLookup()) throw unknown();
