@@ -14,6 +14,7 @@ import time
 import torch
 
 import tensorfs
+from bench import round_trip
 
 MIB = 1 << 20
 
@@ -40,17 +41,10 @@ def main():
                                                                   args.rounds))
     # The fixed cost of one request: a 1-byte preadv into a host buffer, from the cache, round trip.
     with tensorfs.HostBuffer(1) as one:
-        with tensorfs.HostBuffer(4096) as seed:
-            client._run(client.write("/bench/gpu/one", 0, [seed.sge(0, 4096)]), 60)
-        client.hint("/bench/gpu/one", "willneed")
-        lat = []
-        for _ in range(200):
-            t0 = time.perf_counter()
-            client._run(client.read("/bench/gpu/one", 0, [one.sge(0, 1)]), 60)
-            lat.append(time.perf_counter() - t0)
-        lat.sort()
+        round_trip.prepare(client, "/bench/gpu/one")
+        median, p90 = round_trip.median_p90(round_trip.samples(client, one, 200, "/bench/gpu/one"))
         print("request round trip (1-byte preadv from the cache into host memory): median %.0f us, p90 %.0f us"
-              % (lat[len(lat) // 2] * 1e6, lat[len(lat) * 9 // 10] * 1e6))
+              % (median * 1e6, p90 * 1e6))
     rows = []
     cufile_skip = None
     for mib in [int(s) for s in args.sizes_mib.split(",")]:

@@ -1,7 +1,7 @@
 """tensorfs: a thin client of a tensorfs node's gRPC endpoint.
 
     import tensorfs
-    client = tensorfs.Client("127.0.0.1:9090")
+    client = tensorfs.Client("127.0.0.1:9090", token=...)   # or $TFS_TOKEN
     buf = tensorfs.HostBuffer(1 << 20)
     req = client.read("/tenant/kv/block-7", 0, [buf.sge()], desc="block 7")
     for done in client.wait():

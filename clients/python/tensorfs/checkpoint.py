@@ -64,11 +64,12 @@ class SaveResult:
 
 def save(state_dict, name, client=None, rank=0, ranks=1, policy="", keep_last=0, begin=None, commit=None,
          resume=True, streams=2, message_bytes=_items.MiB, pack_below=4 * _items.MiB,
-         pack_bytes=64 * _items.MiB, cuda_ipc=True, wait_timeout=600.0, timeout=None):
+         pack_bytes=64 * _items.MiB, cuda_ipc=True, wait_timeout=600.0, timeout=None, token=None):
     """Saves ``state_dict`` (nested dicts, lists and tuples of tensors and plain values) as rank ``rank``
     of checkpoint ``name`` (/tenant/job/step) and returns a SaveResult.
 
-    ``client``: a tensorfs.Client or a "host:port" (default $TFS_GRPC, else 127.0.0.1:9090).
+    ``client``: a tensorfs.Client or a "host:port" (default $TFS_GRPC, else 127.0.0.1:9090); ``token``:
+    the caller's token for a client made here from an address (default $TFS_TOKEN).
     ``begin`` (default: rank 0) opens the checkpoint for ``ranks`` ranks with ``policy`` and ``keep_last``;
     other ranks wait up to ``wait_timeout`` s for it to be open. ``commit`` (default: rank 0) waits for
     every rank to be done, then commits. ``resume``: when the checkpoint is open already, each item
@@ -77,7 +78,7 @@ def save(state_dict, name, client=None, rank=0, ranks=1, policy="", keep_last=0,
     tensors as CUDA IPC elements the node copies itself (``cuda_ipc=False``: staged through host memory
     one message at a time). Never a whole host copy of a GPU state dict.
     """
-    with _client(client) as c:
+    with _client(client, token) as c:
         cps = c.checkpoints
         begin = rank == 0 if begin is None else begin
         commit = rank == 0 if commit is None else commit
@@ -100,16 +101,17 @@ def save(state_dict, name, client=None, rank=0, ranks=1, policy="", keep_last=0,
         return SaveResult(info, nbytes, stats, len(items) + 1)
 
 
-def load(name, device="cpu", client=None, rank=0, weights_only=True, streams=2, cuda_ipc=True, timeout=None):
+def load(name, device="cpu", client=None, rank=0, weights_only=True, streams=2, cuda_ipc=True, timeout=None,
+         token=None):
     """Loads rank ``rank``'s state dict of committed checkpoint ``name`` with every tensor on ``device``
     ("cpu", "cuda", "cuda:1", a torch.device). CUDA tensors are read straight into their memory
     (RestoreInto with CUDA IPC) unless ``cuda_ipc=False``. ``name`` may also be a job (/tenant/job):
     its latest committed checkpoint is loaded. ``weights_only=False`` admits any pickled object in the
-    state dict's structure (only for checkpoints you trust)."""
+    state dict's structure (only for checkpoints you trust). ``client`` and ``token`` as for ``save``."""
     import torch
 
     device = torch.device(device)
-    with _client(client) as c:
+    with _client(client, token) as c:
         cps = c.checkpoints
         name = _resolve(cps, name)
         chunks = []
@@ -236,14 +238,17 @@ def _unpickle(data, weights_only):
 # -- the checkpoint's life --------------------------------------------------------------------------------
 
 class _client:
-    """A Client from an address (closed afterwards) or the one given (left open; anything with a
-    ``checkpoints`` attribute serves)."""
+    """A Client from an address with ``token`` (closed afterwards) or the one given (left open; anything
+    with a ``checkpoints`` attribute serves), which keeps the token it was made with."""
 
-    def __init__(self, client):
+    def __init__(self, client, token=None):
         if isinstance(client, Client) or hasattr(client, "checkpoints"):
+            if token is not None:
+                raise ValueError("token= goes with an address; a Client sends the token it was made with")
             self._client, self._own = client, False
         else:
-            self._client, self._own = Client(client or os.environ.get("TFS_GRPC") or DEFAULT_ADDRESS), True
+            address = client or os.environ.get("TFS_GRPC") or DEFAULT_ADDRESS
+            self._client, self._own = Client(address, token=token), True
 
     def __enter__(self):
         return self._client

@@ -7,7 +7,7 @@ import time
 
 import grpc
 
-from . import _wire
+from . import _wire, auth
 from .memory import HostBuffer, Sge
 
 _END = object()
@@ -97,15 +97,20 @@ def _unary(channel, name, request_type, reply_type):
 
 class Client:
     """A connection to one node, ``address`` as ``host:port``. Thread-safe: submissions and waits may
-    come from any thread. Close it (or use ``with``) to end the batch stream and the channel."""
+    come from any thread. Close it (or use ``with``) to end the batch stream and the channel.
 
-    def __init__(self, address, options=None):
+    ``token``: the caller's token, sent as ``authorization: Bearer <token>`` metadata on every call
+    (default ``$TFS_TOKEN``; none sent when neither is set). A node with auth on refuses a call without a
+    valid token (TfsError UNAUTHENTICATED) and one its role or tenant does not allow (FORBIDDEN)."""
+
+    def __init__(self, address, options=None, token=None):
         opts = [("grpc.max_receive_message_length", 16 << 20), ("grpc.max_send_message_length", 16 << 20),
                 # A fixed 16 MiB receive window instead of one resized by BDP probes: after a resize the
                 # node's HTTP/2 server has sent DATA frames past the window on long server streams
                 # (Read, Restore), which gRPC answers with "frame of size N overflows local window".
                 ("grpc.http2.bdp_probe", 0), ("grpc.http2.lookahead_bytes", 16 << 20)]
-        self._channel = grpc.insecure_channel(address, options=opts + list(options or []))
+        self._raw_channel = grpc.insecure_channel(address, options=opts + list(options or []))
+        self._channel = auth.authorize(self._raw_channel, auth.resolve(token))
         self._stat = _unary(self._channel, "Stat", _wire.StatRequest, _wire.FileInfo)
         self._list = _unary(self._channel, "List", _wire.ListRequest, _wire.ListReply)
         self._delete = _unary(self._channel, "Delete", _wire.DeleteRequest, _wire.DeleteReply)
@@ -202,8 +207,11 @@ class Client:
             if error is None and not self._pending:
                 return
             self._broken = error or TfsError("UNAVAILABLE", "the batch stream ended")
+            # A stream refused as a whole (UNAUTHENTICATED, FORBIDDEN) fails its requests with that code.
+            refused = self._broken.code in ("UNAUTHENTICATED", "FORBIDDEN")
+            status = _wire.STATUS[self._broken.code if refused else "UNAVAILABLE"]
             for request in list(self._pending.values()):
-                self._finish(request, 0, _wire.STATUS["UNAVAILABLE"], self._broken.message)
+                self._finish(request, 0, status, self._broken.message)
             self._lock.notify_all()
 
     def _complete(self, id, value, status, message):
@@ -339,7 +347,7 @@ class Client:
         if self._outbox is not None:
             self._outbox.put(_END)
             self._receiver.join(timeout=30)
-        self._channel.close()
+        self._raw_channel.close()
 
     def __enter__(self):
         return self

@@ -92,8 +92,9 @@ def _valid(checkpoint_id):
 
 
 class _Storage:
-    def __init__(self, checkpoint_id, client, streams, cuda_ipc, timeout):
+    def __init__(self, checkpoint_id, client, streams, cuda_ipc, timeout, token):
         self._client_arg = client
+        self._token = token
         self.name = None
         if checkpoint_id is not None:
             self._set_id(checkpoint_id)
@@ -109,18 +110,19 @@ class _Storage:
     def _cps(self):
         if self.name is None:
             raise ValueError("no checkpoint name: pass one to the constructor or as checkpoint_id")
-        return _client(self._client_arg)
+        return _client(self._client_arg, self._token)
 
 
 class TensorfsWriter(_Storage, StorageWriter):
     """A DCP StorageWriter into tensorfs checkpoint ``checkpoint_id`` (/tenant/job/step, or
     tensorfs://host:port/tenant/job/step). ``client``: a tensorfs.Client or "host:port" (default
-    $TFS_GRPC). ``policy`` and ``keep_last`` go to Begin. One instance per rank; DCP calls it from the
-    rank's main thread."""
+    $TFS_GRPC); ``token``: the caller's token with an address (default $TFS_TOKEN). ``policy`` and
+    ``keep_last`` go to Begin. One instance per rank; DCP calls it from the rank's main thread."""
 
     def __init__(self, checkpoint_id=None, client=None, policy="", keep_last=0, streams=2, cuda_ipc=True,
-                 message_bytes=_items.MiB, pack_below=4 * _items.MiB, pack_bytes=64 * _items.MiB, timeout=None):
-        super().__init__(checkpoint_id, client, streams, cuda_ipc, timeout)
+                 message_bytes=_items.MiB, pack_below=4 * _items.MiB, pack_bytes=64 * _items.MiB, timeout=None,
+                 token=None):
+        super().__init__(checkpoint_id, client, streams, cuda_ipc, timeout, token)
         self.policy = policy
         self.keep_last = keep_last
         self.message_bytes = message_bytes
@@ -211,10 +213,11 @@ class TensorfsWriter(_Storage, StorageWriter):
 class TensorfsReader(_Storage, StorageReader):
     """A DCP StorageReader of committed tensorfs checkpoint ``checkpoint_id`` (or of a job's latest
     committed checkpoint when given /tenant/job with ``latest=True``). Tensors are read into the
-    destination tensors DCP gives: CUDA ones straight through RestoreInto with CUDA IPC (``cuda_ipc``)."""
+    destination tensors DCP gives: CUDA ones straight through RestoreInto with CUDA IPC (``cuda_ipc``).
+    ``client`` and ``token`` as for TensorfsWriter."""
 
-    def __init__(self, checkpoint_id=None, client=None, streams=2, cuda_ipc=True, timeout=None):
-        super().__init__(checkpoint_id, client, streams, cuda_ipc, timeout)
+    def __init__(self, checkpoint_id=None, client=None, streams=2, cuda_ipc=True, timeout=None, token=None):
+        super().__init__(checkpoint_id, client, streams, cuda_ipc, timeout, token)
         self.storage_data = {}
 
     # torch 2.x

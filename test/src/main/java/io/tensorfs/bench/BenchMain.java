@@ -18,7 +18,7 @@ public final class BenchMain {
         case "metadata" -> MetadataBench.run(rest);
         case "faults" -> FaultsBench.run(rest);
         default -> {
-          System.err.println("usage: tfs bench http [--size-mib N] [--rounds N] | cache [--rounds N] [--sample-mib N]"
+          System.err.println("usage: tfs bench http [--size-mib N] [--rounds N] | cache [--rounds N] [--sample-mib N] [--only metrics|auth]"
               + " | cluster [--size-mib N] [--rounds N] [--transport aeron-ipc|aeron-udp|tcp]... [--metadata cassandra|memory] [--dir DIR]"
               + " | metadata [--clients N] [--seconds N] [--put-mib N] [--modes periodic:10s,batch,group:2ms]"
               + " | faults [--trials N] [--cassandra-trials N] [--disk on|off] [--seed S] [--clients N]");

@@ -29,6 +29,12 @@ import java.util.concurrent.TimeUnit;
  * files; GET hits of {@code --metrics-mib} sizes (1 GiB and 4 MiB by default) alternate between the two nodes
  * in every round (which node goes first alternates too), and both medians are printed with their ratio.
  * {@code --only metrics} runs just that part.
+ *
+ * <p>What auth costs: a third node, started with {@code -Dtensorfs.auth.enabled=false} and sent no token, is
+ * compared the same way with the first (auth on, every request with the admin token) on GET hits of
+ * {@code --auth-mib} sizes (1 GiB and 1 MiB by default), and then on the gRPC round trip of a 1-byte read
+ * through the Python client (clients/python/bench/round_trip.py, the two nodes alternating).
+ * {@code --only auth} runs just that part.
  */
 final class CacheBench {
   private static final long[] FILE_MIB = {1, 4, 16, 64, 1024};
@@ -36,6 +42,7 @@ final class CacheBench {
   /** Untimed samples of each size each node serves before metrics on and off are compared. */
   private static final int WARM_UP_SAMPLES = 4;
   private static final long[] METRICS_MIB = {1024, 4};
+  private static final long[] AUTH_MIB = {1024, 1};
 
   private CacheBench() {}
 
@@ -43,15 +50,17 @@ final class CacheBench {
     int rounds = 3;
     long bytesPerSample = 512L << 20;
     long[] metricsMib = METRICS_MIB;
-    boolean onlyMetrics = false;
+    long[] authMib = AUTH_MIB;
+    String only = "";
     for (int i = 0; i + 1 < args.length; i += 2) {
       switch (args[i]) {
         case "--rounds" -> rounds = Integer.parseInt(args[i + 1]);
         case "--sample-mib" -> bytesPerSample = Long.parseLong(args[i + 1]) << 20;
-        case "--metrics-mib" -> metricsMib = Arrays.stream(args[i + 1].split(",")).mapToLong(Long::parseLong).toArray();
+        case "--metrics-mib" -> metricsMib = sizes(args[i + 1]);
+        case "--auth-mib" -> authMib = sizes(args[i + 1]);
         case "--only" -> {
-          if (!args[i + 1].equals("metrics")) throw new IllegalArgumentException("--only takes metrics");
-          onlyMetrics = true;
+          only = args[i + 1];
+          if (!only.equals("metrics") && !only.equals("auth")) throw new IllegalArgumentException("--only takes metrics or auth");
         }
         default -> throw new IllegalArgumentException("unknown option " + args[i]);
       }
@@ -70,33 +79,42 @@ final class CacheBench {
     List<String> nodeJvm = List.of("-XX:MaxDirectMemorySize=3g", "-Dtensorfs.cache.capacity=1280MiB");
     List<String> noMetricsJvm = new ArrayList<>(nodeJvm);
     noMetricsJvm.add("-Dtensorfs.metrics.enabled=false");
+    List<String> noAuthJvm = new ArrayList<>(nodeJvm);
+    noAuthJvm.add("-Dtensorfs.auth.enabled=false");
     Process redis = null;
-    try (NodeProcess node = new NodeProcess("node-1", dir.resolve("node-1"), db.contactPoint(), "bench", nodeJvm)
-        .start(Duration.ofMinutes(3));
-        NodeProcess plain = new NodeProcess("node-1", dir.resolve("node-1-no-metrics"), db.contactPoint(),
-            "bench_no_metrics", noMetricsJvm).start(Duration.ofMinutes(3))) {
-      InetSocketAddress server = new InetSocketAddress("127.0.0.1", node.baseUri().getPort());
-      InetSocketAddress plainServer = new InetSocketAddress("127.0.0.1", plain.baseUri().getPort());
-      for (long mib : metricsMib) {
-        String answer = RawHttp.put(plainServer, filePath(mib), pattern, mib << 20);
-        if (!answer.startsWith("HTTP/1.1 201")) throw new IllegalStateException("PUT failed: " + answer);
+    List<NodeProcess> started = new ArrayList<>();
+    Comparison metrics = null;
+    Comparison auth = null;
+    NodeProcess noAuth = null;
+    try {
+      // Each node a cluster of its own: its own keyspaces and its own directory (and admin token) beside the others.
+      NodeProcess node = start(started, new NodeProcess("node-1", dir.resolve("node-1"), db.contactPoint(), "bench",
+          nodeJvm));
+      Endpoint server = Endpoint.of(node);
+      if (!only.equals("auth")) {
+        NodeProcess plain = start(started, new NodeProcess("node-1", dir.resolve("metrics-off/node-1"),
+            db.contactPoint(), "bench_no_metrics", noMetricsJvm));
+        metrics = new Comparison("metrics", server, Endpoint.of(plain), metricsMib);
       }
-      if (onlyMetrics) {
-        for (long mib : metricsMib) {
-          String answer = RawHttp.put(server, filePath(mib), pattern, mib << 20);
-          if (!answer.startsWith("HTTP/1.1 201")) throw new IllegalStateException("PUT failed: " + answer);
-        }
-        printMetricsCost(metricsCost(server, plainServer, metricsMib, rounds, bytesPerSample, bytes), metricsMib);
+      if (!only.equals("metrics")) {
+        noAuth = start(started, new NodeProcess("node-1", dir.resolve("auth-off/node-1"), db.contactPoint(),
+            "bench_no_auth", noAuthJvm));
+        auth = new Comparison("auth", server, Endpoint.withoutToken(noAuth), authMib);
+      }
+      for (Comparison pair : new Comparison[] {metrics, auth}) {
+        if (pair != null) putAll(pair.off(), pair.sizesMib(), pattern);
+      }
+      if (!only.isEmpty()) {
+        putAll(server, only.equals("auth") ? authMib : metricsMib, pattern);
+        if (metrics != null) printMetricsCost(pairCost(metrics, rounds, bytesPerSample, bytes), metricsMib);
+        if (auth != null) printAuthCost(pairCost(auth, rounds, bytesPerSample, bytes), authMib, node, noAuth, rounds);
         return;
       }
       int redisPort = NodeProcess.freePort();
       redis = startRedis(dir.resolve("redis"), redisPort);
       InetSocketAddress redisAddress = new InetSocketAddress("127.0.0.1", redisPort);
 
-      for (long mib : FILE_MIB) {
-        String answer = RawHttp.put(server, filePath(mib), pattern, mib << 20);
-        if (!answer.startsWith("HTTP/1.1 201")) throw new IllegalStateException("PUT failed: " + answer);
-      }
+      putAll(server, FILE_MIB, pattern);
       try (Resp r = new Resp(redisAddress)) {
         for (long mib : REDIS_MIB) r.set("v" + mib, pattern, mib << 20);
       }
@@ -122,8 +140,10 @@ final class CacheBench {
         System.out.printf("round %d done%n", round);
       }
       print(samples);
-      printMetricsCost(metricsCost(server, plainServer, metricsMib, rounds, bytesPerSample, bytes), metricsMib);
+      printMetricsCost(pairCost(metrics, rounds, bytesPerSample, bytes), metricsMib);
+      printAuthCost(pairCost(auth, rounds, bytesPerSample, bytes), authMib, node, noAuth, rounds);
     } finally {
+      for (NodeProcess n : started) n.close();
       if (redis != null) {
         redis.destroy();
         redis.waitFor(10, TimeUnit.SECONDS);
@@ -133,16 +153,24 @@ final class CacheBench {
   }
 
   /**
-   * GET hits of each size on the node with metrics ({@code on}) and the one without ({@code off}), the two
-   * alternating within every round and swapping which goes first from round to round. Both nodes first
-   * serve {@link #WARM_UP_SAMPLES} untimed samples of each size, so that neither is measured with a colder
-   * JIT than the other (the node with metrics has usually just served the whole cache benchmark).
+   * Two nodes that differ in one feature ({@code what}: metrics, auth), compared on GET hits of
+   * {@code sizesMib}: {@code on} has it, {@code off} was started without it.
    */
-  private static Map<String, List<Double>> metricsCost(InetSocketAddress on, InetSocketAddress off, long[] sizesMib,
-      int rounds, long bytesPerSample, Pattern bytes) throws IOException {
+  private record Comparison(String what, Endpoint on, Endpoint off, long[] sizesMib) {}
+
+  /**
+   * GET hits of each size on the pair's node with the feature ({@code on}) and the one without ({@code off}),
+   * the two alternating within every round and swapping which goes first from round to round. Both nodes
+   * first serve {@link #WARM_UP_SAMPLES} untimed samples of each size, so that neither is measured with a
+   * colder JIT than the other (the first node has usually just served the whole cache benchmark).
+   */
+  private static Map<String, List<Double>> pairCost(Comparison pair, int rounds, long bytesPerSample, Pattern bytes)
+      throws IOException {
     Map<String, List<Double>> samples = new LinkedHashMap<>();
-    try (KeepAliveHttp onData = new KeepAliveHttp(on); KeepAliveHttp onControl = new KeepAliveHttp(on);
-        KeepAliveHttp offData = new KeepAliveHttp(off); KeepAliveHttp offControl = new KeepAliveHttp(off)) {
+    long[] sizesMib = pair.sizesMib();
+    try (KeepAliveHttp onData = new KeepAliveHttp(pair.on()); KeepAliveHttp onControl = new KeepAliveHttp(pair.on());
+        KeepAliveHttp offData = new KeepAliveHttp(pair.off());
+        KeepAliveHttp offControl = new KeepAliveHttp(pair.off())) {
       for (int warm = 0; warm < WARM_UP_SAMPLES; warm++) {
         for (long mib : sizesMib) {
           int n = (int) Math.max(1, bytesPerSample / (mib << 20));
@@ -157,13 +185,13 @@ final class CacheBench {
           int n = (int) Math.max(1, bytesPerSample / size);
           int crc = bytes.crcOf(size);
           for (int turn = 0; turn < 2; turn++) {
-            boolean metrics = (turn + round) % 2 == 0;
-            double seconds = metrics ? getSeconds(onData, onControl, mib, n, crc, true)
+            boolean on = (turn + round) % 2 == 0;
+            double seconds = on ? getSeconds(onData, onControl, mib, n, crc, true)
                 : getSeconds(offData, offControl, mib, n, crc, true);
-            add(samples, (metrics ? "on " : "off ") + mib, HttpBench.mbps(size * n, seconds));
+            add(samples, (on ? "on " : "off ") + mib, HttpBench.mbps(size * n, seconds));
           }
         }
-        System.out.printf("metrics round %d done%n", round);
+        System.out.printf("%s round %d done%n", pair.what(), round);
       }
     }
     return samples;
@@ -173,8 +201,22 @@ final class CacheBench {
     System.out.println();
     System.out.println("What metrics cost: GET hits, metrics on and off (-Dtensorfs.metrics.enabled=false), same run,");
     System.out.println("the two nodes alternating in every round:");
+    printPairTable("metrics", s, sizesMib);
+  }
+
+  /** The auth pair's GET hits, then the gRPC round trip on the same two nodes. */
+  private static void printAuthCost(Map<String, List<Double>> s, long[] sizesMib, NodeProcess on, NodeProcess off,
+      int rounds) throws IOException, InterruptedException {
     System.out.println();
-    System.out.println("| size | metrics on MB/s (min–max) | metrics off MB/s (min–max) | on ÷ off (medians) |");
+    System.out.println("What auth costs: GET hits, auth on (each request with the admin token) and off");
+    System.out.println("(-Dtensorfs.auth.enabled=false, no token), same run, the two nodes alternating in every round:");
+    printPairTable("auth", s, sizesMib);
+    roundTrips(on, off, rounds);
+  }
+
+  private static void printPairTable(String what, Map<String, List<Double>> s, long[] sizesMib) {
+    System.out.println();
+    System.out.printf("| size | %s on MB/s (min–max) | %s off MB/s (min–max) | on ÷ off (medians) |%n", what, what);
     System.out.println("| ---: | ---: | ---: | ---: |");
     for (long mib : sizesMib) {
       double on = median(s, "on " + mib);
@@ -182,6 +224,55 @@ final class CacheBench {
       System.out.printf("| %d MiB | %.0f (%s) | %.0f (%s) | %.3f |%n", mib, on, range(s, "on " + mib), off,
           range(s, "off " + mib), on / off);
     }
+  }
+
+  /**
+   * The gRPC round trip of a 1-byte read from the cache, through the Python client, on the node with auth
+   * ({@code on}, sent its admin token) and the one without ({@code off}, sent none), alternating.
+   */
+  private static void roundTrips(NodeProcess on, NodeProcess off, int rounds) throws IOException, InterruptedException {
+    String python = Files.isExecutable(Path.of("/usr/bin/python3")) ? "/usr/bin/python3" : "python3";
+    // The node without auth first: the table gives every node's median against the first one's.
+    ProcessBuilder bench = new ProcessBuilder(python, "bench/round_trip.py",
+        "--node", "auth off", off.grpcAddress(), "-",
+        "--node", "auth on", on.grpcAddress(), NodeProcess.adminTokenFile(on.dataDir()).toString(),
+        "--rounds", Integer.toString(Math.max(rounds, 2)))
+        .directory(RepoPaths.root().resolve("clients/python").toFile())
+        .redirectErrorStream(true)
+        .redirectOutput(ProcessBuilder.Redirect.INHERIT);
+    bench.environment().put("PYTHONPATH", ".");
+    Process p;
+    try {
+      p = bench.start();
+    } catch (IOException e) {
+      throw new IllegalStateException("no python3 for the gRPC round trip: run scripts/ensure-deps", e);
+    }
+    if (!p.waitFor(10, TimeUnit.MINUTES)) {
+      p.destroyForcibly();
+      throw new IllegalStateException("the gRPC round trip did not finish within 10 minutes");
+    }
+    if (p.exitValue() != 0) {
+      throw new IllegalStateException("the gRPC round trip failed (exit " + p.exitValue() + "; python3-grpcio is "
+          + "installed by scripts/ensure-deps)");
+    }
+  }
+
+  /** Starts {@code node}, remembering it in {@code started} so that it is stopped whatever happens. */
+  private static NodeProcess start(List<NodeProcess> started, NodeProcess node) throws IOException, InterruptedException {
+    started.add(node);
+    return node.start(Duration.ofMinutes(3));
+  }
+
+  /** PUTs the benchmark's file of each size to {@code server}. */
+  private static void putAll(Endpoint server, long[] sizesMib, ByteBuffer pattern) throws IOException {
+    for (long mib : sizesMib) {
+      String answer = RawHttp.put(server, filePath(mib), pattern, mib << 20);
+      if (!answer.startsWith("HTTP/1.1 201")) throw new IllegalStateException("PUT failed: " + answer);
+    }
+  }
+
+  private static long[] sizes(String list) {
+    return Arrays.stream(list.split(",")).mapToLong(Long::parseLong).toArray();
   }
 
   private static String filePath(long mib) {

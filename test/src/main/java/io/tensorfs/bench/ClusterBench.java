@@ -5,13 +5,14 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.tensorfs.core.Crc32c;
 import io.tensorfs.deploy.cassandra.CassandraSettings;
 import io.tensorfs.deploy.cassandra.EmbeddedCassandra;
+import io.tensorfs.harness.AdminToken;
+import io.tensorfs.harness.BearerHttpClient;
 import io.tensorfs.harness.NodeProcess;
 import io.tensorfs.harness.RepoPaths;
 import io.tensorfs.harness.SharedCassandra;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
-import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -155,7 +156,7 @@ final class ClusterBench {
 
     String path = "/bench/blob-" + r;
     long t0 = System.nanoTime();
-    String answer = RawHttp.put(address(nodes.get(0)), "/v1/files" + path, pattern, size);
+    String answer = RawHttp.put(Endpoint.of(nodes.get(0)), "/v1/files" + path, pattern, size);
     double put = (System.nanoTime() - t0) / 1e9;
     checkPut(answer, expectedCrc);
 
@@ -179,7 +180,7 @@ final class ClusterBench {
 
   private static double timedGet(NodeProcess reader, String path, long size, int expectedCrc) throws Exception {
     long t0 = System.nanoTime();
-    int crc = RawHttp.get(address(reader), "/v1/files" + path, size);
+    int crc = RawHttp.get(Endpoint.of(reader), "/v1/files" + path, size);
     double seconds = (System.nanoTime() - t0) / 1e9;
     if (crc != expectedCrc) throw new IllegalStateException("GET returned other bytes than were PUT");
     return seconds;
@@ -270,15 +271,12 @@ final class ClusterBench {
   }
 
   private static String http(NodeProcess node, String method, String path) throws Exception {
-    HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(node.baseUri() + path))
+    HttpClient client = new BearerHttpClient(HttpClient.newHttpClient(), AdminToken.of(node));
+    HttpResponse<String> r = client.send(HttpRequest.newBuilder(URI.create(node.baseUri() + path))
         .method(method, HttpRequest.BodyPublishers.noBody()).timeout(Duration.ofMinutes(1)).build(),
         HttpResponse.BodyHandlers.ofString());
     if (r.statusCode() / 100 != 2) throw new IllegalStateException(method + " " + path + ": " + r.statusCode() + " " + r.body());
     return r.body();
-  }
-
-  private static InetSocketAddress address(NodeProcess node) {
-    return new InetSocketAddress(node.baseUri().getHost(), node.baseUri().getPort());
   }
 
   private static void checkPut(String answer, int expectedCrc) throws Exception {

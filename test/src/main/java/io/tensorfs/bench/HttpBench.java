@@ -8,7 +8,6 @@ import io.tensorfs.deploy.cassandra.EmbeddedCassandra;
 import io.tensorfs.harness.NodeProcess;
 import io.tensorfs.harness.RepoPaths;
 import io.tensorfs.harness.SharedCassandra;
-import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -50,7 +49,7 @@ final class HttpBench {
     var db = cassandra.start();
     try (NodeProcess node = new NodeProcess("node-1", dir.resolve("node-1"), db.contactPoint(), "bench", List.of())
         .start(Duration.ofMinutes(3))) {
-      InetSocketAddress server = new InetSocketAddress("127.0.0.1", node.baseUri().getPort());
+      Endpoint server = Endpoint.of(node);
       Path raw = dir.resolve("node-1/raw.bin");
       List<double[]> samples = new ArrayList<>();
       for (int r = 1; r <= rounds; r++) {

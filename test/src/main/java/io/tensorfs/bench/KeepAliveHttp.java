@@ -1,31 +1,32 @@
 package io.tensorfs.bench;
 
 import java.io.IOException;
-import java.net.InetSocketAddress;
 import java.nio.channels.SocketChannel;
 import java.util.Locale;
 
 /**
  * One kept-alive HTTP/1.1 connection for the benchmark: GETs read into a direct buffer and
- * checksummed, POSTs without a body. Costs the client about what a raw socket read costs.
+ * checksummed, POSTs without a body, each with the endpoint's token. Costs the client about what a raw
+ * socket read costs.
  */
 final class KeepAliveHttp implements AutoCloseable {
-  private final InetSocketAddress server;
   private final SocketChannel channel;
   private final Wire wire;
+  /** The request head's Host and Authorization lines, the same on every request. */
+  private final String headLines;
 
   /** A GET's outcome: the CRC32C of the body and the value of its X-Tfs-Cache header ("" if none). */
   record Got(int crc32c, String cache) {}
 
-  KeepAliveHttp(InetSocketAddress server) throws IOException {
-    this.server = server;
-    channel = SocketChannel.open(server);
+  KeepAliveHttp(Endpoint server) throws IOException {
+    headLines = "Host: " + server.address().getHostString() + "\r\n" + server.authorizationLine();
+    channel = SocketChannel.open(server.address());
     channel.socket().setTcpNoDelay(true);
     wire = new Wire(channel);
   }
 
   Got get(String path, long expectedSize) throws IOException {
-    wire.write("GET " + path + " HTTP/1.1\r\nHost: " + server.getHostString() + "\r\n\r\n");
+    wire.write("GET " + path + " HTTP/1.1\r\n" + headLines + "\r\n");
     Head head = readHead();
     if (head.status != 200) throw new IOException("GET " + path + " answered " + head.status);
     if (head.contentLength != expectedSize) {
@@ -36,7 +37,7 @@ final class KeepAliveHttp implements AutoCloseable {
 
   /** POSTs with an empty body; returns the status and skips the response body. */
   int post(String pathAndQuery) throws IOException {
-    wire.write("POST " + pathAndQuery + " HTTP/1.1\r\nHost: " + server.getHostString() + "\r\nContent-Length: 0\r\n\r\n");
+    wire.write("POST " + pathAndQuery + " HTTP/1.1\r\n" + headLines + "Content-Length: 0\r\n\r\n");
     Head head = readHead();
     wire.body(head.contentLength);
     return head.status;

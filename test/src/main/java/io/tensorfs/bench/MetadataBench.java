@@ -3,10 +3,11 @@ package io.tensorfs.bench;
 import io.tensorfs.deploy.cassandra.CassandraSettings;
 import io.tensorfs.deploy.cassandra.CommitlogSync;
 import io.tensorfs.deploy.cassandra.EmbeddedCassandra;
+import io.tensorfs.harness.AdminToken;
+import io.tensorfs.harness.BearerHttpClient;
 import io.tensorfs.harness.NodeProcess;
 import io.tensorfs.harness.RepoPaths;
 import io.tensorfs.harness.SharedCassandra;
-import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -75,15 +76,16 @@ final class MetadataBench {
     try (NodeProcess node = new NodeProcess("node-1", dir.resolve("node-1"), db.contactPoint(), "bench", List.of())
         .start(Duration.ofMinutes(3))) {
       URI base = node.baseUri();
-      creates(base, clients, 3, "warm"); // schema, sharding and connections settle; not counted
-      long[] latencies = creates(base, clients, seconds, "timed");
+      String token = AdminToken.of(node);
+      creates(base, token, clients, 3, "warm"); // schema, sharding and connections settle; not counted
+      long[] latencies = creates(base, token, clients, seconds, "timed");
       Arrays.sort(latencies);
       double perSecond = latencies.length / (double) seconds;
       double p50 = latencies.length == 0 ? 0 : latencies[latencies.length / 2] / 1e6;
       double p99 = latencies.length == 0 ? 0 : latencies[(int) (latencies.length * 0.99)] / 1e6;
       ByteBuffer pattern = new Pattern(42).buffer();
       long t0 = System.nanoTime();
-      String answer = RawHttp.put(new InetSocketAddress("127.0.0.1", base.getPort()), "/v1/files/bench/big",
+      String answer = RawHttp.put(Endpoint.of(node), "/v1/files/bench/big",
           pattern, putBytes);
       double put = (System.nanoTime() - t0) / 1e9;
       if (!answer.startsWith("HTTP/1.1 201")) throw new IllegalStateException("PUT failed: " + answer);
@@ -97,8 +99,8 @@ final class MetadataBench {
   }
 
   /** {@code clients} threads each create files one after another for {@code seconds}; each create's latency, ns. */
-  private static long[] creates(URI base, int clients, int seconds, String prefix) throws Exception {
-    HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+  private static long[] creates(URI base, String token, int clients, int seconds, String prefix) throws Exception {
+    HttpClient http = new BearerHttpClient(HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build(), token);
     AtomicBoolean stop = new AtomicBoolean();
     ExecutorService pool = Executors.newFixedThreadPool(clients);
     List<Future<long[]>> each = new ArrayList<>();

@@ -2,7 +2,6 @@ package io.tensorfs.bench;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
@@ -10,7 +9,8 @@ import java.util.zip.CRC32C;
 
 /**
  * The thinnest HTTP/1.1 client that can time a server: one request per connection, the body written
- * from and read into direct buffers, so the client costs about what the raw socket baseline costs.
+ * from and read into direct buffers, so the client costs about what the raw socket baseline costs. Each
+ * request carries the endpoint's token.
  */
 final class RawHttp {
   private static final int IO_BYTES = 1 << 20;
@@ -18,10 +18,10 @@ final class RawHttp {
   private RawHttp() {}
 
   /** PUTs {@code size} bytes cycled from {@code pattern}; returns the response status line and body. */
-  static String put(InetSocketAddress server, String path, ByteBuffer pattern, long size) throws IOException {
-    try (SocketChannel ch = SocketChannel.open(server)) {
+  static String put(Endpoint server, String path, ByteBuffer pattern, long size) throws IOException {
+    try (SocketChannel ch = SocketChannel.open(server.address())) {
       String head = "PUT " + path + " HTTP/1.1\r\nHost: bench\r\nContent-Length: " + size
-          + "\r\nContent-Type: application/octet-stream\r\nConnection: close\r\n\r\n";
+          + "\r\nContent-Type: application/octet-stream\r\n" + server.authorizationLine() + "Connection: close\r\n\r\n";
       ch.write(ByteBuffer.wrap(head.getBytes(StandardCharsets.US_ASCII)));
       writeCycled(ch, pattern, size);
       return new String(readAll(ch), StandardCharsets.UTF_8);
@@ -29,9 +29,9 @@ final class RawHttp {
   }
 
   /** GETs a file and returns the CRC32C of its body, having read {@code expectedSize} bytes. */
-  static int get(InetSocketAddress server, String path, long expectedSize) throws IOException {
-    try (SocketChannel ch = SocketChannel.open(server)) {
-      String head = "GET " + path + " HTTP/1.1\r\nHost: bench\r\nConnection: close\r\n\r\n";
+  static int get(Endpoint server, String path, long expectedSize) throws IOException {
+    try (SocketChannel ch = SocketChannel.open(server.address())) {
+      String head = "GET " + path + " HTTP/1.1\r\nHost: bench\r\n" + server.authorizationLine() + "Connection: close\r\n\r\n";
       ch.write(ByteBuffer.wrap(head.getBytes(StandardCharsets.US_ASCII)));
       ByteBuffer buf = ByteBuffer.allocateDirect(IO_BYTES);
       int headerEnd = -1;

@@ -1,5 +1,6 @@
 package io.tensorfs.faults;
 
+import io.tensorfs.harness.AdminToken;
 import io.tensorfs.harness.NodeProcess;
 import java.net.URI;
 import java.nio.file.Path;
@@ -90,6 +91,11 @@ public final class FaultCluster implements AutoCloseable {
 
   public synchronized boolean alive(int number) {
     return nodes[number - 1].alive();
+  }
+
+  /** The cluster's admin token, which its nodes write at first start (so: once {@link #start} returned). */
+  public String adminToken() {
+    return AdminToken.read(NodeProcess.adminTokenFile(dir.resolve("node-1")));
   }
 
   public synchronized NodeProcess node(int number) {

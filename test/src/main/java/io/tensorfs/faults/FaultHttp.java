@@ -2,6 +2,7 @@ package io.tensorfs.faults;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.tensorfs.harness.BearerHttpClient;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -10,8 +11,8 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 
 /**
- * The HTTP calls a fault trial makes of a node, over its own connection pool (one per client thread).
- * Blocking; owned by one thread.
+ * The HTTP calls a fault trial makes of a node, over its own connection pool (one per client thread), each
+ * with the cluster's admin token. Blocking; owned by one thread.
  */
 public final class FaultHttp {
   static final ObjectMapper JSON = new ObjectMapper();
@@ -27,15 +28,19 @@ public final class FaultHttp {
     }
   }
 
-  private final HttpClient client = HttpClient.newBuilder()
-      .version(HttpClient.Version.HTTP_1_1)
-      .connectTimeout(Duration.ofSeconds(5))
-      .build();
+  private final HttpClient client;
   private final Duration timeout;
 
-  /** @param timeout how long one request may take before its outcome counts as unknown */
-  public FaultHttp(Duration timeout) {
+  /**
+   * @param timeout how long one request may take before its outcome counts as unknown
+   * @param token   the token every request carries ({@link FaultCluster#adminToken()})
+   */
+  public FaultHttp(Duration timeout, String token) {
     this.timeout = timeout;
+    this.client = new BearerHttpClient(HttpClient.newBuilder()
+        .version(HttpClient.Version.HTTP_1_1)
+        .connectTimeout(Duration.ofSeconds(5))
+        .build(), token);
   }
 
   public Answer put(URI node, String path, byte[] bytes) throws IOException, InterruptedException {

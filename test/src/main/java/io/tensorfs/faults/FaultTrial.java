@@ -162,7 +162,7 @@ public final class FaultTrial {
   private void finalReads(FaultCluster cluster, History history, Map<String, WriterClient> owners)
       throws InterruptedException {
     long until = System.nanoTime() + settings.healDeadline().toNanos();
-    FaultHttp http = new FaultHttp(settings.requestTimeout());
+    FaultHttp http = new FaultHttp(settings.requestTimeout(), cluster.adminToken());
     for (String path : history.paths()) {
       WriterClient owner = owners.get(path.split("/")[3]);
       for (int node = 1; node <= cluster.size(); node++) {
@@ -184,7 +184,7 @@ public final class FaultTrial {
    */
   private List<String> awaitReplicas(FaultCluster cluster, History history) throws InterruptedException {
     long until = System.nanoTime() + settings.healDeadline().toNanos();
-    FaultHttp http = new FaultHttp(settings.requestTimeout());
+    FaultHttp http = new FaultHttp(settings.requestTimeout(), cluster.adminToken());
     Set<String> pending = new HashSet<>(history.paths());
     int via = 0;
     Map<String, String> last = new HashMap<>();

@@ -1,5 +1,6 @@
 package io.tensorfs.faults;
 
+import io.tensorfs.harness.AdminToken;
 import io.tensorfs.harness.NodeProcess;
 import io.tensorfs.harness.SharedCassandra;
 import java.io.IOException;
@@ -90,6 +91,11 @@ public final class FullDiskCheck {
     return new Result(null, acked.size(), refused, seconds, List.copyOf(violations), history);
   }
 
+  /** A client with the node's admin token, which it wrote when it first started. */
+  private FaultHttp http() {
+    return new FaultHttp(Duration.ofSeconds(60), AdminToken.read(NodeProcess.adminTokenFile(dir.resolve("node-1"))));
+  }
+
   private NodeProcess node(LoopMount disk, List<String> props, String keyspace, int clusterPort) {
     return new NodeProcess("node-1", dir.resolve("node-1"), metadata.contactPoint(), keyspace, props, clusterPort,
         List.of("--store", disk.path().toString()), List.of());
@@ -101,7 +107,7 @@ public final class FullDiskCheck {
    */
   private int fill(URI node, Random random, Map<String, Body> acked, List<String> violations, History history)
       throws InterruptedException {
-    FaultHttp http = new FaultHttp(Duration.ofSeconds(60));
+    FaultHttp http = http();
     boolean declaredRefused = false;
     boolean chunkedRefused = false;
     int refused = 0;
@@ -142,7 +148,7 @@ public final class FullDiskCheck {
 
   private void checkAll(URI node, Map<String, Body> acked, List<String> violations, History history, String when)
       throws InterruptedException {
-    FaultHttp http = new FaultHttp(Duration.ofSeconds(60));
+    FaultHttp http = http();
     for (Map.Entry<String, Body> e : acked.entrySet()) {
       Op read = WriterClient.read(http, node, 1, "check", e.getKey(), List.of(e.getValue()), history);
       history.add(read);
@@ -155,7 +161,7 @@ public final class FullDiskCheck {
   /** Deletes the two largest files, then PUTs a new one, asking again while the bytes are being collected. */
   private void freeAndWrite(URI node, Map<String, Body> acked, List<String> violations, History history, long seed)
       throws Exception {
-    FaultHttp http = new FaultHttp(Duration.ofSeconds(60));
+    FaultHttp http = http();
     List<String> largest = acked.entrySet().stream()
         .sorted((a, b) -> Integer.compare(b.getValue().sizeBytes(), a.getValue().sizeBytes()))
         .limit(2).map(Map.Entry::getKey).toList();

@@ -57,7 +57,7 @@ public final class WriterClient implements Runnable {
     this.stop = stop;
     this.random = new Random(seed);
     this.bodySeeds = new SplittableRandom(seed ^ 0x5DEECE66DL);
-    this.http = new FaultHttp(requestTimeout);
+    this.http = new FaultHttp(requestTimeout, cluster.adminToken());
     for (int i = 0; i < paths; i++) active.add(freshPath());
   }
 

@@ -24,7 +24,7 @@ class CacheIT {
   @Test
   void shouldServeHitsAfterWillneedAndMissesAfterDontneed() throws Exception {
     try (NodeProcess node = start("cache_hints", "64MiB")) {
-      TfsHttp http = new TfsHttp(node.baseUri());
+      TfsHttp http = new TfsHttp(node);
       byte[] a = SingleNodeIT.random(12 * MIB + 5, 31);
       byte[] b = SingleNodeIT.random(8 * MIB, 32);
       assertEquals(201, http.put("/v1/files/c/a", a).statusCode());
@@ -75,7 +75,7 @@ class CacheIT {
   @Test
   void shouldKeepAPinnedFileWhileOthersAreEvicted() throws Exception {
     try (NodeProcess node = start("cache_pin", "32MiB")) {
-      TfsHttp http = new TfsHttp(node.baseUri());
+      TfsHttp http = new TfsHttp(node);
       byte[] model = SingleNodeIT.random(12 * MIB, 41);
       assertEquals(201, http.put("/v1/files/p/model", model).statusCode());
       for (int i = 0; i < 3; i++) {
@@ -102,7 +102,7 @@ class CacheIT {
   @Test
   void shouldReadPastAFullCacheAndRefuseAWillneedItCannotHold() throws Exception {
     try (NodeProcess node = start("cache_full", "16MiB")) {
-      TfsHttp http = new TfsHttp(node.baseUri());
+      TfsHttp http = new TfsHttp(node);
       byte[] model = SingleNodeIT.random(16 * MIB, 61);
       byte[] other = SingleNodeIT.random(9 * MIB + 11, 62);
       assertEquals(201, http.put("/v1/files/full/model", model).statusCode());

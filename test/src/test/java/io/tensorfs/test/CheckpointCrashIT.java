@@ -42,7 +42,7 @@ class CheckpointCrashIT {
     NodeProcess node = new NodeProcess("node-1", dir.resolve("node-1"), cassandra.contactPoint(), "it_ckpt_crash",
         CheckpointIT.nodeProps()).start(Duration.ofMinutes(3));
     try {
-      TfsHttp http = new TfsHttp(node.baseUri());
+      TfsHttp http = new TfsHttp(node);
       begin(http, "/t/crash/s1", 1, "");
       ok(http.put(API + "/t/crash/s1/0/w", previous), 200);
       ok(post(http, API + "/t/crash/s1/0?op=done"), 200);
@@ -69,7 +69,7 @@ class CheckpointCrashIT {
     NodeProcess restarted = new NodeProcess("node-1", dir.resolve("node-1"), cassandra.contactPoint(), "it_ckpt_crash",
         CheckpointIT.nodeProps()).start(Duration.ofMinutes(3));
     try {
-      TfsHttp http = new TfsHttp(restarted.baseUri());
+      TfsHttp http = new TfsHttp(restarted);
       assertArrayEquals(previous, http.get(API + "/t/crash/s1/0/w").body(), "the previous checkpoint is intact");
       assertEquals("/t/crash/s1", TfsHttp.json(http.get(API + "/t/crash?latest")).get("name").asText(),
           "the cut-off checkpoint is not visible");

@@ -42,7 +42,7 @@ class CheckpointIT {
     SharedCassandra.deleteTree(RepoPaths.scratch("checkpoints"));
     node = new NodeProcess("node-1", RepoPaths.scratch("checkpoints").resolve("node-1"), cassandra.contactPoint(),
         "it_ckpt", nodeProps()).start(Duration.ofMinutes(3));
-    http = new TfsHttp(node.baseUri());
+    http = new TfsHttp(node);
   }
 
   /** 4 MiB parts and chunks; a bounded heap and direct memory (the harness gives -Xmx512m). */

@@ -26,13 +26,13 @@ class KvCacheCrashIT {
     Path dir = scratch("kv_flushed");
     List<byte[]> blocks = blocks(6, 100);
     try (NodeProcess node = node(dir, "0s").start(Duration.ofMinutes(3))) {
-      TfsHttp http = new TfsHttp(node.baseUri());
+      TfsHttp http = new TfsHttp(node);
       putAll(http, blocks);
       awaitClean(http, Duration.ofSeconds(60));
       node.kill();
     }
     try (NodeProcess node = node(dir, "0s").start(Duration.ofMinutes(3))) {
-      TfsHttp http = new TfsHttp(node.baseUri());
+      TfsHttp http = new TfsHttp(node);
       for (int i = 0; i < blocks.size(); i++) {
         var r = http.get("/v1/files/kv/b" + i);
         assertEquals(200, r.statusCode(), "a flushed block survives the kill");
@@ -47,7 +47,7 @@ class KvCacheCrashIT {
     List<byte[]> blocks = blocks(4, 200);
     byte[] checkpoint = SingleNodeIT.random(9 * MIB + 3, 299);
     try (NodeProcess node = node(dir, "1h").start(Duration.ofMinutes(3))) {
-      TfsHttp http = new TfsHttp(node.baseUri());
+      TfsHttp http = new TfsHttp(node);
       putAll(http, blocks);
       assertEquals(201, http.put("/v1/files/ckpt/step-1", checkpoint).statusCode());
       assertTrue(CacheIT.cache(http).get("dirtyBytes").asLong() > 0, "the blocks wait in memory for their flush");
@@ -57,7 +57,7 @@ class KvCacheCrashIT {
       node.kill();
     }
     try (NodeProcess node = node(dir, "1h").start(Duration.ofMinutes(3))) {
-      TfsHttp http = new TfsHttp(node.baseUri());
+      TfsHttp http = new TfsHttp(node);
       for (int i = 0; i < blocks.size(); i++) {
         var r = http.get("/v1/files/kv/b" + i);
         if (r.statusCode() == 200) {

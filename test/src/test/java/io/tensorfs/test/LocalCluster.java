@@ -92,7 +92,7 @@ final class LocalCluster implements AutoCloseable {
   }
 
   TfsHttp http(int number) {
-    return new TfsHttp(node(number).baseUri());
+    return new TfsHttp(node(number));
   }
 
   /** Starts node {@code number} again on its data and cluster port (a new process). */

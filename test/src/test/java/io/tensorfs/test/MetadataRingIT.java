@@ -52,7 +52,7 @@ class MetadataRingIT {
       node = new NodeProcess("node-1", dir.resolve("node-1"), CassandraRing.contactPoints(members), KEYSPACE,
           List.of(), NodeProcess.freePort(), List.of("--metadata-replicas", "3"), List.of())
           .start(Duration.ofMinutes(4));
-      TfsHttp http = new TfsHttp(node.baseUri());
+      TfsHttp http = new TfsHttp(node);
       byte[] a = SingleNodeIT.random(3 << 20, 31);
       assertEquals(201, http.put("/v1/files/ring/a", a).statusCode());
       for (CassandraInstance m : members) {

@@ -39,7 +39,7 @@ class NodeCrashIT {
     NodeProcess node = new NodeProcess("node-1", dir.resolve("node-1"), cassandra.contactPoint(), "it_crash", props)
         .start(Duration.ofMinutes(3));
     try {
-      TfsHttp http = new TfsHttp(node.baseUri());
+      TfsHttp http = new TfsHttp(node);
       assertEquals(201, http.put("/v1/files/k/good", good).statusCode());
       assertEquals(201, http.put("/v1/files/k/partial", earlier).statusCode(), "an earlier version of the path");
 
@@ -66,7 +66,7 @@ class NodeCrashIT {
     NodeProcess restarted = new NodeProcess("node-1", dir.resolve("node-1"), cassandra.contactPoint(), "it_crash",
         shortGrace).start(Duration.ofMinutes(3));
     try {
-      TfsHttp http = new TfsHttp(restarted.baseUri());
+      TfsHttp http = new TfsHttp(restarted);
       assertArrayEquals(good, http.get("/v1/files/k/good").body());
       assertArrayEquals(earlier, http.get("/v1/files/k/partial").body(), "the version before the crash is intact");
       var listing = TfsHttp.json(http.get("/v1/list/k"));

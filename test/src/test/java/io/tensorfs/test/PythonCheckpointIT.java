@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.tensorfs.harness.AdminToken;
 import io.tensorfs.harness.NodeProcess;
 import io.tensorfs.harness.RepoPaths;
 import io.tensorfs.harness.SharedCassandra;
@@ -35,6 +36,7 @@ class PythonCheckpointIT {
           .redirectErrorStream(true)
           .redirectOutput(log.toFile());
       tests.environment().put("TFS_GRPC", node.grpcAddress());
+      tests.environment().put(AdminToken.ENV, AdminToken.of(node));
       tests.environment().put("PYTHONUNBUFFERED", "1");
       Process p = tests.start();
       assertTrue(p.waitFor(10, TimeUnit.MINUTES), "the Python checkpoint tests finish within 10 minutes");

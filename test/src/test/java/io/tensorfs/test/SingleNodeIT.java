@@ -15,6 +15,7 @@ import java.util.Random;
 import java.util.zip.CRC32C;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import io.tensorfs.harness.AdminToken;
 import io.tensorfs.harness.NodeProcess;
 import io.tensorfs.harness.RepoPaths;
 import io.tensorfs.harness.SharedCassandra;
@@ -34,7 +35,7 @@ class SingleNodeIT {
     SharedCassandra.deleteTree(RepoPaths.scratch("single"));
     node = new NodeProcess("node-1", RepoPaths.scratch("single").resolve("node-1"), cassandra.contactPoint(),
         "it_single", List.of("-Dtensorfs.gateway.chunk-size=4MiB")).start(Duration.ofMinutes(3));
-    http = new TfsHttp(node.baseUri());
+    http = new TfsHttp(node);
   }
 
   @AfterAll
@@ -262,6 +263,7 @@ class SingleNodeIT {
     // java.net.http will not send a Content-Length it does not compute, so this one goes by hand.
     try (var socket = new java.net.Socket("127.0.0.1", node.baseUri().getPort())) {
       socket.getOutputStream().write(("PUT /v1/files/t6/huge HTTP/1.1\r\nHost: t\r\n"
+          + "Authorization: " + AdminToken.bearer(AdminToken.of(node)) + "\r\n"
           + "Content-Length: 5000000000000\r\n\r\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
       String status = new java.io.BufferedReader(new java.io.InputStreamReader(socket.getInputStream(),
           java.nio.charset.StandardCharsets.US_ASCII)).readLine();

@@ -2,6 +2,9 @@ package io.tensorfs.test;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.tensorfs.harness.AdminToken;
+import io.tensorfs.harness.BearerHttpClient;
+import io.tensorfs.harness.NodeProcess;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -9,14 +12,31 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 
-/** A small HTTP client for the tests: raw paths go on the wire exactly as given. */
+/**
+ * A small HTTP client for the tests: raw paths go on the wire exactly as given, each request with the
+ * token this client was made with ({@code Authorization: Bearer ...}, unless the request sets its own), also
+ * those sent through {@link #client()}.
+ */
 final class TfsHttp {
   static final ObjectMapper JSON = new ObjectMapper();
-  private final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+  private final HttpClient client;
   private final URI base;
 
-  TfsHttp(URI base) {
+  /** A client of {@code node} with its cluster's admin token; the node must have started. */
+  TfsHttp(NodeProcess node) {
+    this(node.baseUri(), AdminToken.of(node));
+  }
+
+  /** A client of {@code base} that sends {@code token}, or no token when it is null. */
+  TfsHttp(URI base, String token) {
     this.base = base;
+    HttpClient plain = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+    this.client = token == null ? plain : new BearerHttpClient(plain, token);
+  }
+
+  /** A client of {@code base} that sends no token. */
+  TfsHttp(URI base) {
+    this(base, null);
   }
 
   HttpResponse<byte[]> send(String method, String rawPath, HttpRequest.BodyPublisher body, String... headers)
@@ -43,6 +63,7 @@ final class TfsHttp {
     return send("HEAD", rawPath, HttpRequest.BodyPublishers.noBody(), headers);
   }
 
+  /** The underlying client: requests sent through it carry this client's token too. */
   HttpClient client() {
     return client;
   }
