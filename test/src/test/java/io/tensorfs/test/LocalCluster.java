@@ -91,8 +91,14 @@ final class LocalCluster implements AutoCloseable {
     return nodes.get(number - 1);
   }
 
+  /** A client of node {@code number} that sends the cluster's admin token unless a request sets its own. */
   TfsHttp http(int number) {
     return new TfsHttp(node(number));
+  }
+
+  /** A client of node {@code number} that sends no token: each request carries only what it sets itself. */
+  TfsHttp httpWithoutToken(int number) {
+    return new TfsHttp(node(number).baseUri());
   }
 
   /** Starts node {@code number} again on its data and cluster port (a new process). */
