@@ -26,6 +26,8 @@ import java.util.stream.IntStream;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * {@link Metadata} over the sharded {@link FileEntity}, {@link ChunkEntity} and {@link DirectoryEntity},
@@ -33,6 +35,7 @@ import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
  * the configured timeout and never blocks. Thread-safe.
  */
 public final class ShardedMetadata implements Metadata, MetadataOracle {
+  private static final Logger log = LoggerFactory.getLogger(ShardedMetadata.class);
   /** Chunk entities deleted at once when an upload is abandoned. */
   private static final int DELETE_BATCH = 16;
 
@@ -106,10 +109,19 @@ public final class ShardedMetadata implements Metadata, MetadataOracle {
     return asks.<FileEntity.DeleteReply>file(path, r -> new FileEntity.Delete(precondition, r))
         .thenApply(reply -> expect(reply, FileEntity.Deleted.class))
         .thenCompose(deleted -> {
+          FileVersion version = deleted.version().orElseThrow(() -> EntityAsks.notFound(path + " not found"));
           // Keep the name while uploads are in flight: their seal would bring it back anyway.
-          CompletionStage<Void> unlinked = deleted.uploadsPending() ? done() : namespace.unlink(path);
-          return unlinked.thenApply(v -> deleted.version()
-              .orElseThrow(() -> EntityAsks.notFound(path + " not found")));
+          if (deleted.uploadsPending()) return CompletableFuture.completedFuture(version);
+          // The file entity has recorded the delete: it is done, whatever the directory answers. A failed
+          // unlink must not turn it into an error a client would read as "nothing happened"; the entry it
+          // leaves names a file with no version, which listings skip.
+          return namespace.unlink(path).handle((v, failure) -> {
+            if (failure != null) {
+              log.warn("deleted {} but could not remove its directory entry (listings skip it): {}", path,
+                  Failures.unwrap(failure).getMessage());
+            }
+            return version;
+          });
         });
   }
 

@@ -57,12 +57,30 @@ final class Relay {
     try {
       while (client.read(buffer.clear()) >= 0) {
         buffer.flip();
-        while (buffer.hasRemaining()) upstream.write(buffer);
+        try {
+          while (buffer.hasRemaining()) upstream.write(buffer);
+        } catch (IOException upstreamClosed) {
+          drainClient(buffer);
+          return;
+        }
       }
       // The client has sent all it will: tell the upstream, and keep relaying its answer.
       upstream.shutdownOutput();
     } catch (IOException e) {
       close();
+    }
+  }
+
+  /**
+   * The full server stopped taking the request: it answered early (a 412, 413 or 507 decided from the head)
+   * and closed with the body unread. Closing the client's socket now, with its bytes unread, would reset the
+   * connection and could lose that answer on the way; instead the rest of the body is read and dropped while
+   * the answer is relayed, until the client closes (or the watchdog cuts it). If the upstream failed instead,
+   * the other direction closes both sockets, which ends this loop.
+   */
+  private void drainClient(ByteBuffer buffer) throws IOException {
+    while (client.read(buffer.clear()) >= 0) {
+      // dropped
     }
   }
 

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import io.tensorfs.gateway.front.FakeDirectReads.FakeSource;
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -16,7 +17,9 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpRequest.BodyPublishers;
 import java.net.http.HttpResponse;
 import java.net.http.HttpResponse.BodyHandlers;
+import java.nio.ByteBuffer;
 import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -315,6 +318,38 @@ class FrontServerTest {
       assertEquals("upstream", r.header(ANSWERED_BY));
     }
     assertArrayEquals(upload, upstream.stored.get("/v1/files/half.bin"));
+  }
+
+  @Test
+  void shouldDeliverAnEarlyAnswerWhenTheFullServerClosesBeforeTheBodyEnds() throws Exception {
+    // The full server answers from the head alone (a 412, 413 or 507) and closes with the body unread, which
+    // resets its side; the client, still sending, must get the answer and a clean end, not a reset.
+    String answer = "HTTP/1.1 412 Precondition Failed\r\nConnection: close\r\nContent-Length: 2\r\n\r\nno";
+    try (ServerSocketChannel early = ServerSocketChannel.open().bind(new InetSocketAddress("127.0.0.1", 0))) {
+      Thread server = new Thread(() -> {
+        try (SocketChannel s = early.accept()) {
+          ByteBuffer head = ByteBuffer.allocate(4096);
+          while (!new String(head.array(), 0, head.position(), StandardCharsets.ISO_8859_1).contains("\r\n\r\n")) {
+            if (s.read(head) < 0) return;
+          }
+          s.write(ByteBuffer.wrap(answer.getBytes(StandardCharsets.ISO_8859_1)));
+        } catch (IOException ignored) {
+          // the test fails on the client's side
+        }
+      });
+      server.start();
+      FrontServer relay = extraFront(settings(8, Duration.ofSeconds(60), 0), (InetSocketAddress) early.getLocalAddress());
+      byte[] body = random(32 * MIB, 9);
+      try (RawHttp c = new RawHttp(relay.localAddress())) {
+        c.send("PUT /v1/files/early.bin HTTP/1.1\r\nHost: localhost\r\nIf-None-Match: *\r\nContent-Length: "
+            + body.length + "\r\n\r\n");
+        server.join(10_000);
+        c.send(body);
+        RawHttp.Response r = c.read();
+        assertEquals(412, r.status());
+        assertEquals("no", r.text());
+      }
+    }
   }
 
   @Test
