@@ -64,7 +64,8 @@ class CacheIT {
       assertEquals(0, cache(http).get("files").asInt());
 
       assertEquals(202, post(http, "/v1/cache/c/a?op=willneed&async=true").statusCode());
-      awaitUsed(http, a.length, Duration.ofSeconds(30));
+      // Pages are held from the start of a load (usedBytes); the file is readable from memory once resident.
+      awaitResident(http, a.length, Duration.ofSeconds(30));
       assertEquals("hit", cacheHeader(http.get("/v1/files/c/a")), "the async willneed loaded the file");
 
       assertEquals(400, post(http, "/v1/cache/c/a?op=maybe").statusCode());
@@ -155,12 +156,12 @@ class CacheIT {
   }
 
   /** Waits, without reading the file (a read would load it), until the cache holds {@code bytes}. */
-  private static void awaitUsed(TfsHttp http, long bytes, Duration deadline) throws Exception {
+  private static void awaitResident(TfsHttp http, long bytes, Duration deadline) throws Exception {
     long until = System.nanoTime() + deadline.toNanos();
     while (System.nanoTime() < until) {
-      if (cache(http).get("usedBytes").asLong() >= bytes) return;
+      if (cache(http).get("residentBytes").asLong() >= bytes) return;
       TimeUnit.MILLISECONDS.sleep(100); // polling the node's cache figures
     }
-    throw new AssertionError("the cache never held " + bytes + " bytes: " + cache(http));
+    throw new AssertionError("the cache never held " + bytes + " resident bytes: " + cache(http));
   }
 }

@@ -102,10 +102,12 @@ final class Json {
   }
 
   /** GET /v1/cache: this node's cache, with the figures of every node's cache beside it. */
-  record Cache(String node, long capacityBytes, long usedBytes, long pinnedBytes, long dirtyBytes, int files,
-      long hits, long misses, long evictions, int pageSizeBytes, String memoryKind, List<NodeCache> nodes) {
+  record Cache(String node, long capacityBytes, long usedBytes, long pinnedBytes, long dirtyBytes,
+      long residentBytes, int files, long hits, long misses, long evictions, int pageSizeBytes, String memoryKind,
+      List<NodeCache> nodes) {
     static Cache of(String node, CacheStats s, List<NodeCache> nodes) {
-      return new Cache(node, s.capacityBytes(), s.usedBytes(), s.pinnedBytes(), s.dirtyBytes(), s.files(), s.hits(),
+      return new Cache(node, s.capacityBytes(), s.usedBytes(), s.pinnedBytes(), s.dirtyBytes(), s.residentBytes(),
+          s.files(), s.hits(),
           s.misses(), s.evictions(), s.pageSizeBytes(), s.memoryKind(), nodes);
     }
   }

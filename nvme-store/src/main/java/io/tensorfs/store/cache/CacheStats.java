@@ -9,6 +9,8 @@ import io.tensorfs.core.CborSerializable;
  * @param usedBytes     pages the cache holds (resident, loading or being written) times the page size
  * @param pinnedBytes   pages of resident chunks of pinned files times the page size
  * @param dirtyBytes    bytes of resident chunks not yet written to their store
+ * @param residentBytes bytes of resident chunks: loaded or written whole, readable from memory (unlike
+ *                      {@code usedBytes}, not counting chunks still loading)
  * @param files         files with at least one resident chunk
  * @param hits          lookups and loads that found their chunk resident
  * @param misses        loads that did not
@@ -22,6 +24,7 @@ public record CacheStats(
     long usedBytes,
     long pinnedBytes,
     long dirtyBytes,
+    long residentBytes,
     int files,
     long hits,
     long misses,

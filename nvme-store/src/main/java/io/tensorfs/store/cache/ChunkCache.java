@@ -291,19 +291,21 @@ public final class ChunkCache implements AutoCloseable {
   public synchronized CacheStats stats() {
     long pinnedPages = 0;
     long dirtyBytes = 0;
+    long residentBytes = 0;
     int resident = 0;
     for (Map.Entry<FileId, CachedFile> f : files.entrySet()) {
       boolean any = false;
       for (CacheEntry e : f.getValue().chunks.values()) {
         if (!e.resident()) continue;
         any = true;
+        residentBytes += e.length;
         if (pins.contains(f.getKey())) pinnedPages += e.pages.size();
         if (e.state == State.DIRTY) dirtyBytes += e.length;
       }
       if (any) resident++;
     }
     long page = pool.pageBytes();
-    return new CacheStats(pool.capacityBytes(), heldPages * page, pinnedPages * page, dirtyBytes, resident,
+    return new CacheStats(pool.capacityBytes(), heldPages * page, pinnedPages * page, dirtyBytes, residentBytes, resident,
         hits, misses, evictions, pool.pageBytes(), pool.memoryKind());
   }
 

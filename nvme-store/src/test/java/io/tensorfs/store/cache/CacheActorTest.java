@@ -122,7 +122,7 @@ class CacheActorTest {
         new CacheActor.Warmed("node-7", 1, 2, "chunk x: NOT_FOUND"),
         new CacheActor.Drop(file, any.<Done>getRef().unsafeUpcast()),
         new CacheActor.Pin(file, true, any.<Done>getRef().unsafeUpcast()),
-        new CacheActor.Stats("node-7", new CacheStats(1, 2, 3, 4, 5, 6, 7, 8, 9, "thp")));
+        new CacheActor.Stats("node-7", new CacheStats(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, "thp")));
     for (Object m : messages) assertEquals(m, serialization.verifySerialization(m, false));
   }
 

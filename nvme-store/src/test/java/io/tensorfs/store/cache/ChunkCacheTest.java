@@ -108,6 +108,7 @@ class ChunkCacheTest {
     assertEquals(Set.of(0), f.cache.residentChunks(file));
     CacheStats stats = f.cache.stats();
     assertEquals(3L * PAGE, stats.usedBytes());
+    assertEquals(THREE_PAGES, stats.residentBytes());
     assertEquals(1, stats.files());
     assertEquals((long) PAGES * PAGE, stats.capacityBytes());
     assertEquals(PAGE, stats.pageSizeBytes());
