@@ -36,6 +36,7 @@ import io.tensorfs.transport.PushAck;
 import io.tensorfs.transport.PushRequest;
 import io.tensorfs.transport.Transport;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -231,16 +232,20 @@ class MinInsyncWriteTest {
    * at once and its bytes removed behind the answer, so this waits for that (at most 10 s).
    */
   private static void assertRemoved(Node node, Set<String> before, String what) throws IOException {
-    long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
-    while (!before.equals(versionsOnDisk(node)) && System.nanoTime() < deadline) {
-      try {
-        Thread.sleep(20);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        break;
-      }
+    try {
+      Awaits.until(() -> before.equals(onDisk(node)), Duration.ofSeconds(10), what);
+    } catch (AssertionError timedOut) {
+      // the comparison below names what is left
     }
     assertEquals(before, versionsOnDisk(node), what);
+  }
+
+  private static Set<String> onDisk(Node node) {
+    try {
+      return versionsOnDisk(node);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
   }
 
   private static void assertNotVisible(Node node, String path) {
