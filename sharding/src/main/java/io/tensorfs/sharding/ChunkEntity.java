@@ -17,10 +17,12 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
 import org.apache.pekko.persistence.typed.PersistenceId;
+import org.apache.pekko.persistence.typed.SnapshotSelectionCriteria;
 import org.apache.pekko.persistence.typed.javadsl.CommandHandlerWithReply;
 import org.apache.pekko.persistence.typed.javadsl.EventHandler;
 import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehaviorWithEnforcedReplies;
 import org.apache.pekko.persistence.typed.javadsl.ReplyEffect;
+import org.apache.pekko.persistence.typed.javadsl.Recovery;
 import org.apache.pekko.persistence.typed.javadsl.RetentionCriteria;
 
 /**
@@ -38,7 +40,6 @@ public final class ChunkEntity
   private final ChunkId chunk;
   private final ActorContext<Command> context;
   private final TimerScheduler<Command> timers;
-  private final ElasticSettings elasticSettings;
   /** Created by the first read report of a cache(min,max) chunk; soft state, see {@link ElasticReplicas}. */
   private ElasticReplicas elastic;
 
@@ -48,7 +49,6 @@ public final class ChunkEntity
     this.chunk = chunk;
     this.context = context;
     this.timers = timers;
-    this.elasticSettings = ElasticSettings.fromConfig(context.getSystem().settings().config());
   }
 
   public static Behavior<Command> create(String entityId) {
@@ -76,6 +76,16 @@ public final class ChunkEntity
    */
   public record Commit(long lengthBytes, int crc32c, List<ReplicaLocation> written,
       ActorRef<CommitReply> replyTo) implements Command {}
+
+  /**
+   * Records a chunk written without an earlier {@link Allocate} as placed on {@code placed} and committed on
+   * {@code written}, in one journal write (the events Allocate and Commit persist, written together); the
+   * state after is the one those two leave. Idempotent like Commit. Replies {@link Committed}, or
+   * {@link Rejected}: NOT_FOUND for a deleted chunk, BAD_REQUEST when a written store was not placed,
+   * CONFLICT when the chunk was placed elsewhere or committed with other bytes before.
+   */
+  public record CommitNew(Policy policy, List<ReplicaLocation> placed, long lengthBytes, int crc32c,
+      List<ReplicaLocation> written, ActorRef<CommitReply> replyTo) implements Command {}
 
   public record Get(ActorRef<Status> replyTo) implements Command {}
 
@@ -229,9 +239,20 @@ public final class ChunkEntity
     return new State(Optional.empty(), List.of(), false, 0, 0, false);
   }
 
+  /**
+   * A chunk records a handful of events in its life (placed, committed, a replica lost or added now and
+   * then, deleted), so it keeps no snapshots: its recovery is one replay, without the snapshot store's read
+   * that most activations (a new chunk's first) would make for nothing. Snapshots an earlier version saved
+   * are ignored; the events they covered are all still in the journal (none is ever deleted).
+   */
   @Override
   public RetentionCriteria retentionCriteria() {
-    return RetentionCriteria.snapshotEvery(100, 2);
+    return RetentionCriteria.disabled();
+  }
+
+  @Override
+  public Recovery recovery() {
+    return Recovery.withSnapshotSelectionCriteria(SnapshotSelectionCriteria.none());
   }
 
   // ---- commands
@@ -242,6 +263,7 @@ public final class ChunkEntity
         .forAnyState()
         .onCommand(Allocate.class, this::onAllocate)
         .onCommand(Commit.class, this::onCommit)
+        .onCommand(CommitNew.class, this::onCommitNew)
         .onCommand(Get.class, (state, cmd) -> Effect().reply(cmd.replyTo(), status(state)))
         .onCommand(MarkMissing.class, this::onMarkMissing)
         .onCommand(MarkCorrupt.class, this::onMarkCorrupt)
@@ -275,6 +297,8 @@ public final class ChunkEntity
         && state.policy().map(p -> p.kind() == Policy.Kind.CACHE).orElse(false);
     if (elasticChunk) {
       if (elastic == null) {
+        // Read here, not at every activation: parsing the settings cost a new chunk more than its journal write.
+        ElasticSettings elasticSettings = ElasticSettings.fromConfig(context.getSystem().settings().config());
         elastic = new ElasticReplicas(chunk, elasticSettings, state.policy().get(), timers, context.getSelf());
       }
       elastic.report(cmd, state);
@@ -313,6 +337,26 @@ public final class ChunkEntity
     }
     return Effect().persist(new ChunkCommitted(cmd.lengthBytes(), cmd.crc32c(), List.copyOf(cmd.written())))
         .thenReply(cmd.replyTo(), s -> new Committed(s.status(chunk)));
+  }
+
+  private ReplyEffect<Event, State> onCommitNew(State state, CommitNew cmd) {
+    if (state.deleted()) {
+      return Effect().reply(cmd.replyTo(), new Rejected(ErrorCode.NOT_FOUND, "chunk " + chunk + " was deleted"));
+    }
+    if (state.live()) {
+      if (!state.locations().equals(cmd.placed())) {
+        return Effect().reply(cmd.replyTo(), new Rejected(ErrorCode.CONFLICT,
+            "chunk " + chunk + " is placed on " + state.locations() + ", not " + cmd.placed()));
+      }
+      return onCommit(state, new Commit(cmd.lengthBytes(), cmd.crc32c(), cmd.written(), cmd.replyTo()));
+    }
+    if (cmd.written().isEmpty() || !cmd.placed().containsAll(cmd.written())) {
+      return Effect().reply(cmd.replyTo(), new Rejected(ErrorCode.BAD_REQUEST,
+          "chunk " + chunk + " written on " + cmd.written() + ", placed on " + cmd.placed()));
+    }
+    List<Event> events = List.of(new ReplicasPlaced(cmd.policy(), List.copyOf(cmd.placed())),
+        new ChunkCommitted(cmd.lengthBytes(), cmd.crc32c(), List.copyOf(cmd.written())));
+    return Effect().persist(events).thenReply(cmd.replyTo(), s -> new Committed(s.status(chunk)));
   }
 
   private ReplyEffect<Event, State> onMarkMissing(State state, MarkMissing cmd) {

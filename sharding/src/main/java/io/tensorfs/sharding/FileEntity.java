@@ -74,6 +74,30 @@ public final class FileEntity
     }
   }
 
+  /**
+   * The first step of a one-step write: checks {@code precondition} on the current version now and names
+   * a fresh version id, persisting nothing. Replies {@link Begun}, or {@link Rejected} PRECONDITION_FAILED.
+   * The bytes are then written under that id and recorded with {@link SealNew}; a crash in between leaves
+   * bytes no entity names, which the stores' collection removes once they are older than its grace.
+   */
+  public record Prepare(Precondition precondition, ActorRef<BeginReply> replyTo) implements Command {
+    public Prepare {
+      if (precondition == null) precondition = Precondition.NONE;
+    }
+  }
+
+  /**
+   * Records an upload named by {@link Prepare} and makes it the visible version in one journal write (the
+   * same two events {@link Begin} and {@link Seal} persist, written together). Replies as {@link Seal}; a
+   * retried one finds its version visible and gets it back.
+   */
+  public record SealNew(Upload upload, long size, List<FileVersion.ChunkInfo> chunks, int crc32c,
+      Precondition precondition, ActorRef<SealReply> replyTo) implements Command {
+    public SealNew {
+      if (precondition == null) precondition = Precondition.NONE;
+    }
+  }
+
   /** Drops a pending upload; a no-op for an unknown one. */
   public record Abort(FileId fileId, ActorRef<Aborted> replyTo) implements Command {}
 
@@ -198,6 +222,8 @@ public final class FileEntity
         .forAnyState()
         .onCommand(Begin.class, this::onBegin)
         .onCommand(Seal.class, this::onSeal)
+        .onCommand(Prepare.class, this::onPrepare)
+        .onCommand(SealNew.class, this::onSealNew)
         .onCommand(Abort.class, this::onAbort)
         .onCommand(Get.class, (state, cmd) -> Effect().reply(cmd.replyTo(), new Current(state.current())))
         .onCommand(GetUploads.class,
@@ -216,6 +242,37 @@ public final class FileEntity
     return Effect().persist(new UploadBegun(upload)).thenReply(cmd.replyTo(), s -> new Begun(upload.fileId(), state.current().isPresent()));
   }
 
+  private ReplyEffect<Event, State> onPrepare(State state, Prepare cmd) {
+    Optional<Rejected> failed = unmet(cmd.precondition(), state);
+    if (failed.isPresent()) return Effect().reply(cmd.replyTo(), failed.get());
+    return Effect().reply(cmd.replyTo(), new Begun(FileId.random(), state.current().isPresent()));
+  }
+
+  private ReplyEffect<Event, State> onSealNew(State state, SealNew cmd) {
+    Upload upload = cmd.upload();
+    if (state.current().isPresent() && state.current().get().fileId().equals(upload.fileId())) {
+      return Effect().reply(cmd.replyTo(), new SealAccepted(state.current().get(), Optional.empty()));
+    }
+    if (state.pending(upload.fileId()).isPresent()) {
+      return Effect().reply(cmd.replyTo(), new Rejected(ErrorCode.CONFLICT,
+          "upload " + upload.fileId() + " of " + path + " was begun in two steps; seal it with Seal"));
+    }
+    Optional<Rejected> failed = unmet(cmd.precondition(), state);
+    if (failed.isPresent()) return Effect().reply(cmd.replyTo(), failed.get());
+    if (upload.chunkSizeBytes() <= 0) {
+      return Effect().reply(cmd.replyTo(), new Rejected(ErrorCode.BAD_REQUEST, "chunk size must be positive"));
+    }
+    String badLayout = checkLayout(cmd.chunks(), cmd.size(), upload.chunkSizeBytes());
+    if (badLayout != null) {
+      return Effect().reply(cmd.replyTo(), new Rejected(ErrorCode.BAD_REQUEST, badLayout));
+    }
+    FileVersion version = new FileVersion(path, upload.fileId(), state.nextVersion(), cmd.size(),
+        upload.chunkSizeBytes(), upload.policy(), cmd.chunks(), cmd.crc32c(), System.currentTimeMillis());
+    Optional<FileVersion> replaced = state.current();
+    return Effect().persist(List.of(new UploadBegun(upload), new UploadSealed(version)))
+        .thenReply(cmd.replyTo(), s -> new SealAccepted(version, replaced));
+  }
+
   private ReplyEffect<Event, State> onSeal(State state, Seal cmd) {
     Optional<Upload> upload = state.pending(cmd.fileId());
     if (upload.isEmpty()) {
@@ -227,7 +284,7 @@ public final class FileEntity
     }
     Optional<Rejected> failed = unmet(cmd.precondition(), state);
     if (failed.isPresent()) return Effect().reply(cmd.replyTo(), failed.get());
-    String badLayout = checkLayout(cmd, upload.get().chunkSizeBytes());
+    String badLayout = checkLayout(cmd.chunks(), cmd.size(), upload.get().chunkSizeBytes());
     if (badLayout != null) {
       return Effect().reply(cmd.replyTo(), new Rejected(ErrorCode.BAD_REQUEST, badLayout));
     }
@@ -246,9 +303,8 @@ public final class FileEntity
   }
 
   /** Every chunk but the last holds exactly a chunk size; the lengths add up to the size. */
-  private static String checkLayout(Seal cmd, int chunkSizeBytes) {
+  private static String checkLayout(List<FileVersion.ChunkInfo> chunks, long size, int chunkSizeBytes) {
     long total = 0;
-    List<FileVersion.ChunkInfo> chunks = cmd.chunks();
     for (int i = 0; i < chunks.size(); i++) {
       long length = chunks.get(i).lengthBytes();
       boolean last = i == chunks.size() - 1;
@@ -257,7 +313,7 @@ public final class FileEntity
       }
       total += length;
     }
-    return total == cmd.size() ? null : "chunks hold " + total + " bytes, the size says " + cmd.size();
+    return total == size ? null : "chunks hold " + total + " bytes, the size says " + size;
   }
 
   private ReplyEffect<Event, State> onAbort(State state, Abort cmd) {

@@ -31,6 +31,25 @@ public interface Metadata {
   /** {@link #beginUpload}, saying also whether a sealed version is visible now (the upload would replace it). */
   CompletionStage<Begun> begin(TfsPath path, Policy policy, int chunkSizeBytes, Precondition precondition);
 
+  /**
+   * The first step of a one-step write (a body of one chunk): links {@code path} as {@link #begin} does and
+   * checks {@code precondition} now, but records nothing: the upload is recorded with its bytes by
+   * {@link #sealNew}, its chunk by {@link #commitNewChunk}. A crash in between leaves bytes no metadata names,
+   * which the stores' collection removes once they are older than its grace.
+   */
+  CompletionStage<Begun> prepare(TfsPath path, Precondition precondition);
+
+  /** {@link #commitChunk} for a chunk placed by the writer itself (no {@link #allocateChunk}): one journal write. */
+  CompletionStage<Void> commitNewChunk(ChunkId chunk, Policy policy, List<ReplicaLocation> placed, long lengthBytes,
+      int crc32c, List<ReplicaLocation> written);
+
+  /**
+   * {@link #seal} for an upload named by {@link #prepare}: records it and makes it visible in one journal
+   * write, with the same checks and the same answer.
+   */
+  CompletionStage<Sealed> sealNew(TfsPath path, FileId fileId, Policy policy, int chunkSizeBytes,
+      long startedAtMillis, long size, List<FileVersion.ChunkInfo> chunks, int crc32c, Precondition precondition);
+
   /** Places a chunk's replicas on distinct stores among {@code candidates}: at most the policy's count. */
   CompletionStage<List<ReplicaLocation>> allocateChunk(ChunkId chunk, Policy policy, List<ReplicaLocation> candidates);
 

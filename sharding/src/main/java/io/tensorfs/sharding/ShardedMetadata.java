@@ -76,6 +76,27 @@ public final class ShardedMetadata implements Metadata, MetadataOracle {
   }
 
   @Override
+  public CompletionStage<Begun> prepare(TfsPath path, Precondition precondition) {
+    if (path.isRoot()) return failed(ErrorCode.CONFLICT, "/ is a directory");
+    // The directories and the file entity are asked at once: neither records anything the other depends on.
+    CompletionStage<FileEntity.Begun> prepared = asks.<FileEntity.BeginReply>file(path,
+            r -> new FileEntity.Prepare(precondition, r))
+        .thenApply(reply -> expect(reply, FileEntity.Begun.class));
+    return namespace.link(path).thenCombine(prepared, (v, begun) -> new Begun(begun.fileId(), begun.replaces()));
+  }
+
+  @Override
+  public CompletionStage<Sealed> sealNew(TfsPath path, FileId fileId, Policy policy, int chunkSizeBytes,
+      long startedAtMillis, long size, List<FileVersion.ChunkInfo> chunks, int crc32c, Precondition precondition) {
+    FileEntity.Upload upload = new FileEntity.Upload(fileId, policy, chunkSizeBytes, startedAtMillis);
+    return asks.<FileEntity.SealReply>file(path,
+            r -> new FileEntity.SealNew(upload, size, List.copyOf(chunks), crc32c, precondition, r))
+        .thenApply(reply -> expect(reply, FileEntity.SealAccepted.class))
+        .thenCompose(accepted -> namespace.relink(path)
+            .thenApply(v -> new Sealed(accepted.current(), accepted.replaced())));
+  }
+
+  @Override
   public CompletionStage<Sealed> seal(TfsPath path, FileId fileId, long size, List<FileVersion.ChunkInfo> chunks,
       int crc32c, Precondition precondition) {
     return asks.<FileEntity.SealReply>file(path,
@@ -169,6 +190,17 @@ public final class ShardedMetadata implements Metadata, MetadataOracle {
       List<ReplicaLocation> written) {
     return asks.<ChunkEntity.CommitReply>chunk(chunk,
             r -> new ChunkEntity.Commit(lengthBytes, crc32c, List.copyOf(written), r))
+        .thenApply(reply -> {
+          expect(reply, ChunkEntity.Committed.class);
+          return null;
+        });
+  }
+
+  @Override
+  public CompletionStage<Void> commitNewChunk(ChunkId chunk, Policy policy, List<ReplicaLocation> placed,
+      long lengthBytes, int crc32c, List<ReplicaLocation> written) {
+    return asks.<ChunkEntity.CommitReply>chunk(chunk,
+            r -> new ChunkEntity.CommitNew(policy, List.copyOf(placed), lengthBytes, crc32c, List.copyOf(written), r))
         .thenApply(reply -> {
           expect(reply, ChunkEntity.Committed.class);
           return null;

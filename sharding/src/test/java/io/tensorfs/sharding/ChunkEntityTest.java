@@ -1,6 +1,7 @@
 package io.tensorfs.sharding;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -314,5 +315,59 @@ class ChunkEntityTest {
 
     assertEquals(before, restarted.state());
     assertEquals(Set.of(A0), Set.copyOf(status().clean()));
+  }
+
+  // ---- CommitNew: a chunk placed by its writer, recorded placed and committed in one write
+
+  private ChunkEntity.CommitReply commitNew(List<ReplicaLocation> placed, long length, int crc,
+      List<ReplicaLocation> written) {
+    return kit.<ChunkEntity.CommitReply>runCommand(
+        r -> new ChunkEntity.CommitNew(Policy.PERSISTENT, placed, length, crc, written, r)).reply();
+  }
+
+  @Test
+  void shouldLeaveTheStateOfAllocateAndCommitWhenCommittedNew() {
+    allocate(Policy.PERSISTENT, List.of(A0, B0, C0));
+    ChunkStatus twoSteps = ((ChunkEntity.Committed) commit(4096, 99, List.of(A0, C0))).status();
+    kit.clear();
+    kit.restart(); // a fresh entity with an empty journal
+
+    var result = kit.<ChunkEntity.CommitReply>runCommand(
+        r -> new ChunkEntity.CommitNew(Policy.PERSISTENT, List.of(A0, B0, C0), 4096, 99, List.of(A0, C0), r));
+
+    assertEquals(2, result.events().size(), "placed and committed, written together");
+    ChunkStatus oneStep = ((ChunkEntity.Committed) result.reply()).status();
+    assertEquals(twoSteps, oneStep);
+    assertEquals(ReplicaState.STALE, oneStep.replicas().get(1).state());
+    kit.restart();
+    assertEquals(oneStep, status());
+  }
+
+  @Test
+  void shouldAcceptRetriedCommitNewAndRefuseAnotherPlacement() {
+    commitNew(List.of(A0, B0), 10, 1, List.of(A0, B0));
+
+    var again = kit.<ChunkEntity.CommitReply>runCommand(
+        r -> new ChunkEntity.CommitNew(Policy.PERSISTENT, List.of(A0, B0), 10, 1, List.of(A0, B0), r));
+    var elsewhere = commitNew(List.of(C0), 10, 1, List.of(C0));
+    var otherBytes = commitNew(List.of(A0, B0), 10, 2, List.of(A0, B0));
+
+    assertInstanceOf(ChunkEntity.Committed.class, again.reply());
+    assertTrue(again.hasNoEvents());
+    assertEquals(ErrorCode.CONFLICT, assertInstanceOf(Rejected.class, elsewhere).code());
+    assertEquals(ErrorCode.CONFLICT, assertInstanceOf(Rejected.class, otherBytes).code());
+  }
+
+  @Test
+  void shouldRefuseCommitNewWrittenOutsideItsPlacementOrAfterDelete() {
+    var outside = commitNew(List.of(A0), 10, 1, List.of(B0));
+    var none = commitNew(List.of(A0), 10, 1, List.of());
+    commitNew(List.of(A0), 10, 1, List.of(A0));
+    kit.<ChunkEntity.Deleted>runCommand(ChunkEntity.Delete::new);
+    var deleted = commitNew(List.of(A0), 10, 1, List.of(A0));
+
+    assertEquals(ErrorCode.BAD_REQUEST, assertInstanceOf(Rejected.class, outside).code());
+    assertEquals(ErrorCode.BAD_REQUEST, assertInstanceOf(Rejected.class, none).code());
+    assertEquals(ErrorCode.NOT_FOUND, assertInstanceOf(Rejected.class, deleted).code());
   }
 }

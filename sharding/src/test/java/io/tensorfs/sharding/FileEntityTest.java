@@ -329,4 +329,86 @@ class FileEntityTest {
     assertFalse(snapshots.isEmpty(), "a snapshot is taken every 100 events");
     assertInstanceOf(FileEntity.State.class, snapshots.get(0).second());
   }
+
+  // ---- one-step writes: Prepare records nothing, SealNew records the upload and its seal in one write
+
+  private FileEntity.SealReply sealNew(FileId id, long size, Precondition precondition) {
+    var upload = new FileEntity.Upload(id, Policy.PERSISTENT, CHUNK, System.currentTimeMillis());
+    return kit.<FileEntity.SealReply>runCommand(r -> new FileEntity.SealNew(upload, size,
+        List.of(new FileVersion.ChunkInfo(size, 7)), 42, precondition, r)).reply();
+  }
+
+  @Test
+  void shouldPersistNothingWhenPrepared() {
+    var result = kit.<FileEntity.BeginReply>runCommand(r -> new FileEntity.Prepare(NONE, r));
+
+    FileEntity.Begun begun = result.replyOfType(FileEntity.Begun.class);
+    assertFalse(begun.replaces());
+    assertTrue(result.events().isEmpty(), "a prepare records nothing");
+    assertTrue(result.state().uploads().isEmpty());
+  }
+
+  @Test
+  void shouldRecordUploadAndSealInOneWriteWhenSealedNew() {
+    FileId id = kit.<FileEntity.BeginReply>runCommand(r -> new FileEntity.Prepare(NONE, r))
+        .replyOfType(FileEntity.Begun.class).fileId();
+    var upload = new FileEntity.Upload(id, Policy.PERSISTENT, CHUNK, 5);
+
+    var result = kit.<FileEntity.SealReply>runCommand(r -> new FileEntity.SealNew(upload, 10,
+        List.of(new FileVersion.ChunkInfo(10, 7)), 42, NONE, r));
+
+    assertEquals(List.of(new FileEntity.UploadBegun(upload), new FileEntity.UploadSealed(result.state().current().get())),
+        result.events());
+    FileVersion v = assertInstanceOf(FileEntity.SealAccepted.class, result.reply()).current();
+    assertEquals(id, v.fileId());
+    assertEquals(1, v.version());
+    assertEquals(10, v.size());
+    assertEquals(Optional.of(v), get());
+    assertTrue(result.state().uploads().isEmpty(), "nothing is left pending");
+    // The state after a restart is the one the two events leave.
+    kit.restart();
+    assertEquals(Optional.of(v), get());
+  }
+
+  @Test
+  void shouldAnswerRetriedSealNewWithTheVisibleVersion() {
+    FileId id = FileId.random();
+    FileVersion first = assertInstanceOf(FileEntity.SealAccepted.class, sealNew(id, 10, NONE)).current();
+
+    var again = kit.<FileEntity.SealReply>runCommand(r -> new FileEntity.SealNew(
+        new FileEntity.Upload(id, Policy.PERSISTENT, CHUNK, 5), 10, List.of(new FileVersion.ChunkInfo(10, 7)), 42,
+        NONE, r));
+
+    assertTrue(again.events().isEmpty());
+    assertEquals(first, assertInstanceOf(FileEntity.SealAccepted.class, again.reply()).current());
+  }
+
+  @Test
+  void shouldReplaceAndCheckPreconditionWhenSealedNew() {
+    FileVersion v1 = assertInstanceOf(FileEntity.SealAccepted.class, sealNew(FileId.random(), 10, NONE)).current();
+
+    var refusedEarly = kit.<FileEntity.BeginReply>runCommand(r -> new FileEntity.Prepare(CREATE_ONLY, r)).reply();
+    var refused = assertInstanceOf(Rejected.class, sealNew(FileId.random(), 10, CREATE_ONLY));
+    var prepared = kit.<FileEntity.BeginReply>runCommand(r -> new FileEntity.Prepare(NONE, r))
+        .replyOfType(FileEntity.Begun.class);
+    var replaced = assertInstanceOf(FileEntity.SealAccepted.class, sealNew(prepared.fileId(), 20, NONE));
+
+    assertEquals(ErrorCode.PRECONDITION_FAILED, assertInstanceOf(Rejected.class, refusedEarly).code());
+    assertEquals(ErrorCode.PRECONDITION_FAILED, refused.code());
+    assertTrue(prepared.replaces());
+    assertEquals(Optional.of(v1), replaced.replaced());
+    assertEquals(2, replaced.current().version());
+  }
+
+  @Test
+  void shouldRejectSealNewWhoseChunksDoNotAddUp() {
+    var upload = new FileEntity.Upload(FileId.random(), Policy.PERSISTENT, CHUNK, 5);
+
+    var result = kit.<FileEntity.SealReply>runCommand(r -> new FileEntity.SealNew(upload, 11,
+        List.of(new FileVersion.ChunkInfo(10, 7)), 42, NONE, r));
+
+    assertEquals(ErrorCode.BAD_REQUEST, assertInstanceOf(Rejected.class, result.reply()).code());
+    assertTrue(result.events().isEmpty());
+    assertTrue(get().isEmpty());
+  }
 }

@@ -215,10 +215,14 @@ public final class NodeOperator {
     }
     Function<String, ChunkStore> storeById = stores::get;
     int minInsync = minInsync(policy);
-    return metadata.begin(path, policy, chunkSizeBytes, precondition).thenCompose(begun -> {
+    boolean oneStep = Upload.fitsOneChunk(declaredBytes, chunkSizeBytes);
+    CompletionStage<Metadata.Begun> begin = oneStep
+        ? metadata.prepare(path, precondition)
+        : metadata.begin(path, policy, chunkSizeBytes, precondition);
+    return begin.thenCompose(begun -> {
       FileId fileId = begun.fileId();
       Upload upload = new Upload(metadata, storeById, this::openChain, candidates, path, fileId, policy, minInsync,
-          precondition, chunkSizeBytes, declaredBytes);
+          precondition, chunkSizeBytes, declaredBytes, oneStep);
       // The quota is asked before any byte is read: a declared length over it is refused at once.
       QuotaHold hold = new QuotaHold(tenants, TenantQuotas.tenantOf(path), fileId.toString(),
           begun.replaces() ? 0 : 1, declaredBytes);

@@ -12,6 +12,7 @@ import io.tensorfs.core.TfsException;
 import io.tensorfs.core.TfsPath;
 import io.tensorfs.sharding.FileVersion.ChunkInfo;
 import io.tensorfs.sharding.Metadata;
+import io.tensorfs.sharding.placement.PlacementPolicy;
 import io.tensorfs.sharding.replication.ReplicaChain;
 import io.tensorfs.store.ChunkStore;
 import java.util.ArrayList;
@@ -41,6 +42,11 @@ import org.apache.pekko.Done;
  * commit is recorded, the next chunk already streams (at most {@link #FINISHING_AHEAD} chunks finish
  * behind the stream), and when the body's length is known, the next chunk's placement is asked for
  * while the current one streams. Everything is awaited at {@link #finish}, before the seal.
+ *
+ * <p>A body declared to fit in one chunk is written in one step ({@link Metadata#prepare}): the chunk is
+ * placed here, by the same rule its entity applies, and recorded placed and committed in one journal write,
+ * and the upload is recorded and sealed in one more; a larger body takes the steps above, so that its
+ * chunks' placements are on record while its bytes stream.
  */
 public final class Upload {
   private final Metadata metadata;
@@ -54,6 +60,8 @@ public final class Upload {
   private final Precondition precondition;
   private final int chunkSizeBytes;
   private final OptionalLong declaredBytes;
+  private final boolean oneStep;
+  private final long startedAtMillis = System.currentTimeMillis();
 
   /** Chunks that may be finishing (durable, then committed) behind the one streaming. */
   private static final int FINISHING_AHEAD = 2;
@@ -77,11 +85,13 @@ public final class Upload {
    * @param minInsync the distinct nodes that must hold a chunk durably before it is committed (at least 1)
    * @param declaredBytes the body's length when announced: every chunk's length is then known up front,
    *     and chunks are pushed along their chain as they arrive
+   * @param oneStep the upload was named by {@link Metadata#prepare}, not begun: its body fits in one chunk
+   *     ({@link #fitsOneChunk}) and is recorded with {@link Metadata#commitNewChunk} and {@link Metadata#sealNew}
    */
   public Upload(Metadata metadata, Function<String, ChunkStore> storeById, ChainFactory chains,
       List<ReplicaLocation> candidates, TfsPath path, FileId fileId, Policy policy, int minInsync,
       Precondition precondition,
-      int chunkSizeBytes, OptionalLong declaredBytes) {
+      int chunkSizeBytes, OptionalLong declaredBytes, boolean oneStep) {
     if (minInsync < 1) throw new IllegalArgumentException("min-insync " + minInsync + " is below 1");
     this.metadata = metadata;
     this.storeById = storeById;
@@ -94,6 +104,15 @@ public final class Upload {
     this.precondition = precondition;
     this.chunkSizeBytes = chunkSizeBytes;
     this.declaredBytes = declaredBytes;
+    this.oneStep = oneStep;
+    if (oneStep && !fitsOneChunk(declaredBytes, chunkSizeBytes)) {
+      throw new IllegalArgumentException("a one-step upload needs a declared body of at most one chunk");
+    }
+  }
+
+  /** Whether a body of this declared length is written in one step. */
+  public static boolean fitsOneChunk(OptionalLong declaredBytes, int chunkSizeBytes) {
+    return declaredBytes.isPresent() && declaredBytes.getAsLong() <= chunkSizeBytes;
   }
 
   public FileId fileId() {
@@ -123,7 +142,10 @@ public final class Upload {
           List<ChunkInfo> chunks = commits.stream().map(f -> f.getNow(null)).toList(); // all complete here: never blocks
           int crc = 0;
           for (ChunkInfo c : chunks) crc = Crc32c.combine(crc, c.crc32c(), c.lengthBytes());
-          return metadata.seal(path, fileId, sizeBytes, chunks, crc, precondition);
+          return oneStep
+              ? metadata.sealNew(path, fileId, policy, chunkSizeBytes, startedAtMillis, sizeBytes, chunks, crc,
+                  precondition)
+              : metadata.seal(path, fileId, sizeBytes, chunks, crc, precondition);
         });
   }
 
@@ -156,7 +178,13 @@ public final class Upload {
 
   private CompletionStage<Done> openChunk(int index) {
     ChunkId chunk = new ChunkId(fileId, index);
-    CompletableFuture<List<ReplicaLocation>> placement = nextPlacement != null && index == chunkIndex + 1
+    if (oneStep && index > 0) {
+      return CompletableFuture.failedFuture(new TfsException(ErrorCode.BAD_REQUEST,
+          "the body of " + path + " is longer than the " + declaredBytes.getAsLong() + " bytes it declared"));
+    }
+    CompletableFuture<List<ReplicaLocation>> placement = oneStep
+        ? CompletableFuture.completedFuture(PlacementPolicy.choose(candidates, policy.replicas()))
+        : nextPlacement != null && index == chunkIndex + 1
         ? nextPlacement
         : metadata.allocateChunk(chunk, policy, candidates).toCompletableFuture();
     chunkIndex = index;
@@ -171,7 +199,7 @@ public final class Upload {
       placed.clear();
       placed.addAll(replicas);
       chain = chains.open(chunk, path, replicas, policy, lengthOf(index));
-      if (lengthOf(index + 1).orElse(0) > 0) {
+      if (!oneStep && lengthOf(index + 1).orElse(0) > 0) {
         nextPlacement = metadata.allocateChunk(new ChunkId(fileId, index + 1), policy, candidates).toCompletableFuture();
       }
       return Done.getInstance();
@@ -213,7 +241,10 @@ public final class Upload {
             + "; the others dropped out of the chain");
       }
       return stored;
-    }).thenCompose(stored -> metadata.commitChunk(chunk, stored.lengthBytes(), stored.crc32c(), stored.durableAt())
+    }).thenCompose(stored -> (oneStep
+            ? metadata.commitNewChunk(chunk, policy, closingPlaced, stored.lengthBytes(), stored.crc32c(),
+                stored.durableAt())
+            : metadata.commitChunk(chunk, stored.lengthBytes(), stored.crc32c(), stored.durableAt()))
         .thenApply(x -> new ChunkInfo(stored.lengthBytes(), stored.crc32c())))
         .toCompletableFuture();
     commits.add(committed);
