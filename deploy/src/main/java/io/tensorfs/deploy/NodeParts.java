@@ -21,6 +21,9 @@ import io.tensorfs.gpu.GpuSettings;
 import io.tensorfs.gpu.GpuSinks;
 import io.tensorfs.sharding.ShardedMetadata;
 import io.tensorfs.sharding.ShardingSetup;
+import io.tensorfs.sharding.directory.DirectorySettings;
+import io.tensorfs.sharding.directory.DirectoryStores;
+import org.apache.pekko.stream.connectors.cassandra.javadsl.CassandraSessionRegistry;
 import io.tensorfs.sharding.admin.AdminAgent;
 import io.tensorfs.sharding.admin.AdminSettings;
 import io.tensorfs.sharding.admin.AdminViews;
@@ -153,6 +156,7 @@ final class NodeParts implements NodeAssembly {
   @Override
   public DataPlane dataPlane(ActorContext<?> context) {
     joinSelfWithoutSeeds();
+    registerDirectoryStore();
     ShardingSetup.init(system);
     CheckpointSetup.init(system);
     AuthSetup.init(system);
@@ -386,6 +390,15 @@ final class NodeParts implements NodeAssembly {
       log.error("node {} cannot listen on {}:{}", nodeId, gateway.httpHost(), gateway.httpPort(), e);
       return null;
     });
+  }
+
+  /** Directories keep their names in the metadata keyspace when the journal is Cassandra's. */
+  private void registerDirectoryStore() {
+    if (!MetadataSchema.inCassandra(config)) return; // tensorfs.sharding.directories.store must then be memory
+    if (!DirectorySettings.from(config).store().equals(DirectorySettings.CASSANDRA)) return;
+    DirectoryStores.get(system).register(new CassandraDirectoryStore(
+        CassandraSessionRegistry.get(system).sessionFor("pekko.persistence.cassandra").underlying(),
+        MetadataSchema.directoryTable(config)));
   }
 
   private CompletionStage<Done> createSchema() {
