@@ -40,6 +40,7 @@ import io.tensorfs.sharding.checkpoint.Checkpoints;
 import io.tensorfs.sharding.drain.DrainSettings;
 import io.tensorfs.sharding.drain.DrainWorker;
 import io.tensorfs.sharding.drain.NodeDrains;
+import io.tensorfs.sharding.kv.KvNode;
 import io.tensorfs.gateway.grpc.GrpcSettings;
 import io.tensorfs.sharding.ElasticSettings;
 import io.tensorfs.sharding.MemoryReplicaProtocol;
@@ -176,7 +177,11 @@ final class NodeParts implements NodeAssembly {
     Materializer materializer = Materializer.matFromSystem(system);
     cache = new ChunkCache(pool, cacheSettings, stores::byId, this::lostBeforeFlush);
     replication = new Replication(peers, stores::byId, materializer);
-    transport = Transports.create(config, system, new NodeChunkService(stores.all(), cache, replication, stores.leases()), secret);
+    // The node's KV blocks (in memory) come first: the transport serves them to other nodes' KV reads.
+    List<ChunkStore> served = new ArrayList<>();
+    served.add(KvNode.get(system).blocks());
+    served.addAll(stores.all());
+    transport = Transports.create(config, system, new NodeChunkService(served, cache, replication, stores.leases()), secret);
     peers.connect(transport);
     peerDirectory = context.spawn(PeerDirectory.create(peers, transport.localEndpoint(), stores.all(),
         PeerDirectory.Settings.from(config)), "peers");

@@ -83,6 +83,7 @@ public final class HttpApi {
   private final Tokens tokens;
   private final TokenRoutes tokenRoutes;
   private final TenantRoutes tenants;
+  private final KvRoutes kv;
 
   /** Without authentication (every request acts as admin): for tests of the routes alone. */
   public HttpApi(ActorSystem<?> system, NodeOperator files, GatewaySettings settings, NodeStatus node) {
@@ -116,6 +117,7 @@ public final class HttpApi {
     this.tokenRoutes = new TokenRoutes(system, tokens);
     this.tenants = new TenantRoutes(system, files, settings.requestTimeout());
     this.lists = new ListRoutes(files);
+    this.kv = new KvRoutes(system, files.kv(), settings.requestTimeout());
   }
 
   public CompletionStage<HttpResponse> handle(HttpRequest request) {
@@ -160,6 +162,7 @@ public final class HttpApi {
     }
     if (under(path, TenantRoutes.OWN)) return tenants.own(request, path, caller);
     if (under(path, CheckpointRoutes.PREFIX)) return checkpoints.route(request, path, caller);
+    if (under(path, KvRoutes.PREFIX)) return kv.route(request, path, caller);
     if (under(path, FILES)) {
       TfsPath p = RawPath.after(FILES, path, false);
       if (method == HttpMethods.PUT) {

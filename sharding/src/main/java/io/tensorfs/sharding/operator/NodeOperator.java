@@ -15,6 +15,9 @@ import io.tensorfs.sharding.DirEntry;
 import io.tensorfs.sharding.FileVersion;
 import io.tensorfs.sharding.Metadata;
 import io.tensorfs.sharding.elastic.ReadDemandMeter;
+import io.tensorfs.sharding.kv.KvBlocks;
+import io.tensorfs.sharding.kv.KvNode;
+import io.tensorfs.sharding.kv.ShardedKvBlocks;
 import io.tensorfs.sharding.operator.internal.CacheHints;
 import io.tensorfs.sharding.operator.internal.ChunkCutter;
 import io.tensorfs.sharding.operator.internal.Piece;
@@ -98,6 +101,8 @@ public final class NodeOperator {
   private final NodePlacement placement;
   /** Each tenant's quota and usage: writes reserve in it, seals commit, deletes credit. */
   private final TenantQuotas tenants;
+  /** KV-cache blocks: soft metadata in memory, bytes with the node that took the put. */
+  private final KvBlocks kv;
 
   /** A node alone (tests): every replica is on this node, no transport, no elastic replicas. */
   public NodeOperator(ActorSystem<?> system, Metadata metadata, LocalNode local, ChunkCache cache,
@@ -134,10 +139,16 @@ public final class NodeOperator {
     this.materializer = Materializer.matFromSystem(system);
     this.hints = new CacheHints(system, this, cache, settings.hintTimeout(), settings.findTimeout());
     this.tenants = new TenantQuotas(system);
+    this.kv = new ShardedKvBlocks(KvNode.get(system), peers, materializer);
   }
 
   public String nodeId() {
     return nodeId;
+  }
+
+  /** The KV-cache blocks of every tenant (see {@link KvBlocks}). */
+  public KvBlocks kv() {
+    return kv;
   }
 
   /** The pages of this node's cache, for edges that stage bytes in pinned memory. */
