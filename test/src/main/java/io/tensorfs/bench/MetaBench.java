@@ -23,7 +23,7 @@ import java.util.concurrent.ThreadLocalRandom;
  *       directory and into one per client, beside the local file system doing the same (write a temporary
  *       file, fsync, rename into place, fsync the directory) with as many threads;</li>
  *   <li>stat (HEAD) and GET of small files, beside the file system's stat and read;</li>
- *   <li>KV blocks through {@code /v1/kv}, where the node has it;</li>
+ *   <li>KV blocks ({@link KvMetaBench}): the index in this JVM and 1-byte blocks over HTTP, beside Redis;</li>
  *   <li>what a create, a stat and a GET cost: Cassandra's statements by table, CPU of the node and of
  *       Cassandra, and with {@code --profile} the node's CPU by area from a JFR recording;</li>
  *   <li>a directory of {@code --dir-entries}: insert cost at its start and at its end, paginated listing,
@@ -46,11 +46,11 @@ public final class MetaBench {
   private boolean readFilesMade;
   private long readBacks;
   private long listedEntries;
-  private long kvChecked;
+  private boolean kvMeasured;
 
   /** What a run checked, for the test that runs it; a run whose check fails throws instead. */
   public record Checks(long createsChecked, long readBacks, long statsChecked, long getsChecked, long listedEntries,
-                       long kvChecked, List<String> tables) {}
+                       boolean kvMeasured, List<String> tables) {}
 
   private MetaBench(MetaOptions options, FsPeer fs) {
     this.options = options;
@@ -85,7 +85,7 @@ public final class MetaBench {
 
   private Checks checks() {
     return new Checks(tfs.createsChecked.get(), readBacks, tfs.statsChecked.get(), tfs.getsChecked.get(),
-        listedEntries, kvChecked, List.copyOf(tables));
+        listedEntries, kvMeasured, List.copyOf(tables));
   }
 
   private void all() throws Exception {
@@ -220,40 +220,45 @@ public final class MetaBench {
 
   // --- 3. KV blocks ---------------------------------------------------------------------------------------
 
+  /**
+   * KV blocks through {@link KvMetaBench}: its index and {@code KvBlocks} in a one-node cluster in this JVM,
+   * 1-byte blocks over HTTP against this run's node, and Redis beside them where {@code redis-server} is installed.
+   */
   private void kv() throws Exception {
-    KeepAliveHttp.Answer probeAnswer = tfs.raw(0, "PUT", "/v1/kv/" + TENANT + "/probe", SmallFiles.of("kv-probe", 16));
-    if (probeAnswer.status() != 201) {
-      String why = "KV blocks: not measured: this node answers PUT /v1/kv with " + probeAnswer.status() + " ("
-          + probeAnswer.text().strip() + ")";
+    KeepAliveHttp.Answer probeAnswer = tfs.raw(0, "GET", "/v1/kv/" + TENANT + "/probe", null);
+    if (probeAnswer.status() != 404 || probeAnswer.text().contains("no such endpoint")) {
+      String why = "KV blocks: not measured: this node has no /v1/kv (GET answered " + probeAnswer.status() + ")";
       System.out.println(why);
       tables.add(why);
       return;
     }
-    int size = 16;
-    int keys = options.readFiles();
-    ClosedLoop.Result put = ClosedLoop.forSeconds(options.clients(), options.seconds(), (c, seq) -> {
-      String key = "k" + ((seq * options.clients() + c) % keys);
-      tfs.put(c, "/v1/kv/" + TENANT + "/" + key, key, size);
-    });
-    long[] hits = new long[1];
-    ClosedLoop.Result get = ClosedLoop.forSeconds(options.clients(), options.seconds(), (c, seq) -> {
-      String key = "k" + pick();
-      KeepAliveHttp.Answer a = tfs.raw(c, "GET", "/v1/kv/" + TENANT + "/" + key, null);
-      if (a.status() == 200) {
-        SmallFiles.check("GET /v1/kv", key, size, a.body());
-        synchronized (hits) {
-          hits[0]++;
-        }
-      } else if (a.status() != 404) {
-        throw new IllegalStateException("GET /v1/kv/" + key + " answered " + a.status() + ": " + a.text());
+    Duration warm = Duration.ofMillis((long) (1000 * Math.min(options.warmWindowSeconds(), 10)));
+    Duration measure = Duration.ofMillis((long) (1000 * options.seconds()));
+    KvMetaBench.HttpFigures http = KvMetaBench.http(Endpoint.of(node), options.clients(), warm, measure);
+    KvMetaBench.IndexFigures index = KvMetaBench.index(64, warm, measure);
+    KvMetaBench.RedisFigures redis = null;
+    if (Files.isExecutable(Path.of("/usr/bin/redis-server"))) {
+      int port = NodeProcess.freePort();
+      Process server = CacheBench.startRedis(options.dir().resolve("redis"), port);
+      try {
+        redis = KvMetaBench.redis(new java.net.InetSocketAddress("127.0.0.1", port), options.clients(), warm, measure);
+      } finally {
+        server.destroy();
       }
-    });
-    kvChecked = hits[0];
-    MarkdownTable t = new MarkdownTable("KV blocks of " + size + " B over HTTP, " + options.clients() + " clients",
-        "ops/s", "p50 ms", "p99 ms");
-    t.row("PUT", MarkdownTable.num(put.perSecond()), MarkdownTable.num(put.p50Ms()), MarkdownTable.num(put.p99Ms()));
-    t.row("GET (" + hits[0] + " hits, bytes checked)", MarkdownTable.num(get.perSecond()),
-        MarkdownTable.num(get.p50Ms()), MarkdownTable.num(get.p99Ms()));
+    }
+    MarkdownTable t = new MarkdownTable("KV blocks of 1 B, one node", "callers", "put ops/s", "lookup/get ops/s",
+        "put p50 ms", "get p50 ms");
+    t.row("index alone, in one JVM", index.callers(), MarkdownTable.num(index.indexPutsPerSecond()),
+        MarkdownTable.num(index.indexLookupsPerSecond()), "", "");
+    t.row("KvBlocks put/get, in one JVM", index.callers(), MarkdownTable.num(index.blockPutsPerSecond()),
+        MarkdownTable.num(index.blockGetsPerSecond()), "", "");
+    t.row("HTTP /v1/kv, kept-alive clients", http.clients(), MarkdownTable.num(http.putsPerSecond()),
+        MarkdownTable.num(http.getsPerSecond()), MarkdownTable.num(http.putP50Ms()), MarkdownTable.num(http.getP50Ms()));
+    if (redis != null) {
+      t.row("Redis SET/GET, loopback (peer)", redis.clients(), MarkdownTable.num(redis.setsPerSecond()),
+          MarkdownTable.num(redis.getsPerSecond()), "", "");
+    }
+    kvMeasured = true;
     tables.add(t.toString());
   }
 

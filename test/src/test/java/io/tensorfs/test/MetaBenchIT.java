@@ -33,5 +33,6 @@ class MetaBenchIT {
     assertTrue(tables.stream().anyMatch(t -> t.startsWith("| node CPU ms per operation")),
         "the JFR breakdown: " + String.join("\n", tables));
     assertTrue(tables.stream().anyMatch(t -> t.startsWith("| node restart")), String.join("\n", tables));
+    assertTrue(checks.kvMeasured(), "KV blocks: " + String.join("\n", tables));
   }
 }
