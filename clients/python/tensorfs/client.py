@@ -114,6 +114,7 @@ class Client:
         self._stat = _unary(self._channel, "Stat", _wire.StatRequest, _wire.FileInfo)
         self._list = _unary(self._channel, "List", _wire.ListRequest, _wire.ListReply)
         self._delete = _unary(self._channel, "Delete", _wire.DeleteRequest, _wire.DeleteReply)
+        self._delete_tree = _unary(self._channel, "DeleteTree", _wire.DeleteTreeRequest, _wire.DeleteTreeReply)
         self._hint = _unary(self._channel, "Hint", _wire.HintRequest, _wire.HintReply)
         self._read = self._channel.unary_stream(_wire.SERVICE + "Read", request_serializer=_wire.ReadRequest.SerializeToString,
                                                 response_deserializer=_wire.Chunk.FromString)
@@ -288,8 +289,24 @@ class Client:
         return self._call_unary(self._stat, _wire.StatRequest(path=path))
 
     def list(self, path):
-        """The entries of a directory: messages with name, directory, size."""
-        return list(self._call_unary(self._list, _wire.ListRequest(path=path)).entries)
+        """Every entry of a directory, sorted by name: messages with name, directory, size (read page
+        after page, see ``list_page``)."""
+        entries, token = self.list_page(path)
+        while token:
+            more, token = self.list_page(path, page_token=token)
+            entries.extend(more)
+        return entries
+
+    def list_page(self, path, limit=1000, page_token=""):
+        """One page of a directory's entries, sorted by name: ``(entries, next_page_token)``, the token
+        "" on the last page. ``limit``: 1..10000 entries. A name present for a whole listing that pages
+        through is listed exactly once, even while others add and remove names."""
+        reply = self._call_unary(self._list, _wire.ListRequest(path=path, limit=limit, page_token=page_token))
+        return list(reply.entries), reply.next_page_token
+
+    def delete_tree(self, path):
+        """Deletes every file under a directory (each like ``delete``); returns how many."""
+        return self._call_unary(self._delete_tree, _wire.DeleteTreeRequest(path=path)).files_deleted
 
     def delete(self, path, if_match=None, if_none_match=None):
         """Deletes the visible version of a file; returns its version number. ``if_match`` /

@@ -133,6 +133,33 @@ class ClientTest(unittest.TestCase):
             self.client.read_bytes(self.root + "//x")
         self.assertEqual(bad.exception.code, "BAD_PATH")
 
+    def test_list_pages_through_a_directory_and_delete_tree_removes_it(self):
+        names = ["f%03d" % i for i in range(25)]
+        for name in names:
+            self.client.write_bytes(self.path("paged/" + name), b"x" * 3)
+        self.client.write_bytes(self.path("paged/sub/deep.bin"), b"yy")
+        seen, token, pages = [], "", 0
+        while True:
+            entries, token = self.client.list_page(self.path("paged"), limit=7, page_token=token)
+            self.assertLessEqual(len(entries), 7)
+            seen.extend(e.name for e in entries)
+            pages += 1
+            if not token:
+                break
+        self.assertEqual(seen, names + ["sub"])
+        self.assertEqual(pages, 4)
+        self.assertEqual([e.name for e in self.client.list(self.path("paged"))], names + ["sub"])
+        with self.assertRaises(tensorfs.TfsError) as bad:
+            self.client.list_page(self.path("paged"), limit=10001)
+        self.assertEqual(bad.exception.code, "BAD_REQUEST")
+        self.assertEqual(self.client.delete_tree(self.path("paged")), 26)
+        with self.assertRaises(tensorfs.TfsError) as gone:
+            self.client.list(self.path("paged"))
+        self.assertEqual(gone.exception.code, "NOT_FOUND")
+        with self.assertRaises(tensorfs.TfsError) as again:
+            self.client.delete_tree(self.path("paged"))
+        self.assertEqual(again.exception.code, "NOT_FOUND")
+
     def test_write_and_delete_only_when_their_preconditions_hold(self):
         path = self.path("cond/f.bin")
         v1 = self.client.write_bytes(path, b"one", if_none_match="*").version

@@ -21,6 +21,9 @@ import io.tensorfs.gpu.GpuSettings;
 import io.tensorfs.gpu.GpuSinks;
 import io.tensorfs.sharding.ShardedMetadata;
 import io.tensorfs.sharding.ShardingSetup;
+import io.tensorfs.sharding.directory.DirectorySettings;
+import io.tensorfs.sharding.directory.DirectoryStores;
+import org.apache.pekko.stream.connectors.cassandra.javadsl.CassandraSessionRegistry;
 import io.tensorfs.sharding.admin.AdminAgent;
 import io.tensorfs.sharding.admin.AdminSettings;
 import io.tensorfs.sharding.admin.AdminViews;
@@ -37,6 +40,7 @@ import io.tensorfs.sharding.checkpoint.Checkpoints;
 import io.tensorfs.sharding.drain.DrainSettings;
 import io.tensorfs.sharding.drain.DrainWorker;
 import io.tensorfs.sharding.drain.NodeDrains;
+import io.tensorfs.sharding.kv.KvNode;
 import io.tensorfs.gateway.grpc.GrpcSettings;
 import io.tensorfs.sharding.ElasticSettings;
 import io.tensorfs.sharding.MemoryReplicaProtocol;
@@ -153,6 +157,7 @@ final class NodeParts implements NodeAssembly {
   @Override
   public DataPlane dataPlane(ActorContext<?> context) {
     joinSelfWithoutSeeds();
+    registerDirectoryStore();
     ShardingSetup.init(system);
     CheckpointSetup.init(system);
     AuthSetup.init(system);
@@ -172,7 +177,11 @@ final class NodeParts implements NodeAssembly {
     Materializer materializer = Materializer.matFromSystem(system);
     cache = new ChunkCache(pool, cacheSettings, stores::byId, this::lostBeforeFlush);
     replication = new Replication(peers, stores::byId, materializer);
-    transport = Transports.create(config, system, new NodeChunkService(stores.all(), cache, replication, stores.leases()), secret);
+    // The node's KV blocks (in memory) come first: the transport serves them to other nodes' KV reads.
+    List<ChunkStore> served = new ArrayList<>();
+    served.add(KvNode.get(system).blocks());
+    served.addAll(stores.all());
+    transport = Transports.create(config, system, new NodeChunkService(served, cache, replication, stores.leases()), secret);
     peers.connect(transport);
     peerDirectory = context.spawn(PeerDirectory.create(peers, transport.localEndpoint(), stores.all(),
         PeerDirectory.Settings.from(config)), "peers");
@@ -386,6 +395,15 @@ final class NodeParts implements NodeAssembly {
       log.error("node {} cannot listen on {}:{}", nodeId, gateway.httpHost(), gateway.httpPort(), e);
       return null;
     });
+  }
+
+  /** Directories keep their names in the metadata keyspace when the journal is Cassandra's. */
+  private void registerDirectoryStore() {
+    if (!MetadataSchema.inCassandra(config)) return; // tensorfs.sharding.directories.store must then be memory
+    if (!DirectorySettings.from(config).store().equals(DirectorySettings.CASSANDRA)) return;
+    DirectoryStores.get(system).register(new CassandraDirectoryStore(
+        CassandraSessionRegistry.get(system).sessionFor("pekko.persistence.cassandra").underlying(),
+        MetadataSchema.directoryTable(config)));
   }
 
   private CompletionStage<Done> createSchema() {

@@ -2,46 +2,43 @@ package io.tensorfs.sharding;
 
 import io.tensorfs.core.CborSerializable;
 import io.tensorfs.core.ErrorCode;
+import io.tensorfs.core.Failures;
 import io.tensorfs.core.TfsException;
 import io.tensorfs.core.TfsPath;
-import java.util.Collections;
+import io.tensorfs.sharding.directory.DirectorySettings;
+import io.tensorfs.sharding.directory.DirectoryStore;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.SortedMap;
-import java.util.TreeMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import org.apache.pekko.actor.NoSerializationVerificationNeeded;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.Receive;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
-import org.apache.pekko.persistence.typed.PersistenceId;
-import org.apache.pekko.persistence.typed.javadsl.CommandHandlerWithReply;
-import org.apache.pekko.persistence.typed.javadsl.EventHandler;
-import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehaviorWithEnforcedReplies;
-import org.apache.pekko.persistence.typed.javadsl.ReplyEffect;
-import org.apache.pekko.persistence.typed.javadsl.RetentionCriteria;
 
 /**
- * The names in one directory and whether each is a file or a directory; sizes live in the files'
- * entities. Entity id = the directory's path ({@code /} for the root).
+ * The one writer of a directory's names, which live in a {@link DirectoryStore} (one sorted partition
+ * per directory): entity id = the directory's path ({@code /} for the root). It holds no state that must
+ * be recovered, so a directory of any size starts at once.
  *
- * <p>Runs on its shard's actor; the state is immutable (each change copies the name map, which bounds
- * a directory to some tens of thousands of names).
+ * <p>Changes are serialized here, so a name is a FILE or a DIR, never both. While one write is in flight,
+ * the changes that arrive wait and then go together into the next write (group commit): one read of the
+ * names the entity does not know, one single-partition write, however many clients wait. Each name's
+ * type is remembered (at most {@link DirectorySettings#cacheNames()}), so the adds of existing ancestor
+ * directories that every create sends are answered without the store. Listings read the store directly.
+ * Runs on its shard's actor; the store's callbacks come back as messages.
  */
-public final class DirectoryEntity
-    extends EventSourcedBehaviorWithEnforcedReplies<DirectoryEntity.Command, DirectoryEntity.Event,
-        DirectoryEntity.State> {
+public final class DirectoryEntity extends AbstractBehavior<DirectoryEntity.Command> {
 
   public static final EntityTypeKey<Command> ENTITY_TYPE_KEY = EntityTypeKey.create(Command.class, "Dir");
-
-  private final TfsPath dir;
-
-  private DirectoryEntity(TfsPath dir, PersistenceId persistenceId) {
-    super(persistenceId);
-    this.dir = dir;
-  }
-
-  public static Behavior<Command> create(String entityId) {
-    TfsPath dir = TfsPath.parse(entityId);
-    return new DirectoryEntity(dir, PersistenceId.of(ENTITY_TYPE_KEY.name(), dir.toString()));
-  }
 
   // ---- protocol
 
@@ -49,117 +46,246 @@ public final class DirectoryEntity
 
   /**
    * Adds a name; idempotent when it is already there with the same type. Replies {@link Added}, or
-   * {@link Rejected}: CONFLICT when the name is there with the other type, BAD_PATH for a bad name.
+   * {@link Rejected}: CONFLICT when the name is there with the other type, BAD_PATH for a bad name,
+   * UNAVAILABLE when the store failed (the name may or may not have been written).
    */
   public record AddChild(String name, DirEntry.Type type, ActorRef<AddChildReply> replyTo) implements Command {}
 
-  /** Removes a name if it is there with that type. */
-  public record RemoveChild(String name, DirEntry.Type type, ActorRef<Removed> replyTo) implements Command {}
+  /** Removes a name if it is there with that type: {@link Removed}, or {@link Rejected} UNAVAILABLE. */
+  public record RemoveChild(String name, DirEntry.Type type, ActorRef<RemoveChildReply> replyTo) implements Command {}
 
-  /** The names, sorted. */
-  public record ListChildren(ActorRef<Listing> replyTo) implements Command {}
+  /**
+   * Up to {@code limit} names after {@code afterName} (null: from the first), sorted: {@link Children}, or
+   * {@link Rejected} UNAVAILABLE.
+   */
+  public record ListChildren(String afterName, int limit, ActorRef<ListReply> replyTo) implements Command {}
 
   public sealed interface AddChildReply extends CborSerializable permits Added, Rejected {}
+
+  public sealed interface RemoveChildReply extends CborSerializable permits Removed, Rejected {}
+
+  public sealed interface ListReply extends CborSerializable permits Children, Rejected {}
 
   /** @param created false when the name was already there */
   public record Added(boolean created) implements AddChildReply {}
 
-  /** @param remaining names left in the directory */
-  public record Removed(boolean existed, int remaining) implements CborSerializable {}
+  /** @param empty the directory has no names left (after this removal and any written with it) */
+  public record Removed(boolean existed, boolean empty) implements RemoveChildReply {}
 
-  public record Listing(List<Child> children) implements CborSerializable {
-    public Listing {
+  public record Children(List<Child> children) implements ListReply {
+    public Children {
       children = List.copyOf(children);
     }
   }
 
   public record Child(String name, DirEntry.Type type) implements CborSerializable {}
 
-  // ---- events
+  /** The store's answer to a batch's read of the names the entity did not know. */
+  private record Looked(List<Change> batch, Map<String, DirEntry.Type> found, Throwable failure)
+      implements Command, NoSerializationVerificationNeeded {}
 
-  public sealed interface Event extends CborSerializable {}
+  /** The store's answer to a batch's write; {@code empty} only after a removal. */
+  private record Written(List<Decided> decided, Map<String, DirEntry.Type> changes, Throwable failure)
+      implements Command, NoSerializationVerificationNeeded {}
 
-  public record ChildAdded(String name, DirEntry.Type type) implements Event {}
+  private record Emptiness(List<Decided> decided, boolean empty, Throwable failure)
+      implements Command, NoSerializationVerificationNeeded {}
 
-  public record ChildRemoved(String name) implements Event {}
+  /** An add or a remove waiting for its batch. */
+  private record Change(Command command, String name) {}
 
-  // ---- state
+  /** A change and the answer it gets once its batch is written; {@code removed}: it removed its name. */
+  private record Decided(Command command, Object reply, boolean removed) {}
 
-  public record State(SortedMap<String, DirEntry.Type> children) implements CborSerializable {
-    public State {
-      children = Collections.unmodifiableSortedMap(new TreeMap<>(children));
-    }
+  // ---- behavior
 
-    State with(String name, DirEntry.Type type) {
-      SortedMap<String, DirEntry.Type> more = new TreeMap<>(children);
-      more.put(name, type);
-      return new State(more);
-    }
+  private final TfsPath dir;
+  private final DirectoryStore store;
+  private final DirectorySettings settings;
+  private final ArrayDeque<Change> waiting = new ArrayDeque<>();
+  /** Names known to be in the store with their type, least recently used first. */
+  private final LinkedHashMap<String, DirEntry.Type> known;
+  private boolean busy;
 
-    State without(String name) {
-      SortedMap<String, DirEntry.Type> fewer = new TreeMap<>(children);
-      fewer.remove(name);
-      return new State(fewer);
-    }
+  private DirectoryEntity(ActorContext<Command> context, TfsPath dir, DirectoryStore store,
+      DirectorySettings settings) {
+    super(context);
+    this.dir = dir;
+    this.store = store;
+    this.settings = settings;
+    int bound = settings.cacheNames();
+    this.known = new LinkedHashMap<>(16, 0.75f, true) {
+      @Override
+      protected boolean removeEldestEntry(Map.Entry<String, DirEntry.Type> eldest) {
+        return size() > bound;
+      }
+    };
+  }
+
+  public static Behavior<Command> create(String entityId, DirectoryStore store, DirectorySettings settings) {
+    TfsPath dir = TfsPath.parse(entityId);
+    return Behaviors.setup(context -> new DirectoryEntity(context, dir, store, settings));
   }
 
   @Override
-  public State emptyState() {
-    return new State(new TreeMap<>());
-  }
-
-  @Override
-  public RetentionCriteria retentionCriteria() {
-    return RetentionCriteria.snapshotEvery(100, 2);
-  }
-
-  // ---- commands
-
-  @Override
-  public CommandHandlerWithReply<Command, Event, State> commandHandler() {
-    return newCommandHandlerWithReplyBuilder()
-        .forAnyState()
-        .onCommand(AddChild.class, this::onAdd)
-        .onCommand(RemoveChild.class, this::onRemove)
-        .onCommand(ListChildren.class, (state, cmd) -> Effect().reply(cmd.replyTo(), new Listing(
-            state.children().entrySet().stream().map(e -> new Child(e.getKey(), e.getValue())).toList())))
+  public Receive<Command> createReceive() {
+    return newReceiveBuilder()
+        .onMessage(AddChild.class, this::onAdd)
+        .onMessage(RemoveChild.class, this::onRemove)
+        .onMessage(ListChildren.class, this::onList)
+        .onMessage(Looked.class, this::onLooked)
+        .onMessage(Written.class, this::onWritten)
+        .onMessage(Emptiness.class, this::onEmptiness)
         .build();
   }
 
-  private ReplyEffect<Event, State> onAdd(State state, AddChild cmd) {
+  private Behavior<Command> onAdd(AddChild cmd) {
     try {
       dir.child(cmd.name());
     } catch (TfsException e) {
-      return Effect().reply(cmd.replyTo(), new Rejected(e.code(), e.getMessage()));
+      cmd.replyTo().tell(new Rejected(e.code(), e.getMessage()));
+      return this;
     }
-    DirEntry.Type present = state.children().get(cmd.name());
-    if (present == cmd.type()) {
-      return Effect().reply(cmd.replyTo(), new Added(false));
-    }
+    DirEntry.Type present = busy ? null : known.get(cmd.name());
     if (present != null) {
-      String what = present == DirEntry.Type.FILE ? "a file" : "a directory";
-      return Effect().reply(cmd.replyTo(),
-          new Rejected(ErrorCode.CONFLICT, dir.child(cmd.name()) + " is " + what));
+      cmd.replyTo().tell(addReply(present, cmd.type(), cmd.name()));
+      return this;
     }
-    return Effect().persist(new ChildAdded(cmd.name(), cmd.type())).thenReply(cmd.replyTo(), s -> new Added(true));
+    return enqueue(new Change(cmd, cmd.name()));
   }
 
-  private ReplyEffect<Event, State> onRemove(State state, RemoveChild cmd) {
-    if (state.children().get(cmd.name()) != cmd.type()) {
-      return Effect().reply(cmd.replyTo(), new Removed(false, state.children().size()));
-    }
-    return Effect().persist(new ChildRemoved(cmd.name()))
-        .thenReply(cmd.replyTo(), s -> new Removed(true, s.children().size()));
+  private Behavior<Command> onRemove(RemoveChild cmd) {
+    return enqueue(new Change(cmd, cmd.name()));
   }
 
-  // ---- events
+  private Behavior<Command> onList(ListChildren cmd) {
+    ActorRef<ListReply> replyTo = cmd.replyTo();
+    store.page(dir, cmd.afterName(), cmd.limit()).whenComplete((entries, failure) -> {
+      if (failure != null) {
+        replyTo.tell(unavailable("could not list", failure));
+      } else {
+        replyTo.tell(new Children(entries.stream().map(e -> new Child(e.name(), e.type())).toList()));
+      }
+    });
+    return this;
+  }
 
-  @Override
-  public EventHandler<State, Event> eventHandler() {
-    return newEventHandlerBuilder()
-        .forAnyState()
-        .onEvent(ChildAdded.class, (state, e) -> state.with(e.name(), e.type()))
-        .onEvent(ChildRemoved.class, (state, e) -> state.without(e.name()))
-        .build();
+  private Behavior<Command> enqueue(Change change) {
+    waiting.add(change);
+    if (!busy) nextBatch();
+    return this;
+  }
+
+  /** Reads the names of the next batch that are not known, or decides it at once when all are. */
+  private void nextBatch() {
+    if (waiting.isEmpty()) return;
+    busy = true;
+    List<Change> batch = new ArrayList<>();
+    Set<String> unknown = new TreeSet<>();
+    while (!waiting.isEmpty() && batch.size() < settings.batchMax()) {
+      Change change = waiting.poll();
+      batch.add(change);
+      if (!known.containsKey(change.name())) unknown.add(change.name());
+    }
+    if (unknown.isEmpty()) {
+      getContext().getSelf().tell(new Looked(batch, Map.of(), null));
+      return;
+    }
+    getContext().pipeToSelf(store.lookup(dir, unknown), (found, failure) -> new Looked(batch, found, failure));
+  }
+
+  private Behavior<Command> onLooked(Looked looked) {
+    if (looked.failure() != null) {
+      for (Change change : looked.batch()) reply(change.command(), unavailable("could not read", looked.failure()));
+      return idle();
+    }
+    Map<String, DirEntry.Type> view = new HashMap<>();
+    for (Change change : looked.batch()) {
+      DirEntry.Type type = looked.found().containsKey(change.name())
+          ? looked.found().get(change.name()) : known.get(change.name());
+      if (type != null) view.put(change.name(), type);
+    }
+    looked.found().forEach(known::put);
+    List<Decided> decided = new ArrayList<>();
+    Map<String, DirEntry.Type> changes = new LinkedHashMap<>();
+    for (Change change : looked.batch()) decided.add(decide(change.command(), view, changes));
+    if (changes.isEmpty()) {
+      for (Decided d : decided) reply(d.command(), d.reply());
+      return idle();
+    }
+    List<DirectoryStore.Change> writes = new ArrayList<>();
+    changes.forEach((name, type) -> writes.add(new DirectoryStore.Change(name, type)));
+    getContext().pipeToSelf(store.apply(dir, writes), (v, failure) -> new Written(decided, changes, failure));
+    return this;
+  }
+
+  /** The answer to one change against {@code view} (the names as the batch leaves them), which it updates. */
+  private Decided decide(Command command, Map<String, DirEntry.Type> view, Map<String, DirEntry.Type> changes) {
+    if (command instanceof AddChild add) {
+      DirEntry.Type present = view.get(add.name());
+      if (present != null) return new Decided(add, addReply(present, add.type(), add.name()), false);
+      view.put(add.name(), add.type());
+      changes.put(add.name(), add.type());
+      return new Decided(add, new Added(true), false);
+    }
+    RemoveChild remove = (RemoveChild) command;
+    if (view.get(remove.name()) != remove.type()) return new Decided(remove, new Removed(false, false), false);
+    view.remove(remove.name());
+    changes.put(remove.name(), null);
+    return new Decided(remove, null, true);
+  }
+
+  private Behavior<Command> onWritten(Written written) {
+    if (written.failure() != null) {
+      // The write may or may not have landed: forget what the entity believed of those names.
+      written.changes().keySet().forEach(known::remove);
+      for (Decided d : written.decided()) reply(d.command(), unavailable("could not write", written.failure()));
+      return idle();
+    }
+    written.changes().forEach((name, type) -> {
+      if (type == null) known.remove(name);
+      else known.put(name, type);
+    });
+    if (written.decided().stream().noneMatch(Decided::removed)) {
+      for (Decided d : written.decided()) reply(d.command(), d.reply());
+      return idle();
+    }
+    // Nothing else writes this directory until the batch is answered, so this is exact.
+    getContext().pipeToSelf(store.page(dir, null, 1),
+        (first, failure) -> new Emptiness(written.decided(), failure == null && first.isEmpty(), failure));
+    return this;
+  }
+
+  private Behavior<Command> onEmptiness(Emptiness emptiness) {
+    for (Decided d : emptiness.decided()) {
+      Object reply = d.reply();
+      // A failed check says "not empty": the directory is then kept, which is harmless.
+      if (d.removed()) reply = new Removed(true, emptiness.failure() == null && emptiness.empty());
+      reply(d.command(), reply);
+    }
+    return idle();
+  }
+
+  private Behavior<Command> idle() {
+    busy = false;
+    nextBatch();
+    return this;
+  }
+
+  private AddChildReply addReply(DirEntry.Type present, DirEntry.Type wanted, String name) {
+    if (present == wanted) return new Added(false);
+    String what = present == DirEntry.Type.FILE ? "a file" : "a directory";
+    return new Rejected(ErrorCode.CONFLICT, dir.child(name) + " is " + what);
+  }
+
+  private Rejected unavailable(String what, Throwable failure) {
+    return new Rejected(ErrorCode.UNAVAILABLE,
+        "directory " + dir + ": " + what + " its names: " + Failures.unwrap(failure).getMessage());
+  }
+
+  @SuppressWarnings("unchecked")
+  private static void reply(Command command, Object reply) {
+    if (command instanceof AddChild add) add.replyTo().tell((AddChildReply) reply);
+    else if (command instanceof RemoveChild remove) remove.replyTo().tell((RemoveChildReply) reply);
   }
 }

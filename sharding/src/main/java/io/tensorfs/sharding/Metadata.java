@@ -84,8 +84,36 @@ public interface Metadata {
    */
   CompletionStage<FileVersion> delete(TfsPath path, Precondition precondition);
 
-  /** The entries of a directory, sorted by name; NOT_FOUND for a directory that never had entries. */
+  /**
+   * Every entry of a directory, sorted by name (read page after page); NOT_FOUND for a directory with no
+   * entries, CONFLICT for a file.
+   */
   CompletionStage<List<DirEntry>> list(TfsPath dir);
+
+  /** Page size of {@link #list}, and of listings that name none. */
+  int DEFAULT_PAGE = 1000;
+  /** The largest page a listing returns. */
+  int MAX_PAGE = 10_000;
+
+  /**
+   * Up to {@code limit} (1..{@link #MAX_PAGE}) entries of a directory whose names follow {@code afterName}
+   * (null: from the first), sorted by name (Java {@link String} order). A name present for a whole listing
+   * that pages through is listed once; files with no sealed version are left out (so a page may hold
+   * fewer than {@code limit}). NOT_FOUND (first page only) for a directory with no entries, CONFLICT for
+   * a file, BAD_REQUEST for a limit out of range.
+   */
+  CompletionStage<Page> listPage(TfsPath dir, String afterName, int limit);
+
+  /**
+   * One page of a listing.
+   *
+   * @param lastName the name to list after for the next page; empty on the last page
+   */
+  record Page(List<DirEntry> entries, Optional<String> lastName) {
+    public Page {
+      entries = List.copyOf(entries);
+    }
+  }
 
   /**
    * Tells a chunk's entity that it was read {@code reads} times on {@code node} in the last

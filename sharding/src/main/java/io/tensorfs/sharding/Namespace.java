@@ -56,10 +56,11 @@ final class Namespace {
    * housekeeping: its failures are logged, not returned.
    */
   CompletionStage<Void> unlink(TfsPath path) {
-    return asks.<DirectoryEntity.Removed>dir(path.parent(),
+    return asks.<DirectoryEntity.RemoveChildReply>dir(path.parent(),
             r -> new DirectoryEntity.RemoveChild(path.name(), DirEntry.Type.FILE, r))
-        .thenCompose(removed -> {
-          if (!removed.existed() || removed.remaining() > 0) return EntityAsks.done();
+        .thenCompose(reply -> {
+          DirectoryEntity.Removed removed = EntityAsks.expect(reply, DirectoryEntity.Removed.class);
+          if (!removed.existed() || !removed.empty()) return EntityAsks.done();
           return prune(path.parent()).exceptionally(t -> {
             log.warn("could not prune the directories above {}: {}", path, Failures.unwrap(t).getMessage());
             return null;
@@ -67,15 +68,22 @@ final class Namespace {
         });
   }
 
+  /** The first {@code limit} names of {@code dir} after {@code afterName} (null: from the first). */
+  CompletionStage<List<DirectoryEntity.Child>> children(TfsPath dir, String afterName, int limit) {
+    return asks.<DirectoryEntity.ListReply>dir(dir, r -> new DirectoryEntity.ListChildren(afterName, limit, r))
+        .thenApply(reply -> EntityAsks.expect(reply, DirectoryEntity.Children.class).children());
+  }
+
   private CompletionStage<Void> prune(TfsPath dir) {
     if (dir.isRoot()) return EntityAsks.done();
-    return asks.<DirectoryEntity.Removed>dir(dir.parent(),
+    return asks.<DirectoryEntity.RemoveChildReply>dir(dir.parent(),
             r -> new DirectoryEntity.RemoveChild(dir.name(), DirEntry.Type.DIR, r))
-        .thenCompose(removed -> {
+        .thenCompose(reply -> {
+          DirectoryEntity.Removed removed = EntityAsks.expect(reply, DirectoryEntity.Removed.class);
           if (!removed.existed()) return EntityAsks.done();
-          return asks.<DirectoryEntity.Listing>dir(dir, DirectoryEntity.ListChildren::new).thenCompose(listing -> {
-            if (!listing.children().isEmpty()) return add(dir, DirEntry.Type.DIR); // filled meanwhile
-            return removed.remaining() == 0 ? prune(dir.parent()) : EntityAsks.done();
+          return children(dir, null, 1).thenCompose(first -> {
+            if (!first.isEmpty()) return add(dir, DirEntry.Type.DIR); // filled meanwhile
+            return removed.empty() ? prune(dir.parent()) : EntityAsks.done();
           });
         });
   }

@@ -9,7 +9,8 @@ import io.tensorfs.core.TfsException;
  */
 public record Rejected(ErrorCode code, String message)
     implements FileEntity.BeginReply, FileEntity.SealReply, FileEntity.DeleteReply, ChunkEntity.AllocateReply,
-        ChunkEntity.CommitReply, DirectoryEntity.AddChildReply {
+        ChunkEntity.CommitReply, DirectoryEntity.AddChildReply, DirectoryEntity.RemoveChildReply,
+        DirectoryEntity.ListReply {
 
   public TfsException toException() {
     return new TfsException(code, message);

@@ -148,18 +148,40 @@ public final class ShardedMetadata implements Metadata, MetadataOracle {
 
   @Override
   public CompletionStage<List<DirEntry>> list(TfsPath dir) {
-    return asks.<DirectoryEntity.Listing>dir(dir, DirectoryEntity.ListChildren::new)
-        .thenCompose(listing -> {
-          if (listing.children().isEmpty()) return emptyListing(dir);
-          List<CompletionStage<Optional<DirEntry>>> entries = new ArrayList<>();
-          for (DirectoryEntity.Child child : listing.children()) entries.add(entry(dir, child));
-          return all(entries).thenApply(found -> found.stream().flatMap(Optional::stream).toList());
-        });
+    return listFrom(dir, null, new ArrayList<>());
+  }
+
+  private CompletionStage<List<DirEntry>> listFrom(TfsPath dir, String afterName, List<DirEntry> so) {
+    return listPage(dir, afterName, DEFAULT_PAGE).thenCompose(page -> {
+      so.addAll(page.entries());
+      if (page.lastName().isEmpty()) return CompletableFuture.completedFuture(List.copyOf(so));
+      return listFrom(dir, page.lastName().get(), so);
+    });
+  }
+
+  @Override
+  public CompletionStage<Page> listPage(TfsPath dir, String afterName, int limit) {
+    if (limit < 1 || limit > MAX_PAGE) {
+      return failed(ErrorCode.BAD_REQUEST, "limit must be 1.." + MAX_PAGE + ", not " + limit);
+    }
+    return namespace.children(dir, afterName, limit).thenCompose(children -> {
+      if (children.isEmpty()) {
+        return afterName == null ? emptyListing(dir).thenApply(none -> new Page(none, Optional.empty()))
+            : CompletableFuture.completedFuture(new Page(List.of(), Optional.empty()));
+      }
+      List<CompletionStage<Optional<DirEntry>>> entries = new ArrayList<>();
+      for (DirectoryEntity.Child child : children) entries.add(entry(dir, child));
+      // A full page of names may have more after it; the next page starts after the last name read, even
+      // when that name was left out.
+      Optional<String> last = children.size() == limit
+          ? Optional.of(children.get(children.size() - 1).name()) : Optional.empty();
+      return all(entries).thenApply(found -> new Page(found.stream().flatMap(Optional::stream).toList(), last));
+    });
   }
 
   private CompletionStage<List<DirEntry>> emptyListing(TfsPath dir) {
     if (dir.isRoot()) return CompletableFuture.completedFuture(List.of());
-    return asks.<FileEntity.Current>file(dir, FileEntity.Get::new).thenApply(current -> {
+    return asks.<FileEntity.Current>file(dir, FileEntity.Get::new).<List<DirEntry>>thenApply(current -> {
       if (current.version().isPresent()) throw EntityAsks.error(ErrorCode.CONFLICT, dir + " is not a directory");
       throw EntityAsks.notFound(dir + " not found");
     });

@@ -20,6 +20,7 @@ public final class ClusterTestConfig {
             pekko.actor.serialize-messages = on
             pekko.actor.warn-about-java-serializer-usage = off
             tensorfs.node.id = %s
+            tensorfs.sharding.directories.store = memory
             """.formatted(nodeId))
         .withFallback(ConfigFactory.load());
   }

@@ -1,31 +1,43 @@
 package io.tensorfs.sharding;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.tensorfs.core.ErrorCode;
+import io.tensorfs.core.TfsPath;
+import io.tensorfs.sharding.directory.DirectorySettings;
+import io.tensorfs.sharding.directory.DirectoryStore;
+import io.tensorfs.sharding.directory.InMemoryDirectoryStore;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
-import org.apache.pekko.persistence.testkit.javadsl.EventSourcedBehaviorTestKit;
-import org.apache.pekko.persistence.typed.PersistenceId;
+import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
+import org.apache.pekko.actor.typed.ActorRef;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 class DirectoryEntityTest {
-  private static final ActorTestKit TEST_KIT = ActorTestKit.create(EventSourcedBehaviorTestKit.config());
+  private static final ActorTestKit TEST_KIT = ActorTestKit.create();
   private static final DirEntry.Type FILE = DirEntry.Type.FILE;
   private static final DirEntry.Type DIR = DirEntry.Type.DIR;
+  private static final TfsPath DIR_PATH = TfsPath.parse("/t/dir");
+  private static final DirectorySettings SETTINGS = new DirectorySettings(DirectorySettings.MEMORY, 500, 1000);
 
-  private EventSourcedBehaviorTestKit<DirectoryEntity.Command, DirectoryEntity.Event, DirectoryEntity.State> kit;
+  private GatedStore store;
+  private ActorRef<DirectoryEntity.Command> entity;
 
   @BeforeEach
   void setUp() {
-    kit = EventSourcedBehaviorTestKit.create(TEST_KIT.system(), DirectoryEntity.create("/t/dir"),
-        EventSourcedBehaviorTestKit.enabledSerializationSettings().withVerifyEquality(true));
-    kit.clear();
+    store = new GatedStore();
+    entity = TEST_KIT.spawn(DirectoryEntity.create(DIR_PATH.toString(), store, SETTINGS));
   }
 
   @AfterAll
@@ -34,94 +46,170 @@ class DirectoryEntityTest {
   }
 
   private DirectoryEntity.AddChildReply add(String name, DirEntry.Type type) {
-    return kit.<DirectoryEntity.AddChildReply>runCommand(r -> new DirectoryEntity.AddChild(name, type, r)).reply();
+    TestProbe<DirectoryEntity.AddChildReply> probe = TEST_KIT.createTestProbe();
+    entity.tell(new DirectoryEntity.AddChild(name, type, probe.ref()));
+    return probe.receiveMessage();
   }
 
-  private List<DirectoryEntity.Child> list() {
-    return kit.<DirectoryEntity.Listing>runCommand(DirectoryEntity.ListChildren::new).reply().children();
+  private DirectoryEntity.RemoveChildReply remove(String name, DirEntry.Type type) {
+    TestProbe<DirectoryEntity.RemoveChildReply> probe = TEST_KIT.createTestProbe();
+    entity.tell(new DirectoryEntity.RemoveChild(name, type, probe.ref()));
+    return probe.receiveMessage();
   }
 
-  @Test
-  void shouldListChildrenSortedByNameWhenAdded() {
-    add("zeta", FILE);
-    add("alpha", DIR);
-    add("mid", FILE);
-
-    assertEquals(List.of(new DirectoryEntity.Child("alpha", DIR), new DirectoryEntity.Child("mid", FILE),
-        new DirectoryEntity.Child("zeta", FILE)), list());
-  }
-
-  @Test
-  void shouldListNothingWhenEmpty() {
-    assertEquals(List.of(), list());
+  private List<DirectoryEntity.Child> list(String after, int limit) {
+    TestProbe<DirectoryEntity.ListReply> probe = TEST_KIT.createTestProbe();
+    entity.tell(new DirectoryEntity.ListChildren(after, limit, probe.ref()));
+    return assertInstanceOf(DirectoryEntity.Children.class, probe.receiveMessage()).children();
   }
 
   @Test
-  void shouldPersistNothingWhenChildIsAddedAgain() {
+  void shouldListNamesSortedPageByPage() {
+    for (String name : List.of("zeta", "alpha", "mid", "beta", "\uD83D\uDE00", "\uFFFD")) {
+      assertEquals(new DirectoryEntity.Added(true), add(name, FILE));
+    }
+    // Java String order: U+FFFD sorts after the surrogate pair of U+1F600.
+    List<String> expected = List.of("alpha", "beta", "mid", "zeta", "\uD83D\uDE00", "\uFFFD");
+    List<String> paged = new ArrayList<>();
+    String after = null;
+    for (int pages = 0; pages < 10; pages++) {
+      List<DirectoryEntity.Child> page = list(after, 4);
+      page.forEach(c -> paged.add(c.name()));
+      if (page.size() < 4) break;
+      after = page.get(page.size() - 1).name();
+    }
+    assertEquals(expected, paged);
+    assertEquals(List.of(new DirectoryEntity.Child("beta", FILE)), list("alpha", 1));
+  }
+
+  @Test
+  void shouldRefuseAFileWhereADirectoryIsAndTheOtherWayRound() {
+    assertEquals(new DirectoryEntity.Added(true), add("d", DIR));
     assertEquals(new DirectoryEntity.Added(true), add("f", FILE));
-
-    var again = kit.<DirectoryEntity.AddChildReply>runCommand(r -> new DirectoryEntity.AddChild("f", FILE, r));
-
-    assertEquals(new DirectoryEntity.Added(false), again.reply());
-    assertTrue(again.hasNoEvents());
-  }
-
-  @Test
-  void shouldRejectChildWhenNameHasTheOtherType() {
-    add("f", FILE);
-    add("d", DIR);
-
-    assertEquals(ErrorCode.CONFLICT, assertInstanceOf(Rejected.class, add("f", DIR)).code());
     assertEquals(ErrorCode.CONFLICT, assertInstanceOf(Rejected.class, add("d", FILE)).code());
-    assertEquals(2, list().size());
-  }
-
-  @Test
-  void shouldRejectChildWhenNameIsNotASegment() {
+    assertEquals(ErrorCode.CONFLICT, assertInstanceOf(Rejected.class, add("f", DIR)).code());
+    assertEquals(new DirectoryEntity.Added(false), add("d", DIR));
     assertEquals(ErrorCode.BAD_PATH, assertInstanceOf(Rejected.class, add("a/b", FILE)).code());
-    assertEquals(ErrorCode.BAD_PATH, assertInstanceOf(Rejected.class, add("..", DIR)).code());
   }
 
   @Test
-  void shouldRemoveChildOnlyWithItsType() {
+  void shouldConflictWithinOneBatch() {
+    store.hold();
+    TestProbe<DirectoryEntity.AddChildReply> probe = TEST_KIT.createTestProbe();
+    entity.tell(new DirectoryEntity.AddChild("first", FILE, probe.ref()));
+    awaitWrites(1); // the first write is in flight: the next adds wait for it, and are batched together
+    entity.tell(new DirectoryEntity.AddChild("x", FILE, probe.ref()));
+    entity.tell(new DirectoryEntity.AddChild("x", DIR, probe.ref()));
+    entity.tell(new DirectoryEntity.AddChild("x", FILE, probe.ref()));
+    store.release();
+    assertEquals(new DirectoryEntity.Added(true), probe.receiveMessage());
+    assertEquals(new DirectoryEntity.Added(true), probe.receiveMessage());
+    assertEquals(ErrorCode.CONFLICT, assertInstanceOf(Rejected.class, probe.receiveMessage()).code());
+    assertEquals(new DirectoryEntity.Added(false), probe.receiveMessage());
+    assertEquals(2, store.writes());
+  }
+
+  @Test
+  void shouldBatchTheChangesThatArriveDuringAWrite() {
+    store.hold();
+    TestProbe<DirectoryEntity.AddChildReply> probe = TEST_KIT.createTestProbe();
+    entity.tell(new DirectoryEntity.AddChild("f-0000", FILE, probe.ref()));
+    awaitWrites(1);
+    for (int i = 1; i <= 200; i++) entity.tell(new DirectoryEntity.AddChild("f-%04d".formatted(i), FILE, probe.ref()));
+    store.release();
+    for (int i = 0; i <= 200; i++) assertEquals(new DirectoryEntity.Added(true), probe.receiveMessage());
+    assertEquals(2, store.writes(), "one write for the first add, one for the 200 that waited");
+    assertEquals(2, store.lookups(), "one read of unknown names per batch");
+    assertEquals(201, list(null, 1000).size());
+  }
+
+  @Test
+  void shouldAnswerKnownNamesWithoutTheStore() {
+    add("d", DIR);
+    long lookups = store.lookups();
+    long writes = store.writes();
+    for (int i = 0; i < 10; i++) assertEquals(new DirectoryEntity.Added(false), add("d", DIR));
+    assertEquals(lookups, store.lookups());
+    assertEquals(writes, store.writes());
+  }
+
+  @Test
+  void shouldRemoveAndSayWhenTheDirectoryIsEmpty() {
     add("f", FILE);
     add("g", FILE);
-
-    var wrongType = kit.<DirectoryEntity.Removed>runCommand(r -> new DirectoryEntity.RemoveChild("f", DIR, r));
-    assertEquals(new DirectoryEntity.Removed(false, 2), wrongType.reply());
-    assertTrue(wrongType.hasNoEvents());
-
-    var removed = kit.<DirectoryEntity.Removed>runCommand(r -> new DirectoryEntity.RemoveChild("f", FILE, r));
-    assertEquals(new DirectoryEntity.Removed(true, 1), removed.reply());
-    assertEquals(List.of(new DirectoryEntity.Child("g", FILE)), list());
-
-    var absent = kit.<DirectoryEntity.Removed>runCommand(r -> new DirectoryEntity.RemoveChild("f", FILE, r));
-    assertFalse(absent.reply().existed());
+    assertEquals(new DirectoryEntity.Removed(false, false), remove("f", DIR));
+    assertEquals(new DirectoryEntity.Removed(true, false), remove("f", FILE));
+    assertEquals(new DirectoryEntity.Removed(false, false), remove("f", FILE));
+    assertEquals(new DirectoryEntity.Removed(true, true), remove("g", FILE));
+    assertEquals(List.of(), list(null, 10));
   }
 
   @Test
-  void shouldRecoverStateWhenRestarted() {
-    add("b", FILE);
-    add("a", DIR);
-    kit.<DirectoryEntity.Removed>runCommand(r -> new DirectoryEntity.RemoveChild("b", FILE, r));
-    add("c", FILE);
-    DirectoryEntity.State before = kit.getState();
-
-    var restarted = kit.restart();
-
-    assertEquals(before, restarted.state());
-    assertEquals(List.of(new DirectoryEntity.Child("a", DIR), new DirectoryEntity.Child("c", FILE)), list());
+  void shouldFailUnavailableWhenTheStoreFailsAndWorkAfter() {
+    store.failNext();
+    assertEquals(ErrorCode.UNAVAILABLE, assertInstanceOf(Rejected.class, add("f", FILE)).code());
+    assertEquals(new DirectoryEntity.Added(true), add("f", FILE));
   }
 
   @Test
-  void shouldRecoverFromSnapshotWhenManyEventsWerePersisted() {
-    for (int i = 0; i < 120; i++) add(String.format("f%03d", i), FILE);
+  void shouldKnowItsNamesAfterARestartFromTheStoreAlone() {
+    add("d", DIR);
+    add("f", FILE);
+    TEST_KIT.stop(entity);
+    entity = TEST_KIT.spawn(DirectoryEntity.create(DIR_PATH.toString(), store, SETTINGS));
+    assertEquals(ErrorCode.CONFLICT, assertInstanceOf(Rejected.class, add("d", FILE)).code());
+    assertEquals(new DirectoryEntity.Added(false), add("f", FILE));
+    assertEquals(2, list(null, 10).size());
+  }
 
-    var restarted = kit.restart();
+  private void awaitWrites(long n) {
+    TEST_KIT.createTestProbe().awaitAssert(Duration.ofSeconds(5), () -> {
+      assertTrue(store.writes() >= n);
+      return null;
+    });
+  }
 
-    assertEquals(120, restarted.state().children().size());
-    assertEquals("f000", list().get(0).name());
-    String persistenceId = PersistenceId.of(DirectoryEntity.ENTITY_TYPE_KEY.name(), "/t/dir").id();
-    assertFalse(kit.snapshotTestKit().orElseThrow().persistedInStorage(persistenceId).isEmpty());
+  /** The in-memory store, whose writes can be held until released and whose next call can fail. */
+  private static final class GatedStore implements DirectoryStore {
+    private final InMemoryDirectoryStore inner = new InMemoryDirectoryStore();
+    private volatile CompletableFuture<Void> gate = CompletableFuture.completedFuture(null);
+    private final AtomicBoolean failNext = new AtomicBoolean();
+
+    void hold() {
+      gate = new CompletableFuture<>();
+    }
+
+    void release() {
+      gate.complete(null);
+    }
+
+    void failNext() {
+      failNext.set(true);
+    }
+
+    long writes() {
+      return inner.writes();
+    }
+
+    long lookups() {
+      return inner.lookups();
+    }
+
+    @Override
+    public CompletionStage<Map<String, DirEntry.Type>> lookup(TfsPath dir, Collection<String> names) {
+      if (failNext.compareAndSet(true, false)) return CompletableFuture.failedFuture(new RuntimeException("down"));
+      return inner.lookup(dir, names);
+    }
+
+    @Override
+    public CompletionStage<Void> apply(TfsPath dir, List<Change> changes) {
+      CompletionStage<Void> applied = inner.apply(dir, changes);
+      return gate.thenCompose(v -> applied);
+    }
+
+    @Override
+    public CompletionStage<List<Entry>> page(TfsPath dir, String afterName, int limit) {
+      return inner.page(dir, afterName, limit);
+    }
   }
 }

@@ -323,7 +323,7 @@ final class CacheBench {
     return (System.nanoTime() - t0) / 1e9;
   }
 
-  private static Process startRedis(Path dir, int port) throws IOException, InterruptedException {
+  static Process startRedis(Path dir, int port) throws IOException, InterruptedException {
     Files.createDirectories(dir);
     String binary = Files.isExecutable(Path.of("/usr/bin/redis-server")) ? "/usr/bin/redis-server" : "redis-server";
     Process p;

@@ -206,6 +206,7 @@ final class ClusterBench {
       List<String> args = new ArrayList<>(seeds);
       if (cassandra == null) {
         props.addAll(List.of("-Dpekko.persistence.journal.plugin=pekko.persistence.journal.inmem",
+            "-Dtensorfs.sharding.directories.store=memory",
             "-Dpekko.persistence.snapshot-store.plugin=pekko.persistence.snapshot-store.local",
             "-Dpekko.persistence.snapshot-store.local.dir=" + runDir.resolve(id).resolve("snapshots"),
             // An entity's events live in the memory of the node that hosts it: shards must stay put.

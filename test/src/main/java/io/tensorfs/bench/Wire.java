@@ -46,6 +46,24 @@ final class Wire {
     return (int) crc.getValue();
   }
 
+  /** Reads {@code length} bytes into a new array (for small bodies: JSON answers, small files). */
+  byte[] bytes(int length) throws IOException {
+    byte[] out = new byte[length];
+    int at = 0;
+    while (at < length) {
+      if (!in.hasRemaining()) fill();
+      int n = Math.min(in.remaining(), length - at);
+      in.get(out, at, n);
+      at += n;
+    }
+    return out;
+  }
+
+  /** Writes every byte of {@code b} (from its position to its limit). */
+  void write(ByteBuffer b) throws IOException {
+    while (b.hasRemaining()) channel.write(b);
+  }
+
   void write(String s) throws IOException {
     ByteBuffer b = ByteBuffer.wrap(s.getBytes(StandardCharsets.US_ASCII));
     while (b.hasRemaining()) channel.write(b);

@@ -95,6 +95,12 @@ public final class NodeProcess implements AutoCloseable {
     return nodeId;
   }
 
+  /** The operating system's id of the running process. */
+  public long pid() {
+    if (process == null) throw new IllegalStateException(nodeId + " has not been started");
+    return process.pid();
+  }
+
   public boolean alive() {
     return process != null && process.isAlive();
   }

@@ -28,7 +28,10 @@ public final class RepoPaths {
     return root().resolve("test/target/lib").toString() + "/*";
   }
 
+  /** Cassandra's jars: those the build gathered, or {@code -Dtfs.cassandra.lib} (a packed copy on another machine). */
   public static Path cassandraLib() {
+    String packed = System.getProperty("tfs.cassandra.lib");
+    if (packed != null) return Path.of(packed);
     return root().resolve("deploy/cassandra-dist/target/lib");
   }
 

@@ -65,7 +65,6 @@ public final class HttpApi {
   private static final Logger log = LoggerFactory.getLogger(HttpApi.class);
   static final String FILES = "/v1/files";
   static final String STAT = "/v1/stat";
-  static final String LIST = "/v1/list";
   static final String HEALTH = "/v1/health";
   static final String CACHE = "/v1/cache";
   static final String CACHE_HEADER = "X-Tfs-Cache";
@@ -73,6 +72,7 @@ public final class HttpApi {
 
   private final ActorSystem<?> system;
   private final NodeOperator files;
+  private final ListRoutes lists;
   private final GatewaySettings settings;
   private final NodeStatus node;
   private final CheckpointRoutes checkpoints;
@@ -83,6 +83,7 @@ public final class HttpApi {
   private final Tokens tokens;
   private final TokenRoutes tokenRoutes;
   private final TenantRoutes tenants;
+  private final KvRoutes kv;
 
   /** Without authentication (every request acts as admin): for tests of the routes alone. */
   public HttpApi(ActorSystem<?> system, NodeOperator files, GatewaySettings settings, NodeStatus node) {
@@ -115,6 +116,8 @@ public final class HttpApi {
     this.tokens = tokens;
     this.tokenRoutes = new TokenRoutes(system, tokens);
     this.tenants = new TenantRoutes(system, files, settings.requestTimeout());
+    this.lists = new ListRoutes(files);
+    this.kv = new KvRoutes(system, files.kv(), settings.requestTimeout());
   }
 
   public CompletionStage<HttpResponse> handle(HttpRequest request) {
@@ -159,6 +162,7 @@ public final class HttpApi {
     }
     if (under(path, TenantRoutes.OWN)) return tenants.own(request, path, caller);
     if (under(path, CheckpointRoutes.PREFIX)) return checkpoints.route(request, path, caller);
+    if (under(path, KvRoutes.PREFIX)) return kv.route(request, path, caller);
     if (under(path, FILES)) {
       TfsPath p = RawPath.after(FILES, path, false);
       if (method == HttpMethods.PUT) {
@@ -186,12 +190,7 @@ public final class HttpApi {
           .thenApply(p -> Json.response(StatusCodes.OK,
               Json.Stat.of(p.first(), p.second(), files.minInsync(p.first().policy()))));
     }
-    if (under(path, LIST)) {
-      if (method != HttpMethods.GET) return methodNotAllowed(method.name(), "GET");
-      TfsPath dir = RawPath.after(LIST, path, true);
-      Access.check(caller, Operation.LIST, dir);
-      return files.list(dir).thenApply(entries -> Json.response(StatusCodes.OK, Json.Listing.of(dir.toString(), entries)));
-    }
+    if (under(path, ListRoutes.PREFIX)) return lists.route(request, path, caller);
     return CompletableFuture.completedFuture(Json.error(ErrorCode.NOT_FOUND, "no such endpoint: " + path));
   }
 

@@ -61,13 +61,17 @@ final class Json {
 
   record Health(String node, String status, List<String> members) {}
 
-  record Listing(String path, List<Entry> entries) {
-    static Listing of(String path, List<DirEntry> entries) {
+  /** GET /v1/list: one page; {@code next} is the token of the next page, null on the last. */
+  record Listing(String path, List<Entry> entries, String next) {
+    static Listing of(String path, List<DirEntry> entries, String next) {
       return new Listing(path, entries.stream()
           .map(e -> new Entry(e.name(), e.type().name().toLowerCase(Locale.ROOT), e.size()))
-          .toList());
+          .toList(), next);
     }
   }
+
+  /** DELETE /v1/list?recursive=true. */
+  record TreeDeleted(String path, long filesDeleted) {}
 
   record Entry(String name, String type, long size) {}
 

@@ -357,6 +357,36 @@ class GrpcGatewayTest {
   }
 
   @Test
+  void shouldListPageByPageAndDeleteATree() throws Exception {
+    List<String> names = new java.util.ArrayList<>();
+    for (int i = 0; i < 12; i++) {
+      names.add("f%02d".formatted(i));
+      put("/paged/d/f%02d".formatted(i), random(10, i));
+    }
+    put("/paged/d/sub/x", random(10, 99));
+    names.add("sub");
+    List<String> seen = new java.util.ArrayList<>();
+    String token = "";
+    int pages = 0;
+    do {
+      ListReply page = await(client.listPage("/paged/d", 5, token));
+      assertTrue(page.getEntriesCount() <= 5);
+      page.getEntriesList().forEach(e -> seen.add(e.getName()));
+      token = page.getNextPageToken();
+      pages++;
+    } while (!token.isEmpty());
+    assertEquals(names, seen);
+    assertEquals(3, pages);
+    assertEquals(Status.BAD_REQUEST, failure(client.listPage("/paged/d", 10_001, "")).code());
+    assertEquals(Status.BAD_REQUEST, failure(client.listPage("/paged/d", 5, "%%not-a-token")).code());
+
+    assertEquals(13L, await(client.deleteTree("/paged/d")));
+    assertEquals(Status.NOT_FOUND, failure(client.stat("/paged/d/sub/x")).code());
+    assertEquals(Status.NOT_FOUND, failure(client.list("/paged/d")).code());
+    assertEquals(Status.NOT_FOUND, failure(client.deleteTree("/paged/d")).code());
+  }
+
+  @Test
   void shouldRefuseAWriteOverItsTenantsQuotaWithQuotaExceeded() throws Exception {
     await(node.files.setQuota("gquota", io.tensorfs.sharding.tenant.QuotaChange.of(
         java.util.OptionalLong.of(5000), java.util.OptionalLong.empty())));

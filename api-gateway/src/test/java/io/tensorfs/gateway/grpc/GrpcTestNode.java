@@ -53,6 +53,7 @@ public final class GrpcTestNode implements AutoCloseable {
             pekko.remote.artery.canonical.port = 0
             pekko.cluster.jmx.multi-mbeans-in-same-jvm = on
             pekko.actor.warn-about-java-serializer-usage = off
+            tensorfs.sharding.directories.store = memory
             tensorfs.node.id = %s
             tensorfs.sharding.ask-timeout = 5s
             tensorfs.gateway.chunk-size = 4 MiB

@@ -100,10 +100,31 @@ public final class TfsClient {
     return call.result();
   }
 
+  /** Every entry of a directory, sorted by name, read page after page. */
   public CompletionStage<List<ListReply.Entry>> list(String path) {
+    return listFrom(path, "", new java.util.ArrayList<>());
+  }
+
+  private CompletionStage<List<ListReply.Entry>> listFrom(String path, String token, List<ListReply.Entry> so) {
+    return listPage(path, 0, token).thenCompose(page -> {
+      so.addAll(page.getEntriesList());
+      if (page.getNextPageToken().isEmpty()) return java.util.concurrent.CompletableFuture.completedFuture(so);
+      return listFrom(path, page.getNextPageToken(), so);
+    });
+  }
+
+  /** One page of a directory: {@code limit} 0 = the node's default; {@code pageToken} "" = the first page. */
+  public CompletionStage<ListReply> listPage(String path, int limit, String pageToken) {
     UnaryCall<ListReply> call = new UnaryCall<>();
-    grpc.list(ListRequest.newBuilder().setPath(path).build(), call);
-    return call.result().thenApply(ListReply::getEntriesList);
+    grpc.list(ListRequest.newBuilder().setPath(path).setLimit(limit).setPageToken(pageToken).build(), call);
+    return call.result();
+  }
+
+  /** Deletes every file under a directory; completes with how many. */
+  public CompletionStage<Long> deleteTree(String path) {
+    UnaryCall<io.tensorfs.gateway.grpc.v1.DeleteTreeReply> call = new UnaryCall<>();
+    grpc.deleteTree(io.tensorfs.gateway.grpc.v1.DeleteTreeRequest.newBuilder().setPath(path).build(), call);
+    return call.result().thenApply(io.tensorfs.gateway.grpc.v1.DeleteTreeReply::getFilesDeleted);
   }
 
   /** Deletes the visible version of a file; completes with that version's number. */

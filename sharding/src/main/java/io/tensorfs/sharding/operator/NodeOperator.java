@@ -15,6 +15,9 @@ import io.tensorfs.sharding.DirEntry;
 import io.tensorfs.sharding.FileVersion;
 import io.tensorfs.sharding.Metadata;
 import io.tensorfs.sharding.elastic.ReadDemandMeter;
+import io.tensorfs.sharding.kv.KvBlocks;
+import io.tensorfs.sharding.kv.KvNode;
+import io.tensorfs.sharding.kv.ShardedKvBlocks;
 import io.tensorfs.sharding.operator.internal.CacheHints;
 import io.tensorfs.sharding.operator.internal.ChunkCutter;
 import io.tensorfs.sharding.operator.internal.Piece;
@@ -78,6 +81,9 @@ public final class NodeOperator {
   private static final String MEMORY_STORE = "memory";
 
   private final ActorSystem<?> system;
+  /** Entries a recursive delete reads and deletes at once. */
+  private static final int DELETE_TREE_PAGE = 100;
+
   private final Metadata metadata;
   private final String nodeId;
   private final Map<String, ChunkStore> stores;
@@ -95,6 +101,8 @@ public final class NodeOperator {
   private final NodePlacement placement;
   /** Each tenant's quota and usage: writes reserve in it, seals commit, deletes credit. */
   private final TenantQuotas tenants;
+  /** KV-cache blocks: soft metadata in memory, bytes with the node that took the put. */
+  private final KvBlocks kv;
 
   /** A node alone (tests): every replica is on this node, no transport, no elastic replicas. */
   public NodeOperator(ActorSystem<?> system, Metadata metadata, LocalNode local, ChunkCache cache,
@@ -131,10 +139,16 @@ public final class NodeOperator {
     this.materializer = Materializer.matFromSystem(system);
     this.hints = new CacheHints(system, this, cache, settings.hintTimeout(), settings.findTimeout());
     this.tenants = new TenantQuotas(system);
+    this.kv = new ShardedKvBlocks(KvNode.get(system), peers, materializer);
   }
 
   public String nodeId() {
     return nodeId;
+  }
+
+  /** The KV-cache blocks of every tenant (see {@link KvBlocks}). */
+  public KvBlocks kv() {
+    return kv;
   }
 
   /** The pages of this node's cache, for edges that stage bytes in pinned memory. */
@@ -354,8 +368,49 @@ public final class NodeOperator {
     });
   }
 
+  /** Every entry of a directory, sorted by name (read page after page). */
   public CompletionStage<List<DirEntry>> list(TfsPath dir) {
     return metadata.list(dir);
+  }
+
+  /** One page of a directory's entries after {@code afterName} (null: from the first); see {@link Metadata#listPage}. */
+  public CompletionStage<Metadata.Page> listPage(TfsPath dir, String afterName, int limit) {
+    return metadata.listPage(dir, afterName, limit);
+  }
+
+  /**
+   * Deletes every file under {@code dir}, each through {@link #delete} (its bytes collected, its tenant
+   * credited), a page at a time; directories go as they empty. Completes with the number of files
+   * deleted; NOT_FOUND when {@code dir} has no entries, CONFLICT when it is a file. Files written during
+   * the walk may stay. A failure (a reserved file, the metadata unavailable) stops it, keeping what it did.
+   */
+  public CompletionStage<Long> deleteTree(TfsPath dir) {
+    return deleteTree(dir, null, 0L);
+  }
+
+  private CompletionStage<Long> deleteTree(TfsPath dir, String afterName, long so) {
+    return metadata.listPage(dir, afterName, DELETE_TREE_PAGE).thenCompose(page -> {
+      List<CompletableFuture<Long>> deletes = new ArrayList<>();
+      for (DirEntry e : page.entries()) {
+        TfsPath path = dir.child(e.name());
+        CompletionStage<Long> one = e.type() == DirEntry.Type.DIR
+            ? deleteTree(path, null, 0L).exceptionally(t -> goneMeanwhile(t, 0L))
+            : delete(path).thenApply(v -> 1L).exceptionally(t -> goneMeanwhile(t, 0L));
+        deletes.add(one.toCompletableFuture());
+      }
+      return CompletableFuture.allOf(deletes.toArray(CompletableFuture[]::new)).thenCompose(x -> {
+        long total = so + deletes.stream().mapToLong(f -> f.getNow(0L)).sum();
+        if (page.lastName().isEmpty()) return CompletableFuture.completedFuture(total);
+        return deleteTree(dir, page.lastName().get(), total);
+      });
+    });
+  }
+
+  /** {@code none} when {@code failure} says the thing was gone already (deleted meanwhile); else rethrows. */
+  private static <T> T goneMeanwhile(Throwable failure, T none) {
+    Throwable cause = Failures.unwrap(failure);
+    if (TfsException.codeOf(cause) == ErrorCode.NOT_FOUND) return none;
+    throw new java.util.concurrent.CompletionException(cause);
   }
 
   /** Deletes the visible version; its bytes are collected once its readers are done. */

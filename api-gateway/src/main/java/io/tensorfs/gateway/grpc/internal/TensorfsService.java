@@ -6,16 +6,20 @@ import io.tensorfs.core.Policy;
 import io.tensorfs.core.Precondition;
 import io.tensorfs.core.TfsException;
 import io.tensorfs.core.TfsPath;
+import io.tensorfs.sharding.Metadata;
 import io.tensorfs.sharding.auth.Access;
 import io.tensorfs.sharding.auth.Caller;
 import io.tensorfs.sharding.auth.Operation;
 import io.tensorfs.sharding.operator.HintOp;
 import io.tensorfs.sharding.operator.NodeOperator;
+import io.tensorfs.sharding.operator.PageToken;
 import io.tensorfs.gateway.grpc.Hints;
 import io.tensorfs.gateway.grpc.v1.Chunk;
 import io.tensorfs.gateway.grpc.v1.Completion;
 import io.tensorfs.gateway.grpc.v1.DeleteReply;
 import io.tensorfs.gateway.grpc.v1.DeleteRequest;
+import io.tensorfs.gateway.grpc.v1.DeleteTreeReply;
+import io.tensorfs.gateway.grpc.v1.DeleteTreeRequest;
 import io.tensorfs.gateway.grpc.v1.FileInfo;
 import io.tensorfs.gateway.grpc.v1.HintReply;
 import io.tensorfs.gateway.grpc.v1.HintRequest;
@@ -88,7 +92,23 @@ public final class TensorfsService implements Tensorfs {
 
   @Override
   public CompletionStage<ListReply> list(ListRequest in) {
-    return attempt(() -> files.list(allowed(in.getPath(), Operation.LIST)).thenApply(Wire::listing));
+    return attempt(() -> {
+      TfsPath dir = allowed(in.getPath(), Operation.LIST);
+      int limit = in.getLimit() == 0 ? Metadata.DEFAULT_PAGE : in.getLimit();
+      if (limit > Metadata.MAX_PAGE) {
+        throw new TfsException(ErrorCode.BAD_REQUEST, "limit must be 1.." + Metadata.MAX_PAGE + ", not " + limit);
+      }
+      return files.listPage(dir, PageToken.nameOf(in.getPageToken()), limit).thenApply(Wire::listing);
+    });
+  }
+
+  @Override
+  public CompletionStage<DeleteTreeReply> deleteTree(DeleteTreeRequest in) {
+    return attempt(() -> {
+      TfsPath dir = allowed(in.getPath(), Operation.DELETE);
+      if (dir.isRoot()) throw new TfsException(ErrorCode.BAD_REQUEST, "the root cannot be deleted");
+      return files.deleteTree(dir).thenApply(n -> DeleteTreeReply.newBuilder().setFilesDeleted(n).build());
+    });
   }
 
   @Override

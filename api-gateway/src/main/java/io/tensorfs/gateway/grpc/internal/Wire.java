@@ -6,6 +6,8 @@ import io.tensorfs.core.TfsException;
 import io.tensorfs.gateway.grpc.v1.FileInfo;
 import io.tensorfs.gateway.grpc.v1.ListReply;
 import io.tensorfs.sharding.DirEntry;
+import io.tensorfs.sharding.Metadata;
+import io.tensorfs.sharding.operator.PageToken;
 import io.tensorfs.sharding.FileVersion;
 import java.util.ArrayList;
 import java.util.List;
@@ -56,9 +58,10 @@ public final class Wire {
     return out;
   }
 
-  public static ListReply listing(List<DirEntry> entries) {
+  public static ListReply listing(Metadata.Page page) {
     ListReply.Builder b = ListReply.newBuilder();
-    for (DirEntry e : entries) {
+    page.lastName().ifPresent(last -> b.setNextPageToken(PageToken.of(last)));
+    for (DirEntry e : page.entries()) {
       b.addEntries(ListReply.Entry.newBuilder()
           .setName(e.name())
           .setDirectory(e.type() == DirEntry.Type.DIR)

@@ -1,0 +1,50 @@
+package io.tensorfs.sharding.kv;
+
+import java.util.concurrent.atomic.AtomicReference;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.Extension;
+import org.apache.pekko.actor.typed.ExtensionId;
+
+/**
+ * This node's KV parts, one per actor system: its settings, the blocks it holds (also served to the other
+ * nodes by the chunk transport) and its view of the cluster's index. A block evicted here is forgotten by
+ * its index bucket. Built on first use; thread-safe.
+ */
+public final class KvNode implements Extension {
+  private static final Id ID = new Id();
+
+  private final KvSettings settings;
+  private final KvIndex index;
+  private final KvBlockStore blocks;
+
+  private KvNode(ActorSystem<?> system) {
+    this.settings = KvSettings.fromConfig(system.settings().config());
+    this.index = new KvIndex(system, settings);
+    AtomicReference<KvIndex> forIndex = new AtomicReference<>(index);
+    this.blocks = new KvBlockStore(settings.memoryBytes(), settings.maxBlocks(),
+        held -> forIndex.get().forget(held.tenant(), held.key(), held.blockId()));
+  }
+
+  public static KvNode get(ActorSystem<?> system) {
+    return ID.apply(system);
+  }
+
+  public KvSettings settings() {
+    return settings;
+  }
+
+  public KvIndex index() {
+    return index;
+  }
+
+  public KvBlockStore blocks() {
+    return blocks;
+  }
+
+  private static final class Id extends ExtensionId<KvNode> {
+    @Override
+    public KvNode createExtension(ActorSystem<?> system) {
+      return new KvNode(system);
+    }
+  }
+}
