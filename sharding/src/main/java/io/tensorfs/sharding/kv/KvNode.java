@@ -16,6 +16,7 @@ public final class KvNode implements Extension {
   private final KvSettings settings;
   private final KvIndex index;
   private final KvBlockStore blocks;
+  private final KvBlockIds blockIds = new KvBlockIds();
 
   private KvNode(ActorSystem<?> system) {
     this.settings = KvSettings.fromConfig(system.settings().config());
@@ -39,6 +40,11 @@ public final class KvNode implements Extension {
 
   public KvBlockStore blocks() {
     return blocks;
+  }
+
+  /** A block id no put on any node has had (but for a chance of 2^-64). */
+  public io.tensorfs.core.FileId newBlockId() {
+    return blockIds.next();
   }
 
   private static final class Id extends ExtensionId<KvNode> {
