@@ -1,6 +1,5 @@
 package io.tensorfs.sharding.kv;
 
-import java.util.concurrent.atomic.AtomicReference;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Extension;
 import org.apache.pekko.actor.typed.ExtensionId;
@@ -21,9 +20,9 @@ public final class KvNode implements Extension {
   private KvNode(ActorSystem<?> system) {
     this.settings = KvSettings.fromConfig(system.settings().config());
     this.index = new KvIndex(system, settings);
-    AtomicReference<KvIndex> forIndex = new AtomicReference<>(index);
+    KvIndex forEvictions = index;
     this.blocks = new KvBlockStore(settings.memoryBytes(), settings.maxBlocks(),
-        held -> forIndex.get().forget(held.tenant(), held.key(), held.blockId()));
+        held -> forEvictions.forget(held.tenant(), held.key(), held.blockId()));
   }
 
   public static KvNode get(ActorSystem<?> system) {
