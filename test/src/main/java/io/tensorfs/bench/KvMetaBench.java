@@ -55,9 +55,15 @@ public final class KvMetaBench {
 
   private KvMetaBench() {}
 
-  /** Operations per second of the in-JVM index and of 1-byte blocks through {@link KvBlocks}. */
-  public record IndexFigures(int callers, double indexPutsPerSecond, double indexLookupsPerSecond,
-      double blockPutsPerSecond, double blockGetsPerSecond) {}
+  /**
+   * Operations per second of the in-JVM index and of 1-byte blocks through {@link KvBlocks}, each with the
+   * CPU time this JVM spent per operation (all its threads, in microseconds): on a machine shared with other
+   * work the rate follows the CPU it was given.
+   */
+  public record IndexFigures(int callers, Rate indexPut, Rate indexLookup, Rate blockPut, Rate blockGet) {}
+
+  /** One operation's rate and the CPU this JVM spent per operation, in microseconds. */
+  public record Rate(double perSecond, double cpuMicrosPerOp) {}
 
   /** 1-byte blocks over HTTP: operations per second and median latencies. */
   public record HttpFigures(int clients, double putsPerSecond, double getsPerSecond, double putP50Ms,
@@ -112,14 +118,13 @@ public final class KvMetaBench {
   /** Prints the figures as a markdown table ({@code http} and {@code redis} may be null: not measured). */
   public static void print(IndexFigures index, HttpFigures http, RedisFigures redis) {
     System.out.println();
-    System.out.println("| KV metadata (1-byte blocks, one node) | callers | put ops/s | lookup ops/s | put p50 ms | get p50 ms |");
+    System.out.println("| KV metadata (1-byte blocks, one node) | callers | put ops/s | get ops/s "
+        + "| put / get CPU us per op | put / get p50 ms |");
     System.out.println("| --- | ---: | ---: | ---: | ---: | ---: |");
-    System.out.printf("| index alone, in the node's JVM | %d | %.0f | %.0f | | |%n", index.callers(),
-        index.indexPutsPerSecond(), index.indexLookupsPerSecond());
-    System.out.printf("| KvBlocks put/get, in the node's JVM | %d | %.0f | %.0f | | |%n", index.callers(),
-        index.blockPutsPerSecond(), index.blockGetsPerSecond());
+    row("index alone, in the node's JVM", index.callers(), index.indexPut(), index.indexLookup());
+    row("KvBlocks put/get, in the node's JVM", index.callers(), index.blockPut(), index.blockGet());
     if (http != null) {
-      System.out.printf("| HTTP /v1/kv, kept-alive clients | %d | %.0f | %.0f | %.2f | %.2f |%n", http.clients(),
+      System.out.printf("| HTTP /v1/kv, kept-alive clients | %d | %.0f | %.0f | | %.2f / %.2f |%n", http.clients(),
           http.putsPerSecond(), http.getsPerSecond(), http.putP50Ms(), http.getP50Ms());
     }
     if (redis != null) {
@@ -128,15 +133,41 @@ public final class KvMetaBench {
     }
   }
 
+  private static void row(String what, int callers, Rate put, Rate get) {
+    System.out.printf("| %s | %d | %.0f | %.0f | %.1f / %.1f | |%n", what, callers, put.perSecond(),
+        get.perSecond(), put.cpuMicrosPerOp(), get.cpuMicrosPerOp());
+  }
+
   // ---- over HTTP, and Redis beside it
 
   /**
    * 1-byte block PUTs, then GETs of the keys put, from {@code clients} kept-alive connections to {@code node},
-   * each for {@code measure} after {@code warmup}. A GET must answer the byte put (a miss counts as an error:
+   * each for {@code measure}, after {@code warmup} of both together. A GET must answer the byte put (a miss counts as an error:
    * nothing evicts here).
    */
   public static HttpFigures http(Endpoint node, int clients, Duration warmup, Duration measure) throws Exception {
-    long[][] puts = closedLoops(clients, warmup, measure, c -> {
+    // The node warms up on both operations first (its JIT, its connections), then each is measured alone.
+    closedLoops(clients, warmup, Duration.ZERO, c -> {
+      KvHttp h = new KvHttp(node);
+      return new Op() {
+        int i;
+
+        @Override
+        public void run() throws Exception {
+          String path = "/v1/kv/" + TENANT + "/c" + c + "/k" + (i++ % 1000);
+          if (h.put(path, "x").status() != 201 || h.get(path).status() != 200) {
+            throw new IllegalStateException("the warm-up's PUT or GET of " + path + " failed");
+          }
+        }
+
+        @Override
+        public void close() throws Exception {
+          h.close();
+        }
+      };
+    });
+    Duration settle = Duration.ofSeconds(2);
+    long[][] puts = closedLoops(clients, settle, measure, c -> {
       KvHttp h = new KvHttp(node);
       return new Op() {
         int i;
@@ -154,7 +185,7 @@ public final class KvMetaBench {
       };
     });
     int expected = io.tensorfs.core.Crc32c.of(ByteBuffer.wrap(new byte[] {'x'}));
-    long[][] gets = closedLoops(clients, warmup, measure, c -> {
+    long[][] gets = closedLoops(clients, settle, measure, c -> {
       KvHttp h = new KvHttp(node);
       return new Op() {
         int i;
@@ -300,17 +331,17 @@ public final class KvMetaBench {
       KvIndex index = node.index();
       KvBlocks blocks = new ShardedKvBlocks(node, new Peers("bench-node"), Materializer.matFromSystem(system));
       ByteString one = ByteString.fromString("x");
-      double indexPuts = opsPerSecond(callers, warmup, measure,
+      Rate indexPuts = opsPerSecond(callers, warmup, measure,
           () -> index.put(TENANT, key(), new KvEntry("bench-node", FileId.random(), 1, 0)));
-      double indexLookups = opsPerSecond(callers, warmup, measure, () -> index.lookup(TENANT, key()));
-      double blockPuts = opsPerSecond(callers, warmup, measure, () -> blocks.put(TENANT, key(), one));
-      double blockGets = opsPerSecond(callers, warmup, measure, () -> blocks.get(TENANT, key()).thenApply(b -> {
+      Rate indexLookups = opsPerSecond(callers, warmup, measure, () -> index.lookup(TENANT, key()));
+      Rate blockPuts = opsPerSecond(callers, warmup, measure, () -> blocks.put(TENANT, key(), one));
+      Rate blockGets = opsPerSecond(callers, warmup, measure, () -> blocks.get(TENANT, key()).thenApply(b -> {
         if (b.isPresent() && !b.get().equals(one)) throw new IllegalStateException("a hit with other bytes");
         return b;
       }));
       IndexFigures f = new IndexFigures(callers, indexPuts, indexLookups, blockPuts, blockGets);
-      System.out.printf("KV index, %d callers: index put %.0f/s, lookup %.0f/s; block put %.0f/s, get %.0f/s%n",
-          callers, indexPuts, indexLookups, blockPuts, blockGets);
+      System.out.printf("KV index, %d callers: index put %s, lookup %s; block put %s, get %s%n", callers,
+          text(indexPuts), text(indexLookups), text(blockPuts), text(blockGets));
       return f;
     } finally {
       system.terminate();
@@ -347,20 +378,31 @@ public final class KvMetaBench {
    * Runs {@code op} from {@code callers} closed loops (each starts its next operation when the last
    * completes) and counts the completions during {@code measure}, after {@code warmup}. Fails if any failed.
    */
-  static double opsPerSecond(int callers, Duration warmup, Duration measure, Supplier<CompletionStage<?>> op)
+  static Rate opsPerSecond(int callers, Duration warmup, Duration measure, Supplier<CompletionStage<?>> op)
       throws InterruptedException {
     Loops loops = new Loops(op);
     for (int i = 0; i < callers; i++) loops.next();
     TimeUnit.NANOSECONDS.sleep(warmup.toNanos()); // the measured window, by the clock
     long before = loops.done.get();
+    long cpu0 = processCpuNanos();
     long t0 = System.nanoTime();
     TimeUnit.NANOSECONDS.sleep(measure.toNanos());
     long count = loops.done.get() - before;
+    long cpu = processCpuNanos() - cpu0;
     double seconds = (System.nanoTime() - t0) / 1e9;
     loops.stop = true;
     if (!loops.finished.await(30, TimeUnit.SECONDS)) throw new IllegalStateException("operations did not end");
     if (loops.failure.get() != null) throw new IllegalStateException("an operation failed", loops.failure.get());
-    return count / seconds;
+    return new Rate(count / seconds, count == 0 ? 0 : cpu / 1e3 / count);
+  }
+
+  private static long processCpuNanos() {
+    return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean())
+        .getProcessCpuTime();
+  }
+
+  private static String text(Rate r) {
+    return String.format("%.0f/s (%.1f us CPU each)", r.perSecond(), r.cpuMicrosPerOp());
   }
 
   /** The closed loops of {@link #opsPerSecond}. */

@@ -22,21 +22,24 @@ import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
 
 /**
- * The KV index of the cluster, as seen from this node: which bucket entity a key belongs to, and the asks
- * to it. Registers the bucket entities with cluster sharding on construction (without passivation: an
- * idle bucket must not forget its keys). Thread-safe; every method returns at once.
+ * The KV index of the cluster, as seen from this node: which bucket entity a key belongs to, and the calls
+ * to it: a bucket running on this node is called directly (a method call under its lock), any other is
+ * asked through cluster sharding. Registers the bucket entities with cluster sharding on construction
+ * (without passivation: an idle bucket must not forget its keys). Thread-safe; every method returns at once.
  */
 public final class KvIndex {
   private final ClusterSharding sharding;
   private final int buckets;
   private final Duration timeout;
+  /** The buckets running on this node: reached by a method call, not an ask. */
+  private final KvBuckets local = new KvBuckets();
 
   public KvIndex(ActorSystem<?> system, KvSettings settings) {
     this.sharding = ClusterSharding.get(system);
     this.buckets = settings.buckets();
     this.timeout = settings.askTimeout();
     int max = settings.bucketEntries();
-    sharding.init(Entity.of(KvIndexEntity.ENTITY_TYPE_KEY, ctx -> KvIndexEntity.create(max))
+    sharding.init(Entity.of(KvIndexEntity.ENTITY_TYPE_KEY, ctx -> KvIndexEntity.create(ctx.getEntityId(), local, max))
         .withSettings(ClusterShardingSettings.create(system).withNoPassivationStrategy()));
   }
 
@@ -47,12 +50,20 @@ public final class KvIndex {
 
   /** Sets the key's entry; completes with the entry it replaced. */
   public CompletionStage<Optional<KvEntry>> put(String tenant, String key, KvEntry entry) {
-    return ask(bucketOf(tenant, key), (ActorRef<KvIndexEntity.Previous> r) -> new KvIndexEntity.Put(key, entry, r))
+    String id = bucketOf(tenant, key);
+    KvBucket here = local.local(id);
+    Optional<KvEntry> answer = here == null ? null : here.put(key, entry);
+    if (answer != null) return CompletableFuture.completedFuture(answer);
+    return ask(id, (ActorRef<KvIndexEntity.Previous> r) -> new KvIndexEntity.Put(key, entry, r))
         .thenApply(KvIndexEntity.Previous::entry);
   }
 
   public CompletionStage<Optional<KvEntry>> lookup(String tenant, String key) {
-    return ask(bucketOf(tenant, key), (ActorRef<KvIndexEntity.Found> r) -> new KvIndexEntity.Lookup(key, r))
+    String id = bucketOf(tenant, key);
+    KvBucket here = local.local(id);
+    Optional<KvEntry> answer = here == null ? null : here.get(key);
+    if (answer != null) return CompletableFuture.completedFuture(answer);
+    return ask(id, (ActorRef<KvIndexEntity.Found> r) -> new KvIndexEntity.Lookup(key, r))
         .thenApply(KvIndexEntity.Found::entry);
   }
 
@@ -61,13 +72,19 @@ public final class KvIndex {
     Map<String, List<String>> byBucket = new HashMap<>();
     for (String k : keys) byBucket.computeIfAbsent(bucketOf(tenant, k), b -> new ArrayList<>()).add(k);
     List<CompletableFuture<KvIndexEntity.FoundAll>> asks = new ArrayList<>();
+    Map<String, KvEntry> all = new HashMap<>();
     for (var e : byBucket.entrySet()) {
       List<String> ks = List.copyOf(e.getValue());
+      KvBucket here = local.local(e.getKey());
+      Map<String, KvEntry> answer = here == null ? null : here.getAll(ks);
+      if (answer != null) {
+        all.putAll(answer);
+        continue;
+      }
       asks.add(ask(e.getKey(), (ActorRef<KvIndexEntity.FoundAll> r) -> new KvIndexEntity.LookupAll(ks, r))
           .toCompletableFuture());
     }
     return CompletableFuture.allOf(asks.toArray(CompletableFuture[]::new)).thenApply(x -> {
-      Map<String, KvEntry> all = new HashMap<>();
       for (var f : asks) all.putAll(f.getNow(null).entries());
       return all;
     });
@@ -75,14 +92,23 @@ public final class KvIndex {
 
   /** Forgets the key; completes with the entry it had. */
   public CompletionStage<Optional<KvEntry>> remove(String tenant, String key) {
-    return ask(bucketOf(tenant, key), (ActorRef<KvIndexEntity.Previous> r) -> new KvIndexEntity.Remove(key, r))
+    String id = bucketOf(tenant, key);
+    KvBucket here = local.local(id);
+    Optional<KvEntry> answer = here == null ? null : here.remove(key);
+    if (answer != null) return CompletableFuture.completedFuture(answer);
+    return ask(id, (ActorRef<KvIndexEntity.Previous> r) -> new KvIndexEntity.Remove(key, r))
         .thenApply(KvIndexEntity.Previous::entry);
   }
 
   /** Forgets the key if it still names {@code blockId}; no answer. */
   public void forget(String tenant, String key, FileId blockId) {
-    sharding.entityRefFor(KvIndexEntity.ENTITY_TYPE_KEY, bucketOf(tenant, key))
-        .tell(new KvIndexEntity.Forget(key, blockId));
+    String id = bucketOf(tenant, key);
+    KvBucket here = local.local(id);
+    if (here != null) {
+      here.forget(key, blockId);
+      return;
+    }
+    sharding.entityRefFor(KvIndexEntity.ENTITY_TYPE_KEY, id).tell(new KvIndexEntity.Forget(key, blockId));
   }
 
   private <R> CompletionStage<R> ask(String bucket, Function<ActorRef<R>, KvIndexEntity.Command> message) {

@@ -1,6 +1,5 @@
 package io.tensorfs.sharding.kv;
 
-import java.util.concurrent.atomic.AtomicReference;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Extension;
 import org.apache.pekko.actor.typed.ExtensionId;
@@ -16,13 +15,14 @@ public final class KvNode implements Extension {
   private final KvSettings settings;
   private final KvIndex index;
   private final KvBlockStore blocks;
+  private final KvBlockIds blockIds = new KvBlockIds();
 
   private KvNode(ActorSystem<?> system) {
     this.settings = KvSettings.fromConfig(system.settings().config());
     this.index = new KvIndex(system, settings);
-    AtomicReference<KvIndex> forIndex = new AtomicReference<>(index);
+    KvIndex forEvictions = index;
     this.blocks = new KvBlockStore(settings.memoryBytes(), settings.maxBlocks(),
-        held -> forIndex.get().forget(held.tenant(), held.key(), held.blockId()));
+        held -> forEvictions.forget(held.tenant(), held.key(), held.blockId()));
   }
 
   public static KvNode get(ActorSystem<?> system) {
@@ -39,6 +39,11 @@ public final class KvNode implements Extension {
 
   public KvBlockStore blocks() {
     return blocks;
+  }
+
+  /** A block id no put on any node has had (but for a chance of 2^-64). */
+  public io.tensorfs.core.FileId newBlockId() {
+    return blockIds.next();
   }
 
   private static final class Id extends ExtensionId<KvNode> {

@@ -34,6 +34,7 @@ public final class ShardedKvBlocks implements KvBlocks {
   private static final Logger log = LoggerFactory.getLogger(ShardedKvBlocks.class);
 
   private final String nodeId;
+  private final KvNode node;
   private final KvIndex index;
   private final KvBlockStore blocks;
   private final KvSettings settings;
@@ -43,6 +44,7 @@ public final class ShardedKvBlocks implements KvBlocks {
   /** @param peers this node's view of the other nodes and the transport to them */
   public ShardedKvBlocks(KvNode node, Peers peers, Materializer materializer) {
     this.nodeId = peers.selfId();
+    this.node = node;
     this.index = node.index();
     this.blocks = node.blocks();
     this.settings = node.settings();
@@ -58,7 +60,7 @@ public final class ShardedKvBlocks implements KvBlocks {
         throw new TfsException(ErrorCode.TOO_LARGE, "a KV block of " + bytes.size() + " bytes is more than the limit of "
             + settings.maxBlockBytes());
       }
-      FileId blockId = FileId.random();
+      FileId blockId = node.newBlockId();
       KvEntry entry = new KvEntry(nodeId, blockId, bytes.size(), crcOf(bytes));
       blocks.put(new KvBlockStore.Held(tenant, key, blockId, bytes.compact()));
       return index.put(tenant, key, entry).handle((old, e) -> {

@@ -45,7 +45,7 @@ class KvIndexEntityTest {
 
   @Test
   void shouldAnswerTheReplacedEntryWhenAKeyIsPutAgain() {
-    var bucket = testKit.spawn(KvIndexEntity.create(100));
+    var bucket = testKit.spawn(KvIndexEntity.create("t/0", new KvBuckets(), 100));
     KvEntry first = entry("node-a");
     KvEntry second = entry("node-b");
     assertEquals(Optional.empty(), put(bucket, "k", first));
@@ -55,7 +55,7 @@ class KvIndexEntityTest {
 
   @Test
   void shouldForgetAKeyOnRemoveAndAnswerWhatItHad() {
-    var bucket = testKit.spawn(KvIndexEntity.create(100));
+    var bucket = testKit.spawn(KvIndexEntity.create("t/0", new KvBuckets(), 100));
     KvEntry e = entry("node-a");
     put(bucket, "k", e);
     TestProbe<KvIndexEntity.Previous> probe = testKit.createTestProbe();
@@ -68,7 +68,7 @@ class KvIndexEntityTest {
 
   @Test
   void shouldForgetOnlyTheBlockNamedWhenAHolderLosesIt() {
-    var bucket = testKit.spawn(KvIndexEntity.create(100));
+    var bucket = testKit.spawn(KvIndexEntity.create("t/0", new KvBuckets(), 100));
     KvEntry old = entry("node-a");
     KvEntry current = entry("node-a");
     put(bucket, "k", old);
@@ -81,7 +81,7 @@ class KvIndexEntityTest {
 
   @Test
   void shouldAnswerOnlyThePresentKeysOfALookupOfMany() {
-    var bucket = testKit.spawn(KvIndexEntity.create(100));
+    var bucket = testKit.spawn(KvIndexEntity.create("t/0", new KvBuckets(), 100));
     KvEntry a = entry("node-a");
     KvEntry c = entry("node-a");
     put(bucket, "a", a);
@@ -92,8 +92,22 @@ class KvIndexEntityTest {
   }
 
   @Test
+  void shouldRegisterItsBucketWhileItRunsAndCloseItWhenItStops() {
+    KvBuckets buckets = new KvBuckets();
+    var entity = testKit.spawn(KvIndexEntity.create("t/7", buckets, 100));
+    KvEntry e = entry("node-a");
+    put(entity, "k", e);
+    KvBucket bucket = buckets.local("t/7");
+    assertEquals(Optional.of(e), bucket.get("k"), "callers on the node see the entity's entries directly");
+    testKit.stop(entity);
+    assertEquals(null, buckets.local("t/7"), "a stopped bucket is no longer reached directly");
+    assertEquals(null, bucket.get("k"), "a caller holding the closed bucket learns it must ask elsewhere");
+    assertEquals(null, bucket.put("k", e));
+  }
+
+  @Test
   void shouldForgetTheLeastRecentlyPutKeyPastItsBound() {
-    var bucket = testKit.spawn(KvIndexEntity.create(2));
+    var bucket = testKit.spawn(KvIndexEntity.create("t/0", new KvBuckets(), 2));
     KvEntry a = entry("node-a");
     put(bucket, "a", a);
     put(bucket, "b", entry("node-a"));

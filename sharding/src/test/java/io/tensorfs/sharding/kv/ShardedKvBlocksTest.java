@@ -134,6 +134,10 @@ class ShardedKvBlocksTest {
     Set<ByteString> everPut = java.util.concurrent.ConcurrentHashMap.newKeySet();
     List<CompletableFuture<?>> all = new ArrayList<>();
     List<CompletableFuture<Optional<ByteString>>> reads = new ArrayList<>();
+    // The bucket is started first: puts issued while it starts may be applied out of order (they are
+    // concurrent, and either order is allowed), which would make "the last one wins" below untrue.
+    Awaits.await(kv.put("r", key, bytes("start")));
+    everPut.add(bytes("start"));
     ByteString last = null;
     for (int i = 0; i < 400; i++) {
       byte[] value = new byte[1 + ThreadLocalRandom.current().nextInt(2000)];
