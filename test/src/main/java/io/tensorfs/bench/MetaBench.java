@@ -238,7 +238,6 @@ public final class MetaBench {
     KeepAliveHttp.Answer probeAnswer = tfs.raw(0, "GET", "/v1/kv/" + TENANT + "/probe", null);
     if (probeAnswer.status() != 404 || probeAnswer.text().contains("no such endpoint")) {
       String why = "KV blocks: not measured: this node has no /v1/kv (GET answered " + probeAnswer.status() + ")";
-      System.out.println(why);
       table(why);
       return;
     }
