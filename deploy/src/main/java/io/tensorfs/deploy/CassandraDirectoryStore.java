@@ -9,7 +9,7 @@ import com.datastax.oss.driver.api.core.cql.PreparedStatement;
 import com.datastax.oss.driver.api.core.cql.Row;
 import io.tensorfs.core.TfsPath;
 import io.tensorfs.sharding.DirEntry;
-import io.tensorfs.sharding.directory.DirectoryStore;
+import io.tensorfs.sharding.DirectoryStore;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;

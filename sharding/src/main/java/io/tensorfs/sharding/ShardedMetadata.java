@@ -131,7 +131,7 @@ public final class ShardedMetadata implements Metadata, MetadataOracle {
   }
 
   private CompletionStage<List<DirEntry>> listFrom(TfsPath dir, String afterName, List<DirEntry> so) {
-    return listPage(dir, afterName, DEFAULT_PAGE).thenCompose(page -> {
+    return listPage(dir, afterName, Page.DEFAULT_LIMIT).thenCompose(page -> {
       so.addAll(page.entries());
       if (page.lastName().isEmpty()) return CompletableFuture.completedFuture(List.copyOf(so));
       return listFrom(dir, page.lastName().get(), so);
@@ -140,8 +140,8 @@ public final class ShardedMetadata implements Metadata, MetadataOracle {
 
   @Override
   public CompletionStage<Page> listPage(TfsPath dir, String afterName, int limit) {
-    if (limit < 1 || limit > MAX_PAGE) {
-      return failed(ErrorCode.BAD_REQUEST, "limit must be 1.." + MAX_PAGE + ", not " + limit);
+    if (limit < 1 || limit > Page.MAX_LIMIT) {
+      return failed(ErrorCode.BAD_REQUEST, "limit must be 1.." + Page.MAX_LIMIT + ", not " + limit);
     }
     return namespace.children(dir, afterName, limit).thenCompose(children -> {
       if (children.isEmpty()) {

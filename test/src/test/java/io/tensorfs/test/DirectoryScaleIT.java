@@ -16,7 +16,7 @@ import io.tensorfs.harness.SharedCassandra;
 import io.tensorfs.sharding.DirEntry;
 import io.tensorfs.sharding.DirectoryEntity;
 import io.tensorfs.sharding.Rejected;
-import io.tensorfs.sharding.directory.DirectorySettings;
+import io.tensorfs.sharding.DirectorySettings;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
