@@ -143,16 +143,17 @@ public final class ShardedMetadata implements Metadata, MetadataOracle {
     if (limit < 1 || limit > Page.MAX_LIMIT) {
       return failed(ErrorCode.BAD_REQUEST, "limit must be 1.." + Page.MAX_LIMIT + ", not " + limit);
     }
-    return namespace.children(dir, afterName, limit).thenCompose(children -> {
-      if (children.isEmpty()) {
+    // One name more than the page: whether another page follows is then known, not guessed.
+    return namespace.children(dir, afterName, limit + 1).thenCompose(read -> {
+      if (read.isEmpty()) {
         return afterName == null ? emptyListing(dir).thenApply(none -> new Page(none, Optional.empty()))
             : CompletableFuture.completedFuture(new Page(List.of(), Optional.empty()));
       }
+      List<DirectoryEntity.Child> children = read.size() > limit ? read.subList(0, limit) : read;
       List<CompletionStage<Optional<DirEntry>>> entries = new ArrayList<>();
       for (DirectoryEntity.Child child : children) entries.add(entry(dir, child));
-      // A full page of names may have more after it; the next page starts after the last name read, even
-      // when that name was left out.
-      Optional<String> last = children.size() == limit
+      // The next page starts after the last name read, even when that name was left out (no sealed version).
+      Optional<String> last = read.size() > limit
           ? Optional.of(children.get(children.size() - 1).name()) : Optional.empty();
       return all(entries).thenApply(found -> new Page(found.stream().flatMap(Optional::stream).toList(), last));
     });
