@@ -258,16 +258,29 @@ function encodePath(p) { return p.split('/').map(encodeURIComponent).join('/'); 
 
 async function loadListing() {
   const dir = state.dir;
-  const l = await api('GET', '/v1/list' + encodePath(dir));
+  const l = await api('GET', '/v1/list' + encodePath(dir) + '?limit=1000');
   const rows = [];
   if (dir !== '/') rows.push(el('tr', {}, el('td', {}, el('a', { onclick: () => openDir(dir.replace(/\/[^/]+\/?$/, '') || '/'), text: '..' })), el('td'), el('td')));
-  for (const e of l.entries) {
+  fill($('#listing'), rows.concat(listingRows(dir, l)));
+}
+
+// One page's rows; a last row "more" fetches the next page in its place (a directory may hold millions).
+function listingRows(dir, page) {
+  const rows = page.entries.map(e => {
     const p = pathOf(dir, e.name);
-    rows.push(el('tr', { class: 'entry', 'data-path': p },
+    return el('tr', { class: 'entry', 'data-path': p },
       el('td', {}, el('a', { onclick: () => e.type === 'file' ? openStat(p) : openDir(p), text: e.name })),
-      el('td', { text: e.type }), el('td', { text: e.type === 'file' ? bytes(e.size) : '' })));
+      el('td', { text: e.type }), el('td', { text: e.type === 'file' ? bytes(e.size) : '' }));
+  });
+  if (page.next) {
+    const more = el('tr', { class: 'more' }, el('td', {}, el('a', { text: 'more…', onclick: () => {
+      api('GET', '/v1/list' + encodePath(dir) + '?limit=1000&after=' + page.next).then(next => {
+        if (state.dir === dir) more.replaceWith(...listingRows(dir, next));
+      }).catch(showError);
+    } })), el('td'), el('td'));
+    rows.push(more);
   }
-  fill($('#listing'), rows);
+  return rows;
 }
 
 function openDir(dir) { state.dir = dir; $('#browse-path').value = dir; loadListing().catch(showError); }

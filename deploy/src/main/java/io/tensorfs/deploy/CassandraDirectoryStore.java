@@ -9,7 +9,7 @@ import com.datastax.oss.driver.api.core.cql.PreparedStatement;
 import com.datastax.oss.driver.api.core.cql.Row;
 import io.tensorfs.core.TfsPath;
 import io.tensorfs.sharding.DirEntry;
-import io.tensorfs.sharding.directory.DirectoryStore;
+import io.tensorfs.sharding.DirectoryStore;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -30,15 +30,32 @@ import java.util.concurrent.atomic.AtomicReference;
  * unlogged single-partition batch, which Cassandra applies atomically and in isolation.
  * Thread-safe; statements are prepared on first use, again after a failure (the table may not exist yet).
  */
-final class CassandraDirectoryStore implements DirectoryStore {
+public final class CassandraDirectoryStore implements DirectoryStore {
   private final CompletionStage<CqlSession> session;
   private final String table;
   private final AtomicReference<CompletableFuture<Prepared>> prepared = new AtomicReference<>();
 
-  /** @param table the keyspace-qualified table name */
-  CassandraDirectoryStore(CompletionStage<CqlSession> session, String table) {
+  /**
+   * @param session a session with the metadata's read and write profiles ({@link MetadataSettings#READ_PROFILE},
+   *     {@link MetadataSettings#WRITE_PROFILE})
+   * @param table the keyspace-qualified table name, made by {@link #createTable}
+   */
+  public CassandraDirectoryStore(CompletionStage<CqlSession> session, String table) {
     this.session = session;
     this.table = table;
+  }
+
+  /**
+   * The table: one partition per directory, names sorted as Java strings (UTF-16BE blobs). gc_grace_seconds is
+   * 3 hours, Cassandra's default hint window, not 10 days: a directory whose files come and go leaves a
+   * tombstone per removed name, which listings scan until compaction drops them. A replica down for longer
+   * than that must be repaired before it rejoins, or a removed name can come back; such a name is harmless
+   * (a listing skips a file with no sealed version, and the file's next create or delete sets its entry right).
+   */
+  public static String createTable(String table) {
+    return "CREATE TABLE IF NOT EXISTS " + table
+        + " (dir text, name blob, type text, PRIMARY KEY (dir, name))"
+        + " WITH CLUSTERING ORDER BY (name ASC) AND gc_grace_seconds = 10800";
   }
 
   private record Prepared(CqlSession session, PreparedStatement lookup, PreparedStatement insert,

@@ -49,7 +49,7 @@ final class MetadataSchema {
     all.add(statements.createSnapshotKeyspaceStatement());
     all.addAll(statements.getCreateSnapshotTablesStatements());
     Config config = system.settings().config();
-    all.add(createDirectoryTable(config));
+    all.add(CassandraDirectoryStore.createTable(directoryTable(config)));
     int wanted = config.getInt(PLUGIN + ".journal.replication-factor");
     List<String> keyspaces = List.of(config.getString(PLUGIN + ".journal.keyspace"),
         config.getString(PLUGIN + ".snapshot.keyspace"));
@@ -72,19 +72,6 @@ final class MetadataSchema {
   /** The keyspace-qualified table of every directory's names (in the journal's keyspace, so its replication). */
   static String directoryTable(Config config) {
     return config.getString(PLUGIN + ".journal.keyspace") + ".directory_entries";
-  }
-
-  /**
-   * One partition per directory, names sorted as Java strings (UTF-16BE blobs). gc_grace_seconds is 3 hours,
-   * Cassandra's default hint window, not 10 days: a directory whose files come and go leaves a tombstone per
-   * removed name, which every listing scans until compaction drops them. A replica down for longer than that
-   * must be repaired before it rejoins, or a removed name can come back; such a name is harmless (a listing
-   * skips a file with no sealed version, and a file's create or delete makes its entry right again).
-   */
-  private static String createDirectoryTable(Config config) {
-    return "CREATE TABLE IF NOT EXISTS " + directoryTable(config)
-        + " (dir text, name blob, type text, PRIMARY KEY (dir, name))"
-        + " WITH CLUSTERING ORDER BY (name ASC) AND gc_grace_seconds = 10800";
   }
 
   private static CompletionStage<Void> checkReplication(CqlSession session, List<String> keyspaces, int wanted,

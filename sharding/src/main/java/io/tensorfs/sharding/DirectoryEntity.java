@@ -5,8 +5,6 @@ import io.tensorfs.core.ErrorCode;
 import io.tensorfs.core.Failures;
 import io.tensorfs.core.TfsException;
 import io.tensorfs.core.TfsPath;
-import io.tensorfs.sharding.directory.DirectorySettings;
-import io.tensorfs.sharding.directory.DirectoryStore;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;

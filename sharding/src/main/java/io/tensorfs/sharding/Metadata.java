@@ -90,13 +90,8 @@ public interface Metadata {
    */
   CompletionStage<List<DirEntry>> list(TfsPath dir);
 
-  /** Page size of {@link #list}, and of listings that name none. */
-  int DEFAULT_PAGE = 1000;
-  /** The largest page a listing returns. */
-  int MAX_PAGE = 10_000;
-
   /**
-   * Up to {@code limit} (1..{@link #MAX_PAGE}) entries of a directory whose names follow {@code afterName}
+   * Up to {@code limit} (1..{@link Page#MAX_LIMIT}) entries of a directory whose names follow {@code afterName}
    * (null: from the first), sorted by name (Java {@link String} order). A name present for a whole listing
    * that pages through is listed once; files with no sealed version are left out (so a page may hold
    * fewer than {@code limit}). NOT_FOUND (first page only) for a directory with no entries, CONFLICT for
@@ -110,6 +105,11 @@ public interface Metadata {
    * @param lastName the name to list after for the next page; empty on the last page
    */
   record Page(List<DirEntry> entries, Optional<String> lastName) {
+    /** Page size of {@link #list}, and of listings that name none. */
+    public static final int DEFAULT_LIMIT = 1000;
+    /** The largest page a listing returns. */
+    public static final int MAX_LIMIT = 10_000;
+
     public Page {
       entries = List.copyOf(entries);
     }

@@ -152,7 +152,7 @@ public final class ShardedMetadata implements Metadata, MetadataOracle {
   }
 
   private CompletionStage<List<DirEntry>> listFrom(TfsPath dir, String afterName, List<DirEntry> so) {
-    return listPage(dir, afterName, DEFAULT_PAGE).thenCompose(page -> {
+    return listPage(dir, afterName, Page.DEFAULT_LIMIT).thenCompose(page -> {
       so.addAll(page.entries());
       if (page.lastName().isEmpty()) return CompletableFuture.completedFuture(List.copyOf(so));
       return listFrom(dir, page.lastName().get(), so);
@@ -161,19 +161,20 @@ public final class ShardedMetadata implements Metadata, MetadataOracle {
 
   @Override
   public CompletionStage<Page> listPage(TfsPath dir, String afterName, int limit) {
-    if (limit < 1 || limit > MAX_PAGE) {
-      return failed(ErrorCode.BAD_REQUEST, "limit must be 1.." + MAX_PAGE + ", not " + limit);
+    if (limit < 1 || limit > Page.MAX_LIMIT) {
+      return failed(ErrorCode.BAD_REQUEST, "limit must be 1.." + Page.MAX_LIMIT + ", not " + limit);
     }
-    return namespace.children(dir, afterName, limit).thenCompose(children -> {
-      if (children.isEmpty()) {
+    // One name more than the page: whether another page follows is then known, not guessed.
+    return namespace.children(dir, afterName, limit + 1).thenCompose(read -> {
+      if (read.isEmpty()) {
         return afterName == null ? emptyListing(dir).thenApply(none -> new Page(none, Optional.empty()))
             : CompletableFuture.completedFuture(new Page(List.of(), Optional.empty()));
       }
+      List<DirectoryEntity.Child> children = read.size() > limit ? read.subList(0, limit) : read;
       List<CompletionStage<Optional<DirEntry>>> entries = new ArrayList<>();
       for (DirectoryEntity.Child child : children) entries.add(entry(dir, child));
-      // A full page of names may have more after it; the next page starts after the last name read, even
-      // when that name was left out.
-      Optional<String> last = children.size() == limit
+      // The next page starts after the last name read, even when that name was left out (no sealed version).
+      Optional<String> last = read.size() > limit
           ? Optional.of(children.get(children.size() - 1).name()) : Optional.empty();
       return all(entries).thenApply(found -> new Page(found.stream().flatMap(Optional::stream).toList(), last));
     });

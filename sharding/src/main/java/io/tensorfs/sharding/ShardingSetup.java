@@ -1,7 +1,5 @@
 package io.tensorfs.sharding;
 
-import io.tensorfs.sharding.directory.DirectoryStore;
-import io.tensorfs.sharding.directory.DirectoryStores;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;

@@ -6,9 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.tensorfs.core.ErrorCode;
 import io.tensorfs.core.TfsPath;
-import io.tensorfs.sharding.directory.DirectorySettings;
-import io.tensorfs.sharding.directory.DirectoryStore;
-import io.tensorfs.sharding.directory.InMemoryDirectoryStore;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;

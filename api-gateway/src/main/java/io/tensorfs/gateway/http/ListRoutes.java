@@ -60,13 +60,13 @@ final class ListRoutes {
   }
 
   private static int limit(String text) {
-    if (text == null) return Metadata.DEFAULT_PAGE;
+    if (text == null) return Metadata.Page.DEFAULT_LIMIT;
     try {
       int limit = Integer.parseInt(text);
-      if (limit >= 1 && limit <= Metadata.MAX_PAGE) return limit;
+      if (limit >= 1 && limit <= Metadata.Page.MAX_LIMIT) return limit;
     } catch (NumberFormatException e) {
       // answered below
     }
-    throw new TfsException(ErrorCode.BAD_REQUEST, "limit must be 1.." + Metadata.MAX_PAGE + ", not " + text);
+    throw new TfsException(ErrorCode.BAD_REQUEST, "limit must be 1.." + Metadata.Page.MAX_LIMIT + ", not " + text);
   }
 }

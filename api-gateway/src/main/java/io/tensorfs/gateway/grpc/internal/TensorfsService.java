@@ -94,9 +94,9 @@ public final class TensorfsService implements Tensorfs {
   public CompletionStage<ListReply> list(ListRequest in) {
     return attempt(() -> {
       TfsPath dir = allowed(in.getPath(), Operation.LIST);
-      int limit = in.getLimit() == 0 ? Metadata.DEFAULT_PAGE : in.getLimit();
-      if (limit > Metadata.MAX_PAGE) {
-        throw new TfsException(ErrorCode.BAD_REQUEST, "limit must be 1.." + Metadata.MAX_PAGE + ", not " + limit);
+      int limit = in.getLimit() == 0 ? Metadata.Page.DEFAULT_LIMIT : in.getLimit();
+      if (limit > Metadata.Page.MAX_LIMIT) {
+        throw new TfsException(ErrorCode.BAD_REQUEST, "limit must be 1.." + Metadata.Page.MAX_LIMIT + ", not " + limit);
       }
       return files.listPage(dir, PageToken.nameOf(in.getPageToken()), limit).thenApply(Wire::listing);
     });

@@ -1,7 +1,6 @@
-package io.tensorfs.sharding.directory;
+package io.tensorfs.sharding;
 
 import io.tensorfs.core.TfsPath;
-import io.tensorfs.sharding.DirEntry;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;

@@ -1,4 +1,4 @@
-package io.tensorfs.sharding.directory;
+package io.tensorfs.sharding;
 
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.pekko.actor.typed.ActorSystem;

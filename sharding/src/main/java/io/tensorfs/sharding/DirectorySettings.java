@@ -1,4 +1,4 @@
-package io.tensorfs.sharding.directory;
+package io.tensorfs.sharding;
 
 import com.typesafe.config.Config;
 

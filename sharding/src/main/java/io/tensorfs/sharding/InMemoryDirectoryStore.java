@@ -1,7 +1,6 @@
-package io.tensorfs.sharding.directory;
+package io.tensorfs.sharding;
 
 import io.tensorfs.core.TfsPath;
-import io.tensorfs.sharding.DirEntry;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
