@@ -268,16 +268,20 @@ public final class MetaBench {
       }
     }
     MarkdownTable t = new MarkdownTable("KV blocks of 1 B, one node", "callers", "put ops/s", "lookup/get ops/s",
-        "put p50 ms", "get p50 ms");
-    t.row("index alone, in one JVM", index.callers(), MarkdownTable.num(index.indexPutsPerSecond()),
-        MarkdownTable.num(index.indexLookupsPerSecond()), "", "");
-    t.row("KvBlocks put/get, in one JVM", index.callers(), MarkdownTable.num(index.blockPutsPerSecond()),
-        MarkdownTable.num(index.blockGetsPerSecond()), "", "");
+        "put / get CPU us per op", "put p50 ms", "get p50 ms");
+    t.row("index alone, in one JVM", index.callers(), MarkdownTable.num(index.indexPut().perSecond()),
+        MarkdownTable.num(index.indexLookup().perSecond()),
+        MarkdownTable.num(index.indexPut().cpuMicrosPerOp()) + " / " + MarkdownTable.num(index.indexLookup().cpuMicrosPerOp()),
+        "", "");
+    t.row("KvBlocks put/get, in one JVM", index.callers(), MarkdownTable.num(index.blockPut().perSecond()),
+        MarkdownTable.num(index.blockGet().perSecond()),
+        MarkdownTable.num(index.blockPut().cpuMicrosPerOp()) + " / " + MarkdownTable.num(index.blockGet().cpuMicrosPerOp()),
+        "", "");
     t.row("HTTP /v1/kv, kept-alive clients", http.clients(), MarkdownTable.num(http.putsPerSecond()),
-        MarkdownTable.num(http.getsPerSecond()), MarkdownTable.num(http.putP50Ms()), MarkdownTable.num(http.getP50Ms()));
+        MarkdownTable.num(http.getsPerSecond()), "", MarkdownTable.num(http.putP50Ms()), MarkdownTable.num(http.getP50Ms()));
     if (redis != null) {
       t.row("Redis SET/GET, loopback (peer)", redis.clients(), MarkdownTable.num(redis.setsPerSecond()),
-          MarkdownTable.num(redis.getsPerSecond()), "", "");
+          MarkdownTable.num(redis.getsPerSecond()), "", "", "");
     }
     kvMeasured = true;
     table(t.toString());
