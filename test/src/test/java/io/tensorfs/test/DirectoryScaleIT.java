@@ -75,7 +75,8 @@ class DirectoryScaleIT {
     store = new CassandraDirectoryStore(CompletableFuture.completedFuture(session), table);
     // The entity alone, in a plain local system: no cluster, no journal.
     system = ActorSystem.create(Behaviors.empty(), "dirscale",
-        ConfigFactory.parseString("pekko.actor.provider = local").withFallback(ConfigFactory.load()));
+        ConfigFactory.parseString("pekko.actor.provider = local\npekko.coordinated-shutdown.exit-jvm = off")
+            .withFallback(ConfigFactory.load()));
   }
 
   @AfterAll
