@@ -43,7 +43,9 @@ class KvBlocksIT {
   @BeforeAll
   void start() throws Exception {
     List<String> props = new ArrayList<>(LocalCluster.FAST_FAILOVER);
-    props.add("-Dtensorfs.transport.aeron.dir=/dev/shm/tensorfs-aeron-kv-it");
+    // TCP, as the other tests that kill a node: over Aeron the two node processes share one media driver,
+    // which the node killed here may be running, and the survivor's transport would go down with it.
+    props.add("-Dtensorfs.transport.kind=tcp");
     cluster = new LocalCluster("kv_blocks", 2, props).start();
     admin = Files.readString(NodeProcess.adminTokenFile(cluster.node(1).dataDir())).strip();
     aWriter = token("a", "read-write");
