@@ -80,10 +80,10 @@ public final class NodeOperator {
   /** The store named for a node's in-memory replica (a remote read names the node; the store is not used). */
   private static final String MEMORY_STORE = "memory";
 
-  private final ActorSystem<?> system;
   /** Entries a recursive delete reads and deletes at once. */
   private static final int DELETE_TREE_PAGE = 100;
 
+  private final ActorSystem<?> system;
   private final Metadata metadata;
   private final String nodeId;
   private final Map<String, ChunkStore> stores;
