@@ -87,6 +87,7 @@ class DirectoryEntityTest {
     assertEquals(ErrorCode.CONFLICT, assertInstanceOf(Rejected.class, add("f", DIR)).code());
     assertEquals(new DirectoryEntity.Added(false), add("d", DIR));
     assertEquals(ErrorCode.BAD_PATH, assertInstanceOf(Rejected.class, add("a/b", FILE)).code());
+    assertEquals(ErrorCode.BAD_PATH, assertInstanceOf(Rejected.class, add("..", DIR)).code());
   }
 
   @Test
@@ -134,7 +135,9 @@ class DirectoryEntityTest {
   void shouldRemoveAndSayWhenTheDirectoryIsEmpty() {
     add("f", FILE);
     add("g", FILE);
+    long writes = store.writes();
     assertEquals(new DirectoryEntity.Removed(false, false), remove("f", DIR));
+    assertEquals(writes, store.writes(), "removing a name of the other type writes nothing");
     assertEquals(new DirectoryEntity.Removed(true, false), remove("f", FILE));
     assertEquals(new DirectoryEntity.Removed(false, false), remove("f", FILE));
     assertEquals(new DirectoryEntity.Removed(true, true), remove("g", FILE));
