@@ -174,7 +174,7 @@ public final class NodeProcess implements AutoCloseable {
         try {
           return n.start(deadline);
         } catch (Exception e) {
-          throw new IllegalStateException(n.nodeId + " did not start", e);
+          throw new IllegalStateException(n.nodeId + " did not start: " + e.getMessage(), e);
         }
       }));
     }

@@ -7,7 +7,13 @@ import io.aeron.driver.MediaDriver;
 import io.aeron.driver.ThreadingMode;
 import io.tensorfs.transport.TransportSettings;
 import java.io.File;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.MappedByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 import org.agrona.IoUtil;
@@ -73,7 +79,19 @@ public final class AeronDrivers {
    * The driver this node should start itself: one when configured, or when none runs at the
    * directory; null when a running one is used.
    */
-  public static MediaDriver embedIfNeeded(TransportSettings.Aeron a) {
+  public static synchronized MediaDriver embedIfNeeded(TransportSettings.Aeron a) {
+    // Nodes of one host started together would each find no driver and each start one, the later
+    // deleting the earlier's directory under its clients: the look and the start are one step per host.
+    Path lock = Path.of(a.dir() + ".lock");
+    try (FileChannel channel = FileChannel.open(lock, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        FileLock held = channel.lock()) {
+      return embedIfNeededLocked(a);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot lock " + lock, e);
+    }
+  }
+
+  private static MediaDriver embedIfNeededLocked(TransportSettings.Aeron a) {
     if (!a.embeddedDriver()) {
       if (running(a.dir(), a.driverTimeoutNs())) {
         log.info("Aeron: using the media driver at {}", a.dir());
