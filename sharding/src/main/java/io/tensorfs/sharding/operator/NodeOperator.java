@@ -341,6 +341,15 @@ public final class NodeOperator {
   }
 
   /**
+   * The visible version of a file for a read that starts now: from this node's version cache while its
+   * lease holds (no ask), else asked of the file's entity. Once a replace or delete is acknowledged, no
+   * node answers the old version here.
+   */
+  public CompletionStage<FileVersion> statForRead(TfsPath path) {
+    return stat(path);
+  }
+
+  /**
    * Asks again, up to {@code attempts} times in all, while the answer is UNAVAILABLE: an entity whose node
    * just died is moving to a survivor. Other failures come back at once, unwrapped.
    */
