@@ -147,7 +147,7 @@ public final class FileEntity
   public record HolderInvalidated(ActorRef<VersionHolder.Command> holder, long version) implements Command {}
 
   /** The entity's own timer: the waiting answers whose holders' leases have run out go now. */
-  public record LeasesLapsed() implements Command {}
+  public enum LeasesLapsed implements Command { INSTANCE }
 
   /** The current version and the pending uploads: what a store's scan needs to judge its files. */
   public record GetUploads(ActorRef<Uploads> replyTo) implements Command {}

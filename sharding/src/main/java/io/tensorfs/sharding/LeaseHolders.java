@@ -138,6 +138,6 @@ final class LeaseHolders {
       for (Lease l : w.awaited().values()) free = Math.max(free, l.until());
       next = Math.min(next, free);
     }
-    timers.startSingleTimer(TIMER, new FileEntity.LeasesLapsed(), Duration.ofNanos(Math.max(0, next - now)));
+    timers.startSingleTimer(TIMER, FileEntity.LeasesLapsed.INSTANCE, Duration.ofNanos(Math.max(0, next - now)));
   }
 }

@@ -61,6 +61,10 @@ public final class ShardedMetadata implements Metadata, MetadataOracle {
     this.settings = settings;
     this.nodeStartMillis = nodeStartMillis;
     this.versions = NodeVersions.get(system);
+    if (versions.settings().lease().compareTo(settings.askTimeout()) >= 0) {
+      log.warn("tensorfs.sharding.read-lease ({}) is not below ask-timeout ({}): a replace or delete waiting for a"
+          + " lease to run out fails UNAVAILABLE", versions.settings().lease(), settings.askTimeout());
+    }
   }
 
   // ---- files

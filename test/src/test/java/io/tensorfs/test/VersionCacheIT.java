@@ -21,7 +21,8 @@ import org.junit.jupiter.api.Test;
  * it and elsewhere); and a node killed while it holds a version costs a replace at most its lease.
  */
 class VersionCacheIT {
-  private static final Duration LEASE = Duration.ofSeconds(5);
+  /** Longer than the downing of a killed node (about 10 s here), so node-3's lease is still out at the replace. */
+  private static final Duration LEASE = Duration.ofSeconds(15);
   private static final Duration TICK = Duration.ofMillis(500);
   private static final int NODES = 3;
   private static final int ROUNDS = 3;
@@ -32,8 +33,11 @@ class VersionCacheIT {
     // TCP: node-3 is killed, and with Aeron it would take the host's shared media driver with it.
     props.add("-Dtensorfs.transport.kind=tcp");
     props.add("-Dtensorfs.sharding.read-lease=" + LEASE.toMillis() + "ms");
+    props.add("-Dtensorfs.sharding.ask-timeout=" + LEASE.multipliedBy(2).toMillis() + "ms");
     props.add("-Dtensorfs.metrics.tick-interval=" + TICK.toMillis() + "ms");
-    try (LocalCluster cluster = new LocalCluster("vcache", NODES, props).start()) {
+    LocalCluster cluster = new LocalCluster("vcache", NODES, props);
+    try (cluster) {
+      cluster.start(); // inside the try: nodes that did start are stopped when another does not
       int seed = 100;
       for (int writer = 1; writer <= NODES; writer++) {
         String path = "/v1/files/vc/f" + writer;
@@ -79,8 +83,9 @@ class VersionCacheIT {
   }
 
   /**
-   * Node-3 holds the version when it is killed: the replace through node-1 waits for its lease (not
-   * for ever), and the survivors serve the new bytes.
+   * Node-3 holds the version when it is killed: the replace through node-1 waits for the rest of its lease
+   * (or, if the file's entity was on node-3, for one lease from the entity's new start), not for ever, and
+   * the survivors serve the new bytes.
    */
   private static void replaceWhileAHolderIsDead(LocalCluster cluster) throws Exception {
     String path = "/v1/files/vc/killed";
