@@ -47,6 +47,8 @@ _DTYPES = [
     ("F8_E5M2", "float8_e5m2", 1),
     ("F8_E4M3", "float8_e4m3fn", 1),
     ("F8_E8M0", "float8_e8m0fnu", 1),
+    ("F8_E4M3FNUZ", "float8_e4m3fnuz", 1),
+    ("F8_E5M2FNUZ", "float8_e5m2fnuz", 1),
     ("I16", "int16", 2),
     ("U16", "uint16", 2),
     ("F16", "float16", 2),

@@ -54,6 +54,8 @@ SAMPLES = {
     "F8_E4M3": ("float8_e4m3fn", [1.0, -2.0, 0.5]),
     "F8_E5M2": ("float8_e5m2", [1.0, -4.0, 0.25]),
     "F8_E8M0": ("float8_e8m0fnu", [1.0, 2.0, 0.5]),
+    "F8_E4M3FNUZ": ("float8_e4m3fnuz", [1.0, -2.0, 0.5]),
+    "F8_E5M2FNUZ": ("float8_e5m2fnuz", [1.0, -4.0, 0.25]),
 }
 
 
@@ -120,6 +122,12 @@ class FormatTest(unittest.TestCase):
                     + struct.pack("<e", 1.5) + b"\x03")
         self.assertEqual(got, expected)
         self.assertEqual(len(header) % 8, 0)
+
+    def test_empty_files_are_padded_headers(self):
+        self.assertEqual(st.save({}), struct.pack("<Q", 8) + b"{}" + b" " * 6)
+        meta = b'{"__metadata__":{"framework":"pt"}}'
+        self.assertEqual(st.save({}, {"framework": "pt"}), struct.pack("<Q", 40) + meta + b" " * (40 - len(meta)))
+        self.assertEqual(st.load(st.save({})), {})
 
     def test_save_without_metadata_has_no_metadata_key(self):
         got = st.save({"x": torch.zeros(2, dtype=torch.int64)})
