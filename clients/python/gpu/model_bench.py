@@ -280,12 +280,12 @@ def main():
 
         fmt = lambda t: "-" if t is None else "%.1f ms, %.2f GB/s" % (t * 1e3, size / t / GB)  # noqa: E731
         print()
-        print("| %.2f GB model into %s | tensorfs.safetensors.load_file | safetensors.torch.load_file (local disk) "
+        print("| %.3f GB model into %s | tensorfs.safetensors.load_file | safetensors.torch.load_file (local disk) "
               "| tensorfs / safetensors |" % (size / GB, device))
         print("| --- | ---: | ---: | ---: |")
         for what, t, s in rows:
             print("| %s | %s | %s | %s |" % (what, fmt(t), fmt(s), "-" if s is None else "%.2fx faster" % (s / t)))
-        print("| pinned host->device copy of %.2f GB, one process (the limit) | %s | | |" % (size / GB, fmt(t_pinned)))
+        print("| pinned host->device copy of %.3f GB, one process (the limit) | %s | | |" % (size / GB, fmt(t_pinned)))
 
         del state
         counts = [int(n) for n in args.loaders.split(",") if n]
