@@ -243,6 +243,25 @@ class NodeTest(unittest.TestCase):
         self.assertFalse(c.exists_sync(keys[0]))
         run(c.close())
 
+    def test_lmcache_connector_without_chunk_metadata_on_a_node(self):
+        from tensorfs.integrations._kv import open_store
+
+        store = open_store(ADDRESS, "pytest-lmc-" + uuid.uuid4().hex[:8])
+        backend = es.LocalCPUBackend()
+        config = es.LMCacheEngineConfig("tensorfs://x:1/t", ["tensorfs"], {"save_chunk_meta": False})
+        metadata = es.LMCacheMetadata(kv_shape=(2, 2, 16, 2, 4), kv_dtype=torch.float16)
+        c = tlm.TensorfsConnector(store, None, backend, config, metadata)
+        self.assertFalse(c.save_chunk_meta)
+        keys = [es.CacheEngineKey("vllm", "m", 1, 0, i) for i in range(3)]
+        full, part = chunk(backend, 16, 1, dtype=torch.float16), chunk(backend, 3, 2, dtype=torch.float16)
+        run(c.batched_put(keys[:2], [full, part]))
+        got = run(c.batched_get(keys))
+        self.assertTrue(torch.equal(got[0].raw_data, full.raw_data))
+        self.assertEqual(got[1].get_shape()[2], 3)
+        self.assertTrue(torch.equal(got[1].raw_data, part.raw_data))
+        self.assertIsNone(got[2])
+        run(c.close())
+
     def test_sglang_backend_on_a_node(self):
         from tensorfs.integrations._kv import open_store
 
