@@ -14,6 +14,8 @@ Cold: for safetensors, the local file's pages are dropped from the page cache be
 (posix_fadvise DONTNEED; with --drop-caches, as root, /proc/sys/vm/drop_caches too); for tensorfs, the
 file is dropped from the node's cache (hint dontneed), so the node reads its replica files again.
 With --nodes, the file goes to the first node with --policy and loaders take the nodes in turn.
+The single-process rows are measured on both paths of the client (the node's local channel, where it
+attaches one, and gRPC); the loaders use the client's default (the channel; TFS_LOCAL=off: gRPC).
 """
 
 import argparse
@@ -211,11 +213,16 @@ def main():
         device = torch.device("cuda", 0)
     addresses = args.nodes.split(",")
     client = tensorfs.Client(addresses[0])
+    path_clients = []
+    if getattr(client, "local", False):
+        path_clients.append(("channel", client))
+    path_clients.append(("gRPC", tensorfs.Client(addresses[0], local=False)))
     st = safetensors_package()
     where = torch.cuda.get_device_name(device) if device.type == "cuda" else "cpu"
-    print("model bench: %s, torch %s, safetensors %s, %d node(s), local channel: %s, %d rounds (best of)"
+    print("model bench: %s, torch %s, safetensors %s, %d node(s), paths: %s (loaders: %s), %d rounds (best of)"
           % (where, torch.__version__, "installed" if st else "not installed (its columns are empty)",
-             len(addresses), getattr(client, "local", "n/a"), args.rounds))
+             len(addresses), ", ".join(label for label, _ in path_clients),
+             "channel where attached" if os.environ.get("TFS_LOCAL", "") != "off" else "gRPC", args.rounds))
 
     state = model_state(args.hidden, args.intermediate, args.layers, args.vocab)
     size = nbytes(state)
@@ -238,33 +245,34 @@ def main():
 
     rows = []
     try:
-        def tfs_load():
-            return tst.load_file(path, device=device, client=client)
+        # tensorfs on each path of the client (the local channel, when attached, and gRPC), warm (the file in
+        # the node's cache) and cold (dropped from it before each round).
+        tfs = {}
+        for label, c in path_clients:
+            def tfs_load(c=c):
+                return tst.load_file(path, device=device, client=c)
 
-        # Warm: the node's cache / the page cache hold the file.
-        client.hint(path, "willneed")
-        tfs_load()
-        t_tfs_warm, got = min((timed(tfs_load, device) for _ in range(args.rounds)), key=lambda x: x[0])
-        check_same(got, state, "tensorfs warm")
-        del got
-        t_st_warm = None
+            c.hint(path, "willneed")
+            tfs_load()
+            t_warm, got = min((timed(tfs_load, device) for _ in range(args.rounds)), key=lambda x: x[0])
+            check_same(got, state, "tensorfs warm (%s)" % label)
+            del got
+            cold = []
+            for _ in range(args.rounds):
+                c.hint(path, "dontneed")
+                t, got = timed(tfs_load, device)
+                cold.append(t)
+                check_same(got, state, "tensorfs cold (%s)" % label)
+                del got
+            tfs[label] = (t_warm, min(cold))
+            c.hint(path, "willneed")
+        t_st_warm = t_st_cold = None
         if st is not None:
             st.load_file(local_path, device=str(device))
             t_st_warm, ref = min((timed(lambda: st.load_file(local_path, device=str(device)), device)
                                   for _ in range(args.rounds)), key=lambda x: x[0])
             check_same(ref, state, "safetensors warm")
             del ref
-        # Cold.
-        cold = []
-        for _ in range(args.rounds):
-            client.hint(path, "dontneed")
-            t, got = timed(tfs_load, device)
-            cold.append(t)
-            check_same(got, state, "tensorfs cold")
-            del got
-        t_tfs_cold = min(cold)
-        t_st_cold = None
-        if st is not None:
             cold = []
             for _ in range(args.rounds):
                 drop_page_cache(local_path, args.drop_caches)
@@ -273,19 +281,20 @@ def main():
                 check_same(ref, state, "safetensors cold")
                 del ref
             t_st_cold = min(cold)
-        client.hint(path, "willneed")
         t_pinned = pinned_copy_seconds(size, device, args.rounds)
-        rows.append(("warm", t_tfs_warm, t_st_warm))
-        rows.append(("cold", t_tfs_cold, t_st_cold))
+        for label in tfs:
+            rows.append(("warm", label, tfs[label][0], t_st_warm))
+            rows.append(("cold", label, tfs[label][1], t_st_cold))
 
         fmt = lambda t: "-" if t is None else "%.1f ms, %.2f GB/s" % (t * 1e3, size / t / GB)  # noqa: E731
         print()
-        print("| %.3f GB model into %s | tensorfs.safetensors.load_file | safetensors.torch.load_file (local disk) "
-              "| tensorfs / safetensors |" % (size / GB, device))
-        print("| --- | ---: | ---: | ---: |")
-        for what, t, s in rows:
-            print("| %s | %s | %s | %s |" % (what, fmt(t), fmt(s), "-" if s is None else "%.2fx faster" % (s / t)))
-        print("| pinned host->device copy of %.3f GB, one process (the limit) | %s | | |" % (size / GB, fmt(t_pinned)))
+        print("| %.3f GB model into %s | path | tensorfs.safetensors.load_file | safetensors.torch.load_file "
+              "(local disk) | safetensors / tensorfs |" % (size / GB, device))
+        print("| --- | --- | ---: | ---: | ---: |")
+        for what, label, t, s in rows:
+            print("| %s | %s | %s | %s | %s |" % (what, label, fmt(t), fmt(s), "-" if s is None else "%.2fx" % (s / t)))
+        print("| pinned host->device copy of %.3f GB, one process (the limit) | | %s | | |" % (size / GB, fmt(t_pinned)))
+        print("goal: tensorfs >= 6x safetensors warm")
 
         del state
         counts = [int(n) for n in args.loaders.split(",") if n]
@@ -310,7 +319,10 @@ def main():
                 client.delete(path)
             except tensorfs.TfsError:
                 pass
-        client.close()
+        for _, c in path_clients:
+            c.close()
+        if client not in [c for _, c in path_clients]:
+            client.close()
 
 
 if __name__ == "__main__":
