@@ -319,6 +319,7 @@ def save_file(tensors, path, metadata=None, client=None, policy=""):
             view.release()
             c._run(c.write(path, 0, [Sge.host(region.name, 0, total)], policy=policy), None)
         finally:
+            _forget_segment(c, region.name)
             region.close()
         return c.stat(path)
 
@@ -440,6 +441,8 @@ class _Load:
                 if got != length and failure is None:
                     failure = SafetensorError("%s: read %d bytes of a %d-byte piece of its data (the file "
                                               "changed?)" % (self.path, got, length))
+            if self.region is not None:
+                _forget_segment(client, self.region.name)
             if failure is not None:
                 raise failure
             if self.region is not None:
@@ -451,6 +454,15 @@ class _Load:
             if self.region is not None:
                 self.region.close()
             self.buffer = None
+
+
+def _forget_segment(client, name):
+    """Lets the node's local channel drop its registration of a segment this module made (it is not a
+    HostBuffer, whose close does that), so the node unmaps it once the reads into it are done."""
+    local = getattr(client, "_local", None)
+    forget = getattr(local, "forget_host", None)
+    if forget is not None:
+        forget(name)
 
 
 def load_file(path, device="cpu", client=None, copy=False):
@@ -524,5 +536,6 @@ def _abandon(client, load):
         except Exception:
             pass
     if load.region is not None:
+        _forget_segment(client, load.region.name)
         load.region.close()
     load.buffer = None

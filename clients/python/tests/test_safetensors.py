@@ -373,6 +373,9 @@ class NodeTest(unittest.TestCase):
             got = st.load_file(path, client=self.client, copy=copy)
             for name, t in tensors.items():
                 self.assertTrue(same(got[name], t), name)
+        local = getattr(self.client, "_local", None)
+        if local is not None:  # the segments made here are not left registered on the node's channel
+            self.assertEqual([n for n in local._host_ids if n.startswith("tfs-st-")], [])
 
     def test_sharded_and_malformed_through_the_node(self):
         a = {"x": torch.arange(10, dtype=torch.float32)}
