@@ -13,6 +13,7 @@ class FakeNode:
     def __init__(self):
         self.files = {}
         self.reads = []  # (path, offset, total length) of every batch read, to check the batching
+        self.events = []  # "read" at each submission, "run" at each wait, in order
 
     def stat(self, path):
         if path not in self.files:
@@ -42,6 +43,7 @@ class FakeNode:
             at += len(piece)
         total = sum(s.length for s in sges)
         self.reads.append((path, offset, total))
+        self.events.append("read")
         return SimpleNamespace(error=None, value=max(0, min(len(data) - offset, total)))
 
     def write(self, path, offset, sges, flags=0, desc=None, policy=""):
@@ -54,6 +56,7 @@ class FakeNode:
         return SimpleNamespace(error=None, value=len(out))
 
     def _run(self, request, timeout):
+        self.events.append("run")
         if request.error is not None:
             raise request.error
         return request.value

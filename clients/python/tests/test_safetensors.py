@@ -287,10 +287,14 @@ class ThroughClientTest(unittest.TestCase):
         st.READ_PIECE = 1000
         try:
             st.save_file(self.tensors, "/m/p.safetensors", client=self.node)
+            self.node.reads, self.node.events = [], []
             got = st.load_file("/m/p.safetensors", client=self.node)
         finally:
             st.READ_PIECE = old
         self.assertGreater(len(self.node.reads), 5)
+        # Every piece is submitted before the first wait: all in flight at once.
+        events = "".join({"read": "s", "run": "w"}[e] for e in self.node.events)
+        self.assertEqual(events, "s" * len(self.node.reads) + "w" * len(self.node.reads))
         for name, t in self.tensors.items():
             self.assertTrue(same(got[name], t), name)
 
