@@ -64,6 +64,21 @@ def decode_meta(block):
     return torch.Size(dims[:ndim]), dtype, MemoryFormat(fmt), nbytes
 
 
+def _bytes_view(memory_obj):
+    """A chunk's bytes as a flat writable byte view (``byte_array`` is a buffer over them)."""
+    view = memoryview(memory_obj.byte_array)
+    return view if view.format == "B" and view.ndim == 1 else view.cast("B")
+
+
+def _shape(memory_obj):
+    # Chunks of one tensor; LMCache versions with several tensors a chunk also have get_shapes().
+    return memory_obj.get_shape() if hasattr(memory_obj, "get_shape") else memory_obj.get_shapes()[0]
+
+
+def _dtype(memory_obj):
+    return memory_obj.get_dtype() if hasattr(memory_obj, "get_dtype") else memory_obj.get_dtypes()[0]
+
+
 class TensorfsConnector(RemoteConnector):
     """LMCache chunks as tensorfs KV blocks of one tenant. Methods may be called from the engine's event
     loop (the async ones) and from its worker threads (the sync ones); the KVStore is thread-safe."""
@@ -85,11 +100,10 @@ class TensorfsConnector(RemoteConnector):
         return key_name(key.to_string() if hasattr(key, "to_string") else str(key))
 
     def _block(self, memory_obj):
-        data = memory_obj.byte_array
+        data = _bytes_view(memory_obj)
         if not self.save_chunk_meta:
             return data
-        head = encode_meta(memory_obj.get_shape(), memory_obj.get_dtype(), memory_obj.get_memory_format(),
-                           len(data))
+        head = encode_meta(_shape(memory_obj), _dtype(memory_obj), memory_obj.get_memory_format(), len(data))
         return head + bytes(data)
 
     def _from_block(self, block):
@@ -101,7 +115,7 @@ class TensorfsConnector(RemoteConnector):
         if memory_obj is None:
             return None
         try:
-            target = memory_obj.byte_array
+            target = _bytes_view(memory_obj)
             if len(target) != nbytes:
                 raise ValueError("LMCache allocated %d bytes for a chunk of %d" % (len(target), nbytes))
             target[:] = memoryview(block)[META_BYTES:]
@@ -120,7 +134,7 @@ class TensorfsConnector(RemoteConnector):
                 if o is not None:
                     o.ref_count_down()
             return [None] * len(keys)
-        results = self.store.get(names, outs=[o.byte_array for o in objs])
+        results = self.store.get(names, outs=[_bytes_view(o) for o in objs])
         out = []
         for obj, r in zip(objs, results):
             if not hit(r):
