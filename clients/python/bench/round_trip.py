@@ -57,7 +57,8 @@ def main():
     args = ap.parse_args()
     labels = [label for label, _, _ in args.node]
     # token= always given: a node without one ("-") gets none, whatever TFS_TOKEN says.
-    clients = [tensorfs.Client(address, token=_token(file) or "") for _, address, file in args.node]
+    # local=False: this measures the gRPC path (bench/local_round_trip.py measures the local channel).
+    clients = [tensorfs.Client(address, token=_token(file) or "", local=False) for _, address, file in args.node]
     one = tensorfs.HostBuffer(1)
     try:
         for c in clients:

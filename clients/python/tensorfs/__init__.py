@@ -9,11 +9,11 @@
 """
 
 from ._wire import FLAG as _FLAG
-from .client import Client, Request, TfsError
+from .client import Client, KvResult, Request, TfsError
 from .memory import HostBuffer, Sge
 
 FLAG_KVCACHE = _FLAG["FLAG_KVCACHE"]
 # preadv into GPU memory straight from the node's replica files with cuFile, past its cache.
 FLAG_CUFILE = _FLAG["FLAG_CUFILE"]
 
-__all__ = ["Client", "Request", "TfsError", "HostBuffer", "Sge", "FLAG_KVCACHE", "FLAG_CUFILE"]
+__all__ = ["Client", "KvResult", "Request", "TfsError", "HostBuffer", "Sge", "FLAG_KVCACHE", "FLAG_CUFILE"]

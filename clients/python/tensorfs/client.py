@@ -1,14 +1,28 @@
-"""The client of a tensorfs node's gRPC endpoint: batch preadv/pwritev and the file operations."""
+"""The client of a tensorfs node: batch preadv/pwritev, KV blocks and the file operations, over the
+node's local channel when the node is on this host, else over gRPC."""
 
 import itertools
+import logging
+import os
 import queue
 import threading
 import time
 
 import grpc
 
-from . import _wire, auth
+from . import _kvdata, _kvgrpc, _kvlocal, _local, _wire, auth
+from ._kvdata import KvResult
+from ._local import ChannelError
 from .memory import HostBuffer, Sge
+
+_log = logging.getLogger("tensorfs")
+LOCAL_ENV = "TFS_LOCAL"
+# AttachLocal answers that mean "not this host" or "no channel on this node": stay on gRPC quietly.
+_QUIET = {grpc.StatusCode.NOT_FOUND, grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.UNIMPLEMENTED,
+          grpc.StatusCode.DEADLINE_EXCEEDED, grpc.StatusCode.UNAUTHENTICATED, grpc.StatusCode.PERMISSION_DENIED}
+_KV_ROOM = 64 << 10          # room per key of a get without outs before any block was seen
+_KV_ROOM_MAX = 64 << 20
+_KV_GUESS_BYTES = 256 << 20  # above this, a get without outs asks the lengths first
 
 _END = object()
 _WRITE_PIECE = 1 << 20
@@ -30,9 +44,9 @@ class Request:
     """One preadv/pwritev submission. Once ``done``: ``value`` is the bytes moved, ``status`` 0 (OK)
     or an error code number (``status_name`` names it) with ``message`` saying why."""
 
-    __slots__ = ("id", "op", "path", "desc", "value", "status", "message", "done", "_sges")
+    __slots__ = ("id", "op", "path", "desc", "value", "status", "message", "done", "_sges", "_local")
 
-    def __init__(self, id, op, path, desc, sges):
+    def __init__(self, id, op, path, desc, sges, local=False):
         self.id = id
         self.op = op
         self.path = path
@@ -42,6 +56,7 @@ class Request:
         self.message = ""
         self.done = False
         self._sges = sges  # keeps the tensors the elements name alive until done
+        self._local = local  # submitted on the local channel
 
     @property
     def ok(self):
@@ -101,10 +116,14 @@ class Client:
 
     ``token``: the caller's token, sent as ``authorization: Bearer <token>`` metadata on every call
     (default ``$TFS_TOKEN``; none sent when neither is set). A node with auth on refuses a call without a
-    valid token (TfsError UNAUTHENTICATED) and one its role or tenant does not allow (FORBIDDEN)."""
+    valid token (TfsError UNAUTHENTICATED) and one its role or tenant does not allow (FORBIDDEN).
 
-    def __init__(self, address, options=None, token=None):
-        opts = [("grpc.max_receive_message_length", 16 << 20), ("grpc.max_send_message_length", 16 << 20),
+    ``local``: use the node's local channel (shared-memory rings, see README) when the node is on this
+    host; attached once here through AttachLocal, with gRPC for everything when it cannot be. Default: on
+    unless ``$TFS_LOCAL`` is ``off``. ``local=False`` keeps every call on gRPC."""
+
+    def __init__(self, address, options=None, token=None, local=None):
+        opts = [("grpc.max_receive_message_length", 256 << 20), ("grpc.max_send_message_length", 256 << 20),
                 # A fixed 16 MiB receive window instead of one resized by BDP probes: after a resize the
                 # node's HTTP/2 server has sent DATA frames past the window on long server streams
                 # (Read, Restore), which gRPC answers with "frame of size N overflows local window".
@@ -131,6 +150,46 @@ class Client:
         self._call = None
         self._broken = None
         self._checkpoints = None
+        self._kv_put = _unary(self._channel, "KvPut", _wire.KvPutRequest, _wire.KvReply)
+        self._kv_get = _unary(self._channel, "KvGet", _wire.KvGetRequest, _wire.KvGetReply)
+        self._kv_exists = _unary(self._channel, "KvExists", _wire.KvKeys, _wire.KvExistsReply)
+        self._kv_remove = _unary(self._channel, "KvRemove", _wire.KvKeys, _wire.KvReply)
+        self._kv_room = _KV_ROOM
+        self._local = None
+        if local is None:
+            local = os.environ.get(LOCAL_ENV, "").strip().lower() not in ("off", "0", "false", "no")
+        if local:
+            self._local = self._attach_local()
+
+    # -- the local channel -------------------------------------------------------------------------------
+
+    def _attach_local(self):
+        if not _local.supported():
+            return None
+        attach_rpc = _unary(self._channel, "AttachLocal", _wire.AttachLocalRequest, _wire.AttachLocalReply)
+
+        def attach(shm_name, pid, nonce):
+            reply = attach_rpc(_wire.AttachLocalRequest(shm_name=shm_name, pid=pid, nonce=nonce), timeout=10)
+            return reply.channel_id, reply.node_id
+
+        try:
+            return _local.LocalChannel(attach)
+        except grpc.RpcError as e:
+            if e.code() not in _QUIET:
+                _log.warning("the node refused the local channel (%s: %s); using gRPC", e.code(), e.details())
+            return None
+        except OSError as e:
+            _log.warning("no local channel (%s); using gRPC", e)
+            return None
+
+    @property
+    def local(self):
+        """True while the node's local channel is attached and in use."""
+        return self._local is not None and self._local.usable()
+
+    def _usable_local(self):
+        local = self._local
+        return local if local is not None and local.usable() else None
 
     # -- batch I/O ---------------------------------------------------------------------------------
 
@@ -150,17 +209,30 @@ class Client:
         every outstanding one, if fewer) are done, or ``timeout`` seconds pass. Returns [] at once when
         nothing is outstanding."""
         deadline = None if timeout is None else time.monotonic() + timeout
-        with self._lock:
-            while True:
+        local = self._local
+        while True:
+            if local is not None:
+                local.poll()
+            with self._lock:
                 target = min(min_completions, len(self._completed) + len(self._pending))
                 if len(self._completed) >= target:
                     break
                 left = None if deadline is None else deadline - time.monotonic()
                 if left is not None and left <= 0:
                     break
-                self._lock.wait(left)
+                if local is None or local.in_flight == 0:
+                    # Only gRPC requests outstanding (their receiver notifies); look at the channel now
+                    # and then in case another thread submits on it.
+                    self._lock.wait(left if local is None else min(left or 0.01, 0.01))
+                    continue
+            local._wait(lambda: local.in_flight == 0 or self._enough(min_completions), deadline)
+        with self._lock:
             done, self._completed = self._completed, []
             return done
+
+    def _enough(self, min_completions):
+        with self._lock:
+            return len(self._completed) >= min(min_completions, len(self._completed) + len(self._pending))
 
     def outstanding(self):
         with self._lock:
@@ -168,6 +240,13 @@ class Client:
 
     def _submit(self, op, filepath, offset, sges, flags, desc, policy):
         sges = list(sges)
+        if offset < 0:
+            raise ValueError("offset must not be negative, not %d" % offset)
+        local = self._local
+        if local is not None and local.usable() and 0 <= flags <= 0xFFFF:
+            request = self._submit_local(local, op, filepath, offset, sges, flags, desc, policy)
+            if request is not None:
+                return request
         with self._lock:
             if self._broken is not None:
                 raise self._broken
@@ -179,6 +258,37 @@ class Client:
         submission.sges.extend(s._proto() for s in sges)
         self._outbox.put(submission)
         return request
+
+    def _submit_local(self, local, op, filepath, offset, sges, flags, desc, policy):
+        """The request on the local channel, or None when it must go by gRPC (its record does not fit a
+        slot, or the channel broke)."""
+        path = filepath.encode("utf-8")
+        policy_bytes = policy.encode("utf-8")
+        if not local.fits_io(len(path), len(policy_bytes), len(sges)):
+            return None
+        request = Request(next(self._ids), op, filepath, desc, sges, local=True)
+        with self._lock:
+            self._pending[request.id] = request
+        try:
+            local.submit_io(_local.READ if op == "PREADV" else _local.WRITE, path, offset, flags, policy_bytes,
+                            sges, self._local_done, request)
+        except ChannelError:
+            with self._lock:
+                self._pending.pop(request.id, None)
+            return None
+        except (ValueError, TfsError) as e:  # a buffer the node cannot map: the request fails, as on gRPC
+            code = e.code if isinstance(e, TfsError) else "BAD_REQUEST"
+            with self._lock:
+                if request.id in self._pending:
+                    self._finish(request, 0, _wire.STATUS.get(code, _wire.STATUS["BAD_REQUEST"]), str(e))
+                    self._lock.notify_all()
+        return request
+
+    def _local_done(self, request, buf, base, status, value, message):
+        with self._lock:
+            if request.id in self._pending:
+                self._finish(request, value, status, message)
+                self._lock.notify_all()
 
     def _open_batch(self):
         if self._outbox is not None:
@@ -238,6 +348,17 @@ class Client:
         if tensor.is_cuda:
             return self._run(self.read(path, offset, [Sge.of(tensor)]), timeout)
         nbytes = _check_host_tensor(tensor)
+        local = self._usable_local()
+        if local is not None:
+            staging, bid = local.take_staging(nbytes)
+            try:
+                n = self._run(self.read(path, offset, [staging.sge(0, nbytes)]), timeout)
+                view = staging.memoryview()
+                _tensor_bytes(tensor)[:n] = view[:n]
+                view.release()
+                return n
+            finally:
+                local.give_staging(staging, bid)
         with HostBuffer(max(nbytes, 1)) as staging:
             n = self._run(self.read(path, offset, [staging.sge(0, nbytes)]), timeout)
             view = staging.memoryview()
@@ -250,6 +371,16 @@ class Client:
         if tensor.is_cuda:
             return self._run(self.write(path, 0, [Sge.of(tensor)], policy=policy), timeout)
         nbytes = _check_host_tensor(tensor)
+        local = self._usable_local()
+        if local is not None:
+            staging, bid = local.take_staging(nbytes)
+            try:
+                view = staging.memoryview()
+                view[:nbytes] = _tensor_bytes(tensor)
+                view.release()
+                return self._run(self.write(path, 0, [staging.sge(0, nbytes)], policy=policy), timeout)
+            finally:
+                local.give_staging(staging, bid)
         with HostBuffer(max(nbytes, 1)) as staging:
             view = staging.memoryview()
             view[:nbytes] = _tensor_bytes(tensor)
@@ -258,6 +389,8 @@ class Client:
 
     def _run(self, request, timeout):
         deadline = None if timeout is None else time.monotonic() + timeout
+        if request._local and not request.done:
+            self._local._wait(lambda: request.done, deadline)
         with self._lock:
             while not request.done:
                 left = None if deadline is None else deadline - time.monotonic()
@@ -270,6 +403,121 @@ class Client:
         if request.status != 0:
             raise TfsError(request.status_name, request.message)
         return request.value
+
+    # -- KV blocks ---------------------------------------------------------------------------------------
+
+    def kv_put(self, tenant, keys, values):
+        """Puts one block per key (``values``: bytes, bytearray, memoryview, numpy arrays, contiguous torch
+        tensors; CUDA tensors go straight from GPU memory on the local channel). A put replaces a key's
+        block atomically. Returns a KvResult per key."""
+        tenant_b, keys_b = _kvdata.names(tenant, keys)
+        keys = list(keys)
+        values = list(values)
+        if len(values) != len(keys):
+            raise ValueError("%d values for %d keys" % (len(values), len(keys)))
+        sources = [_kvdata.source(v, i) for i, v in enumerate(values)]
+        local = self._usable_local()
+        if local is not None:
+            items = [(_kvlocal.GPU, data, 0) if kind == "gpu" else (_kvlocal.HOST, data, data.nbytes)
+                     for kind, data in sources]
+            try:
+                return _kvlocal.run(local, _local.KV_PUT, tenant_b, keys_b, items)[0]
+            except ChannelError:
+                pass
+        return _kvgrpc.put(self, tenant, keys, sources)
+
+    def kv_get(self, tenant, keys, outs=None):
+        """Gets the blocks of ``keys``. Without ``outs``: a list with each block's bytes, None for a miss
+        (any other per-key error raises TfsError). With ``outs`` (one writable buffer, array or tensor per
+        key, at least as large as its block; CUDA tensors are filled straight on the local channel): a
+        KvResult per key, ``length`` the bytes written at the start of its out (TOO_LARGE when the out is
+        smaller than the block, NOT_FOUND for a miss)."""
+        tenant_b, keys_b = _kvdata.names(tenant, keys)
+        keys = list(keys)
+        if outs is None:
+            return self._kv_get_bytes(tenant, keys, tenant_b, keys_b)
+        outs = list(outs)
+        if len(outs) != len(keys):
+            raise ValueError("%d outs for %d keys" % (len(outs), len(keys)))
+        targets = [_kvdata.target(o, i) for i, o in enumerate(outs)]
+        local = self._usable_local()
+        if local is not None:
+            items = [(_kvlocal.GPU, data, 0) if kind == "gpu" else (_kvlocal.HOST, data, data.nbytes)
+                     for kind, data in targets]
+            try:
+                return _kvlocal.run(local, _local.KV_GET, tenant_b, keys_b, items)[0]
+            except ChannelError:
+                pass
+        return _kvgrpc.get(self, tenant, keys, targets)[0]
+
+    def _kv_get_bytes(self, tenant, keys, tenant_b, keys_b):
+        local = self._usable_local()
+        results = got = None
+        if local is not None:
+            try:
+                results, got = self._kv_get_local_bytes(local, tenant_b, keys_b)
+            except ChannelError:
+                results = None
+        if results is None:
+            results, got = _kvgrpc.get(self, tenant, keys)
+        for key, result in zip(keys, results):
+            if result.status not in (0, _kvdata.NOT_FOUND):
+                raise TfsError(result.status_name, "key %s: %s" % (key, result.message or result.status_name))
+        return [data if result.ok else None for data, result in zip(got, results)]
+
+    def _kv_get_local_bytes(self, local, tenant_b, keys_b):
+        """Blocks as bytes over the channel: room per key from the largest block seen so far, and the keys
+        whose block was larger asked again with room for it (or the lengths asked first when guessing
+        would stage too much)."""
+        n = len(keys_b)
+        rooms = [self._kv_room] * n
+        if n * self._kv_room > _KV_GUESS_BYTES:
+            lengths = _kvlocal.run(local, _local.KV_EXISTS, tenant_b, keys_b)[0]
+            rooms = [max(r.length, 1) if r.ok else 1 for r in lengths]
+        results, got = [None] * n, [None] * n
+        todo = list(range(n))
+        for _ in range(4):
+            items = [(_kvlocal.WANT, None, rooms[i]) for i in todo]
+            answers, data = _kvlocal.run(local, _local.KV_GET, tenant_b, [keys_b[i] for i in todo], items)
+            again = []
+            for i, result, block in zip(todo, answers, data):
+                results[i], got[i] = result, block
+                if result.ok:
+                    self._kv_room = max(self._kv_room, min(result.length, _KV_ROOM_MAX))
+                elif result.status != _kvdata.NOT_FOUND and result.length > rooms[i]:
+                    rooms[i] = result.length  # it did not fit the room given: ask again with room for it
+                    again.append(i)
+            if not again:
+                break
+            todo = again
+        return results, got
+
+    def kv_exists(self, tenant, keys):
+        """Which keys have a block: ``(present, prefix)``, a bool per key and how many leading keys are
+        present (what an engine asks before it loads a prefix of blocks)."""
+        tenant_b, keys_b = _kvdata.names(tenant, keys)
+        keys = list(keys)
+        local = self._usable_local()
+        if local is not None:
+            try:
+                results = _kvlocal.run(local, _local.KV_EXISTS, tenant_b, keys_b)[0]
+                present = [r.ok for r in results]
+                return present, _prefix(present)
+            except ChannelError:
+                pass
+        return _kvgrpc.exists(self, tenant, keys)
+
+    def kv_remove(self, tenant, keys):
+        """Removes the keys' blocks; a bool per key: whether it had one."""
+        tenant_b, keys_b = _kvdata.names(tenant, keys)
+        keys = list(keys)
+        local = self._usable_local()
+        if local is not None:
+            try:
+                return [r.ok for r in _kvlocal.run(local, _local.KV_REMOVE, tenant_b, keys_b)[0]]
+            except ChannelError:
+                pass
+        return [r.ok for r in _kvgrpc.remove(self, tenant, keys)]
 
     # -- checkpoints -----------------------------------------------------------------------------------
 
@@ -360,7 +608,10 @@ class Client:
     # -- lifetime --------------------------------------------------------------------------------------
 
     def close(self):
-        """Ends the batch stream (outstanding requests still complete first) and closes the channel."""
+        """Ends the batch stream (outstanding requests still complete first), detaches the local channel
+        and closes the gRPC channel."""
+        if self._local is not None:
+            self._local.close()
         if self._outbox is not None:
             self._outbox.put(_END)
             self._receiver.join(timeout=30)
@@ -371,6 +622,15 @@ class Client:
 
     def __exit__(self, *exc):
         self.close()
+
+
+def _prefix(present):
+    n = 0
+    for p in present:
+        if not p:
+            break
+        n += 1
+    return n
 
 
 def _check_host_tensor(tensor):

@@ -3,19 +3,24 @@
 import mmap
 import os
 import uuid
+import weakref
 
 from . import _wire
 
 SHM_DIR = "/dev/shm"
 IPC_HANDLE_BYTES = 64
 
+# The HostBuffers of this process that are open, by segment name: the local channel trusts its
+# registration of a segment while the HostBuffer that made it is open (its close drops the registration).
+_OPEN = weakref.WeakValueDictionary()
+
 
 class Sge:
     """One scatter/gather element: ``length`` bytes at ``offset`` of a host segment or a GPU allocation."""
 
-    __slots__ = ("segment", "handle", "device", "offset", "length", "_keep")
+    __slots__ = ("segment", "handle", "device", "offset", "length", "_keep", "extent")
 
-    def __init__(self, offset, length, segment=None, handle=None, device=0, keep=None):
+    def __init__(self, offset, length, segment=None, handle=None, device=0, keep=None, extent=None):
         if (segment is None) == (handle is None):
             raise ValueError("an Sge names either a shared-memory segment or a CUDA IPC handle")
         if offset < 0 or length < 0:
@@ -28,6 +33,9 @@ class Sge:
         self.offset = offset
         self.length = length
         self._keep = keep  # what must stay alive while the transfer runs (a tensor)
+        # GPU: bytes of the allocation known to exist from its base (the tensor's storage ends there);
+        # the local channel registers the allocation with at least this size.
+        self.extent = max(extent or 0, offset + length)
 
     @classmethod
     def host(cls, segment, offset, length):
@@ -35,9 +43,10 @@ class Sge:
         return cls(offset, length, segment=segment)
 
     @classmethod
-    def gpu(cls, handle, device, offset, length, keep=None):
-        """``length`` bytes at ``offset`` of the CUDA allocation whose base exported ``handle``."""
-        return cls(offset, length, handle=bytes(handle), device=device, keep=keep)
+    def gpu(cls, handle, device, offset, length, keep=None, extent=None):
+        """``length`` bytes at ``offset`` of the CUDA allocation whose base exported ``handle``
+        (``extent``: bytes of that allocation known to exist, at least ``offset + length``)."""
+        return cls(offset, length, handle=bytes(handle), device=device, keep=keep, extent=extent)
 
     @classmethod
     def of(cls, tensor, offset=0, length=None):
@@ -62,12 +71,12 @@ class Sge:
         shared = storage._share_cuda_()
         # torch 2.x: (device, handle, storage bytes, storage offset in the allocation, ref counter
         # handle, ref counter offset, event handle, event sync required).
-        device, handle, _size, storage_offset = shared[0], shared[1], shared[2], shared[3]
+        device, handle, storage_bytes, storage_offset = shared[0], shared[1], shared[2], shared[3]
         _release_ipc_counter(torch, shared)
         handle = _cuda_ipc_handle(handle)
         torch.cuda.current_stream(tensor.device).synchronize()
         start = storage_offset + tensor.storage_offset() * tensor.element_size() + offset
-        return cls.gpu(handle, device, start, length, keep=tensor)
+        return cls.gpu(handle, device, start, length, keep=tensor, extent=storage_offset + storage_bytes)
 
     def __repr__(self):
         where = ("shm:" + self.segment) if self.segment is not None else ("gpu%d" % self.device)
@@ -128,6 +137,8 @@ class HostBuffer:
         finally:
             os.close(fd)
         self._views = []
+        self._on_close = []  # callables run once at close (the local channel's registration)
+        _OPEN[self.name] = self
 
     def memoryview(self):
         """A writable view of the whole segment. Release views before close()."""
@@ -146,6 +157,11 @@ class HostBuffer:
         """Unmaps and removes the segment."""
         if self._map is None:
             return
+        hooks, self._on_close = self._on_close, []
+        for hook in hooks:
+            hook(self.name)
+        if _OPEN.get(self.name) is self:
+            del _OPEN[self.name]
         for view in self._views:
             view.release()
         self._views = []

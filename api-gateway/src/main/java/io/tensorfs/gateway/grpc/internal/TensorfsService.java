@@ -14,6 +14,7 @@ import io.tensorfs.sharding.operator.HintOp;
 import io.tensorfs.sharding.operator.NodeOperator;
 import io.tensorfs.sharding.operator.PageToken;
 import io.tensorfs.gateway.grpc.Hints;
+import io.tensorfs.gateway.grpc.LocalAttach;
 import io.tensorfs.gateway.grpc.v1.Chunk;
 import io.tensorfs.gateway.grpc.v1.Completion;
 import io.tensorfs.gateway.grpc.v1.DeleteReply;
@@ -57,11 +58,17 @@ public final class TensorfsService implements Tensorfs {
   private final int chunkSizeBytes;
   private final long maxFileBytes;
   private final Caller caller;
+  private final LocalAttach local;
 
-  /** @param caller who every call of this instance acts as (authenticated by the gateway) */
+  /**
+   * @param caller who every call of this instance acts as (authenticated by the gateway)
+   * @param local  what AttachLocal calls; a channel it attaches runs its requests as {@code caller}
+   */
   public TensorfsService(ActorSystem<?> system, NodeOperator files, BatchIo batch, Hints hints,
-      int inFlightPerStream, int readChunkBytes, int chunkSizeBytes, long maxFileBytes, Caller caller) {
+      int inFlightPerStream, int readChunkBytes, int chunkSizeBytes, long maxFileBytes, Caller caller,
+      LocalAttach local) {
     this.caller = caller;
+    this.local = local;
     this.system = system;
     this.files = files;
     this.batch = batch;
@@ -163,7 +170,7 @@ public final class TensorfsService implements Tensorfs {
         .thenApply(Wire::fileInfo);
   }
 
-  // Placeholders while the KV calls and the local channel are being built (this parts replace them).
+  // Placeholders while the KV calls are being built (this parts replace them).
   @Override
   public CompletionStage<io.tensorfs.gateway.grpc.v1.KvReply> kvPut(io.tensorfs.gateway.grpc.v1.KvPutRequest in) {
     return notYet("KvPut");
@@ -186,7 +193,7 @@ public final class TensorfsService implements Tensorfs {
 
   @Override
   public CompletionStage<io.tensorfs.gateway.grpc.v1.AttachLocalReply> attachLocal(io.tensorfs.gateway.grpc.v1.AttachLocalRequest in) {
-    return notYet("AttachLocal");
+    return attempt(() -> local.attach(caller, in));
   }
 
   private static <T> CompletionStage<T> notYet(String call) {
