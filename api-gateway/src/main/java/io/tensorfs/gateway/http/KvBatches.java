@@ -160,7 +160,7 @@ final class KvBatches {
       request.discardEntityBytes(system);
       throw new TfsException(ErrorCode.TOO_LARGE, "a batch body is at most " + max + " bytes, not " + declared.getAsLong());
     }
-    return request.entity().withSizeLimit(max).toStrict(bodyTimeout.toMillis(), system)
+    return request.entity().withSizeLimit(max).toStrict(bodyTimeout.toMillis(), max, system)
         .exceptionally(e -> {
           if (Failures.unwrap(e) instanceof EntityStreamSizeException) {
             throw new CompletionException(new TfsException(ErrorCode.TOO_LARGE, "a batch body is at most " + max + " bytes"));

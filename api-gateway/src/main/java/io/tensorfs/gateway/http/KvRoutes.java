@@ -108,7 +108,7 @@ final class KvRoutes {
       request.discardEntityBytes(system);
       throw tooLarge(declared.getAsLong(), max);
     }
-    return request.entity().withSizeLimit(max).toStrict(bodyTimeout.toMillis(), system)
+    return request.entity().withSizeLimit(max).toStrict(bodyTimeout.toMillis(), max, system)
         .exceptionally(e -> {
           if (Failures.unwrap(e) instanceof EntityStreamSizeException) throw new CompletionException(tooLarge(-1, max));
           throw new CompletionException(Failures.unwrap(e));
