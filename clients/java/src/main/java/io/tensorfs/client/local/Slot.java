@@ -27,7 +27,7 @@ public final class Slot {
   }
 
   /** Starts a request: the record's fields, and an empty argument area. */
-  Slot begin(int op, int flags, int count, long offset) {
+  public Slot begin(int op, int flags, int count, long offset) {
     for (int i = 0; i < ARGS_AT; i += 8) bytes.putLong(i, 0);
     bytes.putShort(0, (short) op);
     bytes.putShort(2, (short) flags);
@@ -40,7 +40,7 @@ public final class Slot {
   }
 
   /** Appends a u16-length UTF-8 string; false when it does not fit. */
-  boolean string(String s) {
+  public boolean string(String s) {
     byte[] utf8 = s.getBytes(StandardCharsets.UTF_8);
     if (utf8.length > 0xFFFF) throw new IllegalArgumentException("a string of the channel is at most 65535 bytes");
     if (!room(2 + utf8.length)) return false;
@@ -51,21 +51,21 @@ public final class Slot {
   }
 
   /** Appends raw bytes. */
-  boolean raw(byte[] b) {
+  public boolean raw(byte[] b) {
     if (!room(b.length)) return false;
     bytes.put(args, b);
     args += b.length;
     return true;
   }
 
-  boolean u32(int v) {
+  public boolean u32(int v) {
     if (!room(4)) return false;
     bytes.putInt(args, v);
     args += 4;
     return true;
   }
 
-  boolean u64(long v) {
+  public boolean u64(long v) {
     if (!room(8)) return false;
     bytes.putLong(args, v);
     args += 8;
@@ -73,14 +73,14 @@ public final class Slot {
   }
 
   /** Pads the arguments to a multiple of 8 (SGEs and results start aligned). */
-  boolean align8() {
+  public boolean align8() {
     int to = (args + 7) & ~7;
     if (to > inlineTop) return false;
     args = to;
     return true;
   }
 
-  boolean sge(int bufferId, long offset, long length) {
+  public boolean sge(int bufferId, long offset, long length) {
     if (!room(SGE_BYTES)) return false;
     bytes.putInt(args, bufferId);
     bytes.putInt(args + 4, 0);
@@ -91,7 +91,7 @@ public final class Slot {
   }
 
   /** Writes an SGE at {@code at}, in room taken earlier with {@link #skip}. */
-  void sgeAt(int at, int bufferId, long offset, long length) {
+  public void sgeAt(int at, int bufferId, long offset, long length) {
     bytes.putInt(at, bufferId);
     bytes.putInt(at + 4, 0);
     bytes.putLong(at + 8, offset);
@@ -99,7 +99,7 @@ public final class Slot {
   }
 
   /** Takes {@code n} argument bytes to fill later; returns where they start, or -1 when they do not fit. */
-  int skip(int n) {
+  public int skip(int n) {
     if (!room(n)) return -1;
     int at = args;
     args += n;
@@ -107,7 +107,7 @@ public final class Slot {
   }
 
   /** Room for the per-key results of {@code count} keys, after the arguments; false when it does not fit. */
-  boolean results(int count) {
+  public boolean results(int count) {
     if (!align8() || !room(RESULT_BYTES * count)) return false;
     resultsOff = args;
     args += RESULT_BYTES * count;
@@ -115,7 +115,7 @@ public final class Slot {
   }
 
   /** Where {@code length} bytes of inline data go in the slot (carved from the back), or -1 when they do not fit. */
-  int inline(long length) {
+  public int inline(long length) {
     if (length > inlineTop - args) return -1;
     int at = (int) ((inlineTop - length) & ~63L);
     if (at < args) return -1;
@@ -124,7 +124,7 @@ public final class Slot {
   }
 
   /** How many more argument bytes fit before the inline data. */
-  int room() {
+  public int room() {
     return inlineTop - args;
   }
 
@@ -133,27 +133,27 @@ public final class Slot {
   }
 
   /** Ends the request: records args_len, policy_len and results_off. */
-  void finish(int policyLen) {
+  public void finish(int policyLen) {
     bytes.putInt(24, args - ARGS_AT);
     bytes.putInt(28, policyLen);
     bytes.putInt(32, resultsOff);
   }
 
   /** The slot's own bytes {@code [at, at+length)}, as a buffer of its own. */
-  ByteBuffer view(int at, int length) {
+  public ByteBuffer view(int at, int length) {
     return bytes.slice(at, length);
   }
 
-  int resultStatus(int key) {
+  public int resultStatus(int key) {
     return bytes.getInt(resultsOff + RESULT_BYTES * key);
   }
 
-  long resultLength(int key) {
+  public long resultLength(int key) {
     return bytes.getLong(resultsOff + RESULT_BYTES * key + 8);
   }
 
   /** The message of a failed request. */
-  String errorText() {
+  public String errorText() {
     int at = bytes.capacity() - ERROR_TEXT_FROM_END;
     int n = Math.min(bytes.getShort(at) & 0xFFFF, ERROR_TEXT_FROM_END - 2);
     byte[] utf8 = new byte[n];
