@@ -140,7 +140,7 @@ public final class TensorfsService implements Tensorfs {
 
   @Override
   public Source<Chunk, NotUsed> read(ReadRequest in) {
-    return Source.completionStage(attempt(() -> files.stat(allowed(in.getPath(), Operation.READ))))
+    return Source.completionStage(attempt(() -> files.statForRead(allowed(in.getPath(), Operation.READ))))
         .flatMapConcat(v -> {
           long first = in.getOffset();
           if (first < 0 || first >= v.size()) return Source.<ByteString>empty();
