@@ -192,7 +192,6 @@ public final class TensorfsService implements Tensorfs {
     return attempt(() -> kv.remove(in));
   }
 
-  // A placeholder while the local channel is being built.
   @Override
   public CompletionStage<io.tensorfs.gateway.grpc.v1.AttachLocalReply> attachLocal(io.tensorfs.gateway.grpc.v1.AttachLocalRequest in) {
     return attempt(() -> local.attach(caller, in));
