@@ -13,6 +13,7 @@ import io.tensorfs.gateway.front.FrontServer;
 import io.tensorfs.gateway.front.FrontSettings;
 import io.tensorfs.gateway.grpc.DirectGpuReads;
 import io.tensorfs.gateway.grpc.GrpcGateway;
+import io.tensorfs.gateway.local.LocalChannels;
 import io.tensorfs.gateway.grpc.Hints;
 import io.tensorfs.gateway.http.FileDirectReads;
 import io.tensorfs.gateway.http.HttpApi;
@@ -237,7 +238,8 @@ final class NodeParts implements NodeAssembly {
         Optional.of(new AdminViews(system, metadata, AdminSettings.fromConfig(config))));
     GrpcSettings grpcSettings = GrpcSettings.fromConfig(config);
     CompletionStage<ServerBinding> grpc = GrpcGateway.bind(system, files, checkpoints, gpus,
-        new DirectGpuReads(gpus.fileReads()), Hints.of(files), tokens, grpcSettings.host(), grpcSettings.port());
+        new DirectGpuReads(gpus.fileReads()), Hints.of(files), tokens, LocalChannels.create(system, files, gpus),
+        grpcSettings.host(), grpcSettings.port());
     FrontSettings front = FrontSettings.fromConfig(config);
     // With the front door, it takes the public address and the full server listens on loopback behind it.
     CompletionStage<ServerBinding> http = front.enabled()

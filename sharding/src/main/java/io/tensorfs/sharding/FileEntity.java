@@ -6,26 +6,42 @@ import io.tensorfs.core.FileId;
 import io.tensorfs.core.Policy;
 import io.tensorfs.core.Precondition;
 import io.tensorfs.core.TfsPath;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.function.LongSupplier;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
 import org.apache.pekko.persistence.typed.PersistenceId;
+import org.apache.pekko.persistence.typed.RecoveryCompleted;
 import org.apache.pekko.persistence.typed.javadsl.CommandHandlerWithReply;
 import org.apache.pekko.persistence.typed.javadsl.EventHandler;
 import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehaviorWithEnforcedReplies;
 import org.apache.pekko.persistence.typed.javadsl.ReplyEffect;
 import org.apache.pekko.persistence.typed.javadsl.RetentionCriteria;
+import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
 
 /**
  * One path of the namespace: its visible sealed version and the uploads in flight towards the next.
  * Entity id = the path ({@link TfsPath#toString()}). Versions count up at every seal and never repeat
  * for a path, deletes included, so a version number is a safe ETag.
  *
- * <p>Runs on its shard's actor; the state is immutable.
+ * <p>Read leases: a node that asks with {@link ReadLookup} may serve the version it is given from its
+ * {@link VersionCache} for one lease ({@code tensorfs.sharding.read-lease}) without asking again. The
+ * entity remembers those holders (in memory only) and, once a seal or a delete has made their version
+ * invisible, holds the writer's answer until each holder has confirmed that it dropped it
+ * ({@link VersionHolder.Invalidate}) or its lease has run out, so that no node serves the old bytes to a
+ * read that starts after the answer. An entity that starts with history does not know the holders of its
+ * previous run: it holds such answers until one lease after its start.
+ *
+ * <p>Runs on its shard's actor; the persisted state is immutable, the holders and waiting answers are
+ * the actor's own.
  */
 public final class FileEntity
     extends EventSourcedBehaviorWithEnforcedReplies<FileEntity.Command, FileEntity.Event, FileEntity.State> {
@@ -33,15 +49,32 @@ public final class FileEntity
   public static final EntityTypeKey<Command> ENTITY_TYPE_KEY = EntityTypeKey.create(Command.class, "File");
 
   private final TfsPath path;
+  /** The nodes that may serve a version of this path from their version cache; the actor's own. */
+  private final LeaseHolders holders;
 
-  private FileEntity(TfsPath path, PersistenceId persistenceId) {
+  private FileEntity(TfsPath path, PersistenceId persistenceId, ActorContext<Command> context,
+      TimerScheduler<Command> timers, Duration readLease, LongSupplier clock) {
     super(persistenceId);
     this.path = path;
+    this.holders = new LeaseHolders(path, readLease.toNanos(), context.getSelf(), timers, clock);
   }
 
+  /** An entity whose read lease is the system's {@code tensorfs.sharding.read-lease}. */
   public static Behavior<Command> create(String entityId) {
+    return Behaviors.setup(context -> build(entityId, context,
+        ReadLeaseSettings.from(context.getSystem().settings().config()).lease(), System::nanoTime));
+  }
+
+  /** An entity with its own read lease, timed by {@code clock} in nanoseconds (tests). */
+  static Behavior<Command> create(String entityId, Duration readLease, LongSupplier clock) {
+    return Behaviors.setup(context -> build(entityId, context, readLease, clock));
+  }
+
+  private static Behavior<Command> build(String entityId, ActorContext<Command> context, Duration readLease,
+      LongSupplier clock) {
     TfsPath path = TfsPath.parse(entityId);
-    return new FileEntity(path, PersistenceId.of(ENTITY_TYPE_KEY.name(), path.toString()));
+    return Behaviors.withTimers(timers -> new FileEntity(path, PersistenceId.of(ENTITY_TYPE_KEY.name(),
+        path.toString()), context, timers, readLease, clock));
   }
 
   // ---- protocol
@@ -102,6 +135,19 @@ public final class FileEntity
   public record Abort(FileId fileId, ActorRef<Aborted> replyTo) implements Command {}
 
   public record Get(ActorRef<Current> replyTo) implements Command {}
+
+  /**
+   * {@link Get} for a read that may keep the answer: a visible version is leased to {@code holder} (the
+   * asking node's {@link VersionHolder}), which is told before that version stops being visible. An
+   * absent version is answered and leased to no one.
+   */
+  public record ReadLookup(ActorRef<VersionHolder.Command> holder, ActorRef<Current> replyTo) implements Command {}
+
+  /** A holder's answer to {@link VersionHolder.Invalidate}: it serves {@code version} and older ones no more. */
+  public record HolderInvalidated(ActorRef<VersionHolder.Command> holder, long version) implements Command {}
+
+  /** The entity's own timer: the waiting answers whose holders' leases have run out go now. */
+  public record LeasesLapsed() implements Command {}
 
   /** The current version and the pending uploads: what a store's scan needs to judge its files. */
   public record GetUploads(ActorRef<Uploads> replyTo) implements Command {}
@@ -229,7 +275,45 @@ public final class FileEntity
         .onCommand(GetUploads.class,
             (state, cmd) -> Effect().reply(cmd.replyTo(), new Uploads(state.current(), state.uploads())))
         .onCommand(Delete.class, this::onDelete)
+        .onCommand(ReadLookup.class, this::onReadLookup)
+        .onCommand(HolderInvalidated.class, (state, cmd) -> {
+          holders.invalidated(cmd.holder(), cmd.version());
+          return Effect().noReply();
+        })
+        .onCommand(LeasesLapsed.class, (state, cmd) -> {
+          holders.lapsed();
+          return Effect().noReply();
+        })
         .build();
+  }
+
+  @Override
+  public SignalHandler<State> signalHandler() {
+    return newSignalHandlerBuilder()
+        .onSignal(RecoveryCompleted.instance(), state -> {
+          // A version was visible in an earlier run: nodes may still hold it, and this run does not know which.
+          if (state.nextVersion() > 1) holders.restarted();
+        })
+        .build();
+  }
+
+  private ReplyEffect<Event, State> onReadLookup(State state, ReadLookup cmd) {
+    state.current().ifPresent(v -> holders.grant(cmd.holder(), v.version()));
+    return Effect().reply(cmd.replyTo(), new Current(state.current()));
+  }
+
+  /**
+   * Answers {@code reply} once no node may serve a version other than the visible one: at once when no
+   * lease is out on an older one; else after every such holder has confirmed or its lease has run out.
+   */
+  private <R> ReplyEffect<Event, State> answerWhenCurrent(State state, ActorRef<R> replyTo, R reply) {
+    holders.answerWhenCurrent(visible(state), () -> replyTo.tell(reply));
+    return Effect().noReply();
+  }
+
+  /** The visible version's number, -1 when none. */
+  private static long visible(State state) {
+    return state.current().map(FileVersion::version).orElse(-1L);
   }
 
   private ReplyEffect<Event, State> onBegin(State state, Begin cmd) {
@@ -251,7 +335,7 @@ public final class FileEntity
   private ReplyEffect<Event, State> onSealNew(State state, SealNew cmd) {
     Upload upload = cmd.upload();
     if (state.current().isPresent() && state.current().get().fileId().equals(upload.fileId())) {
-      return Effect().reply(cmd.replyTo(), new SealAccepted(state.current().get(), Optional.empty()));
+      return answerWhenCurrent(state, cmd.replyTo(), new SealAccepted(state.current().get(), Optional.empty()));
     }
     if (state.pending(upload.fileId()).isPresent()) {
       return Effect().reply(cmd.replyTo(), new Rejected(ErrorCode.CONFLICT,
@@ -270,14 +354,16 @@ public final class FileEntity
         upload.chunkSizeBytes(), upload.policy(), cmd.chunks(), cmd.crc32c(), System.currentTimeMillis());
     Optional<FileVersion> replaced = state.current();
     return Effect().persist(List.of(new UploadBegun(upload), new UploadSealed(version)))
-        .thenReply(cmd.replyTo(), s -> new SealAccepted(version, replaced));
+        .thenRun(s -> holders.answerWhenCurrent(visible(s),
+            () -> cmd.replyTo().tell(new SealAccepted(version, replaced))))
+        .thenNoReply();
   }
 
   private ReplyEffect<Event, State> onSeal(State state, Seal cmd) {
     Optional<Upload> upload = state.pending(cmd.fileId());
     if (upload.isEmpty()) {
       if (state.current().isPresent() && state.current().get().fileId().equals(cmd.fileId())) {
-        return Effect().reply(cmd.replyTo(), new SealAccepted(state.current().get(), Optional.empty()));
+        return answerWhenCurrent(state, cmd.replyTo(), new SealAccepted(state.current().get(), Optional.empty()));
       }
       return Effect().reply(cmd.replyTo(),
           new Rejected(ErrorCode.NOT_FOUND, "no upload " + cmd.fileId() + " in progress for " + path));
@@ -293,7 +379,9 @@ public final class FileEntity
         System.currentTimeMillis());
     Optional<FileVersion> replaced = state.current();
     return Effect().persist(new UploadSealed(version))
-        .thenReply(cmd.replyTo(), s -> new SealAccepted(version, replaced));
+        .thenRun(s -> holders.answerWhenCurrent(visible(s),
+            () -> cmd.replyTo().tell(new SealAccepted(version, replaced))))
+        .thenNoReply();
   }
 
   /** PRECONDITION_FAILED naming the visible version when {@code precondition} does not hold on it. */
@@ -327,13 +415,16 @@ public final class FileEntity
 
   private ReplyEffect<Event, State> onDelete(State state, Delete cmd) {
     if (state.current().isEmpty()) {
-      return Effect().reply(cmd.replyTo(), new Deleted(Optional.empty(), !state.uploads().isEmpty()));
+      // A delete retried after its answer was lost finds nothing: it still waits for the holders it told.
+      return answerWhenCurrent(state, cmd.replyTo(), new Deleted(Optional.empty(), !state.uploads().isEmpty()));
     }
     Optional<Rejected> failed = unmet(cmd.precondition(), state);
     if (failed.isPresent()) return Effect().reply(cmd.replyTo(), failed.get());
     FileVersion gone = state.current().get();
     return Effect().persist(new VersionDeleted(gone.fileId()))
-        .thenReply(cmd.replyTo(), s -> new Deleted(Optional.of(gone), !s.uploads().isEmpty()));
+        .thenRun(s -> holders.answerWhenCurrent(visible(s),
+            () -> cmd.replyTo().tell(new Deleted(Optional.of(gone), !s.uploads().isEmpty()))))
+        .thenNoReply();
   }
 
   // ---- events

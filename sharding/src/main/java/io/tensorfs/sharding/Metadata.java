@@ -75,6 +75,15 @@ public interface Metadata {
   /** The visible version, or NOT_FOUND. */
   CompletionStage<FileVersion> stat(TfsPath path);
 
+  /**
+   * {@link #stat} for a read that starts now: may answer from this node's version cache, kept current by
+   * the file entities (see {@link VersionCache}), asking no entity. Once a replace or delete has been
+   * acknowledged, it no longer answers the version that was replaced or deleted. NOT_FOUND is never cached.
+   */
+  default CompletionStage<FileVersion> statForRead(TfsPath path) {
+    return stat(path);
+  }
+
   /** Replicas of a chunk (asked of its entity; callers may cache since committed chunks never change). */
   CompletionStage<ChunkStatus> chunk(ChunkId chunk);
 

@@ -43,6 +43,7 @@ public final class ShardedMetadata implements Metadata, MetadataOracle {
   private final Namespace namespace;
   private final ShardingSettings settings;
   private final long nodeStartMillis;
+  private final NodeVersions versions;
 
   /** Reads {@link ShardingSettings} from the system's config; starts sharding for the entities. */
   public ShardedMetadata(ActorSystem<?> system, long nodeStartMillis) {
@@ -59,6 +60,7 @@ public final class ShardedMetadata implements Metadata, MetadataOracle {
     this.namespace = new Namespace(asks);
     this.settings = settings;
     this.nodeStartMillis = nodeStartMillis;
+    this.versions = NodeVersions.get(system);
   }
 
   // ---- files
@@ -123,6 +125,25 @@ public final class ShardedMetadata implements Metadata, MetadataOracle {
     return asks.<FileEntity.Current>file(path, FileEntity.Get::new)
         .thenApply(current -> current.version()
             .orElseThrow(() -> EntityAsks.notFound(path + " not found")));
+  }
+
+  /**
+   * From this node's version cache while the path's lease holds; else asked of the entity with this node's
+   * {@link VersionHolder}, which the entity then tells before the version it answers stops being visible.
+   */
+  @Override
+  public CompletionStage<FileVersion> statForRead(TfsPath path) {
+    if (!versions.settings().enabled()) return stat(path);
+    VersionCache cache = versions.cache();
+    Optional<FileVersion> held = cache.lookup(path);
+    if (held.isPresent()) return CompletableFuture.completedFuture(held.get());
+    long askedAt = cache.now();
+    return asks.<FileEntity.Current>file(path, r -> new FileEntity.ReadLookup(versions.holder(), r))
+        .thenApply(current -> {
+          FileVersion v = current.version().orElseThrow(() -> EntityAsks.notFound(path + " not found"));
+          cache.offer(v, askedAt);
+          return v;
+        });
   }
 
   @Override

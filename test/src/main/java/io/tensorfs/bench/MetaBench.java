@@ -69,6 +69,7 @@ public final class MetaBench {
     System.out.printf("tfs bench meta: %d clients, %.0f s per load, %d cores, %s%s%n", o.clients(), o.seconds(),
         Runtime.getRuntime().availableProcessors(), o.quick() ? "quick (small counts: checks, not figures)" : "full",
         o.profile() ? ", JFR profile" : "");
+    if (!o.nodeOptions().isEmpty()) System.out.println("node options: " + String.join(" ", o.nodeOptions()));
     SharedCassandra.deleteTree(o.dir());
     Files.createDirectories(o.dir());
     EmbeddedCassandra cassandra = new EmbeddedCassandra(CassandraSettings.defaults(o.dir().resolve("cassandra"))
@@ -78,7 +79,7 @@ public final class MetaBench {
     try (CassandraCounts counts = new CassandraCounts(db.cqlPort())) {
       // The scrubber's first pass (10 min after start) would read every replica in the middle of the loads.
       bench.node = new NodeProcess("node-1", o.dir().resolve("node-1"), db.contactPoint(), TENANT,
-          List.of("-Dtensorfs.store.scrub.enabled=off")).start(Duration.ofMinutes(3));
+          nodeProps(o)).start(Duration.ofMinutes(3));
       bench.probe = new CostProbe(bench.node.pid(), cassandra.recordedPid().orElseThrow(), counts);
       bench.tfs = new TfsClients(Endpoint.of(bench.node), o.clients());
       bench.all();
@@ -88,6 +89,12 @@ public final class MetaBench {
       if (bench.node != null) bench.node.close();
       cassandra.stop();
     }
+  }
+
+  private static List<String> nodeProps(MetaOptions o) {
+    List<String> props = new ArrayList<>(List.of("-Dtensorfs.store.scrub.enabled=off"));
+    props.addAll(o.nodeOptions());
+    return props;
   }
 
   private Checks checks() {

@@ -22,9 +22,11 @@ import java.util.Set;
  * @param profileSeconds measured seconds of each profile phase (create, stat, GET)
  * @param parts         which parts run: creates, reads, kv, profile, dirs
  * @param dir           where the run keeps Cassandra, the node and the file system peer (one disk)
+ * @param nodeOptions   JVM options given to the node ({@code --node-opt -Dtensorfs.sharding.read-lease=0s}, repeatable)
  */
 record MetaOptions(int clients, double seconds, double warmMinSeconds, double warmMaxSeconds, double warmWindowSeconds,
-    int readFiles, int dirEntries, boolean profile, double profileSeconds, Set<String> parts, Path dir, boolean quick) {
+    int readFiles, int dirEntries, boolean profile, double profileSeconds, Set<String> parts, Path dir, boolean quick,
+    List<String> nodeOptions) {
 
   static final List<String> PARTS = List.of("creates", "reads", "kv", "profile", "dirs");
 
@@ -41,6 +43,7 @@ record MetaOptions(int clients, double seconds, double warmMinSeconds, double wa
     double profileSeconds = quick ? 2 : 20;
     Set<String> parts = Set.copyOf(PARTS);
     Path dir = RepoPaths.root().resolve("test/target/bench-meta");
+    List<String> nodeOptions = new java.util.ArrayList<>();
     for (int i = 0; i < args.length; i++) {
       String a = args[i];
       switch (a) {
@@ -67,13 +70,14 @@ record MetaOptions(int clients, double seconds, double warmMinSeconds, double wa
               }
             }
             case "--dir" -> dir = Path.of(v).toAbsolutePath();
+            case "--node-opt" -> nodeOptions.add(v);
             default -> throw new IllegalArgumentException("unknown option " + a);
           }
         }
       }
     }
     return new MetaOptions(clients, seconds, warmMin, Math.max(warmMin, warmMax), warmWindow, readFiles, dirEntries,
-        profile, profileSeconds, parts, dir, quick);
+        profile, profileSeconds, parts, dir, quick, List.copyOf(nodeOptions));
   }
 
   boolean runs(String part) {
@@ -82,7 +86,8 @@ record MetaOptions(int clients, double seconds, double warmMinSeconds, double wa
 
   static String usage() {
     return "meta [--quick] [--clients 16] [--seconds 20] [--warm-seconds 60] [--warm-max-seconds 180] [--read-files 1000]"
-        + " [--dir-entries 1000000] [--profile] [--profile-seconds 20] [--only " + String.join(",", PARTS) + "] [--dir DIR]";
+        + " [--dir-entries 1000000] [--profile] [--profile-seconds 20] [--only " + String.join(",", PARTS) + "] [--dir DIR]"
+        + " [--node-opt -Dkey=value]...";
   }
 
   private static <T extends Number> T positive(String option, T value) {

@@ -83,6 +83,16 @@ public final class GrpcGateway {
   public static CompletionStage<ServerBinding> bind(ActorSystem<?> system, NodeOperator files,
       Checkpoints checkpoints, DeviceCopies gpus, DirectGpuReads direct, Hints hints, Tokens tokens, String host,
       int port) {
+    return bind(system, files, checkpoints, gpus, direct, hints, tokens, LocalAttach.none(), host, port);
+  }
+
+  /**
+   * {@link #bind(ActorSystem, NodeOperator, Checkpoints, DeviceCopies, DirectGpuReads, Hints, Tokens, String, int)},
+   * with {@code AttachLocal} attaching clients' local channels through {@code local}.
+   */
+  public static CompletionStage<ServerBinding> bind(ActorSystem<?> system, NodeOperator files,
+      Checkpoints checkpoints, DeviceCopies gpus, DirectGpuReads direct, Hints hints, Tokens tokens, LocalAttach local,
+      String host, int port) {
     Config config = system.settings().config();
     GrpcSettings settings = GrpcSettings.fromConfig(config);
     GatewaySettings gateway = GatewaySettings.fromConfig(config);
@@ -96,7 +106,7 @@ public final class GrpcGateway {
     // only the token's lookup before it runs.
     java.util.function.Function<Caller, Function<HttpRequest, CompletionStage<HttpResponse>>> servicesOf = caller -> {
       TensorfsService service = new TensorfsService(system, files, batch, hints, settings.inFlightPerStream(),
-          settings.readChunkBytes(), gateway.chunkSizeBytes(), gateway.maxFileSizeBytes(), caller);
+          settings.readChunkBytes(), gateway.chunkSizeBytes(), gateway.maxFileSizeBytes(), caller, local);
       CheckpointsService checkpointService = new CheckpointsService(system, checkpoints, batch,
           settings.inFlightPerStream(), caller);
       @SuppressWarnings("unchecked")

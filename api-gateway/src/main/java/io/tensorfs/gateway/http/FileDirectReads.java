@@ -69,7 +69,7 @@ public final class FileDirectReads implements DirectReads {
       return handOver();
     }
     boolean head = method.equals("HEAD");
-    return files.stat(path).thenCompose(v -> {
+    return files.statForRead(path).thenCompose(v -> {
       if (precondition.evaluate(OptionalLong.of(v.version())) != Precondition.Outcome.HOLDS) return handOver();
       if (head) {
         return files.ensureReadable(v).thenApply(x -> Optional.<DirectResponse>of(

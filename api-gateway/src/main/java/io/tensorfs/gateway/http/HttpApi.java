@@ -233,7 +233,7 @@ public final class HttpApi {
   private CompletionStage<HttpResponse> get(HttpRequest request, TfsPath path) {
     Optional<String> rangeHeader = request.getHeader("Range").map(HttpHeader::value);
     Precondition precondition = ConditionalHeaders.of(request);
-    return files.stat(path).thenCompose(v -> {
+    return files.statForRead(path).thenCompose(v -> {
       if (precondition.evaluate(OptionalLong.of(v.version())) != Precondition.Outcome.HOLDS) {
         return files.ensureReadable(v).thenApply(x -> unmet(precondition, v));
       }
@@ -268,7 +268,7 @@ public final class HttpApi {
 
   private CompletionStage<HttpResponse> head(HttpRequest request, TfsPath path) {
     Precondition precondition = ConditionalHeaders.of(request);
-    return files.stat(path).thenCompose(files::ensureReadable).thenApply(v -> {
+    return files.statForRead(path).thenCompose(files::ensureReadable).thenApply(v -> {
       if (precondition.evaluate(OptionalLong.of(v.version())) != Precondition.Outcome.HOLDS) {
         return unmet(precondition, v);
       }

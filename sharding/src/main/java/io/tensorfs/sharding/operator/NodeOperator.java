@@ -352,7 +352,10 @@ public final class NodeOperator {
    * node answers the old version here.
    */
   public CompletionStage<FileVersion> statForRead(TfsPath path) {
-    return stat(path);
+    CompletionStage<FileVersion> first = metadata.statForRead(path);
+    // A cache hit goes back as it is: nothing is added to the hot path.
+    if (first instanceof CompletableFuture<FileVersion> f && f.isDone() && !f.isCompletedExceptionally()) return f;
+    return retried(first, () -> metadata.statForRead(path), settings.statusAttempts());
   }
 
   /**
@@ -361,7 +364,13 @@ public final class NodeOperator {
    */
   private static <T> CompletionStage<T> whileUnavailable(java.util.function.Supplier<CompletionStage<T>> ask,
       int attempts) {
-    return ask.get().handle((v, e) -> {
+    return retried(ask.get(), ask, attempts);
+  }
+
+  /** {@link #whileUnavailable} whose first ask, {@code first}, is already made. */
+  private static <T> CompletionStage<T> retried(CompletionStage<T> first,
+      java.util.function.Supplier<CompletionStage<T>> ask, int attempts) {
+    return first.handle((v, e) -> {
       if (e == null) return CompletableFuture.completedFuture(v);
       Throwable cause = Failures.unwrap(e);
       if (attempts <= 1 || TfsException.codeOf(cause) != ErrorCode.UNAVAILABLE) {

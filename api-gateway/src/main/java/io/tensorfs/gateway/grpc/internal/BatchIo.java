@@ -88,7 +88,7 @@ public final class BatchIo {
     checkFlags(s.getFlags());
     long offset = notNegative(s.getOffset(), "offset");
     if ((s.getFlags() & Flag.FLAG_CUFILE_VALUE) != 0) return cufileRead(s, path, offset);
-    return resolve(s.getSgesList()).thenCompose(targets -> files.stat(path).thenCompose(v -> {
+    return resolve(s.getSgesList()).thenCompose(targets -> files.statForRead(path).thenCompose(v -> {
       long requested = total(targets);
       if (offset >= v.size() || requested == 0) return CompletableFuture.completedFuture(0L);
       long length = Math.min(requested, v.size() - offset);
@@ -111,7 +111,7 @@ public final class BatchIo {
       throw new TfsException(ErrorCode.UNAVAILABLE, "FLAG_CUFILE: cuFile reads are unavailable on this node: "
           + direct.describe());
     }
-    return resolve(s.getSgesList()).thenCompose(targets -> files.stat(path).thenCompose(v -> {
+    return resolve(s.getSgesList()).thenCompose(targets -> files.statForRead(path).thenCompose(v -> {
       long requested = total(targets);
       if (offset >= v.size() || requested == 0) return CompletableFuture.completedFuture(0L);
       long length = Math.min(requested, v.size() - offset);

@@ -20,7 +20,7 @@ import java.util.concurrent.Executor;
  * the device copies of one chunk overlap the fetch of the next; each piece's pages are released when
  * its copies are done.
  */
-final class PageScatter {
+public final class PageScatter {
   private final List<Memory> targets;
   private final DeviceCopies gpus;
   private final int window;
@@ -30,7 +30,7 @@ final class PageScatter {
   private int hostSlice;
 
   /** {@code executor} runs each step, so a long read of resident pages does not recurse on one stack. */
-  PageScatter(List<Memory> targets, DeviceCopies gpus, int window, Executor executor) {
+  public PageScatter(List<Memory> targets, DeviceCopies gpus, int window, Executor executor) {
     this.targets = targets;
     this.gpus = gpus;
     this.window = window;
@@ -38,7 +38,7 @@ final class PageScatter {
   }
 
   /** Moves every piece of {@code read} into the targets; completes with the bytes moved, then closes it. */
-  CompletionStage<Long> run(FileRead read) {
+  public CompletionStage<Long> run(FileRead read) {
     CompletableFuture<Long> done = new CompletableFuture<>();
     step(read, new ArrayDeque<>(), 0, done);
     return done.whenComplete((n, e) -> read.close());

@@ -14,6 +14,7 @@ import io.tensorfs.sharding.operator.HintOp;
 import io.tensorfs.sharding.operator.NodeOperator;
 import io.tensorfs.sharding.operator.PageToken;
 import io.tensorfs.gateway.grpc.Hints;
+import io.tensorfs.gateway.grpc.LocalAttach;
 import io.tensorfs.gateway.grpc.v1.Chunk;
 import io.tensorfs.gateway.grpc.v1.Completion;
 import io.tensorfs.gateway.grpc.v1.DeleteReply;
@@ -57,12 +58,18 @@ public final class TensorfsService implements Tensorfs {
   private final int chunkSizeBytes;
   private final long maxFileBytes;
   private final Caller caller;
+  private final LocalAttach local;
   private final KvCalls kv;
 
-  /** @param caller who every call of this instance acts as (authenticated by the gateway) */
+  /**
+   * @param caller who every call of this instance acts as (authenticated by the gateway)
+   * @param local  what AttachLocal calls; a channel it attaches runs its requests as {@code caller}
+   */
   public TensorfsService(ActorSystem<?> system, NodeOperator files, BatchIo batch, Hints hints,
-      int inFlightPerStream, int readChunkBytes, int chunkSizeBytes, long maxFileBytes, Caller caller) {
+      int inFlightPerStream, int readChunkBytes, int chunkSizeBytes, long maxFileBytes, Caller caller,
+      LocalAttach local) {
     this.caller = caller;
+    this.local = local;
     this.system = system;
     this.files = files;
     this.batch = batch;
@@ -133,7 +140,7 @@ public final class TensorfsService implements Tensorfs {
 
   @Override
   public Source<Chunk, NotUsed> read(ReadRequest in) {
-    return Source.completionStage(attempt(() -> files.stat(allowed(in.getPath(), Operation.READ))))
+    return Source.completionStage(attempt(() -> files.statForRead(allowed(in.getPath(), Operation.READ))))
         .flatMapConcat(v -> {
           long first = in.getOffset();
           if (first < 0 || first >= v.size()) return Source.<ByteString>empty();
@@ -185,14 +192,9 @@ public final class TensorfsService implements Tensorfs {
     return attempt(() -> kv.remove(in));
   }
 
-  // A placeholder while the local channel is being built.
   @Override
   public CompletionStage<io.tensorfs.gateway.grpc.v1.AttachLocalReply> attachLocal(io.tensorfs.gateway.grpc.v1.AttachLocalRequest in) {
-    return notYet("AttachLocal");
-  }
-
-  private static <T> CompletionStage<T> notYet(String call) {
-    return CompletableFuture.failedFuture(new TfsException(ErrorCode.UNAVAILABLE, call + " is not served by this node yet"));
+    return attempt(() -> local.attach(caller, in));
   }
 
   private List<ByteString> pieces(ByteString bytes) {
