@@ -25,7 +25,7 @@ public final class BenchMain {
               + " | metadata [--clients N] [--seconds N] [--put-mib N] [--modes periodic:10s,batch,group:2ms]"
               + " | " + MetaOptions.usage()
               + " | faults [--trials N] [--cassandra-trials N] [--disk on|off] [--seed S] [--clients N]"
-              + " | kv [--sizes-kib 256,1024,4096,16384] [--clients 1,4,16] [--batch 8] [--seconds S] [--in-flight-mib N]");
+              + " | kv [--sizes-kib 256,1024,4096,16384] [--clients 1,4,16] [--batch 8] [--seconds S] [--in-flight-mib N] [--local on|off]");
           System.exit(2);
         }
       }

@@ -8,16 +8,25 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.zip.CRC32C;
 
-/** The KV benchmark through the Java client's {@link TfsClient#kv()}: its own connection, direct buffers to get into. */
+/**
+ * The KV benchmark through the Java client's {@link TfsClient#kv()}: its own connection (and local channel,
+ * when asked for and the node attaches one), direct buffers to get into.
+ */
 final class GrpcKvBatches implements KvBatchClient {
   private final TfsClient client;
   private final KvClient kv;
   private final String tenant;
   private final List<ByteBuffer> outs = new ArrayList<>();
 
-  GrpcKvBatches(String hostPort, String token, String tenant, int batch, long blockBytes) {
+  /** @param local whether to try the node's local channel; it must then attach */
+  GrpcKvBatches(String hostPort, String token, boolean local, String tenant, int batch, long blockBytes) {
     int colon = hostPort.lastIndexOf(':');
-    this.client = TfsClient.connect(hostPort.substring(0, colon), Integer.parseInt(hostPort.substring(colon + 1)), token);
+    this.client = TfsClient.connect(hostPort.substring(0, colon), Integer.parseInt(hostPort.substring(colon + 1)), token,
+        local);
+    if (local && !client.local()) {
+      client.close();
+      throw new IllegalStateException("the node attached no local channel");
+    }
     this.kv = client.kv();
     this.tenant = tenant;
     for (int i = 0; i < batch; i++) outs.add(ByteBuffer.allocateDirect((int) blockBytes));

@@ -26,7 +26,7 @@ import java.util.zip.CRC32C;
 
 /**
  * {@code ./tfs bench kv}: batched KV puts and gets of blocks of several sizes from 1, 4 and 16 clients, through
- * the Java client's {@code kv()} (gRPC, or the local channel where the client attaches one) and HTTP
+ * the Java client's {@code kv()} (over its local channel, and over gRPC) and HTTP
  * {@code ?op=mput}/{@code ?op=mget}, beside Redis (Debian's {@code redis-server}, started here with no
  * persistence) doing MSET/MGET of the same values; then a 1 MiB HTTP GET hit beside a Redis GET of the same
  * value. Each configuration puts for a while (every client replacing its own keys) and then gets for a
@@ -57,6 +57,7 @@ final class KvBench {
     int batch = 8;
     double seconds = 3;
     long inFlightBytes = 256L << 20;
+    boolean channel = true;
     for (int i = 0; i + 1 < args.length; i += 2) {
       switch (args[i]) {
         case "--sizes-kib" -> sizes = Arrays.stream(args[i + 1].split(",")).mapToLong(s -> Long.parseLong(s) << 10).toArray();
@@ -64,6 +65,7 @@ final class KvBench {
         case "--batch" -> batch = Integer.parseInt(args[i + 1]);
         case "--seconds" -> seconds = Double.parseDouble(args[i + 1]);
         case "--in-flight-mib" -> inFlightBytes = Long.parseLong(args[i + 1]) << 20;
+        case "--local" -> channel = !args[i + 1].equals("off");
         default -> throw new IllegalArgumentException("unknown option " + args[i]);
       }
     }
@@ -93,8 +95,12 @@ final class KvBench {
           int b = (int) Math.max(1, Math.min(batch, inFlightBytes / ((long) clients * size)));
           Blocks[] blocks = blocks(clients, b, size);
           final int cs = clients;
+          if (channel) {
+            rows.add(measure("tensorfs kv() local channel", size, clients, b, blocks, seconds,
+                c -> new GrpcKvBatches(node.grpcAddress(), http.token(), true, TENANT, b, size)));
+          }
           rows.add(measure("tensorfs kv() gRPC", size, clients, b, blocks, seconds,
-              c -> new GrpcKvBatches(node.grpcAddress(), http.token(), TENANT, b, size)));
+              c -> new GrpcKvBatches(node.grpcAddress(), http.token(), false, TENANT, b, size)));
           if (cs == clientCounts[clientCounts.length - 1]) memory.add(memoryLine(size, metrics, redisAddress, blocks));
           rows.add(measure("tensorfs HTTP mput/mget", size, clients, b, blocks, seconds, c -> new HttpKvBatches(http, TENANT)));
           rows.add(measure("Redis MSET/MGET", size, clients, b, blocks, seconds, c -> new RedisKvBatches(redisAddress)));
