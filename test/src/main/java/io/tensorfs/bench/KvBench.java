@@ -40,7 +40,7 @@ final class KvBench {
   private KvBench() {}
 
   /** What one system did in one configuration: put and get throughput and per-batch latencies. */
-  private record Row(String system, long size, int clients, int batch, Phase put, Phase get) {}
+  private record Row(String system, long size, int clients, int batch, Phase put, Phase get, String failure) {}
 
   private record Phase(double seconds, long blocks, double p50Ms, double p99Ms) {
     double gbps(long size) {
@@ -90,10 +90,12 @@ final class KvBench {
       URI metrics = metricsOf(node.dataDir());
       List<Row> rows = new ArrayList<>();
       List<String> memory = new ArrayList<>();
+      java.util.Set<String> putKeys = new java.util.LinkedHashSet<>();
       for (long size : sizes) {
         for (int clients : clientCounts) {
           int b = (int) Math.max(1, Math.min(batch, inFlightBytes / ((long) clients * size)));
           Blocks[] blocks = blocks(clients, b, size);
+          for (Blocks x : blocks) putKeys.addAll(x.keys);
           final int cs = clients;
           if (channel) {
             rows.add(measure("tensorfs kv() local channel", size, clients, b, blocks, seconds,
@@ -101,7 +103,9 @@ final class KvBench {
           }
           rows.add(measure("tensorfs kv() gRPC", size, clients, b, blocks, seconds,
               c -> new GrpcKvBatches(node.grpcAddress(), http.token(), false, TENANT, b, size)));
-          if (cs == clientCounts[clientCounts.length - 1]) memory.add(memoryLine(size, metrics, redisAddress, blocks));
+          if (cs == clientCounts[clientCounts.length - 1]) {
+            memory.add(memoryLine(size, metrics, redisAddress, blocks, node.grpcAddress(), http.token(), putKeys));
+          }
           rows.add(measure("tensorfs HTTP mput/mget", size, clients, b, blocks, seconds, c -> new HttpKvBatches(http, TENANT)));
           rows.add(measure("Redis MSET/MGET", size, clients, b, blocks, seconds, c -> new RedisKvBatches(redisAddress)));
           System.out.printf(Locale.ROOT, "%d KiB x %d clients done%n", size >> 10, clients);
@@ -161,8 +165,11 @@ final class KvBench {
       t.start();
     }
     for (Thread t : threads) t.join();
-    if (failed.get() != null) throw new IllegalStateException(system + " at " + size + " bytes failed", failed.get());
-    return new Row(system, size, clients, batch, phase(putNs, batch, putSeconds[0]), phase(getNs, batch, getSeconds[0]));
+    Row row = failed.get() != null
+        ? new Row(system, size, clients, batch, null, null, String.valueOf(failed.get()))
+        : new Row(system, size, clients, batch, phase(putNs, batch, putSeconds[0]), phase(getNs, batch, getSeconds[0]), null);
+    System.out.println(line(row, null));
+    return row;
   }
 
   private interface Call {
@@ -214,11 +221,34 @@ final class KvBench {
     return out;
   }
 
-  /** The node's KV memory per block just after the tensorfs puts, beside Redis's after it holds the same blocks. */
-  private static String memoryLine(long size, URI metrics, InetSocketAddress redis, Blocks[] blocks) throws Exception {
+  /**
+   * The node's KV memory per block holding exactly {@code blocks} (every other key removed first, then these
+   * put), beside Redis's growth of {@code used_memory} when it takes the same blocks into an empty database.
+   */
+  private static String memoryLine(long size, URI metrics, InetSocketAddress redis, Blocks[] blocks, String grpc,
+      String token, java.util.Set<String> putKeys) throws Exception {
     long n = Arrays.stream(blocks).mapToLong(b -> b.keys.size()).sum();
+    int colon = grpc.lastIndexOf(':');
+    io.tensorfs.client.TfsClient client = io.tensorfs.client.TfsClient.connect(grpc.substring(0, colon),
+        Integer.parseInt(grpc.substring(colon + 1)), token, false);
+    try {
+      List<String> all = new ArrayList<>(putKeys);
+      for (int i = 0; i < all.size(); i += 1000) {
+        client.kv().remove(TENANT, all.subList(i, Math.min(all.size(), i + 1000))).toCompletableFuture().get(60, TimeUnit.SECONDS);
+      }
+      awaitKv(metrics, 0, true);
+      for (Blocks b : blocks) {
+        for (var r : client.kv().put(TENANT, b.keys, b.values).toCompletableFuture().get(120, TimeUnit.SECONDS)) {
+          if (!r.ok()) throw new IllegalStateException("put for the memory figure: " + r);
+        }
+      }
+    } finally {
+      client.close().toCompletableFuture().get(20, TimeUnit.SECONDS);
+    }
+    double[] kv = awaitKv(metrics, n, false);
     long redisBefore;
     try (RedisKvBatches r = new RedisKvBatches(redis)) {
+      r.flushAll();
       redisBefore = r.usedMemory();
       for (Blocks b : blocks) r.put(b.keys, b.values);
     }
@@ -226,21 +256,20 @@ final class KvBench {
     try (RedisKvBatches r = new RedisKvBatches(redis)) {
       redisAfter = r.usedMemory();
     }
-    double[] kv = awaitKv(metrics, n);
     return String.format(Locale.ROOT, "| %s blocks (%d held) | tensorfs: %.4f x block in grains (%.0f bytes), %.4f x in pages;"
         + " Redis: %.4f x (used_memory growth per block) |", human(size), (long) kv[0], kv[1] / kv[0] / size,
         kv[1] / kv[0], kv[2] / kv[0] / size, (redisAfter - redisBefore) / (double) n / size);
   }
 
   /** Scrapes the node's metrics until they show at least {@code blocks} blocks: {blocks, allocated, pages} bytes. */
-  private static double[] awaitKv(URI metrics, long blocks) throws Exception {
+  private static double[] awaitKv(URI metrics, long blocks, boolean exactly) throws Exception {
     HttpClient client = HttpClient.newHttpClient();
     long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
     double[] last = null;
     while (System.nanoTime() < until) {
       String text = client.send(HttpRequest.newBuilder(metrics).build(), HttpResponse.BodyHandlers.ofString()).body();
       last = new double[] {sample(text, "tensorfs_kv_blocks"), sample(text, "tensorfs_kv_allocated"), sample(text, "tensorfs_kv_pages")};
-      if (last[0] >= blocks) return last;
+      if (exactly ? last[0] == blocks : last[0] >= blocks) return last;
       TimeUnit.MILLISECONDS.sleep(200); // the node publishes its metrics once per tick
     }
     throw new IllegalStateException("the node's metrics never showed " + blocks + " KV blocks; last " + Arrays.toString(last));
@@ -294,18 +323,31 @@ final class KvBench {
     System.out.printf(Locale.ROOT, "| ratio (Redis p50 / tensorfs p50; >= 1 is the goal) | %.2f | | |%n", red[rounds / 2] / tfs[rounds / 2]);
   }
 
+  private static final String HEADER = "| size | clients | batch | system | put GB/s | put blocks/s | put p50 ms | put p99 ms"
+      + " | get GB/s | get blocks/s | get p50 ms | get p99 ms | put, get x Redis |\n"
+      + "| --- | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |";
+
   private static void print(List<Row> rows) {
     System.out.println();
-    System.out.println("| size | clients | batch | system | put GB/s | put blocks/s | put p50 ms | put p99 ms | get GB/s | get blocks/s | get p50 ms | get p99 ms | put, get x Redis |");
-    System.out.println("| --- | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |");
+    System.out.println(HEADER);
     for (Row r : rows) {
-      Row redis = rows.stream().filter(x -> x.system.startsWith("Redis") && x.size == r.size && x.clients == r.clients)
-          .findFirst().orElse(r);
-      System.out.printf(Locale.ROOT, "| %s | %d | %d | %s | %.2f | %.0f | %.2f | %.2f | %.2f | %.0f | %.2f | %.2f | %.2f, %.2f |%n",
-          human(r.size), r.clients, r.batch, r.system, r.put.gbps(r.size), r.put.blocks / r.put.seconds, r.put.p50Ms, r.put.p99Ms,
-          r.get.gbps(r.size), r.get.blocks / r.get.seconds, r.get.p50Ms, r.get.p99Ms,
-          r.put.gbps(r.size) / redis.put.gbps(r.size), r.get.gbps(r.size) / redis.get.gbps(r.size));
+      Row redis = rows.stream().filter(x -> x.system.startsWith("Redis") && x.size == r.size && x.clients == r.clients
+          && x.failure == null).findFirst().orElse(null);
+      System.out.println(line(r, redis));
     }
+  }
+
+  /** One row of the table; a failed system says why (a failure of one system does not stop the others). */
+  private static String line(Row r, Row redis) {
+    if (r.failure != null) {
+      return String.format(Locale.ROOT, "| %s | %d | %d | %s | failed: %s | | | | | | | | |", human(r.size), r.clients, r.batch,
+          r.system, r.failure.replace('|', '/'));
+    }
+    String ratio = redis == null ? "" : String.format(Locale.ROOT, "%.2f, %.2f", r.put.gbps(r.size) / redis.put.gbps(r.size),
+        r.get.gbps(r.size) / redis.get.gbps(r.size));
+    return String.format(Locale.ROOT, "| %s | %d | %d | %s | %.2f | %.0f | %.2f | %.2f | %.2f | %.0f | %.2f | %.2f | %s |",
+        human(r.size), r.clients, r.batch, r.system, r.put.gbps(r.size), r.put.blocks / r.put.seconds, r.put.p50Ms, r.put.p99Ms,
+        r.get.gbps(r.size), r.get.blocks / r.get.seconds, r.get.p50Ms, r.get.p99Ms, ratio);
   }
 
   private static String human(long size) {

@@ -49,6 +49,13 @@ final class RedisKvBatches implements KvBatchClient {
     }
   }
 
+  /** Empties the database. */
+  void flushAll() throws IOException {
+    wire.write("*1\r\n$8\r\nFLUSHALL\r\n");
+    String line = wire.readLine();
+    if (!line.equals("+OK")) throw new IOException("FLUSHALL answered " + line);
+  }
+
   /** Redis's own figure of the memory it uses, in bytes ({@code INFO memory}, {@code used_memory}). */
   long usedMemory() throws IOException {
     wire.write("*2\r\n$4\r\nINFO\r\n$6\r\nmemory\r\n");
