@@ -32,7 +32,8 @@ import org.apache.pekko.util.ByteString;
 /**
  * The KV-block routes under {@value #PREFIX}{@code /{tenant}/{key...}}: PUT (201), GET (200 or 404: a miss
  * is an answer), HEAD, DELETE (204 or 404), and {@code POST /v1/kv/{tenant}?op=exists} with
- * {@code {"keys":[..]}} answering {@code {"present":[..],"prefix":N}}. Each checks the caller through
+ * {@code {"keys":[..]}} answering {@code {"present":[..],"prefix":N}}, and the batched {@code ?op=mget} and
+ * {@code ?op=mput} ({@link KvBatches}). Each checks the caller through
  * {@link Access} on the path {@code /tenant/key} (READ, WRITE or DELETE) before anything is looked up, then
  * calls the operator's {@link KvBlocks}. Thread-safe; holds no per-request state.
  */
@@ -45,23 +46,36 @@ final class KvRoutes {
   private final ActorSystem<?> system;
   private final KvBlocks kv;
   private final Duration bodyTimeout;
+  private final KvBatches batches;
 
   KvRoutes(ActorSystem<?> system, KvBlocks kv, Duration bodyTimeout) {
     this.system = system;
     this.kv = kv;
     this.bodyTimeout = bodyTimeout;
+    this.batches = new KvBatches(system, kv, bodyTimeout);
   }
 
   CompletionStage<HttpResponse> route(HttpRequest request, String rawPath, Caller caller) {
     TfsPath path = RawPath.after(PREFIX, rawPath, false);
     var method = request.method();
     if (path.segments().size() == 1) {
-      if (method != HttpMethods.POST) return HttpApi.methodNotAllowed(method.name(), "POST (?op=exists)");
-      if (!request.getUri().query().get("op").orElse("").equals("exists")) {
-        throw new TfsException(ErrorCode.BAD_REQUEST, "POST " + PREFIX + "/{tenant} takes ?op=exists");
+      if (method != HttpMethods.POST) return HttpApi.methodNotAllowed(method.name(), "POST (?op=exists|mget|mput)");
+      String tenant = path.segments().get(0);
+      switch (request.getUri().query().get("op").orElse("")) {
+        case "exists" -> {
+          Access.check(caller, Operation.READ, path);
+          return exists(request, tenant);
+        }
+        case "mget" -> {
+          Access.check(caller, Operation.READ, path);
+          return batches.mget(request, tenant);
+        }
+        case "mput" -> {
+          Access.check(caller, Operation.WRITE, path);
+          return batches.mput(request, tenant);
+        }
+        default -> throw new TfsException(ErrorCode.BAD_REQUEST, "POST " + PREFIX + "/{tenant} takes ?op=exists, mget or mput");
       }
-      Access.check(caller, Operation.READ, path);
-      return exists(request, path.segments().get(0));
     }
     if (path.segments().size() < 2) throw new TfsException(ErrorCode.BAD_PATH, "a KV path is " + PREFIX + "/{tenant}/{key}");
     String tenant = path.segments().get(0);
@@ -94,7 +108,7 @@ final class KvRoutes {
       request.discardEntityBytes(system);
       throw tooLarge(declared.getAsLong(), max);
     }
-    return request.entity().withSizeLimit(max).toStrict(bodyTimeout.toMillis(), system)
+    return request.entity().withSizeLimit(max).toStrict(bodyTimeout.toMillis(), max, system)
         .exceptionally(e -> {
           if (Failures.unwrap(e) instanceof EntityStreamSizeException) throw new CompletionException(tooLarge(-1, max));
           throw new CompletionException(Failures.unwrap(e));
@@ -110,7 +124,7 @@ final class KvRoutes {
         .thenApply(p -> Json.response(StatusCodes.OK, new Presence(p.present(), p.prefix())));
   }
 
-  private static List<String> keysOf(ByteString body) {
+  static List<String> keysOf(ByteString body) {
     JsonNode json;
     try {
       json = MAPPER.readTree(body.toArray());

@@ -162,7 +162,7 @@ public final class LocalChannels implements LocalAttach, AutoCloseable {
     return agent.attached();
   }
 
-  /** Records refused as malformed since the start. */
+  /** Requests answered BAD_REQUEST (malformed records, bad elements or buffers) since the start. */
   public int malformed() {
     return agent.malformed();
   }

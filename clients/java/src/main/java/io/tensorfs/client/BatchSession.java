@@ -34,11 +34,18 @@ public final class BatchSession {
   private Throwable failure;
   private long submitted;
   private long completed;
+  private final io.tensorfs.client.local.LocalChannel local;
 
   private record Waiter(int max, CompletableFuture<List<Completion>> result) {}
 
   BatchSession(TensorfsGrpc.TensorfsStub grpc) {
+    this.local = null;
     grpc.batch(new Responses());
+  }
+
+  /** A session over the node's local channel: each submission is one request on it, completed as it finishes. */
+  BatchSession(io.tensorfs.client.local.LocalChannel local) {
+    this.local = local;
   }
 
   /** Reads {@code path} from {@code offset} into {@code sges}, in order. */
@@ -57,6 +64,10 @@ public final class BatchSession {
   public synchronized void submit(Submission s) {
     if (closing) throw new IllegalStateException("the batch session is closed");
     submitted++;
+    if (local != null) {
+      local.batch(s).thenAccept(this::deliver);
+      return;
+    }
     unsent.add(s);
     sendWhileReady();
   }
@@ -102,6 +113,10 @@ public final class BatchSession {
   /** Ends the submissions; the stream ends once the node has completed every one already sent. */
   public synchronized CompletionStage<Void> close() {
     closing = true;
+    if (local != null) {
+      if (completed == submitted) finished.complete(null);
+      return finished;
+    }
     sendWhileReady();
     return finished;
   }
@@ -118,6 +133,7 @@ public final class BatchSession {
 
   private synchronized void deliver(Completion c) {
     completed++;
+    if (local != null && closing && completed == submitted) finished.complete(null);
     ready.add(c);
     Iterator<Waiter> it = waiters.iterator();
     while (it.hasNext() && !ready.isEmpty()) {

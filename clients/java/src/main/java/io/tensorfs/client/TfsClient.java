@@ -4,6 +4,9 @@ import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.stub.StreamObserver;
+import io.tensorfs.client.local.LocalChannel;
+import io.tensorfs.client.local.LocalKv;
+import io.tensorfs.gateway.grpc.v1.AttachLocalReply;
 import io.tensorfs.gateway.grpc.v1.Chunk;
 import io.tensorfs.gateway.grpc.v1.DeleteReply;
 import io.tensorfs.gateway.grpc.v1.DeleteRequest;
@@ -38,6 +41,10 @@ import java.util.function.Consumer;
  * does not allow fails FORBIDDEN.
  */
 public final class TfsClient {
+  /** The system property that turns the local channel off for {@link #connect(String, int, String)}: {@code off}. */
+  public static final String LOCAL_PROPERTY = "tensorfs.client.local";
+  /** How long {@code connect} waits for the node to attach a local channel. */
+  static final java.time.Duration ATTACH_WAIT = java.time.Duration.ofSeconds(5);
   /** Largest piece of a write sent in one message, in bytes. */
   static final int WRITE_PIECE_BYTES = 1 << 20;
 
@@ -45,8 +52,10 @@ public final class TfsClient {
   private final boolean ownsChannel;
   private final TensorfsGrpc.TensorfsStub grpc;
   private final TfsCheckpoints checkpoints;
+  private final KvClient kv;
+  private final LocalChannel local;
 
-  private TfsClient(ManagedChannel channel, boolean ownsChannel, BearerToken token) {
+  private TfsClient(ManagedChannel channel, boolean ownsChannel, BearerToken token, boolean tryLocal) {
     this.channel = channel;
     this.ownsChannel = ownsChannel;
     TensorfsGrpc.TensorfsStub files = TensorfsGrpc.newStub(channel);
@@ -57,6 +66,39 @@ public final class TfsClient {
     }
     this.grpc = files;
     this.checkpoints = new TfsCheckpoints(checkpointStub);
+    this.local = tryLocal ? attachLocal(files) : null;
+    this.kv = local != null ? new LocalKv(local) : new GrpcKv(files);
+  }
+
+  /**
+   * Whether {@code connect} tries the local channel: unless the system property {@value #LOCAL_PROPERTY} is
+   * {@code off}.
+   */
+  private static boolean localWanted() {
+    return !"off".equalsIgnoreCase(System.getProperty(LOCAL_PROPERTY, "on"));
+  }
+
+  /**
+   * Attaches a local channel to the node, once, waiting at most {@link #ATTACH_WAIT}; null when the node is on
+   * another host (NOT_FOUND), serves none (UNAVAILABLE), or anything else fails: the client then uses gRPC.
+   */
+  private static LocalChannel attachLocal(TensorfsGrpc.TensorfsStub files) {
+    try {
+      return LocalChannel.attach(request -> {
+        UnaryCall<AttachLocalReply> call = new UnaryCall<>();
+        files.withDeadlineAfter(ATTACH_WAIT.toMillis(), TimeUnit.MILLISECONDS).attachLocal(request, call);
+        return call.result();
+      }).toCompletableFuture().orTimeout(ATTACH_WAIT.toMillis() + 1000, TimeUnit.MILLISECONDS).join();
+    } catch (RuntimeException e) {
+      Throwable cause = e.getCause() != null ? e.getCause() : e;
+      boolean expected = cause instanceof TfsClientException t
+          && (t.code() == io.tensorfs.gateway.grpc.v1.Status.NOT_FOUND || t.code() == io.tensorfs.gateway.grpc.v1.Status.UNAVAILABLE);
+      if (!expected) {
+        System.getLogger(TfsClient.class.getName()).log(System.Logger.Level.DEBUG,
+            "no local channel to the node, using gRPC: " + cause);
+      }
+      return null;
+    }
   }
 
   /**
@@ -72,8 +114,18 @@ public final class TfsClient {
    * ({@code tfs_<id>_<secret>}; null: {@code TFS_TOKEN}) with every call; {@link #close} closes it.
    */
   public static TfsClient connect(String host, int port, String token) {
+    return connect(host, port, token, localWanted());
+  }
+
+  /**
+   * {@link #connect(String, int, String)}; with {@code tryLocal}, it first asks the node to attach a local
+   * channel (shared-memory rings, see {@link LocalChannel}), once: when the node is on this host, {@link #kv()}
+   * and {@link #openBatch()} then go through it; otherwise everything goes over gRPC, with the same answers.
+   * {@code connect(host, port, token)} tries unless the system property {@value #LOCAL_PROPERTY} is {@code off}.
+   */
+  public static TfsClient connect(String host, int port, String token, boolean tryLocal) {
     return new TfsClient(Grpc.newChannelBuilderForAddress(host, port, InsecureChannelCredentials.create()).build(), true,
-        BearerToken.of(token));
+        BearerToken.of(token), tryLocal);
   }
 
   /**
@@ -86,12 +138,21 @@ public final class TfsClient {
 
   /** {@link #over(ManagedChannel)}, sending {@code token} (null: {@code TFS_TOKEN}) with every call. */
   public static TfsClient over(ManagedChannel channel, String token) {
-    return new TfsClient(channel, false, BearerToken.of(token));
+    return new TfsClient(channel, false, BearerToken.of(token), false);
   }
 
   /** The node's checkpoints over this client's channel. */
   public TfsCheckpoints checkpoints() {
     return checkpoints;
+  }
+
+  /**
+   * The tenants' KV-cache blocks, batched (see {@link KvClient}): over the local channel when attached
+   * ({@link LocalKv}), else over gRPC, where values travel inline in messages and a batch may be as large as
+   * the node's inbound message limit ({@code tensorfs.grpc.max-inbound-message}).
+   */
+  public KvClient kv() {
+    return kv;
   }
 
   public CompletionStage<FileInfo> stat(String path) {
@@ -219,9 +280,19 @@ public final class TfsClient {
     return write(path, policy, precondition, new ByteArrayInputStream(bytes));
   }
 
-  /** Opens a Batch stream for preadv/pwritev submissions. */
+  /** Opens a Batch stream for preadv/pwritev submissions: over the local channel when attached, else gRPC. */
   public BatchSession openBatch() {
-    return new BatchSession(grpc);
+    return local != null ? new BatchSession(local) : new BatchSession(grpc);
+  }
+
+  /** Whether this client attached a local channel to its node (KV and batch calls go through it). */
+  public boolean local() {
+    return local != null;
+  }
+
+  /** The local channel, when attached: for zero-copy calls with {@link io.tensorfs.client.local.SharedBuffer}s. */
+  public java.util.Optional<LocalChannel> localChannel() {
+    return java.util.Optional.ofNullable(local);
   }
 
   /**
@@ -229,6 +300,7 @@ public final class TfsClient {
    * cancelled. Completes when the connection has terminated.
    */
   public CompletionStage<Void> close() {
+    if (local != null) local.close();
     if (!ownsChannel) return CompletableFuture.completedFuture(null);
     channel.shutdown();
     return CompletableFuture.runAsync(() -> {

@@ -148,6 +148,19 @@ class ChunkCacheTest {
   }
 
   @Test
+  void shouldLendAPageOutsideItsFiguresEvictingAWholeFileWhenNoneIsFree() {
+    FileId a = FileId.random();
+    storedFile(a, 1, PAGES * PAGE);
+    loadAndRelease(a, 1, PAGES * PAGE); // every page is the cache's
+    io.tensorfs.core.memory.Page lent = f.cache.lendPage();
+    assertTrue(lent != null, "a page, by evicting the file");
+    assertEquals(Set.of(), f.cache.residentChunks(a));
+    assertEquals(0, f.heldPages(), "a lent page is not the cache's");
+    lent.release();
+    assertEquals(PAGES, f.cache.pool().freePages(), "its release gives it back to the pool");
+  }
+
+  @Test
   void shouldEvictLeastRecentlyUsedWholeFileWhenFull() {
     int sixMib = 3 * PAGE;
     FileId a = FileId.random();

@@ -44,6 +44,8 @@ public final class ChannelAgent implements Agent {
   private long nextHeartbeatNs;
   private final AtomicInteger malformed = new AtomicInteger();
 
+  private static final int BAD_REQUEST = status(ErrorCode.BAD_REQUEST);
+
   private record Finished(Channel channel, int slot, Outcome outcome) {}
 
   /** @param alive whether the process of a pid is running (checked every {@code livenessIntervalNs}) */
@@ -75,7 +77,7 @@ public final class ChannelAgent implements Agent {
     return attached.get();
   }
 
-  /** Records refused as malformed since the start. Any thread. */
+  /** Requests answered BAD_REQUEST (malformed records, bad elements or buffers) since the start. Any thread. */
   public int malformed() {
     return malformed.get();
   }
@@ -157,7 +159,6 @@ public final class ChannelAgent implements Agent {
       }
       stage = ops.run(c, slot, r);
     } catch (RuntimeException e) {
-      if (TfsException.codeOf(e) == ErrorCode.BAD_REQUEST) malformed.incrementAndGet();
       stage = CompletableFuture.completedFuture(Outcome.failed(e));
     }
     CompletableFuture<Outcome> f = stage.toCompletableFuture();
@@ -171,6 +172,7 @@ public final class ChannelAgent implements Agent {
   private void complete(Channel c, int slot, Outcome o) {
     ChannelRing ring = c.ring();
     if (o.status() != 0) ring.errorText(slot, o.message());
+    if (o.status() == BAD_REQUEST) malformed.incrementAndGet();
     ring.complete(slot, o.status(), o.value());
     c.busy()[slot] = false;
   }
