@@ -18,12 +18,14 @@ public final class BenchMain {
         case "metadata" -> MetadataBench.run(rest);
         case "meta" -> MetaBench.run(rest);
         case "faults" -> FaultsBench.run(rest);
+        case "local" -> LocalChannelBench.run(rest);
         default -> {
           System.err.println("usage: tfs bench http [--size-mib N] [--rounds N] | cache [--rounds N] [--sample-mib N] [--only metrics|auth]"
               + " | cluster [--size-mib N] [--rounds N] [--transport aeron-ipc|aeron-udp|tcp]... [--metadata cassandra|memory] [--dir DIR]"
               + " | metadata [--clients N] [--seconds N] [--put-mib N] [--modes periodic:10s,batch,group:2ms]"
               + " | " + MetaOptions.usage()
-              + " | faults [--trials N] [--cassandra-trials N] [--disk on|off] [--seed S] [--clients N]");
+              + " | faults [--trials N] [--cassandra-trials N] [--disk on|off] [--seed S] [--clients N]"
+              + " | local [--rounds N] [--warmup N]");
           System.exit(2);
         }
       }
