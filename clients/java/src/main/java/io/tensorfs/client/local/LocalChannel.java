@@ -2,7 +2,6 @@ package io.tensorfs.client.local;
 
 import static io.tensorfs.client.local.Layout.*;
 
-import io.tensorfs.client.TfsClientException;
 import io.tensorfs.gateway.grpc.v1.AttachLocalReply;
 import io.tensorfs.gateway.grpc.v1.AttachLocalRequest;
 import io.tensorfs.gateway.grpc.v1.Status;
@@ -234,7 +233,7 @@ public final class LocalChannel implements AutoCloseable {
       if (s.status != 0) {
         String message = s.errorText();
         Status code = Status.forNumber(s.status);
-        throw new TfsClientException(code == null ? Status.INTERNAL : code, message, null);
+        throw new ChannelException(code == null ? Status.INTERNAL : code, message, null);
       }
       return onDone.apply(s);
     }, always, result);
@@ -308,7 +307,7 @@ public final class LocalChannel implements AutoCloseable {
           try {
             size = Files.size(directory.resolve(seg));
           } catch (IOException | RuntimeException e) {
-            throw new TfsClientException(Status.BAD_REQUEST, "no shared-memory segment " + seg + " on this host", e);
+            throw new ChannelException(Status.BAD_REQUEST, "no shared-memory segment " + seg + " on this host", e);
           }
           ids.add(registerHost(seg, size));
         }
@@ -332,7 +331,7 @@ public final class LocalChannel implements AutoCloseable {
 
   private static io.tensorfs.gateway.grpc.v1.Completion failed(long id, Throwable e) {
     Throwable cause = e instanceof java.util.concurrent.CompletionException && e.getCause() != null ? e.getCause() : e;
-    Status code = cause instanceof TfsClientException t ? t.code() : Status.BAD_REQUEST;
+    Status code = cause instanceof ChannelException t ? t.code() : Status.BAD_REQUEST;
     return io.tensorfs.gateway.grpc.v1.Completion.newBuilder().setId(id).setStatus(code)
         .setMessage(String.valueOf(cause.getMessage())).build();
   }
@@ -361,7 +360,7 @@ public final class LocalChannel implements AutoCloseable {
       } else {
         LockSupport.parkNanos(20_000);
         if (System.nanoTime() - deadline > 0) {
-          throw new TfsClientException(Status.UNAVAILABLE, "no completion from the node within " + timeout,
+          throw new ChannelException(Status.UNAVAILABLE, "no completion from the node within " + timeout,
               new TimeoutException());
         }
       }
@@ -419,7 +418,7 @@ public final class LocalChannel implements AutoCloseable {
         k = free.poll(100, TimeUnit.MICROSECONDS);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
-        throw new TfsClientException(Status.UNAVAILABLE, "interrupted waiting for a free slot", e);
+        throw new ChannelException(Status.UNAVAILABLE, "interrupted waiting for a free slot", e);
       }
       check();
     }
@@ -427,8 +426,8 @@ public final class LocalChannel implements AutoCloseable {
   }
 
   private void check() {
-    if (broken != null) throw new TfsClientException(Status.UNAVAILABLE, "the local channel is closed: " + broken.getMessage(), broken);
-    if (closed) throw new TfsClientException(Status.UNAVAILABLE, "the local channel is closed", null);
+    if (broken != null) throw new ChannelException(Status.UNAVAILABLE, "the local channel is closed: " + broken.getMessage(), broken);
+    if (closed) throw new ChannelException(Status.UNAVAILABLE, "the local channel is closed", null);
   }
 
   private void push(int slot) {
@@ -510,7 +509,7 @@ public final class LocalChannel implements AutoCloseable {
         : System.currentTimeMillis() - beat > STALE_NODE_MS ? "the node stopped answering (no heartbeat for "
             + STALE_NODE_MS + " ms)" : null;
     if (why == null) return;
-    broken = new TfsClientException(Status.UNAVAILABLE, why, null);
+    broken = new ChannelException(Status.UNAVAILABLE, why, null);
     reaping.lock();
     try {
       for (int k = 0; k < slots; k++) {
@@ -538,7 +537,7 @@ public final class LocalChannel implements AutoCloseable {
     if (r != null) LockSupport.unpark(r);
     for (int k = 0; k < slots; k++) {
       Pending<?> p = pending[k];
-      if (p != null) p.fail(new TfsClientException(Status.UNAVAILABLE, "the local channel closed", null));
+      if (p != null) p.fail(new ChannelException(Status.UNAVAILABLE, "the local channel closed", null));
     }
     Staging s;
     synchronized (this) {
