@@ -50,6 +50,8 @@ public final class LocalChannel implements AutoCloseable {
   private static final VarHandle INT = MethodHandles.byteBufferViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
   private static final VarHandle LONG = MethodHandles.byteBufferViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
   private static final long STALE_NODE_MS = 10_000;
+  /** A submit this soon after a join does not wake the reaper: the caller is about to join and reap itself. */
+  private static final long JOINED_RECENTLY_NS = 10_000_000;
 
   private final Path directory;
   private final Path file;
@@ -62,6 +64,9 @@ public final class LocalChannel implements AutoCloseable {
   private final Pending<?>[] pending;
   private final ArrayBlockingQueue<Integer> free;
   private final AtomicInteger inFlight = new AtomicInteger();
+  /** Threads in {@link #join}: while there are some, they reap and the reaper thread stays asleep. */
+  private final AtomicInteger joining = new AtomicInteger();
+  private volatile long joinedAtNs = System.nanoTime() - JOINED_RECENTLY_NS;
   private final ReentrantLock reaping = new ReentrantLock();
   private final Object pushing = new Object();
   private final Map<String, CompletableFuture<Integer>> registered = new ConcurrentHashMap<>();
@@ -347,6 +352,22 @@ public final class LocalChannel implements AutoCloseable {
    */
   public <T> T join(CompletableFuture<T> f, Duration timeout) {
     long deadline = System.nanoTime() + timeout.toNanos();
+    joinedAtNs = System.nanoTime();
+    joining.incrementAndGet();
+    try {
+      waitReaping(f, timeout, deadline);
+    } finally {
+      joining.decrementAndGet();
+    }
+    try {
+      return f.join();
+    } catch (java.util.concurrent.CompletionException e) {
+      if (e.getCause() instanceof RuntimeException r) throw r;
+      throw e;
+    }
+  }
+
+  private void waitReaping(CompletableFuture<?> f, Duration timeout, long deadline) {
     int idle = 0;
     while (!f.isDone()) {
       if (reap() > 0) {
@@ -364,12 +385,6 @@ public final class LocalChannel implements AutoCloseable {
               new TimeoutException());
         }
       }
-    }
-    try {
-      return f.join();
-    } catch (java.util.concurrent.CompletionException e) {
-      if (e.getCause() instanceof RuntimeException r) throw r;
-      throw e;
     }
   }
 
@@ -437,7 +452,7 @@ public final class LocalChannel implements AutoCloseable {
       INT.setRelease(map, SQ_TAIL_AT, sqTail);
     }
     Thread r = reaper;
-    if (r != null) LockSupport.unpark(r);
+    if (r != null && System.nanoTime() - joinedAtNs > JOINED_RECENTLY_NS) LockSupport.unpark(r);
   }
 
   /** Takes every completion the node pushed; returns how many. Any thread; one at a time reaps. */
@@ -480,11 +495,16 @@ public final class LocalChannel implements AutoCloseable {
     t.start();
   }
 
-  /** The reaper: polls while requests are in flight (spin, yield, park up to 50 us), sleeps otherwise. */
+  /**
+   * The reaper: polls while requests are in flight and no thread is in {@link #join} (spin, yield, park up to
+   * 50 us), sleeps otherwise (at most 1 ms, so that a request submitted without waking it is still seen).
+   */
   private void reapLoop() {
     int idle = 0;
+    int sleeps = 0;
     while (!closed) {
-      if (inFlight.get() == 0) {
+      if (inFlight.get() == 0 || joining.get() > 0) {
+        if ((++sleeps & 1023) == 0) checkNode();
         LockSupport.parkNanos(1_000_000);
         idle = 0;
         continue;
