@@ -19,13 +19,15 @@ public final class BenchMain {
         case "meta" -> MetaBench.run(rest);
         case "faults" -> FaultsBench.run(rest);
         case "kv" -> KvBench.run(rest);
+        case "local" -> LocalChannelBench.run(rest);
         default -> {
           System.err.println("usage: tfs bench http [--size-mib N] [--rounds N] | cache [--rounds N] [--sample-mib N] [--only metrics|auth]"
               + " | cluster [--size-mib N] [--rounds N] [--transport aeron-ipc|aeron-udp|tcp]... [--metadata cassandra|memory] [--dir DIR]"
               + " | metadata [--clients N] [--seconds N] [--put-mib N] [--modes periodic:10s,batch,group:2ms]"
               + " | " + MetaOptions.usage()
               + " | faults [--trials N] [--cassandra-trials N] [--disk on|off] [--seed S] [--clients N]"
-              + " | kv [--sizes-kib 256,1024,4096,16384] [--clients 1,4,16] [--batch 8] [--seconds S] [--in-flight-mib N] [--local on|off]");
+              + " | kv [--sizes-kib 256,1024,4096,16384] [--clients 1,4,16] [--batch 8] [--seconds S] [--in-flight-mib N] [--local on|off]"
+              + " | local [--rounds N] [--warmup N]");
           System.exit(2);
         }
       }

@@ -49,6 +49,9 @@ public final class LocalChannels implements LocalAttach, AutoCloseable {
   /** Channel files are segments of the node's namespace with this prefix: {@code tfs-ch-<pid>-<hex>}. */
   public static final String FILE_PREFIX = "tfs-ch-";
 
+  private static final int BACKOFF_SPINS = 1_000;
+  private static final int BACKOFF_YIELDS = 200;
+
   private final LocalSettings settings;
   private final String nodeId;
   private final Path directory;
@@ -153,7 +156,10 @@ public final class LocalChannels implements LocalAttach, AutoCloseable {
     return switch (s.idleStrategy()) {
       case "busy-spin" -> new BusySpinIdleStrategy();
       case "sleeping" -> new SleepingIdleStrategy(s.maxParkNs());
-      default -> new BackoffIdleStrategy(100, 10, 1_000, s.maxParkNs());
+      // Spin and yield for some tens of microseconds before the first park: a park lasts at least the
+      // kernel's timer slack (50 us by default), which a client that sends its next request a few
+      // microseconds after the last completion would otherwise pay on every round trip.
+      default -> new BackoffIdleStrategy(BACKOFF_SPINS, BACKOFF_YIELDS, 1_000, s.maxParkNs());
     };
   }
 

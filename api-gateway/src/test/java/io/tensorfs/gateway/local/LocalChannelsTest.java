@@ -6,10 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.tensorfs.client.KvClient;
-import io.tensorfs.client.TfsClientException;
 import io.tensorfs.client.local.LocalChannel;
-import io.tensorfs.client.local.LocalKv;
+import io.tensorfs.client.local.ChannelException;
+import io.tensorfs.client.local.ChannelKv;
 import io.tensorfs.client.local.SharedBuffer;
 import io.tensorfs.client.local.Slot;
 import io.tensorfs.core.TfsException;
@@ -126,15 +125,15 @@ class LocalChannelsTest {
   @Test
   void shouldPutGetExistsAndRemoveKvBlocks() throws Exception {
     try (LocalChannel ch = attach(Caller.UNCHECKED_ADMIN)) {
-      KvClient kv = new LocalKv(ch);
+      ChannelKv kv = new ChannelKv(ch);
       byte[] small = random(100, 1);
       byte[] large = random(300 << 10, 2);
-      List<KvClient.KvResult> put = await(kv.put("kvt", List.of("a", "b"), List.of(ByteBuffer.wrap(small), ByteBuffer.wrap(large))));
-      assertTrue(put.stream().allMatch(KvClient.KvResult::ok), put.toString());
+      List<ChannelKv.KvResult> put = await(kv.put("kvt", List.of("a", "b"), List.of(ByteBuffer.wrap(small), ByteBuffer.wrap(large))));
+      assertTrue(put.stream().allMatch(ChannelKv.KvResult::ok), put.toString());
       ByteBuffer outA = ByteBuffer.allocate(200);
       ByteBuffer outB = ByteBuffer.allocate(300 << 10);
       ByteBuffer outC = ByteBuffer.allocate(10);
-      List<KvClient.KvResult> got = await(kv.get("kvt", List.of("a", "b", "c"), List.of(outA, outB, outC)));
+      List<ChannelKv.KvResult> got = await(kv.get("kvt", List.of("a", "b", "c"), List.of(outA, outB, outC)));
       assertEquals("OK", got.get(0).status());
       assertEquals(100, got.get(0).length());
       assertArrayEquals(small, Arrays.copyOf(outA.array(), 100));
@@ -142,11 +141,11 @@ class LocalChannelsTest {
       assertEquals("OK", got.get(1).status());
       assertArrayEquals(large, outB.array());
       assertEquals("NOT_FOUND", got.get(2).status());
-      List<KvClient.KvResult> tooSmall = await(kv.get("kvt", List.of("b"), List.of(ByteBuffer.allocate(10))));
+      List<ChannelKv.KvResult> tooSmall = await(kv.get("kvt", List.of("b"), List.of(ByteBuffer.allocate(10))));
       assertEquals("TOO_LARGE", tooSmall.get(0).status());
       assertEquals(300 << 10, tooSmall.get(0).length());
 
-      KvClient.KvExists exists = await(kv.exists("kvt", List.of("a", "b", "c", "a")));
+      ChannelKv.KvExists exists = await(kv.exists("kvt", List.of("a", "b", "c", "a")));
       assertEquals(List.of(true, true, false, true), exists.present());
       assertEquals(2, exists.prefix());
       assertEquals(List.of(true, false), await(kv.remove("kvt", List.of("a", "c"))));
@@ -203,7 +202,7 @@ class LocalChannelsTest {
   }
 
   private static void assertBad(LocalChannel ch, java.util.function.Consumer<Slot> encode, String says) {
-    TfsClientException e = assertThrows(TfsClientException.class, () -> ch.join(ch.submit(encode, Slot::value), WAIT));
+    ChannelException e = assertThrows(ChannelException.class, () -> ch.join(ch.submit(encode, Slot::value), WAIT));
     assertEquals(Status.BAD_REQUEST, e.code(), e.getMessage());
     assertTrue(e.getMessage().contains(says), e.getMessage());
   }
@@ -212,7 +211,7 @@ class LocalChannelsTest {
   void shouldRefuseGpuRegistrationOnANodeWithoutAGpu() throws Exception {
     try (LocalChannel ch = attach(Caller.UNCHECKED_ADMIN)) {
       ExecutionException e = assertThrows(ExecutionException.class, () -> await(ch.registerGpu(new byte[64], 0, 1 << 20)));
-      assertEquals(Status.UNAVAILABLE, ((TfsClientException) e.getCause()).code());
+      assertEquals(Status.UNAVAILABLE, ((ChannelException) e.getCause()).code());
     }
   }
 
@@ -227,12 +226,12 @@ class LocalChannelsTest {
       assertEquals(42, one.get(0));
       ExecutionException e = assertThrows(ExecutionException.class,
           () -> await(reader.write("/a/nope", "", List.of(ByteBuffer.wrap(new byte[1])), 0)));
-      assertEquals(Status.FORBIDDEN, ((TfsClientException) e.getCause()).code());
+      assertEquals(Status.FORBIDDEN, ((ChannelException) e.getCause()).code());
       e = assertThrows(ExecutionException.class, () -> await(reader.read("/b/other", 0, List.of(one), 0)));
-      assertEquals(Status.FORBIDDEN, ((TfsClientException) e.getCause()).code());
+      assertEquals(Status.FORBIDDEN, ((ChannelException) e.getCause()).code());
       e = assertThrows(ExecutionException.class,
-          () -> await(new LocalKv(reader).put("a", List.of("k"), List.of(ByteBuffer.wrap(new byte[1])))));
-      assertEquals(Status.FORBIDDEN, ((TfsClientException) e.getCause()).code());
+          () -> await(new ChannelKv(reader).put("a", List.of("k"), List.of(ByteBuffer.wrap(new byte[1])))));
+      assertEquals(Status.FORBIDDEN, ((ChannelException) e.getCause()).code());
     }
   }
 
@@ -267,7 +266,7 @@ class LocalChannelsTest {
       try (SharedBuffer shared = SharedBuffer.allocate(4096)) {
         await(ch.registerHost(shared.name(), 4096));
         // A request in flight when the client dies: a KV get of a large block into staging.
-        await(new LocalKv(ch).put("dead", List.of("k"), List.of(ByteBuffer.wrap(random(1 << 20, 3)))));
+        await(new ChannelKv(ch).put("dead", List.of("k"), List.of(ByteBuffer.wrap(random(1 << 20, 3)))));
         int attached = channels.attached();
         client.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
         awaitTrue(() -> channels.attached() == attached - 1, "the node detaches the channel of an ended process");

@@ -5,7 +5,7 @@ import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.stub.StreamObserver;
 import io.tensorfs.client.local.LocalChannel;
-import io.tensorfs.client.local.LocalKv;
+import io.tensorfs.client.local.ChannelKv;
 import io.tensorfs.gateway.grpc.v1.AttachLocalReply;
 import io.tensorfs.gateway.grpc.v1.Chunk;
 import io.tensorfs.gateway.grpc.v1.DeleteReply;
@@ -67,7 +67,7 @@ public final class TfsClient {
     this.grpc = files;
     this.checkpoints = new TfsCheckpoints(checkpointStub);
     this.local = tryLocal ? attachLocal(files) : null;
-    this.kv = local != null ? new LocalKv(local) : new GrpcKv(files);
+    this.kv = local != null ? new LocalKv(new ChannelKv(local)) : new GrpcKv(files);
   }
 
   /**

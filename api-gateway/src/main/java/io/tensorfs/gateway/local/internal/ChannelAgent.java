@@ -35,7 +35,7 @@ public final class ChannelAgent implements Agent {
   private final Queue<Finished> finished = new ConcurrentLinkedQueue<>();
   private final List<Channel> channels = new ArrayList<>();
   private final AtomicInteger attached = new AtomicInteger();
-  private final LocalOps ops;
+  private final RequestRunner ops;
   private final LongSupplier nanoClock;
   private final LongPredicate alive;
   private final long livenessIntervalNs;
@@ -49,7 +49,7 @@ public final class ChannelAgent implements Agent {
   private record Finished(Channel channel, int slot, Outcome outcome) {}
 
   /** @param alive whether the process of a pid is running (checked every {@code livenessIntervalNs}) */
-  public ChannelAgent(LocalOps ops, LongSupplier nanoClock, LongPredicate alive, long livenessIntervalNs,
+  public ChannelAgent(RequestRunner ops, LongSupplier nanoClock, LongPredicate alive, long livenessIntervalNs,
       long heartbeatIntervalNs) {
     this.ops = ops;
     this.nanoClock = nanoClock;

@@ -41,7 +41,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * {@link #run} returns (copied on the agent thread, no executor hop), others complete on the node's
  * executors. Every request passes {@link Access} with the channel's caller first. Thread-safe.
  */
-public final class LocalOps {
+public final class LocalOps implements RequestRunner {
   /** Runs a continuation on the thread that completes its stage: the agent thread for resident bytes. */
   private static final Executor ON_THE_SPOT = Runnable::run;
   private static final int PIECES_IN_FLIGHT = 16;
@@ -69,6 +69,7 @@ public final class LocalOps {
   }
 
   /** Starts {@code r} from slot {@code slot} of {@code ch}; the stage never fails (a failure is an Outcome). */
+  @Override
   public CompletionStage<Outcome> run(Channel ch, int slot, SlotRequest r) {
     CompletionStage<Outcome> out;
     try {

@@ -2,7 +2,6 @@ package io.tensorfs.client.local;
 
 import static io.tensorfs.client.local.Layout.*;
 
-import io.tensorfs.client.TfsClientException;
 import io.tensorfs.gateway.grpc.v1.AttachLocalReply;
 import io.tensorfs.gateway.grpc.v1.AttachLocalRequest;
 import io.tensorfs.gateway.grpc.v1.Status;
@@ -51,6 +50,8 @@ public final class LocalChannel implements AutoCloseable {
   private static final VarHandle INT = MethodHandles.byteBufferViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
   private static final VarHandle LONG = MethodHandles.byteBufferViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
   private static final long STALE_NODE_MS = 10_000;
+  /** A submit this soon after a join does not wake the reaper: the caller is about to join and reap itself. */
+  private static final long JOINED_RECENTLY_NS = 10_000_000;
 
   private final Path directory;
   private final Path file;
@@ -63,6 +64,9 @@ public final class LocalChannel implements AutoCloseable {
   private final Pending<?>[] pending;
   private final ArrayBlockingQueue<Integer> free;
   private final AtomicInteger inFlight = new AtomicInteger();
+  /** Threads in {@link #join}: while there are some, they reap and the reaper thread stays asleep. */
+  private final AtomicInteger joining = new AtomicInteger();
+  private volatile long joinedAtNs = System.nanoTime() - JOINED_RECENTLY_NS;
   private final ReentrantLock reaping = new ReentrantLock();
   private final Object pushing = new Object();
   private final Map<String, CompletableFuture<Integer>> registered = new ConcurrentHashMap<>();
@@ -234,7 +238,7 @@ public final class LocalChannel implements AutoCloseable {
       if (s.status != 0) {
         String message = s.errorText();
         Status code = Status.forNumber(s.status);
-        throw new TfsClientException(code == null ? Status.INTERNAL : code, message, null);
+        throw new ChannelException(code == null ? Status.INTERNAL : code, message, null);
       }
       return onDone.apply(s);
     }, always, result);
@@ -308,7 +312,7 @@ public final class LocalChannel implements AutoCloseable {
           try {
             size = Files.size(directory.resolve(seg));
           } catch (IOException | RuntimeException e) {
-            throw new TfsClientException(Status.BAD_REQUEST, "no shared-memory segment " + seg + " on this host", e);
+            throw new ChannelException(Status.BAD_REQUEST, "no shared-memory segment " + seg + " on this host", e);
           }
           ids.add(registerHost(seg, size));
         }
@@ -332,7 +336,7 @@ public final class LocalChannel implements AutoCloseable {
 
   private static io.tensorfs.gateway.grpc.v1.Completion failed(long id, Throwable e) {
     Throwable cause = e instanceof java.util.concurrent.CompletionException && e.getCause() != null ? e.getCause() : e;
-    Status code = cause instanceof TfsClientException t ? t.code() : Status.BAD_REQUEST;
+    Status code = cause instanceof ChannelException t ? t.code() : Status.BAD_REQUEST;
     return io.tensorfs.gateway.grpc.v1.Completion.newBuilder().setId(id).setStatus(code)
         .setMessage(String.valueOf(cause.getMessage())).build();
   }
@@ -348,6 +352,22 @@ public final class LocalChannel implements AutoCloseable {
    */
   public <T> T join(CompletableFuture<T> f, Duration timeout) {
     long deadline = System.nanoTime() + timeout.toNanos();
+    joinedAtNs = System.nanoTime();
+    joining.incrementAndGet();
+    try {
+      waitReaping(f, timeout, deadline);
+    } finally {
+      joining.decrementAndGet();
+    }
+    try {
+      return f.join();
+    } catch (java.util.concurrent.CompletionException e) {
+      if (e.getCause() instanceof RuntimeException r) throw r;
+      throw e;
+    }
+  }
+
+  private void waitReaping(CompletableFuture<?> f, Duration timeout, long deadline) {
     int idle = 0;
     while (!f.isDone()) {
       if (reap() > 0) {
@@ -361,16 +381,10 @@ public final class LocalChannel implements AutoCloseable {
       } else {
         LockSupport.parkNanos(20_000);
         if (System.nanoTime() - deadline > 0) {
-          throw new TfsClientException(Status.UNAVAILABLE, "no completion from the node within " + timeout,
+          throw new ChannelException(Status.UNAVAILABLE, "no completion from the node within " + timeout,
               new TimeoutException());
         }
       }
-    }
-    try {
-      return f.join();
-    } catch (java.util.concurrent.CompletionException e) {
-      if (e.getCause() instanceof RuntimeException r) throw r;
-      throw e;
     }
   }
 
@@ -419,7 +433,7 @@ public final class LocalChannel implements AutoCloseable {
         k = free.poll(100, TimeUnit.MICROSECONDS);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
-        throw new TfsClientException(Status.UNAVAILABLE, "interrupted waiting for a free slot", e);
+        throw new ChannelException(Status.UNAVAILABLE, "interrupted waiting for a free slot", e);
       }
       check();
     }
@@ -427,8 +441,8 @@ public final class LocalChannel implements AutoCloseable {
   }
 
   private void check() {
-    if (broken != null) throw new TfsClientException(Status.UNAVAILABLE, "the local channel is closed: " + broken.getMessage(), broken);
-    if (closed) throw new TfsClientException(Status.UNAVAILABLE, "the local channel is closed", null);
+    if (broken != null) throw new ChannelException(Status.UNAVAILABLE, "the local channel is closed: " + broken.getMessage(), broken);
+    if (closed) throw new ChannelException(Status.UNAVAILABLE, "the local channel is closed", null);
   }
 
   private void push(int slot) {
@@ -438,7 +452,7 @@ public final class LocalChannel implements AutoCloseable {
       INT.setRelease(map, SQ_TAIL_AT, sqTail);
     }
     Thread r = reaper;
-    if (r != null) LockSupport.unpark(r);
+    if (r != null && System.nanoTime() - joinedAtNs > JOINED_RECENTLY_NS) LockSupport.unpark(r);
   }
 
   /** Takes every completion the node pushed; returns how many. Any thread; one at a time reaps. */
@@ -481,11 +495,16 @@ public final class LocalChannel implements AutoCloseable {
     t.start();
   }
 
-  /** The reaper: polls while requests are in flight (spin, yield, park up to 50 us), sleeps otherwise. */
+  /**
+   * The reaper: polls while requests are in flight and no thread is in {@link #join} (spin, yield, park up to
+   * 50 us), sleeps otherwise (at most 1 ms, so that a request submitted without waking it is still seen).
+   */
   private void reapLoop() {
     int idle = 0;
+    int sleeps = 0;
     while (!closed) {
-      if (inFlight.get() == 0) {
+      if (inFlight.get() == 0 || joining.get() > 0) {
+        if ((++sleeps & 1023) == 0) checkNode();
         LockSupport.parkNanos(1_000_000);
         idle = 0;
         continue;
@@ -510,7 +529,7 @@ public final class LocalChannel implements AutoCloseable {
         : System.currentTimeMillis() - beat > STALE_NODE_MS ? "the node stopped answering (no heartbeat for "
             + STALE_NODE_MS + " ms)" : null;
     if (why == null) return;
-    broken = new TfsClientException(Status.UNAVAILABLE, why, null);
+    broken = new ChannelException(Status.UNAVAILABLE, why, null);
     reaping.lock();
     try {
       for (int k = 0; k < slots; k++) {
@@ -538,7 +557,7 @@ public final class LocalChannel implements AutoCloseable {
     if (r != null) LockSupport.unpark(r);
     for (int k = 0; k < slots; k++) {
       Pending<?> p = pending[k];
-      if (p != null) p.fail(new TfsClientException(Status.UNAVAILABLE, "the local channel closed", null));
+      if (p != null) p.fail(new ChannelException(Status.UNAVAILABLE, "the local channel closed", null));
     }
     Staging s;
     synchronized (this) {

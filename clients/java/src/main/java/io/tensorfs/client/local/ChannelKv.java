@@ -2,7 +2,6 @@ package io.tensorfs.client.local;
 
 import static io.tensorfs.client.local.Layout.*;
 
-import io.tensorfs.client.KvClient;
 import io.tensorfs.gateway.grpc.v1.Status;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -12,18 +11,29 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
 /**
- * {@link KvClient} over a {@link LocalChannel}: each batch is one request (or several, when its keys do not
- * fit in one slot), values and outs passed in place when they are {@link SharedBuffer} slices, else through
- * the slot or the channel's staging segment. Thread-safe.
+ * A tenant's KV blocks over a {@link LocalChannel}, batched, one result per key in order: each batch is one
+ * request (or several, when its keys do not fit in one slot), values and outs passed in place when they are
+ * {@link SharedBuffer} slices, else through the slot or the channel's staging segment. What
+ * {@code TfsClient.kv()} answers with when a channel is attached. Thread-safe.
  */
-public final class LocalKv implements KvClient {
+public final class ChannelKv {
   private final LocalChannel channel;
 
-  public LocalKv(LocalChannel channel) {
+  public ChannelKv(LocalChannel channel) {
     this.channel = channel;
   }
 
-  @Override
+  /** One key's outcome: {@code status} "OK" or an error code name ("NOT_FOUND" is a miss); {@code length} the block's. */
+  public record KvResult(String status, long length) {
+    public boolean ok() {
+      return "OK".equals(status);
+    }
+  }
+
+  /** Per key whether it is present, and how many leading keys are. */
+  public record KvExists(List<Boolean> present, int prefix) {}
+
+  /** Puts each value (its remaining bytes) under its key. */
   public CompletionStage<List<KvResult>> put(String tenant, List<String> keys, List<ByteBuffer> values) {
     same(keys, values, "values");
     return inGroups(tenant, keys, (from, to) -> {
@@ -35,7 +45,7 @@ public final class LocalKv implements KvClient {
     });
   }
 
-  @Override
+  /** Reads each key's block into its buffer from its position (not moved); a block longer than the room is TOO_LARGE. */
   public CompletionStage<List<KvResult>> get(String tenant, List<String> keys, List<ByteBuffer> outs) {
     same(keys, outs, "outs");
     return inGroups(tenant, keys, (from, to) -> {
@@ -52,7 +62,7 @@ public final class LocalKv implements KvClient {
     });
   }
 
-  @Override
+  /** Per key whether it is present, and the present prefix. */
   public CompletionStage<KvExists> exists(String tenant, List<String> keys) {
     return inGroups(tenant, keys, (from, to) -> channel.submit(
         s -> encode(s, OP_KV_EXISTS, tenant, keys.subList(from, to), null),
@@ -65,7 +75,7 @@ public final class LocalKv implements KvClient {
         });
   }
 
-  @Override
+  /** Per key whether it held a block. */
   public CompletionStage<List<Boolean>> remove(String tenant, List<String> keys) {
     return inGroups(tenant, keys, (from, to) -> channel.submit(
         s -> encode(s, OP_KV_REMOVE, tenant, keys.subList(from, to), null),
@@ -89,7 +99,7 @@ public final class LocalKv implements KvClient {
     for (int i = 0; i < count; i++) {
       int status = s.resultStatus(i);
       Status code = Status.forNumber(status);
-      out.add(new KvResult(code == null ? "INTERNAL" : code.name(), s.resultLength(i), ""));
+      out.add(new KvResult(code == null ? "INTERNAL" : code.name(), s.resultLength(i)));
     }
     return out;
   }
