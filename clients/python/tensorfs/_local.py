@@ -247,7 +247,7 @@ class LocalChannel:
     # -- submitting ------------------------------------------------------------------------------------
 
     def usable(self):
-        return self.broken is None and not self.closed and os.getpid() == self.pid
+        return self.broken is None and not self.closed
 
     def _take_slot(self, deadline=None):
         """A free slot: completes finished requests to free one when none is."""
@@ -431,14 +431,12 @@ class LocalChannel:
     def poll(self):
         """Completes every request the node has finished; returns how many (0 when another thread is
         polling right now)."""
-        if not self._poll_lock.acquire(False):
+        if self._u32[CQ_TAIL >> 2] == self._cq_head or not self._poll_lock.acquire(False):
             return 0
         try:
             u32 = self._u32
             tail = u32[CQ_TAIL >> 2]
             head = self._cq_head
-            if head == tail:
-                return 0
             buf = self._map
             owners = self._owners
             mask = self._mask
@@ -585,6 +583,17 @@ def _forget_host(ref, name):
 
 
 _LIVE = weakref.WeakSet()
+
+
+def _after_fork_in_child():
+    # The rings and slots are the parent's: a forked child must not touch them (its clients use gRPC).
+    for channel in list(_LIVE):
+        channel.closed = True
+    _LIVE.clear()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 @atexit.register

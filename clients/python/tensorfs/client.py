@@ -142,7 +142,11 @@ class Client:
         self._batch = self._channel.stream_stream(_wire.SERVICE + "Batch", request_serializer=_wire.Submission.SerializeToString,
                                                   response_deserializer=_wire.Completion.FromString)
         self._ids = itertools.count(1)
-        self._lock = threading.Condition()
+        # A plain lock under the condition: the channel's completions take it directly (no Python-level
+        # Condition wrapper on the hot path) and notify only when a thread sleeps on the condition.
+        self._mutex = threading.Lock()
+        self._lock = threading.Condition(self._mutex)
+        self._sleepers = 0
         self._pending = {}
         self._completed = []
         self._outbox = None
@@ -223,15 +227,23 @@ class Client:
                 if local is None or local.in_flight == 0:
                     # Only gRPC requests outstanding (their receiver notifies); look at the channel now
                     # and then in case another thread submits on it.
-                    self._lock.wait(left if local is None else min(left or 0.01, 0.01))
+                    self._sleep(left if local is None else min(left or 0.01, 0.01))
                     continue
             local._wait(lambda: local.in_flight == 0 or self._enough(min_completions), deadline)
         with self._lock:
             done, self._completed = self._completed, []
             return done
 
+    def _sleep(self, seconds):
+        """Waits on the condition (the lock held) for at most ``seconds`` (None: until notified)."""
+        self._sleepers += 1
+        try:
+            self._lock.wait(seconds)
+        finally:
+            self._sleepers -= 1
+
     def _enough(self, min_completions):
-        with self._lock:
+        with self._mutex:
             return len(self._completed) >= min(min_completions, len(self._completed) + len(self._pending))
 
     def outstanding(self):
@@ -267,7 +279,7 @@ class Client:
         if not local.fits_io(len(path), len(policy_bytes), len(sges)):
             return None
         request = Request(next(self._ids), op, filepath, desc, sges, local=True)
-        with self._lock:
+        with self._mutex:
             self._pending[request.id] = request
         try:
             local.submit_io(_local.READ if op == "PREADV" else _local.WRITE, path, offset, flags, policy_bytes,
@@ -285,10 +297,11 @@ class Client:
         return request
 
     def _local_done(self, request, buf, base, status, value, message):
-        with self._lock:
+        with self._mutex:
             if request.id in self._pending:
                 self._finish(request, value, status, message)
-                self._lock.notify_all()
+                if self._sleepers:
+                    self._lock.notify_all()
 
     def _open_batch(self):
         if self._outbox is not None:
@@ -396,7 +409,7 @@ class Client:
                 left = None if deadline is None else deadline - time.monotonic()
                 if left is not None and left <= 0:
                     raise TimeoutError("%r did not complete in time" % request)
-                self._lock.wait(left)
+                self._sleep(left)
             # Taken here, so a later wait() does not return it again.
             if request in self._completed:
                 self._completed.remove(request)
