@@ -163,6 +163,29 @@ class LocalNodeTest(unittest.TestCase):
         self.assertTrue(self.remote.kv_get(self.tenant, ["tensor"], [out])[0].ok)
         self.assertTrue(torch.equal(out, t))
 
+    def test_cuda_tensors_through_the_channel(self):
+        try:
+            import torch
+        except ImportError:
+            self.skipTest("torch is not installed")
+        if not torch.cuda.is_available():
+            self.skipTest("no GPU")
+        t = torch.randn(1 << 20, device="cuda")  # 4 MiB
+        host = t.cpu()
+        self.assertEqual(self.local.save_from(self.path("gpu"), t), 4 << 20)
+        back = torch.zeros_like(t)
+        self.assertEqual(self.local.load_into(self.path("gpu"), back), 4 << 20)
+        self.assertTrue(torch.equal(back.cpu(), host))
+        self.assertEqual(self.remote.read_bytes(self.path("gpu")), host.numpy().tobytes())
+        blocks = [t[:1000], t[1 << 19:], torch.arange(7, dtype=torch.uint8, device="cuda")]
+        self.assertTrue(all(r.ok for r in self.local.kv_put(self.tenant, ["g0", "g1", "g2"], blocks)))
+        self.assertEqual(self.remote.kv_get(self.tenant, ["g0", "g2"]), [host[:1000].numpy().tobytes(), bytes(range(7))])
+        outs = [torch.zeros(1000, device="cuda"), torch.zeros(1 << 19, device="cuda")]
+        results = self.local.kv_get(self.tenant, ["g0", "g1"], outs)
+        self.assertEqual([r.length for r in results], [4000, 2 << 20])
+        self.assertTrue(torch.equal(outs[0].cpu(), host[:1000]))
+        self.assertTrue(torch.equal(outs[1].cpu(), host[1 << 19:]))
+
     def test_a_closed_channel_is_released_and_a_new_client_attaches(self):
         c = tensorfs.Client(ADDRESS)
         self.assertEqual(c.local, self.local.local)

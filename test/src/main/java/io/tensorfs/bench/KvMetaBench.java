@@ -328,6 +328,8 @@ public final class KvMetaBench {
     try {
       joinAlone(system);
       KvNode node = KvNode.get(system);
+      node.usePages(io.tensorfs.sharding.kv.KvPages.from(io.tensorfs.core.memory.PagePool.allocate(
+          io.tensorfs.core.memory.PagePoolSettings.regular(64L << 20, 4 << 20))));
       KvIndex index = node.index();
       KvBlocks blocks = new ShardedKvBlocks(node, new Peers("bench-node"), Materializer.matFromSystem(system));
       ByteString one = ByteString.fromString("x");

@@ -45,6 +45,7 @@ public final class TfsClient {
   private final boolean ownsChannel;
   private final TensorfsGrpc.TensorfsStub grpc;
   private final TfsCheckpoints checkpoints;
+  private final KvClient kv;
 
   private TfsClient(ManagedChannel channel, boolean ownsChannel, BearerToken token) {
     this.channel = channel;
@@ -57,6 +58,7 @@ public final class TfsClient {
     }
     this.grpc = files;
     this.checkpoints = new TfsCheckpoints(checkpointStub);
+    this.kv = new GrpcKv(files);
   }
 
   /**
@@ -92,6 +94,14 @@ public final class TfsClient {
   /** The node's checkpoints over this client's channel. */
   public TfsCheckpoints checkpoints() {
     return checkpoints;
+  }
+
+  /**
+   * The tenants' KV-cache blocks, batched (see {@link KvClient}). Values travel inline in gRPC messages; a
+   * batch may be as large as the node's inbound message limit ({@code tensorfs.grpc.max-inbound-message}).
+   */
+  public KvClient kv() {
+    return kv;
   }
 
   public CompletionStage<FileInfo> stat(String path) {

@@ -231,6 +231,25 @@ public final class ChunkCache implements AutoCloseable {
     }
   }
 
+  /**
+   * One page for the pool's other user, the node's KV blocks, evicting whole files as a chunk would; null
+   * when none can be freed. The page is then the caller's, outside the cache's figures: its last release
+   * gives it back to the pool.
+   */
+  public Page lendPage() {
+    List<ChunkId> dropped = new ArrayList<>();
+    Page page = null;
+    synchronized (this) {
+      List<Page> got = takePages(1, dropped);
+      if (got != null) {
+        heldPages -= 1;
+        page = got.get(0);
+      }
+    }
+    notifyDropped(dropped);
+    return page;
+  }
+
   /** Pins a file: none of its chunks is evicted. Remembered while nothing of it is resident. */
   public synchronized void pin(FileId file) {
     pins.add(file);

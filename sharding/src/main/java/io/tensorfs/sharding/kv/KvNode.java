@@ -6,7 +6,7 @@ import org.apache.pekko.actor.typed.ExtensionId;
 
 /**
  * This node's KV parts, one per actor system: its settings, the blocks it holds (also served to the other
- * nodes by the chunk transport) and its view of the cluster's index. A block evicted here is forgotten by
+ * nodes by the chunk transport, in pages of the node's page pool) and its view of the cluster's index. A block evicted here is forgotten by
  * its index bucket. Built on first use; thread-safe.
  */
 public final class KvNode implements Extension {
@@ -22,7 +22,16 @@ public final class KvNode implements Extension {
     this.index = new KvIndex(system, settings);
     KvIndex forEvictions = index;
     this.blocks = new KvBlockStore(settings.memoryBytes(), settings.maxBlocks(),
-        held -> forEvictions.forget(held.tenant(), held.key(), held.blockId()));
+        evicted -> forEvictions.forget(evicted.tenant(), evicted.key(), evicted.blockId()));
+    KvMetrics.register(blocks);
+  }
+
+  /**
+   * Gives the blocks their memory: pages of the node's page pool (the node's operator passes the chunk
+   * cache's, which lends pages by evicting its own files). The first call wins; until it, puts fail UNAVAILABLE.
+   */
+  public void usePages(KvPages pages) {
+    blocks.usePages(pages);
   }
 
   public static KvNode get(ActorSystem<?> system) {

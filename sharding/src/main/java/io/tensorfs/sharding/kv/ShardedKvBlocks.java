@@ -7,6 +7,7 @@ import io.tensorfs.core.FileId;
 import io.tensorfs.core.TfsException;
 import io.tensorfs.core.TfsPath;
 import io.tensorfs.sharding.replication.Peers;
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -56,55 +57,121 @@ public final class ShardedKvBlocks implements KvBlocks {
   public CompletionStage<Done> put(String tenant, String key, ByteString bytes) {
     try {
       check(tenant, key);
-      if (bytes.size() > settings.maxBlockBytes()) {
-        throw new TfsException(ErrorCode.TOO_LARGE, "a KV block of " + bytes.size() + " bytes is more than the limit of "
-            + settings.maxBlockBytes());
-      }
+      checkLength(bytes.size());
       FileId blockId = node.newBlockId();
       KvEntry entry = new KvEntry(nodeId, blockId, bytes.size(), crcOf(bytes));
-      blocks.put(new KvBlockStore.Held(tenant, key, blockId, bytes.compact()));
-      return index.put(tenant, key, entry).handle((old, e) -> {
-        if (e != null) {
-          blocks.remove(blockId);
-          throw e instanceof CompletionException c ? c : new CompletionException(e);
-        }
-        old.ifPresent(o -> {
-          if (o.holder().equals(nodeId)) blocks.remove(o.blockId());
-        });
-        return Done.getInstance();
-      });
+      blocks.put(tenant, key, blockId, bytes);
+      return point(tenant, key, entry);
     } catch (RuntimeException e) {
       return CompletableFuture.failedFuture(e);
     }
+  }
+
+  /** Points the key at a block listed here; when the index refuses, the block is dropped again. */
+  private CompletionStage<Done> point(String tenant, String key, KvEntry entry) {
+    return index.put(tenant, key, entry).handle((old, e) -> {
+      if (e != null) {
+        blocks.remove(entry.blockId());
+        throw e instanceof CompletionException c ? c : new CompletionException(e);
+      }
+      old.ifPresent(o -> {
+        if (o.holder().equals(nodeId)) blocks.remove(o.blockId());
+      });
+      return Done.getInstance();
+    });
+  }
+
+  /**
+   * Room in the node's pinned pages: the caller fills it and {@link KvReservation#commit() commits}, which
+   * lists the block and points the key at it, or aborts, which gives the memory back.
+   */
+  @Override
+  public KvReservation reserve(String tenant, String key, long length) {
+    check(tenant, key);
+    checkLength(length);
+    KvBlockStore.Room room = blocks.allocate(tenant, key, node.newBlockId(), length);
+    List<ByteBuffer> buffers = room.buffers();
+    return new KvReservation() {
+      private boolean ended;
+
+      @Override public long length() { return length; }
+      @Override public List<ByteBuffer> buffers() { return buffers; }
+      @Override public boolean pinned() { return true; }
+
+      @Override
+      public CompletionStage<Done> commit() {
+        if (ended) return CompletableFuture.failedFuture(new IllegalStateException("reservation already ended"));
+        ended = true;
+        try {
+          int crc = crcOf(room.buffers());
+          room.publish();
+          return point(tenant, key, new KvEntry(nodeId, room.blockId(), length, crc));
+        } catch (RuntimeException e) {
+          room.discard();
+          return CompletableFuture.failedFuture(e);
+        }
+      }
+
+      @Override
+      public void abort() {
+        ended = true;
+        room.discard();
+      }
+    };
   }
 
   @Override
   public CompletionStage<Optional<ByteString>> get(String tenant, String key) {
+    return hold(tenant, List.of(key)).thenApply(held -> held.get(0).map(h -> {
+      try (h) {
+        return copyOf(h);
+      }
+    }));
+  }
+
+  /**
+   * Holds each key's block: one held here is a view of its pinned pages (verified by length and CRC32C, kept
+   * until closed); one held by another node is fetched over the chunk transport into the heap.
+   */
+  @Override
+  public CompletionStage<List<Optional<KvHeld>>> hold(String tenant, List<String> keys) {
     try {
-      check(tenant, key);
+      for (String k : keys) check(tenant, k);
     } catch (RuntimeException e) {
       return CompletableFuture.failedFuture(e);
     }
-    return index.lookup(tenant, key).thenCompose(entry -> entry.isEmpty()
-        ? CompletableFuture.completedFuture(Optional.<ByteString>empty())
-        : read(tenant, key, entry.get()).thenCompose(bytes -> bytes.isPresent()
-            ? CompletableFuture.completedFuture(bytes)
-            : again(tenant, key, entry.get())));
+    return index.lookupAll(tenant, keys).thenCompose(found -> {
+      List<CompletableFuture<Optional<KvHeld>>> each = new ArrayList<>(keys.size());
+      for (String key : keys) {
+        KvEntry entry = found.get(key);
+        each.add(entry == null
+            ? CompletableFuture.completedFuture(Optional.empty())
+            : read(tenant, key, entry).thenCompose(h -> h.isPresent()
+                ? CompletableFuture.completedFuture(h)
+                : again(tenant, key, entry)).toCompletableFuture());
+      }
+      return CompletableFuture.allOf(each.toArray(CompletableFuture[]::new))
+          .thenApply(x -> each.stream().map(f -> f.getNow(Optional.empty())).toList());
+    });
   }
 
   /** A block that was gone: the key may have been put again meanwhile; read what it names now, once. */
-  private CompletionStage<Optional<ByteString>> again(String tenant, String key, KvEntry gone) {
+  private CompletionStage<Optional<KvHeld>> again(String tenant, String key, KvEntry gone) {
     return index.lookup(tenant, key).thenCompose(now -> now.isEmpty() || now.get().blockId().equals(gone.blockId())
-        ? CompletableFuture.completedFuture(Optional.<ByteString>empty())
+        ? CompletableFuture.completedFuture(Optional.<KvHeld>empty())
         : read(tenant, key, now.get()));
   }
 
   /** The entry's block, verified; empty when its holder no longer has it or it does not match. */
-  private CompletionStage<Optional<ByteString>> read(String tenant, String key, KvEntry entry) {
+  private CompletionStage<Optional<KvHeld>> read(String tenant, String key, KvEntry entry) {
     if (entry.holder().equals(nodeId)) {
-      Optional<ByteString> held = blocks.get(entry.blockId()).filter(b -> matches(b, entry));
+      Optional<KvBlockStore.Hold> held = blocks.hold(entry.blockId());
+      if (held.isPresent() && !matches(held.get(), entry)) {
+        held.get().close();
+        held = Optional.empty();
+      }
       if (held.isEmpty()) index.forget(tenant, key, entry.blockId());
-      return CompletableFuture.completedFuture(held);
+      return CompletableFuture.completedFuture(held.map(PinnedHeld::new));
     }
     if (!peers.isLive(entry.holder())) return CompletableFuture.completedFuture(Optional.empty());
     CompletionStage<ByteString> fetched;
@@ -119,10 +186,40 @@ public final class ShardedKvBlocks implements KvBlocks {
       if (e != null) {
         log.debug("KV block {} of {}/{} not read from {}: {}", entry.blockId(), tenant, key, entry.holder(),
             e.toString());
-        return Optional.<ByteString>empty();
+        return Optional.<KvHeld>empty();
       }
-      return Optional.of(bytes).filter(b -> matches(b, entry));
+      return Optional.of(bytes).filter(b -> matches(b, entry)).map(HeapHeld::new);
     });
+  }
+
+  /** A block held in this node's pages. */
+  private static final class PinnedHeld implements KvHeld {
+    private final KvBlockStore.Hold hold;
+
+    PinnedHeld(KvBlockStore.Hold hold) {
+      this.hold = hold;
+    }
+
+    @Override public long length() { return hold.length(); }
+    @Override public List<ByteBuffer> buffers() { return hold.buffers(); }
+    @Override public boolean pinned() { return true; }
+    @Override public void close() { hold.close(); }
+  }
+
+  private static boolean matches(KvBlockStore.Hold held, KvEntry entry) {
+    return held.length() == entry.lengthBytes() && crcOf(held.buffers()) == entry.crc32c();
+  }
+
+  private static ByteString copyOf(KvHeld held) {
+    if (held instanceof HeapHeld heap) return heap.bytes();
+    byte[] out = new byte[Math.toIntExact(held.length())];
+    int at = 0;
+    for (ByteBuffer b : held.buffers()) {
+      int n = b.remaining();
+      b.get(out, at, n);
+      at += n;
+    }
+    return ByteString.fromArrayUnsafe(out);
   }
 
   private static boolean matches(ByteString bytes, KvEntry entry) {
@@ -163,6 +260,29 @@ public final class ShardedKvBlocks implements KvBlocks {
     });
   }
 
+  /** Forgets every key at once (one index call per key, all in flight together), dropping the blocks held here. */
+  @Override
+  public CompletionStage<List<Boolean>> removeAll(String tenant, List<String> keys) {
+    try {
+      for (String k : keys) check(tenant, k);
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+    List<CompletableFuture<Optional<KvEntry>>> removed = new ArrayList<>(keys.size());
+    for (String key : keys) removed.add(index.remove(tenant, key).toCompletableFuture());
+    return CompletableFuture.allOf(removed.toArray(CompletableFuture[]::new)).thenApply(x -> {
+      List<FileId> here = new ArrayList<>();
+      List<Boolean> held = new ArrayList<>(keys.size());
+      for (CompletableFuture<Optional<KvEntry>> r : removed) {
+        Optional<KvEntry> old = r.getNow(Optional.empty());
+        old.filter(o -> o.holder().equals(nodeId)).ifPresent(o -> here.add(o.blockId()));
+        held.add(old.isPresent());
+      }
+      blocks.removeAll(here);
+      return held;
+    });
+  }
+
   @Override
   public long maxBlockBytes() {
     return settings.maxBlockBytes();
@@ -177,7 +297,23 @@ public final class ShardedKvBlocks implements KvBlocks {
     TfsPath.parse("/" + tenant + "/" + key);
   }
 
+  private void checkLength(long length) {
+    if (length < 0 || length > settings.maxBlockBytes()) {
+      throw new TfsException(ErrorCode.TOO_LARGE, "a KV block of " + length + " bytes is more than the limit of "
+          + settings.maxBlockBytes());
+    }
+  }
+
   private static int crcOf(ByteString bytes) {
-    return Crc32c.of(bytes.asByteBuffer());
+    java.util.zip.CRC32C c = new java.util.zip.CRC32C();
+    for (ByteBuffer b : bytes.getByteBuffers()) c.update(b);
+    return (int) c.getValue();
+  }
+
+  /** The CRC32C of the buffers' bytes in order, read without moving them. */
+  private static int crcOf(List<ByteBuffer> buffers) {
+    java.util.zip.CRC32C c = new java.util.zip.CRC32C();
+    for (ByteBuffer b : buffers) c.update(b.duplicate());
+    return (int) c.getValue();
   }
 }

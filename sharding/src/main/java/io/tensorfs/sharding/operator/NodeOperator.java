@@ -17,6 +17,7 @@ import io.tensorfs.sharding.Metadata;
 import io.tensorfs.sharding.elastic.ReadDemandMeter;
 import io.tensorfs.sharding.kv.KvBlocks;
 import io.tensorfs.sharding.kv.KvNode;
+import io.tensorfs.sharding.kv.KvPages;
 import io.tensorfs.sharding.kv.ShardedKvBlocks;
 import io.tensorfs.sharding.operator.internal.CacheHints;
 import io.tensorfs.sharding.operator.internal.ChunkCutter;
@@ -139,7 +140,12 @@ public final class NodeOperator {
     this.materializer = Materializer.matFromSystem(system);
     this.hints = new CacheHints(system, this, cache, settings.hintTimeout(), settings.findTimeout());
     this.tenants = new TenantQuotas(system);
-    this.kv = new ShardedKvBlocks(KvNode.get(system), peers, materializer);
+    KvNode kvNode = KvNode.get(system);
+    kvNode.usePages(new KvPages() {
+      @Override public int pageBytes() { return cache.pool().pageBytes(); }
+      @Override public io.tensorfs.core.memory.Page take() { return cache.lendPage(); }
+    });
+    this.kv = new ShardedKvBlocks(kvNode, peers, materializer);
   }
 
   public String nodeId() {

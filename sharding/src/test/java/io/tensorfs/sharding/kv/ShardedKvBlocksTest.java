@@ -9,6 +9,8 @@ import io.tensorfs.core.Crc32c;
 import io.tensorfs.core.ErrorCode;
 import io.tensorfs.core.FileId;
 import io.tensorfs.core.TfsException;
+import io.tensorfs.core.memory.PagePool;
+import io.tensorfs.core.memory.PagePoolSettings;
 import io.tensorfs.core.testing.Awaits;
 import io.tensorfs.sharding.ClusterTestConfig;
 import io.tensorfs.sharding.replication.Peers;
@@ -51,6 +53,7 @@ class ShardedKvBlocksTest {
       return null;
     });
     node = KvNode.get(testKit.system());
+    node.usePages(KvPages.from(PagePool.allocate(PagePoolSettings.regular(8L << 20, 2 << 20))));
     kv = new ShardedKvBlocks(node, new Peers(NODE), Materializer.matFromSystem(testKit.system()));
   }
 
@@ -123,7 +126,7 @@ class ShardedKvBlocksTest {
     assertEquals(List.of(false), Awaits.await(kv.exists("t", List.of("elsewhere"))).present());
     // An entry whose CRC does not match the held bytes is never answered.
     FileId id = FileId.random();
-    node.blocks().put(new KvBlockStore.Held("t", "bent", id, bytes("abc")));
+    node.blocks().put("t", "bent", id, bytes("abc"));
     Awaits.await(node.index().put("t", "bent", new KvEntry(NODE, id, 3, Crc32c.of(bytes("abd").asByteBuffer()))));
     assertEquals(Optional.empty(), get("t", "bent"));
   }
@@ -160,6 +163,65 @@ class ShardedKvBlocksTest {
     assertTrue(!seen.isEmpty(), "some reads hit");
     // The puts were issued in order from one thread to one bucket: the last one wins.
     assertEquals(Optional.of(last), get("r", key));
+  }
+
+  @Test
+  void shouldHoldLocalBlocksAsPinnedViewsThatOutliveARePut() {
+    ByteString first = ByteString.fromArray(filled(10_000, (byte) 1));
+    Awaits.await(kv.put("h", "k", first));
+    List<Optional<KvHeld>> held = Awaits.await(kv.hold("h", List.of("k", "absent")));
+    assertEquals(2, held.size());
+    assertEquals(Optional.empty(), held.get(1));
+    KvHeld h = held.get(0).orElseThrow();
+    assertTrue(h.pinned());
+    assertEquals(10_000, h.length());
+    assertTrue(h.buffers().stream().allMatch(java.nio.ByteBuffer::isDirect));
+    Awaits.await(kv.put("h", "k", ByteString.fromArray(filled(10_000, (byte) 2))));
+    for (int i = 0; i < 2; i++) Awaits.await(kv.put("h", "filler" + i, ByteString.fromArray(filled(16 << 10, (byte) 3))));
+    assertEquals(first, concat(h.buffers()), "a held block's bytes do not change while it is held");
+    h.close();
+    assertEquals(Optional.of(ByteString.fromArray(filled(10_000, (byte) 2))), get("h", "k"));
+  }
+
+  @Test
+  void shouldPutWhatAReservationWasFilledWithOnlyOnCommit() {
+    KvReservation r = kv.reserve("z", "filled", 9000);
+    assertTrue(r.pinned());
+    for (java.nio.ByteBuffer b : r.buffers()) {
+      assertTrue(b.isDirect());
+      while (b.hasRemaining()) b.put((byte) 5);
+    }
+    assertEquals(Optional.empty(), get("z", "filled"), "nothing is visible before the commit");
+    Awaits.await(r.commit());
+    assertEquals(Optional.of(ByteString.fromArray(filled(9000, (byte) 5))), get("z", "filled"));
+    long allocated = node.blocks().allocatedBytes();
+    KvReservation dropped = kv.reserve("z", "dropped", 9000);
+    dropped.abort();
+    assertEquals(allocated, node.blocks().allocatedBytes(), "an aborted reservation gives its memory back");
+    assertEquals(Optional.empty(), get("z", "dropped"));
+    assertEquals(ErrorCode.TOO_LARGE, assertInstanceOf(TfsException.class,
+        org.junit.jupiter.api.Assertions.assertThrows(TfsException.class, () -> kv.reserve("z", "big", (16 << 10) + 1))).code());
+  }
+
+  @Test
+  void shouldRemoveAllKeysAtOnceSayingWhichHeldABlock() {
+    Awaits.await(kv.put("m", "a", bytes("1")));
+    Awaits.await(kv.put("m", "c", bytes("3")));
+    assertEquals(List.of(true, false, true), Awaits.await(kv.removeAll("m", List.of("a", "b", "c"))));
+    assertEquals(List.of(false, false), Awaits.await(kv.exists("m", List.of("a", "c"))).present());
+    assertEquals(Optional.empty(), get("m", "a"));
+  }
+
+  private static byte[] filled(int n, byte value) {
+    byte[] b = new byte[n];
+    java.util.Arrays.fill(b, value);
+    return b;
+  }
+
+  private static ByteString concat(List<java.nio.ByteBuffer> buffers) {
+    ByteString out = ByteString.emptyByteString();
+    for (java.nio.ByteBuffer b : buffers) out = out.concat(ByteString.fromByteBuffer(b.duplicate()));
+    return out;
   }
 
   private static ErrorCode codeOf(java.util.concurrent.CompletionStage<?> stage) {

@@ -184,8 +184,13 @@ public final class BatchIo {
     });
   }
 
+  /** The node's copies to and from clients' GPU memory. */
+  DeviceCopies gpus() {
+    return gpus;
+  }
+
   /** Checks every element and maps host segments (blocking calls, on the segment dispatcher). */
-  private CompletionStage<List<Memory>> resolve(List<Sge> sges) {
+  CompletionStage<List<Memory>> resolve(List<Sge> sges) {
     List<Sge> own = List.copyOf(sges);
     for (Sge sge : own) {
       if (sge.getMemoryCase() == Sge.MemoryCase.GPU && !gpus.available()) {

@@ -59,6 +59,7 @@ public final class TensorfsService implements Tensorfs {
   private final long maxFileBytes;
   private final Caller caller;
   private final LocalAttach local;
+  private final KvCalls kv;
 
   /**
    * @param caller who every call of this instance acts as (authenticated by the gateway)
@@ -77,6 +78,7 @@ public final class TensorfsService implements Tensorfs {
     this.readChunkBytes = readChunkBytes;
     this.chunkSizeBytes = chunkSizeBytes;
     this.maxFileBytes = maxFileBytes;
+    this.kv = new KvCalls(files.kv(), batch, caller);
   }
 
   /** At most {@code inFlightPerStream} submissions run at once; the stream reads no more meanwhile. */
@@ -170,27 +172,27 @@ public final class TensorfsService implements Tensorfs {
         .thenApply(Wire::fileInfo);
   }
 
-  // Placeholders while the KV calls are being built (this parts replace them).
   @Override
   public CompletionStage<io.tensorfs.gateway.grpc.v1.KvReply> kvPut(io.tensorfs.gateway.grpc.v1.KvPutRequest in) {
-    return notYet("KvPut");
+    return attempt(() -> kv.put(in));
   }
 
   @Override
   public CompletionStage<io.tensorfs.gateway.grpc.v1.KvGetReply> kvGet(io.tensorfs.gateway.grpc.v1.KvGetRequest in) {
-    return notYet("KvGet");
+    return attempt(() -> kv.get(in));
   }
 
   @Override
   public CompletionStage<io.tensorfs.gateway.grpc.v1.KvExistsReply> kvExists(io.tensorfs.gateway.grpc.v1.KvKeys in) {
-    return notYet("KvExists");
+    return attempt(() -> kv.exists(in));
   }
 
   @Override
   public CompletionStage<io.tensorfs.gateway.grpc.v1.KvReply> kvRemove(io.tensorfs.gateway.grpc.v1.KvKeys in) {
-    return notYet("KvRemove");
+    return attempt(() -> kv.remove(in));
   }
 
+  // A placeholder while the local channel is being built.
   @Override
   public CompletionStage<io.tensorfs.gateway.grpc.v1.AttachLocalReply> attachLocal(io.tensorfs.gateway.grpc.v1.AttachLocalRequest in) {
     return attempt(() -> local.attach(caller, in));
