@@ -5,6 +5,7 @@ import itertools
 import logging
 import os
 import queue
+import socket
 import threading
 import time
 
@@ -119,8 +120,9 @@ class Client:
     valid token (TfsError UNAUTHENTICATED) and one its role or tenant does not allow (FORBIDDEN).
 
     ``local``: use the node's local channel (shared-memory rings, see README) when the node is on this
-    host; attached once here through AttachLocal, with gRPC for everything when it cannot be. Default: on
-    unless ``$TFS_LOCAL`` is ``off``. ``local=False`` keeps every call on gRPC."""
+    host; attached once here through AttachLocal, with gRPC for everything when it cannot be. Default: tried
+    when ``address`` is one of this host's, unless ``$TFS_LOCAL`` is ``off``; ``local=True`` tries whatever
+    the address; ``local=False`` keeps every call on gRPC."""
 
     def __init__(self, address, options=None, token=None, local=None):
         opts = [("grpc.max_receive_message_length", 256 << 20), ("grpc.max_send_message_length", 256 << 20),
@@ -161,7 +163,8 @@ class Client:
         self._kv_room = _KV_ROOM
         self._local = None
         if local is None:
-            local = os.environ.get(LOCAL_ENV, "").strip().lower() not in ("off", "0", "false", "no")
+            local = (os.environ.get(LOCAL_ENV, "").strip().lower() not in ("off", "0", "false", "no")
+                     and _on_this_host(address))
         if local:
             self._local = self._attach_local()
 
@@ -173,7 +176,7 @@ class Client:
         attach_rpc = _unary(self._channel, "AttachLocal", _wire.AttachLocalRequest, _wire.AttachLocalReply)
 
         def attach(shm_name, pid, nonce):
-            reply = attach_rpc(_wire.AttachLocalRequest(shm_name=shm_name, pid=pid, nonce=nonce), timeout=10)
+            reply = attach_rpc(_wire.AttachLocalRequest(shm_name=shm_name, pid=pid, nonce=nonce), timeout=5)
             return reply.channel_id, reply.node_id
 
         try:
@@ -635,6 +638,30 @@ class Client:
 
     def __exit__(self, *exc):
         self.close()
+
+
+def _on_this_host(address):
+    """Whether ``address`` (host:port) may be this host: a unix socket, or a host name whose addresses
+    include one of this host's (an address of this host can be bound). True when it cannot be told (the
+    node's AttachLocal then decides); False only for an address of another host."""
+    if address.startswith("unix:"):
+        return True
+    host = address.rsplit(":", 1)[0] if ":" in address else address
+    if host.startswith("dns:"):
+        host = host[4:].lstrip("/")
+    host = host.strip("[]")
+    try:
+        infos = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
+    except (OSError, UnicodeError):
+        return True
+    for family, _, _, _, sockaddr in infos:
+        try:
+            with socket.socket(family, socket.SOCK_STREAM) as s:
+                s.bind((sockaddr[0], 0) if family == socket.AF_INET else (sockaddr[0], 0, 0, sockaddr[3]))
+            return True
+        except OSError:
+            continue
+    return False
 
 
 def _prefix(present):
