@@ -67,12 +67,13 @@ _GPU_ARGS = struct.Struct("<64siIQ")        # cudaIpcMemHandle_t, device, 0, siz
 OK = 0
 NOT_FOUND = _wire.STATUS["NOT_FOUND"]
 UNAVAILABLE = _wire.STATUS["UNAVAILABLE"]
+INTERNAL = _wire.STATUS["INTERNAL"]
 
 SPIN_S = 50e-6     # busy-poll this long before yielding the CPU
 YIELD_S = 2e-3     # then yield (sleep(0)) between looks this long, then nap
 NAP_S = 50e-6
 LIVENESS_S = 0.25  # while waiting, look at the node's state this often
-STALE_S = 5.0      # a heartbeat unchanged this long: the node is gone
+STALE_S = 10.0     # a heartbeat unchanged this long: the node is gone (it stamps it every 100 ms)
 
 
 def supported():
@@ -180,7 +181,10 @@ class _Op:
 
 def _finish_op(op, buf, base, status, value, message):
     if op.reader is not None and status == OK:
-        op.result = op.reader(buf, base, status, value)
+        try:
+            op.result = op.reader(buf, base, status, value)
+        except Exception as e:  # a fault of this side: the caller's, not the polling thread's to raise
+            status, message = INTERNAL, "reading the completion: %r" % (e,)
     op.status, op.value, op.message = status, value, message
     op.done = True
 
@@ -441,23 +445,25 @@ class LocalChannel:
             owners = self._owners
             mask = self._mask
             n = 0
-            while head != tail:
-                slot, status, value = _CQE.unpack_from(buf, CQ_OFF + 16 * (head & mask))
-                head = (head + 1) & 0xFFFFFFFF
-                n += 1
-                if slot >= self.slots or owners[slot] is None:
-                    continue  # not a slot in flight: nothing to complete
-                fn, obj = owners[slot]
-                owners[slot] = None
-                base = HEADER + slot * self.slot_bytes
-                message = read_error(buf, base, self.slot_bytes) if status != OK else ""
-                try:
-                    fn(obj, buf, base, status, value, message)
-                finally:
-                    self._in_flight -= 1
-                    self._free.append(slot)
-            self._cq_head = head
-            u32[CQ_HEAD >> 2] = head
+            try:
+                while head != tail:
+                    slot, status, value = _CQE.unpack_from(buf, CQ_OFF + 16 * (head & mask))
+                    head = (head + 1) & 0xFFFFFFFF
+                    n += 1
+                    if slot >= self.slots or owners[slot] is None:
+                        continue  # not a slot in flight: nothing to complete
+                    fn, obj = owners[slot]
+                    owners[slot] = None
+                    base = HEADER + slot * self.slot_bytes
+                    message = read_error(buf, base, self.slot_bytes) if status != OK else ""
+                    try:
+                        fn(obj, buf, base, status, value, message)
+                    finally:
+                        self._in_flight -= 1
+                        self._free.append(slot)
+            finally:
+                self._cq_head = head
+                u32[CQ_HEAD >> 2] = head
             return n
         finally:
             self._poll_lock.release()

@@ -372,9 +372,11 @@ class Client:
                 view = staging.memoryview()
                 _tensor_bytes(tensor)[:n] = view[:n]
                 view.release()
-                return n
-            finally:
-                local.give_staging(staging, bid)
+            except BaseException:
+                staging.close()  # the node may still be writing into it: not reused
+                raise
+            local.give_staging(staging, bid)
+            return n
         with HostBuffer(max(nbytes, 1)) as staging:
             n = self._run(self.read(path, offset, [staging.sge(0, nbytes)]), timeout)
             view = staging.memoryview()
@@ -394,9 +396,12 @@ class Client:
                 view = staging.memoryview()
                 view[:nbytes] = _tensor_bytes(tensor)
                 view.release()
-                return self._run(self.write(path, 0, [staging.sge(0, nbytes)], policy=policy), timeout)
-            finally:
-                local.give_staging(staging, bid)
+                n = self._run(self.write(path, 0, [staging.sge(0, nbytes)], policy=policy), timeout)
+            except BaseException:
+                staging.close()  # the node may still be reading it: not reused
+                raise
+            local.give_staging(staging, bid)
+            return n
         with HostBuffer(max(nbytes, 1)) as staging:
             view = staging.memoryview()
             view[:nbytes] = _tensor_bytes(tensor)
