@@ -8,6 +8,10 @@ TFS_EXPECT_LOCAL=0)."""
 
 import os
 import random
+import subprocess
+import sys
+import threading
+import time
 import unittest
 import uuid
 
@@ -185,6 +189,50 @@ class LocalNodeTest(unittest.TestCase):
         self.assertEqual([r.length for r in results], [4000, 2 << 20])
         self.assertTrue(torch.equal(outs[0].cpu(), host[:1000]))
         self.assertTrue(torch.equal(outs[1].cpu(), host[1 << 19:]))
+
+    def test_threads_share_one_client_on_the_channel(self):
+        self.remote.write_bytes(self.path("shared"), bytes(range(256)) * 16)
+        errors = []
+
+        def work(t):
+            try:
+                buf = tensorfs.HostBuffer(4096)
+                try:
+                    for i in range(100):
+                        key = "thr/%d/%d" % (t, i)
+                        value = ("%d-%d" % (t, i)).encode() * (1 + i)
+                        assert self.local.kv_put(self.tenant, [key], [value])[0].ok
+                        assert self.local.kv_get(self.tenant, [key]) == [value], key
+                        n = self.local._run(self.local.read(self.path("shared"), i, [buf.sge(0, 100)]), 60)
+                        view = buf.memoryview()
+                        assert n == 100 and bytes(view[:100]) == bytes((i + j) % 256 for j in range(100)), i
+                        view.release()
+                finally:
+                    buf.close()
+            except BaseException as e:
+                errors.append(e)
+
+        threads = [threading.Thread(target=work, args=(t,)) for t in range(4)]
+        for th in threads:
+            th.start()
+        for th in threads:
+            th.join(300)
+        self.assertEqual(errors, [])
+        self.assertEqual(self.local.outstanding(), 0)
+
+    def test_a_client_killed_with_its_channel_open_is_detached_and_its_segment_removed(self):
+        code = ("import os, sys, signal; sys.path.insert(0, %r); import tensorfs; c = tensorfs.Client(%r);"
+                "assert c.local; c.kv_put(%r, ['killed'], [b'k']); print(c._local.shm_name, flush=True);"
+                "os.kill(os.getpid(), signal.SIGKILL)"
+                % (os.path.dirname(os.path.dirname(tensorfs.__file__)), ADDRESS, self.tenant))
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+        name = out.stdout.strip()
+        self.assertTrue(name.startswith("tfs-ch-"), out.stderr)
+        deadline = time.monotonic() + 30
+        while os.path.exists("/dev/shm/" + name) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        self.assertFalse(os.path.exists("/dev/shm/" + name), "the node removed the segment of a client that died")
+        self.assertEqual(self.local.kv_get(self.tenant, ["killed"]), [b"k"])
 
     def test_a_closed_channel_is_released_and_a_new_client_attaches(self):
         c = tensorfs.Client(ADDRESS)
