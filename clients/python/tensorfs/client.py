@@ -162,6 +162,7 @@ class Client:
         self._kv_remove = _unary(self._channel, "KvRemove", _wire.KvKeys, _wire.KvReply)
         self._kv_room = _KV_ROOM
         self._local = None
+        self._local_refusal = None  # why there is no channel, when one was tried
         if local is None:
             local = (os.environ.get(LOCAL_ENV, "").strip().lower() not in ("off", "0", "false", "no")
                      and _on_this_host(address))
@@ -172,6 +173,7 @@ class Client:
 
     def _attach_local(self):
         if not _local.supported():
+            self._local_refusal = "this CPU or OS is not one the Python channel supports (little-endian x86, /dev/shm)"
             return None
         attach_rpc = _unary(self._channel, "AttachLocal", _wire.AttachLocalRequest, _wire.AttachLocalReply)
 
@@ -182,10 +184,12 @@ class Client:
         try:
             return _local.LocalChannel(attach)
         except grpc.RpcError as e:
+            self._local_refusal = "%s: %s" % (e.code(), e.details())
             if e.code() not in _QUIET:
-                _log.warning("the node refused the local channel (%s: %s); using gRPC", e.code(), e.details())
+                _log.warning("the node refused the local channel (%s); using gRPC", self._local_refusal)
             return None
         except OSError as e:
+            self._local_refusal = str(e)
             _log.warning("no local channel (%s); using gRPC", e)
             return None
 
