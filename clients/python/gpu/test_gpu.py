@@ -37,6 +37,28 @@ class GpuTest(unittest.TestCase):
             done = self.client._run(self.client.write(path, 0, [buf.sge(0, n)]), 120)
         self.assertEqual(n, done)
 
+    def test_cuda_tensors_through_the_local_channel_byte_exact(self):
+        if not self.client.local:
+            self.skipTest("the node attached no local channel: %s" % self.client._local_refusal)
+        remote = tensorfs.Client(os.environ["TFS_GRPC"], local=False)
+        self.addCleanup(remote.close)
+        tenant = "gpu-test-kv"
+        t = torch.randn(1 << 20, device="cuda")  # 4 MiB
+        host = t.cpu()
+        self.assertEqual(self.client.save_from("/gpu-test/channel/gpu", t), 4 << 20)
+        back = torch.zeros_like(t)
+        self.assertEqual(self.client.load_into("/gpu-test/channel/gpu", back), 4 << 20)
+        self.assertTrue(torch.equal(back.cpu(), host))
+        self.assertEqual(remote.read_bytes("/gpu-test/channel/gpu"), host.numpy().tobytes())
+        blocks = [t[:1000], t[1 << 19:], torch.arange(7, dtype=torch.uint8, device="cuda")]
+        self.assertTrue(all(r.ok for r in self.client.kv_put(tenant, ["g0", "g1", "g2"], blocks)))
+        self.assertEqual(remote.kv_get(tenant, ["g0", "g2"]), [host[:1000].numpy().tobytes(), bytes(range(7))])
+        outs = [torch.zeros(1000, device="cuda"), torch.zeros(1 << 19, device="cuda")]
+        results = self.client.kv_get(tenant, ["g0", "g1"], outs)
+        self.assertEqual([r.length for r in results], [4000, 2 << 20])
+        self.assertTrue(torch.equal(outs[0].cpu(), host[:1000]))
+        self.assertTrue(torch.equal(outs[1].cpu(), host[1 << 19:]))
+
     def test_load_into_a_cuda_tensor_byte_exact_on_hit_and_on_miss(self):
         data = _random_bytes(64 * MIB + 12345, 1)
         self._put("/gpu/t/a", data)

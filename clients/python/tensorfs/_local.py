@@ -67,12 +67,13 @@ _GPU_ARGS = struct.Struct("<64siIQ")        # cudaIpcMemHandle_t, device, 0, siz
 OK = 0
 NOT_FOUND = _wire.STATUS["NOT_FOUND"]
 UNAVAILABLE = _wire.STATUS["UNAVAILABLE"]
+INTERNAL = _wire.STATUS["INTERNAL"]
 
 SPIN_S = 50e-6     # busy-poll this long before yielding the CPU
 YIELD_S = 2e-3     # then yield (sleep(0)) between looks this long, then nap
 NAP_S = 50e-6
 LIVENESS_S = 0.25  # while waiting, look at the node's state this often
-STALE_S = 5.0      # a heartbeat unchanged this long: the node is gone
+STALE_S = 10.0     # a heartbeat unchanged this long: the node is gone (it stamps it every 100 ms)
 
 
 def supported():
@@ -180,7 +181,10 @@ class _Op:
 
 def _finish_op(op, buf, base, status, value, message):
     if op.reader is not None and status == OK:
-        op.result = op.reader(buf, base, status, value)
+        try:
+            op.result = op.reader(buf, base, status, value)
+        except Exception as e:  # a fault of this side: the caller's, not the polling thread's to raise
+            status, message = INTERNAL, "reading the completion: %r" % (e,)
     op.status, op.value, op.message = status, value, message
     op.done = True
 
@@ -247,7 +251,7 @@ class LocalChannel:
     # -- submitting ------------------------------------------------------------------------------------
 
     def usable(self):
-        return self.broken is None and not self.closed and os.getpid() == self.pid
+        return self.broken is None and not self.closed
 
     def _take_slot(self, deadline=None):
         """A free slot: completes finished requests to free one when none is."""
@@ -431,35 +435,35 @@ class LocalChannel:
     def poll(self):
         """Completes every request the node has finished; returns how many (0 when another thread is
         polling right now)."""
-        if not self._poll_lock.acquire(False):
+        if self._u32[CQ_TAIL >> 2] == self._cq_head or not self._poll_lock.acquire(False):
             return 0
         try:
             u32 = self._u32
             tail = u32[CQ_TAIL >> 2]
             head = self._cq_head
-            if head == tail:
-                return 0
             buf = self._map
             owners = self._owners
             mask = self._mask
             n = 0
-            while head != tail:
-                slot, status, value = _CQE.unpack_from(buf, CQ_OFF + 16 * (head & mask))
-                head = (head + 1) & 0xFFFFFFFF
-                n += 1
-                if slot >= self.slots or owners[slot] is None:
-                    continue  # not a slot in flight: nothing to complete
-                fn, obj = owners[slot]
-                owners[slot] = None
-                base = HEADER + slot * self.slot_bytes
-                message = read_error(buf, base, self.slot_bytes) if status != OK else ""
-                try:
-                    fn(obj, buf, base, status, value, message)
-                finally:
-                    self._in_flight -= 1
-                    self._free.append(slot)
-            self._cq_head = head
-            u32[CQ_HEAD >> 2] = head
+            try:
+                while head != tail:
+                    slot, status, value = _CQE.unpack_from(buf, CQ_OFF + 16 * (head & mask))
+                    head = (head + 1) & 0xFFFFFFFF
+                    n += 1
+                    if slot >= self.slots or owners[slot] is None:
+                        continue  # not a slot in flight: nothing to complete
+                    fn, obj = owners[slot]
+                    owners[slot] = None
+                    base = HEADER + slot * self.slot_bytes
+                    message = read_error(buf, base, self.slot_bytes) if status != OK else ""
+                    try:
+                        fn(obj, buf, base, status, value, message)
+                    finally:
+                        self._in_flight -= 1
+                        self._free.append(slot)
+            finally:
+                self._cq_head = head
+                u32[CQ_HEAD >> 2] = head
             return n
         finally:
             self._poll_lock.release()
@@ -585,6 +589,17 @@ def _forget_host(ref, name):
 
 
 _LIVE = weakref.WeakSet()
+
+
+def _after_fork_in_child():
+    # The rings and slots are the parent's: a forked child must not touch them (its clients use gRPC).
+    for channel in list(_LIVE):
+        channel.closed = True
+    _LIVE.clear()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 @atexit.register

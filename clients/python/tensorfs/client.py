@@ -5,6 +5,7 @@ import itertools
 import logging
 import os
 import queue
+import socket
 import threading
 import time
 
@@ -119,8 +120,9 @@ class Client:
     valid token (TfsError UNAUTHENTICATED) and one its role or tenant does not allow (FORBIDDEN).
 
     ``local``: use the node's local channel (shared-memory rings, see README) when the node is on this
-    host; attached once here through AttachLocal, with gRPC for everything when it cannot be. Default: on
-    unless ``$TFS_LOCAL`` is ``off``. ``local=False`` keeps every call on gRPC."""
+    host; attached once here through AttachLocal, with gRPC for everything when it cannot be. Default: tried
+    when ``address`` is one of this host's, unless ``$TFS_LOCAL`` is ``off``; ``local=True`` tries whatever
+    the address; ``local=False`` keeps every call on gRPC."""
 
     def __init__(self, address, options=None, token=None, local=None):
         opts = [("grpc.max_receive_message_length", 256 << 20), ("grpc.max_send_message_length", 256 << 20),
@@ -142,7 +144,11 @@ class Client:
         self._batch = self._channel.stream_stream(_wire.SERVICE + "Batch", request_serializer=_wire.Submission.SerializeToString,
                                                   response_deserializer=_wire.Completion.FromString)
         self._ids = itertools.count(1)
-        self._lock = threading.Condition()
+        # A plain lock under the condition: the channel's completions take it directly (no Python-level
+        # Condition wrapper on the hot path) and notify only when a thread sleeps on the condition.
+        self._mutex = threading.Lock()
+        self._lock = threading.Condition(self._mutex)
+        self._sleepers = 0
         self._pending = {}
         self._completed = []
         self._outbox = None
@@ -156,8 +162,10 @@ class Client:
         self._kv_remove = _unary(self._channel, "KvRemove", _wire.KvKeys, _wire.KvReply)
         self._kv_room = _KV_ROOM
         self._local = None
+        self._local_refusal = None  # why there is no channel, when one was tried
         if local is None:
-            local = os.environ.get(LOCAL_ENV, "").strip().lower() not in ("off", "0", "false", "no")
+            local = (os.environ.get(LOCAL_ENV, "").strip().lower() not in ("off", "0", "false", "no")
+                     and _on_this_host(address))
         if local:
             self._local = self._attach_local()
 
@@ -165,20 +173,23 @@ class Client:
 
     def _attach_local(self):
         if not _local.supported():
+            self._local_refusal = "this CPU or OS is not one the Python channel supports (little-endian x86, /dev/shm)"
             return None
         attach_rpc = _unary(self._channel, "AttachLocal", _wire.AttachLocalRequest, _wire.AttachLocalReply)
 
         def attach(shm_name, pid, nonce):
-            reply = attach_rpc(_wire.AttachLocalRequest(shm_name=shm_name, pid=pid, nonce=nonce), timeout=10)
+            reply = attach_rpc(_wire.AttachLocalRequest(shm_name=shm_name, pid=pid, nonce=nonce), timeout=5)
             return reply.channel_id, reply.node_id
 
         try:
             return _local.LocalChannel(attach)
         except grpc.RpcError as e:
+            self._local_refusal = "%s: %s" % (e.code(), e.details())
             if e.code() not in _QUIET:
-                _log.warning("the node refused the local channel (%s: %s); using gRPC", e.code(), e.details())
+                _log.warning("the node refused the local channel (%s); using gRPC", self._local_refusal)
             return None
         except OSError as e:
+            self._local_refusal = str(e)
             _log.warning("no local channel (%s); using gRPC", e)
             return None
 
@@ -223,15 +234,23 @@ class Client:
                 if local is None or local.in_flight == 0:
                     # Only gRPC requests outstanding (their receiver notifies); look at the channel now
                     # and then in case another thread submits on it.
-                    self._lock.wait(left if local is None else min(left or 0.01, 0.01))
+                    self._sleep(left if local is None else min(left or 0.01, 0.01))
                     continue
             local._wait(lambda: local.in_flight == 0 or self._enough(min_completions), deadline)
         with self._lock:
             done, self._completed = self._completed, []
             return done
 
+    def _sleep(self, seconds):
+        """Waits on the condition (the lock held) for at most ``seconds`` (None: until notified)."""
+        self._sleepers += 1
+        try:
+            self._lock.wait(seconds)
+        finally:
+            self._sleepers -= 1
+
     def _enough(self, min_completions):
-        with self._lock:
+        with self._mutex:
             return len(self._completed) >= min(min_completions, len(self._completed) + len(self._pending))
 
     def outstanding(self):
@@ -267,7 +286,7 @@ class Client:
         if not local.fits_io(len(path), len(policy_bytes), len(sges)):
             return None
         request = Request(next(self._ids), op, filepath, desc, sges, local=True)
-        with self._lock:
+        with self._mutex:
             self._pending[request.id] = request
         try:
             local.submit_io(_local.READ if op == "PREADV" else _local.WRITE, path, offset, flags, policy_bytes,
@@ -285,10 +304,11 @@ class Client:
         return request
 
     def _local_done(self, request, buf, base, status, value, message):
-        with self._lock:
+        with self._mutex:
             if request.id in self._pending:
                 self._finish(request, value, status, message)
-                self._lock.notify_all()
+                if self._sleepers:
+                    self._lock.notify_all()
 
     def _open_batch(self):
         if self._outbox is not None:
@@ -356,9 +376,11 @@ class Client:
                 view = staging.memoryview()
                 _tensor_bytes(tensor)[:n] = view[:n]
                 view.release()
-                return n
-            finally:
-                local.give_staging(staging, bid)
+            except BaseException:
+                staging.close()  # the node may still be writing into it: not reused
+                raise
+            local.give_staging(staging, bid)
+            return n
         with HostBuffer(max(nbytes, 1)) as staging:
             n = self._run(self.read(path, offset, [staging.sge(0, nbytes)]), timeout)
             view = staging.memoryview()
@@ -378,9 +400,12 @@ class Client:
                 view = staging.memoryview()
                 view[:nbytes] = _tensor_bytes(tensor)
                 view.release()
-                return self._run(self.write(path, 0, [staging.sge(0, nbytes)], policy=policy), timeout)
-            finally:
-                local.give_staging(staging, bid)
+                n = self._run(self.write(path, 0, [staging.sge(0, nbytes)], policy=policy), timeout)
+            except BaseException:
+                staging.close()  # the node may still be reading it: not reused
+                raise
+            local.give_staging(staging, bid)
+            return n
         with HostBuffer(max(nbytes, 1)) as staging:
             view = staging.memoryview()
             view[:nbytes] = _tensor_bytes(tensor)
@@ -396,7 +421,7 @@ class Client:
                 left = None if deadline is None else deadline - time.monotonic()
                 if left is not None and left <= 0:
                     raise TimeoutError("%r did not complete in time" % request)
-                self._lock.wait(left)
+                self._sleep(left)
             # Taken here, so a later wait() does not return it again.
             if request in self._completed:
                 self._completed.remove(request)
@@ -622,6 +647,30 @@ class Client:
 
     def __exit__(self, *exc):
         self.close()
+
+
+def _on_this_host(address):
+    """Whether ``address`` (host:port) may be this host: a unix socket, or a host name whose addresses
+    include one of this host's (an address of this host can be bound). True when it cannot be told (the
+    node's AttachLocal then decides); False only for an address of another host."""
+    if address.startswith("unix:"):
+        return True
+    host = address.rsplit(":", 1)[0] if ":" in address else address
+    if host.startswith("dns:"):
+        host = host[4:].lstrip("/")
+    host = host.strip("[]")
+    try:
+        infos = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
+    except (OSError, UnicodeError):
+        return True
+    for family, _, _, _, sockaddr in infos:
+        try:
+            with socket.socket(family, socket.SOCK_STREAM) as s:
+                s.bind((sockaddr[0], 0) if family == socket.AF_INET else (sockaddr[0], 0, 0, sockaddr[3]))
+            return True
+        except OSError:
+            continue
+    return False
 
 
 def _prefix(present):

@@ -446,6 +446,14 @@ class FallbackTest(unittest.TestCase):
                 self.assertFalse(c.local)
         self.assertEqual(node.attach_calls, 0)
 
+    def test_only_an_address_of_this_host_is_tried_by_default(self):
+        from tensorfs.client import _on_this_host
+
+        self.assertTrue(_on_this_host("127.0.0.1:9090"))
+        self.assertTrue(_on_this_host("localhost:9090"))
+        self.assertTrue(_on_this_host("unix:/run/tfs.sock"))
+        self.assertFalse(_on_this_host("192.0.2.7:9090"), "TEST-NET-1 is no address of this host")
+
     def test_kv_over_grpc_answers_as_over_the_channel(self):
         node = FakeNode()
         address = self.serve(node)

@@ -1,13 +1,18 @@
 """The local channel against a running node on this host:
-TFS_GRPC=127.0.0.1:9090 TFS_TOKEN=... python3 -m unittest discover -s tests -p 'test_local_node.py'.
+TFS_GRPC=127.0.0.1:9090 TFS_TOKEN=... python3 -m unittest discover -s it -p 'test_local_node.py'
+(the Java build runs it in PythonCheckpointIT with every test under it/). CUDA tensors: gpu/test_gpu.py.
 
 Everything written one way (channel or gRPC, ``local=False``) is read back the other way, byte-exact;
 KV blocks likewise. Malformed records get error completions and the node goes on serving. Skipped
-without TFS_GRPC; with it, a node at a loopback address must attach the channel (unless
-TFS_EXPECT_LOCAL=0)."""
+without TFS_GRPC, and when the node does not attach a channel (an in-process test node has none) unless
+TFS_EXPECT_LOCAL=1, which makes that a failure."""
 
 import os
 import random
+import subprocess
+import sys
+import threading
+import time
 import unittest
 import uuid
 
@@ -15,8 +20,7 @@ import tensorfs
 from tensorfs import _local
 
 ADDRESS = os.environ.get("TFS_GRPC")
-EXPECT_LOCAL = os.environ.get("TFS_EXPECT_LOCAL", "1") != "0" and (ADDRESS or "").split(":")[0] in (
-    "127.0.0.1", "localhost", "[::1]")
+EXPECT_LOCAL = os.environ.get("TFS_EXPECT_LOCAL", "0") == "1"
 
 
 @unittest.skipUnless(ADDRESS, "set TFS_GRPC=host:port of a tensorfs node's gRPC endpoint")
@@ -35,9 +39,9 @@ class LocalNodeTest(unittest.TestCase):
 
     def setUp(self):
         if EXPECT_LOCAL:
-            self.assertTrue(self.local.local, "a node on this host attaches the local channel")
+            self.assertTrue(self.local.local, "the node attaches the local channel: %s" % self.local._local_refusal)
         elif not self.local.local:
-            self.skipTest("the node did not attach a local channel")
+            self.skipTest("the node did not attach a local channel: %s" % self.local._local_refusal)
         self.assertFalse(self.remote.local)
         self.buffers = []
 
@@ -162,6 +166,50 @@ class LocalNodeTest(unittest.TestCase):
         out = torch.zeros_like(t)
         self.assertTrue(self.remote.kv_get(self.tenant, ["tensor"], [out])[0].ok)
         self.assertTrue(torch.equal(out, t))
+
+    def test_threads_share_one_client_on_the_channel(self):
+        self.remote.write_bytes(self.path("shared"), bytes(range(256)) * 16)
+        errors = []
+
+        def work(t):
+            try:
+                buf = tensorfs.HostBuffer(4096)
+                try:
+                    for i in range(100):
+                        key = "thr/%d/%d" % (t, i)
+                        value = ("%d-%d" % (t, i)).encode() * (1 + i)
+                        assert self.local.kv_put(self.tenant, [key], [value])[0].ok
+                        assert self.local.kv_get(self.tenant, [key]) == [value], key
+                        n = self.local._run(self.local.read(self.path("shared"), i, [buf.sge(0, 100)]), 60)
+                        view = buf.memoryview()
+                        assert n == 100 and bytes(view[:100]) == bytes((i + j) % 256 for j in range(100)), i
+                        view.release()
+                finally:
+                    buf.close()
+            except BaseException as e:
+                errors.append(e)
+
+        threads = [threading.Thread(target=work, args=(t,)) for t in range(4)]
+        for th in threads:
+            th.start()
+        for th in threads:
+            th.join(300)
+        self.assertEqual(errors, [])
+        self.assertEqual(self.local.outstanding(), 0)
+
+    def test_a_client_killed_with_its_channel_open_is_detached_and_its_segment_removed(self):
+        code = ("import os, sys, signal; sys.path.insert(0, %r); import tensorfs; c = tensorfs.Client(%r);"
+                "assert c.local; c.kv_put(%r, ['killed'], [b'k']); print(c._local.shm_name, flush=True);"
+                "os.kill(os.getpid(), signal.SIGKILL)"
+                % (os.path.dirname(os.path.dirname(tensorfs.__file__)), ADDRESS, self.tenant))
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+        name = out.stdout.strip()
+        self.assertTrue(name.startswith("tfs-ch-"), out.stderr)
+        deadline = time.monotonic() + 30
+        while os.path.exists("/dev/shm/" + name) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        self.assertFalse(os.path.exists("/dev/shm/" + name), "the node removed the segment of a client that died")
+        self.assertEqual(self.local.kv_get(self.tenant, ["killed"]), [b"k"])
 
     def test_a_closed_channel_is_released_and_a_new_client_attaches(self):
         c = tensorfs.Client(ADDRESS)
