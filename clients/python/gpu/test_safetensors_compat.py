@@ -67,7 +67,18 @@ class CompatTest(unittest.TestCase):
         self.assertEqual(ours, theirs)
         for name, t in tst.load(theirs).items():
             self.assertTrue(raw_equal(t, tensors[name]), name)
-        for name, t in st.load(ours).items():
+        # Some safetensors releases write a dtype they cannot read back (the one on the GPU machine saves F8_E8M0
+        # and its load raises KeyError on it, for its own bytes as for ours): such tensors are read by us only.
+        unreadable = []
+        for name in tensors:
+            try:
+                st.load(st.save({name: tensors[name]}))
+            except Exception:
+                unreadable.append(name)
+        if unreadable:
+            print("safetensors %s cannot read back its own %s" % (getattr(st, "__version__", "?"), unreadable))
+        readable = {name: t for name, t in tensors.items() if name not in unreadable}
+        for name, t in st.load(tst.save(readable, {"format": "pt"})).items():
             self.assertTrue(raw_equal(t, tensors[name]), name)
 
 
