@@ -122,6 +122,33 @@ class LocalChannelsTest {
     }
   }
 
+  /**
+   * Requests whose buffers together pass the channel's staging segment (64 MiB), one alone and two at once:
+   * each takes its room all at once (or a segment of its own), so none waits on room another holds half of.
+   */
+  @Test
+  void shouldStageRequestsLargerThanTheStagingSegmentAndSeveralAtOnce() throws Exception {
+    int piece = 16 << 20;
+    try (LocalChannel ch = attach(Caller.UNCHECKED_ADMIN)) {
+      List<byte[]> five = new java.util.ArrayList<>();
+      for (int i = 0; i < 5; i++) five.add(random(piece, 50 + i));
+      assertEquals(5L * piece, await(ch.write("/t/staged-5", "", five.stream().map(ByteBuffer::wrap).toList(), 0)));
+      List<ByteBuffer> back = new java.util.ArrayList<>();
+      for (int i = 0; i < 5; i++) back.add(ByteBuffer.allocate(piece));
+      assertEquals(5L * piece, await(ch.read("/t/staged-5", 0, back, 0)));
+      for (int i = 0; i < 5; i++) assertArrayEquals(five.get(i), back.get(i).array(), "piece " + i);
+
+      List<CompletableFuture<Long>> both = new java.util.ArrayList<>();
+      for (int w = 0; w < 2; w++) {
+        List<ByteBuffer> three = List.of(ByteBuffer.wrap(five.get(w)), ByteBuffer.wrap(five.get(w + 1)),
+            ByteBuffer.wrap(five.get(w + 2)));
+        String path = "/t/staged-3-" + w;
+        both.add(CompletableFuture.supplyAsync(() -> ch.write(path, "", three, 0)).thenCompose(f -> f));
+      }
+      for (CompletableFuture<Long> w : both) assertEquals(3L * piece, await(w));
+    }
+  }
+
   @Test
   void shouldPutGetExistsAndRemoveKvBlocks() throws Exception {
     try (LocalChannel ch = attach(Caller.UNCHECKED_ADMIN)) {

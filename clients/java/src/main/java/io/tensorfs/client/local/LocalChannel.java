@@ -399,6 +399,16 @@ public final class LocalChannel implements AutoCloseable {
     }));
   }
 
+  /** Drops a host segment's registration here and on the node (which unmaps it); nothing when it has none. */
+  public CompletableFuture<Void> unregisterHost(String segment) {
+    CompletableFuture<Integer> id = registered.remove(segment);
+    if (id == null) return CompletableFuture.completedFuture(null);
+    return id.thenCompose(bufferId -> submit(s -> {
+      s.begin(OP_UNREGISTER, 0, 0, bufferId);
+      s.finish(0);
+    }, s -> (Void) null));
+  }
+
   /**
    * The id of a CUDA allocation (its 64-byte IPC handle of the base, on {@code device}) on this channel,
    * registering it the first time; UNAVAILABLE on a node without a GPU.

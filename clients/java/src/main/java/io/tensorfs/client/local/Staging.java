@@ -1,13 +1,17 @@
 package io.tensorfs.client.local;
 
 import java.nio.ByteBuffer;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.BitSet;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * The channel's own shared segment, lent out in 64 KiB units to requests whose buffers are not in a
  * {@link SharedBuffer} and do not fit in their slot: the bytes are copied through it. A request larger than
- * the whole segment gets a segment of its own for its time. Thread-safe; a lender waits while it is full.
+ * the whole segment gets a segment of its own for its time. Thread-safe; a lender's request waits (without blocking a thread) while the segment is full.
  */
 final class Staging implements AutoCloseable {
   static final int DEFAULT_BYTES = 64 << 20;
@@ -17,6 +21,7 @@ final class Staging implements AutoCloseable {
   private final SharedBuffer shared;
   private final int units;
   private final BitSet used;
+  private final ArrayDeque<Waiter> waiters = new ArrayDeque<>();
 
   /** A range on loan: {@code length} bytes at {@code offset} of buffer {@code bufferId}, seen as {@code view}. */
   record Lease(int bufferId, long offset, ByteBuffer view, Runnable release) {}
@@ -33,43 +38,87 @@ final class Staging implements AutoCloseable {
     return channel.registerHost(shared.name(), shared.sizeBytes());
   }
 
-  /** Lends {@code length} bytes, waiting while the segment is full; registers a segment of its own when larger. */
-  CompletableFuture<Lease> lend(long length) {
-    int need = (int) Math.max(1, (length + UNIT - 1) / UNIT);
+  /**
+   * Lends room for every one of {@code lengths} at once, waiting while the segment lacks it; a request whose
+   * whole need is larger than the segment gets a segment of its own. All or nothing, so that two requests
+   * never each hold part of the room that both wait for. The leases' releases give the room back together.
+   */
+  CompletableFuture<List<Lease>> lendAll(List<Long> lengths) {
+    long need = 0;
+    for (long length : lengths) need += Math.max(1, (length + UNIT - 1) / UNIT);
     if (need > units) {
-      SharedBuffer own = SharedBuffer.allocate(length);
-      return channel.registerHost(own.name(), own.sizeBytes()).thenApply(id ->
-          new Lease(id, 0, own.slice(0, (int) length), own::close));
+      SharedBuffer own = SharedBuffer.allocate(need * UNIT);
+      Runnable release = () -> channel.unregisterHost(own.name()).whenComplete((x, e) -> own.close());
+      return channel.registerHost(own.name(), own.sizeBytes()).thenApply(id -> leases(id, 0, own, lengths, release));
     }
-    return registered().thenApply(id -> {
-      int first = take(need);
-      return new Lease(id, (long) first * UNIT, shared.slice((long) first * UNIT, (int) length), () -> give(first, need));
-    });
+    int units = (int) need;
+    return registered().thenCompose(id -> take(units)
+        .thenApply(first -> leases(id, first, shared, lengths, () -> give(first, units))));
   }
 
-  private synchronized int take(int need) {
-    while (true) {
-      for (int at = used.nextClearBit(0); at + need <= units; at = used.nextClearBit(at + 1)) {
-        int busy = used.nextSetBit(at);
-        if (busy < 0 || busy >= at + need) {
+  /** Consecutive leases from unit {@code first} of {@code in}; {@code release} runs once, at the first release. */
+  private static List<Lease> leases(int bufferId, int first, SharedBuffer in, List<Long> lengths, Runnable release) {
+    AtomicBoolean released = new AtomicBoolean();
+    Runnable once = () -> {
+      if (released.compareAndSet(false, true)) release.run();
+    };
+    List<Lease> out = new ArrayList<>(lengths.size());
+    long at = (long) first * UNIT;
+    for (long length : lengths) {
+      out.add(new Lease(bufferId, at, in.slice(at, (int) length), once));
+      at += Math.max(1, (length + UNIT - 1) / UNIT) * UNIT;
+    }
+    return out;
+  }
+
+  /**
+   * The first unit of {@code need} free units, taken: at once when they are free and nobody waits before,
+   * else when releases free them (first come, first served). Never blocks the calling thread, which may be
+   * the one that reaps the completions that free the room.
+   */
+  private CompletableFuture<Integer> take(int need) {
+    synchronized (this) {
+      if (waiters.isEmpty()) {
+        int at = free(need);
+        if (at >= 0) {
           used.set(at, at + need);
-          return at;
+          return CompletableFuture.completedFuture(at);
         }
-        at = busy;
       }
-      try {
-        wait();
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new IllegalStateException("interrupted waiting for staging memory", e);
-      }
+      Waiter w = new Waiter(need, new CompletableFuture<>());
+      waiters.add(w);
+      return w.first();
     }
   }
 
-  private synchronized void give(int first, int need) {
-    used.clear(first, first + need);
-    notifyAll();
+  private void give(int first, int need) {
+    List<Runnable> ready = new ArrayList<>();
+    synchronized (this) {
+      used.clear(first, first + need);
+      while (!waiters.isEmpty()) {
+        Waiter w = waiters.peek();
+        int at = free(w.need());
+        if (at < 0) break;
+        used.set(at, at + w.need());
+        waiters.poll();
+        ready.add(() -> w.first().complete(at));
+      }
+    }
+    // Off this thread: a waiter goes on to submit its request, which must not hold up the releasing reaper.
+    for (Runnable r : ready) CompletableFuture.runAsync(r);
   }
+
+  /** The first of {@code need} consecutive free units, or -1. Under the lock. */
+  private int free(int need) {
+    for (int at = used.nextClearBit(0); at + need <= units; at = used.nextClearBit(at + 1)) {
+      int busy = used.nextSetBit(at);
+      if (busy < 0 || busy >= at + need) return at;
+      at = busy;
+    }
+    return -1;
+  }
+
+  private record Waiter(int need, CompletableFuture<Integer> first) {}
 
   @Override
   public void close() {

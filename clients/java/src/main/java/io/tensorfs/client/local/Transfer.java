@@ -38,6 +38,7 @@ final class Transfer {
    */
   CompletableFuture<Transfer> prepare(long inlineRoom) {
     List<CompletableFuture<?>> ready = new ArrayList<>();
+    List<Integer> staged = new ArrayList<>();
     long inline = 0;
     for (int i = 0; i < buffers.size(); i++) {
       ByteBuffer b = buffers.get(i);
@@ -50,8 +51,14 @@ final class Transfer {
       } else if (inline + b.remaining() + 64 <= inlineRoom) {
         inline += b.remaining() + 64;
       } else {
-        ready.add(channel.staging().lend(b.remaining()).thenAccept(lease -> leases[k] = lease));
+        staged.add(i);
       }
+    }
+    if (!staged.isEmpty()) {
+      List<Long> lengths = staged.stream().map(i -> (long) buffers.get(i).remaining()).toList();
+      ready.add(channel.staging().lendAll(lengths).thenAccept(lent -> {
+        for (int j = 0; j < lent.size(); j++) leases[staged.get(j)] = lent.get(j);
+      }));
     }
     return CompletableFuture.allOf(ready.toArray(CompletableFuture[]::new)).handle((x, e) -> {
       if (e != null) {
