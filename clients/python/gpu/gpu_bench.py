@@ -112,9 +112,12 @@ def main():
                 assert got == n, got
 
             client.hint(path, "willneed")
-            target.zero_()
-            t_hit = best(tfs_read, args.rounds)
-            assert torch.equal(target, expected), "hit (%s): other bytes in the tensor" % label
+            hit = []
+            for _ in range(args.rounds):
+                target.zero_()
+                hit.append(best(tfs_read, 1))
+                assert torch.equal(target, expected), "hit (%s): other bytes in the tensor" % label
+            t_hit = min(hit)
 
             cold = []
             for _ in range(args.rounds):

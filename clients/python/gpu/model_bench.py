@@ -254,9 +254,13 @@ def main():
 
             c.hint(path, "willneed")
             tfs_load()
-            t_warm, got = min((timed(tfs_load, device) for _ in range(args.rounds)), key=lambda x: x[0])
-            check_same(got, state, "tensorfs warm (%s)" % label)
-            del got
+            warm = []
+            for _ in range(args.rounds):
+                t, got = timed(tfs_load, device)
+                warm.append(t)
+                check_same(got, state, "tensorfs warm (%s)" % label)
+                del got
+            t_warm = min(warm)
             cold = []
             for _ in range(args.rounds):
                 c.hint(path, "dontneed")
@@ -269,10 +273,13 @@ def main():
         t_st_warm = t_st_cold = None
         if st is not None:
             st.load_file(local_path, device=str(device))
-            t_st_warm, ref = min((timed(lambda: st.load_file(local_path, device=str(device)), device)
-                                  for _ in range(args.rounds)), key=lambda x: x[0])
-            check_same(ref, state, "safetensors warm")
-            del ref
+            warm = []
+            for _ in range(args.rounds):
+                t, ref = timed(lambda: st.load_file(local_path, device=str(device)), device)
+                warm.append(t)
+                check_same(ref, state, "safetensors warm")
+                del ref
+            t_st_warm = min(warm)
             cold = []
             for _ in range(args.rounds):
                 drop_page_cache(local_path, args.drop_caches)
