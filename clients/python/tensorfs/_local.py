@@ -29,7 +29,7 @@ import time
 import weakref
 
 from . import _wire
-from .memory import SHM_DIR, _OPEN, HostBuffer
+from .memory import SHM_DIR, _OPEN, HostBuffer, create_segment
 
 MAGIC = 0x314C4E4843534654  # "TFSCHNL1" little-endian
 VERSION = 1
@@ -202,7 +202,6 @@ class LocalChannel:
             raise ValueError("slots must be a power of two from 1 to %d, not %d" % (MAX_SLOTS, slots))
         if slot_bytes % 4096 or not MIN_SLOT_BYTES <= slot_bytes <= MAX_SLOT_BYTES:
             raise ValueError("slot_bytes must be a multiple of 4096 from 8 KiB to 1 MiB, not %d" % slot_bytes)
-        import mmap
         import uuid
 
         self.slots = slots
@@ -212,16 +211,7 @@ class LocalChannel:
         self.shm_name = "tfs-ch-%d-%s" % (self.pid, uuid.uuid4().hex[:16])
         self._path = os.path.join(SHM_DIR, self.shm_name)
         self.nonce = os.urandom(16)
-        size = HEADER + slots * slot_bytes
-        fd = os.open(self._path, os.O_CREAT | os.O_EXCL | os.O_RDWR, 0o600)
-        try:
-            os.ftruncate(fd, size)
-            self._map = mmap.mmap(fd, size)
-        except BaseException:
-            os.unlink(self._path)
-            raise
-        finally:
-            os.close(fd)
+        self._map = create_segment(self._path, HEADER + slots * slot_bytes)
         self._buf = memoryview(self._map)
         self._u32 = self._buf[:HEADER].cast("I")
         _HEAD.pack_into(self._map, 0, MAGIC, VERSION, slots, slot_bytes, 0, self.nonce)

@@ -92,6 +92,20 @@ class Sge:
         return sge
 
 
+def create_segment(path, nbytes):
+    """Creates the shared-memory file ``path`` (it must not exist yet), ``nbytes`` long, readable and
+    writable by this user only, and maps it; the file is removed again when that fails."""
+    fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_RDWR, 0o600)
+    try:
+        os.ftruncate(fd, nbytes)
+        return mmap.mmap(fd, nbytes)
+    except BaseException:
+        os.unlink(path)
+        raise
+    finally:
+        os.close(fd)
+
+
 def _cuda_ipc_handle(handle):
     """The 64-byte cudaIpcMemHandle_t inside what torch's _share_cuda_ returns.
 
@@ -127,15 +141,7 @@ class HostBuffer:
         self.name = name or "tfs-%d-%s" % (os.getpid(), uuid.uuid4().hex[:12])
         self.nbytes = nbytes
         self._path = os.path.join(SHM_DIR, self.name)
-        fd = os.open(self._path, os.O_CREAT | os.O_EXCL | os.O_RDWR, 0o600)
-        try:
-            os.ftruncate(fd, nbytes)
-            self._map = mmap.mmap(fd, nbytes)
-        except BaseException:
-            os.unlink(self._path)
-            raise
-        finally:
-            os.close(fd)
+        self._map = create_segment(self._path, nbytes)
         self._views = []
         self._on_close = []  # callables run once at close (the local channel's registration)
         _OPEN[self.name] = self
