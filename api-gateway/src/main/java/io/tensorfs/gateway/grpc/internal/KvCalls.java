@@ -100,7 +100,7 @@ final class KvCalls {
     }
     CompletionStage<?> filled;
     if (source instanceof Memory.Host host) {
-      copy(host.slices(), room.buffers());
+      Memory.copy(host.slices(), room.buffers());
       filled = CompletableFuture.completedFuture(null);
     } else {
       List<ByteBuffer> targets = new ArrayList<>();
@@ -173,7 +173,7 @@ final class KvCalls {
     CompletionStage<?> copied;
     try {
       if (target instanceof Memory.Host host) {
-        copy(block.buffers(), host.slices());
+        Memory.copy(block.buffers(), host.slices());
         copied = CompletableFuture.completedFuture(null);
       } else if (length == 0) {
         copied = CompletableFuture.completedFuture(null);
@@ -260,24 +260,6 @@ final class KvCalls {
       at += n;
     }
     return out;
-  }
-
-  /** Copies the remaining bytes of {@code from}, in order, into {@code to}, in order; no position moves. */
-  static void copy(List<ByteBuffer> from, List<ByteBuffer> to) {
-    int t = 0;
-    ByteBuffer target = null;
-    for (ByteBuffer source : from) {
-      ByteBuffer s = source.duplicate();
-      while (s.hasRemaining()) {
-        while (target == null || !target.hasRemaining()) {
-          if (t == to.size()) throw new TfsException(ErrorCode.INTERNAL, "the targets are shorter than the sources");
-          target = to.get(t++).duplicate();
-        }
-        int n = Math.min(s.remaining(), target.remaining());
-        target.put(s.slice(s.position(), n));
-        s.position(s.position() + n);
-      }
-    }
   }
 
   private static KvResult ok(long length) {

@@ -180,7 +180,7 @@ public final class LocalOps implements RequestRunner {
         return CompletableFuture.completedFuture(null);
       }
       if (target instanceof Memory.Host host) {
-        copy(held.buffers(), host.slices());
+        Memory.copy(held.buffers(), host.slices());
         held.close();
         results.put(i, RESULT_OK, length);
         found.incrementAndGet();
@@ -227,7 +227,7 @@ public final class LocalOps implements RequestRunner {
     CompletionStage<?> filled;
     try {
       if (source instanceof Memory.Host host) {
-        copy(host.slices(), room.buffers());
+        Memory.copy(host.slices(), room.buffers());
         filled = CompletableFuture.completedFuture(null);
       } else {
         filled = gpus.fromDevice(((Memory.Gpu) source).buffer(), duplicates(room.buffers()));
@@ -337,24 +337,6 @@ public final class LocalOps implements RequestRunner {
       start = end;
     }
     return out;
-  }
-
-  /** Copies the remaining bytes of {@code from}, in order, into the remaining room of {@code to}, in order. */
-  static void copy(List<ByteBuffer> from, List<ByteBuffer> to) {
-    int t = 0;
-    ByteBuffer dst = to.isEmpty() ? null : to.get(0).duplicate();
-    for (ByteBuffer src0 : from) {
-      ByteBuffer src = src0.duplicate();
-      while (src.hasRemaining()) {
-        while (dst != null && !dst.hasRemaining()) dst = ++t < to.size() ? to.get(t).duplicate() : null;
-        if (dst == null) throw bad("the target has no room for " + src.remaining() + " more bytes");
-        int n = Math.min(src.remaining(), dst.remaining());
-        ByteBuffer part = src.duplicate();
-        part.limit(part.position() + n);
-        dst.put(part);
-        src.position(src.position() + n);
-      }
-    }
   }
 
   private static List<ByteBuffer> duplicates(List<ByteBuffer> buffers) {
