@@ -92,28 +92,7 @@ final class KvCalls {
   }
 
   private CompletableFuture<KvResult> putFrom(String tenant, String key, Memory source) {
-    KvReservation room;
-    try {
-      room = kv.reserve(tenant, key, source.length());
-    } catch (RuntimeException e) {
-      return CompletableFuture.completedFuture(failed(e));
-    }
-    CompletionStage<?> filled;
-    if (source instanceof Memory.Host host) {
-      Memory.copy(host.slices(), room.buffers());
-      filled = CompletableFuture.completedFuture(null);
-    } else {
-      List<ByteBuffer> targets = new ArrayList<>();
-      for (ByteBuffer b : room.buffers()) targets.add(b.duplicate());
-      filled = memory.gpus().fromDevice(((Memory.Gpu) source).buffer(), targets);
-    }
-    return filled.toCompletableFuture().handle((x, e) -> {
-      if (e != null) {
-        room.abort();
-        return CompletableFuture.completedFuture(failed(e));
-      }
-      return committed(room, source.length());
-    }).thenCompose(r -> r);
+    return KvMemory.put(kv, memory.gpus(), tenant, key, source).handle((d, e) -> e != null ? failed(e) : ok(source.length()));
   }
 
   private static CompletableFuture<KvResult> committed(KvReservation room, long length) {
@@ -170,23 +149,7 @@ final class KvCalls {
       return CompletableFuture.completedFuture(KvResult.newBuilder().setStatus(Status.TOO_LARGE).setLength(length)
           .setMessage("the block of " + length + " bytes does not fit the SGE's " + target.length() + " bytes").build());
     }
-    CompletionStage<?> copied;
-    try {
-      if (target instanceof Memory.Host host) {
-        Memory.copy(block.buffers(), host.slices());
-        copied = CompletableFuture.completedFuture(null);
-      } else if (length == 0) {
-        copied = CompletableFuture.completedFuture(null);
-      } else {
-        copied = memory.gpus().toDevice(block.buffers(), ((Memory.Gpu) target).buffer().slice(0, length));
-      }
-    } catch (RuntimeException e) {
-      copied = CompletableFuture.failedFuture(e);
-    }
-    return copied.toCompletableFuture().handle((x, e) -> {
-      block.close();
-      return e != null ? failed(e) : ok(length);
-    });
+    return KvMemory.deliver(block, target, memory.gpus()).handle((x, e) -> e != null ? failed(e) : ok(length));
   }
 
   CompletionStage<KvExistsReply> exists(KvKeys in) {

@@ -9,6 +9,7 @@ import io.tensorfs.core.gpu.DeviceCopies;
 import io.tensorfs.core.gpu.GpuBuffer;
 import io.tensorfs.gateway.grpc.internal.BatchIo;
 import io.tensorfs.gateway.grpc.internal.Errors;
+import io.tensorfs.gateway.grpc.internal.KvMemory;
 import io.tensorfs.gateway.grpc.internal.Memory;
 import io.tensorfs.gateway.grpc.internal.PageScatter;
 import io.tensorfs.gateway.grpc.internal.SharedMemorySegments;
@@ -22,7 +23,6 @@ import io.tensorfs.sharding.auth.Access;
 import io.tensorfs.sharding.auth.Operation;
 import io.tensorfs.sharding.kv.KvBlocks;
 import io.tensorfs.sharding.kv.KvHeld;
-import io.tensorfs.sharding.kv.KvReservation;
 import io.tensorfs.sharding.operator.NodeOperator;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
@@ -173,35 +173,20 @@ public final class LocalOps implements RequestRunner {
     }
     KvHeld held = maybe.get();
     long length = held.length();
-    try {
-      if (length > target.length()) {
-        results.put(i, status(ErrorCode.TOO_LARGE), length);
-        held.close();
-        return CompletableFuture.completedFuture(null);
-      }
-      if (target instanceof Memory.Host host) {
-        Memory.copy(held.buffers(), host.slices());
-        held.close();
-        results.put(i, RESULT_OK, length);
-        found.incrementAndGet();
-        return CompletableFuture.completedFuture(null);
-      }
-      GpuBuffer gpu = ((Memory.Gpu) target).buffer().slice(0, length);
-      return gpus.toDevice(duplicates(held.buffers()), gpu).toCompletableFuture().handle((n, e) -> {
-        held.close();
-        if (e == null) {
-          results.put(i, RESULT_OK, length);
-          found.incrementAndGet();
-        } else {
-          results.put(i, status(Errors.of(e).code()), length);
-        }
-        return null;
-      });
-    } catch (RuntimeException e) {
+    if (length > target.length()) {
       held.close();
-      results.put(i, status(Errors.of(e).code()), length);
+      results.put(i, status(ErrorCode.TOO_LARGE), length);
       return CompletableFuture.completedFuture(null);
     }
+    return KvMemory.deliver(held, target, gpus).handle((x, e) -> {
+      if (e == null) {
+        results.put(i, RESULT_OK, length);
+        found.incrementAndGet();
+      } else {
+        results.put(i, status(Errors.of(e).code()), length);
+      }
+      return null;
+    });
   }
 
   private CompletionStage<Outcome> kvPut(Channel ch, int slot, SlotRequest.Kv r, Results results) {
@@ -217,31 +202,7 @@ public final class LocalOps implements RequestRunner {
 
   /** Reserves room for one block, fills it from the source, and commits it (or gives it back on a failure). */
   private CompletableFuture<?> putOne(String tenant, String key, Memory source, Results results, int i, AtomicLong stored) {
-    KvReservation room;
-    try {
-      room = kv.reserve(tenant, key, source.length());
-    } catch (RuntimeException e) {
-      results.put(i, status(Errors.of(e).code()), 0);
-      return CompletableFuture.completedFuture(null);
-    }
-    CompletionStage<?> filled;
-    try {
-      if (source instanceof Memory.Host host) {
-        Memory.copy(host.slices(), room.buffers());
-        filled = CompletableFuture.completedFuture(null);
-      } else {
-        filled = gpus.fromDevice(((Memory.Gpu) source).buffer(), duplicates(room.buffers()));
-      }
-    } catch (RuntimeException e) {
-      filled = CompletableFuture.failedFuture(e);
-    }
-    return filled.toCompletableFuture().handle((x, e) -> {
-      if (e != null) {
-        room.abort();
-        return CompletableFuture.failedFuture(e);
-      }
-      return room.commit().toCompletableFuture();
-    }).thenCompose(c -> c).handle((done, e) -> {
+    return KvMemory.put(kv, gpus, tenant, key, source).handle((done, e) -> {
       if (e == null) {
         results.put(i, RESULT_OK, source.length());
         stored.incrementAndGet();
@@ -336,12 +297,6 @@ public final class LocalOps implements RequestRunner {
       if (from < to) out.add(w.slice((int) (from - start), (int) (to - from)));
       start = end;
     }
-    return out;
-  }
-
-  private static List<ByteBuffer> duplicates(List<ByteBuffer> buffers) {
-    List<ByteBuffer> out = new ArrayList<>(buffers.size());
-    for (ByteBuffer b : buffers) out.add(b.duplicate());
     return out;
   }
 
