@@ -74,15 +74,18 @@ import io.tensorfs.transport.Transports;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ScheduledExecutorService;
 import org.apache.pekko.Done;
+import org.apache.pekko.actor.Address;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
@@ -130,6 +133,8 @@ final class NodeParts implements NodeAssembly {
   /** The repairer's chunks below their policy and repairs in flight, for the admin console. */
   private RepairBook repairBook;
   private ActorRef<PeerDirectory.Command> peerDirectory;
+  /** When the start step that waits for the other nodes first ran ({@link System#nanoTime}); 0 before. */
+  private long peersWaitSince;
   private NodeDrains drains;
   /** Set in {@link #repairs}; read by the repair trigger's actor. */
   private volatile Repairer repairer;
@@ -263,6 +268,7 @@ final class NodeParts implements NodeAssembly {
     return List.of(
         StartStep.retried("metadata schema", this::createSchema),
         StartStep.retried("cluster", this::clusterUp),
+        StartStep.retried("the other nodes", this::peersHeard),
         StartStep.retried("metadata store", this::metadataAnswers),
         StartStep.retried("drain state", this::drainState),
         StartStep.retried("tokens", this::loadTokens),
@@ -417,6 +423,25 @@ final class NodeParts implements NodeAssembly {
     return Cluster.get(system).selfMember().status() == MemberStatus.up()
         ? CompletableFuture.completedFuture(Done.done())
         : CompletableFuture.failedFuture(new TfsException(ErrorCode.UNAVAILABLE, "cluster not up yet"));
+  }
+
+  /**
+   * Until the peer directory has heard from every other node that is up and reachable, placement here does
+   * not know their room: a write right after a (re)start, through a drained node above all, would find none.
+   * After {@code tensorfs.node.peers-wait} the node goes on with what it heard, and says whom it did not.
+   */
+  private CompletionStage<Done> peersHeard() {
+    if (peersWaitSince == 0) peersWaitSince = System.nanoTime();
+    return AskPattern.<PeerDirectory.Command, Set<Address>>ask(peerDirectory, PeerDirectory.Unintroduced::new,
+        Duration.ofSeconds(5), system.scheduler()).thenApply(missing -> {
+          if (missing.isEmpty()) return Done.done();
+          if (System.nanoTime() - peersWaitSince > settings.peersWait().toNanos()) {
+            log.warn("node {}: no word from {} after {}; ready without them (they are placed on once they answer)",
+                nodeId, missing, settings.peersWait());
+            return Done.done();
+          }
+          throw new TfsException(ErrorCode.UNAVAILABLE, "not heard from " + missing + " yet");
+        });
   }
 
   /** Until the journal answers (Cassandra may still be starting), the probe times out. */

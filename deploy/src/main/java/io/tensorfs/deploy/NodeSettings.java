@@ -9,19 +9,22 @@ import java.time.Duration;
  * @param schemaStatementTimeout each statement that creates the metadata schema
  * @param reconcileTimeout one store's comparison of its disk with the metadata at start
  * @param readinessRetryInterval between attempts of a start-up step that waits on something outside
+ * @param peersWait how long the node waits at start to hear from every other reachable node (so that its
+ *     first write knows where the room is) before it is ready with what it heard
  * @param workerMinBackoff first restart delay of a failed background worker
  * @param workerMaxBackoff longest restart delay of a failed background worker
  * @param edgeTerminateDeadline how long requests in flight get to finish when the node stops
  * @param flushDeadline how long write-back data gets to reach its disks when the node stops
  */
 public record NodeSettings(Duration schemaStatementTimeout, Duration reconcileTimeout,
-    Duration readinessRetryInterval, Duration workerMinBackoff, Duration workerMaxBackoff,
+    Duration readinessRetryInterval, Duration peersWait, Duration workerMinBackoff, Duration workerMaxBackoff,
     Duration edgeTerminateDeadline, Duration flushDeadline) {
 
   public NodeSettings {
     positive("schema-statement-timeout", schemaStatementTimeout);
     positive("reconcile-timeout", reconcileTimeout);
     positive("readiness-retry-interval", readinessRetryInterval);
+    positive("peers-wait", peersWait);
     positive("worker-backoff.min", workerMinBackoff);
     positive("worker-backoff.max", workerMaxBackoff);
     positive("shutdown.edge-terminate-deadline", edgeTerminateDeadline);
@@ -39,7 +42,7 @@ public record NodeSettings(Duration schemaStatementTimeout, Duration reconcileTi
   public static NodeSettings fromConfig(Config config) {
     Config c = config.getConfig("tensorfs.node");
     NodeSettings s = new NodeSettings(c.getDuration("schema-statement-timeout"), c.getDuration("reconcile-timeout"),
-        c.getDuration("readiness-retry-interval"), c.getDuration("worker-backoff.min"),
+        c.getDuration("readiness-retry-interval"), c.getDuration("peers-wait"), c.getDuration("worker-backoff.min"),
         c.getDuration("worker-backoff.max"), c.getDuration("shutdown.edge-terminate-deadline"),
         c.getDuration("shutdown.flush-deadline"));
     within(config, "service-requests-done", "shutdown.edge-terminate-deadline", s.edgeTerminateDeadline());

@@ -30,7 +30,7 @@ class NodeGuardianTest {
       pekko.coordinated-shutdown.run-by-jvm-shutdown-hook = off
       """).withFallback(ConfigFactory.load());
   private static final NodeSettings SETTINGS = new NodeSettings(Duration.ofSeconds(1), Duration.ofSeconds(1),
-      Duration.ofMillis(20), Duration.ofMillis(10), Duration.ofMillis(50), Duration.ofSeconds(1),
+      Duration.ofMillis(20), Duration.ofSeconds(1), Duration.ofMillis(10), Duration.ofMillis(50), Duration.ofSeconds(1),
       Duration.ofSeconds(5));
   private static final ActorTestKit probes = ActorTestKit.create("probes", CONFIG);
 
@@ -140,7 +140,7 @@ class NodeGuardianTest {
   @Test
   void shouldGoOnStoppingWhenTheFlushOutlastsItsDeadline() throws Exception {
     NodeSettings shortFlush = new NodeSettings(SETTINGS.schemaStatementTimeout(), SETTINGS.reconcileTimeout(),
-        SETTINGS.readinessRetryInterval(), SETTINGS.workerMinBackoff(), SETTINGS.workerMaxBackoff(),
+        SETTINGS.readinessRetryInterval(), SETTINGS.peersWait(), SETTINGS.workerMinBackoff(), SETTINGS.workerMaxBackoff(),
         SETTINGS.edgeTerminateDeadline(), Duration.ofMillis(300));
     parts.step("cluster");
     start(shortFlush);

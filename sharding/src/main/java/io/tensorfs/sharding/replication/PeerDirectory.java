@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.apache.pekko.actor.Address;
+import org.apache.pekko.actor.NoSerializationVerificationNeeded;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
@@ -22,6 +23,7 @@ import org.apache.pekko.actor.typed.javadsl.Receive;
 import org.apache.pekko.actor.typed.receptionist.Receptionist;
 import org.apache.pekko.actor.typed.receptionist.ServiceKey;
 import org.apache.pekko.cluster.ClusterEvent;
+import org.apache.pekko.cluster.Member;
 import org.apache.pekko.cluster.MemberStatus;
 import org.apache.pekko.cluster.UniqueAddress;
 import org.apache.pekko.cluster.typed.Cluster;
@@ -72,6 +74,13 @@ public final class PeerDirectory extends AbstractBehavior<PeerDirectory.Command>
 
   /** This node's drain state changed ({@link Peers#adminDrain}): introduce it to the others now. */
   public enum DrainChanged implements Command { INSTANCE }
+
+  /**
+   * Asks which members that are up and reachable, other than this node, this directory has not heard from
+   * yet (their directory listed and introduced): until it has, placement here does not know all the room
+   * there is. Answers their addresses; empty when it knows them all.
+   */
+  public record Unintroduced(ActorRef<Set<Address>> replyTo) implements Command, NoSerializationVerificationNeeded {}
 
   private record ListingChanged(Set<ActorRef<Command>> reachable) implements Command {}
 
@@ -134,6 +143,7 @@ public final class PeerDirectory extends AbstractBehavior<PeerDirectory.Command>
         .onMessage(MembershipChanged.class, this::onMembership)
         .onMessageEquals(Advertise.TICK, this::onAdvertise)
         .onMessageEquals(DrainChanged.INSTANCE, this::onDrainChanged)
+        .onMessage(Unintroduced.class, this::onUnintroduced)
         .build();
   }
 
@@ -205,6 +215,21 @@ public final class PeerDirectory extends AbstractBehavior<PeerDirectory.Command>
     for (ActorRef<Command> ref : listed) {
       if (!ref.equals(getContext().getSelf())) ref.tell(self);
     }
+    return this;
+  }
+
+  private Behavior<Command> onUnintroduced(Unintroduced ask) {
+    Set<Address> heard = new HashSet<>();
+    for (ActorRef<Command> ref : known.keySet()) if (listed.contains(ref)) heard.add(ref.path().address());
+    ClusterEvent.CurrentClusterState state = Cluster.get(getContext().getSystem()).state();
+    Set<Address> missing = new HashSet<>();
+    for (Member m : state.getMembers()) {
+      boolean other = !m.address().equals(selfAddress);
+      if (other && m.status() == MemberStatus.up() && !state.getUnreachable().contains(m) && !heard.contains(m.address())) {
+        missing.add(m.address());
+      }
+    }
+    ask.replyTo().tell(Set.copyOf(missing));
     return this;
   }
 

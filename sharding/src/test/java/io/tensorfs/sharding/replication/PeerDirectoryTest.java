@@ -222,4 +222,25 @@ class PeerDirectoryTest {
       return null;
     });
   }
+
+  @Test
+  void shouldNameTheUpMemberItHasNotHeardFromUntilThatNodesDirectoryIntroducesItself() {
+    startTwoNodes();
+    Peers peersA = new Peers("n1");
+    var directoryA = a.spawn(PeerDirectory.create(peersA, "endpoint-a", List.of(new RoomStore("d0", 5000)), FAST));
+    var answers = a.<java.util.Set<org.apache.pekko.actor.Address>>createTestProbe();
+    var addressB = Cluster.get(b.system()).selfMember().address();
+
+    // n2 is up but runs no directory yet: placement on n1 cannot know its room.
+    directoryA.tell(new PeerDirectory.Unintroduced(answers.getRef()));
+    assertEquals(java.util.Set.of(addressB), answers.receiveMessage());
+
+    b.spawn(PeerDirectory.create(new Peers("n2"), "endpoint-b", List.of(new RoomStore("d0", 1000)), FAST));
+    a.createTestProbe().awaitAssert(DEADLINE, () -> {
+      directoryA.tell(new PeerDirectory.Unintroduced(answers.getRef()));
+      assertEquals(java.util.Set.of(), answers.receiveMessage());
+      return null;
+    });
+    assertEquals(List.of(new StoreRoom("d0", 1000)), peersA.live().get("n2").stores());
+  }
 }
