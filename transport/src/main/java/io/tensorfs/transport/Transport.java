@@ -27,6 +27,16 @@ public interface Transport extends AutoCloseable {
   Source<ByteString, NotUsed> fetch(String peer, ChunkId chunk, long offset, long length);
 
   /**
+   * The bytes {@code [offset, offset + target.remaining())} of a chunk replica held by {@code peer}, written
+   * straight into {@code target} (a direct buffer: cache pages) from its position on; neither its position
+   * nor its limit moves. Each DATA frame's payload goes from the wire into {@code target} and its CRC32C is
+   * checked there. The stage never fails: it completes with how many bytes arrived in order and verified,
+   * and with the failure that stopped it early, so a caller can go on from another replica at that byte.
+   * The caller keeps {@code target} alive and untouched until the stage completes.
+   */
+  CompletionStage<Fetched> fetchInto(String peer, ChunkId chunk, long offset, java.nio.ByteBuffer target);
+
+  /**
    * Pushes a replica to {@code peer}. The stream must carry exactly {@code request.lengthBytes()}
    * bytes; the materialized stage completes with the peer's acknowledgement.
    */

@@ -141,6 +141,12 @@ class MinInsyncWriteTest {
     }
 
     @Override
+    public java.util.concurrent.CompletionStage<io.tensorfs.transport.Fetched> fetchInto(String peer, ChunkId chunk,
+        long offset, java.nio.ByteBuffer target) {
+      throw new UnsupportedOperationException("writes only");
+    }
+
+    @Override
     public Sink<ByteString, CompletionStage<PushAck>> push(String peer, PushRequest request) {
       Peer now = pushes.incrementAndGet() <= healthyPushes ? Peer.STORE_ALL : behaviour;
       if (now == Peer.GONE) {

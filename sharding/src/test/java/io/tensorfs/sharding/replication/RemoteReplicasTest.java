@@ -84,6 +84,18 @@ class RemoteReplicasTest {
     }
 
     @Override
+    public synchronized CompletionStage<io.tensorfs.transport.Fetched> fetchInto(String peer, ChunkId chunkId,
+        long offset, java.nio.ByteBuffer target) {
+      asked.add(peer + "@" + offset);
+      long end = Math.min(chunk.length, offset + target.remaining());
+      long dies = cutOff.getOrDefault(peer, Long.MAX_VALUE);
+      int n = (int) (Math.min(end, dies) - offset);
+      target.duplicate().put(chunk, (int) offset, n);
+      return java.util.concurrent.CompletableFuture.completedFuture(new io.tensorfs.transport.Fetched(n,
+          dies < end ? new TfsException(ErrorCode.UNAVAILABLE, peer + " is gone") : null));
+    }
+
+    @Override
     public Sink<ByteString, CompletionStage<PushAck>> push(String peer, PushRequest request) {
       throw new UnsupportedOperationException("reads only");
     }
