@@ -546,7 +546,8 @@ public final class NodeOperator {
       ReadLeases.Lease lease = leases.acquire(v.fileId());
       // The first piece is fetched before the answer starts: a chunk no replica can serve (every one
       // corrupt where the range needs it) is then an error answer, not a body cut off at its first byte.
-      return new FileRead(v, first, length, hit, spans, span -> piece(v, span), lease::close).started();
+      return new FileRead(v, first, length, hit, settings.readAhead(), spans, span -> piece(v, span), lease::close)
+          .started();
     }
     // A block that may be lost is fetched whole before the answer starts: it is then sent complete,
     // or the answer is a clean miss, never a body cut off half way.
@@ -561,7 +562,7 @@ public final class NodeOperator {
             + ") is lost or out of reach: " + Failures.unwrap(e).getMessage());
       }
       Prefetched pieces = new Prefetched(spans, fetched.stream().map(f -> f.getNow(null)).toList());
-      return new FileRead(v, first, length, false, spans, pieces::take, () -> {
+      return new FileRead(v, first, length, false, settings.readAhead(), spans, pieces::take, () -> {
         pieces.releaseUntaken();
         lease.close();
       });
@@ -621,16 +622,12 @@ public final class NodeOperator {
     return Source.completionStage(openRead(v, first, length)).flatMapConcat(this::bytesOf);
   }
 
-  /** The stream of a read opened with {@link #openRead}; closes it when the stream ends. */
+  /**
+   * The stream of a read opened with {@link #openRead} ({@link FileRead#pieces()}: its chunks fetched as
+   * the consumer pulls, a few ahead); closes it when the stream ends.
+   */
   public Source<ByteString, NotUsed> bytesOf(FileRead read) {
-    return Source.<ReadPiece, FileRead>unfoldResourceAsync(
-            () -> CompletableFuture.completedFuture(read),
-            r -> r.next().thenApply(Optional::ofNullable),
-            r -> {
-              r.close();
-              return CompletableFuture.completedFuture(org.apache.pekko.Done.getInstance());
-            })
-        .mapConcat(NodeOperator::copyOut);
+    return read.pieces().mapConcat(NodeOperator::copyOut);
   }
 
   /** Copies a piece into ByteStrings of at most one read segment each, then releases it. */

@@ -15,6 +15,8 @@ import java.time.Duration;
  * @param findTimeout          how long a look-up of the other nodes' stores and caches in the
  *                             Receptionist may take
  * @param hintTimeout          how long a cache hint (a willneed warms whole files) may take on a node
+ * @param readAhead            chunks one read keeps in flight (loading or loaded and not yet taken by its
+ *                             sink): what bounds the memory a read holds, to this many chunks
  */
 public record OperatorSettings(
     int readAheadSegments,
@@ -22,7 +24,8 @@ public record OperatorSettings(
     Duration remoteCollectDelay,
     int statusAttempts,
     Duration findTimeout,
-    Duration hintTimeout) {
+    Duration hintTimeout,
+    int readAhead) {
 
   public OperatorSettings {
     if (readAheadSegments < 1) throw new IllegalArgumentException("tensorfs.operator.read-ahead-segments must be >= 1");
@@ -33,6 +36,7 @@ public record OperatorSettings(
     if (statusAttempts < 1) throw new IllegalArgumentException("tensorfs.operator.status-attempts must be >= 1");
     if (!positive(findTimeout)) throw new IllegalArgumentException("tensorfs.operator.find-timeout must be positive");
     if (!positive(hintTimeout)) throw new IllegalArgumentException("tensorfs.operator.hint-timeout must be positive");
+    if (readAhead < 1) throw new IllegalArgumentException("tensorfs.operator.read-ahead must be >= 1");
   }
 
   public static OperatorSettings fromConfig(Config root) {
@@ -43,7 +47,8 @@ public record OperatorSettings(
         c.getDuration("remote-collect-delay"),
         c.getInt("status-attempts"),
         c.getDuration("find-timeout"),
-        c.getDuration("hint-timeout"));
+        c.getDuration("hint-timeout"),
+        c.getInt("read-ahead"));
   }
 
   private static boolean positive(Duration d) {

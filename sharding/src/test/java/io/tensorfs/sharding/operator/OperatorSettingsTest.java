@@ -16,7 +16,7 @@ class OperatorSettingsTest {
     OperatorSettings s = OperatorSettings.fromConfig(reference);
 
     assertEquals(new OperatorSettings(4, 4 << 20, Duration.ofSeconds(60), 4, Duration.ofSeconds(10),
-        Duration.ofMinutes(30)), s);
+        Duration.ofMinutes(30), 4), s);
   }
 
   @Test
@@ -37,7 +37,7 @@ class OperatorSettingsTest {
   @Test
   void shouldRejectSettingsThatCannotWorkWhenConfigured() {
     for (String bad : new String[] {"read-ahead-segments = 0", "write-batch = 0", "status-attempts = 0",
-        "find-timeout = 0s", "hint-timeout = 0s", "remote-collect-delay = -1s"}) {
+        "find-timeout = 0s", "hint-timeout = 0s", "remote-collect-delay = -1s", "read-ahead = 0"}) {
       Config config = ConfigFactory.parseString("tensorfs.operator." + bad).withFallback(reference);
       assertThrows(IllegalArgumentException.class, () -> OperatorSettings.fromConfig(config), bad);
     }

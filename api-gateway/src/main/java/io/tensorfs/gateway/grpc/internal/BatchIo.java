@@ -21,6 +21,7 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 import org.apache.pekko.NotUsed;
 import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.stream.Materializer;
 import org.apache.pekko.stream.javadsl.Source;
 import org.apache.pekko.util.ByteString;
 
@@ -37,6 +38,7 @@ public final class BatchIo {
   private static final int PIECES_IN_FLIGHT = 16;
 
   private final ActorSystem<?> system;
+  private final Materializer materializer;
   private final NodeOperator files;
   private final DeviceCopies gpus;
   private final DirectGpuReads direct;
@@ -57,6 +59,7 @@ public final class BatchIo {
       SharedMemorySegments segments, Executor segmentExecutor, StagingBuffers staging, int chunkSizeBytes,
       long maxFileBytes) {
     this.system = system;
+    this.materializer = Materializer.matFromSystem(system);
     this.files = files;
     this.gpus = gpus;
     this.direct = direct;
@@ -93,7 +96,7 @@ public final class BatchIo {
       if (offset >= v.size() || requested == 0) return CompletableFuture.completedFuture(0L);
       long length = Math.min(requested, v.size() - offset);
       return files.openRead(v, offset, length)
-          .thenCompose(read -> new PageScatter(targets, gpus, PIECES_IN_FLIGHT, system.executionContext()).run(read));
+          .thenCompose(read -> new PageScatter(targets, gpus, PIECES_IN_FLIGHT).run(read, materializer));
     }));
   }
 
@@ -166,7 +169,7 @@ public final class BatchIo {
    */
   CompletionStage<Long> scatter(List<io.tensorfs.sharding.FileVersion> parts, long offset, List<Sge> sges) {
     return resolve(sges).thenCompose(targets -> {
-      PageScatter scatter = new PageScatter(targets, gpus, PIECES_IN_FLIGHT, system.executionContext());
+      PageScatter scatter = new PageScatter(targets, gpus, PIECES_IN_FLIGHT);
       long end = offset + total(targets);
       CompletionStage<Long> moved = CompletableFuture.completedFuture(0L);
       long start = 0;
@@ -175,13 +178,18 @@ public final class BatchIo {
         long to = Math.min(end, start + v.size());
         if (from < to) {
           long first = from - start;
-          moved = moved.thenCompose(n -> files.openRead(v, first, to - from).thenCompose(scatter::run)
+          moved = moved.thenCompose(n -> files.openRead(v, first, to - from).thenCompose(read -> scatter.run(read, materializer))
               .thenApply(m -> n + m));
         }
         start += v.size();
       }
       return moved;
     });
+  }
+
+  /** What runs the reads' streams (the node's). */
+  public Materializer materializer() {
+    return materializer;
   }
 
   /** The node's copies to and from clients' GPU memory. */

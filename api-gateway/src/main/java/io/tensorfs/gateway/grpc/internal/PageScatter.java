@@ -5,81 +5,69 @@ import io.tensorfs.core.gpu.GpuBuffer;
 import io.tensorfs.sharding.operator.FileRead;
 import io.tensorfs.sharding.operator.ReadPiece;
 import java.nio.ByteBuffer;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Deque;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.Executor;
+import org.apache.pekko.stream.Materializer;
+import org.apache.pekko.stream.javadsl.Sink;
 
 /**
  * Spreads a read's bytes over its elements in order (preadv), straight from the cache's pages: a GPU
  * element gets one device copy per piece from the pages themselves (one DMA per page, no staging), a
- * host element a memory copy into the client's segment. Up to {@code window} pieces are in flight, so
- * the device copies of one chunk overlap the fetch of the next; each piece's pages are released when
- * its copies are done.
+ * host element a memory copy into the client's segment. The read runs as one stream
+ * ({@link FileRead#pieces()} into a window of up to {@code window} pieces being copied, at most the
+ * read's read-ahead, so a read holds at most twice that many chunks): the device
+ * copies of one chunk overlap the loads of the next ones, each piece's pages are released when its
+ * copies are done, and copies that do not finish hold back the loads. Used for one read at a time (the
+ * cursor over the elements carries on from one read to the next, for parts read as one file).
  */
 public final class PageScatter {
   private final List<Memory> targets;
   private final DeviceCopies gpus;
   private final int window;
-  private final Executor executor;
   private int index;
   private long within;
   private int hostSlice;
 
-  /** {@code executor} runs each step, so a long read of resident pages does not recurse on one stack. */
-  public PageScatter(List<Memory> targets, DeviceCopies gpus, int window, Executor executor) {
+  public PageScatter(List<Memory> targets, DeviceCopies gpus, int window) {
     this.targets = targets;
     this.gpus = gpus;
     this.window = window;
-    this.executor = executor;
   }
 
-  /** Moves every piece of {@code read} into the targets; completes with the bytes moved, then closes it. */
-  public CompletionStage<Long> run(FileRead read) {
-    CompletableFuture<Long> done = new CompletableFuture<>();
-    step(read, new ArrayDeque<>(), 0, done);
-    return done.whenComplete((n, e) -> read.close());
+  /** Moves every piece of {@code read} into the targets as a stream; completes with the bytes moved. */
+  public CompletionStage<Long> run(FileRead read, Materializer materializer) {
+    return read.pieces()
+        .mapAsync(Math.min(window, read.readAhead()), this::placeAndRelease)
+        .runWith(Sink.fold(0L, Long::sum), materializer);
   }
 
-  private void step(FileRead read, Deque<CompletableFuture<Long>> inFlight, long moved, CompletableFuture<Long> done) {
-    if (inFlight.size() >= window) {
-      CompletableFuture<Long> oldest = inFlight.pollFirst();
-      oldest.whenCompleteAsync((n, e) -> {
-        if (e != null) done.completeExceptionally(e);
-        else step(read, inFlight, moved + n, done);
-      }, executor);
-      return;
+  /**
+   * Moves a small read of resident pages into host elements piece by piece on the calling thread, with
+   * no stream to start: each stage is complete when returned, so the whole read runs here. Completes with
+   * the bytes moved, then closes the read.
+   */
+  public CompletionStage<Long> runInPlace(FileRead read) {
+    return each(read, 0).whenComplete((n, e) -> read.close());
+  }
+
+  private CompletionStage<Long> each(FileRead read, long moved) {
+    return read.next().thenCompose(piece -> piece == null
+        ? CompletableFuture.completedFuture(moved)
+        : placeAndRelease(piece).thenCompose(n -> each(read, moved + n)));
+  }
+
+  /** Starts the copies of one piece; its pages are released once they are done (or could not start). */
+  private CompletionStage<Long> placeAndRelease(ReadPiece piece) {
+    CompletionStage<Long> copies;
+    try {
+      copies = place(piece);
+    } catch (RuntimeException failure) {
+      piece.release();
+      return CompletableFuture.failedFuture(failure);
     }
-    read.next().whenCompleteAsync((piece, e) -> {
-      if (e != null) {
-        done.completeExceptionally(e);
-      } else if (piece == null) {
-        CompletableFuture.allOf(inFlight.toArray(CompletableFuture[]::new)).whenComplete((x, f) -> {
-          if (f != null) {
-            done.completeExceptionally(f);
-            return;
-          }
-          long total = moved;
-          for (CompletableFuture<Long> c : inFlight) total += c.getNow(0L);
-          done.complete(total);
-        });
-      } else {
-        CompletableFuture<Long> copies;
-        try {
-          copies = place(piece).toCompletableFuture();
-        } catch (RuntimeException failure) {
-          piece.release();
-          done.completeExceptionally(failure);
-          return;
-        }
-        copies.whenComplete((n, f) -> piece.release());
-        inFlight.addLast(copies);
-        step(read, inFlight, moved, done);
-      }
-    }, executor);
+    return copies.whenComplete((n, e) -> piece.release());
   }
 
   /** Starts the copies of one piece, in order over the targets; completes when all are done. */

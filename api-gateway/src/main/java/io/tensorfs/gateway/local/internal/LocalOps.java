@@ -113,8 +113,10 @@ public final class LocalOps implements RequestRunner {
     return files.statForRead(path).thenCompose(v -> {
       if (r.offset() >= v.size() || requested == 0) return CompletableFuture.completedFuture(0L);
       long length = Math.min(requested, v.size() - r.offset());
-      return files.openRead(v, r.offset(), length).thenCompose(read ->
-          new PageScatter(targets, gpus, PIECES_IN_FLIGHT, small && read.hit() ? ON_THE_SPOT : async).run(read));
+      return files.openRead(v, r.offset(), length).thenCompose(read -> {
+        PageScatter scatter = new PageScatter(targets, gpus, PIECES_IN_FLIGHT);
+        return small && read.hit() ? scatter.runInPlace(read) : scatter.run(read, batch.materializer());
+      });
     }).thenApply(Outcome::ok);
   }
 
