@@ -26,8 +26,8 @@ import org.apache.pekko.stream.javadsl.Source;
  * taken.
  *
  * <p>Taken either as a stream ({@link #pieces()}: up to {@code readAhead} chunks in flight, pulled by the
- * sink's demand) or piece by piece ({@link #next()}: one piece ahead of the one the caller holds), by one
- * consumer. Every piece fetched counts in {@link ReadsHeld} until released.
+ * sink's demand) or piece by piece ({@link #next()}: up to {@code readAhead} pieces fetched ahead of the
+ * one the caller holds), by one consumer. Every piece fetched counts in {@link ReadsHeld} until released.
  */
 public final class FileRead implements AutoCloseable {
   private static final int OPEN = 0;
@@ -44,7 +44,8 @@ public final class FileRead implements AutoCloseable {
   private final Runnable onClose;
   /** Fetches started by {@link #pieces()} whose piece the stream has not handed downstream yet. */
   private final Set<Fetch> untaken = new LinkedHashSet<>();
-  private CompletableFuture<ReadPiece> ahead;
+  /** Pieces started by {@link #started()} or {@link #next()} and not yet handed out, in order. */
+  private final Deque<CompletableFuture<ReadPiece>> ahead = new ArrayDeque<>();
   private boolean streamed;
   private boolean closed;
 
@@ -93,19 +94,27 @@ public final class FileRead implements AutoCloseable {
    */
   public Source<ReadPiece, NotUsed> pieces() {
     List<Supplier<CompletionStage<ReadPiece>>> starts = new ArrayList<>();
+    List<Fetch> started = new ArrayList<>();
     synchronized (this) {
       if (closed || streamed) {
         return Source.failed(new TfsException(ErrorCode.INTERNAL, "read already closed or streamed"));
       }
       streamed = true;
-      CompletableFuture<ReadPiece> started = ahead;
-      ahead = null;
-      if (started != null) starts.add(() -> started);
+      // Fetches already started (the first piece, fetched before the answer began) are owned from now on.
+      for (CompletableFuture<ReadPiece> piece : ahead) {
+        Fetch f = new Fetch(piece);
+        untaken.add(f);
+        started.add(f);
+      }
+      ahead.clear();
       for (Span span : spans) starts.add(() -> counted(span));
       spans.clear();
     }
-    return Source.from(starts)
-        .mapAsync(readAhead, this::track)
+    Source<Supplier<CompletionStage<Fetch>>, NotUsed> fetches = Source.from(started)
+        .<Supplier<CompletionStage<Fetch>>>map(f -> () -> f.piece.thenApply(p -> f))
+        .concat(Source.from(starts).map(start -> () -> track(start)));
+    return fetches
+        .mapAsync(readAhead, Supplier::get)
         .map(this::take)
         .watchTermination((notUsed, done) -> {
           done.whenComplete((d, e) -> close());
@@ -113,15 +122,17 @@ public final class FileRead implements AutoCloseable {
         });
   }
 
-  /** The next piece, or a stage completing with null after the last. */
+  /**
+   * The next piece, or a stage completing with null after the last; the fetches of up to read-ahead
+   * pieces after it are started.
+   */
   public synchronized CompletionStage<ReadPiece> next() {
     if (closed || streamed) {
       return CompletableFuture.failedFuture(new TfsException(ErrorCode.INTERNAL, "read already closed or streamed"));
     }
-    CompletableFuture<ReadPiece> current = ahead != null ? ahead : start();
-    ahead = null;
+    CompletableFuture<ReadPiece> current = ahead.isEmpty() ? start() : ahead.pollFirst();
     if (current == null) return CompletableFuture.completedFuture(null);
-    if (!spans.isEmpty()) ahead = start();
+    while (ahead.size() < readAhead && !spans.isEmpty()) ahead.addLast(start());
     return current;
   }
 
@@ -132,8 +143,8 @@ public final class FileRead implements AutoCloseable {
   CompletionStage<FileRead> started() {
     CompletableFuture<ReadPiece> firstPiece;
     synchronized (this) {
-      if (ahead == null) ahead = start();
-      firstPiece = ahead;
+      if (ahead.isEmpty() && !spans.isEmpty()) ahead.addLast(start());
+      firstPiece = ahead.peekFirst();
     }
     if (firstPiece == null) return CompletableFuture.completedFuture(this);
     return firstPiece.handle((piece, e) -> {
@@ -157,7 +168,7 @@ public final class FileRead implements AutoCloseable {
   }
 
   /** Starts one fetch of the stream and remembers it until its piece is handed down or abandoned. */
-  private CompletionStage<Fetch> track(Supplier<CompletionStage<ReadPiece>> start) {
+  private CompletionStage<Fetch> track(Supplier<? extends CompletionStage<ReadPiece>> start) {
     Fetch f = new Fetch(start.get().toCompletableFuture());
     synchronized (this) {
       if (closed) {
@@ -180,18 +191,18 @@ public final class FileRead implements AutoCloseable {
 
   @Override
   public void close() {
-    CompletableFuture<ReadPiece> pending;
+    List<CompletableFuture<ReadPiece>> pending;
     List<Fetch> abandoned;
     synchronized (this) {
       if (closed) return;
       closed = true;
-      pending = ahead;
-      ahead = null;
+      pending = new ArrayList<>(ahead);
+      ahead.clear();
       spans.clear();
       abandoned = new ArrayList<>(untaken);
       untaken.clear();
     }
-    if (pending != null) pending.thenAccept(ReadPiece::release);
+    for (CompletableFuture<ReadPiece> p : pending) p.thenAccept(ReadPiece::release);
     for (Fetch f : abandoned) f.abandon();
     onClose.run();
   }

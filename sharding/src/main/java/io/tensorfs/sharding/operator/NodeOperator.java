@@ -124,6 +124,7 @@ public final class NodeOperator {
    */
   public NodeOperator(ActorSystem<?> system, Metadata metadata, LocalNode local, ChunkCache cache,
       Replication replication, ReadDemandMeter readDemand, OperatorSettings settings) {
+    ReadsHeld.register();
     this.system = system;
     this.metadata = metadata;
     this.nodeId = local.nodeId();

@@ -6,7 +6,7 @@ import io.tensorfs.core.metrics.Unit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * The bytes that the node's reads in flight hold, as the gauge {@code tensorfs.reads.held}: pieces a
+ * The bytes that the node's reads in flight hold, as the gauge {@code tensorfs.files.read-held}: pieces a
  * read fetched (cache pages, or buffers past a full cache) from the moment they are in hand until the
  * read's sink releases them. Each read holds at most {@code tensorfs.operator.read-ahead} chunks.
  * Thread-safe.
@@ -15,11 +15,16 @@ public final class ReadsHeld {
   private static final AtomicLong HELD = new AtomicLong();
 
   static {
-    Metrics.gauge("tensorfs.reads.held", "Bytes of pages held by reads in flight (fetched ahead or being sent)",
+    Metrics.gauge("tensorfs.files.read-held", "Bytes of pages held by reads in flight (fetched ahead or being sent)",
         Unit.BYTES, Tags.EMPTY, HELD, AtomicLong::get);
   }
 
   private ReadsHeld() {}
+
+  /** Makes the gauge known (served at 0) from the node's start, before its first read. */
+  static void register() {
+    // the static initializer above registers it
+  }
 
   /** Bytes held now by every read of this node. */
   public static long bytes() {

@@ -120,6 +120,35 @@ class FileReadTest {
   }
 
   @Test
+  void shouldReleaseThePieceFetchedBeforeTheAnswerWhenTheStreamIsCancelledAtOnce() {
+    Fetches f = new Fetches();
+    FileRead read = await(f.read().started());
+    assertEquals(1, f.started.get());
+    read.pieces().runWith(Sink.cancelled(), system);
+    Awaits.until(() -> f.closed.get() == 1, Duration.ofSeconds(5), "the read closed");
+    assertEquals(f.started.get(), f.released.get(), "every fetched piece released");
+  }
+
+  @Test
+  void shouldKeepReadAheadPiecesFetchedPastTheOneHandedOutPieceByPiece() {
+    Fetches f = new Fetches();
+    FileRead read = f.read();
+    ReadPiece first = await(read.next());
+    assertEquals(1 + READ_AHEAD, f.started.get(), "the piece handed out and read-ahead after it");
+    first.release();
+    int n = 1;
+    for (ReadPiece p = await(read.next()); p != null; p = await(read.next())) {
+      p.release();
+      n++;
+      assertTrue(f.started.get() - f.released.get() <= 1 + READ_AHEAD, "held: " + (f.started.get() - f.released.get()));
+    }
+    assertEquals(PIECES, n);
+    read.close();
+    assertEquals(PIECES, f.released.get());
+    assertEquals(1, f.closed.get());
+  }
+
+  @Test
   void shouldRefuseASecondStream() {
     Fetches f = new Fetches();
     FileRead read = f.read();
