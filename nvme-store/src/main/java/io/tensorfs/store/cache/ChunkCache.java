@@ -37,7 +37,9 @@ import org.slf4j.LoggerFactory;
  * <p>What is never evicted: a pinned file, a file any of whose pages a reader (or the flusher) holds,
  * a file with a chunk being loaded or written. Clean files go first; a dirty (write-back) file goes
  * only when no clean one can, and then its unflushed chunks are lost: {@code onDirtyDropped} hears of
- * each. A miss is an answer; wrong bytes never are.
+ * each. A miss is an answer; wrong bytes never are. One exception to whole files: when no file can go,
+ * a load takes the pages of clean chunks of its own file before it that nobody holds (a sequential read
+ * of a file larger than the cache recycles what it passed, see {@code takeBehind}).
  *
  * <p>Thread-safe: one lock guards the index, never held during I/O. Store stages complete on the
  * stores' executors; this class only does bookkeeping there. Callbacks ({@code onDirtyDropped}) run
@@ -158,6 +160,7 @@ public final class ChunkCache implements AutoCloseable {
       } else {
         int pageCount = pagesFor(lengthBytes);
         List<Page> pages = takePages(pageCount, dropped);
+        if (pages == null) pages = takeBehind(chunk, pageCount, dropped);
         if (pages == null) {
           entry = null;
         } else {
@@ -490,6 +493,41 @@ public final class ChunkCache implements AutoCloseable {
       if (victim == null) return null;
       evict(victim, dropped);
     }
+  }
+
+  /**
+   * Pages for a chunk when evicting whole files cannot make room, typically because its own file is being
+   * read (a file whose pages a reader holds is not evicted): the chunks of the same file before this one
+   * that are clean and that nobody holds, lowest first, which a sequential read of a file larger than
+   * the cache has passed. So such a read goes on loading O_DIRECT into pages instead of reading past
+   * the cache. Never a pinned file's, a dirty one's or a held one's; null when they do not make room.
+   */
+  private List<Page> takeBehind(ChunkId chunk, int n, List<ChunkId> dropped) {
+    CachedFile f = files.get(chunk.fileId());
+    if (n == 0 || n > pool.pageCount() || f == null || pins.contains(chunk.fileId())) return null;
+    List<CacheEntry> behind = new ArrayList<>();
+    int room = pool.freePages();
+    for (CacheEntry e : f.chunks.values()) {
+      if (e.id.index() < chunk.index() && e.state == State.CLEAN && !e.heldByOthers()) {
+        behind.add(e);
+        room += e.pages.size();
+      }
+    }
+    if (room < n) return null;
+    behind.sort(java.util.Comparator.comparingInt(e -> e.id.index()));
+    for (CacheEntry e : behind) {
+      List<Page> got = pool.tryAcquire(n);
+      if (!got.isEmpty()) {
+        heldPages += n;
+        return got;
+      }
+      remove(e, dropped);
+      evictions++;
+    }
+    List<Page> got = pool.tryAcquire(n);
+    if (got.isEmpty()) return null;
+    heldPages += n;
+    return got;
   }
 
   private int evictablePages() {

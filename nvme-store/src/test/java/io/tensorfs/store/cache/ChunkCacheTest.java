@@ -186,6 +186,47 @@ class ChunkCacheTest {
   }
 
   @Test
+  void shouldRecycleTheChunksASequentialReadPassedWhenItsFileIsLargerThanTheCache() {
+    int fourPages = 4 * PAGE;
+    FileId file = FileId.random();
+    List<byte[]> bytes = storedFile(file, 6, fourPages);
+    CachedChunk c0 = f.load(new ChunkId(file, 0), fourPages, "d0");
+    CachedChunk c1 = f.load(new ChunkId(file, 1), fourPages, "d0");
+    c0.release();
+    CachedChunk c2 = f.load(new ChunkId(file, 2), fourPages, "d0");
+    CachedChunk c3 = f.load(new ChunkId(file, 3), fourPages, "d0"); // 16 of 16 pages; the file is held
+    c2.release();
+
+    CachedChunk c4 = f.load(new ChunkId(file, 4), fourPages, "d0");
+    assertArrayEquals(bytes.get(4), bytesOf(c4, 0, fourPages));
+    assertEquals(Set.of(1, 2, 3, 4), f.cache.residentChunks(file), "chunk 0, passed and free, made the room");
+
+    CachedChunk c5 = f.load(new ChunkId(file, 5), fourPages, "d0");
+    assertArrayEquals(bytes.get(5), bytesOf(c5, 0, fourPages));
+    assertEquals(Set.of(1, 3, 4, 5), f.cache.residentChunks(file), "chunk 1 is held: chunk 2 went");
+    assertArrayEquals(bytes.get(1), bytesOf(c1, 0, fourPages), "a held chunk keeps its bytes");
+    assertEquals(16, f.heldPages());
+    for (CachedChunk c : List.of(c1, c3, c4, c5)) c.release();
+  }
+
+  @Test
+  void shouldNotRecycleChunksOfAPinnedFileOrAheadOfTheOneLoading() {
+    int fourPages = 4 * PAGE;
+    FileId file = FileId.random();
+    storedFile(file, 5, fourPages);
+    f.cache.pin(file);
+    CachedChunk c0 = f.load(new ChunkId(file, 0), fourPages, "d0");
+    loadAndRelease(file, 3, fourPages); // chunks 0-2, chunk 0 held
+    f.load(new ChunkId(file, 4), fourPages, "d0").release(); // 16 of 16 pages
+    TfsException full = failure(f.cache.load(new ChunkId(file, 3), fourPages, OWNER, f.replicas("d0")));
+    assertEquals(ErrorCode.NO_SPACE, full.code(), "pinned: nothing of it goes");
+    f.cache.unpin(file);
+    f.load(new ChunkId(file, 3), fourPages, "d0").release();
+    assertEquals(Set.of(0, 2, 3, 4), f.cache.residentChunks(file), "chunk 0 held, chunk 4 ahead: chunk 1 went");
+    c0.release();
+  }
+
+  @Test
   void shouldNeverEvictPinnedFileAndFailWithNoSpaceWhenOnlyPinnedRemain() {
     int fourteenMib = 7 * PAGE;
     FileId a = FileId.random();
