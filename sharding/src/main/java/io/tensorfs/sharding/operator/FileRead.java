@@ -169,6 +169,9 @@ public final class FileRead implements AutoCloseable {
 
   /** Starts one fetch of the stream and remembers it until its piece is handed down or abandoned. */
   private CompletionStage<Fetch> track(Supplier<? extends CompletionStage<ReadPiece>> start) {
+    synchronized (this) {
+      if (closed) return CompletableFuture.failedFuture(new TfsException(ErrorCode.INTERNAL, "read closed"));
+    }
     Fetch f = new Fetch(start.get().toCompletableFuture());
     synchronized (this) {
       if (closed) {
@@ -185,7 +188,7 @@ public final class FileRead implements AutoCloseable {
       untaken.remove(f);
     }
     if (f.state.compareAndSet(OPEN, TAKEN)) return f.piece.getNow(null); // complete: mapAsync emitted it
-    f.piece.getNow(null).release();
+    // Abandoned by close(), which released the piece.
     throw new TfsException(ErrorCode.INTERNAL, "read closed while its piece was on the way");
   }
 
