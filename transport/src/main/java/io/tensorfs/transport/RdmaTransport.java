@@ -12,8 +12,11 @@ import org.apache.pekko.stream.Materializer;
  * rdma://host:port?frame-bytes=N}. Has never run on a device (see the README's RDMA section). Thread-safe.
  */
 public final class RdmaTransport extends EngineTransport {
-  private RdmaTransport(RdmaWire wire, ChunkService service, Materializer materializer, TransportSettings settings, ClusterSecret secret) {
+  private final RdmaWire wire;
+
+  RdmaTransport(RdmaWire wire, ChunkService service, Materializer materializer, TransportSettings settings, ClusterSecret secret) {
     super(wire, service, materializer, settings.engine(), secret);
+    this.wire = wire;
   }
 
   /**
@@ -30,6 +33,11 @@ public final class RdmaTransport extends EngineTransport {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot listen on " + settings.bindHost() + ":" + settings.port(), e);
     }
+  }
+
+  /** Connections refused since start because their handshake failed. */
+  public long refusedConnections() {
+    return wire.refused();
   }
 
   @Override

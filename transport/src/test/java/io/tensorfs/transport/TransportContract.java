@@ -279,8 +279,9 @@ abstract class TransportContract {
     assertEquals(0, refused(server));
   }
 
-  /** What the server refused: connections whose handshake failed (TCP) and requests with a bad signature. */
+  /** What the server refused: connections whose handshake failed (TCP, RDMA) and requests with a bad signature. */
   static long refused(EngineTransport t) {
-    return t.refusedRequests() + (t instanceof TcpTransport tcp ? tcp.refusedConnections() : 0);
+    return t.refusedRequests() + (t instanceof TcpTransport tcp ? tcp.refusedConnections() : 0)
+        + (t instanceof RdmaTransport rdma ? rdma.refusedConnections() : 0);
   }
 }

@@ -1,6 +1,5 @@
 package io.tensorfs.transport.rdma;
 
-import io.tensorfs.transport.internal.Wire;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.Map;
@@ -33,7 +32,7 @@ public final class FakeFabric {
   }
 
   /** A wire on this fabric, listening for handshakes on {@code host} (a free port). */
-  public Wire wire(RdmaSettings settings, String host, long connectTimeoutNs, byte[] key) throws IOException {
+  public RdmaWire wire(RdmaSettings settings, String host, long connectTimeoutNs, byte[] key) throws IOException {
     return new RdmaWire(nic(), settings, host, 0, host, connectTimeoutNs, key);
   }
 
