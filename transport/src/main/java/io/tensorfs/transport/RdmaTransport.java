@@ -1,7 +1,7 @@
 package io.tensorfs.transport;
 
 import io.tensorfs.core.security.ClusterSecret;
-import io.tensorfs.transport.rdma.RdmaWire;
+import io.tensorfs.transport.internal.rdma.RdmaWire;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import org.apache.pekko.stream.Materializer;

@@ -1,7 +1,7 @@
 package io.tensorfs.transport;
 
 import io.tensorfs.core.security.ClusterSecret;
-import io.tensorfs.transport.rdma.FakeFabric;
+import io.tensorfs.transport.internal.rdma.FakeFabric;
 
 /**
  * The transport contract over the RDMA wire with its verbs behind an in-memory fabric: the handshake over

@@ -1,4 +1,4 @@
-package io.tensorfs.transport.rdma;
+package io.tensorfs.transport.internal.rdma;
 
 /**
  * What a {@link QueuePair#poll} reports, one call per completed work request, on the polling thread.

@@ -1,5 +1,6 @@
-package io.tensorfs.transport.rdma;
+package io.tensorfs.transport.internal.rdma;
 
+import io.tensorfs.transport.rdma.RdmaSettings;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.Map;

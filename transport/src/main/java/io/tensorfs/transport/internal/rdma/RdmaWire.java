@@ -1,5 +1,6 @@
-package io.tensorfs.transport.rdma;
+package io.tensorfs.transport.internal.rdma;
 
+import io.tensorfs.transport.rdma.RdmaSettings;
 import io.tensorfs.core.ErrorCode;
 import io.tensorfs.core.TfsException;
 import io.tensorfs.transport.internal.FrameHandler;

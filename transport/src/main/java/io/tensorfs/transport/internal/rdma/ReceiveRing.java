@@ -1,4 +1,4 @@
-package io.tensorfs.transport.rdma;
+package io.tensorfs.transport.internal.rdma;
 
 import io.tensorfs.transport.internal.FrameHandler;
 import java.nio.ByteBuffer;

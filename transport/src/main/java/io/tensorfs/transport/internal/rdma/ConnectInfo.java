@@ -1,4 +1,4 @@
-package io.tensorfs.transport.rdma;
+package io.tensorfs.transport.internal.rdma;
 
 import java.nio.ByteBuffer;
 import java.util.Arrays;

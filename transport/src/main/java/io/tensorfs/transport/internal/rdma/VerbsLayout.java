@@ -1,4 +1,4 @@
-package io.tensorfs.transport.rdma;
+package io.tensorfs.transport.internal.rdma;
 
 /**
  * Where the fields this shim writes and reads sit in libibverbs' structs, and the enum values it uses,

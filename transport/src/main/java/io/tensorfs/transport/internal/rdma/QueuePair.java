@@ -1,4 +1,4 @@
-package io.tensorfs.transport.rdma;
+package io.tensorfs.transport.internal.rdma;
 
 /**
  * The verbs calls a ring makes on one reliable-connected queue pair and its completion queue:

@@ -1,4 +1,4 @@
-package io.tensorfs.transport.rdma;
+package io.tensorfs.transport.internal.rdma;
 
 import com.kenai.jffi.Function;
 import com.kenai.jffi.Invoker;

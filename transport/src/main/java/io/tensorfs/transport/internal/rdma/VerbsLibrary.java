@@ -1,4 +1,4 @@
-package io.tensorfs.transport.rdma;
+package io.tensorfs.transport.internal.rdma;
 
 import jnr.ffi.Pointer;
 import jnr.ffi.byref.IntByReference;
