@@ -22,7 +22,6 @@ abstract class EngineTransport implements Transport {
   private static final Logger log = LoggerFactory.getLogger(EngineTransport.class);
 
   private final Wire wire;
-  private final Materializer materializer;
   private final TransferEngine engine;
   private final AgentRunner runner;
   private final Faults faults = new Faults();
@@ -30,7 +29,6 @@ abstract class EngineTransport implements Transport {
 
   EngineTransport(Wire wire, ChunkService service, Materializer materializer, EngineSettings settings, ClusterSecret secret) {
     this.wire = wire;
-    this.materializer = materializer;
     this.engine = new TransferEngine(wire, service, materializer, settings, faults, secret.key());
     this.runner = new AgentRunner(new BackoffIdleStrategy(64, 16, 1_000, settings.maxParkNs()),
         e -> log.error("transport thread error", e), null, engine);

@@ -152,6 +152,7 @@ public final class TransferEngine implements Agent, FrameHandler {
    */
   public CompletionStage<Fetched> fetchInto(String peer, ChunkId chunk, long offset, ByteBuffer target) {
     if (offset < 0) throw new IllegalArgumentException("negative offset");
+    if (target.isReadOnly()) throw new IllegalArgumentException("fetchInto needs a writable target");
     FetchTarget into = new FetchTarget(target, executor);
     if (into.capacity() == 0) return CompletableFuture.completedFuture(new Fetched(0, null));
     startInbound(new InboundTransfer(newId(), peer, chunk, offset, into, System.nanoTime()));
