@@ -318,7 +318,7 @@ public final class RdmaWire implements Wire {
     }
 
     @Override
-    public boolean offer(int stripe, DirectBuffer header, int headerLength, byte[] payload, int payloadOffset, int payloadLength) {
+    public boolean offer(int stripe, DirectBuffer header, int headerLength, DirectBuffer payload, int payloadOffset, int payloadLength) {
       SendRing r = ring;
       return r != null && failure == null && r.offer(header, headerLength, payload, payloadOffset, payloadLength);
     }

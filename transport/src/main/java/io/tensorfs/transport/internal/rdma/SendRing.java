@@ -46,7 +46,7 @@ final class SendRing implements WorkCompletions, AutoCloseable {
   }
 
   /** Copies the frame into the next slot and posts it; false when it must wait for a credit or a slot. */
-  boolean offer(DirectBuffer header, int headerLength, byte[] payload, int payloadOffset, int payloadLength) {
+  boolean offer(DirectBuffer header, int headerLength, DirectBuffer payload, int payloadOffset, int payloadLength) {
     if (failure != null || credits == 0 || inFlight == slots) return false;
     int length = headerLength + payloadLength;
     if (length > slotBytes) throw new IllegalArgumentException("a frame of " + length + " bytes exceeds the slot of " + slotBytes);

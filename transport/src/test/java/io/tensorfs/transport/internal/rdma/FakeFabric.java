@@ -5,16 +5,16 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
-import org.agrona.concurrent.UnsafeBuffer;
+import org.agrona.UnsafeApi;
 
 /**
  * An in-memory RDMA fabric for tests: nics whose reliable-connected queue pairs copy a SEND into the
  * peer's oldest posted receive and complete both sides, as a device would. A SEND that finds no posted
  * receive (a receiver-not-ready a real device would retry) or a receive too small fails and is counted,
- * so a test can assert the rings' credit never let one happen. Thread-safe.
+ * so a test can assert the rings' credit never let one happen. Allocates nothing per post or poll (the
+ * transport contract counts the agents' allocations). Thread-safe.
  */
 public final class FakeFabric {
   private final Map<Integer, FakeQueuePair> pairs = new ConcurrentHashMap<>();
@@ -83,13 +83,45 @@ public final class FakeFabric {
     public void close() {}
   }
 
-  /** Completions are {kind, wrId, bytes, immediate}; kinds: 0 sent, 1 received, 2 failed. */
+  /** A bounded queue of records of four longs in one preallocated array; overrun is a test failure. */
+  static final class Records {
+    private final long[] slots;
+    private final int capacity;
+    private long head;
+    private long tail;
+
+    Records(int capacity) {
+      this.capacity = capacity;
+      this.slots = new long[capacity * 4];
+    }
+
+    synchronized void add(long a, long b, long c, long d) {
+      if (tail - head == capacity) throw new IllegalStateException("fake queue overrun");
+      int i = (int) (tail++ % capacity) * 4;
+      slots[i] = a;
+      slots[i + 1] = b;
+      slots[i + 2] = c;
+      slots[i + 3] = d;
+    }
+
+    /** Moves the oldest record into {@code out}; false when empty. */
+    synchronized boolean poll(long[] out) {
+      if (head == tail) return false;
+      int i = (int) (head++ % capacity) * 4;
+      System.arraycopy(slots, i, out, 0, 4);
+      return true;
+    }
+  }
+
+  /** Receives are {wrId, address, length, 0}; completions {kind, wrId, bytes, immediate} with kinds 0 sent, 1 received, 2 failed. */
   final class FakeQueuePair implements QueuePair {
     final int number;
     private volatile FakeQueuePair peer;
     private volatile boolean closed;
-    private final ConcurrentLinkedQueue<long[]> receives = new ConcurrentLinkedQueue<>();
-    private final ConcurrentLinkedQueue<long[]> completions = new ConcurrentLinkedQueue<>();
+    private final Records receives = new Records(4096);
+    private final Records completions = new Records(4096);
+    private final long[] receive = new long[4];
+    private final long[] completion = new long[4];
 
     FakeQueuePair(int number) {
       this.number = number;
@@ -112,40 +144,39 @@ public final class FakeFabric {
       FakeQueuePair p = peer;
       if (closed || p == null) throw new IllegalStateException("queue pair not connected");
       if (p.closed) {
-        completions.add(new long[] {2, wrId, 0, 0});
+        completions.add(2, wrId, 0, 0);
         return;
       }
-      long[] r = p.receives.poll();
-      if (r == null) {
+      if (!p.receives.poll(receive)) {
         receiverNotReady.incrementAndGet();
-        completions.add(new long[] {2, wrId, 0, 0});
+        completions.add(2, wrId, 0, 0);
         return;
       }
-      if (length > r[2]) {
+      if (length > receive[2]) {
         tooLong.incrementAndGet();
-        completions.add(new long[] {2, wrId, 0, 0});
+        completions.add(2, wrId, 0, 0);
         return;
       }
-      if (length > 0) new UnsafeBuffer(r[1], length).putBytes(0, new UnsafeBuffer(address, length), 0, length);
-      p.completions.add(new long[] {1, r[0], length, immediate});
-      completions.add(new long[] {0, wrId, 0, 0});
+      if (length > 0) UnsafeApi.copyMemory(address, receive[1], length);
+      p.completions.add(1, receive[0], length, immediate);
+      completions.add(0, wrId, 0, 0);
     }
 
     @Override
     public void postReceive(long wrId, long address, int length, int lkey) {
       if (closed) throw new IllegalStateException("queue pair closed");
-      receives.add(new long[] {wrId, address, length});
+      receives.add(wrId, address, length, 0);
     }
 
     @Override
     public int poll(WorkCompletions to) {
       int n = 0;
-      long[] c;
-      while (n < 16 && (c = completions.poll()) != null) {
+      while (n < 16 && completions.poll(completion)) {
         n++;
-        if (c[0] == 0) to.sent(c[1]);
-        else if (c[0] == 1) to.received(c[1], (int) c[2], (int) c[3]);
-        else to.failed(c[1], "fake remote error");
+        long kind = completion[0];
+        if (kind == 0) to.sent(completion[1]);
+        else if (kind == 1) to.received(completion[1], (int) completion[2], (int) completion[3]);
+        else to.failed(completion[1], "fake remote error");
       }
       return n;
     }

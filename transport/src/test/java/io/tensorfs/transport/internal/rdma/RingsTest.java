@@ -60,10 +60,14 @@ class RingsTest {
     return h;
   }
 
-  static byte[] payload(int seq, int length) {
+  static byte[] bytes(int seq, int length) {
     byte[] p = new byte[length];
     new Random(seq).nextBytes(p);
     return p;
+  }
+
+  static UnsafeBuffer payload(int seq, int length) {
+    return new UnsafeBuffer(bytes(seq, length));
   }
 
   @Test
@@ -85,7 +89,7 @@ class RingsTest {
       assertEquals(i, f.getInt(0), "frame order");
       int length = f.getInt(4);
       assertEquals(16 + length, frames.get(i).length);
-      byte[] expected = payload(i, length + 3);
+      byte[] expected = bytes(i, length + 3);
       for (int j = 0; j < length; j++) assertEquals(expected[3 + j], frames.get(i)[16 + j], "frame " + i + " byte " + j);
     }
     assertTrue(refusals > 0, "the sender ran out of credit at times");
@@ -115,11 +119,11 @@ class RingsTest {
   @Test
   void shouldHoldBackCreditUntilABatchIsReposted() {
     connect(SLOTS, 4);
-    for (int i = 0; i < 3; i++) assertTrue(sender.offer(header(i, 0), 16, new byte[0], 0, 0));
+    for (int i = 0; i < 3; i++) assertTrue(sender.offer(header(i, 0), 16, new UnsafeBuffer(new byte[0]), 0, 0));
     receiver.poll(collect);
     sender.poll();
     assertEquals(SLOTS - 3, sender.credits(), "three re-posted slots are less than a batch of four");
-    assertTrue(sender.offer(header(3, 0), 16, new byte[0], 0, 0));
+    assertTrue(sender.offer(header(3, 0), 16, new UnsafeBuffer(new byte[0]), 0, 0));
     receiver.poll(collect);
     sender.poll();
     assertEquals(SLOTS, sender.credits());
@@ -129,15 +133,15 @@ class RingsTest {
   void shouldFailTheSenderWhenThePeerQueuePairIsGone() {
     connect(SLOTS, 2);
     receiveQp.close();
-    assertTrue(sender.offer(header(0, 1), 16, new byte[1], 0, 1));
+    assertTrue(sender.offer(header(0, 1), 16, new UnsafeBuffer(new byte[1]), 0, 1));
     sender.poll();
     assertNotNull(sender.failure());
-    assertFalse(sender.offer(header(1, 1), 16, new byte[1], 0, 1), "a failed ring takes nothing more");
+    assertFalse(sender.offer(header(1, 1), 16, new UnsafeBuffer(new byte[1]), 0, 1), "a failed ring takes nothing more");
   }
 
   @Test
   void shouldRejectAFrameLargerThanASlot() {
     connect(SLOTS, 2);
-    assertThrows(IllegalArgumentException.class, () -> sender.offer(header(0, SLOT_BYTES), 16, new byte[SLOT_BYTES], 0, SLOT_BYTES));
+    assertThrows(IllegalArgumentException.class, () -> sender.offer(header(0, SLOT_BYTES), 16, new UnsafeBuffer(new byte[SLOT_BYTES]), 0, SLOT_BYTES));
   }
 }
