@@ -46,9 +46,9 @@ final class VerbsQueuePair implements QueuePair {
     this.cqAddress = cq.address();
     this.number = qp.getInt(VerbsLayout.QP_NUM);
     Pointer context = qp.getPointer(VerbsLayout.QP_CONTEXT);
-    this.postSend = new Function(context.getLong(VerbsLayout.CONTEXT_OPS_POST_SEND), Type.SINT32, Type.POINTER, Type.POINTER, Type.POINTER);
-    this.postRecv = new Function(context.getLong(VerbsLayout.CONTEXT_OPS_POST_RECV), Type.SINT32, Type.POINTER, Type.POINTER, Type.POINTER);
-    this.pollCq = new Function(context.getLong(VerbsLayout.CONTEXT_OPS_POLL_CQ), Type.SINT32, Type.POINTER, Type.SINT32, Type.POINTER);
+    this.postSend = pointerPointerPointer(context.getLong(VerbsLayout.CONTEXT_OPS_POST_SEND));
+    this.postRecv = pointerPointerPointer(context.getLong(VerbsLayout.CONTEXT_OPS_POST_RECV));
+    this.pollCq = pointerIntPointer(context.getLong(VerbsLayout.CONTEXT_OPS_POLL_CQ));
     int bytes = VerbsLayout.SEND_WR_BYTES + VerbsLayout.SGE_BYTES + VerbsLayout.RECV_WR_BYTES + VerbsLayout.SGE_BYTES + 8
         + POLL_BATCH * VerbsLayout.WC_BYTES;
     this.work = new UnsafeBuffer(ByteBuffer.allocateDirect(bytes + 64));
@@ -57,6 +57,21 @@ final class VerbsQueuePair implements QueuePair {
     this.recvWr = sendWr + VerbsLayout.SEND_WR_BYTES + VerbsLayout.SGE_BYTES;
     this.badWr = recvWr + VerbsLayout.RECV_WR_BYTES + VerbsLayout.SGE_BYTES;
     this.completions = badWr + 8;
+  }
+
+  /** {@code int f(void *, void *, void *)}: the shape of {@code post_send} and {@code post_recv}. */
+  static Function pointerPointerPointer(long address) {
+    return new Function(address, Type.SINT32, Type.POINTER, Type.POINTER, Type.POINTER);
+  }
+
+  /** {@code int f(void *, int, void *)}: the shape of {@code poll_cq}. */
+  static Function pointerIntPointer(long address) {
+    return new Function(address, Type.SINT32, Type.POINTER, Type.SINT32, Type.POINTER);
+  }
+
+  /** Calls a function of three arguments, each passed in a native word; returns its int result. */
+  static int call(Function function, long a, long b, long c) {
+    return (int) INVOKER.invokeNNNrN(function, a, b, c);
   }
 
   @Override
@@ -121,7 +136,7 @@ final class VerbsQueuePair implements QueuePair {
     putInt(sendWr + VerbsLayout.SEND_WR_OPCODE, immediate < 0 ? VerbsLayout.WR_SEND : VerbsLayout.WR_SEND_WITH_IMM);
     putInt(sendWr + VerbsLayout.SEND_WR_SEND_FLAGS, VerbsLayout.SEND_SIGNALED);
     putInt(sendWr + VerbsLayout.SEND_WR_IMM_DATA, Integer.reverseBytes(Math.max(immediate, 0))); // __be32
-    int rc = (int) INVOKER.invokeNNNrN(postSend, qpAddress, sendWr, badWr);
+    int rc = call(postSend, qpAddress, sendWr, badWr);
     if (rc != 0) throw new IllegalStateException("ibv_post_send failed: " + rc);
   }
 
@@ -133,13 +148,13 @@ final class VerbsQueuePair implements QueuePair {
     putLong(recvWr + VerbsLayout.WR_NEXT, 0);
     putLong(recvWr + VerbsLayout.WR_SG_LIST, sge);
     putInt(recvWr + VerbsLayout.WR_NUM_SGE, length == 0 ? 0 : 1);
-    int rc = (int) INVOKER.invokeNNNrN(postRecv, qpAddress, recvWr, badWr);
+    int rc = call(postRecv, qpAddress, recvWr, badWr);
     if (rc != 0) throw new IllegalStateException("ibv_post_recv failed: " + rc);
   }
 
   @Override
   public int poll(WorkCompletions to) {
-    int n = (int) INVOKER.invokeNNNrN(pollCq, cqAddress, POLL_BATCH, completions);
+    int n = call(pollCq, cqAddress, POLL_BATCH, completions);
     if (n < 0) throw new IllegalStateException("ibv_poll_cq failed: " + n);
     for (int i = 0; i < n; i++) {
       long wc = completions + (long) i * VerbsLayout.WC_BYTES;
