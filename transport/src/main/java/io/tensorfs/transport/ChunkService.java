@@ -21,6 +21,16 @@ public interface ChunkService {
   Source<ByteString, NotUsed> read(ChunkId chunk, long offset, long length);
 
   /**
+   * The same bytes as {@link #read}, as runs the transport sends from without copying them first: a
+   * service that holds the bytes in memory (cache pages) lends them until each run is released. Every
+   * run emitted is released exactly once by the transport. This default adapts {@link #read}: its
+   * elements are runs that hold nothing.
+   */
+  default Source<PageRun, NotUsed> readPages(ChunkId chunk, long offset, long length) {
+    return read(chunk, offset, length).map(PageRun::of);
+  }
+
+  /**
    * Receives a replica pushed by a peer; the materialized stage completes when it is stored (and,
    * for chain replication, when the rest of the chain acknowledged — the service decides, the
    * transport only carries {@link PushRequest#context()}).

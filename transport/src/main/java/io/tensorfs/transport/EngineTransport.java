@@ -1,7 +1,6 @@
 package io.tensorfs.transport;
 
 import io.tensorfs.core.ChunkId;
-import io.tensorfs.core.TfsException;
 import io.tensorfs.core.security.ClusterSecret;
 import io.tensorfs.transport.internal.EngineSettings;
 import io.tensorfs.transport.internal.Faults;
@@ -23,7 +22,6 @@ abstract class EngineTransport implements Transport {
   private static final Logger log = LoggerFactory.getLogger(EngineTransport.class);
 
   private final Wire wire;
-  private final Materializer materializer;
   private final TransferEngine engine;
   private final AgentRunner runner;
   private final Faults faults = new Faults();
@@ -31,7 +29,6 @@ abstract class EngineTransport implements Transport {
 
   EngineTransport(Wire wire, ChunkService service, Materializer materializer, EngineSettings settings, ClusterSecret secret) {
     this.wire = wire;
-    this.materializer = materializer;
     this.engine = new TransferEngine(wire, service, materializer, settings, faults, secret.key());
     this.runner = new AgentRunner(new BackoffIdleStrategy(64, 16, 1_000, settings.maxParkNs()),
         e -> log.error("transport thread error", e), null, engine);
@@ -59,21 +56,12 @@ abstract class EngineTransport implements Transport {
 
   @Override
   public CompletionStage<Fetched> fetchInto(String peer, ChunkId chunk, long offset, java.nio.ByteBuffer target) {
-    // Interim: through the heap stream; the engine's own path writes frames into target on its thread.
-    java.nio.ByteBuffer into = target.duplicate();
-    int start = into.position();
-    return engine.fetch(peer, chunk, offset, into.remaining()).runForeach(b -> b.copyToBuffer(into), materializer)
-        .handle((done, e) -> new Fetched(into.position() - start, e == null ? null : asTfs(e)));
+    return engine.fetchInto(peer, chunk, offset, target);
   }
 
   @Override
   public Sink<ByteString, CompletionStage<PushAck>> push(String peer, PushRequest request) {
     return engine.push(peer, request);
-  }
-
-  private static TfsException asTfs(Throwable e) {
-    Throwable cause = io.tensorfs.core.Failures.unwrap(e);
-    return cause instanceof TfsException t ? t : new TfsException(TfsException.codeOf(cause), String.valueOf(cause.getMessage()), cause);
   }
 
   /** Fault injection, for tests only. */
@@ -84,6 +72,16 @@ abstract class EngineTransport implements Transport {
   /** Frames that arrived for no live transfer (late frames of a failed or cancelled one). */
   public long droppedFrames() {
     return engine.droppedFrames();
+  }
+
+  /** The id of the thread the engine's agent runs on (the duty cycle), e.g. to count what it allocates. */
+  long agentThreadId() {
+    return runner.thread().getId();
+  }
+
+  /** The largest DATA payload this transport sends {@code peer} in one frame. */
+  int maxPayloadBytes(String peer) {
+    return wire.maxPayloadBytes(peer);
   }
 
   /** Requests refused since start for want of the cluster's secret (unsigned, forged, stale or replayed). */

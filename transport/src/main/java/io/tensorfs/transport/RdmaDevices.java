@@ -8,8 +8,8 @@ import jnr.ffi.Runtime;
 import jnr.ffi.byref.IntByReference;
 
 /**
- * The RDMA shim's first step: which RDMA devices this host has, found through libibverbs. Data does
- * not move over RDMA yet; a node logs what the probe found and uses its configured transport.
+ * Which RDMA devices this host has, found through libibverbs: {@link Transports} asks it to choose
+ * the wire ({@code kind = rdma} or {@code auto}) and logs what it found.
  */
 public final class RdmaDevices {
   private RdmaDevices() {}

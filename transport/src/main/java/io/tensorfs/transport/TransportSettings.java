@@ -2,6 +2,8 @@ package io.tensorfs.transport;
 
 import com.typesafe.config.Config;
 import io.tensorfs.transport.internal.EngineSettings;
+import io.tensorfs.transport.rdma.RdmaChoice;
+import io.tensorfs.transport.rdma.RdmaSettings;
 import java.io.File;
 import java.util.concurrent.TimeUnit;
 
@@ -9,11 +11,14 @@ import java.util.concurrent.TimeUnit;
  * The {@code tensorfs.transport} configuration, read once and validated. Sizes are bytes, times
  * nanoseconds.
  *
- * @param kind {@code aeron} or {@code tcp}
+ * @param kind {@code aeron}, {@code tcp}, {@code rdma} (fails the start on a host without a device) or {@code auto}
+ *     (rdma with a device, else {@code rdma.fallback}); see {@link RdmaChoice}
  * @param advertiseHost the host peers use to reach this node; empty in config means the bind host
+ * @param rdmaProbe look for RDMA devices at start and log what was found ({@code rdma.probe})
  */
 public record TransportSettings(
-    String kind, String bindHost, String advertiseHost, int port, EngineSettings engine, Aeron aeron, Tcp tcp, boolean rdmaProbe) {
+    String kind, String bindHost, String advertiseHost, int port, EngineSettings engine, Aeron aeron, Tcp tcp, boolean rdmaProbe,
+    RdmaSettings rdma) {
 
   /**
    * @param dir the media driver's directory; IPC works between the clients of one driver
@@ -45,8 +50,10 @@ public record TransportSettings(
     }
   }
 
+  private static final java.util.Set<String> KINDS = java.util.Set.of("aeron", "tcp", "rdma", "auto");
+
   public TransportSettings {
-    if (!kind.equals("aeron") && !kind.equals("tcp")) throw new IllegalArgumentException("tensorfs.transport.kind must be aeron or tcp: " + kind);
+    if (!KINDS.contains(kind)) throw new IllegalArgumentException("tensorfs.transport.kind must be aeron, tcp, rdma or auto: " + kind);
     if (port < 0 || port > 65535) throw new IllegalArgumentException("bad tensorfs.transport.port " + port);
   }
 
@@ -67,7 +74,12 @@ public record TransportSettings(
     Config t = c.getConfig("tcp");
     Tcp tcp = new Tcp(t.getInt("streams"), bytes(t, "frame-bytes"), bytes(t, "socket-buffer-bytes"));
     return new TransportSettings(c.getString("kind"), bindHost, advertise.isEmpty() ? bindHost : advertise, c.getInt("port"),
-        engine, aeron, tcp, c.getBoolean("rdma.probe"));
+        engine, aeron, tcp, c.getBoolean("rdma.probe"), RdmaSettings.from(c));
+  }
+
+  /** These settings with {@code kind} in place of the configured kind (what {@link RdmaChoice} decided). */
+  public TransportSettings withKind(String kind) {
+    return new TransportSettings(kind, bindHost, advertiseHost, port, engine, aeron, tcp, rdmaProbe, rdma);
   }
 
   /** {@code /dev/shm/tensorfs-aeron-<user>} where /dev/shm exists, else under the temporary directory. */

@@ -2,6 +2,7 @@ package io.tensorfs.transport;
 
 import com.typesafe.config.Config;
 import io.tensorfs.core.security.ClusterSecret;
+import io.tensorfs.transport.rdma.RdmaChoice;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.stream.Materializer;
 import org.slf4j.Logger;
@@ -14,27 +15,41 @@ public final class Transports {
   private Transports() {}
 
   /**
-   * Probes for RDMA devices (and logs one line about them), then starts the configured transport:
-   * {@link AeronTransport} for {@code kind = aeron}, {@link TcpTransport} for {@code kind = tcp}.
-   * Peers must hold {@code secret} (see {@link TcpTransport} and {@link AeronTransport}). The caller
-   * closes it when the node stops.
+   * Chooses the wire ({@link RdmaChoice}: {@code kind = rdma} or {@code auto} probe for RDMA devices, the
+   * others probe when {@code rdma.probe} is on) and logs one line about it, then starts that transport:
+   * {@link AeronTransport} for {@code aeron}, {@link TcpTransport} for {@code tcp}, {@link RdmaTransport}
+   * for {@code rdma}. Peers must hold {@code secret}. The caller closes it when the node stops.
+   *
+   * @throws IllegalStateException for {@code kind = rdma} on a host without a usable device
    */
   public static Transport create(Config config, ActorSystem<?> system, ChunkService service, ClusterSecret secret) {
     TransportSettings settings = TransportSettings.from(config);
     Materializer materializer = Materializer.matFromSystem(system);
-    String fallback = settings.kind().equals("tcp") ? "tcp" : "aeron-" + settings.aeron().mode();
-    if (settings.rdmaProbe()) {
-      RdmaDevices.Probe probe = RdmaDevices.probe();
-      if (probe.found()) log.info("RDMA: devices {} ({}); data moves over {} until the RDMA transport exists", probe.devices(), probe.reason(), fallback);
-      else log.info("RDMA: no device ({}); using {}", probe.reason(), fallback);
-    }
-    return start(settings, materializer, service, secret);
+    boolean wantsRdma = settings.kind().equals("rdma") || settings.kind().equals("auto");
+    if (!wantsRdma && !settings.rdmaProbe()) return start(settings, materializer, service, secret);
+    RdmaDevices.Probe probe = RdmaDevices.probe();
+    RdmaChoice choice = RdmaChoice.decide(named(settings, settings.kind()), named(settings, settings.rdma().fallback()), probe.found(),
+        probe.found() ? probe.devices() + " (" + probe.reason() + ")" : probe.reason());
+    log.info(choice.reason());
+    String kind = choice.kind().startsWith("aeron") ? "aeron" : choice.kind();
+    return start(settings.withKind(kind), materializer, service, secret);
   }
 
-  /** Starts the transport {@code settings} name, without the RDMA probe. */
+  /**
+   * Starts the transport {@code settings} name, without the RDMA probe: {@code auto} starts the RDMA
+   * fallback, {@code rdma} fails when the device cannot be opened.
+   */
   public static Transport start(TransportSettings settings, Materializer materializer, ChunkService service, ClusterSecret secret) {
-    return settings.kind().equals("tcp")
-        ? TcpTransport.start(settings, materializer, service, secret)
-        : AeronTransport.start(settings, materializer, service, secret);
+    String kind = settings.kind().equals("auto") ? settings.rdma().fallback() : settings.kind();
+    return switch (kind) {
+      case "tcp" -> TcpTransport.start(settings, materializer, service, secret);
+      case "rdma" -> RdmaTransport.start(settings, materializer, service, secret);
+      default -> AeronTransport.start(settings, materializer, service, secret);
+    };
+  }
+
+  /** How a kind is named in logs: aeron with its mode. */
+  private static String named(TransportSettings settings, String kind) {
+    return kind.equals("aeron") ? "aeron-" + settings.aeron().mode() : kind;
   }
 }

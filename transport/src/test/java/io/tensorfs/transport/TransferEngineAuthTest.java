@@ -90,7 +90,7 @@ class TransferEngineAuthTest {
         }
 
         @Override
-        public boolean offer(int stripe, DirectBuffer header, int headerLength, byte[] payload, int payloadOffset, int payloadLength) {
+        public boolean offer(int stripe, DirectBuffer header, int headerLength, DirectBuffer payload, int payloadOffset, int payloadLength) {
           return true;
         }
 

@@ -4,7 +4,10 @@ import static io.tensorfs.core.testing.Awaits.await;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
@@ -15,6 +18,8 @@ import io.tensorfs.core.TfsException;
 import io.tensorfs.core.TfsPath;
 import io.tensorfs.core.security.ClusterSecret;
 import io.tensorfs.core.testing.Awaits;
+import java.lang.management.ManagementFactory;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
@@ -42,6 +47,8 @@ abstract class TransportContract {
   static final long CHUNK_BYTES = 64 * MIB;
   static final long WINDOW_BYTES = 4 * MIB;
   static final long OUTBOX_BYTES = 1 * MIB;
+  /** DATA payload of TCP and IPC frames (UDP frames fit one 64 KiB datagram): many frames per transfer. */
+  static final int FRAME_BYTES = 64 * 1024;
   // Long enough that a busy 2-core CI machine never starves a live peer for this long; short enough
   // that the silent-peer tests stay quick.
   static final Duration IDLE_TIMEOUT = Duration.ofSeconds(5);
@@ -73,7 +80,8 @@ abstract class TransportContract {
   static Config base(String overrides) {
     return ConfigFactory.parseString(overrides)
         .withFallback(ConfigFactory.parseString("tensorfs.transport { window-bytes = " + WINDOW_BYTES + ", outbox-bytes = "
-            + OUTBOX_BYTES + ", idle-timeout = " + IDLE_TIMEOUT.toMillis() + "ms, connect-timeout = 3s, rdma.probe = off }"))
+            + OUTBOX_BYTES + ", idle-timeout = " + IDLE_TIMEOUT.toMillis() + "ms, connect-timeout = 3s, rdma.probe = off,"
+            + " tcp.frame-bytes = " + FRAME_BYTES + ", aeron.ipc-frame-bytes = " + FRAME_BYTES + " }"))
         .withFallback(ConfigFactory.load());
   }
 
@@ -279,8 +287,149 @@ abstract class TransportContract {
     assertEquals(0, refused(server));
   }
 
-  /** What the server refused: connections whose handshake failed (TCP) and requests with a bad signature. */
+  // ---- fetchInto: frames written straight into the caller's buffer ----
+
+  @Test
+  void shouldFetchIntoADirectBufferByteExactFromItsPosition() throws Exception {
+    int size = (int) (16 * MIB + 12345);
+    served.held.put(chunk(20), (long) size);
+    ByteBuffer pages = ByteBuffer.allocateDirect(size + 8192);
+    pages.position(4096).limit(4096 + size);
+
+    Fetched fetched = await(client.fetchInto(server.localEndpoint(), chunk(20), 0, pages));
+
+    assertNull(fetched.failure());
+    assertEquals(size, fetched.bytes());
+    assertEquals(4096, pages.position(), "the target's position does not move");
+    assertEquals(4096 + size, pages.limit(), "nor its limit");
+    assertEquals(-1, firstWrong(pages, 4096, 0, size), "first wrong byte");
+    assertUntouched(pages, 0, 4096);
+    assertUntouched(pages, 4096 + size, pages.capacity());
+    awaitRunsReleased();
+
+    ByteBuffer tail = ByteBuffer.allocateDirect((int) MIB);
+    tail.position(10);
+    Fetched end = await(client.fetchInto(server.localEndpoint(), chunk(20), size - 1000, tail));
+    assertEquals(new Fetched(1000, null), end, "a range past the chunk's end returns its last bytes");
+    assertEquals(-1, firstWrong(tail, 10, size - 1000, 1000));
+  }
+
+  @Test
+  void shouldStopAtTheVerifiedPrefixWhenAFrameArrivesCorrupted() throws Exception {
+    int size = (int) (8 * MIB);
+    int prefix = (int) (2 * MIB);
+    CompletableFuture<Boolean> go = new CompletableFuture<>();
+    served.pauseAt(prefix, go);
+    served.held.put(chunk(21), (long) size);
+    ByteBuffer pages = ByteBuffer.allocateDirect(size + 64);
+    pages.position(64);
+
+    CompletionStage<Fetched> done = client.fetchInto(server.localEndpoint(), chunk(21), 0, pages);
+    Awaits.until(() -> firstWrong(pages, 64, 0, prefix) == -1, Duration.ofSeconds(20), "the bytes before the pause arrive");
+    server.faults().corruptNextDataFrames(1);
+    go.complete(true);
+    Fetched fetched = await(done);
+
+    assertNotNull(fetched.failure(), "a corrupted frame must fail the fetch");
+    assertEquals(ErrorCode.CHECKSUM_MISMATCH, fetched.failure().code(), fetched.failure().getMessage());
+    assertEquals(prefix, fetched.bytes(), "the verified prefix, and nothing from the corrupted frame on");
+    assertEquals(-1, firstWrong(pages, 64, 0, prefix));
+    awaitRunsReleased();
+  }
+
+  @Test
+  void shouldAnswerThePrefixReachedWhenThePeerClosesMidFetch() throws Exception {
+    int size = (int) (16 * MIB);
+    int prefix = (int) (3 * MIB);
+    served.pauseAt(prefix, new CompletableFuture<>());
+    served.held.put(chunk(22), (long) size);
+    ByteBuffer pages = ByteBuffer.allocateDirect(size);
+
+    CompletionStage<Fetched> done = client.fetchInto(server.localEndpoint(), chunk(22), 0, pages);
+    Awaits.until(() -> firstWrong(pages, 0, 0, prefix) == -1, Duration.ofSeconds(20), "the bytes before the pause arrive");
+    server.close();
+    Fetched fetched = Awaits.await(done, IDLE_TIMEOUT.plusSeconds(8));
+
+    assertNotNull(fetched.failure(), "a fetch from a peer that went away must fail");
+    assertEquals(ErrorCode.UNAVAILABLE, fetched.failure().code(), fetched.failure().getMessage());
+    assertEquals(prefix, fetched.bytes(), "the prefix reached before the peer went away");
+    awaitRunsReleased();
+  }
+
+  @Test
+  void shouldAnswerNotFoundWithNothingFetchedWhenPeerHasNoReplica() throws Exception {
+    Fetched fetched = await(client.fetchInto(server.localEndpoint(), chunk(23), 0, ByteBuffer.allocateDirect((int) MIB)));
+    assertEquals(0, fetched.bytes());
+    assertNotNull(fetched.failure());
+    assertEquals(ErrorCode.NOT_FOUND, fetched.failure().code());
+  }
+
+  /**
+   * The duty cycle allocates nothing per frame, on the receiving agent (fetchInto) nor on the sending one
+   * (frames from lent pages): two transfers of different sizes cost each agent thread the same bytes,
+   * within less than one byte per extra frame.
+   */
+  @Test
+  void shouldAllocateNothingPerFrameOnEitherAgentThread() throws Exception {
+    com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+    assumeTrue(threads.isThreadAllocatedMemorySupported());
+    threads.setThreadAllocatedMemoryEnabled(true);
+    int small = (int) (16 * MIB);
+    int large = (int) (128 * MIB);
+    served.elementBytes = (int) MIB;
+    served.held.put(chunk(24), (long) large);
+    ByteBuffer pages = ByteBuffer.allocateDirect(large);
+    for (int i = 0; i < 4; i++) fetchAll(pages, large); // warm up: JIT, pools, links
+
+    long[] smallCost = allocatedDuring(threads, pages, small);
+    long[] largeCost = allocatedDuring(threads, pages, large);
+
+    long extraFrames = (large - small) / client.maxPayloadBytes(server.localEndpoint());
+    String seen = "receiving agent " + smallCost[0] + " then " + largeCost[0] + " bytes, sending agent " + smallCost[1] + " then "
+        + largeCost[1] + " bytes, for " + small + " then " + large + " bytes fetched (" + extraFrames + " more frames)";
+    System.out.println(expectedKind() + " agents allocated: " + seen);
+    assertTrue(largeCost[0] - smallCost[0] < extraFrames, "the receiving agent allocates per frame: " + seen);
+    assertTrue(largeCost[1] - smallCost[1] < extraFrames, "the sending agent allocates per frame: " + seen);
+  }
+
+  private void fetchAll(ByteBuffer pages, int bytes) throws Exception {
+    ByteBuffer target = pages.duplicate().clear().limit(bytes);
+    Fetched fetched = await(client.fetchInto(server.localEndpoint(), chunk(24), 0, target));
+    assertEquals(new Fetched(bytes, null), fetched);
+  }
+
+  /** Bytes allocated by the client's and the server's agent threads during one fetchInto of {@code bytes}. */
+  private long[] allocatedDuring(com.sun.management.ThreadMXBean threads, ByteBuffer pages, int bytes) throws Exception {
+    long receiving = threads.getThreadAllocatedBytes(client.agentThreadId());
+    long sending = threads.getThreadAllocatedBytes(server.agentThreadId());
+    fetchAll(pages, bytes);
+    return new long[] {
+        threads.getThreadAllocatedBytes(client.agentThreadId()) - receiving, threads.getThreadAllocatedBytes(server.agentThreadId()) - sending};
+  }
+
+  /** Every page run the server lent went back to it exactly once. */
+  private void awaitRunsReleased() {
+    Awaits.until(() -> served.releasedRuns.get() == served.lentRuns.get(), Duration.ofSeconds(10),
+        "every run lent is released (" + served.lentRuns.get() + " lent)");
+    assertEquals(0, served.releasedTwice.get(), "runs released twice");
+  }
+
+  /** The first index from {@code at} of {@code length} bytes that differs from the chunk's bytes from {@code chunkOffset}; -1 if none. */
+  static long firstWrong(ByteBuffer pages, int at, long chunkOffset, int length) {
+    for (int i = 0; i < length; i++) {
+      if (pages.get(at + i) != GeneratedBytes.at(chunkOffset + i, FakeChunkService.SEED)) return i;
+    }
+    return -1;
+  }
+
+  static void assertUntouched(ByteBuffer pages, int from, int to) {
+    ByteBuffer all = pages.duplicate().clear();
+    for (int i = from; i < to; i++) assertEquals(0, all.get(i), "byte " + i + " outside the target was written");
+  }
+
+  /** What the server refused: connections whose handshake failed (TCP, RDMA) and requests with a bad signature. */
   static long refused(EngineTransport t) {
-    return t.refusedRequests() + (t instanceof TcpTransport tcp ? tcp.refusedConnections() : 0);
+    return t.refusedRequests() + (t instanceof TcpTransport tcp ? tcp.refusedConnections() : 0)
+        + (t instanceof RdmaTransport rdma ? rdma.refusedConnections() : 0);
   }
 }

@@ -27,6 +27,22 @@ class TransportSettingsTest {
   @Test
   void shouldRejectUnknownKindWhenConfigured() {
     assertThrows(IllegalArgumentException.class,
-        () -> TransportSettings.from(ConfigFactory.parseString("tensorfs.transport.kind = rdma").withFallback(ConfigFactory.load())));
+        () -> TransportSettings.from(ConfigFactory.parseString("tensorfs.transport.kind = infiniband").withFallback(ConfigFactory.load())));
+  }
+
+  @Test
+  void shouldReadRdmaSettingsWhenKindIsRdmaOrAuto() {
+    TransportSettings s = TransportSettings.from(ConfigFactory.parseString("tensorfs.transport { kind = auto, rdma.fallback = tcp }")
+        .withFallback(ConfigFactory.load()));
+    assertEquals("auto", s.kind());
+    assertEquals("tcp", s.rdma().fallback());
+    assertEquals(16, s.rdma().ringSlots());
+    assertEquals(1 << 20, s.rdma().frameBytes());
+    assertEquals(1, s.rdma().port());
+    assertEquals("rdma", TransportSettings.from(ConfigFactory.parseString("tensorfs.transport.kind = rdma").withFallback(ConfigFactory.load())).kind());
+    assertThrows(IllegalArgumentException.class, () -> TransportSettings.from(
+        ConfigFactory.parseString("tensorfs.transport.rdma.frame-bytes = 64 KiB").withFallback(ConfigFactory.load())), "a control frame must fit");
+    assertThrows(IllegalArgumentException.class, () -> TransportSettings.from(
+        ConfigFactory.parseString("tensorfs.transport.rdma.fallback = rdma").withFallback(ConfigFactory.load())));
   }
 }

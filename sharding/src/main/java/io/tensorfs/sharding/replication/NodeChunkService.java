@@ -10,6 +10,7 @@ import io.tensorfs.store.ReadLeases;
 import io.tensorfs.store.cache.CachedChunk;
 import io.tensorfs.store.cache.ChunkCache;
 import io.tensorfs.transport.ChunkService;
+import io.tensorfs.transport.PageRun;
 import io.tensorfs.transport.PushAck;
 import io.tensorfs.transport.PushRequest;
 import java.nio.ByteBuffer;
@@ -19,6 +20,8 @@ import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.pekko.Done;
 import org.apache.pekko.NotUsed;
 import org.apache.pekko.stream.javadsl.Sink;
@@ -30,7 +33,9 @@ import org.apache.pekko.util.ByteString;
  * cache's pages when resident, else from the store that has the replica, checksums verified there;
  * each under a read lease on its file, so the version is not collected under it),
  * and pushed replicas, written to the stores the push's chain names for this node and forwarded to the
- * rest of the chain before the acknowledgement. Thread-safe; every method returns at once.
+ * rest of the chain before the acknowledgement. {@link #readPages} lends resident pages to the transport
+ * without copying them (the chunk and the lease are held until the last run lent is released).
+ * Thread-safe; every method returns at once.
  */
 public final class NodeChunkService implements ChunkService {
   /** Largest piece of a resident chunk handed to the transport at once. */
@@ -66,6 +71,83 @@ public final class NodeChunkService implements ChunkService {
   }
 
   private static Source<ByteString, NotUsed> fromPages(CachedChunk chunk, long offset, long length) {
+    return Source.from(pieces(chunk, offset, length))
+        .map(ByteString::fromByteBuffer) // copies: the pages go back to the cache when the stream ends
+        .watchTermination((m, done) -> {
+          done.whenComplete((d, e) -> chunk.release());
+          return m;
+        })
+        .mapMaterializedValue(m -> NotUsed.getInstance());
+  }
+
+  /**
+   * A resident chunk's pages lent as they are (no copy), each run at most {@link #PIECE_BYTES}; a chunk
+   * not resident streams from its store as {@link #read} does. The pages and the read lease stay held
+   * until the stream ended and every run it emitted was released.
+   */
+  @Override
+  public Source<PageRun, NotUsed> readPages(ChunkId chunk, long offset, long length) {
+    ReadLeases.Lease lease = leases.acquire(chunk.fileId());
+    Optional<CachedChunk> resident = cache.lookup(chunk);
+    if (resident.isEmpty()) {
+      return Source.completionStage(holder(chunk, 0))
+          .flatMapConcat(store -> store.source(chunk, offset, length))
+          .map(PageRun::of)
+          .watchTermination((m, done) -> {
+            done.whenComplete((d, e) -> lease.close());
+            return m;
+          })
+          .mapMaterializedValue(m -> NotUsed.getInstance());
+    }
+    LentPages lent = new LentPages(resident.get(), lease);
+    List<ByteBuffer> pieces;
+    try {
+      pieces = pieces(resident.get(), offset, length);
+    } catch (RuntimeException e) {
+      lent.release();
+      return Source.failed(e);
+    }
+    return Source.from(pieces)
+        .map(lent::lend)
+        .watchTermination((m, done) -> {
+          done.whenComplete((d, e) -> lent.release());
+          return m;
+        })
+        .mapMaterializedValue(m -> NotUsed.getInstance());
+  }
+
+  /**
+   * One resident chunk and its read lease, held while a read's stream runs and while any run it lent is
+   * out: one hold for the stream and one per run; the last release lets go of both. Thread-safe.
+   */
+  private static final class LentPages {
+    private final CachedChunk chunk;
+    private final ReadLeases.Lease lease;
+    private final AtomicInteger holds = new AtomicInteger(1);
+
+    LentPages(CachedChunk chunk, ReadLeases.Lease lease) {
+      this.chunk = chunk;
+      this.lease = lease;
+    }
+
+    PageRun lend(ByteBuffer piece) {
+      holds.incrementAndGet();
+      AtomicBoolean released = new AtomicBoolean();
+      return PageRun.held(piece, () -> {
+        if (released.compareAndSet(false, true)) release();
+      });
+    }
+
+    void release() {
+      if (holds.decrementAndGet() == 0) {
+        chunk.release();
+        lease.close();
+      }
+    }
+  }
+
+  /** Views of a resident chunk's pages over {@code [offset, offset+length)} (cut at its end), each at most {@link #PIECE_BYTES}. */
+  private static List<ByteBuffer> pieces(CachedChunk chunk, long offset, long length) {
     long end = Math.min(chunk.length(), offset + length);
     List<ByteBuffer> pieces = new ArrayList<>();
     if (end > offset) {
@@ -77,13 +159,7 @@ public final class NodeChunkService implements ChunkService {
         }
       }
     }
-    return Source.from(pieces)
-        .map(ByteString::fromByteBuffer) // copies: the pages go back to the cache when the stream ends
-        .watchTermination((m, done) -> {
-          done.whenComplete((d, e) -> chunk.release());
-          return m;
-        })
-        .mapMaterializedValue(m -> NotUsed.getInstance());
+    return pieces;
   }
 
   /** The first local store holding a replica (opening it reads no bytes but checks it is whole). */

@@ -9,6 +9,8 @@ import io.tensorfs.core.FileId;
 import io.tensorfs.core.TfsException;
 import io.tensorfs.core.security.ClusterSecret;
 import io.tensorfs.transport.ChunkService;
+import io.tensorfs.transport.Fetched;
+import io.tensorfs.transport.PageRun;
 import io.tensorfs.transport.PushAck;
 import io.tensorfs.transport.PushRequest;
 import io.tensorfs.transport.Transport;
@@ -42,20 +44,25 @@ import org.apache.pekko.util.ByteString;
 
 /**
  * Fetch throughput of each transport kind between two JVMs on this machine, beside a raw loopback
- * TCP copy (Java NIO, direct buffers) measured in the same run.
+ * TCP copy (Java NIO, direct buffers) measured in the same run. Each kind is measured twice: {@code fetch}
+ * (the heap stream of ByteStrings) and {@code fetchInto} (frames written straight into a direct buffer,
+ * as into cache pages, in {@value #SEGMENT_MIB} MiB fetches one after another).
  *
  * <pre>
  *   java --add-exports java.base/jdk.internal.misc=ALL-UNNAMED -cp ... io.tensorfs.transport.bench.TransportBench [MiB] [kinds]
  * </pre>
  *
  * MiB defaults to 1024, kinds to {@code aeron-ipc,aeron-udp,tcp}. For each kind the bench starts a
- * serving JVM (the same classpath) whose chunk service streams a constant 4 MiB buffer, fetches one
- * warm-up pass and then the measured pass, and prints a table. IPC needs one media driver for both
+ * serving JVM (the same classpath) whose chunk service lends one constant 4 MiB direct buffer as its
+ * pages (as the cache lends resident chunks), fetches one warm-up pass and then the measured pass of each
+ * way, and prints a table. IPC needs one media driver for both
  * JVMs: this process starts it and the server JVM uses it.
  */
 public final class TransportBench {
   private static final long MIB = 1024 * 1024;
   private static final ChunkId CHUNK = new ChunkId(new FileId("0123456789abcdef0123456789abcdef"), 0);
+  /** The size of each fetchInto: a chunk's worth. */
+  private static final int SEGMENT_MIB = 64;
 
   private TransportBench() {}
 
@@ -108,14 +115,27 @@ public final class TransportBench {
     return line.toString().trim();
   }
 
-  /** Serves any chunk as repetitions of one 4 MiB buffer, so the server spends nothing on making bytes. */
+  /**
+   * Serves any chunk as repetitions of one 4 MiB buffer, so the server spends nothing on making bytes:
+   * {@link #read} as heap ByteStrings, {@link #readPages} lending the same bytes in a direct buffer.
+   */
   private static final class ConstantChunks implements ChunkService {
     private final ByteString block;
+    private final ByteBuffer page;
 
     ConstantChunks() {
       byte[] b = new byte[(int) (4 * MIB)];
       for (int i = 0; i < b.length; i++) b[i] = (byte) (i * 31 + (i >>> 11));
       block = ByteString.fromArrayUnsafe(b);
+      page = ByteBuffer.allocateDirect(b.length).put(b).flip().asReadOnlyBuffer();
+    }
+
+    @Override
+    public Source<PageRun, NotUsed> readPages(ChunkId chunk, long offset, long length) {
+      long blocks = length / page.capacity();
+      int rest = (int) (length % page.capacity());
+      Source<PageRun, NotUsed> whole = Source.repeat(page).take(blocks).map(PageRun::unheld);
+      return rest == 0 ? whole : whole.concat(Source.single(PageRun.unheld(page.duplicate().limit(rest))));
     }
 
     @Override
@@ -141,8 +161,9 @@ public final class TransportBench {
     List<String[]> rows = new ArrayList<>();
     rows.add(new String[] {"loopback TCP (NIO, direct, 1 stream)", fmt(loopback), "1.00"});
     for (String kind : kinds.split(",")) {
-      double mbps = fetchFromChild(kind.trim(), mib * MIB);
-      rows.add(new String[] {kind.trim(), fmt(mbps), String.format(Locale.ROOT, "%.2f", mbps / loopback)});
+      double[] mbps = fetchFromChild(kind.trim(), mib * MIB);
+      rows.add(new String[] {kind.trim() + " fetch (heap stream)", fmt(mbps[0]), String.format(Locale.ROOT, "%.2f", mbps[0] / loopback)});
+      rows.add(new String[] {kind.trim() + " fetchInto (into pages)", fmt(mbps[1]), String.format(Locale.ROOT, "%.2f", mbps[1] / loopback)});
     }
     System.out.printf("%n%-40s %12s %18s%n", "path", "MB/s", "ratio to loopback");
     for (String[] r : rows) System.out.printf("%-40s %12s %18s%n", r[0], r[1], r[2]);
@@ -152,7 +173,8 @@ public final class TransportBench {
     return String.format(Locale.ROOT, "%.0f", mbps);
   }
 
-  private static double fetchFromChild(String kind, long bytes) throws Exception {
+  /** MB/s of fetch, then of fetchInto, from a serving JVM. */
+  private static double[] fetchFromChild(String kind, long bytes) throws Exception {
     String dir = new File(TransportSettings.defaultAeronDir() + "-bench-" + UUID.randomUUID()).getPath();
     String serverDir = kind.equals("aeron-udp") ? dir + "-server" : dir;
     Config config = config(kind, dir, true);
@@ -169,9 +191,15 @@ public final class TransportBench {
         fetch(transport, endpoint, Math.min(bytes, 256 * MIB), m); // warm-up
         long start = System.nanoTime();
         long got = fetch(transport, endpoint, bytes, m);
-        double seconds = (System.nanoTime() - start) / 1e9;
+        double streamSeconds = (System.nanoTime() - start) / 1e9;
         if (got != bytes) throw new IllegalStateException(kind + ": fetched " + got + " of " + bytes + " bytes");
-        return bytes / seconds / 1e6;
+
+        ByteBuffer pages = ByteBuffer.allocateDirect((int) (SEGMENT_MIB * MIB));
+        fetchInto(transport, endpoint, Math.min(bytes, 256 * MIB), pages); // warm-up
+        start = System.nanoTime();
+        fetchInto(transport, endpoint, bytes, pages);
+        double intoSeconds = (System.nanoTime() - start) / 1e9;
+        return new double[] {bytes / streamSeconds / 1e6, bytes / intoSeconds / 1e6};
       }
     } finally {
       child.getOutputStream().close();
@@ -184,6 +212,24 @@ public final class TransportBench {
 
   private static long fetch(Transport transport, String endpoint, long bytes, Materializer m) throws Exception {
     return transport.fetch(endpoint, CHUNK, 0, bytes).runFold(0L, (n, b) -> n + b.length(), m).toCompletableFuture().get(10, TimeUnit.MINUTES);
+  }
+
+  /** Fetches {@code bytes} into {@code pages}, a segment at a time, and checks the last segment's bytes. */
+  private static void fetchInto(Transport transport, String endpoint, long bytes, ByteBuffer pages) throws Exception {
+    for (long at = 0; at < bytes; ) {
+      ByteBuffer target = pages.duplicate().clear().limit((int) Math.min(pages.capacity(), bytes - at));
+      Fetched f = transport.fetchInto(endpoint, CHUNK, at, target).toCompletableFuture().get(10, TimeUnit.MINUTES);
+      if (!f.complete() || f.bytes() != target.remaining()) {
+        throw new IllegalStateException(transport.kind() + ": fetchInto at " + at + " got " + f.bytes() + " of " + target.remaining()
+            + " bytes" + (f.failure() == null ? "" : ": " + f.failure().getMessage()));
+      }
+      at += f.bytes();
+    }
+    byte[] expected = new byte[(int) (4 * MIB)];
+    new ConstantChunks().block.copyToArray(expected);
+    for (int i = 0; i < (int) Math.min(pages.capacity(), bytes); i += 4099) {
+      if (pages.get(i) != expected[i % expected.length]) throw new IllegalStateException(transport.kind() + ": fetchInto wrong byte at " + i);
+    }
   }
 
   private static Process startChild(String kind, String dir) throws IOException {

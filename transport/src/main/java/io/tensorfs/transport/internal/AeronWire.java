@@ -14,7 +14,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.agrona.DirectBuffer;
-import org.agrona.concurrent.UnsafeBuffer;
 
 /**
  * Frames over Aeron. Every node subscribes on its own endpoint: in {@code udp} mode a UDP channel on
@@ -154,7 +153,6 @@ public final class AeronWire implements Wire {
   private final class AeronLink implements Link {
     private final String peer;
     private final ExclusivePublication publication;
-    private final UnsafeBuffer payloadView = new UnsafeBuffer(0, 0);
     private final long createdNs = System.nanoTime();
     private boolean everConnected;
     private String failure;
@@ -170,14 +168,10 @@ public final class AeronWire implements Wire {
     }
 
     @Override
-    public boolean offer(int stripe, DirectBuffer header, int headerLength, byte[] payload, int payloadOffset, int payloadLength) {
-      long result;
-      if (payloadLength == 0) {
-        result = publication.offer(header, 0, headerLength);
-      } else {
-        payloadView.wrap(payload, payloadOffset, payloadLength);
-        result = publication.offer(header, 0, headerLength, payloadView, 0, payloadLength);
-      }
+    public boolean offer(int stripe, DirectBuffer header, int headerLength, DirectBuffer payload, int payloadOffset, int payloadLength) {
+      long result = payloadLength == 0
+          ? publication.offer(header, 0, headerLength)
+          : publication.offer(header, 0, headerLength, payload, payloadOffset, payloadLength);
       if (result > 0) {
         everConnected = true;
         return true;

@@ -1,31 +1,34 @@
 package io.tensorfs.transport.internal;
 
-import io.tensorfs.core.Crc32c;
 import io.tensorfs.core.ErrorCode;
 import io.tensorfs.core.TfsException;
+import io.tensorfs.transport.PageRun;
 import io.tensorfs.transport.PushAck;
+import java.nio.ByteBuffer;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Supplier;
+import java.util.zip.CRC32C;
 import org.apache.pekko.stream.Attributes;
 import org.apache.pekko.stream.Inlet;
 import org.apache.pekko.stream.SinkShape;
 import org.apache.pekko.stream.stage.AbstractInHandler;
 import org.apache.pekko.stream.stage.GraphStageLogic;
 import org.apache.pekko.stream.stage.GraphStageWithMaterializedValue;
-import org.apache.pekko.util.ByteString;
 import scala.Tuple2;
 
 /**
- * The sending end of one transfer as a Sink: cuts elements into frames no larger than the link
- * carries, computes each frame's CRC32C on the stream's thread, and puts them in the transfer's
- * bounded outbox. It pulls only while the outbox has room, and the engine drains the outbox only as
- * the receiver grants credit: that is the backpressure. Materializes the push's acknowledgement (a
- * fetch served here never completes it). Materialize once.
+ * The sending end of one transfer as a Sink of {@link PageRun}s: cuts each run into frames no larger
+ * than the link carries, computes each frame's CRC32C on the stream's thread (reading the run's pages,
+ * copying nothing), and puts them in the transfer's bounded outbox. It pulls only while the outbox has
+ * room, and the engine drains the outbox only as the receiver grants credit: that is the backpressure.
+ * Every run it takes is released exactly once, by the engine once the run's last frame is out, or when
+ * the transfer ended. Materializes the push's acknowledgement (a fetch served here never completes it).
+ * Materialize once.
  */
-final class OutboundStage extends GraphStageWithMaterializedValue<SinkShape<ByteString>, CompletionStage<PushAck>> {
-  private final Inlet<ByteString> in = Inlet.create("OutboundStage.in");
-  private final SinkShape<ByteString> shape = SinkShape.of(in);
+final class OutboundStage extends GraphStageWithMaterializedValue<SinkShape<PageRun>, CompletionStage<PushAck>> {
+  private final Inlet<PageRun> in = Inlet.create("OutboundStage.in");
+  private final SinkShape<PageRun> shape = SinkShape.of(in);
   private final TransferEngine engine;
   private final Supplier<OutboundTransfer> transfers;
 
@@ -36,7 +39,7 @@ final class OutboundStage extends GraphStageWithMaterializedValue<SinkShape<Byte
   }
 
   @Override
-  public SinkShape<ByteString> shape() {
+  public SinkShape<PageRun> shape() {
     return shape;
   }
 
@@ -49,9 +52,16 @@ final class OutboundStage extends GraphStageWithMaterializedValue<SinkShape<Byte
 
   private final class Logic extends GraphStageLogic {
     private final OutboundTransfer transfer;
-    private byte[] array;
+    private final CRC32C crc = new CRC32C();
+    /** The run being cut into frames, until its last frame is in the outbox. */
+    private PageRun run;
+    private ByteBuffer bytes;
+    /** {@link #bytes} again, positioned over one frame at a time for its CRC. */
+    private ByteBuffer crcView;
     private int position;
     private int end;
+    /** A frame cut and checksummed that the outbox had no room for yet. */
+    private OutboundTransfer.Frame pending;
     private long acceptedBytes;
     private boolean upstreamDone;
 
@@ -67,7 +77,7 @@ final class OutboundStage extends GraphStageWithMaterializedValue<SinkShape<Byte
         @Override
         public void onUpstreamFinish() {
           upstreamDone = true;
-          if (array == null) finish();
+          if (run == null) finish();
           else setKeepGoing(true); // frames still wait for room in the outbox
         }
 
@@ -92,22 +102,31 @@ final class OutboundStage extends GraphStageWithMaterializedValue<SinkShape<Byte
       if (!transfer.finished && transfer.upstreamFailure == null && transfer.abort == null) {
         transfer.upstreamFailure = new TfsException(ErrorCode.INTERNAL, "sending stream stopped early");
       }
+      PageRun held = run;
+      run = null;
+      pending = null;
+      transfer.stageStopped(held);
     }
 
-    private void accept(ByteString element) {
-      if (element.isEmpty()) {
+    private void accept(PageRun element) {
+      ByteBuffer b = element.bytes();
+      if (!b.hasRemaining()) {
+        element.release();
         pull(in);
         return;
       }
-      acceptedBytes += element.length();
+      acceptedBytes += b.remaining();
       if (acceptedBytes > transfer.lengthBytes) {
+        element.release();
         giveUp(new TfsException(transfer.requester ? ErrorCode.BAD_REQUEST : ErrorCode.INTERNAL, "chunk " + transfer.chunk
             + ": more than the " + transfer.lengthBytes + " bytes " + (transfer.requester ? "announced" : "requested")));
         return;
       }
-      array = element.toArrayUnsafe();
-      position = 0;
-      end = array.length;
+      run = element;
+      bytes = b;
+      crcView = b.duplicate();
+      position = b.position();
+      end = b.limit();
       offerFrames();
     }
 
@@ -117,23 +136,40 @@ final class OutboundStage extends GraphStageWithMaterializedValue<SinkShape<Byte
         cancelStage(abort);
         return;
       }
-      if (array != null) offerFrames();
+      if (run != null) offerFrames();
     }
 
     private void offerFrames() {
-      while (position < end) {
-        int n = Math.min(transfer.maxPayloadBytes, end - position);
-        OutboundTransfer.Frame frame = new OutboundTransfer.Frame(array, position, n, Crc32c.of(array, position, n));
-        if (!transfer.outbox.offer(frame)) {
+      while (pending != null || position < end) {
+        if (pending == null) pending = nextFrame();
+        if (!transfer.outbox.offer(pending)) {
           transfer.stageWaiting.set(true);
-          if (!transfer.outbox.offer(frame)) return; // the engine wakes us when it takes a frame
+          if (!transfer.outbox.offer(pending)) return; // the engine wakes us once the outbox is half empty
           transfer.stageWaiting.set(false);
         }
-        position += n;
+        if (pending.endsRun != null) run = null; // handed over: the engine releases it
+        pending = null;
       }
-      array = null;
+      bytes = null;
+      crcView = null;
       if (upstreamDone) finish();
       else pull(in);
+    }
+
+    private OutboundTransfer.Frame nextFrame() {
+      int n = Math.min(transfer.maxPayloadBytes, end - position);
+      OutboundTransfer.Frame f = transfer.spare.poll();
+      if (f == null) f = new OutboundTransfer.Frame();
+      crcView.limit(position + n).position(position);
+      crc.reset();
+      crc.update(crcView);
+      f.bytes = bytes;
+      f.offset = position;
+      f.length = n;
+      f.crc = (int) crc.getValue();
+      position += n;
+      f.endsRun = position == end ? run : null;
+      return f;
     }
 
     private void finish() {

@@ -2,28 +2,50 @@ package io.tensorfs.transport.internal;
 
 import io.tensorfs.core.ChunkId;
 import io.tensorfs.core.TfsException;
+import io.tensorfs.transport.PageRun;
 import io.tensorfs.transport.PushAck;
 import io.tensorfs.transport.PushRequest;
+import java.nio.ByteBuffer;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.agrona.concurrent.OneToOneConcurrentArrayQueue;
 import org.apache.pekko.stream.stage.AsyncCallback;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * A transfer whose data flows from this side: a fetch a peer asked for, or a push this node sends. The
- * {@link OutboundStage} cuts the stream into checksummed frames and puts them in the bounded
- * {@link #outbox}; the engine thread sends them as the receiver's credit allows.
+ * A transfer whose data flows from this side: a fetch a peer asked for, or a push a peer receives from
+ * this node. The {@link OutboundStage} cuts the {@link PageRun}s it is given into checksummed frames
+ * and puts them in the bounded {@link #outbox}; the engine thread copies each frame's bytes from the run
+ * onto the wire as the receiver's credit allows, gives the frame back through {@link #spare} for reuse,
+ * and releases a run once its last frame is out. Neither side allocates a frame in the steady state.
  */
 final class OutboundTransfer extends Transfer {
-  /** One DATA frame's payload, {@code length} bytes of {@code array} at {@code offset}, and its CRC32C. */
-  record Frame(byte[] array, int offset, int length, int crc) {}
+  private static final Logger log = LoggerFactory.getLogger(OutboundTransfer.class);
+
+  /**
+   * One DATA frame: {@code length} bytes of {@code bytes} from the absolute index {@code offset}, and
+   * their CRC32C. Written by the stage before it offers the frame, read by the engine after it polls it.
+   */
+  static final class Frame {
+    ByteBuffer bytes;
+    int offset;
+    int length;
+    int crc;
+    /** The run this frame ends: released once the frame is on the wire. Null for a frame inside a run. */
+    PageRun endsRun;
+  }
 
   final long baseOffset;
   final long lengthBytes;
   final int maxPayloadBytes;
   final OneToOneConcurrentArrayQueue<Frame> outbox;
+  /** Frames the engine sent, back to the stage for reuse. */
+  final OneToOneConcurrentArrayQueue<Frame> spare;
   final AtomicBoolean stageWaiting = new AtomicBoolean();
   volatile AsyncCallback<Object> wake;
+  /** Wakes the stage; made once so that the engine hands it to the {@link StageWaker} without allocating. */
+  final Runnable wakeStage = this::wakeStage;
   /** Set by the stage after its last frame is in the outbox. */
   volatile boolean finished;
   /** Set by the stage when its upstream failed; the engine reports it to the peer. */
@@ -41,6 +63,11 @@ final class OutboundTransfer extends Transfer {
   Frame current;
   boolean endSent;
 
+  /** Guarded by this: who stopped using the outbox, and the run the stage held when it stopped. */
+  private boolean engineStopped;
+  private boolean stageStopped;
+  private PageRun stageRun;
+
   OutboundTransfer(
       long id, String peerEndpoint, boolean requester, ChunkId chunk, long baseOffset, long lengthBytes, int maxPayloadBytes, int outboxFrames,
       CompletableFuture<PushAck> ack, PushRequest request, long nowNs) {
@@ -49,14 +76,67 @@ final class OutboundTransfer extends Transfer {
     this.lengthBytes = lengthBytes;
     this.maxPayloadBytes = maxPayloadBytes;
     this.outbox = new OneToOneConcurrentArrayQueue<>(outboxFrames);
+    this.spare = new OneToOneConcurrentArrayQueue<>(outbox.capacity() + 2);
     this.ack = ack;
     this.request = request;
   }
 
-  /** Engine thread: tells a waiting stage that the outbox has room, or that it must stop. */
-  void signal() {
+  /** Engine thread: whether a waiting stage should be woken now that it took a frame (once the outbox is half empty). */
+  boolean stageShouldWake() {
+    return stageWaiting.get() && outbox.size() <= outbox.capacity() / 2 && stageWaiting.compareAndSet(true, false);
+  }
+
+  private void wakeStage() {
     AsyncCallback<Object> w = wake;
-    if (w != null && stageWaiting.compareAndSet(true, false)) w.invoke(Boolean.TRUE);
+    if (w != null) w.invoke(Boolean.TRUE);
+  }
+
+  /** Engine thread: a frame is on the wire; its run goes back if it was the run's last, the frame to the stage. */
+  void sent(Frame f) {
+    if (f.endsRun != null) release(f.endsRun);
+    f.endsRun = null;
+    f.bytes = null;
+    spare.offer(f);
+  }
+
+  /** Engine thread: the engine takes no more frames from this transfer. */
+  void engineStopped() {
+    boolean last;
+    synchronized (this) {
+      engineStopped = true;
+      last = stageStopped;
+    }
+    if (last) releaseUnsent();
+  }
+
+  /** Stage thread: the stage offers no more frames; {@code held} is the run it had not handed over whole, or null. */
+  void stageStopped(PageRun held) {
+    boolean last;
+    synchronized (this) {
+      stageStopped = true;
+      stageRun = held;
+      last = engineStopped;
+    }
+    if (last) releaseUnsent();
+  }
+
+  /** Once both sides stopped (so nobody reads the pages any more): every run still lent goes back. */
+  private void releaseUnsent() {
+    if (current != null && current.endsRun != null) release(current.endsRun);
+    current = null;
+    for (Frame f; (f = outbox.poll()) != null; ) {
+      if (f.endsRun != null) release(f.endsRun);
+    }
+    if (stageRun != null) release(stageRun);
+    stageRun = null;
+  }
+
+  private void release(PageRun run) {
+    try {
+      run.release();
+    } catch (RuntimeException e) {
+      log.error("releasing the pages of a transfer of {} failed", chunk, e);
+    }
   }
 
   @Override

@@ -30,7 +30,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class TcpWire implements Wire {
   private static final Logger log = LoggerFactory.getLogger(TcpWire.class);
-  private static final ByteBuffer NO_BYTES = ByteBuffer.allocate(0);
 
   private final Selector selector;
   private final ServerSocketChannel server;
@@ -44,6 +43,10 @@ public final class TcpWire implements Wire {
   private final List<Incoming> handshaking = new ArrayList<>();
   private final TcpHandshake handshake;
   private final Refusals refusals = new Refusals("tcp");
+  /** Takes each ready key during {@link #poll}: made once, so that a poll allocates nothing. */
+  private final java.util.function.Consumer<SelectionKey> onReady = this::ready;
+  private FrameHandler handler;
+  private int readyWork;
 
   /** {@code key}: the cluster's secret, which every connection's handshake proves on both sides. */
   public TcpWire(String bindHost, int port, String advertiseHost, int streams, int frameBytes, int socketBufferBytes, long connectTimeoutNs,
@@ -96,15 +99,14 @@ public final class TcpWire implements Wire {
 
   @Override
   public int poll(FrameHandler handler, long nowNs) {
-    int work = 0;
+    this.handler = handler;
+    readyWork = 0;
     try {
-      if (selector.selectNow() > 0) {
-        for (SelectionKey key : selector.selectedKeys()) work += ready(key, handler);
-        selector.selectedKeys().clear();
-      }
+      selector.selectNow(onReady);
     } catch (IOException e) {
       log.warn("tcp transport selector failed", e);
     }
+    int work = readyWork;
     for (int i = 0; i < links.size(); i++) work += links.get(i).flush();
     for (int i = handshaking.size() - 1; i >= 0; i--) {
       Incoming in = handshaking.get(i);
@@ -115,14 +117,13 @@ public final class TcpWire implements Wire {
     return work;
   }
 
-  private int ready(SelectionKey key, FrameHandler handler) {
-    if (!key.isValid()) return 0;
-    if (key.isAcceptable()) return accept();
-    if (key.isConnectable()) return ((Outgoing) key.attachment()).finishConnect();
-    if (key.isReadable()) {
-      return key.attachment() instanceof Incoming in ? in.read(handler) : ((Outgoing) key.attachment()).readHandshake();
+  private void ready(SelectionKey key) {
+    if (!key.isValid()) return;
+    if (key.isAcceptable()) readyWork += accept();
+    else if (key.isConnectable()) readyWork += ((Outgoing) key.attachment()).finishConnect();
+    else if (key.isReadable()) {
+      readyWork += key.attachment() instanceof Incoming in ? in.read(handler) : ((Outgoing) key.attachment()).readHandshake();
     }
-    return 0;
   }
 
   private int accept() {
@@ -300,14 +301,15 @@ public final class TcpWire implements Wire {
   }
 
   /**
-   * One outgoing connection of a link; at most one frame in progress. It takes frames only once the
-   * accepting side has answered the handshake with the right proof.
+   * One outgoing connection of a link; at most one frame in progress, copied whole (header and payload)
+   * into the connection's own direct buffer, so the payload's pages are free again once it is taken. It
+   * takes frames only once the accepting side has answered the handshake with the right proof.
    */
   private final class Outgoing {
     private final TcpLink link;
     private final SocketChannel channel;
-    private final ByteBuffer header = ByteBuffer.allocateDirect(Frames.MAX_CONTROL_BYTES);
-    private final ByteBuffer[] pending = {header, NO_BYTES};
+    private final ByteBuffer frame = ByteBuffer.allocateDirect(Math.max(Frames.MAX_CONTROL_BYTES, Frames.DATA_HEADER_BYTES + frameBytes));
+    private final UnsafeBuffer frameView = new UnsafeBuffer(frame);
     /** The challenge, then the accepting side's proof, as they arrive. */
     private ByteBuffer handshakeIn = ByteBuffer.allocate(TcpHandshake.CHALLENGE_BYTES);
     private byte[] acceptorNonce;
@@ -370,9 +372,8 @@ public final class TcpWire implements Wire {
         return;
       }
       connectorNonce = handshake.nonce();
-      int n = handshake.hello(new Frames.Writer(new UnsafeBuffer(header)), endpoint, acceptorNonce, connectorNonce);
-      header.clear().limit(n);
-      pending[1] = NO_BYTES;
+      int n = handshake.hello(new Frames.Writer(frameView), endpoint, acceptorNonce, connectorNonce);
+      frame.clear().limit(n);
       busy = true;
       handshakeIn = ByteBuffer.allocate(TcpHandshake.PROOF_BYTES);
       flush();
@@ -391,20 +392,19 @@ public final class TcpWire implements Wire {
     boolean flush() {
       if (!busy) return true;
       try {
-        channel.write(pending);
-        busy = header.hasRemaining() || pending[1].hasRemaining();
+        channel.write(frame);
+        busy = frame.hasRemaining();
       } catch (IOException e) {
         link.failure = "connection to " + link.endpoint + " lost: " + e.getMessage();
       }
       return !busy;
     }
 
-    boolean offer(DirectBuffer frameHeader, int headerLength, byte[] payload, int payloadOffset, int payloadLength) {
+    boolean offer(DirectBuffer frameHeader, int headerLength, DirectBuffer payload, int payloadOffset, int payloadLength) {
       if (!connected || !flush()) return false;
-      header.clear();
-      frameHeader.getBytes(0, header, 0, headerLength);
-      header.limit(headerLength);
-      pending[1] = payloadLength == 0 ? NO_BYTES : ByteBuffer.wrap(payload, payloadOffset, payloadLength);
+      frameView.putBytes(0, frameHeader, 0, headerLength);
+      if (payloadLength > 0) frameView.putBytes(headerLength, payload, payloadOffset, payloadLength);
+      frame.clear().limit(headerLength + payloadLength);
       busy = true;
       flush();
       return true;
@@ -434,7 +434,7 @@ public final class TcpWire implements Wire {
     }
 
     @Override
-    public boolean offer(int stripe, DirectBuffer header, int headerLength, byte[] payload, int payloadOffset, int payloadLength) {
+    public boolean offer(int stripe, DirectBuffer header, int headerLength, DirectBuffer payload, int payloadOffset, int payloadLength) {
       if (failure != null) return false;
       return connections[Math.floorMod(stripe, connections.length)].offer(header, headerLength, payload, payloadOffset, payloadLength);
     }

@@ -7,18 +7,21 @@ import io.tensorfs.core.TfsPath;
 import io.tensorfs.core.metrics.Metrics;
 import io.tensorfs.core.metrics.Tags;
 import io.tensorfs.core.metrics.Unit;
+import io.tensorfs.core.Crc32c;
 import io.tensorfs.transport.ChunkService;
+import io.tensorfs.transport.Fetched;
+import io.tensorfs.transport.PageRun;
 import io.tensorfs.transport.PushAck;
 import io.tensorfs.transport.PushRequest;
 import java.nio.ByteBuffer;
 import java.security.SecureRandom;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -29,6 +32,8 @@ import org.agrona.concurrent.ManyToOneConcurrentLinkedQueue;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.apache.pekko.NotUsed;
 import org.apache.pekko.stream.Materializer;
+import org.apache.pekko.stream.javadsl.Flow;
+import org.apache.pekko.stream.javadsl.Keep;
 import org.apache.pekko.stream.javadsl.Sink;
 import org.apache.pekko.stream.javadsl.Source;
 import org.apache.pekko.util.ByteString;
@@ -54,23 +59,36 @@ import org.slf4j.LoggerFactory;
  * sender chose) and counted. Every other frame is taken only for a transfer that a signed request started
  * (or that this side started), so a peer without the secret can neither start a transfer nor slip data
  * into one it did not start.
+ *
+ * <p>Zero copy: a {@link #fetchInto} transfer writes each DATA payload from the wire's buffer straight
+ * into the caller's buffer and checks its CRC32C there, with the whole buffer granted as credit at once;
+ * a fetch served here sends from the {@link PageRun}s its chunk service lends (cache pages), copying each
+ * frame from the page onto the wire. Neither allocates per frame on this agent's thread: frames are
+ * reused objects, stages are woken through a {@link StageWaker}, and results complete on the
+ * materializer's executor.
  */
 public final class TransferEngine implements Agent, FrameHandler {
   private static final Logger log = LoggerFactory.getLogger(TransferEngine.class);
   private static final long TICK_NS = TimeUnit.MILLISECONDS.toNanos(20);
   private static final long PEER_LINGER_NS = TimeUnit.SECONDS.toNanos(30);
   private static final int MAX_PENDING_CONTROL = 10_000;
-  private static final byte[] NO_PAYLOAD = new byte[0];
+  private static final UnsafeBuffer NO_PAYLOAD = new UnsafeBuffer(new byte[0]);
 
   private final Wire wire;
   private final ChunkService service;
   private final Materializer materializer;
+  /** Runs what must not run on the agent thread: stream materializations and callers' continuations. */
+  private final Executor executor;
   private final EngineSettings settings;
   private final Faults faults;
   private final SignedRequests requests;
   private final Refusals refusals;
   private final ManyToOneConcurrentLinkedQueue<Runnable> commands = new ManyToOneConcurrentLinkedQueue<>();
   private final Map<String, Peer> peers = new HashMap<>();
+  /** The same peers, walked by index (a map's iterator would allocate on every duty cycle). */
+  private final ArrayList<Peer> peerList = new ArrayList<>();
+  /** Scratch list of the transfers being walked, reused. */
+  private final ArrayList<Transfer> walk = new ArrayList<>();
   /** Transfers this side started, by id. */
   private final Long2ObjectHashMap<Transfer> mine = new Long2ObjectHashMap<>();
   /** Transfers peers started, by their id. */
@@ -79,6 +97,12 @@ public final class TransferEngine implements Agent, FrameHandler {
   private final UnsafeBuffer dataHeader = new UnsafeBuffer(ByteBuffer.allocateDirect(Frames.DATA_HEADER_BYTES));
   private final Frames.Writer control = new Frames.Writer(new UnsafeBuffer(ByteBuffer.allocateDirect(Frames.MAX_CONTROL_BYTES)));
   private final UnsafeBuffer pendingView = new UnsafeBuffer(0, 0);
+  /** The payload of the DATA frame being sent: a view of a page run, rewrapped per frame. */
+  private final UnsafeBuffer payloadView = new UnsafeBuffer(0, 0);
+  /** A corrupted copy of a payload, for fault injection only; made on first use. */
+  private UnsafeBuffer corruptedPayload;
+  /** Made when the first outbound transfer starts. */
+  private StageWaker waker;
   private final Frames.Reader reader = new Frames.Reader();
   private final long idPrefix = ((long) new SecureRandom().nextInt()) << 32;
   private final AtomicInteger nextId = new AtomicInteger();
@@ -94,6 +118,7 @@ public final class TransferEngine implements Agent, FrameHandler {
     this.refusals = new Refusals(wire.kind());
     this.service = service;
     this.materializer = materializer;
+    this.executor = materializer.executionContext();
     this.settings = settings;
     this.faults = faults;
     Metrics.counter("tensorfs.transport.dropped-frames", "Frames received for no live transfer (late frames of a failed or cancelled one)", Unit.NONE, Tags.EMPTY, this, TransferEngine::droppedFrames);
@@ -121,10 +146,24 @@ public final class TransferEngine implements Agent, FrameHandler {
         () -> new InboundTransfer(newId(), peer, true, chunk, offset, length, false, System.nanoTime())));
   }
 
+  /**
+   * Fetches into {@code target} from its position to its limit (neither moves); the stage completes,
+   * never exceptionally, with the bytes verified from its start and the failure that stopped it early.
+   */
+  public CompletionStage<Fetched> fetchInto(String peer, ChunkId chunk, long offset, ByteBuffer target) {
+    if (offset < 0) throw new IllegalArgumentException("negative offset");
+    if (target.isReadOnly()) throw new IllegalArgumentException("fetchInto needs a writable target");
+    FetchTarget into = new FetchTarget(target, executor);
+    if (into.capacity() == 0) return CompletableFuture.completedFuture(new Fetched(0, null));
+    startInbound(new InboundTransfer(newId(), peer, chunk, offset, into, System.nanoTime()));
+    return into.result;
+  }
+
   public Sink<ByteString, CompletionStage<PushAck>> push(String peer, PushRequest request) {
     int maxPayload = wire.maxPayloadBytes(peer);
-    return Sink.fromGraph(new OutboundStage(this, () -> new OutboundTransfer(newId(), peer, true, request.chunk(), 0,
-        request.lengthBytes(), maxPayload, outboxFrames(maxPayload), new CompletableFuture<>(), request, System.nanoTime())));
+    Sink<PageRun, CompletionStage<PushAck>> frames = Sink.fromGraph(new OutboundStage(this, () -> new OutboundTransfer(newId(), peer, true,
+        request.chunk(), 0, request.lengthBytes(), maxPayload, outboxFrames(maxPayload), new CompletableFuture<>(), request, System.nanoTime())));
+    return Flow.of(ByteString.class).map(PageRun::of).toMat(frames, Keep.right());
   }
 
   private long newId() {
@@ -204,10 +243,11 @@ public final class TransferEngine implements Agent, FrameHandler {
     for (Transfer t : allTransfers()) failAndTell(t, cause);
     for (Peer p : peers.values()) p.link.close();
     peers.clear();
+    peerList.clear();
     wire.close();
-    for (Runnable c; (c = commands.poll()) != null; ) {
-      // Stages that raced with close: their transfers were never registered; nothing to send.
-    }
+    // Transfers that raced with close fail as their commands run; commands on closed transfers do nothing.
+    runCommands();
+    if (waker != null) waker.close();
   }
 
   private int runCommands() {
@@ -226,6 +266,10 @@ public final class TransferEngine implements Agent, FrameHandler {
 
   private void registerInbound(InboundTransfer t) {
     if (t.closed) return;
+    if (closed) {
+      t.fail(closedError());
+      return;
+    }
     if (!t.requester) { // a push served here: its stage is ready, give the pusher its first credit
       t.grantedLimit = settings.windowBytes();
       control.begin(Frames.CREDIT, t.flags(), t.id).putLong(t.grantedLimit);
@@ -233,14 +277,19 @@ public final class TransferEngine implements Agent, FrameHandler {
       return;
     }
     if (!attach(t)) return;
-    t.grantedLimit = settings.windowBytes();
+    // A fetch into a buffer grants the whole buffer at once: its memory is already held.
+    t.grantedLimit = t.target != null ? t.lengthBytes : settings.windowBytes();
     control.begin(Frames.FETCH, t.flags(), t.id).chunk(t.chunk).putLong(t.baseOffset).putLong(t.lengthBytes)
         .putLong(t.grantedLimit).putString(wire.localEndpoint());
     sendControl(t, requests.sign(control));
   }
 
   private void registerPush(OutboundTransfer t) {
-    if (t.closed || !attach(t)) return;
+    if (closed && !t.closed) t.fail(closedError());
+    if (t.closed || !attach(t)) {
+      closeTransfer(t);
+      return;
+    }
     PushRequest r = t.request;
     control.begin(Frames.PUSH, t.flags(), t.id).chunk(r.chunk()).putLong(r.lengthBytes()).putByte((byte) (r.durable() ? 1 : 0))
         .putString(wire.localEndpoint()).putString(r.owner().toString()).putBytes(r.context());
@@ -267,6 +316,7 @@ public final class TransferEngine implements Agent, FrameHandler {
     if (p == null) {
       p = new Peer(endpoint, wire.link(endpoint));
       peers.put(endpoint, p);
+      peerList.add(p);
     }
     return p;
   }
@@ -333,9 +383,20 @@ public final class TransferEngine implements Agent, FrameHandler {
     t.creditLimit = credit;
     sending.add(t);
     try {
-      service.read(chunk, offset, length).runWith(Sink.fromGraph(new OutboundStage(this, () -> t)), materializer);
+      executor.execute(() -> serve(t));
     } catch (RuntimeException e) {
       endWithError(t, asTfs(e));
+    }
+  }
+
+  /** On the executor: starts the stream that serves a fetch from the service's pages. */
+  private void serve(OutboundTransfer t) {
+    try {
+      service.readPages(t.chunk, t.baseOffset, t.lengthBytes).runWith(Sink.fromGraph(new OutboundStage(this, () -> t)), materializer);
+    } catch (RuntimeException e) {
+      submit(() -> {
+        if (!t.closed) endWithError(t, asTfs(e));
+      });
     }
   }
 
@@ -396,15 +457,49 @@ public final class TransferEngine implements Agent, FrameHandler {
       return;
     }
     in.receivedBytes += length;
+    if (in.target != null) {
+      land(in, buffer, offset + Frames.DATA_HEADER_BYTES, (int) position, length, crc);
+      return;
+    }
     if (in.stageStopped) return;
     byte[] payload = new byte[length];
     buffer.getBytes(offset + Frames.DATA_HEADER_BYTES, payload);
     in.deliver(new InboundTransfer.Data(position, crc, payload));
   }
 
+  /** Writes a DATA payload into a fetch's target and checks it there; the fetch ends once all its bytes are in. */
+  private void land(InboundTransfer t, DirectBuffer buffer, int payloadOffset, int position, int length, int crc) {
+    FetchTarget target = t.target;
+    if (!target.fits(position, length)) {
+      protocolError(t, "DATA over bytes already received");
+      return;
+    }
+    if (!target.write(buffer, payloadOffset, position, length, crc)) {
+      failAndTell(t, new TfsException(ErrorCode.CHECKSUM_MISMATCH, "chunk " + t.chunk + " at offset " + (t.baseOffset + position)
+          + ": frame CRC32C " + Crc32c.hex(target.crcAt(position, length)) + " received, " + Crc32c.hex(crc) + " sent, from "
+          + t.peerEndpoint));
+      return;
+    }
+    if (t.endTotal >= 0 && target.verifiedBytes() == t.endTotal) fetchedAll(t);
+  }
+
+  private void fetchedAll(InboundTransfer t) {
+    t.target.finish(null);
+    closeTransfer(t);
+  }
+
   private void onEnd(Transfer t, long totalBytes) {
     if (!(t instanceof InboundTransfer in)) {
       protocolError(t, "END sent to the sending side");
+      return;
+    }
+    if (in.target != null) {
+      if (totalBytes < 0 || totalBytes > in.lengthBytes) {
+        protocolError(in, "END after " + totalBytes + " bytes, more than the " + in.lengthBytes + " asked");
+        return;
+      }
+      in.endTotal = totalBytes;
+      if (in.target.verifiedBytes() == totalBytes) fetchedAll(in);
       return;
     }
     in.endTotal = totalBytes;
@@ -486,11 +581,12 @@ public final class TransferEngine implements Agent, FrameHandler {
         f = t.outbox.poll();
         if (f == null) break;
         t.current = f;
-        t.signal();
+        if (t.stageShouldWake()) waker().wake(t.wakeStage);
       }
-      if (t.sentBytes + f.length() > t.creditLimit || !offerData(t, f)) break;
-      t.sentBytes += f.length();
+      if (t.sentBytes + f.length > t.creditLimit || !offerData(t, f)) break;
+      t.sentBytes += f.length;
       t.current = null;
+      t.sent(f);
       t.frameSeq++;
       t.lastSentNs = nowNs;
       sent++;
@@ -506,22 +602,34 @@ public final class TransferEngine implements Agent, FrameHandler {
     return sent;
   }
 
+  /** Copies a frame from its page onto the wire; true when the link took it (the page may then go back). */
   private boolean offerData(OutboundTransfer t, OutboundTransfer.Frame f) {
     if (faults.muted()) return true;
-    byte[] payload = f.array();
-    int offset = f.offset();
+    payloadView.wrap(f.bytes, f.offset, f.length);
+    DirectBuffer payload = payloadView;
     // A corrupted frame counts once it went out: a back-pressured offer is retried with the same bytes.
     boolean corrupt = faults.corruptionPending();
-    if (corrupt) {
-      payload = Arrays.copyOfRange(f.array(), f.offset(), f.offset() + f.length());
-      payload[payload.length / 2] ^= 0x5A;
-      offset = 0;
-    }
-    Frames.dataHeader(dataHeader, t.flags(), t.id, t.fileHi, t.fileLo, t.chunk.index(), f.crc(), t.baseOffset + t.sentBytes, f.length());
-    boolean sent = t.peer.link.offer(t.frameSeq, dataHeader, Frames.DATA_HEADER_BYTES, payload, offset, f.length());
+    if (corrupt) payload = corrupted(payloadView, f.length);
+    Frames.dataHeader(dataHeader, t.flags(), t.id, t.fileHi, t.fileLo, t.chunk.index(), f.crc, t.baseOffset + t.sentBytes, f.length);
+    boolean sent = t.peer.link.offer(t.frameSeq, dataHeader, Frames.DATA_HEADER_BYTES, payload, 0, f.length);
     if (sent && corrupt) faults.corrupted();
-    countOffer(t.peer, sent, Frames.DATA_HEADER_BYTES + f.length());
+    countOffer(t.peer, sent, Frames.DATA_HEADER_BYTES + f.length);
     return sent;
+  }
+
+  /** Fault injection: a copy of the payload with one byte flipped (the page itself stays as it is). */
+  private DirectBuffer corrupted(DirectBuffer payload, int length) {
+    if (corruptedPayload == null || corruptedPayload.capacity() < length) {
+      corruptedPayload = new UnsafeBuffer(ByteBuffer.allocateDirect(length));
+    }
+    corruptedPayload.putBytes(0, payload, 0, length);
+    corruptedPayload.putByte(length / 2, (byte) (corruptedPayload.getByte(length / 2) ^ 0x5A));
+    return corruptedPayload;
+  }
+
+  private StageWaker waker() {
+    if (waker == null) waker = new StageWaker(roleName() + "-waker");
+    return waker;
   }
 
   /** Counts an offer to {@code p}: a frame sent, or one refused for now that will be offered again. */
@@ -556,7 +664,8 @@ public final class TransferEngine implements Agent, FrameHandler {
 
   private int flushControl() {
     int work = 0;
-    for (Peer p : peers.values()) {
+    for (int i = 0; i < peerList.size(); i++) {
+      Peer p = peerList.get(i);
       while (!p.pendingControl.isEmpty()) {
         byte[] frame = p.pendingControl.peek();
         pendingView.wrap(frame);
@@ -593,6 +702,7 @@ public final class TransferEngine implements Agent, FrameHandler {
 
   private void closeTransfer(Transfer t) {
     t.closed = true;
+    if (t instanceof OutboundTransfer out) out.engineStopped();
     if ((t.requester ? mine : theirs).remove(t.id) != null && t.peer != null) {
       if (--t.peer.transfers == 0) t.peer.idleSinceNs = nowNs;
     }
@@ -602,7 +712,9 @@ public final class TransferEngine implements Agent, FrameHandler {
 
   private void tick() {
     long quietNs = settings.idleTimeoutNs() / 3;
-    for (Transfer t : allTransfers()) {
+    List<Transfer> all = allTransfers();
+    for (int i = 0; i < all.size(); i++) {
+      Transfer t = all.get(i);
       if (t.peer == null || t.closed) continue;
       if (t.expectsPeer() && nowNs - t.lastHeardNs > settings.idleTimeoutNs()) {
         failAndTell(t, new TfsException(ErrorCode.UNAVAILABLE, "transfer of " + t.chunk + ": nothing heard from "
@@ -612,7 +724,8 @@ public final class TransferEngine implements Agent, FrameHandler {
         sendControl(t, control.end());
       }
     }
-    for (Peer p : new ArrayList<>(peers.values())) {
+    for (int i = peerList.size() - 1; i >= 0; i--) {
+      Peer p = peerList.get(i);
       String why = p.link.failure(nowNs);
       if (why != null) failPeer(p, why);
       else if (p.transfers == 0 && p.pendingControl.isEmpty() && nowNs - p.idleSinceNs > PEER_LINGER_NS) dropPeer(p);
@@ -622,7 +735,9 @@ public final class TransferEngine implements Agent, FrameHandler {
   private void failPeer(Peer p, String why) {
     TfsException cause = new TfsException(ErrorCode.UNAVAILABLE, "peer " + p.endpoint + ": " + why);
     int inFlight = p.transfers;
-    for (Transfer t : allTransfers()) {
+    List<Transfer> all = allTransfers();
+    for (int i = 0; i < all.size(); i++) {
+      Transfer t = all.get(i);
       if (t.peer == p) {
         t.fail(cause);
         closeTransfer(t);
@@ -634,15 +749,19 @@ public final class TransferEngine implements Agent, FrameHandler {
 
   private void dropPeer(Peer p) {
     peers.remove(p.endpoint);
+    peerList.remove(p);
     p.link.close();
   }
 
-  /** A copy, so that failing transfers while walking it is safe. */
+  /**
+   * A copy, so that failing transfers while walking it is safe; the same list every time, so a walk must
+   * not start another.
+   */
   private List<Transfer> allTransfers() {
-    List<Transfer> all = new ArrayList<>(mine.size() + theirs.size());
-    all.addAll(mine.values());
-    all.addAll(theirs.values());
-    return all;
+    walk.clear();
+    for (Transfer t : mine.values()) walk.add(t);
+    for (Transfer t : theirs.values()) walk.add(t);
+    return walk;
   }
 
   private static TfsException asTfs(Throwable t) {

@@ -99,7 +99,7 @@ class TcpHandshakeTest {
     while (System.nanoTime() - deadline < 0) {
       String failed = client.on(() -> link.failure(System.nanoTime()));
       if (failed != null) return false;
-      if (client.on(() -> link.offer(0, new UnsafeBuffer(frame), frame.length, new byte[0], 0, 0))) return true;
+      if (client.on(() -> link.offer(0, new UnsafeBuffer(frame), frame.length, new UnsafeBuffer(new byte[0]), 0, 0))) return true;
     }
     throw new AssertionError("the link neither took the frame nor failed");
   }

@@ -1,0 +1,136 @@
+package io.tensorfs.sharding.replication;
+
+import static io.tensorfs.core.testing.Awaits.await;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.tensorfs.core.ChunkId;
+import io.tensorfs.core.FileId;
+import io.tensorfs.core.TfsPath;
+import io.tensorfs.core.memory.PagePool;
+import io.tensorfs.store.ChunkStore;
+import io.tensorfs.store.ChunkWriter;
+import io.tensorfs.store.FileChunkStore;
+import io.tensorfs.store.ReadLeases;
+import io.tensorfs.store.StoreSettings;
+import io.tensorfs.store.cache.CacheSettings;
+import io.tensorfs.store.cache.ChunkCache;
+import io.tensorfs.transport.PageRun;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import org.agrona.BufferUtil;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.stream.javadsl.Sink;
+import org.apache.pekko.util.ByteString;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * What the node serves the transport to send from: a resident chunk's cache pages lent without a copy
+ * and held (with the file's read lease) until the last run is released; a chunk that is not resident
+ * streamed from its store.
+ */
+class NodeChunkServiceTest {
+  private static final int CHUNK_BYTES = 5 << 20;
+  private static final TfsPath OWNER = TfsPath.parse("/tenant/data/f");
+  private static ActorSystem<Void> system;
+
+  @TempDir Path dir;
+  private final ExecutorService io = Executors.newFixedThreadPool(2);
+  private final ReadLeases leases = new ReadLeases();
+  private final ChunkId chunk = new ChunkId(new FileId("00112233445566778899aabbccddeeff"), 0);
+  private final byte[] bytes = new byte[CHUNK_BYTES];
+  private ChunkStore store;
+  private PagePool pool;
+  private ChunkCache cache;
+  private NodeChunkService service;
+
+  @BeforeAll
+  static void startSystem() {
+    system = ActorSystem.create(Behaviors.empty(), "node-chunk-service-test");
+  }
+
+  @AfterAll
+  static void stopSystem() {
+    ActorTestKit.shutdown(system, Duration.ofSeconds(10));
+  }
+
+  @BeforeEach
+  void start() {
+    new Random(3).nextBytes(bytes);
+    store = new FileChunkStore("d0", dir, StoreSettings.defaults(List.of(dir)).withReservedBytes(0), io);
+    ChunkWriter w = store.openWriter(chunk, OWNER, false);
+    for (int at = 0; at < bytes.length; at += 1 << 20) await(w.append(ByteString.fromArray(bytes, at, Math.min(1 << 20, bytes.length - at))));
+    await(w.finish());
+    CacheSettings settings = CacheSettings.small(8);
+    pool = PagePool.allocate(settings.poolSettings());
+    cache = new ChunkCache(pool, settings, id -> store, c -> {});
+    service = new NodeChunkService(List.of(store), cache, null, leases);
+  }
+
+  @AfterEach
+  void stop() {
+    cache.close();
+    io.shutdownNow();
+  }
+
+  @Test
+  void shouldLendResidentPagesUntilTheLastRunIsReleased() {
+    await(cache.load(chunk, CHUNK_BYTES, OWNER, List.of(store))).release();
+    int freeBefore = pool.freePages();
+
+    List<PageRun> runs = await(service.readPages(chunk, 1000, CHUNK_BYTES).runWith(Sink.seq(), system));
+
+    ByteBuffer all = ByteBuffer.allocate(CHUNK_BYTES - 1000);
+    for (PageRun run : runs) {
+      ByteBuffer b = run.bytes();
+      assertTrue(b.isDirect() && b.isReadOnly(), "a run is a read-only view of a page");
+      assertTrue(inPool(b), "a run's bytes are the cache's own pages, not a copy");
+      all.put(b.duplicate());
+    }
+    assertArrayEquals(java.util.Arrays.copyOfRange(bytes, 1000, CHUNK_BYTES), all.array());
+    assertTrue(leases.held(chunk.fileId()), "the read lease is held while runs are lent, after the stream ended");
+
+    for (PageRun run : runs.subList(1, runs.size())) run.release();
+    assertTrue(leases.held(chunk.fileId()), "one run is still lent");
+    runs.get(0).release();
+    runs.get(0).release(); // a second release of one run gives back nothing more
+    assertFalse(leases.held(chunk.fileId()), "the lease goes with the last run");
+    assertEquals(freeBefore, pool.freePages());
+  }
+
+  @Test
+  void shouldStreamFromTheStoreWhenTheChunkIsNotResident() {
+    List<PageRun> runs = await(service.readPages(chunk, 0, CHUNK_BYTES).runWith(Sink.seq(), system));
+
+    ByteBuffer all = ByteBuffer.allocate(CHUNK_BYTES);
+    for (PageRun run : runs) {
+      all.put(run.bytes().duplicate());
+      run.release();
+    }
+    assertArrayEquals(bytes, all.array());
+    assertFalse(leases.held(chunk.fileId()), "the lease ends with the stream");
+  }
+
+  private boolean inPool(ByteBuffer b) {
+    long at = BufferUtil.address(b);
+    for (ByteBuffer region : pool.regions()) {
+      long start = BufferUtil.address(region);
+      if (at >= start && at + b.capacity() <= start + region.capacity()) return true;
+    }
+    return false;
+  }
+}
