@@ -115,11 +115,15 @@ public final class AeronWire implements Wire {
     }
   }
 
+  /**
+   * UDP frames fit one datagram. IPC frames are at most {@code ipc-frame-bytes} and never longer than one
+   * fragment either: Aeron reassembles a longer message in a heap buffer of its own before the engine
+   * sees it, a copy the receiver would make before its copy into the pages.
+   */
   @Override
   public int maxPayloadBytes(String peer) {
-    return target(peer).udpAddress() == null
-        ? settings.ipcFrameBytes()
-        : settings.mtuBytes() - AERON_HEADER_BYTES - Frames.DATA_HEADER_BYTES;
+    int oneFragment = settings.mtuBytes() - AERON_HEADER_BYTES - Frames.DATA_HEADER_BYTES;
+    return target(peer).udpAddress() == null ? Math.min(settings.ipcFrameBytes(), oneFragment) : oneFragment;
   }
 
   @Override

@@ -93,6 +93,12 @@ final class OutboundStage extends GraphStageWithMaterializedValue<SinkShape<Page
     @Override
     public void preStart() {
       transfer.wake = createAsyncCallback(signal -> resume());
+      // A fetch served here starts on the executor: its transfer may have ended before there was a callback to wake.
+      TfsException abort = transfer.abort;
+      if (abort != null) {
+        cancelStage(abort);
+        return;
+      }
       engine.startOutbound(transfer);
       pull(in);
     }

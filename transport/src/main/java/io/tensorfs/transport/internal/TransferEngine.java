@@ -1,13 +1,13 @@
 package io.tensorfs.transport.internal;
 
 import io.tensorfs.core.ChunkId;
+import io.tensorfs.core.Crc32c;
 import io.tensorfs.core.ErrorCode;
 import io.tensorfs.core.TfsException;
 import io.tensorfs.core.TfsPath;
 import io.tensorfs.core.metrics.Metrics;
 import io.tensorfs.core.metrics.Tags;
 import io.tensorfs.core.metrics.Unit;
-import io.tensorfs.core.Crc32c;
 import io.tensorfs.transport.ChunkService;
 import io.tensorfs.transport.Fetched;
 import io.tensorfs.transport.PageRun;
