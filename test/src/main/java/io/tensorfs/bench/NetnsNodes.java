@@ -110,6 +110,13 @@ final class NetnsNodes implements AutoCloseable {
     return sum;
   }
 
+  /** UDP datagrams the namespaces dropped so far because a socket's receive buffer was full. */
+  long udpReceiveDrops() throws IOException, InterruptedException {
+    long sum = 0;
+    for (int i = 0; i < namespaces.size(); i++) sum += namespaces.snmp(i, "Udp", "RcvbufErrors");
+    return sum;
+  }
+
   @Override
   public void close() throws Exception {
     try {

@@ -23,7 +23,9 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -45,8 +47,11 @@ final class ScaleBench {
   /** Growth below this factor from one node count to the next counts as no longer growing. */
   private static final double GROWS = 1.15;
 
-  /** One timed round: the GETs' seconds (first start to last end), the loopback limit's, bridge bytes. */
-  private record Round(double seconds, double loopSeconds, long bridgeBytes) {}
+  /**
+   * One timed round: the GETs' seconds (first start to last end), the loopback limit's, the bytes the
+   * bridge carried, and the UDP datagrams dropped at full receive buffers.
+   */
+  private record Round(double seconds, double loopSeconds, long bridgeBytes, long udpDrops) {}
 
   private ScaleBench() {}
 
@@ -117,9 +122,18 @@ final class ScaleBench {
         for (int c = 0; c < clients; c++) put(nodes.node(i), file(i, c), bytes, size, expectedCrc);
       }
       // The first round compiles the hot paths and opens the transport's connections: not counted.
-      round(nodes, bytes, size, clients, expectedCrc, 0);
       List<Round> out = new ArrayList<>();
-      for (int r = 1; r <= rounds; r++) out.add(round(nodes, bytes, size, clients, expectedCrc, r));
+      for (int r = 0; r <= rounds; r++) {
+        try {
+          Round done = round(nodes, bytes, size, clients, expectedCrc, r);
+          if (r > 0) out.add(done);
+        } catch (ExecutionException e) {
+          // A GET that failed (a wrong byte fails the same way) voids its round; the table says how many.
+          System.out.printf("%d nodes %s FAILED: %s%n", n, r == 0 ? "warm-up" : "round " + r,
+              e.getCause().getMessage().lines().findFirst().orElse(""));
+          if (r > 0) out.add(null);
+        }
+      }
       return out;
     }
     // The node logs stay under test/target/bench-scale/<n>-nodes until the next run.
@@ -164,6 +178,7 @@ final class ScaleBench {
     if (warmed.get("failed").asInt() != 0) throw new IllegalStateException("WILLNEED failed: " + warmed);
 
     long bridgeBefore = nodes.bridgeBytes();
+    long dropsBefore = nodes.udpReceiveDrops();
     ExecutorService pool = Executors.newFixedThreadPool(streams);
     try {
       CountDownLatch go = new CountDownLatch(1);
@@ -192,12 +207,13 @@ final class ScaleBench {
       }
       double seconds = (last - first) / 1e9;
       long bridge = nodes.bridgeBytes() - bridgeBefore;
+      long drops = nodes.udpReceiveDrops() - dropsBefore;
       long total = size * streams;
       System.out.printf("%d nodes %s: %d GETs of %d MiB, %.0f MB/s aggregate (loopback, %d copies at once: %.0f MB/s);"
-              + " bridge carried %.2f x the bytes read%n",
+              + " bridge carried %.2f x the bytes read; %d UDP datagrams dropped at full receive buffers%n",
           n, r == 0 ? "warm-up (not counted)" : "round " + r, streams, size >> 20, HttpBench.mbps(total, seconds), streams,
-          HttpBench.mbps(total, loop), (double) bridge / total);
-      return new Round(seconds, loop, bridge);
+          HttpBench.mbps(total, loop), (double) bridge / total, drops);
+      return new Round(seconds, loop, bridge, drops);
     } finally {
       pool.shutdownNow();
     }
@@ -221,15 +237,16 @@ final class ScaleBench {
     }
   }
 
+  /** The median of {@code column} over the rounds that did not fail (NaN when every one failed). */
   private static double median(List<Round> rounds, java.util.function.ToDoubleFunction<Round> column) {
-    double[] v = rounds.stream().mapToDouble(column).sorted().toArray();
-    return v[v.length / 2];
+    double[] v = rounds.stream().filter(Objects::nonNull).mapToDouble(column).sorted().toArray();
+    return v.length == 0 ? Double.NaN : v[v.length / 2];
   }
 
   private static void print(Map<Integer, List<Round>> results, long size, int clients) {
     MarkdownTable t = new MarkdownTable("nodes (median of rounds; MB/s = 10^6 B/s)", "GETs at once",
         "aggregate GET MB/s", "per node", "÷ first row", "loopback, as many copies at once (limit)", "÷ loopback",
-        "bridge bytes ÷ bytes read");
+        "bridge bytes ÷ bytes read", "UDP datagrams dropped (receive buffer full)");
     double base = 0;
     double previous = 0;
     Integer previousCount = null;
@@ -239,13 +256,17 @@ final class ScaleBench {
       long total = size * n * clients;
       double mbps = HttpBench.mbps(total, median(e.getValue(), Round::seconds));
       double loop = HttpBench.mbps(total, median(e.getValue(), Round::loopSeconds));
-      double bridge = e.getValue().stream().mapToDouble(r -> (double) r.bridgeBytes() / total).sorted().toArray()[e.getValue().size() / 2];
+      double bridge = median(e.getValue(), r -> (double) r.bridgeBytes() / total);
+      long failed = e.getValue().stream().filter(Objects::isNull).count();
       if (base == 0) base = mbps;
       if (stops == null && previousCount != null && mbps < previous * GROWS) {
         stops = String.format("%d to %d nodes: %.0f to %.0f MB/s (× %.2f)", previousCount, n, previous, mbps, mbps / previous);
       }
-      t.row(n == 1 ? "1 (local reads, no transport)" : n, n * clients, MarkdownTable.num(mbps), MarkdownTable.num(mbps / n),
-          MarkdownTable.num(mbps / base), MarkdownTable.num(loop), MarkdownTable.num(mbps / loop), MarkdownTable.num(bridge));
+      String label = (n == 1 ? "1 (local reads, no transport)" : String.valueOf(n))
+          + (failed > 0 ? " (" + failed + " of " + e.getValue().size() + " rounds failed)" : "");
+      t.row(label, n * clients, MarkdownTable.num(mbps), MarkdownTable.num(mbps / n),
+          MarkdownTable.num(mbps / base), MarkdownTable.num(loop), MarkdownTable.num(mbps / loop), MarkdownTable.num(bridge),
+          MarkdownTable.num(median(e.getValue(), Round::udpDrops)));
       previous = mbps;
       previousCount = n;
     }

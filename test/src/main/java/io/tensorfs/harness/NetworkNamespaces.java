@@ -98,6 +98,26 @@ public final class NetworkNamespaces implements AutoCloseable {
   }
 
   /**
+   * A counter of namespace {@code i}'s network stack from {@code /proc/net/snmp} as seen inside it, e.g.
+   * {@code ("Udp", "RcvbufErrors")}: datagrams dropped because a socket's receive buffer was full.
+   */
+  public long snmp(int i, String group, String name) throws IOException, InterruptedException {
+    List<String> command = new ArrayList<>(launcher(i));
+    command.addAll(List.of("cat", "/proc/net/snmp"));
+    Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+    List<String> lines = new String(p.getInputStream().readAllBytes()).lines().toList();
+    if (!p.waitFor(30, TimeUnit.SECONDS) || p.exitValue() != 0) throw new IOException(command + " failed: " + lines);
+    String prefix = group + ":";
+    for (int l = 0; l + 1 < lines.size(); l++) {
+      if (!lines.get(l).startsWith(prefix) || !lines.get(l + 1).startsWith(prefix)) continue;
+      List<String> fields = List.of(lines.get(l).split("\\s+"));
+      int at = fields.indexOf(name);
+      if (at > 0) return Long.parseLong(lines.get(l + 1).split("\\s+")[at]);
+    }
+    throw new IOException("no " + group + " " + name + " in /proc/net/snmp of " + names.get(i));
+  }
+
+  /**
    * Shapes what namespace {@code i} sends to {@code bitsPerSecond} (a token bucket on its link, packets
    * queued up to two seconds' worth rather than dropped), as a host on a slow link: lets a test catch a
    * transfer from it in the middle. {@link #unlimit(int)} takes it off.
