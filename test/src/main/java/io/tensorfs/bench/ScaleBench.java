@@ -272,6 +272,7 @@ final class ScaleBench {
     double previous = 0;
     Integer previousCount = null;
     String stops = null;
+    int measured = 0;
     for (var e : results.entrySet()) {
       int n = e.getKey();
       long total = size * n * clients;
@@ -279,6 +280,7 @@ final class ScaleBench {
       double loop = HttpBench.mbps(total, median(e.getValue(), Round::loopSeconds));
       double bridge = median(e.getValue(), r -> (double) r.bridgeBytes() / total);
       long failed = e.getValue().stream().filter(Objects::isNull).count();
+      if (n > 1 && !Double.isNaN(mbps)) measured++;
       // One node reads locally: the curve of the transport starts at the first count above one.
       if (base == 0 && n > 1) base = mbps;
       if (stops == null && previousCount != null && previousCount > 1 && mbps < previous * GROWS) {
@@ -289,12 +291,17 @@ final class ScaleBench {
       t.row(label, n * clients, MarkdownTable.num(mbps), MarkdownTable.num(mbps / n),
           MarkdownTable.num(mbps / base), MarkdownTable.num(loop), MarkdownTable.num(mbps / loop), MarkdownTable.num(bridge),
           MarkdownTable.num(median(e.getValue(), Round::udpDrops)));
+      if (Double.isNaN(mbps)) continue; // not measured: the step is taken from the last count that was
       previous = mbps;
       previousCount = n;
     }
     System.out.println();
     System.out.print(t);
     System.out.println();
+    if (measured < 2 && stops == null) {
+      System.out.println("fewer than two node counts above one were measured: no curve over the transport");
+      return;
+    }
     System.out.println(stops == null
         ? "over the transport, the aggregate grew by at least × " + GROWS + " at every step measured"
         : "over the transport, it stops growing (less than × " + GROWS + " per step) from " + stops);
