@@ -10,7 +10,12 @@ import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 
 /**
  * The physical limits a benchmark compares against, measured in the same run on the same bytes:
@@ -34,6 +39,37 @@ final class Limits {
       double s = (System.nanoTime() - t0) / 1e9;
       if (got != size) throw new IOException("loopback copied " + got + " of " + size);
       return s;
+    }
+  }
+
+  /**
+   * Seconds to copy {@code perStream} bytes over each of {@code streams} loopback TCP connections at once
+   * (a writer and a reader thread each, all in this JVM): the host's socket copy limit for that many flows.
+   */
+  static double loopbackParallelSeconds(ByteBuffer pattern, long perStream, int streams) throws Exception {
+    ExecutorService pool = Executors.newFixedThreadPool(2 * streams);
+    try (ServerSocketChannel server = ServerSocketChannel.open()) {
+      server.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), streams);
+      List<Future<Long>> readers = new ArrayList<>();
+      for (int i = 0; i < streams; i++) readers.add(pool.submit(() -> drain(server)));
+      long t0 = System.nanoTime();
+      List<Future<?>> writers = new ArrayList<>();
+      for (int i = 0; i < streams; i++) {
+        writers.add(pool.submit(() -> {
+          try (SocketChannel ch = SocketChannel.open(server.getLocalAddress())) {
+            RawHttp.writeCycled(ch, pattern, perStream);
+          }
+          return null;
+        }));
+      }
+      for (Future<?> w : writers) w.get();
+      long got = 0;
+      for (Future<Long> r : readers) got += r.get();
+      double s = (System.nanoTime() - t0) / 1e9;
+      if (got != perStream * streams) throw new IOException("loopback copied " + got + " of " + perStream * streams);
+      return s;
+    } finally {
+      pool.shutdownNow();
     }
   }
 

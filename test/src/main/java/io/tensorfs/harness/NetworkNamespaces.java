@@ -1,8 +1,12 @@
 package io.tensorfs.harness;
 
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 
@@ -10,12 +14,15 @@ import java.util.concurrent.TimeUnit;
  * Linux network namespaces joined by a bridge in the host's namespace, as if each were its own host on
  * one subnet: namespace {@code i} (0-based) has address {@link #address(int)}, the host's side of the
  * bridge {@link #hostAddress()}, and each namespace its loopback up. Needs root and the {@code ip}
- * command; {@link #close()} removes everything (and a shutdown hook does, should a test never close it).
+ * command ({@code tc} for {@link #limit(int, long)}); {@link #close()} removes everything (and a shutdown
+ * hook does, should a test never close it). Thread-safe; its methods run commands and wait for them.
  */
 public final class NetworkNamespaces implements AutoCloseable {
   private final String tag;
   private final String subnet;
   private final List<String> names = new ArrayList<>();
+  /** The namespaces whose link {@link #limit(int, long)} shapes. */
+  private final Set<Integer> limited = new HashSet<>();
   private final Thread cleanupAtExit = new Thread(this::removeQuietly, "netns-cleanup");
   private boolean removed;
 
@@ -48,8 +55,8 @@ public final class NetworkNamespaces implements AutoCloseable {
     ip("link", "set", bridge, "up");
     for (int i = 0; i < names.size(); i++) {
       String ns = names.get(i);
-      String outside = "tfs" + tag + "h" + i;
-      String inside = "tfs" + tag + "n" + i;
+      String outside = outside(i);
+      String inside = inside(i);
       ip("netns", "add", ns);
       ip("link", "add", outside, "type", "veth", "peer", "name", inside);
       ip("link", "set", inside, "netns", ns);
@@ -76,9 +83,70 @@ public final class NetworkNamespaces implements AutoCloseable {
     return subnet + "1";
   }
 
+  /** The number of namespaces. */
+  public int size() {
+    return names.size();
+  }
+
+  /**
+   * Bytes namespace {@code i} has sent onto the bridge since it was made (every packet it sent, headers
+   * included): the receive counter of its link's end in the host's namespace.
+   */
+  public long sentBytes(int i) throws IOException {
+    Path counter = Path.of("/sys/class/net", outside(i), "statistics", "rx_bytes");
+    return Long.parseLong(Files.readString(counter).strip());
+  }
+
+  /**
+   * A counter of namespace {@code i}'s network stack from {@code /proc/net/snmp} as seen inside it, e.g.
+   * {@code ("Udp", "RcvbufErrors")}: datagrams dropped because a socket's receive buffer was full.
+   */
+  public long snmp(int i, String group, String name) throws IOException, InterruptedException {
+    List<String> command = new ArrayList<>(launcher(i));
+    command.addAll(List.of("cat", "/proc/net/snmp"));
+    Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+    List<String> lines = new String(p.getInputStream().readAllBytes()).lines().toList();
+    if (!p.waitFor(30, TimeUnit.SECONDS) || p.exitValue() != 0) throw new IOException(command + " failed: " + lines);
+    String prefix = group + ":";
+    for (int l = 0; l + 1 < lines.size(); l++) {
+      if (!lines.get(l).startsWith(prefix) || !lines.get(l + 1).startsWith(prefix)) continue;
+      List<String> fields = List.of(lines.get(l).split("\\s+"));
+      int at = fields.indexOf(name);
+      if (at > 0) return Long.parseLong(lines.get(l + 1).split("\\s+")[at]);
+    }
+    throw new IOException("no " + group + " " + name + " in /proc/net/snmp of " + names.get(i));
+  }
+
+  /**
+   * Shapes what namespace {@code i} sends to {@code bitsPerSecond} (a token bucket on its link, packets
+   * queued up to two seconds' worth rather than dropped), as a host on a slow link: lets a test catch a
+   * transfer from it in the middle. {@link #unlimit(int)} takes it off.
+   */
+  public synchronized void limit(int i, long bitsPerSecond) throws IOException, InterruptedException {
+    limited.add(i);
+    exec(i, "tc", "qdisc", "replace", "dev", inside(i), "root", "tbf", "rate", bitsPerSecond + "bit",
+        "burst", "256kb", "latency", "2s");
+  }
+
+  /** Takes the limit of {@link #limit(int, long)} off namespace {@code i}'s link; nothing when it has none. */
+  public synchronized void unlimit(int i) throws IOException, InterruptedException {
+    if (!limited.remove(i)) return;
+    exec(i, "tc", "qdisc", "del", "dev", inside(i), "root");
+  }
+
   /** The words that run a command inside namespace {@code i}. */
   public List<String> launcher(int i) {
     return List.of("ip", "netns", "exec", names.get(i));
+  }
+
+  /** The link of namespace {@code i} inside it. */
+  private String inside(int i) {
+    return "tfs" + tag + "n" + i;
+  }
+
+  /** The host's end of namespace {@code i}'s link, on the bridge. */
+  private String outside(int i) {
+    return "tfs" + tag + "h" + i;
   }
 
   private String bridge() {
@@ -106,6 +174,17 @@ public final class NetworkNamespaces implements AutoCloseable {
   private static void ip(String... args) throws IOException, InterruptedException {
     List<String> command = new ArrayList<>(List.of("ip"));
     command.addAll(List.of(args));
+    check(command);
+  }
+
+  /** Runs {@code args} inside namespace {@code i}; fails with the command's own words. */
+  private void exec(int i, String... args) throws IOException, InterruptedException {
+    List<String> command = new ArrayList<>(launcher(i));
+    command.addAll(List.of(args));
+    check(command);
+  }
+
+  private static void check(List<String> command) throws IOException, InterruptedException {
     Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
     String out = new String(p.getInputStream().readAllBytes());
     if (!p.waitFor(30, TimeUnit.SECONDS) || p.exitValue() != 0) {
