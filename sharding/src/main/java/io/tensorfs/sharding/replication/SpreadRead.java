@@ -169,7 +169,9 @@ final class SpreadRead {
     List<Segment> more;
     synchronized (this) {
       s.reached += f.bytes();
-      if (f.failure() != null && s.reached < s.length && s.from + s.reached < end) {
+      if (pastTheEnd(f)) {
+        end = Math.min(end, s.from + s.reached); // asked from past the chunk's end: it ends before this segment
+      } else if (f.failure() != null && s.reached < s.length && s.from + s.reached < end) {
         ReplicaLocation from = replicas.get(s.replica);
         s.failed[s.replica] = true;
         failedOnce[s.replica] = true;
@@ -191,6 +193,15 @@ final class SpreadRead {
     if (again) fetch(s);
     for (Segment m : more) fetch(m);
     finishIfDone();
+  }
+
+  /**
+   * Whether a fetch was refused because it starts past the chunk's end (a store answers so rather than with
+   * nothing): segments are cut from the target's room before the chunk's length is known, so a read of a
+   * chunk's last page asks that of those beyond it. The chunk then ends where this segment starts.
+   */
+  private static boolean pastTheEnd(Fetched f) {
+    return f.bytes() == 0 && f.failure() != null && f.failure().code() == ErrorCode.RANGE_NOT_SATISFIABLE;
   }
 
   /** Completes the read once nothing runs and nothing is left to start. */

@@ -59,7 +59,8 @@ class RemoteReplicasTest {
    * Peers in memory serving one chunk through {@code fetchInto}: each fetch waits until the test serves it,
    * in the order asked, so a spread read runs the same way every time. A peer with a death offset fails with UNAVAILABLE once a fetch reaches that byte of the chunk and
    * every fetch after it (its node died); a peer with a corrupt block fails a fetch that reaches it with
-   * CHECKSUM_MISMATCH, having written garbage there (the frame that failed its check), and serves the rest.
+   * CHECKSUM_MISMATCH, having written garbage there (the frame that failed its check), and serves the rest. A
+   * fetch that starts past the chunk's end is refused with RANGE_NOT_SATISFIABLE, as the stores refuse it.
    */
   private static final class Wire implements Transport {
     final byte[] chunk;
@@ -70,6 +71,8 @@ class RemoteReplicasTest {
     final List<String> dead = new ArrayList<>();
     /** Fetches asked and not served yet. */
     final Deque<Runnable> pending = new ArrayDeque<>();
+    /** Serves the fetch asked last first (replies overtaking each other), rather than in the order asked. */
+    boolean lastFirst;
     int maxInFlight;
 
     Wire(byte[] chunk) {
@@ -101,8 +104,8 @@ class RemoteReplicasTest {
     }
 
     /**
-     * Serves the fetches asked, in the order asked, on this thread, until {@code stage} completes (a fetch a
-     * completion asks is served after those asked before it); returns {@code stage}.
+     * Serves the fetches asked, in the order asked (or the reverse: {@link #lastFirst}), on this thread, until
+     * {@code stage} completes; returns {@code stage}.
      */
     <T> CompletionStage<T> serving(CompletionStage<T> stage) {
       long until = System.nanoTime() + Awaits.TIMEOUT.toNanos();
@@ -110,7 +113,7 @@ class RemoteReplicasTest {
       while (!f.isDone() && System.nanoTime() < until) {
         Runnable next;
         synchronized (this) {
-          next = pending.poll();
+          next = lastFirst ? pending.pollLast() : pending.poll();
         }
         if (next != null) {
           next.run();
@@ -126,6 +129,9 @@ class RemoteReplicasTest {
     }
 
     private Fetched serve(String peer, long offset, ByteBuffer into) {
+      if (offset > chunk.length) { // as the stores answer a read that starts past the end
+        return new Fetched(0, new TfsException(ErrorCode.RANGE_NOT_SATISFIABLE, "range " + offset + " outside chunk"));
+      }
       long end = Math.max(offset, Math.min(chunk.length, offset + into.remaining()));
       long dies;
       synchronized (this) {
@@ -305,6 +311,7 @@ class RemoteReplicasTest {
   void shouldStopAtTheChunksEndWhenTheTargetHasMoreRoom() {
     byte[] chunk = bytes(5 * MIB + 3);
     Wire wire = new Wire(chunk);
+    wire.lastFirst = true; // the segments past the end are answered before the one where the chunk ends
     ByteBuffer page = page(0, 4 * MIB); // the chunk's last page: room for 4 MiB, 1 MiB + 3 left in the chunk
 
     int n = await(wire.serving(replicas(wire, "node-b", "node-c").readInto(CHUNK, 4 * MIB, page)));
