@@ -59,7 +59,8 @@ class SpreadReadIT {
           "-Dtensorfs.transport.aeron.embedded-driver=off", "-Dtensorfs.transport.aeron.dir=" + driverDir));
     }
     Process driver = transport.equals("tcp") ? null : startDriver(driverDir);
-    try (LocalCluster cluster = new LocalCluster("spread_" + transport.replace("-", "_"), 3, props).start()) {
+    try (LocalCluster cluster = new LocalCluster("spread_" + transport.replace("-", "_"), 3, props)) {
+      cluster.start(); // inside the try, so that the nodes of a failed start are stopped too
       drainNode1(cluster);
 
       // Written through node-2 with both replicas durable before the 201: node-2 and node-3 hold every chunk.
