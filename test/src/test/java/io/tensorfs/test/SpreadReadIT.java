@@ -52,6 +52,9 @@ class SpreadReadIT {
     List<String> props = new ArrayList<>(LocalCluster.FAST_FAILOVER);
     props.add("-Dtensorfs.metrics.tick-interval=" + TICK.toMillis() + "ms");
     props.add("-Dtensorfs.sharding.drain.poll-interval=500ms");
+    // Once node-3 is killed node-2 is the only holder left, and a transfer that hears nothing for the idle
+    // timeout fails the read: on a loaded two-core machine a node's JVM stalls for several seconds at times.
+    props.add("-Dtensorfs.transport.idle-timeout=10s");
     if (transport.equals("tcp")) {
       props.add("-Dtensorfs.transport.kind=tcp");
     } else {
