@@ -51,6 +51,7 @@ import io.tensorfs.sharding.replication.CorruptReplicas;
 import io.tensorfs.sharding.replication.NodeChunkService;
 import io.tensorfs.sharding.replication.PeerDirectory;
 import io.tensorfs.sharding.replication.Peers;
+import io.tensorfs.sharding.replication.RemoteReadSettings;
 import io.tensorfs.sharding.replication.RepairTrigger;
 import io.tensorfs.sharding.replication.Repairer;
 import io.tensorfs.sharding.replication.Replication;
@@ -176,7 +177,7 @@ final class NodeParts implements NodeAssembly {
     PagePool pool = allocatePool(cacheSettings);
     // Chunk bytes between nodes: the transport serves this node's replicas and takes pushed ones; the
     // cache loads from other nodes' replicas through it when this node has none.
-    peers = new Peers(nodeId);
+    peers = new Peers(nodeId, RemoteReadSettings.from(config));
     Map<String, ChunkStore> storesById = new LinkedHashMap<>();
     for (ChunkStore s : stores.all()) storesById.put(s.id(), s);
     corruptReplicas = new CorruptReplicas(system, metadata, peers, storesById, CorruptReplicas.Settings.from(config));

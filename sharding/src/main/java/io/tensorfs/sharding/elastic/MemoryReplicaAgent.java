@@ -31,7 +31,6 @@ import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
-import org.apache.pekko.stream.Materializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -62,7 +61,6 @@ public final class MemoryReplicaAgent extends AbstractBehavior<Command> {
   private final ChunkCache cache;
   private final Peers peers;
   private final Map<String, ChunkStore> localStores = new HashMap<>();
-  private final Materializer materializer;
   private final long leaseNanos;
   private final Map<ChunkId, Lease> leases = new HashMap<>();
 
@@ -81,7 +79,6 @@ public final class MemoryReplicaAgent extends AbstractBehavior<Command> {
     this.cache = cache;
     this.peers = peers;
     for (ChunkStore s : localStores) this.localStores.put(s.id(), s);
-    this.materializer = Materializer.matFromSystem(context.getSystem());
     this.leaseNanos = lease.toNanos();
   }
 
@@ -130,7 +127,7 @@ public final class MemoryReplicaAgent extends AbstractBehavior<Command> {
         remote.add(r);
       }
     }
-    if (!remote.isEmpty()) out.add(new RemoteReplicas(remote, peers, materializer));
+    if (!remote.isEmpty()) out.add(new RemoteReplicas(remote, peers));
     return out;
   }
 

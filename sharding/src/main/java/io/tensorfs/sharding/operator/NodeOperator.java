@@ -713,7 +713,9 @@ public final class NodeOperator {
   /**
    * This node's clean replicas, then those of other reachable nodes, read as one store with fail-over:
    * the nodes holding the chunk in memory for its readers first (in an order of this read's own, so
-   * that readers spread over them), then the durable replicas.
+   * that readers spread over them), then the durable replicas. The segments of a read are spread over the
+   * nodes holding it in memory when there are any (the durable replicas only take over failed segments),
+   * else over the durable replicas.
    */
   private List<ChunkStore> readableReplicas(ChunkStatus status) {
     List<ChunkStore> out = new ArrayList<>(localReplicas(status));
@@ -723,8 +725,9 @@ public final class NodeOperator {
     for (String node : inMemory) {
       if (!node.equals(nodeId) && peers.isLive(node)) remote.add(new ReplicaLocation(node, MEMORY_STORE));
     }
+    int spreadOver = remote.isEmpty() ? Integer.MAX_VALUE : remote.size(); // in memory: those serve the segments
     remote.addAll(remoteReplicas(status));
-    if (!remote.isEmpty()) out.add(new RemoteReplicas(remote, peers, materializer));
+    if (!remote.isEmpty()) out.add(new RemoteReplicas(remote, spreadOver, peers));
     out.addAll(corruptReplicas(status));
     return out;
   }
@@ -743,7 +746,7 @@ public final class NodeOperator {
         remote.add(r);
       }
     }
-    if (!remote.isEmpty()) out.add(new RemoteReplicas(remote, peers, materializer));
+    if (!remote.isEmpty()) out.add(new RemoteReplicas(remote, peers));
     return out;
   }
 

@@ -24,7 +24,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.pekko.actor.typed.ActorSystem;
-import org.apache.pekko.stream.Materializer;
 import org.apache.pekko.util.ByteString;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -60,7 +59,6 @@ public final class CorruptReplicas implements CorruptReplica.Listener {
   private final Peers peers;
   private final Map<String, ChunkStore> stores;
   private final Settings settings;
-  private final Materializer materializer;
   private final Set<ReplicaKey> busy = ConcurrentHashMap.newKeySet();
 
   private record ReplicaKey(ChunkId chunk, String store) {}
@@ -73,7 +71,6 @@ public final class CorruptReplicas implements CorruptReplica.Listener {
     this.peers = peers;
     this.stores = Map.copyOf(stores);
     this.settings = settings;
-    this.materializer = Materializer.matFromSystem(system);
   }
 
   @Override
@@ -164,7 +161,7 @@ public final class CorruptReplicas implements CorruptReplica.Listener {
         remote.add(r);
       }
     }
-    if (!remote.isEmpty()) out.add(new RemoteReplicas(remote, peers, materializer));
+    if (!remote.isEmpty()) out.add(new RemoteReplicas(remote, peers));
     return out;
   }
 

@@ -53,6 +53,7 @@ public final class Peers {
   }
 
   private final String selfId;
+  private final RemoteReadSettings remoteRead;
   private final List<Consumer<Map<String, PeerInfo>>> listeners = new CopyOnWriteArrayList<>();
   private volatile Map<String, PeerInfo> live = Map.of();
   private volatile Transport transport;
@@ -62,12 +63,24 @@ public final class Peers {
   /** The count last logged; written on the directory's thread only. */
   private int announcedReplicaNodes = -1;
 
+  /** A node's peers with the default {@link RemoteReadSettings}. */
   public Peers(String selfId) {
+    this(selfId, RemoteReadSettings.DEFAULTS);
+  }
+
+  /** @param remoteRead how chunks are read from other nodes' replicas ({@link RemoteReplicas}) */
+  public Peers(String selfId, RemoteReadSettings remoteRead) {
     this.selfId = selfId;
+    this.remoteRead = remoteRead;
   }
 
   public String selfId() {
     return selfId;
+  }
+
+  /** How chunks are read from other nodes' replicas: segment size and fetches in flight. */
+  public RemoteReadSettings remoteRead() {
+    return remoteRead;
   }
 
   /** Called once, when the node's transport listens. */

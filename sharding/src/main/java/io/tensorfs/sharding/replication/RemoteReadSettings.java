@@ -1,0 +1,36 @@
+package io.tensorfs.sharding.replication;
+
+import com.typesafe.config.Config;
+
+/**
+ * How a chunk is read from other nodes' replicas ({@code tensorfs.sharding.remote-read}): cut into segments
+ * fetched from the replicas in turn, several at once, each going on from another replica at the byte reached
+ * when the one serving it fails. Immutable.
+ *
+ * @param segmentBytes bytes of one segment, the unit spread over the replicas and resumed on failure
+ * @param inFlight     segment fetches one read keeps in flight at most
+ */
+public record RemoteReadSettings(int segmentBytes, int inFlight) {
+  /** The {@code reference.conf} values, for nodes and tests built without a config. */
+  public static final RemoteReadSettings DEFAULTS = new RemoteReadSettings(1 << 20, 4);
+
+  public RemoteReadSettings {
+    if (segmentBytes < 4096) {
+      throw new IllegalArgumentException("tensorfs.sharding.remote-read.segment-bytes must be at least 4 KiB, not "
+          + segmentBytes);
+    }
+    if (inFlight < 1) {
+      throw new IllegalArgumentException("tensorfs.sharding.remote-read.in-flight must be at least 1, not " + inFlight);
+    }
+  }
+
+  public static RemoteReadSettings from(Config config) {
+    Config c = config.getConfig("tensorfs.sharding.remote-read");
+    long segment = c.getBytes("segment-bytes");
+    if (segment > Integer.MAX_VALUE) {
+      throw new IllegalArgumentException("tensorfs.sharding.remote-read.segment-bytes must be under 2 GiB, not "
+          + segment);
+    }
+    return new RemoteReadSettings((int) segment, c.getInt("in-flight"));
+  }
+}
