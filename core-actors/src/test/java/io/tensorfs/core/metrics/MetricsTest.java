@@ -123,4 +123,50 @@ class MetricsTest {
     }
     throw new AssertionError("scrape never matched; last:\n" + last);
   }
+
+  /** Counted down when a poll reads {@link Initializing}'s first gauge. */
+  private static final java.util.concurrent.CountDownLatch READ = new java.util.concurrent.CountDownLatch(1);
+  /** Counted down once {@link Initializing} registered its first gauge. */
+  private static final java.util.concurrent.CountDownLatch FIRST = new java.util.concurrent.CountDownLatch(1);
+
+  /** A class whose static initializer registers two gauges, the second once a poll has read the first. */
+  private static final class Initializing {
+    static final Object SOURCE = new Object();
+
+    static {
+      Metrics.gauge("tensorfs.test.init-first", "a test metric", Unit.NONE, Tags.EMPTY, SOURCE, MetricsTest::readFirst);
+      FIRST.countDown();
+      try {
+        READ.await(10, java.util.concurrent.TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      Metrics.gauge("tensorfs.test.init-second", "a test metric", Unit.NONE, Tags.EMPTY, SOURCE, s -> 2L);
+    }
+
+    static long value() {
+      return 1;
+    }
+  }
+
+  /** Reads a value of {@link Initializing}: waits until its initializer has ended. */
+  private static long readFirst(Object source) {
+    READ.countDown();
+    return Initializing.value();
+  }
+
+  @Test
+  void shouldNotDeadlockWhenAPollReadsAGaugeOfAClassStillRegisteringItsNextOne() throws Exception {
+    Thread init = new Thread(() -> Initializing.value(), "initializing");
+    init.setDaemon(true); // a deadlock must not keep the JVM alive
+    init.start();
+    assertTrue(FIRST.await(10, java.util.concurrent.TimeUnit.SECONDS));
+    Thread poller = new Thread(() -> Metrics.instruments().poll(), "polling");
+    poller.setDaemon(true);
+    poller.start();
+    init.join(Duration.ofSeconds(20).toMillis());
+    poller.join(Duration.ofSeconds(20).toMillis());
+    assertFalse(init.isAlive(), "the initializer registering its second gauge is stuck behind the poll");
+    assertFalse(poller.isAlive(), "the poll is stuck on the initializer");
+  }
 }

@@ -24,6 +24,8 @@ public final class KamonInstruments implements Instruments {
   private static final Logger log = LoggerFactory.getLogger(KamonInstruments.class);
 
   private final CopyOnWriteArrayList<Polled<?>> polled = new CopyOnWriteArrayList<>();
+  /** Held by one {@link #poll} at a time (a polled counter keeps the value it last saw). */
+  private final Object polling = new Object();
 
   @Override
   public Counter counter(String name, String help, Unit unit, Tags tags) {
@@ -74,11 +76,22 @@ public final class KamonInstruments implements Instruments {
     }, () -> { }));
   }
 
+  /**
+   * Reads every polled source, one poll at a time, without holding this object's monitor while a source is
+   * read: a source may be a class still in its static initializer, registering its next gauge (which takes
+   * the monitor); holding it here while that source's read waits for the initializer deadlocked a node's start.
+   */
   @Override
-  public synchronized void poll() {
-    for (Polled<?> p : polled) {
-      if (!p.poll()) forget(p);
+  public void poll() {
+    synchronized (polling) {
+      for (Polled<?> p : polled) { // copy-on-write: iterating needs no lock
+        if (!p.poll()) forgetGone(p);
+      }
     }
+  }
+
+  private synchronized void forgetGone(Polled<?> p) {
+    if (polled.contains(p)) forget(p);
   }
 
   /** Also when nothing polls (reporting not started, as in unit tests), sources that are gone are dropped. */
