@@ -73,6 +73,15 @@ class LocalChannelsTest {
     node.close();
   }
 
+  /**
+   * Every test closes its channels, but the node detaches them on its agent's thread, after the close: wait
+   * for that, so that a test counting the channels attached counts only its own.
+   */
+  @org.junit.jupiter.api.BeforeEach
+  void channelsOfEarlierTestsDetached() throws Exception {
+    awaitTrue(() -> channels.attached() == 0, "the channels of earlier tests are detached");
+  }
+
   private static LocalChannel attach(Caller caller) throws Exception {
     return attach(caller, ProcessHandle.current().pid());
   }
