@@ -55,6 +55,9 @@ class SpreadReadIT {
     // Once node-3 is killed node-2 is the only holder left, and a transfer that hears nothing for the idle
     // timeout fails the read: on a loaded two-core machine a node's JVM stalls for several seconds at times.
     props.add("-Dtensorfs.transport.idle-timeout=10s");
+    // Spreading is off by default (one segment per page, one at a time: see reference.conf); on here.
+    props.add("-Dtensorfs.sharding.remote-read.segment-bytes=1MiB");
+    props.add("-Dtensorfs.sharding.remote-read.in-flight=4");
     if (transport.equals("tcp")) {
       props.add("-Dtensorfs.transport.kind=tcp");
     } else {
