@@ -24,7 +24,7 @@ public final class BenchMain {
         default -> {
           System.err.println("usage: tfs bench http [--size-mib N] [--rounds N] | cache [--rounds N] [--sample-mib N] [--only metrics|auth]"
               + " | cluster [--size-mib N] [--rounds N] [--transport aeron-ipc|aeron-udp|tcp]... [--metadata cassandra|memory] [--dir DIR]"
-              + " | scale [--nodes 1,2,4,8] [--file-mib N] [--clients N] [--rounds N] [--transport aeron-udp|tcp] [--metadata memory|cassandra] [--node-opt -Dk=v]... [--dir DIR]"
+              + " | scale [--nodes 1,2,4,8] [--file-mib N] [--clients N] [--rounds N] [--transport aeron-udp|tcp] [--link-mtu N] [--metadata memory|cassandra] [--node-opt -Dk=v]... [--dir DIR]"
               + " | metadata [--clients N] [--seconds N] [--put-mib N] [--modes periodic:10s,batch,group:2ms]"
               + " | " + MetaOptions.usage()
               + " | faults [--trials N] [--cassandra-trials N] [--disk on|off] [--seed S] [--clients N]"

@@ -35,10 +35,11 @@ final class NetnsNodes implements AutoCloseable {
    * @param transport  {@code aeron-udp} or {@code tcp}
    * @param cassandra  the host's Cassandra (CQL on loopback), or null for metadata in memory
    * @param properties more system properties for every node (last wins)
+   * @param linkMtuBytes the namespaces' links' MTU; 0: the default (1500)
    */
-  static NetnsNodes start(int count, Path dir, String transport, InetSocketAddress cassandra, List<String> properties)
-      throws Exception {
-    NetworkNamespaces namespaces = NetworkNamespaces.create(count);
+  static NetnsNodes start(int count, Path dir, String transport, InetSocketAddress cassandra, List<String> properties,
+      int linkMtuBytes) throws Exception {
+    NetworkNamespaces namespaces = NetworkNamespaces.create(count, linkMtuBytes);
     NetnsNodes out = null;
     try {
       TcpRelay relay = cassandra == null ? null : TcpRelay.start(namespaces.hostAddress(), cassandra);

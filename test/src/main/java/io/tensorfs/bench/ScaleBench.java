@@ -61,6 +61,7 @@ final class ScaleBench {
     int clients = 2;
     int rounds = 3;
     String transport = "aeron-udp";
+    int linkMtu = 0;
     boolean cassandraMetadata = false;
     List<String> nodeOpts = new ArrayList<>();
     Path dir = RepoPaths.root().resolve("test/target/bench-scale");
@@ -71,6 +72,7 @@ final class ScaleBench {
         case "--clients" -> clients = Integer.parseInt(args[i + 1]);
         case "--rounds" -> rounds = Integer.parseInt(args[i + 1]);
         case "--transport" -> transport = args[i + 1];
+        case "--link-mtu" -> linkMtu = Integer.parseInt(args[i + 1]);
         case "--metadata" -> cassandraMetadata = switch (args[i + 1]) {
           case "memory" -> false;
           case "cassandra" -> true;
@@ -89,8 +91,8 @@ final class ScaleBench {
     int expectedCrc = bytes.crcOf(size);
 
     System.out.printf("tfs bench scale: nodes %s, each in its own network namespace, %s; %d files of %d MiB per node,"
-            + " %d clients per node; %d rounds; %d cores, load average %s; metadata %s%n",
-        counts, transport, clients, fileMiB, clients, rounds, Runtime.getRuntime().availableProcessors(), loadAverage(),
+            + " %d clients per node; %d rounds; links of MTU %s; %d cores, load average %s; metadata %s%n",
+        counts, transport, clients, fileMiB, clients, rounds, linkMtu == 0 ? "1500 (default)" : linkMtu, Runtime.getRuntime().availableProcessors(), loadAverage(),
         cassandraMetadata ? "in Cassandra" : "in memory");
     EmbeddedCassandra cassandra = cassandraMetadata ? new EmbeddedCassandra(
         CassandraSettings.defaults(dir.resolve("cassandra")).withLibDir(RepoPaths.cassandraLib())) : null;
@@ -99,7 +101,7 @@ final class ScaleBench {
     try {
       for (int n : counts) {
         try {
-          results.put(n, measure(n, dir.resolve(n + "-nodes"), transport, cql, nodeOpts, bytes, size, clients, rounds,
+          results.put(n, measure(n, dir.resolve(n + "-nodes"), transport, linkMtu, cql, nodeOpts, bytes, size, clients, rounds,
               expectedCrc));
         } catch (Exception e) {
           // The nodes did not come up or could not be given their files: said, and the next count runs.
@@ -114,7 +116,7 @@ final class ScaleBench {
     print(results, size, clients);
   }
 
-  private static List<Round> measure(int n, Path dir, String transport, InetSocketAddress cql, List<String> nodeOpts,
+  private static List<Round> measure(int n, Path dir, String transport, int linkMtu, InetSocketAddress cql, List<String> nodeOpts,
       Pattern bytes, long size, int clients, int rounds, int expectedCrc) throws Exception {
     // Each node's cache holds its own files (warmed) and the files its clients read from others.
     long cacheMiB = 2L * clients * (size >> 20) + 256;
@@ -122,7 +124,7 @@ final class ScaleBench {
         "-XX:MaxDirectMemorySize=" + (cacheMiB + 1024) + "m"));
     props.addAll(nodeOpts);
     long t0 = System.nanoTime();
-    try (NetnsNodes nodes = NetnsNodes.start(n, dir, transport, cql, props)) {
+    try (NetnsNodes nodes = NetnsNodes.start(n, dir, transport, cql, props, linkMtu)) {
       awaitCaches(nodes, Duration.ofMinutes(3));
       System.out.printf("%d nodes up in %.0f s%n", n, (System.nanoTime() - t0) / 1e9);
       for (int i = 0; i < n; i++) {

@@ -24,9 +24,11 @@ public final class NetworkNamespaces implements AutoCloseable {
   /** The namespaces whose link {@link #limit(int, long)} shapes. */
   private final Set<Integer> limited = new HashSet<>();
   private final Thread cleanupAtExit = new Thread(this::removeQuietly, "netns-cleanup");
+  private final int linkMtuBytes;
   private boolean removed;
 
-  private NetworkNamespaces(int count) {
+  private NetworkNamespaces(int count, int linkMtuBytes) {
+    this.linkMtuBytes = linkMtuBytes;
     this.tag = Integer.toHexString(ThreadLocalRandom.current().nextInt(0x1000, 0x10000));
     this.subnet = "10.231." + ThreadLocalRandom.current().nextInt(1, 250) + ".";
     for (int i = 0; i < count; i++) names.add("tfs" + tag + "-" + i);
@@ -37,7 +39,15 @@ public final class NetworkNamespaces implements AutoCloseable {
    * when this machine does not allow it (not root, no namespace support), having removed what it made.
    */
   public static NetworkNamespaces create(int count) throws IOException, InterruptedException {
-    NetworkNamespaces n = new NetworkNamespaces(count);
+    return create(count, 0);
+  }
+
+  /**
+   * {@link #create(int)} with links of {@code linkMtuBytes} (0: the kernel's default, 1500), as hosts on a
+   * network with jumbo frames (9000).
+   */
+  public static NetworkNamespaces create(int count, int linkMtuBytes) throws IOException, InterruptedException {
+    NetworkNamespaces n = new NetworkNamespaces(count, linkMtuBytes);
     Runtime.getRuntime().addShutdownHook(n.cleanupAtExit);
     try {
       n.build();
@@ -60,6 +70,10 @@ public final class NetworkNamespaces implements AutoCloseable {
       ip("netns", "add", ns);
       ip("link", "add", outside, "type", "veth", "peer", "name", inside);
       ip("link", "set", inside, "netns", ns);
+      if (linkMtuBytes > 0) {
+        ip("link", "set", outside, "mtu", Integer.toString(linkMtuBytes));
+        ip("-n", ns, "link", "set", inside, "mtu", Integer.toString(linkMtuBytes));
+      }
       ip("link", "set", outside, "master", bridge);
       ip("link", "set", outside, "up");
       ip("-n", ns, "addr", "add", address(i) + "/24", "dev", inside);
