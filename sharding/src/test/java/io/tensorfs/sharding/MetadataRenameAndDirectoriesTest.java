@@ -168,6 +168,16 @@ class MetadataRenameAndDirectoriesTest {
   }
 
   @Test
+  void shouldRemoveAnImplicitDirectoryLeftEmptyByACrash() throws Exception {
+    Namespace names = new Namespace(new EntityAsks(
+        org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding.get(testKit.system()), java.time.Duration.ofSeconds(5)));
+    await(names.linkDirectory(path("/left/over"))); // linked, but no marker and no file came
+    assertFalse(await(metadata.statDir(path("/left/over"))).explicit());
+    await(metadata.rmdir(path("/left/over")));
+    assertEquals(ErrorCode.NOT_FOUND, failureOf(metadata.statDir(path("/left/over"))));
+  }
+
+  @Test
   void shouldChangeAFilesAndADirectorysAttributes() throws Exception {
     FileVersion v = upload(path("/attrs/f"), 5, FileAttributes.defaults().withContentType("text/plain")
         .withUser(Map.of("a", "1")));

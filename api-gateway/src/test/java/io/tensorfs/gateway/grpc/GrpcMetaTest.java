@@ -84,6 +84,8 @@ class GrpcMetaTest {
     assertEquals("text/plain", all.getContentType());
     assertTrue(all.getUserMap().isEmpty(), "replace_user with no entries clears them");
     assertEquals("d41d8cd98f00b204e9800998ecf8427e", all.getMd5Hex(), "the MD5 stays with the bytes");
+    assertEquals(Status.BAD_REQUEST, failure(client.chmod("/gmeta/attrs/f", 070000)).code(), "not a mode");
+    assertEquals(0640, await(client.stat("/gmeta/attrs/f")).getMode(), "a refused change changes nothing");
     FileInfo plain = await(client.write("/gmeta/attrs/plain", "", random(10, 2)));
     assertEquals(0644, plain.getMode());
     assertFalse(plain.getIsDir());
