@@ -93,10 +93,11 @@ public final class ShardedMetadata implements Metadata, MetadataOracle {
 
   @Override
   public CompletionStage<Sealed> sealNew(TfsPath path, FileId fileId, Policy policy, int chunkSizeBytes,
-      long startedAtMillis, long size, List<FileVersion.ChunkInfo> chunks, int crc32c, Precondition precondition) {
+      long startedAtMillis, long size, List<FileVersion.ChunkInfo> chunks, int crc32c, Precondition precondition,
+      FileAttributes attributes) {
     FileEntity.Upload upload = new FileEntity.Upload(fileId, policy, chunkSizeBytes, startedAtMillis);
     return asks.<FileEntity.SealReply>file(path,
-            r -> new FileEntity.SealNew(upload, size, List.copyOf(chunks), crc32c, precondition, r))
+            r -> new FileEntity.SealNew(upload, size, List.copyOf(chunks), crc32c, precondition, r, attributes))
         .thenApply(reply -> expect(reply, FileEntity.SealAccepted.class))
         .thenCompose(accepted -> namespace.relink(path)
             .thenApply(v -> new Sealed(accepted.current(), accepted.replaced())));
@@ -104,9 +105,9 @@ public final class ShardedMetadata implements Metadata, MetadataOracle {
 
   @Override
   public CompletionStage<Sealed> seal(TfsPath path, FileId fileId, long size, List<FileVersion.ChunkInfo> chunks,
-      int crc32c, Precondition precondition) {
+      int crc32c, Precondition precondition, FileAttributes attributes) {
     return asks.<FileEntity.SealReply>file(path,
-            r -> new FileEntity.Seal(fileId, size, List.copyOf(chunks), crc32c, precondition, r))
+            r -> new FileEntity.Seal(fileId, size, List.copyOf(chunks), crc32c, precondition, r, attributes))
         .thenApply(reply -> expect(reply, FileEntity.SealAccepted.class))
         // A delete that ran while the upload was in flight may have taken the name away.
         .thenCompose(accepted -> namespace.relink(path)
@@ -186,41 +187,156 @@ public final class ShardedMetadata implements Metadata, MetadataOracle {
 
   @Override
   public CompletionStage<Page> listPage(TfsPath dir, String afterName, int limit) {
+    return listVersions(dir, afterName, limit).thenApply(page ->
+        new Page(page.entries().stream().map(Listed::entry).toList(), page.lastName()));
+  }
+
+  @Override
+  public CompletionStage<VersionPage> listVersions(TfsPath dir, String afterName, int limit) {
     if (limit < 1 || limit > Page.MAX_LIMIT) {
       return failed(ErrorCode.BAD_REQUEST, "limit must be 1.." + Page.MAX_LIMIT + ", not " + limit);
     }
     // One name more than the page: whether another page follows is then known, not guessed.
     return namespace.children(dir, afterName, limit + 1).thenCompose(read -> {
       if (read.isEmpty()) {
-        return afterName == null ? emptyListing(dir).thenApply(none -> new Page(none, Optional.empty()))
-            : CompletableFuture.completedFuture(new Page(List.of(), Optional.empty()));
+        return afterName == null ? emptyListing(dir).thenApply(none -> new VersionPage(List.of(), Optional.empty()))
+            : CompletableFuture.completedFuture(new VersionPage(List.of(), Optional.empty()));
       }
       List<DirectoryEntity.Child> children = read.size() > limit ? read.subList(0, limit) : read;
-      List<CompletionStage<Optional<DirEntry>>> entries = new ArrayList<>();
+      List<CompletionStage<Optional<Listed>>> entries = new ArrayList<>();
       for (DirectoryEntity.Child child : children) entries.add(entry(dir, child));
       // The next page starts after the last name read, even when that name was left out (no sealed version).
       Optional<String> last = read.size() > limit
           ? Optional.of(children.get(children.size() - 1).name()) : Optional.empty();
-      return all(entries).thenApply(found -> new Page(found.stream().flatMap(Optional::stream).toList(), last));
+      return all(entries).thenApply(found -> new VersionPage(found.stream().flatMap(Optional::stream).toList(), last));
     });
   }
 
+  /** An explicit directory with no entries lists empty; a name with no directory is NOT_FOUND or a file's CONFLICT. */
   private CompletionStage<List<DirEntry>> emptyListing(TfsPath dir) {
     if (dir.isRoot()) return CompletableFuture.completedFuture(List.of());
+    return namespace.kindOf(dir).thenCompose(kind -> {
+      if (kind.isPresent() && kind.get() == DirEntry.Type.DIR) return CompletableFuture.completedFuture(List.of());
+      return noDirectory(dir);
+    });
+  }
+
+  private CompletionStage<List<DirEntry>> noDirectory(TfsPath dir) {
     return asks.<FileEntity.Current>file(dir, FileEntity.Get::new).<List<DirEntry>>thenApply(current -> {
       if (current.version().isPresent()) throw EntityAsks.error(ErrorCode.CONFLICT, dir + " is not a directory");
       throw EntityAsks.notFound(dir + " not found");
     });
   }
 
-  /** A file's entry carries its size; files with no sealed version (uploads, deleted) are left out. */
-  private CompletionStage<Optional<DirEntry>> entry(TfsPath dir, DirectoryEntity.Child child) {
+  /** A file's entry carries its version; files with no sealed version (uploads, deleted) are left out. */
+  private CompletionStage<Optional<Listed>> entry(TfsPath dir, DirectoryEntity.Child child) {
     if (child.type() == DirEntry.Type.DIR) {
-      return CompletableFuture.completedFuture(Optional.of(new DirEntry(child.name(), DirEntry.Type.DIR, 0)));
+      return CompletableFuture.completedFuture(Optional.of(new Listed(child.name(), DirEntry.Type.DIR,
+          Optional.empty())));
     }
     return asks.<FileEntity.Current>file(dir.child(child.name()), FileEntity.Get::new)
         .thenApply(current -> current.version()
-            .map(v -> new DirEntry(child.name(), DirEntry.Type.FILE, v.size())));
+            .map(v -> new Listed(child.name(), DirEntry.Type.FILE, Optional.of(v))));
+  }
+
+  // ---- attributes, directories, rename
+
+  @Override
+  public CompletionStage<FileVersion> setAttributes(TfsPath path, AttributeChange change) {
+    return asks.<FileEntity.AttributesReply>file(path, r -> new FileEntity.SetAttributes(change, r))
+        .thenApply(reply -> expect(reply, FileEntity.AttributesChanged.class).current());
+  }
+
+  /** A directory's attributes are kept by the file entity of its path; setting them makes it explicit. */
+  @Override
+  public CompletionStage<DirInfo> setDirAttributes(TfsPath dir, AttributeChange change) {
+    return statDir(dir).thenCompose(info -> {
+      FileAttributes changed = info.attributes().with(change);
+      CompletionStage<Boolean> kept = dir.isRoot() || info.explicit()
+          ? CompletableFuture.completedFuture(true) : namespace.keep(dir);
+      return kept.thenCompose(k -> asks.<FileEntity.AttributesReply>file(dir,
+              r -> new FileEntity.SetDirAttributes(Optional.of(changed), r)))
+          .thenApply(reply -> new DirInfo(dir, changed, !dir.isRoot()));
+    });
+  }
+
+  /**
+   * The directories above and the name in its parent first, then the marker that makes it explicit, then
+   * its attributes: a crash in between leaves an implicit (empty) directory, or an explicit one with
+   * default attributes, never a marker no listing reaches.
+   */
+  @Override
+  public CompletionStage<Void> mkdir(TfsPath dir, FileAttributes attributes) {
+    if (dir.isRoot()) return failed(ErrorCode.CONFLICT, "/ exists");
+    FileAttributes given = attributes == null ? FileAttributes.directoryDefaults() : attributes;
+    FileAttributes kept = given.mtimeMillis() > 0 ? given : given.withMtime(System.currentTimeMillis());
+    return namespace.kindOf(dir).thenCompose(kind -> {
+      if (kind.isPresent()) {
+        return failed(ErrorCode.CONFLICT, dir + (kind.get() == DirEntry.Type.FILE ? " is a file" : " exists"));
+      }
+      return namespace.linkDirectory(dir)
+          .thenCompose(v -> namespace.keep(dir))
+          .thenCompose(created -> {
+            if (!created) return failed(ErrorCode.CONFLICT, dir + " exists");
+            return asks.<FileEntity.AttributesReply>file(dir,
+                    r -> new FileEntity.SetDirAttributes(Optional.of(kept), r))
+                .thenApply(reply -> {
+                  expect(reply, FileEntity.DirAttributes.class);
+                  return null;
+                });
+          });
+    });
+  }
+
+  @Override
+  public CompletionStage<Void> rmdir(TfsPath dir) {
+    if (dir.isRoot()) return failed(ErrorCode.CONFLICT, "the root cannot be removed");
+    return namespace.kindOf(dir).thenCompose(kind -> {
+      if (kind.isEmpty()) return failed(ErrorCode.NOT_FOUND, dir + " not found");
+      if (kind.get() == DirEntry.Type.FILE) return failed(ErrorCode.CONFLICT, dir + " is a file");
+      return namespace.children(dir, null, 1).thenCompose(first -> {
+        if (!first.isEmpty()) return failed(ErrorCode.CONFLICT, dir + " is not empty");
+        return namespace.unkeep(dir).thenCompose(removed -> {
+          if (removed.existed() && !removed.empty()) {
+            // Filled while it was being removed: it stays, explicit as it was.
+            return namespace.keep(dir).thenCompose(b -> failed(ErrorCode.CONFLICT, dir + " is not empty"));
+          }
+          // No marker: an implicit directory left empty (a crash between its link and its first file); it goes too.
+          return namespace.prune(dir)
+              .thenCompose(v -> asks.<FileEntity.AttributesReply>file(dir,
+                  r -> new FileEntity.SetDirAttributes(Optional.empty(), r)))
+              .handle((reply, failure) -> {
+                // The directory is gone; attributes left behind are only read while a directory has the name.
+                if (failure != null) log.warn("removed {} but not its attributes: {}", dir, Failures.unwrap(failure).getMessage());
+                return (Void) null;
+              });
+        });
+      });
+    });
+  }
+
+  @Override
+  public CompletionStage<DirInfo> statDir(TfsPath dir) {
+    if (dir.isRoot()) {
+      return asks.<FileEntity.DirAttributes>file(dir, FileEntity.GetDir::new)
+          .thenApply(d -> new DirInfo(dir, d.attributes().orElse(FileAttributes.directoryDefaults()), false));
+    }
+    return namespace.kindOf(dir).thenCompose(kind -> {
+      if (kind.isEmpty()) return failed(ErrorCode.NOT_FOUND, dir + " not found");
+      if (kind.get() == DirEntry.Type.FILE) return failed(ErrorCode.CONFLICT, dir + " is a file");
+      CompletionStage<FileEntity.DirAttributes> attributes = asks.file(dir, FileEntity.GetDir::new);
+      return namespace.kept(dir).thenCombine(attributes, (explicit, d) ->
+          new DirInfo(dir, d.attributes().orElse(FileAttributes.directoryDefaults()), explicit));
+    });
+  }
+
+  @Override
+  public CompletionStage<Sealed> rename(TfsPath from, TfsPath to, Precondition onTarget) {
+    if (from.isRoot() || to.isRoot()) return failed(ErrorCode.BAD_PATH, "the root cannot be renamed or replaced");
+    if (from.equals(to)) return failed(ErrorCode.BAD_REQUEST, "cannot rename " + from + " to itself");
+    return asks.<FileEntity.RenameReply>file(from, r -> new FileEntity.RenameOut(to, onTarget, r))
+        .thenApply(reply -> expect(reply, FileEntity.RenamedOut.class))
+        .thenApply(done -> new Sealed(done.current(), done.replaced()));
   }
 
   // ---- chunks
@@ -300,11 +416,12 @@ public final class ShardedMetadata implements Metadata, MetadataOracle {
         .exceptionally(t -> new Unknown("metadata could not tell: " + Failures.unwrap(t).getMessage()));
   }
 
+  /** Renames a scan follows from the path the bytes were written under before it says "unknown". */
+  private static final int MAX_FORWARDS = 64;
+
   private CompletionStage<Verdict> verdict(FileId file, TfsPath owner, String store, FileEntity.Uploads uploads) {
-    Optional<FileVersion> current = uploads.current().filter(v -> v.fileId().equals(file));
-    if (current.isPresent()) {
-      return chunksHere(current.get(), new ReplicaLocation(settings.nodeId(), store)).thenApply(Live::new);
-    }
+    Optional<CompletionStage<Verdict>> named = named(file, store, uploads, 0);
+    if (named.isPresent()) return named.get();
     Optional<FileEntity.Upload> pending = uploads.pending().stream().filter(u -> u.fileId().equals(file)).findFirst();
     if (pending.isPresent() && pending.get().startedAtMillis() >= nodeStartMillis) {
       return CompletableFuture.completedFuture(new Pending("upload in progress"));
@@ -312,6 +429,28 @@ public final class ShardedMetadata implements Metadata, MetadataOracle {
     // An upload begun before this node started was cut off by its crash: nobody will seal it.
     CompletionStage<?> dropped = pending.isPresent() ? abortUpload(owner, file) : done();
     return dropped.thenApply(v -> new Orphan());
+  }
+
+  /**
+   * The verdict when {@code uploads} (of the path asked) names {@code file}: as its visible version, as the
+   * version of its open rename, or by a forward pointer to where a rename took it (followed there).
+   */
+  private Optional<CompletionStage<Verdict>> named(FileId file, String store, FileEntity.Uploads uploads, int hops) {
+    ReplicaLocation here = new ReplicaLocation(settings.nodeId(), store);
+    Optional<FileVersion> current = uploads.current().filter(v -> v.fileId().equals(file));
+    if (current.isPresent()) return Optional.of(chunksHere(current.get(), here).thenApply(Live::new));
+    Optional<FileVersion> moving = uploads.moving().map(FileEntity.Moving::version).filter(v -> v.fileId().equals(file));
+    if (moving.isPresent()) return Optional.of(chunksHere(moving.get(), here).thenApply(Live::new));
+    Optional<FileEntity.Forward> forward = uploads.forwards().stream().filter(f -> f.fileId().equals(file)).findFirst();
+    if (forward.isEmpty()) return Optional.empty();
+    if (hops >= MAX_FORWARDS) {
+      return Optional.of(CompletableFuture.completedFuture(
+          new Unknown("more than " + MAX_FORWARDS + " renames of " + file + " to follow")));
+    }
+    TfsPath to = forward.get().to();
+    return Optional.of(asks.<FileEntity.Uploads>file(to, FileEntity.GetUploads::new)
+        .thenCompose(there -> named(file, store, there, hops + 1)
+            .orElseGet(() -> CompletableFuture.completedFuture(new Orphan()))));
   }
 
   /** The chunk indexes whose entity places a replica (not a stale one) on {@code here}. */

@@ -10,7 +10,10 @@ import io.tensorfs.core.ReplicaLocation;
 import io.tensorfs.core.TfsException;
 import io.tensorfs.core.TfsPath;
 import io.tensorfs.core.memory.PagePool;
+import io.tensorfs.sharding.AttributeChange;
 import io.tensorfs.sharding.ChunkStatus;
+import io.tensorfs.sharding.DirInfo;
+import io.tensorfs.sharding.FileAttributes;
 import io.tensorfs.sharding.DirEntry;
 import io.tensorfs.sharding.FileVersion;
 import io.tensorfs.sharding.Metadata;
@@ -210,8 +213,17 @@ public final class NodeOperator {
    */
   public CompletionStage<FileVersion> put(TfsPath path, Policy policy, int chunkSizeBytes, Precondition precondition,
       OptionalLong declaredBytes, long maxBytes, Source<ByteString, ?> body) {
+    return put(path, policy, chunkSizeBytes, precondition, declaredBytes, maxBytes, FileAttributes.defaults(), body);
+  }
+
+  /**
+   * {@link #put} recording {@code attributes} with the new version (mode, owner, content type, the MD5 the
+   * writer computed, user metadata; an mtime of 0 means the seal time).
+   */
+  public CompletionStage<FileVersion> put(TfsPath path, Policy policy, int chunkSizeBytes, Precondition precondition,
+      OptionalLong declaredBytes, long maxBytes, FileAttributes attributes, Source<ByteString, ?> body) {
     if (ReservedPaths.isReserved(path)) return CompletableFuture.failedFuture(ReservedPaths.refusal(path, "write"));
-    return write(path, policy, chunkSizeBytes, precondition, declaredBytes, maxBytes, body);
+    return write(path, policy, chunkSizeBytes, precondition, declaredBytes, maxBytes, attributes, body);
   }
 
   /**
@@ -221,11 +233,12 @@ public final class NodeOperator {
   public CompletionStage<FileVersion> putReserved(TfsPath path, Policy policy, int chunkSizeBytes,
       OptionalLong declaredBytes, long maxBytes, Source<ByteString, ?> body) {
     if (!ReservedPaths.isReserved(path)) return failed(ErrorCode.BAD_PATH, path + " is not a reserved path");
-    return write(path, policy, chunkSizeBytes, Precondition.NONE, declaredBytes, maxBytes, body);
+    return write(path, policy, chunkSizeBytes, Precondition.NONE, declaredBytes, maxBytes, FileAttributes.defaults(),
+        body);
   }
 
   private CompletionStage<FileVersion> write(TfsPath path, Policy policy, int chunkSizeBytes, Precondition precondition,
-      OptionalLong declaredBytes, long maxBytes, Source<ByteString, ?> body) {
+      OptionalLong declaredBytes, long maxBytes, FileAttributes attributes, Source<ByteString, ?> body) {
     if (path.isRoot()) return failed(ErrorCode.BAD_PATH, "cannot write the root");
     if (declaredBytes.isPresent() && declaredBytes.getAsLong() > maxBytes) {
       return failed(ErrorCode.TOO_LARGE, declaredBytes.getAsLong() + " bytes is more than the limit of " + maxBytes);
@@ -243,7 +256,7 @@ public final class NodeOperator {
     return begin.thenCompose(begun -> {
       FileId fileId = begun.fileId();
       Upload upload = new Upload(metadata, storeById, this::openChain, candidates, path, fileId, policy, minInsync,
-          precondition, chunkSizeBytes, declaredBytes, oneStep);
+          precondition, chunkSizeBytes, declaredBytes, oneStep, attributes);
       // The quota is asked before any byte is read: a declared length over it is refused at once.
       QuotaHold hold = new QuotaHold(tenants, TenantQuotas.tenantOf(path), fileId.toString(),
           begun.replaces() ? 0 : 1, declaredBytes);
@@ -463,6 +476,180 @@ public final class NodeOperator {
       collect(v.fileId());
       return counted(tenants.credit(TenantQuotas.tenantOf(path), v.size(), 1), v);
     });
+  }
+
+  // ---- attributes, directories, rename
+
+  /**
+   * chmod, chown, utimens or an S3 metadata replace of a file: its visible version with {@code change}
+   * applied, same bytes and same version number. NOT_FOUND when the file has no visible version.
+   */
+  public CompletionStage<FileVersion> setAttributes(TfsPath path, AttributeChange change) {
+    if (ReservedPaths.isReserved(path)) return CompletableFuture.failedFuture(ReservedPaths.refusal(path, "write"));
+    return metadata.setAttributes(path, change);
+  }
+
+  /** {@link #setAttributes} of a directory: see {@link Metadata#setDirAttributes}. */
+  public CompletionStage<DirInfo> setDirAttributes(TfsPath dir, AttributeChange change) {
+    return metadata.setDirAttributes(dir, change);
+  }
+
+  /** Makes an explicit directory (see {@link Metadata#mkdir}): CONFLICT "exists" when it is there. */
+  public CompletionStage<Void> mkdir(TfsPath dir, FileAttributes attributes) {
+    if (dir.isRoot()) return failed(ErrorCode.CONFLICT, "/ exists");
+    if (ReservedPaths.isReserved(dir)) return CompletableFuture.failedFuture(ReservedPaths.refusal(dir, "write"));
+    return metadata.mkdir(dir, attributes);
+  }
+
+  /** Removes an empty directory (see {@link Metadata#rmdir}): CONFLICT "not empty" while it has entries. */
+  public CompletionStage<Void> rmdir(TfsPath dir) {
+    if (dir.isRoot()) return failed(ErrorCode.CONFLICT, "the root cannot be removed");
+    if (ReservedPaths.isReserved(dir)) return CompletableFuture.failedFuture(ReservedPaths.refusal(dir, "delete"));
+    return metadata.rmdir(dir);
+  }
+
+  /** A directory's facts (see {@link Metadata#statDir}). */
+  public CompletionStage<DirInfo> statDir(TfsPath dir) {
+    return whileUnavailable(() -> metadata.statDir(dir), settings.statusAttempts());
+  }
+
+  /**
+   * Renames the file {@code from} to {@code to} (see {@link Metadata#rename}): same bytes, no copy; the
+   * target's old version is collected like a replaced one and credited to the tenant. BAD_REQUEST
+   * "cross-tenant" when the two are in different tenants.
+   */
+  public CompletionStage<FileVersion> rename(TfsPath from, TfsPath to, Precondition onTarget) {
+    Optional<TfsException> refused = renameRefusal(from, to);
+    if (refused.isPresent()) return CompletableFuture.failedFuture(refused.get());
+    return metadata.rename(from, to, onTarget).thenCompose(sealed -> {
+      if (sealed.replaced().isEmpty()) return CompletableFuture.completedFuture(sealed.current());
+      FileVersion old = sealed.replaced().get();
+      collect(old.fileId());
+      return counted(tenants.credit(TenantQuotas.tenantOf(to), old.size(), 1), sealed.current());
+    });
+  }
+
+  /** BAD_REQUEST across tenants, BAD_PATH for reserved paths; empty when a rename may go ahead. */
+  private static Optional<TfsException> renameRefusal(TfsPath from, TfsPath to) {
+    if (ReservedPaths.isReserved(from)) return Optional.of(ReservedPaths.refusal(from, "rename"));
+    if (ReservedPaths.isReserved(to)) return Optional.of(ReservedPaths.refusal(to, "write"));
+    if (from.isRoot() || to.isRoot()) return Optional.of(new TfsException(ErrorCode.BAD_PATH, "the root cannot be renamed"));
+    if (!TenantQuotas.tenantOf(from).equals(TenantQuotas.tenantOf(to))) {
+      return Optional.of(new TfsException(ErrorCode.BAD_REQUEST, "cross-tenant rename of " + from + " to " + to
+          + " is refused: copy and delete instead"));
+    }
+    return Optional.empty();
+  }
+
+  /**
+   * Renames the directory {@code from} to {@code to}, entry by entry (not atomic: a crash or a failure leaves
+   * some entries moved and the rest not; a retry finishes it). Completes with the files moved. BAD_REQUEST
+   * over {@code tensorfs.operator}'s limit of files, "cross-tenant", or into itself; CONFLICT when {@code to}
+   * exists.
+   */
+  public CompletionStage<Long> renameDir(TfsPath from, TfsPath to) {
+    Optional<TfsException> refused = renameRefusal(from, to);
+    if (refused.isPresent()) return CompletableFuture.failedFuture(refused.get());
+    if (to.toString().startsWith(from + "/")) return failed(ErrorCode.BAD_REQUEST, "cannot move " + from + " into itself (" + to + ")");
+    return metadata.statDir(from)
+        .thenCompose(info -> targetFree(to))
+        .thenCompose(v -> countFiles(from, null, 0L))
+        .thenCompose(n -> {
+          if (n > RENAME_DIR_MAX_FILES) {
+            return failed(ErrorCode.BAD_REQUEST, from + " holds more than " + RENAME_DIR_MAX_FILES
+                + " files: rename it in parts");
+          }
+          return moveDir(from, to);
+        });
+  }
+
+  /** The most files {@link #renameDir} moves in one call. */
+  public static final long RENAME_DIR_MAX_FILES = 10_000;
+
+  /** Done when nothing has the name {@code to}, or an empty directory has it (removed first, as POSIX does). */
+  private CompletionStage<Void> targetFree(TfsPath to) {
+    return metadata.statDir(to).<CompletionStage<Void>>handle((info, failure) -> {
+      if (failure == null) return metadata.rmdir(to); // CONFLICT "not empty" when it has entries
+      ErrorCode code = TfsException.codeOf(Failures.unwrap(failure));
+      if (code == ErrorCode.NOT_FOUND) return CompletableFuture.<Void>completedFuture(null);
+      if (code == ErrorCode.CONFLICT) return NodeOperator.<Void>failed(ErrorCode.CONFLICT, to + " is a file");
+      return CompletableFuture.<Void>failedFuture(Failures.unwrap(failure));
+    }).thenCompose(x -> x);
+  }
+
+  /** The files under {@code dir}, counted page by page until the count is over the limit. */
+  private CompletionStage<Long> countFiles(TfsPath dir, String afterName, long so) {
+    return metadata.listPage(dir, afterName, DELETE_TREE_PAGE).thenCompose(page -> {
+      CompletionStage<Long> total = CompletableFuture.completedFuture(so);
+      for (DirEntry e : page.entries()) {
+        total = total.thenCompose(n -> {
+          if (n > RENAME_DIR_MAX_FILES) return CompletableFuture.completedFuture(n);
+          return e.type() == DirEntry.Type.DIR
+              ? countFiles(dir.child(e.name()), null, n).exceptionally(t -> goneMeanwhile(t, n))
+              : CompletableFuture.completedFuture(n + 1);
+        });
+      }
+      return total.thenCompose(n -> page.lastName().isEmpty() || n > RENAME_DIR_MAX_FILES
+          ? CompletableFuture.completedFuture(n) : countFiles(dir, page.lastName().get(), n));
+    });
+  }
+
+  /**
+   * Moves {@code from}'s entries to {@code to}, files by {@link #rename} (a page at a time), directories
+   * recursively; an explicit directory is made at {@code to} first (same attributes) and removed from
+   * {@code from} last. Completes with the files moved.
+   */
+  private CompletionStage<Long> moveDir(TfsPath from, TfsPath to) {
+    return metadata.statDir(from).thenCompose(info -> {
+      CompletionStage<Void> made = info.explicit()
+          ? metadata.mkdir(to, info.attributes()).exceptionally(t -> goneMeanwhile(t, null, ErrorCode.CONFLICT))
+          : CompletableFuture.completedFuture(null);
+      return made.thenCompose(v -> moveEntries(from, to, 0L)).thenCompose(n -> info.explicit()
+          ? metadata.rmdir(from).thenApply(x -> n).exceptionally(t -> goneMeanwhile(t, n))
+          : CompletableFuture.completedFuture(n));
+    });
+  }
+
+  /** Always the first page: every entry on it moves away, so the next page is the new first one. */
+  private CompletionStage<Long> moveEntries(TfsPath from, TfsPath to, long so) {
+    return metadata.listPage(from, null, DELETE_TREE_PAGE).handle((page, failure) -> {
+      if (failure != null) {
+        // An implicit directory whose last entry moved is gone: done.
+        if (TfsException.codeOf(Failures.unwrap(failure)) == ErrorCode.NOT_FOUND) {
+          return CompletableFuture.completedFuture(so);
+        }
+        return CompletableFuture.<Long>failedFuture(Failures.unwrap(failure));
+      }
+      if (page.entries().isEmpty()) return CompletableFuture.completedFuture(so);
+      List<CompletableFuture<Long>> moves = new ArrayList<>();
+      for (DirEntry e : page.entries()) {
+        TfsPath source = from.child(e.name());
+        TfsPath target = to.child(e.name());
+        CompletionStage<Long> one = e.type() == DirEntry.Type.DIR
+            ? moveDir(source, target)
+            : rename(source, target, Precondition.NONE).thenApply(v -> 1L).exceptionally(t -> goneMeanwhile(t, 0L));
+        moves.add(one.toCompletableFuture());
+      }
+      return CompletableFuture.allOf(moves.toArray(CompletableFuture[]::new)).thenCompose(x -> {
+        long total = so + moves.stream().mapToLong(f -> f.getNow(0L)).sum();
+        // A page that moved no file (its entries gone meanwhile, or directories only) ends the walk: each
+        // directory on it was moved whole by its own walk.
+        boolean more = page.lastName().isPresent() && total > so;
+        return more ? moveEntries(from, to, total) : CompletableFuture.completedFuture(total);
+      });
+    }).thenCompose(x -> x);
+  }
+
+  /** {@code none} when {@code failure} has the code {@code expected}; else rethrows. */
+  private static <T> T goneMeanwhile(Throwable failure, T none, ErrorCode expected) {
+    Throwable cause = Failures.unwrap(failure);
+    if (TfsException.codeOf(cause) == expected) return none;
+    throw new java.util.concurrent.CompletionException(cause);
+  }
+
+  /** {@link #listPage} with each file's visible version (size, mtime, MD5 for S3 listings). */
+  public CompletionStage<Metadata.VersionPage> listVersions(TfsPath dir, String afterName, int limit) {
+    return metadata.listVersions(dir, afterName, limit);
   }
 
   // ---- tenants
