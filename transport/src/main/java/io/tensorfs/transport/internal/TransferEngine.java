@@ -26,6 +26,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.agrona.DirectBuffer;
+import org.agrona.ExpandableRingBuffer;
+import org.agrona.MutableDirectBuffer;
 import org.agrona.collections.Long2ObjectHashMap;
 import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.ManyToOneConcurrentLinkedQueue;
@@ -106,6 +108,10 @@ public final class TransferEngine implements Agent, FrameHandler {
   private final UnsafeBuffer dataHeader = new UnsafeBuffer(ByteBuffer.allocateDirect(Frames.DATA_HEADER_BYTES));
   private final Frames.Writer control = new Frames.Writer(new UnsafeBuffer(ByteBuffer.allocateDirect(Frames.MAX_CONTROL_BYTES)));
   private final UnsafeBuffer pendingView = new UnsafeBuffer(0, 0);
+  /** {@link #flushOne}, made once; {@link #flushing} and {@link #flushed} are its state during a flush. */
+  private final ExpandableRingBuffer.MessageConsumer flushPending = this::flushOne;
+  private Peer flushing;
+  private int flushed;
   /** The payload of the DATA frame being sent: a view of a page run, rewrapped per frame. */
   private final UnsafeBuffer payloadView = new UnsafeBuffer(0, 0);
   /** A corrupted copy of a payload, for fault injection only; made on first use. */
@@ -683,28 +689,34 @@ public final class TransferEngine implements Agent, FrameHandler {
     if (p.pendingControl.isEmpty() && countOffer(p, p.link.offer(0, control.buffer(), length, NO_PAYLOAD, 0, 0), length)) {
       return;
     }
-    if (p.pendingControl.size() >= MAX_PENDING_CONTROL) {
+    if (p.pendingFrames >= MAX_PENDING_CONTROL || !p.pendingControl.append(control.buffer(), 0, length)) {
       failPeer(p, "it takes no frames");
       return;
     }
-    byte[] copy = new byte[length];
-    control.buffer().getBytes(0, copy);
-    p.pendingControl.add(copy);
+    p.pendingFrames++;
   }
 
   private int flushControl() {
     int work = 0;
     for (int i = 0; i < peerList.size(); i++) {
       Peer p = peerList.get(i);
-      while (!p.pendingControl.isEmpty()) {
-        byte[] frame = p.pendingControl.peek();
-        pendingView.wrap(frame);
-        if (!countOffer(p, p.link.offer(0, pendingView, frame.length, NO_PAYLOAD, 0, 0), frame.length)) break;
-        p.pendingControl.poll();
-        work++;
-      }
+      if (p.pendingControl.isEmpty()) continue;
+      flushing = p;
+      flushed = 0;
+      p.pendingControl.consume(flushPending, Integer.MAX_VALUE);
+      p.pendingFrames -= flushed;
+      work += flushed;
     }
+    flushing = null;
     return work;
+  }
+
+  /** Offers one pending control frame of {@link #flushing}; true (it leaves the queue) when the link took it. */
+  private boolean flushOne(MutableDirectBuffer buffer, int offset, int length, int headOffset) {
+    pendingView.wrap(buffer, offset, length);
+    if (!countOffer(flushing, flushing.link.offer(0, pendingView, length, NO_PAYLOAD, 0, 0), length)) return false;
+    flushed++;
+    return true;
   }
 
   private void endWithError(Transfer t, TfsException cause) {
