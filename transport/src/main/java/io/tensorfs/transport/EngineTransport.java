@@ -6,6 +6,8 @@ import io.tensorfs.transport.internal.EngineSettings;
 import io.tensorfs.transport.internal.Faults;
 import io.tensorfs.transport.internal.TransferEngine;
 import io.tensorfs.transport.internal.Wire;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.util.concurrent.CompletionStage;
 import org.agrona.concurrent.AgentRunner;
 import org.agrona.concurrent.BackoffIdleStrategy;
@@ -37,6 +39,24 @@ abstract class EngineTransport implements Transport {
       t.setDaemon(true);
       return t;
     });
+  }
+
+  /** Opens a wire, which may fail with an I/O error. */
+  @FunctionalInterface
+  interface WireOpener<W extends Wire> {
+    W open() throws IOException;
+  }
+
+  /**
+   * A wire that listens on the configured host and port, opened by {@code opener}; an I/O failure is
+   * thrown unchecked, naming the host and port (how every listening transport starts).
+   */
+  static <W extends Wire> W listening(TransportSettings settings, WireOpener<W> opener) {
+    try {
+      return opener.open();
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot listen on " + settings.bindHost() + ":" + settings.port(), e);
+    }
   }
 
   @Override

@@ -2,8 +2,6 @@ package io.tensorfs.transport;
 
 import io.tensorfs.core.security.ClusterSecret;
 import io.tensorfs.transport.internal.rdma.RdmaWire;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import org.apache.pekko.stream.Materializer;
 
 /**
@@ -26,13 +24,9 @@ public final class RdmaTransport extends EngineTransport {
    * @throws IllegalStateException when the device cannot be used; the message says why
    */
   public static RdmaTransport start(TransportSettings settings, Materializer materializer, ChunkService service, ClusterSecret secret) {
-    try {
-      RdmaWire wire = RdmaWire.open(settings.rdma(), settings.bindHost(), settings.port(), settings.advertiseHost(),
-          settings.engine().connectTimeoutNs(), secret.key());
-      return new RdmaTransport(wire, service, materializer, settings, secret);
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot listen on " + settings.bindHost() + ":" + settings.port(), e);
-    }
+    RdmaWire wire = listening(settings, () -> RdmaWire.open(settings.rdma(), settings.bindHost(), settings.port(),
+        settings.advertiseHost(), settings.engine().connectTimeoutNs(), secret.key()));
+    return new RdmaTransport(wire, service, materializer, settings, secret);
   }
 
   /** Connections refused since start because their handshake failed. */

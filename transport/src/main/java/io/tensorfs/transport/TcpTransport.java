@@ -2,8 +2,6 @@ package io.tensorfs.transport;
 
 import io.tensorfs.core.security.ClusterSecret;
 import io.tensorfs.transport.internal.TcpWire;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import org.apache.pekko.stream.Materializer;
 
 /**
@@ -25,13 +23,9 @@ public final class TcpTransport extends EngineTransport {
    */
   public static TcpTransport start(TransportSettings settings, Materializer materializer, ChunkService service, ClusterSecret secret) {
     TransportSettings.Tcp tcp = settings.tcp();
-    try {
-      TcpWire wire = new TcpWire(settings.bindHost(), settings.port(), settings.advertiseHost(), tcp.streams(), tcp.frameBytes(),
-          tcp.socketBufferBytes(), settings.engine().connectTimeoutNs(), secret.key());
-      return new TcpTransport(wire, service, materializer, settings, secret);
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot listen on " + settings.bindHost() + ":" + settings.port(), e);
-    }
+    TcpWire wire = listening(settings, () -> new TcpWire(settings.bindHost(), settings.port(), settings.advertiseHost(),
+        tcp.streams(), tcp.frameBytes(), tcp.socketBufferBytes(), settings.engine().connectTimeoutNs(), secret.key()));
+    return new TcpTransport(wire, service, materializer, settings, secret);
   }
 
   /** Connections refused since start because their handshake failed. */

@@ -392,6 +392,47 @@ abstract class TransportContract {
     assertTrue(largeCost[1] - smallCost[1] < extraFrames, "the sending agent allocates per frame: " + seen);
   }
 
+  /**
+   * A push lands in the receiving node's pages (its landing ring) with nothing allocated per frame on
+   * that node's agent thread, nor on the pushing one: two pushes of different sizes cost each agent thread
+   * the same bytes, within less than one byte per extra frame; the bytes arrive exact (the CRC acknowledged).
+   */
+  @Test
+  void shouldAllocateNothingPerFrameOnEitherAgentThreadWhenPushing() throws Exception {
+    com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+    assumeTrue(threads.isThreadAllocatedMemorySupported());
+    threads.setThreadAllocatedMemoryEnabled(true);
+    int small = (int) (16 * MIB);
+    int large = (int) (128 * MIB);
+    for (int i = 0; i < 4; i++) pushAll(large); // warm up: JIT, landing rings, links
+
+    long receiving = threads.getThreadAllocatedBytes(server.agentThreadId());
+    long sending = threads.getThreadAllocatedBytes(client.agentThreadId());
+    pushAll(small);
+    long[] smallCost = {threads.getThreadAllocatedBytes(server.agentThreadId()) - receiving,
+        threads.getThreadAllocatedBytes(client.agentThreadId()) - sending};
+    receiving = threads.getThreadAllocatedBytes(server.agentThreadId());
+    sending = threads.getThreadAllocatedBytes(client.agentThreadId());
+    pushAll(large);
+    long[] largeCost = {threads.getThreadAllocatedBytes(server.agentThreadId()) - receiving,
+        threads.getThreadAllocatedBytes(client.agentThreadId()) - sending};
+
+    long extraFrames = (large - small) / client.maxPayloadBytes(server.localEndpoint());
+    String seen = "receiving agent " + smallCost[0] + " then " + largeCost[0] + " bytes, sending agent " + smallCost[1] + " then "
+        + largeCost[1] + " bytes, for " + small + " then " + large + " bytes pushed (" + extraFrames + " more frames)";
+    System.out.println(expectedKind() + " agents allocated for pushes: " + seen);
+    assertTrue(largeCost[0] - smallCost[0] < extraFrames, "the receiving agent allocates per frame: " + seen);
+    assertTrue(largeCost[1] - smallCost[1] < extraFrames, "the sending agent allocates per frame: " + seen);
+  }
+
+  private void pushAll(int bytes) throws Exception {
+    PushRequest request = new PushRequest(chunk(25), TfsPath.parse("/t/pushed"), false, bytes, new byte[0]);
+    PushAck ack = await(GeneratedBytes.source(0, bytes, (int) MIB, FakeChunkService.SEED, new AtomicLong())
+        .runWith(client.push(server.localEndpoint(), request), materializer));
+    assertEquals(bytes, ack.lengthBytes());
+    assertEquals(GeneratedBytes.crc(0, bytes, FakeChunkService.SEED), ack.crc32c());
+  }
+
   private void fetchAll(ByteBuffer pages, int bytes) throws Exception {
     ByteBuffer target = pages.duplicate().clear().limit(bytes);
     Fetched fetched = await(client.fetchInto(server.localEndpoint(), chunk(24), 0, target));

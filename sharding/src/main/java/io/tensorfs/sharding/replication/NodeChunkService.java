@@ -24,6 +24,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.pekko.Done;
 import org.apache.pekko.NotUsed;
+import org.apache.pekko.japi.Pair;
 import org.apache.pekko.stream.javadsl.Sink;
 import org.apache.pekko.stream.javadsl.Source;
 import org.apache.pekko.util.ByteString;
@@ -40,6 +41,17 @@ import org.apache.pekko.util.ByteString;
 public final class NodeChunkService implements ChunkService {
   /** Largest piece of a resident chunk handed to the transport at once. */
   private static final int PIECE_BYTES = 1 << 20;
+  /**
+   * A chunk served from a store is read in segments of this size (O_DIRECT into {@link ServeBuffers}), this
+   * many at once per fetch, so the next read overlaps the sending of the one before.
+   */
+  private static final int STORE_SEGMENT_BYTES = 2 << 20;
+  private static final int STORE_READS_IN_FLIGHT = 2;
+
+  /** Idle serve buffers kept for the next reads (64 MiB). */
+  private static final int SERVE_BUFFERS_KEPT = 32;
+
+  private final ServeBuffers serveBuffers = new ServeBuffers(STORE_SEGMENT_BYTES, SERVE_BUFFERS_KEPT);
 
   private final List<ChunkStore> stores;
   private final ChunkCache cache;
@@ -82,8 +94,9 @@ public final class NodeChunkService implements ChunkService {
 
   /**
    * A resident chunk's pages lent as they are (no copy), each run at most {@link #PIECE_BYTES}; a chunk
-   * not resident streams from its store as {@link #read} does. The pages and the read lease stay held
-   * until the stream ended and every run it emitted was released.
+   * not resident is read from its store O_DIRECT into direct buffers and lent from them
+   * ({@link #fromStore}). The pages and the read lease stay held until the stream ended and every run it
+   * emitted was released.
    */
   @Override
   public Source<PageRun, NotUsed> readPages(ChunkId chunk, long offset, long length) {
@@ -91,8 +104,7 @@ public final class NodeChunkService implements ChunkService {
     Optional<CachedChunk> resident = cache.lookup(chunk);
     if (resident.isEmpty()) {
       return Source.completionStage(holder(chunk, 0))
-          .flatMapConcat(store -> store.source(chunk, offset, length))
-          .map(PageRun::of)
+          .flatMapConcat(store -> fromStore(store, chunk, offset, length))
           .watchTermination((m, done) -> {
             done.whenComplete((d, e) -> lease.close());
             return m;
@@ -115,6 +127,54 @@ public final class NodeChunkService implements ChunkService {
         })
         .mapMaterializedValue(m -> NotUsed.getInstance());
   }
+
+  /**
+   * {@code [offset, offset+length)} of a chunk read from {@code store} in segments of
+   * {@link #STORE_SEGMENT_BYTES}, {@link #STORE_READS_IN_FLIGHT} at once, each straight into a direct buffer
+   * (O_DIRECT, verified there) lent as a run that gives the buffer back when released: no heap copy, and
+   * the disk reads ahead of the wire. The stream ends at the chunk's end; its first segment fails as a read
+   * past the end would.
+   */
+  private Source<PageRun, NotUsed> fromStore(ChunkStore store, ChunkId chunk, long offset, long length) {
+    long end = offset + length;
+    int segment = serveBuffers.bytes();
+    return Source.unfold(offset, at -> at < end || at == offset
+            ? Optional.of(Pair.create(at + segment, at))
+            : Optional.<Pair<Long, Long>>empty())
+        .mapAsync(STORE_READS_IN_FLIGHT, at -> readSegment(store, chunk, at, (int) Math.min(segment, end - at), at == offset))
+        .takeWhile(run -> run.bytes().hasRemaining()); // the chunk ended: the segments after hold no buffer either
+  }
+
+  private CompletionStage<PageRun> readSegment(ChunkStore store, ChunkId chunk, long at, int wanted, boolean first) {
+    ByteBuffer buffer = serveBuffers.take();
+    CompletionStage<Integer> read;
+    try {
+      read = store.readInto(chunk, at, buffer); // the whole buffer: block-sized reads land straight in it
+    } catch (RuntimeException e) {
+      read = CompletableFuture.failedFuture(e);
+    }
+    return read.handle((count, failure) -> {
+      if (failure != null) {
+        serveBuffers.give(buffer);
+        if (!first && TfsException.codeOf(Failures.unwrap(failure)) == ErrorCode.RANGE_NOT_SATISFIABLE) {
+          return PageRun.unheld(EMPTY); // past the chunk's end
+        }
+        throw failure instanceof java.util.concurrent.CompletionException c ? c
+            : new java.util.concurrent.CompletionException(failure);
+      }
+      ByteBuffer run = buffer.duplicate().position(0).limit(Math.min(count, Math.max(wanted, 0)));
+      if (!run.hasRemaining()) {
+        serveBuffers.give(buffer);
+        return PageRun.unheld(EMPTY);
+      }
+      AtomicBoolean released = new AtomicBoolean();
+      return PageRun.held(run, () -> {
+        if (released.compareAndSet(false, true)) serveBuffers.give(buffer);
+      });
+    });
+  }
+
+  private static final ByteBuffer EMPTY = ByteBuffer.allocate(0);
 
   /**
    * One resident chunk and its read lease, held while a read's stream runs and while any run it lent is

@@ -129,6 +129,25 @@ class NodeChunkServiceTest {
     assertFalse(leases.held(chunk.fileId()), "the lease ends with the stream");
   }
 
+  /**
+   * A chunk not resident is read from the store into direct buffers (no heap copy), in segments, several
+   * at once: a range from an unaligned offset, asked past the chunk's end, comes back exact and ends at
+   * the chunk's end.
+   */
+  @Test
+  void shouldReadARangeFromTheStoreIntoDirectBuffersWhenTheChunkIsNotResident() {
+    List<PageRun> runs = await(service.readPages(chunk, 1000, 3L * CHUNK_BYTES).runWith(Sink.seq(), system));
+
+    ByteBuffer all = ByteBuffer.allocate(CHUNK_BYTES - 1000);
+    for (PageRun run : runs) {
+      assertTrue(run.bytes().isDirect(), "a run read from the store is direct memory");
+      all.put(run.bytes().duplicate());
+      run.release();
+    }
+    assertEquals(CHUNK_BYTES - 1000, all.position(), "the range ends at the chunk's end");
+    assertArrayEquals(java.util.Arrays.copyOfRange(bytes, 1000, CHUNK_BYTES), all.array());
+  }
+
   /** Inverts every byte of the cache's memory: what views it shows the change, a copy would not. */
   private void flipPool() {
     for (ByteBuffer region : pool.regions()) {

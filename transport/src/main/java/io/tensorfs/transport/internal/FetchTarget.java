@@ -15,7 +15,7 @@ import org.agrona.concurrent.UnsafeBuffer;
  * verified. The engine copies each DATA payload from the wire's buffer straight to its place here and
  * computes the CRC32C over the bytes now in the target; everything it needs per frame is made once,
  * when the transfer starts. Frames that arrive ahead of their turn (TCP stripes) are kept as verified
- * ranges until the bytes before them arrive, so {@link #verifiedBytes()} is always a prefix.
+ * ranges ({@link ReceivedRanges}) until the bytes before them arrive, so {@link #verifiedBytes()} is always a prefix.
  *
  * <p>Owned by the engine's agent thread; only {@link #result} is read elsewhere, and it is completed on
  * the executor, never on the agent thread.
@@ -27,10 +27,7 @@ final class FetchTarget {
   private final CRC32C crc = new CRC32C();
   private final Executor executor;
   final CompletableFuture<Fetched> result = new CompletableFuture<>();
-  /** Verified ranges past the prefix, as sorted, disjoint, non-adjacent {@code [start, end)} pairs. */
-  private int[] ahead = new int[32];
-  private int aheadPairs;
-  private int verified;
+  private final ReceivedRanges received = new ReceivedRanges();
   private boolean done;
 
   /** {@code target}: written from its position to its limit; neither moves. */
@@ -47,7 +44,7 @@ final class FetchTarget {
 
   /** Bytes verified from the start of the target, in order. */
   int verifiedBytes() {
-    return verified;
+    return (int) received.prefix();
   }
 
   /**
@@ -55,12 +52,7 @@ final class FetchTarget {
    * frame that is not is a protocol error and is not written.
    */
   boolean fits(int position, int length) {
-    int end = position + length;
-    if (position < verified || end > pages.capacity()) return false;
-    for (int i = 0; i < aheadPairs; i++) {
-      if (position < ahead[2 * i + 1] && ahead[2 * i] < end) return false;
-    }
-    return true;
+    return position + length <= pages.capacity() && received.free(position, position + length);
   }
 
   /**
@@ -73,7 +65,7 @@ final class FetchTarget {
     crc.reset();
     crc.update(crcView);
     if ((int) crc.getValue() != expectedCrc) return false;
-    received(position, position + length);
+    received.add(position, position + length);
     return true;
   }
 
@@ -85,36 +77,6 @@ final class FetchTarget {
     return (int) crc.getValue();
   }
 
-  private void received(int start, int end) {
-    if (start == verified) {
-      verified = end;
-      while (aheadPairs > 0 && ahead[0] == verified) {
-        verified = ahead[1];
-        System.arraycopy(ahead, 2, ahead, 0, 2 * --aheadPairs);
-      }
-      return;
-    }
-    int i = 0;
-    while (i < aheadPairs && ahead[2 * i] < start) i++;
-    boolean joinsBefore = i > 0 && ahead[2 * i - 1] == start;
-    boolean joinsAfter = i < aheadPairs && ahead[2 * i] == end;
-    if (joinsBefore && joinsAfter) {
-      ahead[2 * i - 1] = ahead[2 * i + 1];
-      System.arraycopy(ahead, 2 * i + 2, ahead, 2 * i, 2 * (aheadPairs - i - 1));
-      aheadPairs--;
-    } else if (joinsBefore) {
-      ahead[2 * i - 1] = end;
-    } else if (joinsAfter) {
-      ahead[2 * i] = start;
-    } else {
-      if (2 * aheadPairs + 2 > ahead.length) ahead = java.util.Arrays.copyOf(ahead, 2 * ahead.length); // a stripe far behind: rare
-      System.arraycopy(ahead, 2 * i, ahead, 2 * i + 2, 2 * (aheadPairs - i));
-      ahead[2 * i] = start;
-      ahead[2 * i + 1] = end;
-      aheadPairs++;
-    }
-  }
-
   /**
    * Ends the fetch: completes {@link #result} on the executor with the verified prefix and
    * {@code failure} (null when it ran to its end). Later calls do nothing.
@@ -122,7 +84,7 @@ final class FetchTarget {
   void finish(TfsException failure) {
     if (done) return;
     done = true;
-    Fetched fetched = new Fetched(verified, failure);
+    Fetched fetched = new Fetched(verifiedBytes(), failure);
     try {
       executor.execute(() -> result.complete(fetched));
     } catch (RejectedExecutionException e) {

@@ -1,10 +1,7 @@
 package io.tensorfs.transport.internal;
 
-import io.tensorfs.core.Crc32c;
 import io.tensorfs.core.ErrorCode;
 import io.tensorfs.core.TfsException;
-import java.util.HashMap;
-import java.util.Map;
 import java.util.function.Supplier;
 import org.apache.pekko.stream.Attributes;
 import org.apache.pekko.stream.Outlet;
@@ -15,9 +12,10 @@ import org.apache.pekko.stream.stage.GraphStageLogic;
 import org.apache.pekko.util.ByteString;
 
 /**
- * The receiving end of one transfer as a Source: emits the payloads in transfer order, each after its
- * CRC32C is checked, and grants the sender more credit as its downstream takes bytes, so a slow
- * consumer slows the sender. Materialize once.
+ * The receiving end of one streamed transfer as a Source: emits the bytes in transfer order as the
+ * engine verified them in the transfer's {@link LandingRing} (each frame's CRC32C is checked there, on the
+ * page), as many as have arrived in one element, and grants the sender more credit as its downstream
+ * takes bytes, so a slow consumer slows the sender. Materialize once.
  */
 final class InboundStage extends GraphStage<SourceShape<ByteString>> {
   private final Outlet<ByteString> out = Outlet.create("InboundStage.out");
@@ -43,10 +41,10 @@ final class InboundStage extends GraphStage<SourceShape<ByteString>> {
 
   private final class Logic extends GraphStageLogic {
     private final InboundTransfer transfer = transfers.get();
+    private final LandingRing ring = transfer.ring;
     private final long windowBytes = engine.settings().windowBytes();
-    /** Frames that arrived ahead of their turn (TCP stripes may reorder); at most a window's worth. */
-    private final Map<Long, InboundTransfer.Data> early = new HashMap<>();
-    private InboundTransfer.Data ready;
+    /** The most bytes one element carries: credit is granted as each is taken. */
+    private final int elementBytes = (int) Math.min(ring.capacity(), windowBytes / 4);
     private long nextPosition;
     private long grantedAt;
     private long endTotal = -1;
@@ -77,6 +75,7 @@ final class InboundStage extends GraphStage<SourceShape<ByteString>> {
     @Override
     public void postStop() {
       stop();
+      transfer.letGoOfRing(false);
     }
 
     private void stop() {
@@ -88,55 +87,38 @@ final class InboundStage extends GraphStage<SourceShape<ByteString>> {
 
     private void drain() {
       while (true) {
-        if (ready == null) ready = early.remove(nextPosition);
-        if (ready != null) {
-          if (!isAvailable(out)) return;
-          emit(ready);
-          ready = null;
-          continue;
+        for (Object event = transfer.inbox.poll(); event != null; event = transfer.inbox.poll()) {
+          if (!take(event)) return;
         }
         if (endTotal >= 0 && nextPosition >= endTotal) {
           completed = true;
           completeStage();
           return;
         }
-        Object event = transfer.inbox.poll();
-        if (event == null) {
-          transfer.stageWaiting.set(true);
-          if (transfer.inbox.isEmpty()) return;
-          transfer.stageWaiting.set(false);
-        } else if (!take(event)) {
-          return;
+        int n = ring.readable(nextPosition);
+        if (n > 0) {
+          if (!isAvailable(out)) return;
+          emit(Math.min(n, elementBytes));
+          continue;
         }
+        transfer.stageWaiting.set(true);
+        // The engine publishes bytes before it reads stageWaiting; this reads them after writing it.
+        if (ring.readable(nextPosition) == 0 && transfer.inbox.isEmpty()) return;
+        transfer.stageWaiting.set(false);
       }
     }
 
-    /** Files one inbox event; false when the stage ended. */
+    /** Files an END or a failure; false when the stage ended. */
     private boolean take(Object event) {
-      if (event instanceof InboundTransfer.Data data) {
-        int crc = Crc32c.of(data.payload(), 0, data.payload().length);
-        if (crc != data.crc()) {
-          return fail(new TfsException(ErrorCode.CHECKSUM_MISMATCH, "chunk " + transfer.chunk + " at offset "
-              + (transfer.baseOffset + data.position()) + ": frame CRC32C " + Crc32c.hex(crc) + " received, "
-              + Crc32c.hex(data.crc()) + " sent, from " + transfer.peerEndpoint));
+      if (event instanceof InboundTransfer.End end) {
+        if (transfer.exactLength && end.totalBytes() != transfer.lengthBytes) {
+          return fail(new TfsException(ErrorCode.INCOMPLETE_UPLOAD, "chunk " + transfer.chunk + ": " + end.totalBytes()
+              + " bytes received of " + transfer.lengthBytes + " announced"));
         }
-        if (data.position() == nextPosition) ready = data;
-        else early.put(data.position(), data);
+        endTotal = end.totalBytes();
         return true;
       }
-      if (event instanceof InboundTransfer.End end) {
-        return acceptEnd(end.totalBytes());
-      }
       return fail((TfsException) event);
-    }
-
-    private boolean acceptEnd(long total) {
-      if (transfer.exactLength && total != transfer.lengthBytes) {
-        return fail(new TfsException(ErrorCode.INCOMPLETE_UPLOAD, "chunk " + transfer.chunk + ": " + total
-            + " bytes received of " + transfer.lengthBytes + " announced"));
-      }
-      endTotal = total;
-      return true;
     }
 
     private boolean fail(TfsException cause) {
@@ -144,9 +126,12 @@ final class InboundStage extends GraphStage<SourceShape<ByteString>> {
       return false;
     }
 
-    private void emit(InboundTransfer.Data data) {
-      push(out, ByteString.fromArrayUnsafe(data.payload()));
-      nextPosition += data.payload().length;
+    /** Reads {@code n} verified bytes out of the ring (they leave the pages here) and grants credit for them. */
+    private void emit(int n) {
+      byte[] bytes = new byte[n];
+      ring.copy(nextPosition, bytes, 0, n);
+      nextPosition += n;
+      push(out, ByteString.fromArrayUnsafe(bytes));
       if (nextPosition - grantedAt >= windowBytes / 4) {
         grantedAt = nextPosition;
         engine.grant(transfer, nextPosition + windowBytes);

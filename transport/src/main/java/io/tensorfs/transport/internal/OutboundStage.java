@@ -9,6 +9,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Supplier;
 import java.util.zip.CRC32C;
+import org.agrona.BufferUtil;
 import org.apache.pekko.stream.Attributes;
 import org.apache.pekko.stream.Inlet;
 import org.apache.pekko.stream.SinkShape;
@@ -56,8 +57,14 @@ final class OutboundStage extends GraphStageWithMaterializedValue<SinkShape<Page
     /** The run being cut into frames, until its last frame is in the outbox. */
     private PageRun run;
     private ByteBuffer bytes;
-    /** {@link #bytes} again, positioned over one frame at a time for its CRC. */
+    /** {@link #bytes} again, positioned over one frame at a time for its CRC (direct runs). */
     private ByteBuffer crcView;
+    /**
+     * A heap run's array and the index of its byte 0 (null for a direct run): CRC32C of a read-only heap
+     * buffer would copy it through a temporary array per frame, so the CRC reads the array itself.
+     */
+    private byte[] heapArray;
+    private int heapBase;
     private int position;
     private int end;
     /** A frame cut and checksummed that the outbox had no room for yet. */
@@ -130,7 +137,14 @@ final class OutboundStage extends GraphStageWithMaterializedValue<SinkShape<Page
       }
       run = element;
       bytes = b;
-      crcView = b.duplicate();
+      if (b.isDirect()) {
+        crcView = b.duplicate();
+        heapArray = null;
+      } else {
+        crcView = null;
+        heapArray = BufferUtil.array(b);
+        heapBase = BufferUtil.arrayOffset(b);
+      }
       position = b.position();
       end = b.limit();
       offerFrames();
@@ -158,6 +172,7 @@ final class OutboundStage extends GraphStageWithMaterializedValue<SinkShape<Page
       }
       bytes = null;
       crcView = null;
+      heapArray = null;
       if (upstreamDone) finish();
       else pull(in);
     }
@@ -166,9 +181,13 @@ final class OutboundStage extends GraphStageWithMaterializedValue<SinkShape<Page
       int n = Math.min(transfer.maxPayloadBytes, end - position);
       OutboundTransfer.Frame f = transfer.spare.poll();
       if (f == null) f = new OutboundTransfer.Frame();
-      crcView.limit(position + n).position(position);
       crc.reset();
-      crc.update(crcView);
+      if (heapArray != null) {
+        crc.update(heapArray, heapBase + position, n);
+      } else {
+        crcView.limit(position + n).position(position);
+        crc.update(crcView);
+      }
       f.bytes = bytes;
       f.offset = position;
       f.length = n;

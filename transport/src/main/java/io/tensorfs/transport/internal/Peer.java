@@ -4,14 +4,19 @@ import io.tensorfs.core.metrics.Counter;
 import io.tensorfs.core.metrics.Metrics;
 import io.tensorfs.core.metrics.Tags;
 import io.tensorfs.core.metrics.Unit;
-import java.util.ArrayDeque;
+import org.agrona.ExpandableRingBuffer;
 
 /** The engine's view of one remote endpoint: its link and control frames waiting to be sent. Agent thread only. */
 final class Peer {
   final String endpoint;
   final Link link;
-  /** Control frames the link refused for now (back-pressure); sent in order before any newer one. */
-  final ArrayDeque<byte[]> pendingControl = new ArrayDeque<>();
+  /**
+   * Control frames the link refused for now (back-pressure), copied into one growing direct ring (no
+   * allocation per frame once it has grown to what the link backs up); sent in order before any newer one.
+   */
+  final ExpandableRingBuffer pendingControl = new ExpandableRingBuffer(4096, ExpandableRingBuffer.MAX_CAPACITY, true);
+  /** Frames in {@link #pendingControl}. */
+  int pendingFrames;
   /** Transfers in flight with this peer. */
   int transfers;
   /** When the last transfer with this peer ended; an unused peer's link is closed after a while. */

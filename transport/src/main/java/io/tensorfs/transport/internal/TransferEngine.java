@@ -26,6 +26,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.agrona.DirectBuffer;
+import org.agrona.ExpandableRingBuffer;
+import org.agrona.MutableDirectBuffer;
 import org.agrona.collections.Long2ObjectHashMap;
 import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.ManyToOneConcurrentLinkedQueue;
@@ -62,6 +64,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Zero copy: a {@link #fetchInto} transfer writes each DATA payload from the wire's buffer straight
  * into the caller's buffer and checks its CRC32C there, with the whole buffer granted as credit at once;
+ * a streamed transfer (a push served here, a {@code fetch} stream) writes each payload into its
+ * {@link LandingRing} of direct pages (from {@link LandingPages}) and checks it there, and its stage reads
+ * the verified bytes out;
  * a fetch served here sends from the {@link PageRun}s its chunk service lends (cache pages), copying each
  * frame from the page onto the wire. Neither allocates per frame on this agent's thread: frames are
  * reused objects, stages are woken through a {@link StageWaker}, and results complete on the
@@ -83,6 +88,12 @@ public final class TransferEngine implements Agent, FrameHandler {
   private final Faults faults;
   private final SignedRequests requests;
   private final Refusals refusals;
+  /**
+   * Landing rings of streamed inbound transfers, one credit window each; this many idle ones are kept
+   * (pushes of a chain-replicated upload arrive a few at a time).
+   */
+  private static final int LANDING_RINGS_KEPT = 4;
+  private final LandingPages landing;
   private final ManyToOneConcurrentLinkedQueue<Runnable> commands = new ManyToOneConcurrentLinkedQueue<>();
   private final Map<String, Peer> peers = new HashMap<>();
   /** The same peers, walked by index (a map's iterator would allocate on every duty cycle). */
@@ -97,6 +108,10 @@ public final class TransferEngine implements Agent, FrameHandler {
   private final UnsafeBuffer dataHeader = new UnsafeBuffer(ByteBuffer.allocateDirect(Frames.DATA_HEADER_BYTES));
   private final Frames.Writer control = new Frames.Writer(new UnsafeBuffer(ByteBuffer.allocateDirect(Frames.MAX_CONTROL_BYTES)));
   private final UnsafeBuffer pendingView = new UnsafeBuffer(0, 0);
+  /** {@link #flushOne}, made once; {@link #flushing} and {@link #flushed} are its state during a flush. */
+  private final ExpandableRingBuffer.MessageConsumer flushPending = this::flushOne;
+  private Peer flushing;
+  private int flushed;
   /** The payload of the DATA frame being sent: a view of a page run, rewrapped per frame. */
   private final UnsafeBuffer payloadView = new UnsafeBuffer(0, 0);
   /** A corrupted copy of a payload, for fault injection only; made on first use. */
@@ -120,6 +135,8 @@ public final class TransferEngine implements Agent, FrameHandler {
     this.materializer = materializer;
     this.executor = materializer.executionContext();
     this.settings = settings;
+    if (settings.windowBytes() > Integer.MAX_VALUE) throw new IllegalArgumentException("window-bytes above 2 GiB");
+    this.landing = new LandingPages((int) settings.windowBytes(), LANDING_RINGS_KEPT);
     this.faults = faults;
     Metrics.counter("tensorfs.transport.dropped-frames", "Frames received for no live transfer (late frames of a failed or cancelled one)", Unit.NONE, Tags.EMPTY, this, TransferEngine::droppedFrames);
   }
@@ -143,7 +160,7 @@ public final class TransferEngine implements Agent, FrameHandler {
   public Source<ByteString, NotUsed> fetch(String peer, ChunkId chunk, long offset, long length) {
     if (offset < 0 || length < 0) throw new IllegalArgumentException("negative offset or length");
     return Source.fromGraph(new InboundStage(this,
-        () -> new InboundTransfer(newId(), peer, true, chunk, offset, length, false, System.nanoTime())));
+        () -> new InboundTransfer(newId(), peer, true, chunk, offset, length, false, landing, System.nanoTime())));
   }
 
   /**
@@ -408,9 +425,11 @@ public final class TransferEngine implements Agent, FrameHandler {
     String owner = r.getString();
     byte[] context = r.getBytes();
     if (theirs.containsKey(id)) return;
-    InboundTransfer t = new InboundTransfer(id, replyTo, false, chunk, 0, lengthBytes, true, nowNs);
+    InboundTransfer t = new InboundTransfer(id, replyTo, false, chunk, 0, lengthBytes, true, landing, nowNs);
     if (!attach(t)) {
       log.warn("push of {} from unreachable {}: dropped", chunk, replyTo);
+      t.letGoOfRing(true);
+      t.letGoOfRing(false);
       return;
     }
     CompletionStage<PushAck> stored;
@@ -418,6 +437,7 @@ public final class TransferEngine implements Agent, FrameHandler {
       PushRequest request = new PushRequest(chunk, TfsPath.parse(owner), durable, lengthBytes, context);
       stored = Source.fromGraph(new InboundStage(this, () -> t)).runWith(service.write(request), materializer);
     } catch (RuntimeException e) {
+      t.letGoOfRing(false); // no stage runs
       endWithError(t, asTfs(e));
       return;
     }
@@ -462,9 +482,25 @@ public final class TransferEngine implements Agent, FrameHandler {
       return;
     }
     if (in.stageStopped) return;
-    byte[] payload = new byte[length];
-    buffer.getBytes(offset + Frames.DATA_HEADER_BYTES, payload);
-    in.deliver(new InboundTransfer.Data(position, crc, payload));
+    land(in, in.ring, buffer, offset + Frames.DATA_HEADER_BYTES, position, length, crc);
+  }
+
+  /**
+   * Writes a streamed transfer's DATA payload into its ring and checks it there, then wakes its stage if it
+   * waits for bytes. A frame past the credit granted (it could land on bytes the stage has not read) or
+   * over bytes received is a protocol error; a checksum that fails ends the transfer, the sender told.
+   */
+  private void land(InboundTransfer t, LandingRing ring, DirectBuffer buffer, int payloadOffset, long position, int length, int crc) {
+    if (position + length > t.grantedLimit || !ring.fits(position, length)) {
+      protocolError(t, "DATA over bytes already received or past the credit granted");
+      return;
+    }
+    if (!ring.write(buffer, payloadOffset, position, length, crc)) {
+      failAndTell(t, new TfsException(ErrorCode.CHECKSUM_MISMATCH, "chunk " + t.chunk + " at offset " + (t.baseOffset + position)
+          + ": frame CRC32C mismatch (" + Crc32c.hex(crc) + " sent), from " + t.peerEndpoint));
+      return;
+    }
+    if (t.stageShouldWake()) waker().wake(t.wakeStage);
   }
 
   /** Writes a DATA payload into a fetch's target and checks it there; the fetch ends once all its bytes are in. */
@@ -653,28 +689,34 @@ public final class TransferEngine implements Agent, FrameHandler {
     if (p.pendingControl.isEmpty() && countOffer(p, p.link.offer(0, control.buffer(), length, NO_PAYLOAD, 0, 0), length)) {
       return;
     }
-    if (p.pendingControl.size() >= MAX_PENDING_CONTROL) {
+    if (p.pendingFrames >= MAX_PENDING_CONTROL || !p.pendingControl.append(control.buffer(), 0, length)) {
       failPeer(p, "it takes no frames");
       return;
     }
-    byte[] copy = new byte[length];
-    control.buffer().getBytes(0, copy);
-    p.pendingControl.add(copy);
+    p.pendingFrames++;
   }
 
   private int flushControl() {
     int work = 0;
     for (int i = 0; i < peerList.size(); i++) {
       Peer p = peerList.get(i);
-      while (!p.pendingControl.isEmpty()) {
-        byte[] frame = p.pendingControl.peek();
-        pendingView.wrap(frame);
-        if (!countOffer(p, p.link.offer(0, pendingView, frame.length, NO_PAYLOAD, 0, 0), frame.length)) break;
-        p.pendingControl.poll();
-        work++;
-      }
+      if (p.pendingControl.isEmpty()) continue;
+      flushing = p;
+      flushed = 0;
+      p.pendingControl.consume(flushPending, Integer.MAX_VALUE);
+      p.pendingFrames -= flushed;
+      work += flushed;
     }
+    flushing = null;
     return work;
+  }
+
+  /** Offers one pending control frame of {@link #flushing}; true (it leaves the queue) when the link took it. */
+  private boolean flushOne(MutableDirectBuffer buffer, int offset, int length, int headOffset) {
+    pendingView.wrap(buffer, offset, length);
+    if (!countOffer(flushing, flushing.link.offer(0, pendingView, length, NO_PAYLOAD, 0, 0), length)) return false;
+    flushed++;
+    return true;
   }
 
   private void endWithError(Transfer t, TfsException cause) {
@@ -703,6 +745,7 @@ public final class TransferEngine implements Agent, FrameHandler {
   private void closeTransfer(Transfer t) {
     t.closed = true;
     if (t instanceof OutboundTransfer out) out.engineStopped();
+    if (t instanceof InboundTransfer in) in.letGoOfRing(true);
     if ((t.requester ? mine : theirs).remove(t.id) != null && t.peer != null) {
       if (--t.peer.transfers == 0) t.peer.idleSinceNs = nowNs;
     }

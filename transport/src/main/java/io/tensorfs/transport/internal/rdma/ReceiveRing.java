@@ -2,7 +2,6 @@ package io.tensorfs.transport.internal.rdma;
 
 import io.tensorfs.transport.internal.FrameHandler;
 import java.nio.ByteBuffer;
-import org.agrona.concurrent.UnsafeBuffer;
 
 /**
  * The receiving half of an RDMA connection: registered memory cut into {@code slots} slots of {@code
@@ -11,38 +10,22 @@ import org.agrona.concurrent.UnsafeBuffer;
  * then its slot is posted again at once. Every {@code creditBatch} slots posted again are handed back to
  * the sender as credit in one data-less SEND_WITH_IMM. Owned by the engine's agent thread.
  */
-final class ReceiveRing implements WorkCompletions, AutoCloseable {
-  /** The work request id of credit messages (their completions free nothing). */
-  static final long CREDIT_WR = -1;
-
-  private final QueuePair qp;
-  private final UnsafeBuffer memory;
-  private final long base;
-  private final int lkey;
-  private final int slots;
-  private final int slotBytes;
+final class ReceiveRing extends SlotRing {
   private final int creditBatch;
   private final int maxCreditMessages;
   private int unreturned;
   private int creditMessagesInFlight;
   private FrameHandler handler;
-  private String failure;
 
   /**
    * @param creditBatch re-posted slots per credit message
    * @param maxCreditMessages credit messages in flight at most (this queue pair's send depth)
    */
   ReceiveRing(QueuePair qp, ByteBuffer memory, int lkey, int slots, int slotBytes, int creditBatch, int maxCreditMessages) {
-    if (memory.capacity() < (long) slots * slotBytes) throw new IllegalArgumentException("ring memory too small");
-    this.qp = qp;
-    this.memory = new UnsafeBuffer(memory);
-    this.base = this.memory.addressOffset();
-    this.lkey = lkey;
-    this.slots = slots;
-    this.slotBytes = slotBytes;
+    super(qp, memory, lkey, slots, slotBytes);
     this.creditBatch = creditBatch;
     this.maxCreditMessages = maxCreditMessages;
-    for (int i = 0; i < slots; i++) qp.postReceive(i, base + (long) i * slotBytes, slotBytes, lkey);
+    for (int i = 0; i < slots; i++) qp.postReceive(i, address(i), slotBytes, lkey);
   }
 
   /** The credit messages a sender must keep receives posted for: one per batch of the ring, and one spare. */
@@ -59,11 +42,6 @@ final class ReceiveRing implements WorkCompletions, AutoCloseable {
     return work;
   }
 
-  /** Null while usable, else why not. */
-  String failure() {
-    return failure;
-  }
-
   @Override
   public void received(long wrId, int bytes, int immediate) {
     int slot = (int) wrId;
@@ -71,8 +49,8 @@ final class ReceiveRing implements WorkCompletions, AutoCloseable {
       failure = "a receive completed for no slot: " + wrId;
       return;
     }
-    handler.onFrame(memory, slot * slotBytes, bytes);
-    qp.postReceive(slot, base + (long) slot * slotBytes, slotBytes, lkey);
+    handler.onFrame(memory, offset(slot), bytes);
+    qp.postReceive(slot, address(slot), slotBytes, lkey);
     unreturned++;
     if (unreturned >= creditBatch && creditMessagesInFlight < maxCreditMessages) returnCredit();
   }
@@ -88,13 +66,4 @@ final class ReceiveRing implements WorkCompletions, AutoCloseable {
     creditMessagesInFlight--;
   }
 
-  @Override
-  public void failed(long wrId, String why) {
-    if (failure == null) failure = "RDMA connection failed: " + why;
-  }
-
-  @Override
-  public void close() {
-    qp.close();
-  }
 }

@@ -2,7 +2,6 @@ package io.tensorfs.transport.internal.rdma;
 
 import java.nio.ByteBuffer;
 import org.agrona.DirectBuffer;
-import org.agrona.concurrent.UnsafeBuffer;
 
 /**
  * The sending half of an RDMA connection: registered memory cut into {@code slots} slots of {@code
@@ -14,33 +13,17 @@ import org.agrona.concurrent.UnsafeBuffer;
  * receive for. Send completions arrive in order on a reliable connection, so slots are reused as a ring.
  * Owned by the engine's agent thread.
  */
-final class SendRing implements WorkCompletions, AutoCloseable {
-  /** The work request id of the receives kept posted for credit messages. */
-  static final long CREDIT_WR = -1;
-
-  private final QueuePair qp;
-  private final UnsafeBuffer memory;
-  private final long base;
-  private final int lkey;
-  private final int slots;
-  private final int slotBytes;
+final class SendRing extends SlotRing {
   private int next;
   private int inFlight;
   private int credits;
-  private String failure;
 
   /**
    * Posts {@code creditReceives} receives for credit messages; the peer must not have more credit
    * messages in flight than that (it sends one per {@code peerSlots / creditReceives} frames or more).
    */
   SendRing(QueuePair qp, ByteBuffer memory, int lkey, int slots, int slotBytes, int peerSlots, int creditReceives) {
-    if (memory.capacity() < (long) slots * slotBytes) throw new IllegalArgumentException("ring memory too small");
-    this.qp = qp;
-    this.memory = new UnsafeBuffer(memory);
-    this.base = this.memory.addressOffset();
-    this.lkey = lkey;
-    this.slots = slots;
-    this.slotBytes = slotBytes;
+    super(qp, memory, lkey, slots, slotBytes);
     this.credits = peerSlots;
     for (int i = 0; i < creditReceives; i++) qp.postReceive(CREDIT_WR, 0, 0, lkey);
   }
@@ -50,10 +33,10 @@ final class SendRing implements WorkCompletions, AutoCloseable {
     if (failure != null || credits == 0 || inFlight == slots) return false;
     int length = headerLength + payloadLength;
     if (length > slotBytes) throw new IllegalArgumentException("a frame of " + length + " bytes exceeds the slot of " + slotBytes);
-    int at = next * slotBytes;
+    int at = offset(next);
     memory.putBytes(at, header, 0, headerLength);
     if (payloadLength > 0) memory.putBytes(at + headerLength, payload, payloadOffset, payloadLength);
-    qp.postSend(next, base + at, length, lkey, -1);
+    qp.postSend(next, address(next), length, lkey, -1);
     next = next + 1 == slots ? 0 : next + 1;
     inFlight++;
     credits--;
@@ -63,11 +46,6 @@ final class SendRing implements WorkCompletions, AutoCloseable {
   /** Takes what completed: freed slots, returned credits. */
   int poll() {
     return failure == null ? qp.poll(this) : 0;
-  }
-
-  /** Null while usable, else why not. */
-  String failure() {
-    return failure;
   }
 
   int credits() {
@@ -89,13 +67,4 @@ final class SendRing implements WorkCompletions, AutoCloseable {
     qp.postReceive(CREDIT_WR, 0, 0, lkey);
   }
 
-  @Override
-  public void failed(long wrId, String why) {
-    if (failure == null) failure = "RDMA connection failed: " + why;
-  }
-
-  @Override
-  public void close() {
-    qp.close();
-  }
 }
