@@ -502,3 +502,7 @@ class _Upload:
 
     def cancel(self):
         self._future.cancel()
+
+
+# Importing this module is enough where the package is not installed (its entry point then is not seen).
+fsspec.register_implementation(TensorfsFileSystem.protocol, TensorfsFileSystem, clobber=True)
