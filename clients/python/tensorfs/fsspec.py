@@ -200,8 +200,12 @@ class TensorfsFileSystem(AbstractFileSystem):
                 return out if detail else [o["name"] for o in out]
             for entry in entries:
                 name = (path.rstrip("/") + "/" + entry.name) if path != "/" else "/" + entry.name
-                out.append({"name": name, "size": 0 if entry.directory else entry.size,
-                            "type": "directory" if entry.directory else "file"})
+                item = {"name": name, "size": 0 if entry.directory else entry.size,
+                        "type": "directory" if entry.directory else "file"}
+                for field, value in entry.ListFields():  # version, mtime_millis, md5_hex where the node sends them
+                    if field.name not in ("name", "directory", "size"):
+                        item[field.name] = value
+                out.append(item)
             if not token:
                 break
         if not out:
@@ -246,6 +250,8 @@ class TensorfsFileSystem(AbstractFileSystem):
 
     def makedirs(self, path, exist_ok=False):
         path = self._strip_protocol(path)
+        if exist_ok and self.isdir(path):
+            return  # an implicit directory (one with entries) stays implicit
         try:
             self.mkdir(path)
         except FileExistsError:
