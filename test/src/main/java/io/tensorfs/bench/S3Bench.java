@@ -60,14 +60,14 @@ final class S3Bench {
     EmbeddedCassandra cassandra = new EmbeddedCassandra(
         CassandraSettings.defaults(dir.resolve("cassandra")).withLibDir(RepoPaths.cassandraLib()));
     var db = cassandra.start();
-    int s3Port = NodeProcess.freePort();
-    try (NodeProcess node = new NodeProcess("node-1", dir.resolve("node-1"), db.contactPoint(), "bench_s3",
-        List.of("-Dtensorfs.s3.port=" + s3Port)).start(Duration.ofMinutes(3))) {
+    try (NodeProcess node = new NodeProcess("node-1", dir.resolve("node-1"), db.contactPoint(), "bench_s3", List.of())
+        .start(Duration.ofMinutes(3))) {
       Endpoint http = Endpoint.of(node);
       S3Keys.S3Key key0 = S3Keys.create(node.baseUri(), AdminToken.of(node), TENANT, "read-write");
       S3Signer signer = new S3Signer(key0.accessKey(), key0.secretKey(), REGION);
-      InetSocketAddress s3 = new InetSocketAddress("127.0.0.1", s3Port);
-      String host = "127.0.0.1:" + s3Port;
+      String host = node.s3Address();
+      InetSocketAddress s3 = new InetSocketAddress(host.substring(0, host.lastIndexOf(':')),
+          Integer.parseInt(host.substring(host.lastIndexOf(':') + 1)));
       String created = RawHttp.send(s3, "PUT /" + BUCKET + " HTTP/1.1\r\nHost: " + host + "\r\nContent-Length: 0\r\n"
           + signer.headLines("PUT", host, "/" + BUCKET, "", Map.of()) + "Connection: close\r\n\r\n", bytes.buffer(), 0);
       if (!created.startsWith("HTTP/1.1 200")) throw new IllegalStateException("CreateBucket failed: " + created);

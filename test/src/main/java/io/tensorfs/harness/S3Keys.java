@@ -29,8 +29,8 @@ public final class S3Keys {
     HttpResponse<String> r = HttpClient.newHttpClient().send(request, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
     if (r.statusCode() != 201) throw new IllegalStateException("creating an S3 key answered " + r.statusCode() + ": " + r.body());
     JsonNode json = new ObjectMapper().readTree(r.body());
-    JsonNode access = json.path("access_key");
-    JsonNode secret = json.path("secret_key");
+    JsonNode access = json.path("accessKey");
+    JsonNode secret = json.path("secretKey");
     if (!access.isTextual() || !secret.isTextual()) throw new IllegalStateException("no S3 key pair in " + r.body());
     return new S3Key(access.asText(), secret.asText());
   }

@@ -49,7 +49,7 @@ class S3ClientsIT {
   private static NodeProcess node;
   private static Path dir;
   private static String endpoint;
-  private static int s3Port;
+  private static String s3Address;
   private static S3Keys.S3Key key;
   private static Path small;
   private static Path big;
@@ -59,10 +59,10 @@ class S3ClientsIT {
     dir = RepoPaths.scratch("s3-clients");
     SharedCassandra.deleteTree(dir);
     Files.createDirectories(dir.resolve("home"));
-    s3Port = NodeProcess.freePort();
     node = new NodeProcess("node-1", dir.resolve("node-1"), SharedCassandra.get().contactPoint(), "it_s3clients",
-        List.of("-Dtensorfs.s3.port=" + s3Port)).start(Duration.ofMinutes(3));
-    endpoint = "http://127.0.0.1:" + s3Port;
+        List.of()).start(Duration.ofMinutes(3));
+    s3Address = node.s3Address();
+    endpoint = "http://" + s3Address;
     key = S3Keys.create(node.baseUri(), AdminToken.of(node), TENANT, "read-write");
     small = write(dir.resolve("files/small.bin"), 1, 100_003);
     big = write(dir.resolve("files/big.bin"), 2, (BIG_MIB << 20) + 4321);
@@ -105,7 +105,7 @@ class S3ClientsIT {
   void s3cmdPutsGetsListsAndDeletes() throws Exception {
     Path config = dir.resolve("s3cmd.cfg");
     Files.writeString(config, String.join("\n", "[default]", "access_key = " + key.accessKey(),
-        "secret_key = " + key.secretKey(), "host_base = 127.0.0.1:" + s3Port, "host_bucket = 127.0.0.1:" + s3Port,
+        "secret_key = " + key.secretKey(), "host_base = " + s3Address, "host_bucket = " + s3Address,
         "use_https = False", "signature_v2 = False", "bucket_location = us-east-1", "check_ssl_certificate = False", ""));
     List<String> s3cmd = List.of("/usr/bin/s3cmd", "-c", config.toString());
     run(concat(s3cmd, "mb", "s3://s3cmd"));
