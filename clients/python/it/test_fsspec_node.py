@@ -306,6 +306,13 @@ class FsspecNodeTest(unittest.TestCase):
         with self.assertRaises(FileNotFoundError):
             self.fs.mv(self.path("mv/none"), self.path("mv/other"))
 
+        self.fs.makedirs(self.path("tree/empty/leaf"))
+        self.fs.pipe_file(self.path("tree/full/x"), b"x")
+        with self.assertRaises(IsADirectoryError):
+            self.fs.pipe_file(self.path("tree/full"), b"a file where a directory is")
+        self.fs.rm(self.path("tree"), recursive=True)
+        self.assertFalse(self.fs.exists(self.path("tree")), "explicit directories under it went too")
+
     def test_a_token_the_node_refuses_is_a_permission_error(self):
         fs = TensorfsFileSystem(address=ADDRESS, token="not-a-token", local=False, skip_instance_cache=True)
         try:

@@ -51,6 +51,10 @@ def _mapped(error, path):
         return FileExistsError(errno.EEXIST, message, path)
     if code == "CONFLICT" and "not empty" in message:
         return OSError(errno.ENOTEMPTY, message, path)
+    if code == "CONFLICT" and "is a file" in message:
+        return NotADirectoryError(errno.ENOTDIR, message, path)
+    if code == "CONFLICT" and "is a directory" in message:
+        return IsADirectoryError(errno.EISDIR, message, path)
     if code in ("FORBIDDEN", "UNAUTHENTICATED"):
         return PermissionError(errno.EACCES, "%s: %s" % (code, message), path)
     if code in ("BAD_REQUEST", "BAD_PATH"):
@@ -245,8 +249,12 @@ class TensorfsFileSystem(AbstractFileSystem):
         path = self._strip_protocol(path)
         if not create_parents and not self.isdir(self._parent(path)):
             raise FileNotFoundError(errno.ENOENT, "no parent directory", path)
-        with _Call(path):
+        try:
             self.client.mkdir(path, **kwargs)
+        except TfsError as e:
+            if e.code == "CONFLICT":  # a directory or a file has the name: EEXIST, as mkdir(2) says
+                raise FileExistsError(errno.EEXIST, e.message, path) from e
+            raise _errno_error(e, path)
 
     def makedirs(self, path, exist_ok=False):
         path = self._strip_protocol(path)
