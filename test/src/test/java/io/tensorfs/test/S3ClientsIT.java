@@ -45,6 +45,8 @@ class S3ClientsIT {
   private static final boolean CI = "true".equals(System.getenv("CI"));
   private static final int BIG_MIB = CI ? 12 : 40;
   private static final Duration COMMAND_LIMIT = Duration.ofMinutes(4);
+  /** Bucket names of this run (the shared Cassandra may keep an earlier run's namespace). */
+  private static final String RUN = Long.toHexString(System.currentTimeMillis());
 
   private static NodeProcess node;
   private static Path dir;
@@ -76,29 +78,29 @@ class S3ClientsIT {
   @Test
   void awscliCopiesListsRangesAndRemoves() throws Exception {
     List<String> aws = List.of("/usr/bin/aws", "--endpoint-url", endpoint, "--no-cli-pager");
-    run(concat(aws, "s3", "mb", "s3://awscli"));
-    run(concat(aws, "s3", "cp", small.toString(), "s3://awscli/dir/small.bin"));
-    run(concat(aws, "s3", "cp", big.toString(), "s3://awscli/dir/big.bin"));
-    String ls = run(concat(aws, "s3", "ls", "s3://awscli/dir/"));
+    run(concat(aws, "s3", "mb", "s3://awscli-" + RUN));
+    run(concat(aws, "s3", "cp", small.toString(), "s3://awscli-" + RUN + "/dir/small.bin"));
+    run(concat(aws, "s3", "cp", big.toString(), "s3://awscli-" + RUN + "/dir/big.bin"));
+    String ls = run(concat(aws, "s3", "ls", "s3://awscli-" + RUN + "/dir/"));
     assertTrue(ls.contains(Files.size(small) + " small.bin"), ls);
     assertTrue(ls.contains(Files.size(big) + " big.bin"), ls);
     Path out = dir.resolve("out/awscli-big.bin");
-    run(concat(aws, "s3", "cp", "s3://awscli/dir/big.bin", out.toString()));
+    run(concat(aws, "s3", "cp", "s3://awscli-" + RUN + "/dir/big.bin", out.toString()));
     assertSameBytes(big, out);
     Path range = dir.resolve("out/awscli-range.bin");
-    run(concat(aws, "s3api", "get-object", "--bucket", "awscli", "--key", "dir/big.bin", "--range", "bytes=1000-2999",
+    run(concat(aws, "s3api", "get-object", "--bucket", "awscli-" + RUN, "--key", "dir/big.bin", "--range", "bytes=1000-2999",
         range.toString()));
     assertArrayEquals(Arrays.copyOfRange(Files.readAllBytes(big), 1000, 3000), Files.readAllBytes(range));
-    JsonNode head = new ObjectMapper().readTree(run(concat(aws, "s3api", "head-object", "--bucket", "awscli", "--key",
+    JsonNode head = new ObjectMapper().readTree(run(concat(aws, "s3api", "head-object", "--bucket", "awscli-" + RUN, "--key",
         "dir/big.bin")));
     assertEquals(Files.size(big), head.get("ContentLength").asLong(), head.toString());
     assertTrue(head.get("ETag").asText().matches("\"[0-9a-f]{32}-\\d+\""), "aws s3 cp went multipart: " + head);
-    assertArrayEquals(Files.readAllBytes(big), httpGet("/" + TENANT + "/awscli/dir/big.bin"), "the same file over HTTP");
-    run(concat(aws, "s3", "rm", "s3://awscli/dir/small.bin"));
-    String after = run(concat(aws, "s3", "ls", "s3://awscli/dir/"));
+    assertArrayEquals(Files.readAllBytes(big), httpGet("/" + TENANT + "/awscli-" + RUN + "/dir/big.bin"), "the same file over HTTP");
+    run(concat(aws, "s3", "rm", "s3://awscli-" + RUN + "/dir/small.bin"));
+    String after = run(concat(aws, "s3", "ls", "s3://awscli-" + RUN + "/dir/"));
     assertFalse(after.contains("small.bin"), after);
-    run(concat(aws, "s3", "rb", "s3://awscli", "--force"));
-    assertFalse(run(concat(aws, "s3", "ls")).contains("awscli"));
+    run(concat(aws, "s3", "rb", "s3://awscli-" + RUN, "--force"));
+    assertFalse(run(concat(aws, "s3", "ls")).contains("awscli-" + RUN));
   }
 
   @Test
@@ -108,23 +110,23 @@ class S3ClientsIT {
         "secret_key = " + key.secretKey(), "host_base = " + s3Address, "host_bucket = " + s3Address,
         "use_https = False", "signature_v2 = False", "bucket_location = us-east-1", "check_ssl_certificate = False", ""));
     List<String> s3cmd = List.of("/usr/bin/s3cmd", "-c", config.toString());
-    run(concat(s3cmd, "mb", "s3://s3cmd"));
-    run(concat(s3cmd, "put", small.toString(), "s3://s3cmd/small.bin"));
-    String put = run(concat(s3cmd, "put", "--multipart-chunk-size-mb=5", big.toString(), "s3://s3cmd/big.bin"));
-    assertTrue(put.contains("part 2 of"), "s3cmd uploaded in parts: " + put);
-    String ls = run(concat(s3cmd, "ls", "s3://s3cmd/"));
-    assertTrue(ls.contains("s3://s3cmd/small.bin") && ls.contains("s3://s3cmd/big.bin"), ls);
+    run(concat(s3cmd, "mb", "s3://s3cmd-" + RUN));
+    run(concat(s3cmd, "put", small.toString(), "s3://s3cmd-" + RUN + "/small.bin"));
+    String put = run(concat(s3cmd, "put", "--progress", "--multipart-chunk-size-mb=5", big.toString(), "s3://s3cmd-" + RUN + "/big.bin"));
+    assertTrue(put.contains("[part 2 of "), "s3cmd uploaded in parts: " + put);
+    String ls = run(concat(s3cmd, "ls", "s3://s3cmd-" + RUN + "/"));
+    assertTrue(ls.contains("s3://s3cmd-" + RUN + "/small.bin") && ls.contains("s3://s3cmd-" + RUN + "/big.bin"), ls);
     Path out = dir.resolve("out/s3cmd-big.bin");
-    run(concat(s3cmd, "get", "--force", "s3://s3cmd/big.bin", out.toString()));
+    run(concat(s3cmd, "get", "--force", "s3://s3cmd-" + RUN + "/big.bin", out.toString()));
     assertSameBytes(big, out);
     Path outSmall = dir.resolve("out/s3cmd-small.bin");
-    run(concat(s3cmd, "get", "--force", "s3://s3cmd/small.bin", outSmall.toString()));
+    run(concat(s3cmd, "get", "--force", "s3://s3cmd-" + RUN + "/small.bin", outSmall.toString()));
     assertSameBytes(small, outSmall);
-    String info = run(concat(s3cmd, "info", "s3://s3cmd/small.bin"));
+    String info = run(concat(s3cmd, "info", "s3://s3cmd-" + RUN + "/small.bin"));
     assertTrue(info.contains(md5Hex(Files.readAllBytes(small))), "the ETag is the MD5: " + info);
-    run(concat(s3cmd, "del", "s3://s3cmd/small.bin", "s3://s3cmd/big.bin"));
-    assertFalse(run(concat(s3cmd, "ls", "s3://s3cmd/")).contains("small.bin"));
-    run(concat(s3cmd, "rb", "s3://s3cmd"));
+    run(concat(s3cmd, "del", "s3://s3cmd-" + RUN + "/small.bin", "s3://s3cmd-" + RUN + "/big.bin"));
+    assertFalse(run(concat(s3cmd, "ls", "s3://s3cmd-" + RUN + "/")).contains("small.bin"));
+    run(concat(s3cmd, "rb", "s3://s3cmd-" + RUN));
   }
 
   @Test
@@ -139,23 +141,23 @@ class S3ClientsIT {
     Files.writeString(config, "");
     List<String> rclone = List.of("/usr/bin/rclone", "--config", config.toString(), "--s3-upload-cutoff", "5M",
         "--s3-chunk-size", "5M", "--retries", "1", "--low-level-retries", "1");
-    run(concat(rclone, "mkdir", "tfs:rclone"));
-    run(concat(rclone, "copy", tree.toString(), "tfs:rclone/tree"));
-    String ls = run(concat(rclone, "ls", "tfs:rclone/tree"));
+    run(concat(rclone, "mkdir", "tfs:rclone-" + RUN));
+    run(concat(rclone, "copy", tree.toString(), "tfs:rclone-" + RUN + "/tree"));
+    String ls = run(concat(rclone, "ls", "tfs:rclone-" + RUN + "/tree"));
     for (String line : List.of(Files.size(small) + " a.bin", Files.size(big) + " sub/big.bin", "5 sub/deeper/c.bin",
         "0 empty.bin")) {
       assertTrue(ls.lines().anyMatch(l -> l.strip().equals(line)), "rclone ls lists '" + line + "': " + ls);
     }
-    String check = run(concat(rclone, "check", tree.toString(), "tfs:rclone/tree"));
+    String check = run(concat(rclone, "check", tree.toString(), "tfs:rclone-" + RUN + "/tree"));
     assertTrue(check.contains("0 differences found"), check);
     assertFalse(check.matches("(?s).*[1-9][0-9]* hashes could not be checked.*"), "rclone compared every MD5: " + check);
     Path back = dir.resolve("rclone-back");
-    run(concat(rclone, "copy", "tfs:rclone/tree", back.toString()));
+    run(concat(rclone, "copy", "tfs:rclone-" + RUN + "/tree", back.toString()));
     for (String name : List.of("a.bin", "sub/big.bin", "sub/deeper/c.bin", "empty.bin")) {
       assertSameBytes(tree.resolve(name), back.resolve(name));
     }
-    run(concat(rclone, "purge", "tfs:rclone"));
-    assertFalse(run(concat(rclone, "lsd", "tfs:")).contains("rclone"));
+    run(concat(rclone, "purge", "tfs:rclone-" + RUN));
+    assertFalse(run(concat(rclone, "lsd", "tfs:")).contains("rclone-" + RUN));
   }
 
   @Test
