@@ -40,6 +40,7 @@ record NodeArgs(Map<String, Object> overrides) {
         case "--http-host" -> o.put("tensorfs.gateway.http.host", value);
         case "--http-port" -> o.put("tensorfs.gateway.http.port", Integer.parseInt(value));
         case "--grpc-port" -> o.put("tensorfs.gateway.grpc.port", Integer.parseInt(value));
+        case "--s3-port" -> o.put("tensorfs.s3.port", Integer.parseInt(value));
         case "--cluster-port" -> o.put("pekko.remote.artery.canonical.port", Integer.parseInt(value));
         case "--seed" -> seeds.add("pekko://tensorfs@" + value);
         case "--cassandra" -> o.put("datastax-java-driver.basic.contact-points", contactPoints(value));

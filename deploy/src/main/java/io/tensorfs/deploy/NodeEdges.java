@@ -1,6 +1,7 @@
 package io.tensorfs.deploy;
 
 import io.tensorfs.gateway.front.FrontServer;
+import io.tensorfs.gateway.s3.S3Server;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -19,18 +20,23 @@ final class NodeEdges implements Edges {
   private final CompletionStage<Optional<FrontServer>> front;
   /** Completes with null when metrics are off. */
   private final CompletionStage<ServerBinding> metrics;
+  /** Empty when the S3 API is off. */
+  private final CompletionStage<Optional<S3Server>> s3;
 
   NodeEdges(CompletionStage<ServerBinding> http, CompletionStage<ServerBinding> grpc,
-      CompletionStage<Optional<FrontServer>> front, CompletionStage<ServerBinding> metrics) {
+      CompletionStage<Optional<FrontServer>> front, CompletionStage<ServerBinding> metrics,
+      CompletionStage<Optional<S3Server>> s3) {
     this.http = http;
     this.grpc = grpc;
     this.front = front;
     this.metrics = metrics;
+    this.s3 = s3;
   }
 
   @Override
   public CompletionStage<Done> bound() {
-    return http.thenCombine(grpc, (h, g) -> h).thenCombine(front, (h, f) -> h).thenCombine(metrics, (h, m) -> Done.done());
+    return http.thenCombine(grpc, (h, g) -> h).thenCombine(front, (h, f) -> h).thenCombine(s3, (h, s) -> h)
+        .thenCombine(metrics, (h, m) -> Done.done());
   }
 
   @Override
@@ -39,8 +45,12 @@ final class NodeEdges implements Edges {
       f.ifPresent(FrontServer::close);
       return Done.done();
     });
+    CompletionStage<Done> s3Closed = s3.thenApply(server -> {
+      server.ifPresent(S3Server::close);
+      return Done.done();
+    });
     CompletionStage<?> metricsUnbound = metrics.thenCompose(b -> b == null ? CompletableFuture.completedFuture(null) : b.unbind());
-    return allQuietly(frontClosed, http.thenCompose(ServerBinding::unbind), grpc.thenCompose(ServerBinding::unbind),
+    return allQuietly(frontClosed, s3Closed, http.thenCompose(ServerBinding::unbind), grpc.thenCompose(ServerBinding::unbind),
         metricsUnbound);
   }
 

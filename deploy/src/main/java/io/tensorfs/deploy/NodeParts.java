@@ -17,6 +17,9 @@ import io.tensorfs.gateway.local.LocalChannels;
 import io.tensorfs.gateway.grpc.Hints;
 import io.tensorfs.gateway.http.FileDirectReads;
 import io.tensorfs.gateway.http.HttpApi;
+import io.tensorfs.gateway.s3.S3Keys;
+import io.tensorfs.gateway.s3.S3Server;
+import io.tensorfs.gateway.s3.S3Settings;
 import io.tensorfs.gateway.metrics.MetricsEndpoint;
 import io.tensorfs.gpu.GpuSettings;
 import io.tensorfs.gpu.GpuSinks;
@@ -106,7 +109,7 @@ import org.slf4j.LoggerFactory;
  * each: the data plane (stores, metadata, cache, transport, GPU sinks), the background workers
  * (read-demand reports, the memory replica agent, repair sweeps and their on-demand trigger, the drain
  * worker, the scrubber), the edges (the file operations, HTTP,
- * gRPC, the front door) and the steps to ready. Each part is built on its own actor's thread; a field
+ * gRPC, the front door, S3) and the steps to ready. Each part is built on its own actor's thread; a field
  * set by an earlier part is read by a later one only after the guardian's message between them.
  */
 final class NodeParts implements NodeAssembly {
@@ -240,8 +243,10 @@ final class NodeParts implements NodeAssembly {
         replication, readDemand, OperatorSettings.fromConfig(config));
     Checkpoints checkpoints = new Checkpoints(system, files);
     startAuth();
+    S3Settings s3 = S3Settings.fromConfig(config);
+    Optional<S3Keys> s3Keys = s3.enabled() ? Optional.of(new S3Keys(secret.key())) : Optional.empty();
     HttpApi api = new HttpApi(system, files, checkpoints, gateway, status, tokens, Optional.of(drains),
-        Optional.of(new AdminViews(system, metadata, AdminSettings.fromConfig(config))));
+        Optional.of(new AdminViews(system, metadata, AdminSettings.fromConfig(config))), s3Keys);
     GrpcSettings grpcSettings = GrpcSettings.fromConfig(config);
     CompletionStage<ServerBinding> grpc = GrpcGateway.bind(system, files, checkpoints, gpus,
         new DirectGpuReads(gpus.fileReads()), Hints.of(files), tokens, LocalChannels.create(system, files, gpus),
@@ -260,8 +265,16 @@ final class NodeParts implements NodeAssembly {
     });
     CompletionStage<ServerBinding> metrics = MetricsEndpoint.bind(system, MetricsSettings.fromConfig(config),
         Path.of(config.getString("tensorfs.node.data-dir")));
+    CompletionStage<Optional<S3Server>> s3Server = s3Keys.isPresent()
+        ? S3Server.start(system, files, status, tokens, s3Keys.get(), s3, gateway, front).thenApply(Optional::of)
+        : CompletableFuture.completedFuture(Optional.empty());
+    s3Server.whenComplete((server, e) -> {
+      if (e != null) log.error("node {} cannot serve S3 on {}:{}", nodeId, s3.host(), s3.port(), e);
+      else server.ifPresent(x -> log.info("node {} S3 API listening on s3={}:{}", nodeId,
+          x.localAddress().getHostString(), x.localAddress().getPort()));
+    });
     logListening(gateway, grpc, http, frontDoor, metrics);
-    return new NodeEdges(http, grpc, frontDoor, metrics);
+    return new NodeEdges(http, grpc, frontDoor, metrics, s3Server);
   }
 
   @Override

@@ -21,6 +21,7 @@ public final class BenchMain {
         case "faults" -> FaultsBench.run(rest);
         case "kv" -> KvBench.run(rest);
         case "local" -> LocalChannelBench.run(rest);
+        case "s3" -> S3Bench.run(rest);
         default -> {
           System.err.println("usage: tfs bench http [--size-mib N] [--rounds N] | cache [--rounds N] [--sample-mib N] [--only metrics|auth]"
               + " | cluster [--size-mib N] [--rounds N] [--transport aeron-ipc|aeron-udp|tcp]... [--metadata cassandra|memory] [--dir DIR]"
@@ -29,7 +30,8 @@ public final class BenchMain {
               + " | " + MetaOptions.usage()
               + " | faults [--trials N] [--cassandra-trials N] [--disk on|off] [--seed S] [--clients N]"
               + " | kv [--sizes-kib 256,1024,4096,16384] [--clients 1,4,16] [--batch 8] [--seconds S] [--in-flight-mib N] [--local on|off]"
-              + " | local [--rounds N] [--warmup N]");
+              + " | local [--rounds N] [--warmup N]"
+              + " | s3 [--sizes-mib 4,1024] [--rounds N] [--repeats N]");
           System.exit(2);
         }
       }

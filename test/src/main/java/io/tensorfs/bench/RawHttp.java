@@ -2,6 +2,7 @@ package io.tensorfs.bench;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
@@ -19,9 +20,17 @@ final class RawHttp {
 
   /** PUTs {@code size} bytes cycled from {@code pattern}; returns the response status line and body. */
   static String put(Endpoint server, String path, ByteBuffer pattern, long size) throws IOException {
-    try (SocketChannel ch = SocketChannel.open(server.address())) {
-      String head = "PUT " + path + " HTTP/1.1\r\nHost: bench\r\nContent-Length: " + size
-          + "\r\nContent-Type: application/octet-stream\r\n" + server.authorizationLine() + "Connection: close\r\n\r\n";
+    String head = "PUT " + path + " HTTP/1.1\r\nHost: bench\r\nContent-Length: " + size
+        + "\r\nContent-Type: application/octet-stream\r\n" + server.authorizationLine() + "Connection: close\r\n\r\n";
+    return send(server.address(), head, pattern, size);
+  }
+
+  /**
+   * Sends a whole request head (its lines and the blank line ending it, {@code Connection: close} among
+   * them) and {@code size} bytes cycled from {@code pattern}; returns the response status line and body.
+   */
+  static String send(InetSocketAddress address, String head, ByteBuffer pattern, long size) throws IOException {
+    try (SocketChannel ch = SocketChannel.open(address)) {
       ch.write(ByteBuffer.wrap(head.getBytes(StandardCharsets.US_ASCII)));
       writeCycled(ch, pattern, size);
       return new String(readAll(ch), StandardCharsets.UTF_8);
@@ -30,8 +39,16 @@ final class RawHttp {
 
   /** GETs a file and returns the CRC32C of its body, having read {@code expectedSize} bytes. */
   static int get(Endpoint server, String path, long expectedSize) throws IOException {
-    try (SocketChannel ch = SocketChannel.open(server.address())) {
-      String head = "GET " + path + " HTTP/1.1\r\nHost: bench\r\n" + server.authorizationLine() + "Connection: close\r\n\r\n";
+    String head = "GET " + path + " HTTP/1.1\r\nHost: bench\r\n" + server.authorizationLine() + "Connection: close\r\n\r\n";
+    return fetch(server.address(), head, expectedSize);
+  }
+
+  /**
+   * Sends a whole request head ({@code Connection: close} among its lines) and returns the CRC32C of the
+   * 200 answer's body, having read {@code expectedSize} bytes.
+   */
+  static int fetch(InetSocketAddress address, String head, long expectedSize) throws IOException {
+    try (SocketChannel ch = SocketChannel.open(address)) {
       ch.write(ByteBuffer.wrap(head.getBytes(StandardCharsets.US_ASCII)));
       ByteBuffer buf = ByteBuffer.allocateDirect(IO_BYTES);
       int headerEnd = -1;

@@ -26,6 +26,7 @@ public final class NodeProcess implements AutoCloseable {
   private final Path dataDir;
   private final int httpPort;
   private final int grpcPort;
+  private final int s3Port;
   private final int clusterPort;
   private final String host;
   private final List<String> command;
@@ -46,6 +47,7 @@ public final class NodeProcess implements AutoCloseable {
     this.dataDir = dataDir;
     this.httpPort = freePort();
     this.grpcPort = freePort();
+    this.s3Port = freePort();
     this.clusterPort = clusterPort;
     int hostAt = nodeArgs.indexOf("--http-host");
     this.host = hostAt >= 0 ? nodeArgs.get(hostAt + 1) : "127.0.0.1";
@@ -65,7 +67,7 @@ public final class NodeProcess implements AutoCloseable {
     c.addAll(List.of("-cp", RepoPaths.nodeClasspath(), "io.tensorfs.deploy.NodeMain",
         "--node-id", nodeId, "--data", dataDir.toString(), "--http-host", "127.0.0.1",
         "--http-port", Integer.toString(httpPort), "--grpc-port", Integer.toString(grpcPort),
-        "--cluster-port", Integer.toString(clusterPort)));
+        "--s3-port", Integer.toString(s3Port), "--cluster-port", Integer.toString(clusterPort)));
     if (cassandra != null) c.addAll(List.of("--cassandra", cassandra)); // none: the caller set another journal
     // Nodes whose data directories are siblings are one cluster: they share its admin token and secret.
     if (!nodeArgs.contains("--admin-token-file")) {
@@ -85,6 +87,11 @@ public final class NodeProcess implements AutoCloseable {
   /** The node's gRPC address, {@code host:port}. */
   public String grpcAddress() {
     return "127.0.0.1:" + grpcPort;
+  }
+
+  /** The S3 API's {@code host:port}. */
+  public String s3Address() {
+    return host + ":" + s3Port;
   }
 
   public int clusterPort() {

@@ -1,7 +1,6 @@
 package io.tensorfs.test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.tensorfs.harness.AdminToken;
@@ -19,7 +18,7 @@ import org.junit.jupiter.api.Test;
 /**
  * The Python checkpoint tests (clients/python/it: tensorfs.checkpoint save/load round trips compared
  * tensor by tensor, a cut-off save resumed from the node's acknowledged offsets, keep-last, abort, and a
- * PyTorch DCP save/load by two gloo processes) against a real node process over a real Cassandra. Needs
+ * PyTorch DCP save/load by two gloo processes; tensorfs.fsspec's tests) against a real node process over a real Cassandra. Needs
  * Debian's python3-torch (scripts/ensure-deps installs it).
  */
 class PythonCheckpointIT {
@@ -42,7 +41,10 @@ class PythonCheckpointIT {
       assertTrue(p.waitFor(10, TimeUnit.MINUTES), "the Python checkpoint tests finish within 10 minutes");
       String output = Files.readString(log, StandardCharsets.UTF_8);
       assertEquals(0, p.exitValue(), output);
-      assertFalse(output.contains("skipped"), "every Python checkpoint test ran against the node:\n" + output);
+      // The one test that may skip, saying why: DCP through fsspec needs a torch with FsspecWriter (2.x).
+      assertTrue(output.lines().filter(l -> l.contains(" ... skipped")).allMatch(l ->
+          l.startsWith("test_dcp_fsspec_writer_and_reader_save_and_load_a_state_dict ") && l.contains("this torch")),
+          "every other Python test under it/ ran against the node:\n" + output);
       assertTrue(output.lines().anyMatch(l -> l.startsWith("test_dcp_save_and_load_by_two_gloo_processes ")
           && l.endsWith("... ok")), "the two-process DCP round trip ran and passed:\n" + output);
       assertTrue(output.contains("OK"), output);

@@ -105,7 +105,7 @@ final class Connection implements Runnable {
       if (end == CLIENT_DONE) return;
       RequestHead head = end == NOT_A_HEAD ? null : RequestHead.parse(in, end);
       headAtNanos = System.nanoTime();
-      Outcome outcome = head != null && head.isDirectRead() ? answer(head) : Outcome.HAND_OFF;
+      Outcome outcome = head != null && head.isDirectRead(server.reads::serves) ? answer(head) : Outcome.HAND_OFF;
       if (outcome == Outcome.HAND_OFF) {
         server.handedOff.increment();
         relay = new Relay(this, channel, server.upstream, Thread.currentThread().getName());

@@ -17,8 +17,16 @@ public interface DirectReads {
    * joined with ", ".
    *
    * @param method    {@code GET} or {@code HEAD}
-   * @param rawTarget the request target exactly as sent, starting with {@code /v1/files/}, still percent-encoded
+   * @param rawTarget the request target exactly as sent (one {@link #serves} accepted), still percent-encoded
    * @param headers   the request headers, names lower-case, repeated headers joined with ", "
    */
   CompletionStage<Optional<DirectResponse>> open(String method, String rawTarget, Map<String, String> headers);
+
+  /**
+   * Whether a GET or HEAD of {@code rawTarget} may be answered here at all (else it is relayed unasked):
+   * by default the file API's targets, {@code /v1/files/...}.
+   */
+  default boolean serves(String rawTarget) {
+    return rawTarget.startsWith(RequestHead.FILES_PREFIX);
+  }
 }

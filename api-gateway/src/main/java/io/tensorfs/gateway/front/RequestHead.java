@@ -53,8 +53,13 @@ record RequestHead(String method, String target, Map<String, String> headers) {
    * no body, and nothing that changes the connection (Expect, Upgrade).
    */
   boolean isDirectRead() {
+    return isDirectRead(t -> t.startsWith(FILES_PREFIX));
+  }
+
+  /** {@link #isDirectRead()} for a front door whose direct reads serve the targets {@code serves} accepts. */
+  boolean isDirectRead(java.util.function.Predicate<String> serves) {
     if (!method.equals("GET") && !method.equals("HEAD")) return false;
-    if (!target.startsWith(FILES_PREFIX)) return false;
+    if (!serves.test(target)) return false;
     if (!headers.containsKey("host") || headers.get("host").contains(",")) return false;
     String length = headers.get("content-length");
     if (length != null && !length.equals("0")) return false;

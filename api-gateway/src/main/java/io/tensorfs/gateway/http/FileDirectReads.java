@@ -92,7 +92,7 @@ public final class FileDirectReads implements DirectReads {
       return files.openRead(v, first, length).thenApply(read -> {
         List<Map.Entry<String, String>> h = baseHeaders(v, cr);
         h.add(Map.entry(HttpApi.CACHE_HEADER, read.hit() ? "hit" : "miss"));
-        return Optional.<DirectResponse>of(new Response(code, h, read.length(), new Body(read)));
+        return Optional.<DirectResponse>of(new Response(code, h, read.length(), new FileReadBody(read)));
       });
     }).exceptionally(e -> Optional.empty());
   }
@@ -123,29 +123,4 @@ public final class FileDirectReads implements DirectReads {
     @Override
     public void close() {}
   };
-
-  /** The pieces of one read, each the pages of one chunk, handed out without a copy. */
-  private record Body(FileRead read) implements BodySource {
-    @Override
-    public CompletionStage<BodyPiece> next() {
-      return read.next().thenApply(piece -> piece == null ? null : new Piece(piece));
-    }
-
-    @Override
-    public void close() {
-      read.close();
-    }
-  }
-
-  private record Piece(ReadPiece piece) implements BodyPiece {
-    @Override
-    public ByteBuffer[] buffers() {
-      return piece.buffers().toArray(ByteBuffer[]::new);
-    }
-
-    @Override
-    public void release() {
-      piece.release();
-    }
-  }
 }

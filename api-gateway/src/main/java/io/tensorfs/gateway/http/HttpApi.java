@@ -106,6 +106,13 @@ public final class HttpApi {
    */
   public HttpApi(ActorSystem<?> system, NodeOperator files, Checkpoints checkpoints, GatewaySettings settings,
       NodeStatus node, Tokens tokens, Optional<NodeDrains> drains, Optional<AdminViews> admin) {
+    this(system, files, checkpoints, settings, node, tokens, drains, admin, Optional.empty());
+  }
+
+  /** @param s3Keys the S3 key pairs a token created with {@code "s3": true} is shown (absent: no S3 API) */
+  public HttpApi(ActorSystem<?> system, NodeOperator files, Checkpoints checkpoints, GatewaySettings settings,
+      NodeStatus node, Tokens tokens, Optional<NodeDrains> drains, Optional<AdminViews> admin,
+      Optional<io.tensorfs.gateway.s3.S3Keys> s3Keys) {
     this.views = admin.map(AdminRoutes::new);
     this.system = system;
     this.files = files;
@@ -114,7 +121,7 @@ public final class HttpApi {
     this.checkpoints = new CheckpointRoutes(system, checkpoints);
     this.adminNodes = drains.map(AdminNodeRoutes::new);
     this.tokens = tokens;
-    this.tokenRoutes = new TokenRoutes(system, tokens);
+    this.tokenRoutes = new TokenRoutes(system, tokens, s3Keys);
     this.tenants = new TenantRoutes(system, files, settings.requestTimeout());
     this.lists = new ListRoutes(files);
     this.kv = new KvRoutes(system, files.kv(), settings.requestTimeout());

@@ -22,11 +22,20 @@ final class TokenJson {
     }
   }
 
-  record Issued(String id, String token, String tenant, String role, String description, String created) {
+  /** @param accessKey the token's S3 key pair (README: "S3 API"), only when asked for ({@code "s3": true}) */
+  record Issued(String id, String token, String tenant, String role, String description, String created,
+      @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
+      String accessKey,
+      @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
+      String secretKey) {
     static Issued of(IssuedToken t) {
+      return of(t, null, null);
+    }
+
+    static Issued of(IssuedToken t, String accessKey, String secretKey) {
       TokenRecord r = t.record();
       return new Issued(r.id(), t.text(), r.tenant(), r.role().wire(), r.description(),
-          Instant.ofEpochMilli(r.createdMillis()).toString());
+          Instant.ofEpochMilli(r.createdMillis()).toString(), accessKey, secretKey);
     }
   }
 }

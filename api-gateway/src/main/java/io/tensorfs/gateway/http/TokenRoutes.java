@@ -4,10 +4,12 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.tensorfs.core.ErrorCode;
 import io.tensorfs.core.TfsException;
+import io.tensorfs.gateway.s3.S3Keys;
 import io.tensorfs.sharding.auth.Role;
 import io.tensorfs.sharding.auth.Tokens;
 import java.io.IOException;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletionStage;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.http.javadsl.model.HttpMethods;
@@ -21,7 +23,8 @@ import org.apache.pekko.stream.Materializer;
  *
  * <pre>
  * GET    /v1/admin/tokens          200 {"tokens":[{"id","tenant","role","description","created","revoked"}]}
- * POST   /v1/admin/tokens          {"tenant","role","description"}  201 {"id","token",...}: the only time the token is shown
+ * POST   /v1/admin/tokens          {"tenant","role","description"[,"s3":true]}  201 {"id","token",...}: the only time the
+ *                                  token is shown; with "s3": also its S3 key pair {"accessKey","secretKey"}
  * DELETE /v1/admin/tokens/{id}     204; 404 when unknown
  * </pre>
  *
@@ -35,10 +38,12 @@ final class TokenRoutes {
 
   private final ActorSystem<?> system;
   private final Tokens tokens;
+  private final Optional<S3Keys> s3Keys;
 
-  TokenRoutes(ActorSystem<?> system, Tokens tokens) {
+  TokenRoutes(ActorSystem<?> system, Tokens tokens, Optional<S3Keys> s3Keys) {
     this.system = system;
     this.tokens = tokens;
+    this.s3Keys = s3Keys;
   }
 
   CompletionStage<HttpResponse> route(HttpRequest request, String rawPath) {
@@ -64,9 +69,18 @@ final class TokenRoutes {
           String tenant = text(json, "tenant");
           String role = text(json, "role");
           if (role == null) throw new TfsException(ErrorCode.BAD_REQUEST, "a token needs a role: admin, read-write or read-only");
-          return tokens.create(tenant, Role.parse(role), text(json, "description"));
+          JsonNode s3 = json.get("s3");
+          if (s3 != null && !s3.isBoolean()) throw new TfsException(ErrorCode.BAD_REQUEST, "'s3' must be true or false");
+          boolean withKeys = s3 != null && s3.asBoolean();
+          if (withKeys && s3Keys.isEmpty()) {
+            throw new TfsException(ErrorCode.BAD_REQUEST, "this node serves no S3 API (tensorfs.s3.port = 0)");
+          }
+          return tokens.create(tenant, Role.parse(role), text(json, "description")).thenApply(issued -> withKeys
+              ? TokenJson.Issued.of(issued, S3Keys.accessKey(issued.record().id()),
+                  s3Keys.get().secretKey(issued.record().id()))
+              : TokenJson.Issued.of(issued));
         })
-        .thenApply(issued -> Json.response(StatusCodes.CREATED, TokenJson.Issued.of(issued)));
+        .thenApply(issued -> Json.response(StatusCodes.CREATED, issued));
   }
 
   private static JsonNode parse(byte[] body) {

@@ -222,8 +222,18 @@ public final class NodeOperator {
    */
   public CompletionStage<FileVersion> put(TfsPath path, Policy policy, int chunkSizeBytes, Precondition precondition,
       OptionalLong declaredBytes, long maxBytes, FileAttributes attributes, Source<ByteString, ?> body) {
+    return put(path, policy, chunkSizeBytes, precondition, declaredBytes, maxBytes, () -> attributes, body);
+  }
+
+  /**
+   * {@link #put} whose attributes are asked for when the version is sealed, once its body was read whole: for
+   * a writer that computes one from the bytes (S3's ETag, the MD5). A body that fails fails the put first.
+   */
+  public CompletionStage<FileVersion> put(TfsPath path, Policy policy, int chunkSizeBytes, Precondition precondition,
+      OptionalLong declaredBytes, long maxBytes, java.util.function.Supplier<FileAttributes> attributesAtSeal,
+      Source<ByteString, ?> body) {
     if (ReservedPaths.isReserved(path)) return CompletableFuture.failedFuture(ReservedPaths.refusal(path, "write"));
-    return write(path, policy, chunkSizeBytes, precondition, declaredBytes, maxBytes, attributes, body);
+    return write(path, policy, chunkSizeBytes, precondition, declaredBytes, maxBytes, attributesAtSeal, body);
   }
 
   /**
@@ -233,12 +243,13 @@ public final class NodeOperator {
   public CompletionStage<FileVersion> putReserved(TfsPath path, Policy policy, int chunkSizeBytes,
       OptionalLong declaredBytes, long maxBytes, Source<ByteString, ?> body) {
     if (!ReservedPaths.isReserved(path)) return failed(ErrorCode.BAD_PATH, path + " is not a reserved path");
-    return write(path, policy, chunkSizeBytes, Precondition.NONE, declaredBytes, maxBytes, FileAttributes.defaults(),
+    return write(path, policy, chunkSizeBytes, Precondition.NONE, declaredBytes, maxBytes, FileAttributes::defaults,
         body);
   }
 
   private CompletionStage<FileVersion> write(TfsPath path, Policy policy, int chunkSizeBytes, Precondition precondition,
-      OptionalLong declaredBytes, long maxBytes, FileAttributes attributes, Source<ByteString, ?> body) {
+      OptionalLong declaredBytes, long maxBytes, java.util.function.Supplier<FileAttributes> attributes,
+      Source<ByteString, ?> body) {
     if (path.isRoot()) return failed(ErrorCode.BAD_PATH, "cannot write the root");
     if (declaredBytes.isPresent() && declaredBytes.getAsLong() > maxBytes) {
       return failed(ErrorCode.TOO_LARGE, declaredBytes.getAsLong() + " bytes is more than the limit of " + maxBytes);

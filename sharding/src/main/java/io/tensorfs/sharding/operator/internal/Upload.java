@@ -90,7 +90,7 @@ public final class Upload {
    *     ({@link #fitsOneChunk}) and is recorded with {@link Metadata#commitNewChunk} and {@link Metadata#sealNew}
    */
   /** What the version carries besides its bytes, recorded at the seal. */
-  private final FileAttributes attributes;
+  private final java.util.function.Supplier<FileAttributes> attributes;
 
   public Upload(Metadata metadata, Function<String, ChunkStore> storeById, ChainFactory chains,
       List<ReplicaLocation> candidates, TfsPath path, FileId fileId, Policy policy, int minInsync,
@@ -105,7 +105,22 @@ public final class Upload {
       List<ReplicaLocation> candidates, TfsPath path, FileId fileId, Policy policy, int minInsync,
       Precondition precondition, int chunkSizeBytes, OptionalLong declaredBytes, boolean oneStep,
       FileAttributes attributes) {
-    this.attributes = attributes == null ? FileAttributes.defaults() : attributes;
+    this(metadata, storeById, chains, candidates, path, fileId, policy, minInsync, precondition, chunkSizeBytes,
+        declaredBytes, oneStep, () -> attributes);
+  }
+
+  /**
+   * @param attributes asked once, when the version is sealed (after every byte was accepted): a writer that
+   *     learns an attribute from the body itself (the MD5 an S3 ETag is) gives it then; null reads as defaults
+   */
+  public Upload(Metadata metadata, Function<String, ChunkStore> storeById, ChainFactory chains,
+      List<ReplicaLocation> candidates, TfsPath path, FileId fileId, Policy policy, int minInsync,
+      Precondition precondition, int chunkSizeBytes, OptionalLong declaredBytes, boolean oneStep,
+      java.util.function.Supplier<FileAttributes> attributes) {
+    this.attributes = () -> {
+      FileAttributes a = attributes == null ? null : attributes.get();
+      return a == null ? FileAttributes.defaults() : a;
+    };
     if (minInsync < 1) throw new IllegalArgumentException("min-insync " + minInsync + " is below 1");
     this.metadata = metadata;
     this.storeById = storeById;
@@ -156,10 +171,11 @@ public final class Upload {
           List<ChunkInfo> chunks = commits.stream().map(f -> f.getNow(null)).toList(); // all complete here: never blocks
           int crc = 0;
           for (ChunkInfo c : chunks) crc = Crc32c.combine(crc, c.crc32c(), c.lengthBytes());
+          FileAttributes given = attributes.get();
           return oneStep
               ? metadata.sealNew(path, fileId, policy, chunkSizeBytes, startedAtMillis, sizeBytes, chunks, crc,
-                  precondition, attributes)
-              : metadata.seal(path, fileId, sizeBytes, chunks, crc, precondition, attributes);
+                  precondition, given)
+              : metadata.seal(path, fileId, sizeBytes, chunks, crc, precondition, given);
         });
   }
 

@@ -1,0 +1,27 @@
+package io.tensorfs.gateway.s3.internal;
+
+import io.tensorfs.sharding.FileAttributes;
+import io.tensorfs.sharding.FileVersion;
+import java.util.Map;
+
+/**
+ * What S3 says of one object's version: its ETag (the MD5 of its bytes, "hex-N" for a multipart upload; a
+ * file written by another API without one reads as {@code "v<version>"}), content type, user metadata,
+ * size and last-modified time. Immutable.
+ */
+record ObjectInfo(String etag, String contentType, Map<String, String> user, long size, long lastModifiedMillis) {
+  static final String DEFAULT_CONTENT_TYPE = "binary/octet-stream";
+
+  static ObjectInfo of(FileVersion v) {
+    FileAttributes a = v.attributes();
+    String etag = a.md5Hex().isEmpty() ? "v" + v.version() : a.md5Hex();
+    String type = a.contentType().isEmpty() ? DEFAULT_CONTENT_TYPE : a.contentType();
+    // S3 answers Last-Modified in whole seconds: an If-Modified-Since copied from it must compare equal.
+    long modified = (a.mtimeMillis() > 0 ? a.mtimeMillis() : v.sealedAtMillis()) / 1000 * 1000;
+    return new ObjectInfo(etag, type, a.user(), v.size(), modified);
+  }
+
+  String quotedEtag() {
+    return "\"" + etag + "\"";
+  }
+}
