@@ -137,6 +137,10 @@ class Client:
         self._delete = _unary(self._channel, "Delete", _wire.DeleteRequest, _wire.DeleteReply)
         self._delete_tree = _unary(self._channel, "DeleteTree", _wire.DeleteTreeRequest, _wire.DeleteTreeReply)
         self._hint = _unary(self._channel, "Hint", _wire.HintRequest, _wire.HintReply)
+        self._mkdir = _unary(self._channel, "Mkdir", _wire.MkdirRequest, _wire.FileInfo)
+        self._rmdir = _unary(self._channel, "Rmdir", _wire.RmdirRequest, _wire.RmdirReply)
+        self._rename = _unary(self._channel, "Rename", _wire.RenameRequest, _wire.FileInfo)
+        self._set_attributes = _unary(self._channel, "SetAttributes", _wire.SetAttributesRequest, _wire.FileInfo)
         self._read = self._channel.unary_stream(_wire.SERVICE + "Read", request_serializer=_wire.ReadRequest.SerializeToString,
                                                 response_deserializer=_wire.Chunk.FromString)
         self._write = self._channel.stream_unary(_wire.SERVICE + "Write", request_serializer=_wire.WriteChunk.SerializeToString,
@@ -558,8 +562,49 @@ class Client:
     # -- file operations ---------------------------------------------------------------------------
 
     def stat(self, path):
-        """The file's FileInfo message: path, size, version, policy, chunk_size, chunks, crc32c."""
+        """The FileInfo message of a file (path, size, version, policy, chunk_size, chunks, crc32c, mode, uid,
+        gid, mtime_millis, content_type, md5_hex, user) or of a directory (is_dir true; path, mode, uid, gid,
+        mtime_millis)."""
         return self._call_unary(self._stat, _wire.StatRequest(path=path))
+
+    def mkdir(self, path, mode=0, uid=0, gid=0, mtime_millis=0):
+        """Makes an explicit directory (it stays when emptied) and the directories above it; returns its
+        FileInfo (is_dir). ``mode`` 0 is 0755, ``mtime_millis`` 0 is now. TfsError CONFLICT "... exists"
+        when it is a directory already, CONFLICT when a file has the name."""
+        request = _wire.MkdirRequest(path=path, mode=mode, uid=uid, gid=gid, mtime_millis=mtime_millis)
+        return self._call_unary(self._mkdir, request)
+
+    def rmdir(self, path):
+        """Removes an empty directory. TfsError NOT_FOUND, or CONFLICT "... not empty"."""
+        self._call_unary(self._rmdir, _wire.RmdirRequest(path=path))
+
+    def rename(self, src, dst, if_match=None, if_none_match=None):
+        """Renames a file (``dst`` becomes its version: same bytes, no copy; ``dst``'s old version goes) or a
+        directory (entry by entry, not atomic); returns ``dst``'s FileInfo. ``if_match`` / ``if_none_match``:
+        preconditions on ``dst``'s version (``if_none_match="*"``: do not replace). Across tenants:
+        TfsError BAD_REQUEST."""
+        request = _wire.RenameRequest(precondition=_precondition(if_match, if_none_match), to=dst)
+        setattr(request, "from", src)  # "from" is a Python keyword
+        return self._call_unary(self._rename, request)
+
+    def set_attributes(self, path, mode=None, uid=None, gid=None, mtime_millis=None, content_type=None, user=None):
+        """chmod / chown / utimens / S3 metadata of a file or directory without new bytes: each argument
+        that is not None replaces what is there (``user``: the whole map). Returns the FileInfo after."""
+        request = _wire.SetAttributesRequest(path=path)
+        if mode is not None:
+            request.mode = mode
+        if uid is not None:
+            request.uid = uid
+        if gid is not None:
+            request.gid = gid
+        if mtime_millis is not None:
+            request.mtime_millis = mtime_millis
+        if content_type is not None:
+            request.content_type = content_type
+        if user is not None:
+            request.replace_user = True
+            request.user.update(user)
+        return self._call_unary(self._set_attributes, request)
 
     def list(self, path):
         """Every entry of a directory, sorted by name: messages with name, directory, size (read page
@@ -602,19 +647,27 @@ class Client:
         except grpc.RpcError as e:
             raise _error(e) from None
 
-    def write_bytes(self, path, data, policy="", if_match=None, if_none_match=None):
+    def write_bytes(self, path, data, policy="", if_match=None, if_none_match=None, mode=0, uid=0, gid=0,
+                    mtime_millis=0, content_type="", md5_hex="", user=None):
         """Writes ``data`` as the whole new version of ``path``; returns its FileInfo.
 
         ``if_match`` / ``if_none_match``: RFC 9110 preconditions on the version this one replaces, each a
         version number (the ETag), ``"*"``, or a list of version numbers. ``if_match=7``: only if the file
         is at version 7; ``if_none_match="*"``: only if it does not exist. Checked before the bytes are
         taken and again when the new version is sealed: when one fails, TfsError PRECONDITION_FAILED and
-        nothing changes."""
+        nothing changes.
+
+        ``mode``, ``uid``, ``gid``, ``mtime_millis``, ``content_type``, ``md5_hex``, ``user``: the new
+        version's attributes (0 / "" / None: mode 0644, owner 0:0, mtime the seal time, none)."""
         view = memoryview(data).cast("B")
         precondition = _precondition(if_match, if_none_match)
+        header = _wire.WriteChunk(path=path, policy=policy, precondition=precondition, mode=mode, uid=uid, gid=gid,
+                                  mtime_millis=mtime_millis, content_type=content_type, md5_hex=md5_hex)
+        if user:
+            header.user.update(user)
 
         def messages():
-            yield _wire.WriteChunk(path=path, policy=policy, precondition=precondition)
+            yield header
             for at in range(0, len(view), _WRITE_PIECE):
                 yield _wire.WriteChunk(data=bytes(view[at:at + _WRITE_PIECE]))
 

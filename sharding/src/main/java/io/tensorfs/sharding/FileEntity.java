@@ -101,9 +101,16 @@ public final class FileEntity
    * again replies it (without the replaced one) so that a retried seal succeeds. A null precondition is none.
    */
   public record Seal(FileId fileId, long size, List<FileVersion.ChunkInfo> chunks, int crc32c,
-      Precondition precondition, ActorRef<SealReply> replyTo) implements Command {
+      Precondition precondition, ActorRef<SealReply> replyTo, FileAttributes attributes) implements Command {
     public Seal {
       if (precondition == null) precondition = Precondition.NONE;
+      if (attributes == null) attributes = FileAttributes.defaults();
+    }
+
+    /** A seal with default attributes. */
+    public Seal(FileId fileId, long size, List<FileVersion.ChunkInfo> chunks, int crc32c, Precondition precondition,
+        ActorRef<SealReply> replyTo) {
+      this(fileId, size, chunks, crc32c, precondition, replyTo, FileAttributes.defaults());
     }
   }
 
@@ -125,9 +132,16 @@ public final class FileEntity
    * retried one finds its version visible and gets it back.
    */
   public record SealNew(Upload upload, long size, List<FileVersion.ChunkInfo> chunks, int crc32c,
-      Precondition precondition, ActorRef<SealReply> replyTo) implements Command {
+      Precondition precondition, ActorRef<SealReply> replyTo, FileAttributes attributes) implements Command {
     public SealNew {
       if (precondition == null) precondition = Precondition.NONE;
+      if (attributes == null) attributes = FileAttributes.defaults();
+    }
+
+    /** A one-step seal with default attributes. */
+    public SealNew(Upload upload, long size, List<FileVersion.ChunkInfo> chunks, int crc32c,
+        Precondition precondition, ActorRef<SealReply> replyTo) {
+      this(upload, size, chunks, crc32c, precondition, replyTo, FileAttributes.defaults());
     }
   }
 
@@ -351,7 +365,8 @@ public final class FileEntity
       return Effect().reply(cmd.replyTo(), new Rejected(ErrorCode.BAD_REQUEST, badLayout));
     }
     FileVersion version = new FileVersion(path, upload.fileId(), state.nextVersion(), cmd.size(),
-        upload.chunkSizeBytes(), upload.policy(), cmd.chunks(), cmd.crc32c(), System.currentTimeMillis());
+        upload.chunkSizeBytes(), upload.policy(), cmd.chunks(), cmd.crc32c(), System.currentTimeMillis(),
+        cmd.attributes());
     Optional<FileVersion> replaced = state.current();
     return Effect().persist(List.of(new UploadBegun(upload), new UploadSealed(version)))
         .thenRun(s -> holders.answerWhenCurrent(visible(s),
@@ -376,7 +391,7 @@ public final class FileEntity
     }
     FileVersion version = new FileVersion(path, cmd.fileId(), state.nextVersion(), cmd.size(),
         upload.get().chunkSizeBytes(), upload.get().policy(), cmd.chunks(), cmd.crc32c(),
-        System.currentTimeMillis());
+        System.currentTimeMillis(), cmd.attributes());
     Optional<FileVersion> replaced = state.current();
     return Effect().persist(new UploadSealed(version))
         .thenRun(s -> holders.answerWhenCurrent(visible(s),

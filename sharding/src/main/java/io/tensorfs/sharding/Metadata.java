@@ -47,8 +47,16 @@ public interface Metadata {
    * {@link #seal} for an upload named by {@link #prepare}: records it and makes it visible in one journal
    * write, with the same checks and the same answer.
    */
+  default CompletionStage<Sealed> sealNew(TfsPath path, FileId fileId, Policy policy, int chunkSizeBytes,
+      long startedAtMillis, long size, List<FileVersion.ChunkInfo> chunks, int crc32c, Precondition precondition) {
+    return sealNew(path, fileId, policy, chunkSizeBytes, startedAtMillis, size, chunks, crc32c, precondition,
+        FileAttributes.defaults());
+  }
+
+  /** {@link #sealNew} recording the writer's {@code attributes} with the version (mtime 0: the seal time). */
   CompletionStage<Sealed> sealNew(TfsPath path, FileId fileId, Policy policy, int chunkSizeBytes,
-      long startedAtMillis, long size, List<FileVersion.ChunkInfo> chunks, int crc32c, Precondition precondition);
+      long startedAtMillis, long size, List<FileVersion.ChunkInfo> chunks, int crc32c, Precondition precondition,
+      FileAttributes attributes);
 
   /** Places a chunk's replicas on distinct stores among {@code candidates}: at most the policy's count. */
   CompletionStage<List<ReplicaLocation>> allocateChunk(ChunkId chunk, Policy policy, List<ReplicaLocation> candidates);
@@ -62,8 +70,14 @@ public interface Metadata {
    * PRECONDITION_FAILED, changing nothing, when {@code precondition} does not hold on the version
    * visible at the seal (checked atomically with it).
    */
+  default CompletionStage<Sealed> seal(TfsPath path, FileId fileId, long size, List<FileVersion.ChunkInfo> chunks,
+      int crc32c, Precondition precondition) {
+    return seal(path, fileId, size, chunks, crc32c, precondition, FileAttributes.defaults());
+  }
+
+  /** {@link #seal} recording the writer's {@code attributes} with the version (mtime 0: the seal time). */
   CompletionStage<Sealed> seal(TfsPath path, FileId fileId, long size, List<FileVersion.ChunkInfo> chunks,
-      int crc32c, Precondition precondition);
+      int crc32c, Precondition precondition, FileAttributes attributes);
 
   /**
    * Abandons an upload; its chunk entities are marked deleted. Completes with {@code true} when nothing
@@ -121,6 +135,70 @@ public interface Metadata {
 
     public Page {
       entries = List.copyOf(entries);
+    }
+  }
+
+  /**
+   * Changes the visible version's attributes, keeping its bytes and its version number; returns the version
+   * as it is now. NOT_FOUND when the file has no visible version (a directory: {@link #setDirAttributes}).
+   */
+  CompletionStage<FileVersion> setAttributes(TfsPath path, AttributeChange change);
+
+  /**
+   * Changes a directory's attributes (an implicit one keeps them too while it exists); NOT_FOUND when there
+   * is no such directory, CONFLICT for a file.
+   */
+  CompletionStage<DirInfo> setDirAttributes(TfsPath dir, AttributeChange change);
+
+  /**
+   * Makes {@code dir} an explicit directory, which stays when its last entry goes, with the directories
+   * above it as needed (implicit ones). CONFLICT "... exists" when {@code dir} is a directory already
+   * (explicit or implicit), CONFLICT "... is a file" when a file has that name or one above it.
+   */
+  CompletionStage<Void> mkdir(TfsPath dir, FileAttributes attributes);
+
+  /**
+   * Removes an empty directory (explicit, or implicit and left empty by a crash); the implicit ones above
+   * it that it leaves empty go too. NOT_FOUND when there is no such directory, CONFLICT "... not empty" while
+   * it has entries, CONFLICT for a file or the root.
+   */
+  CompletionStage<Void> rmdir(TfsPath dir);
+
+  /** A directory's facts; NOT_FOUND when there is no such directory, CONFLICT "... is a file" for a file. */
+  CompletionStage<DirInfo> statDir(TfsPath dir);
+
+  /**
+   * Moves the visible version of the file {@code from} to {@code to}: the same bytes and chunks (no copy)
+   * become {@code to}'s next version, {@code to}'s old version (returned as replaced, for the caller to
+   * collect) goes, and {@code from} has no visible version after. Crash-safe: an intent recorded at
+   * {@code from} is driven to its end, again after a restart. PRECONDITION_FAILED, moving nothing, when
+   * {@code onTarget} does not hold on {@code to}'s version; NOT_FOUND when {@code from} has none; CONFLICT
+   * when {@code to} is a directory or a rename of {@code from} is under way; BAD_REQUEST when {@code from}
+   * equals {@code to}.
+   */
+  CompletionStage<Sealed> rename(TfsPath from, TfsPath to, Precondition onTarget);
+
+  /**
+   * {@link #listPage} with each file's visible version (for listings that show size, mtime and ETag, as S3's):
+   * the same names, pages and errors.
+   */
+  CompletionStage<VersionPage> listVersions(TfsPath dir, String afterName, int limit);
+
+  /**
+   * One page of {@link #listVersions}.
+   *
+   * @param lastName the name to list after for the next page; empty on the last page
+   */
+  record VersionPage(List<Listed> entries, Optional<String> lastName) {
+    public VersionPage {
+      entries = List.copyOf(entries);
+    }
+  }
+
+  /** A listed name: a directory (no version) or a file with its visible version. */
+  record Listed(String name, DirEntry.Type type, Optional<FileVersion> version) {
+    public DirEntry entry() {
+      return new DirEntry(name, type, version.map(FileVersion::size).orElse(0L));
     }
   }
 

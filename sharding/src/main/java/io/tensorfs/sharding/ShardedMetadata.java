@@ -93,10 +93,11 @@ public final class ShardedMetadata implements Metadata, MetadataOracle {
 
   @Override
   public CompletionStage<Sealed> sealNew(TfsPath path, FileId fileId, Policy policy, int chunkSizeBytes,
-      long startedAtMillis, long size, List<FileVersion.ChunkInfo> chunks, int crc32c, Precondition precondition) {
+      long startedAtMillis, long size, List<FileVersion.ChunkInfo> chunks, int crc32c, Precondition precondition,
+      FileAttributes attributes) {
     FileEntity.Upload upload = new FileEntity.Upload(fileId, policy, chunkSizeBytes, startedAtMillis);
     return asks.<FileEntity.SealReply>file(path,
-            r -> new FileEntity.SealNew(upload, size, List.copyOf(chunks), crc32c, precondition, r))
+            r -> new FileEntity.SealNew(upload, size, List.copyOf(chunks), crc32c, precondition, r, attributes))
         .thenApply(reply -> expect(reply, FileEntity.SealAccepted.class))
         .thenCompose(accepted -> namespace.relink(path)
             .thenApply(v -> new Sealed(accepted.current(), accepted.replaced())));
@@ -104,9 +105,9 @@ public final class ShardedMetadata implements Metadata, MetadataOracle {
 
   @Override
   public CompletionStage<Sealed> seal(TfsPath path, FileId fileId, long size, List<FileVersion.ChunkInfo> chunks,
-      int crc32c, Precondition precondition) {
+      int crc32c, Precondition precondition, FileAttributes attributes) {
     return asks.<FileEntity.SealReply>file(path,
-            r -> new FileEntity.Seal(fileId, size, List.copyOf(chunks), crc32c, precondition, r))
+            r -> new FileEntity.Seal(fileId, size, List.copyOf(chunks), crc32c, precondition, r, attributes))
         .thenApply(reply -> expect(reply, FileEntity.SealAccepted.class))
         // A delete that ran while the upload was in flight may have taken the name away.
         .thenCompose(accepted -> namespace.relink(path)
@@ -186,22 +187,28 @@ public final class ShardedMetadata implements Metadata, MetadataOracle {
 
   @Override
   public CompletionStage<Page> listPage(TfsPath dir, String afterName, int limit) {
+    return listVersions(dir, afterName, limit).thenApply(page ->
+        new Page(page.entries().stream().map(Listed::entry).toList(), page.lastName()));
+  }
+
+  @Override
+  public CompletionStage<VersionPage> listVersions(TfsPath dir, String afterName, int limit) {
     if (limit < 1 || limit > Page.MAX_LIMIT) {
       return failed(ErrorCode.BAD_REQUEST, "limit must be 1.." + Page.MAX_LIMIT + ", not " + limit);
     }
     // One name more than the page: whether another page follows is then known, not guessed.
     return namespace.children(dir, afterName, limit + 1).thenCompose(read -> {
       if (read.isEmpty()) {
-        return afterName == null ? emptyListing(dir).thenApply(none -> new Page(none, Optional.empty()))
-            : CompletableFuture.completedFuture(new Page(List.of(), Optional.empty()));
+        return afterName == null ? emptyListing(dir).thenApply(none -> new VersionPage(List.of(), Optional.empty()))
+            : CompletableFuture.completedFuture(new VersionPage(List.of(), Optional.empty()));
       }
       List<DirectoryEntity.Child> children = read.size() > limit ? read.subList(0, limit) : read;
-      List<CompletionStage<Optional<DirEntry>>> entries = new ArrayList<>();
+      List<CompletionStage<Optional<Listed>>> entries = new ArrayList<>();
       for (DirectoryEntity.Child child : children) entries.add(entry(dir, child));
       // The next page starts after the last name read, even when that name was left out (no sealed version).
       Optional<String> last = read.size() > limit
           ? Optional.of(children.get(children.size() - 1).name()) : Optional.empty();
-      return all(entries).thenApply(found -> new Page(found.stream().flatMap(Optional::stream).toList(), last));
+      return all(entries).thenApply(found -> new VersionPage(found.stream().flatMap(Optional::stream).toList(), last));
     });
   }
 
@@ -213,14 +220,51 @@ public final class ShardedMetadata implements Metadata, MetadataOracle {
     });
   }
 
-  /** A file's entry carries its size; files with no sealed version (uploads, deleted) are left out. */
-  private CompletionStage<Optional<DirEntry>> entry(TfsPath dir, DirectoryEntity.Child child) {
+  /** A file's entry carries its version; files with no sealed version (uploads, deleted) are left out. */
+  private CompletionStage<Optional<Listed>> entry(TfsPath dir, DirectoryEntity.Child child) {
     if (child.type() == DirEntry.Type.DIR) {
-      return CompletableFuture.completedFuture(Optional.of(new DirEntry(child.name(), DirEntry.Type.DIR, 0)));
+      return CompletableFuture.completedFuture(Optional.of(new Listed(child.name(), DirEntry.Type.DIR,
+          Optional.empty())));
     }
     return asks.<FileEntity.Current>file(dir.child(child.name()), FileEntity.Get::new)
         .thenApply(current -> current.version()
-            .map(v -> new DirEntry(child.name(), DirEntry.Type.FILE, v.size())));
+            .map(v -> new Listed(child.name(), DirEntry.Type.FILE, Optional.of(v))));
+  }
+
+  // ---- attributes, directories, rename
+
+  @Override
+  public CompletionStage<FileVersion> setAttributes(TfsPath path, AttributeChange change) {
+    return notYet("setAttributes");
+  }
+
+  @Override
+  public CompletionStage<DirInfo> setDirAttributes(TfsPath dir, AttributeChange change) {
+    return notYet("setDirAttributes");
+  }
+
+  @Override
+  public CompletionStage<Void> mkdir(TfsPath dir, FileAttributes attributes) {
+    return notYet("mkdir");
+  }
+
+  @Override
+  public CompletionStage<Void> rmdir(TfsPath dir) {
+    return notYet("rmdir");
+  }
+
+  @Override
+  public CompletionStage<DirInfo> statDir(TfsPath dir) {
+    return notYet("statDir");
+  }
+
+  @Override
+  public CompletionStage<Sealed> rename(TfsPath from, TfsPath to, Precondition onTarget) {
+    return notYet("rename");
+  }
+
+  private static <T> CompletionStage<T> notYet(String call) {
+    return failed(ErrorCode.UNAVAILABLE, call + " is not implemented yet");
   }
 
   // ---- chunks

@@ -16,10 +16,16 @@ import io.tensorfs.gateway.grpc.v1.HintReply;
 import io.tensorfs.gateway.grpc.v1.HintRequest;
 import io.tensorfs.gateway.grpc.v1.ListReply;
 import io.tensorfs.gateway.grpc.v1.ListRequest;
+import io.tensorfs.gateway.grpc.v1.MkdirRequest;
+import io.tensorfs.gateway.grpc.v1.RenameRequest;
+import io.tensorfs.gateway.grpc.v1.RmdirReply;
+import io.tensorfs.gateway.grpc.v1.RmdirRequest;
+import io.tensorfs.gateway.grpc.v1.SetAttributesRequest;
 import io.tensorfs.gateway.grpc.v1.Precondition;
 import io.tensorfs.gateway.grpc.v1.ReadRequest;
 import io.tensorfs.gateway.grpc.v1.StatRequest;
 import io.tensorfs.gateway.grpc.v1.TensorfsGrpc;
+import io.tensorfs.gateway.grpc.v1.WriteChunk;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
@@ -278,6 +284,83 @@ public final class TfsClient {
   /** Writes {@code bytes} as the whole new version of {@code path} if {@code precondition} holds. */
   public CompletionStage<FileInfo> write(String path, String policy, Precondition precondition, byte[] bytes) {
     return write(path, policy, precondition, new ByteArrayInputStream(bytes));
+  }
+
+  /**
+   * Writes {@code bytes} as the whole new version of {@code header.getPath()}: {@code header} is the first
+   * message, naming the path, policy, precondition and the new version's attributes (mode, uid, gid,
+   * mtime_millis, content_type, md5_hex, user; zeros and blanks are the defaults), with no data.
+   */
+  public CompletionStage<FileInfo> write(WriteChunk header, InputStream bytes) {
+    WriteCall call = new WriteCall(header, bytes, WRITE_PIECE_BYTES);
+    grpc.write(call);
+    return call.result();
+  }
+
+  /**
+   * Makes an explicit directory (it stays when emptied) with the directories above it; {@code mode} 0 is
+   * 0755. Completes with its stat ({@code is_dir}); fails CONFLICT "exists" when it is there already.
+   */
+  public CompletionStage<FileInfo> mkdir(String path, int mode) {
+    UnaryCall<FileInfo> call = new UnaryCall<>();
+    grpc.mkdir(MkdirRequest.newBuilder().setPath(path).setMode(mode).build(), call);
+    return call.result();
+  }
+
+  /** {@link #mkdir(String, int)} with mode 0755. */
+  public CompletionStage<FileInfo> mkdir(String path) {
+    return mkdir(path, 0);
+  }
+
+  /** {@link #mkdir(String, int)} with every field of the request (mode, uid, gid, mtime_millis). */
+  public CompletionStage<FileInfo> mkdir(MkdirRequest request) {
+    UnaryCall<FileInfo> call = new UnaryCall<>();
+    grpc.mkdir(request, call);
+    return call.result();
+  }
+
+  /** Removes an empty directory: fails NOT_FOUND, or CONFLICT "not empty". */
+  public CompletionStage<Void> rmdir(String path) {
+    UnaryCall<RmdirReply> call = new UnaryCall<>();
+    grpc.rmdir(RmdirRequest.newBuilder().setPath(path).build(), call);
+    return call.result().thenApply(r -> null);
+  }
+
+  /**
+   * Renames a file (the target becomes its version: same bytes, no copy) or a directory (entry by entry);
+   * completes with the target's stat.
+   */
+  public CompletionStage<FileInfo> rename(String from, String to) {
+    return rename(from, to, Precondition.getDefaultInstance());
+  }
+
+  /** {@link #rename(String, String)} if {@code onTarget} holds on the target's version (a file rename). */
+  public CompletionStage<FileInfo> rename(String from, String to, Precondition onTarget) {
+    UnaryCall<FileInfo> call = new UnaryCall<>();
+    grpc.rename(RenameRequest.newBuilder().setFrom(from).setTo(to).setPrecondition(onTarget).build(), call);
+    return call.result();
+  }
+
+  /** Sets the fields the request sets (of a file, or of a directory); completes with the stat after. */
+  public CompletionStage<FileInfo> setAttributes(SetAttributesRequest request) {
+    UnaryCall<FileInfo> call = new UnaryCall<>();
+    grpc.setAttributes(request, call);
+    return call.result();
+  }
+
+  /** chmod: {@code mode} is the POSIX permission bits (07777 at most). */
+  public CompletionStage<FileInfo> chmod(String path, int mode) {
+    return setAttributes(SetAttributesRequest.newBuilder().setPath(path).setMode(mode).build());
+  }
+
+  /** chown. */
+  public CompletionStage<FileInfo> chown(String path, int uid, int gid) {
+    return setAttributes(SetAttributesRequest.newBuilder().setPath(path).setUid(uid).setGid(gid).build());
+  }
+
+  /** utimens: the modification time, in milliseconds since the epoch. */
+  public CompletionStage<FileInfo> setMtime(String path, long mtimeMillis) {
+    return setAttributes(SetAttributesRequest.newBuilder().setPath(path).setMtimeMillis(mtimeMillis).build());
   }
 
   /** Opens a Batch stream for preadv/pwritev submissions: over the local channel when attached, else gRPC. */

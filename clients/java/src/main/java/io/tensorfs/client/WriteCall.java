@@ -12,15 +12,13 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
 /**
- * One Write call: the path, policy and precondition first, then the stream's bytes in pieces, sent only while the
+ * One Write call: the path, policy, precondition and attributes first, then the stream's bytes in pieces, sent only while the
  * connection is ready for more (grpc-java's outbound flow control), so a large file is never held in
  * memory. Every method runs on the call's serialized grpc-java executor.
  */
 final class WriteCall implements ClientResponseObserver<WriteChunk, FileInfo> {
   private final CompletableFuture<FileInfo> result = new CompletableFuture<>();
-  private final String path;
-  private final String policy;
-  private final Precondition precondition;
+  private final WriteChunk header;
   private final InputStream bytes;
   private final int pieceBytes;
   private ClientCallStreamObserver<WriteChunk> requests;
@@ -29,9 +27,13 @@ final class WriteCall implements ClientResponseObserver<WriteChunk, FileInfo> {
   private FileInfo reply;
 
   WriteCall(String path, String policy, Precondition precondition, InputStream bytes, int pieceBytes) {
-    this.path = path;
-    this.policy = policy;
-    this.precondition = precondition;
+    this(WriteChunk.newBuilder().setPath(path).setPolicy(policy).setPrecondition(precondition).build(), bytes,
+        pieceBytes);
+  }
+
+  /** @param header the first message: path, policy, precondition and the new version's attributes, no bytes */
+  WriteCall(WriteChunk header, InputStream bytes, int pieceBytes) {
+    this.header = header;
     this.bytes = bytes;
     this.pieceBytes = pieceBytes;
   }
@@ -50,7 +52,7 @@ final class WriteCall implements ClientResponseObserver<WriteChunk, FileInfo> {
     try {
       while (!done && requests.isReady()) {
         if (!headerSent) {
-          requests.onNext(WriteChunk.newBuilder().setPath(path).setPolicy(policy).setPrecondition(precondition).build());
+          requests.onNext(header);
           headerSent = true;
           continue;
         }

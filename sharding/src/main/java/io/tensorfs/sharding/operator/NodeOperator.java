@@ -10,7 +10,10 @@ import io.tensorfs.core.ReplicaLocation;
 import io.tensorfs.core.TfsException;
 import io.tensorfs.core.TfsPath;
 import io.tensorfs.core.memory.PagePool;
+import io.tensorfs.sharding.AttributeChange;
 import io.tensorfs.sharding.ChunkStatus;
+import io.tensorfs.sharding.DirInfo;
+import io.tensorfs.sharding.FileAttributes;
 import io.tensorfs.sharding.DirEntry;
 import io.tensorfs.sharding.FileVersion;
 import io.tensorfs.sharding.Metadata;
@@ -210,8 +213,17 @@ public final class NodeOperator {
    */
   public CompletionStage<FileVersion> put(TfsPath path, Policy policy, int chunkSizeBytes, Precondition precondition,
       OptionalLong declaredBytes, long maxBytes, Source<ByteString, ?> body) {
+    return put(path, policy, chunkSizeBytes, precondition, declaredBytes, maxBytes, FileAttributes.defaults(), body);
+  }
+
+  /**
+   * {@link #put} recording {@code attributes} with the new version (mode, owner, content type, the MD5 the
+   * writer computed, user metadata; an mtime of 0 means the seal time).
+   */
+  public CompletionStage<FileVersion> put(TfsPath path, Policy policy, int chunkSizeBytes, Precondition precondition,
+      OptionalLong declaredBytes, long maxBytes, FileAttributes attributes, Source<ByteString, ?> body) {
     if (ReservedPaths.isReserved(path)) return CompletableFuture.failedFuture(ReservedPaths.refusal(path, "write"));
-    return write(path, policy, chunkSizeBytes, precondition, declaredBytes, maxBytes, body);
+    return write(path, policy, chunkSizeBytes, precondition, declaredBytes, maxBytes, attributes, body);
   }
 
   /**
@@ -221,11 +233,12 @@ public final class NodeOperator {
   public CompletionStage<FileVersion> putReserved(TfsPath path, Policy policy, int chunkSizeBytes,
       OptionalLong declaredBytes, long maxBytes, Source<ByteString, ?> body) {
     if (!ReservedPaths.isReserved(path)) return failed(ErrorCode.BAD_PATH, path + " is not a reserved path");
-    return write(path, policy, chunkSizeBytes, Precondition.NONE, declaredBytes, maxBytes, body);
+    return write(path, policy, chunkSizeBytes, Precondition.NONE, declaredBytes, maxBytes, FileAttributes.defaults(),
+        body);
   }
 
   private CompletionStage<FileVersion> write(TfsPath path, Policy policy, int chunkSizeBytes, Precondition precondition,
-      OptionalLong declaredBytes, long maxBytes, Source<ByteString, ?> body) {
+      OptionalLong declaredBytes, long maxBytes, FileAttributes attributes, Source<ByteString, ?> body) {
     if (path.isRoot()) return failed(ErrorCode.BAD_PATH, "cannot write the root");
     if (declaredBytes.isPresent() && declaredBytes.getAsLong() > maxBytes) {
       return failed(ErrorCode.TOO_LARGE, declaredBytes.getAsLong() + " bytes is more than the limit of " + maxBytes);
@@ -243,7 +256,7 @@ public final class NodeOperator {
     return begin.thenCompose(begun -> {
       FileId fileId = begun.fileId();
       Upload upload = new Upload(metadata, storeById, this::openChain, candidates, path, fileId, policy, minInsync,
-          precondition, chunkSizeBytes, declaredBytes, oneStep);
+          precondition, chunkSizeBytes, declaredBytes, oneStep, attributes);
       // The quota is asked before any byte is read: a declared length over it is refused at once.
       QuotaHold hold = new QuotaHold(tenants, TenantQuotas.tenantOf(path), fileId.toString(),
           begun.replaces() ? 0 : 1, declaredBytes);
@@ -463,6 +476,65 @@ public final class NodeOperator {
       collect(v.fileId());
       return counted(tenants.credit(TenantQuotas.tenantOf(path), v.size(), 1), v);
     });
+  }
+
+  // ---- attributes, directories, rename
+
+  /**
+   * chmod, chown, utimens or an S3 metadata replace of a file: its visible version with {@code change}
+   * applied, same bytes and same version number. NOT_FOUND when the file has no visible version.
+   */
+  public CompletionStage<FileVersion> setAttributes(TfsPath path, AttributeChange change) {
+    if (ReservedPaths.isReserved(path)) return CompletableFuture.failedFuture(ReservedPaths.refusal(path, "write"));
+    return metadata.setAttributes(path, change);
+  }
+
+  /** {@link #setAttributes} of a directory: see {@link Metadata#setDirAttributes}. */
+  public CompletionStage<DirInfo> setDirAttributes(TfsPath dir, AttributeChange change) {
+    return metadata.setDirAttributes(dir, change);
+  }
+
+  /** Makes an explicit directory (see {@link Metadata#mkdir}): CONFLICT "exists" when it is there. */
+  public CompletionStage<Void> mkdir(TfsPath dir, FileAttributes attributes) {
+    if (dir.isRoot()) return failed(ErrorCode.CONFLICT, "/ exists");
+    if (ReservedPaths.isReserved(dir)) return CompletableFuture.failedFuture(ReservedPaths.refusal(dir, "write"));
+    return metadata.mkdir(dir, attributes);
+  }
+
+  /** Removes an empty directory (see {@link Metadata#rmdir}): CONFLICT "not empty" while it has entries. */
+  public CompletionStage<Void> rmdir(TfsPath dir) {
+    if (dir.isRoot()) return failed(ErrorCode.CONFLICT, "the root cannot be removed");
+    if (ReservedPaths.isReserved(dir)) return CompletableFuture.failedFuture(ReservedPaths.refusal(dir, "delete"));
+    return metadata.rmdir(dir);
+  }
+
+  /** A directory's facts (see {@link Metadata#statDir}). */
+  public CompletionStage<DirInfo> statDir(TfsPath dir) {
+    return whileUnavailable(() -> metadata.statDir(dir), settings.statusAttempts());
+  }
+
+  /**
+   * Renames the file {@code from} to {@code to} (see {@link Metadata#rename}): same bytes, no copy; the
+   * target's old version is collected like a replaced one and credited to the tenant. BAD_REQUEST
+   * "cross-tenant" when the two are in different tenants.
+   */
+  public CompletionStage<FileVersion> rename(TfsPath from, TfsPath to, Precondition onTarget) {
+    return failed(ErrorCode.UNAVAILABLE, "rename is not implemented yet");
+  }
+
+  /**
+   * Renames the directory {@code from} to {@code to}, entry by entry (not atomic: a crash or a failure leaves
+   * some entries moved and the rest not; a retry finishes it). Completes with the files moved. BAD_REQUEST
+   * over {@code tensorfs.operator}'s limit of files, "cross-tenant", or into itself; CONFLICT when {@code to}
+   * exists.
+   */
+  public CompletionStage<Long> renameDir(TfsPath from, TfsPath to) {
+    return failed(ErrorCode.UNAVAILABLE, "renameDir is not implemented yet");
+  }
+
+  /** {@link #listPage} with each file's visible version (size, mtime, MD5 for S3 listings). */
+  public CompletionStage<Metadata.VersionPage> listVersions(TfsPath dir, String afterName, int limit) {
+    return metadata.listVersions(dir, afterName, limit);
   }
 
   // ---- tenants

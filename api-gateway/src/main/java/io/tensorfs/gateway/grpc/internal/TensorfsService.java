@@ -6,6 +6,9 @@ import io.tensorfs.core.Policy;
 import io.tensorfs.core.Precondition;
 import io.tensorfs.core.TfsException;
 import io.tensorfs.core.TfsPath;
+import io.tensorfs.core.Failures;
+import io.tensorfs.sharding.AttributeChange;
+import io.tensorfs.sharding.FileAttributes;
 import io.tensorfs.sharding.Metadata;
 import io.tensorfs.sharding.auth.Access;
 import io.tensorfs.sharding.auth.Caller;
@@ -26,6 +29,11 @@ import io.tensorfs.gateway.grpc.v1.HintReply;
 import io.tensorfs.gateway.grpc.v1.HintRequest;
 import io.tensorfs.gateway.grpc.v1.ListReply;
 import io.tensorfs.gateway.grpc.v1.ListRequest;
+import io.tensorfs.gateway.grpc.v1.MkdirRequest;
+import io.tensorfs.gateway.grpc.v1.RenameRequest;
+import io.tensorfs.gateway.grpc.v1.RmdirReply;
+import io.tensorfs.gateway.grpc.v1.RmdirRequest;
+import io.tensorfs.gateway.grpc.v1.SetAttributesRequest;
 import io.tensorfs.gateway.grpc.v1.ReadRequest;
 import io.tensorfs.gateway.grpc.v1.StatRequest;
 import io.tensorfs.gateway.grpc.v1.Submission;
@@ -94,9 +102,76 @@ public final class TensorfsService implements Tensorfs {
     });
   }
 
+  /** A file's version, or a directory's facts ({@code is_dir}) when no file has that name. */
   @Override
   public CompletionStage<FileInfo> stat(StatRequest in) {
-    return attempt(() -> files.stat(allowed(in.getPath(), Operation.READ)).thenApply(Wire::fileInfo));
+    return attempt(() -> {
+      TfsPath path = allowed(in.getPath(), Operation.READ);
+      if (path.isRoot()) return files.statDir(path).thenApply(Wire::dirInfo);
+      return files.stat(path).thenApply(Wire::fileInfo).handle((info, failure) -> {
+        if (failure == null) return CompletableFuture.completedFuture(info);
+        Throwable cause = Failures.unwrap(failure);
+        if (TfsException.codeOf(cause) != ErrorCode.NOT_FOUND) return CompletableFuture.<FileInfo>failedFuture(cause);
+        return files.statDir(path).thenApply(Wire::dirInfo).exceptionally(e -> {
+          // Neither a file nor a directory: the file's NOT_FOUND says so best.
+          throw new java.util.concurrent.CompletionException(
+              TfsException.codeOf(Failures.unwrap(e)) == ErrorCode.NOT_FOUND ? cause : Failures.unwrap(e));
+        });
+      }).thenCompose(x -> x);
+    });
+  }
+
+  @Override
+  public CompletionStage<FileInfo> mkdir(MkdirRequest in) {
+    return attempt(() -> {
+      TfsPath dir = allowed(in.getPath(), Operation.WRITE);
+      FileAttributes attributes = Wire.dirAttributes(in);
+      return files.mkdir(dir, attributes).thenCompose(v -> files.statDir(dir)).thenApply(Wire::dirInfo);
+    });
+  }
+
+  @Override
+  public CompletionStage<RmdirReply> rmdir(RmdirRequest in) {
+    return attempt(() -> files.rmdir(allowed(in.getPath(), Operation.DELETE))
+        .thenApply(v -> RmdirReply.getDefaultInstance()));
+  }
+
+  /** A file is renamed as one; a directory (no file of that name) moves entry by entry. */
+  @Override
+  public CompletionStage<FileInfo> rename(RenameRequest in) {
+    return attempt(() -> {
+      TfsPath from = allowed(in.getFrom(), Operation.DELETE);
+      TfsPath to = allowed(in.getTo(), Operation.WRITE);
+      Precondition onTarget = Wire.precondition(in.getPrecondition());
+      return files.stat(from).handle((v, failure) -> {
+        if (failure == null) return files.rename(from, to, onTarget).thenApply(Wire::fileInfo);
+        Throwable cause = Failures.unwrap(failure);
+        if (TfsException.codeOf(cause) != ErrorCode.NOT_FOUND) return CompletableFuture.<FileInfo>failedFuture(cause);
+        return files.statDir(from)
+            .thenCompose(dir -> files.renameDir(from, to))
+            .thenCompose(n -> files.statDir(to))
+            .thenApply(Wire::dirInfo);
+      }).thenCompose(x -> x);
+    });
+  }
+
+  /** A file's attributes, or a directory's when no file has that name. */
+  @Override
+  public CompletionStage<FileInfo> setAttributes(SetAttributesRequest in) {
+    return attempt(() -> {
+      TfsPath path = allowed(in.getPath(), Operation.WRITE);
+      AttributeChange change = Wire.change(in);
+      if (path.isRoot()) return files.setDirAttributes(path, change).thenApply(Wire::dirInfo);
+      return files.setAttributes(path, change).thenApply(Wire::fileInfo).handle((info, failure) -> {
+        if (failure == null) return CompletableFuture.completedFuture(info);
+        Throwable cause = Failures.unwrap(failure);
+        if (TfsException.codeOf(cause) != ErrorCode.NOT_FOUND) return CompletableFuture.<FileInfo>failedFuture(cause);
+        return files.setDirAttributes(path, change).thenApply(Wire::dirInfo).exceptionally(e -> {
+          throw new java.util.concurrent.CompletionException(
+              TfsException.codeOf(Failures.unwrap(e)) == ErrorCode.NOT_FOUND ? cause : Failures.unwrap(e));
+        });
+      }).thenCompose(x -> x);
+    });
   }
 
   @Override
@@ -107,7 +182,7 @@ public final class TensorfsService implements Tensorfs {
       if (limit > Metadata.Page.MAX_LIMIT) {
         throw new TfsException(ErrorCode.BAD_REQUEST, "limit must be 1.." + Metadata.Page.MAX_LIMIT + ", not " + limit);
       }
-      return files.listPage(dir, PageToken.nameOf(in.getPageToken()), limit).thenApply(Wire::listing);
+      return files.listVersions(dir, PageToken.nameOf(in.getPageToken()), limit).thenApply(Wire::listing);
     });
   }
 
@@ -167,7 +242,9 @@ public final class TensorfsService implements Tensorfs {
           Precondition precondition = Wire.precondition(first.getPrecondition());
           Source<ByteString, NotUsed> body = Source.single(first).concat(headAndTail.second())
               .map(c -> ByteString.fromArrayUnsafe(c.getData().toByteArray()));
-          return files.put(path, policy, chunkSizeBytes, precondition, OptionalLong.empty(), maxFileBytes, body);
+          FileAttributes attributes = Wire.attributes(first);
+          return files.put(path, policy, chunkSizeBytes, precondition, OptionalLong.empty(), maxFileBytes, attributes,
+              body);
         })
         .thenApply(Wire::fileInfo);
   }

@@ -11,6 +11,7 @@ import io.tensorfs.core.ReplicaLocation;
 import io.tensorfs.core.TfsException;
 import io.tensorfs.core.TfsPath;
 import io.tensorfs.sharding.FileVersion.ChunkInfo;
+import io.tensorfs.sharding.FileAttributes;
 import io.tensorfs.sharding.Metadata;
 import io.tensorfs.sharding.placement.PlacementPolicy;
 import io.tensorfs.sharding.replication.ReplicaChain;
@@ -88,10 +89,23 @@ public final class Upload {
    * @param oneStep the upload was named by {@link Metadata#prepare}, not begun: its body fits in one chunk
    *     ({@link #fitsOneChunk}) and is recorded with {@link Metadata#commitNewChunk} and {@link Metadata#sealNew}
    */
+  /** What the version carries besides its bytes, recorded at the seal. */
+  private final FileAttributes attributes;
+
   public Upload(Metadata metadata, Function<String, ChunkStore> storeById, ChainFactory chains,
       List<ReplicaLocation> candidates, TfsPath path, FileId fileId, Policy policy, int minInsync,
       Precondition precondition,
       int chunkSizeBytes, OptionalLong declaredBytes, boolean oneStep) {
+    this(metadata, storeById, chains, candidates, path, fileId, policy, minInsync, precondition, chunkSizeBytes,
+        declaredBytes, oneStep, FileAttributes.defaults());
+  }
+
+  /** @param attributes recorded with the version at its seal (mtime 0: the seal time) */
+  public Upload(Metadata metadata, Function<String, ChunkStore> storeById, ChainFactory chains,
+      List<ReplicaLocation> candidates, TfsPath path, FileId fileId, Policy policy, int minInsync,
+      Precondition precondition, int chunkSizeBytes, OptionalLong declaredBytes, boolean oneStep,
+      FileAttributes attributes) {
+    this.attributes = attributes == null ? FileAttributes.defaults() : attributes;
     if (minInsync < 1) throw new IllegalArgumentException("min-insync " + minInsync + " is below 1");
     this.metadata = metadata;
     this.storeById = storeById;
@@ -144,8 +158,8 @@ public final class Upload {
           for (ChunkInfo c : chunks) crc = Crc32c.combine(crc, c.crc32c(), c.lengthBytes());
           return oneStep
               ? metadata.sealNew(path, fileId, policy, chunkSizeBytes, startedAtMillis, sizeBytes, chunks, crc,
-                  precondition)
-              : metadata.seal(path, fileId, sizeBytes, chunks, crc, precondition);
+                  precondition, attributes)
+              : metadata.seal(path, fileId, sizeBytes, chunks, crc, precondition, attributes);
         });
   }
 
