@@ -24,7 +24,10 @@ public record Attrs(boolean dir, long size, int mode, int uid, int gid, long mti
 
   /** The attributes the node answered in a stat. */
   public static Attrs of(FileInfo info) {
-    return new Attrs(false, info.getSize(), FILE_MODE, 0, 0, info.getSealedAtMillis(), info.getPolicy());
+    int mode = info.getMode() != 0 ? info.getMode() & 07777 : info.getIsDir() ? DIR_MODE : FILE_MODE;
+    long mtime = info.getMtimeMillis() != 0 ? info.getMtimeMillis() : info.getSealedAtMillis();
+    return new Attrs(info.getIsDir(), info.getIsDir() ? 0 : info.getSize(), mode, info.getUid(), info.getGid(), mtime,
+        info.getPolicy());
   }
 
   public Attrs withSize(long sizeBytes) {

@@ -82,7 +82,7 @@ public final class FileTable {
     return true;
   }
 
-  /** {@code from} now names nothing and {@code to} the file {@code from} named. */
+  /** {@code from} now names nothing and {@code to} what {@code from} named (a file, or a directory and all under it). */
   public synchronized void renamed(String from, String to) {
     OpenFile replaced = byPath.remove(to);
     if (replaced != null) replaced.unlinked();
@@ -90,6 +90,14 @@ public final class FileTable {
     if (file != null) {
       file.movedTo(to);
       byPath.put(to, file);
+    }
+    for (String p : List.copyOf(byPath.keySet())) {
+      if (p.startsWith(from + "/")) {
+        OpenFile moved = byPath.remove(p);
+        String now = to + p.substring(from.length());
+        moved.movedTo(now);
+        byPath.put(now, moved);
+      }
     }
   }
 

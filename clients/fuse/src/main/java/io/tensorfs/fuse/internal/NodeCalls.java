@@ -6,6 +6,9 @@ import io.tensorfs.client.local.LocalChannel;
 import io.tensorfs.fuse.FuseSettings;
 import io.tensorfs.gateway.grpc.v1.FileInfo;
 import io.tensorfs.gateway.grpc.v1.ListReply;
+import io.tensorfs.gateway.grpc.v1.MkdirRequest;
+import io.tensorfs.gateway.grpc.v1.SetAttributesRequest;
+import io.tensorfs.gateway.grpc.v1.WriteChunk;
 import io.tensorfs.gateway.grpc.v1.Status;
 import io.tensorfs.client.TfsClientException;
 import java.io.InputStream;
@@ -52,14 +55,37 @@ public final class NodeCalls implements AutoCloseable {
     return client.localChannel();
   }
 
-  /** A file's attributes; empty when nothing has that name. */
+  /** A file's or directory's attributes ({@code is_dir}); empty when nothing has that name. */
   public Optional<FileInfo> stat(String path) {
     try {
       return Optional.of(call(() -> client.stat(path), settings.callTimeout()));
     } catch (FsError e) {
       if (e.errno() == ErrorCodes.ENOENT()) return Optional.empty();
+      // A node that answers no directory stats yet: the caller then asks the directory's listing.
+      if (e.getMessage() != null && e.getMessage().contains("not implemented")) return Optional.empty();
       throw e;
     }
+  }
+
+  /** Makes an explicit directory with {@code mode}, owned by {@code uid:gid}. */
+  public void mkdir(String path, int mode, int uid, int gid) {
+    call(() -> client.mkdir(MkdirRequest.newBuilder().setPath(path).setMode(mode).setUid(uid).setGid(gid).build()),
+        settings.callTimeout());
+  }
+
+  /** Removes an empty directory. */
+  public void rmdir(String path) {
+    call(() -> client.rmdir(path), settings.callTimeout());
+  }
+
+  /** Renames a file (atomically) or a directory (entry by entry). */
+  public FileInfo rename(String from, String to) {
+    return call(() -> client.rename(from, to), settings.uploadTimeout(0).multipliedBy(3));
+  }
+
+  /** Changes attributes without new bytes (chmod, chown, utimens). */
+  public FileInfo setAttributes(SetAttributesRequest request) {
+    return call(() -> client.setAttributes(request), settings.callTimeout());
   }
 
   /** Every entry of a directory (NOT_FOUND: ENOENT). */
@@ -103,9 +129,9 @@ public final class NodeCalls implements AutoCloseable {
     }), timeout).orTimeout(timeout.toMillis() + 1000, TimeUnit.MILLISECONDS);
   }
 
-  /** Uploads {@code bytes} ({@code sizeBytes} long) as the new version of {@code path}. */
-  public FileInfo write(String path, String policy, InputStream bytes, long sizeBytes) {
-    return call(() -> client.write(path, policy, bytes), settings.uploadTimeout(sizeBytes));
+  /** Uploads {@code bytes} ({@code sizeBytes} long) as the new version that {@code header} names (no data in it). */
+  public FileInfo write(WriteChunk header, InputStream bytes, long sizeBytes) {
+    return call(() -> client.write(header, bytes), settings.uploadTimeout(sizeBytes));
   }
 
   /** Runs {@code call} under a gRPC deadline of {@code timeout} and waits for it at most a second longer. */

@@ -24,6 +24,8 @@ public final class OpenFile {
   private boolean dirty;
   private boolean unlinked;
   private ReadAhead readAhead;
+  /** The modification time utimens set since the last write, kept by the next upload; 0: the seal time. */
+  private long pinnedMtimeMillis;
 
   OpenFile(NodeCalls node, FuseSettings settings, WindowPool pool, Path spoolDir, String path, Attrs attrs, boolean onNode) {
     this.node = node;
@@ -63,9 +65,15 @@ public final class OpenFile {
     return spool != null ? attrs.withSize(spool.size()) : attrs;
   }
 
-  /** Changes the attributes kept here (chmod, chown, utimens on an open file). */
-  public synchronized void attrs(java.util.function.UnaryOperator<Attrs> change) {
+  /**
+   * Changes the attributes kept here (chmod, chown, utimens on an open file); true when the file holds changes not
+   * uploaded yet (the next upload carries them), false when the node must be told now.
+   */
+  public synchronized boolean attrs(java.util.function.UnaryOperator<Attrs> change) {
+    Attrs before = attrs;
     attrs = change.apply(attrs);
+    if (attrs.mtimeMillis() != before.mtimeMillis()) pinnedMtimeMillis = attrs.mtimeMillis();
+    return dirty && !unlinked;
   }
 
   /** A file just created: an empty spool that uploads at the next flush even if nothing is written. */
@@ -116,6 +124,7 @@ public final class OpenFile {
   public synchronized int write(Pointer from, long offset, int size, boolean append) {
     if (spool == null) throw new FsError(ru.serce.jnrfuse.ErrorCodes.EBADF(), "not open for writing");
     dirty = true;
+    pinnedMtimeMillis = 0;
     attrs = attrs.withMtime(System.currentTimeMillis());
     return spool.write(from, append ? spool.size() : offset, size);
   }
@@ -136,6 +145,7 @@ public final class OpenFile {
     }
     spool.truncate(sizeBytes);
     dirty = true;
+    pinnedMtimeMillis = 0;
     attrs = attrs.withMtime(System.currentTimeMillis());
   }
 
@@ -149,8 +159,8 @@ public final class OpenFile {
     if (!dirty || unlinked || spool == null) return;
     long size = spool.size();
     String policy = attrs.policy().isEmpty() ? settings.policy() : attrs.policy();
-    FileInfo info = Uploads.write(node, path, policy, attrs, spool.stream(), size);
-    attrs = attrs.withSize(info.getSize());
+    FileInfo info = Uploads.write(node, path, policy, attrs, pinnedMtimeMillis, spool.stream(), size);
+    attrs = Attrs.of(info).withSize(info.getSize());
     onNode = true;
     dirty = false;
   }

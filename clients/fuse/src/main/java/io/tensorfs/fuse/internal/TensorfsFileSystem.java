@@ -3,15 +3,18 @@ package io.tensorfs.fuse.internal;
 import io.tensorfs.fuse.FuseSettings;
 import io.tensorfs.gateway.grpc.v1.FileInfo;
 import io.tensorfs.gateway.grpc.v1.ListReply;
+import io.tensorfs.gateway.grpc.v1.SetAttributesRequest;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.IntSupplier;
 import jnr.ffi.Pointer;
+import jnr.ffi.types.gid_t;
 import jnr.ffi.types.mode_t;
 import jnr.ffi.types.off_t;
 import jnr.ffi.types.size_t;
+import jnr.ffi.types.uid_t;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import ru.serce.jnrfuse.ErrorCodes;
@@ -34,6 +37,8 @@ public final class TensorfsFileSystem extends FuseStubFS {
   private static final int O_TRUNC = 01000;
   private static final int O_APPEND = 02000;
   private static final int BLOCK_BYTES = 4096;
+  private static final long UTIME_NOW = (1L << 30) - 1;
+  private static final long UTIME_OMIT = (1L << 30) - 2;
 
   private final NodeCalls node;
   private final FileTable files;
@@ -289,5 +294,78 @@ public final class TensorfsFileSystem extends FuseStubFS {
       attrs(path);
       return 0;
     });
+  }
+  // --- names and attributes (the node's metadata calls) ---------------------------------------------
+
+  @Override
+  public int mkdir(String path, @mode_t long mode) {
+    return answer("mkdir", path, () -> {
+      node.mkdir(nodePath(path), (int) mode & 07777, (int) getContext().uid.get(), (int) getContext().gid.get());
+      return 0;
+    });
+  }
+
+  @Override
+  public int rmdir(String path) {
+    return answer("rmdir", path, () -> {
+      node.rmdir(nodePath(path));
+      return 0;
+    });
+  }
+
+  /** A file: atomic on the node (the target becomes the source's version); a directory: entry by entry. */
+  @Override
+  public int rename(String oldpath, String newpath) {
+    return answer("rename", oldpath, () -> {
+      String from = nodePath(oldpath);
+      String to = nodePath(newpath);
+      Optional<OpenFile> open = files.open(from);
+      if (open.isPresent()) open.get().upload();
+      node.rename(from, to);
+      files.renamed(from, to);
+      return 0;
+    });
+  }
+
+  @Override
+  public int chmod(String path, @mode_t long mode) {
+    return answer("chmod", path, () -> {
+      int bits = (int) mode & 07777;
+      change(path, a -> a.withMode(bits), SetAttributesRequest.newBuilder().setMode(bits));
+      return 0;
+    });
+  }
+
+  @Override
+  public int chown(String path, @uid_t long uid, @gid_t long gid) {
+    return answer("chown", path, () -> {
+      boolean keepUid = uid == -1 || uid == 0xFFFF_FFFFL;
+      boolean keepGid = gid == -1 || gid == 0xFFFF_FFFFL;
+      SetAttributesRequest.Builder request = SetAttributesRequest.newBuilder();
+      if (!keepUid) request.setUid((int) uid);
+      if (!keepGid) request.setGid((int) gid);
+      change(path, a -> a.withOwner(keepUid ? a.uid() : (int) uid, keepGid ? a.gid() : (int) gid), request);
+      return 0;
+    });
+  }
+
+  @Override
+  public int utimens(String path, Timespec[] timespec) {
+    return answer("utimens", path, () -> {
+      Timespec m = timespec[1];
+      long nsec = m.tv_nsec.longValue();
+      if (nsec == UTIME_OMIT) return 0;
+      long millis = nsec == UTIME_NOW ? System.currentTimeMillis() : m.tv_sec.get() * 1000 + nsec / 1_000_000;
+      change(path, a -> a.withMtime(millis), SetAttributesRequest.newBuilder().setMtimeMillis(millis));
+      return 0;
+    });
+  }
+
+  /** An attribute change: kept for the next upload of a file with changes not uploaded, else sent to the node now. */
+  private void change(String path, java.util.function.UnaryOperator<Attrs> local, SetAttributesRequest.Builder request) {
+    String p = nodePath(path);
+    Optional<OpenFile> open = files.open(p);
+    if (open.isPresent() && open.get().attrs(local)) return;
+    node.setAttributes(request.setPath(p).build());
   }
 }
