@@ -110,14 +110,4 @@ public final class FileTable {
     }
     return names;
   }
-
-  /** Open files whose path is {@code dir} or under it. */
-  public synchronized List<OpenFile> under(String dir) {
-    String prefix = dir + "/";
-    List<OpenFile> files = new ArrayList<>();
-    for (var e : byPath.entrySet()) {
-      if (e.getKey().startsWith(prefix)) files.add(e.getValue());
-    }
-    return files;
-  }
 }

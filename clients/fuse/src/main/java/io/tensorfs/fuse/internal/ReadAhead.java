@@ -37,8 +37,16 @@ public final class ReadAhead {
 
     Window(ByteBuffer buffer) {
       this.buffer = buffer;
-      this.pointer = Pointer.wrap(RUNTIME, buffer);
+      this.pointer = pointerTo(buffer);
     }
+  }
+
+  /**
+   * A pointer to a direct buffer's memory by its address: jnr's pointer over the buffer itself copies byte by byte
+   * (about 0.5 ms per 128 KiB measured), one over the address with memcpy (about 8 us).
+   */
+  static Pointer pointerTo(ByteBuffer direct) {
+    return Pointer.wrap(RUNTIME, Pointer.wrap(RUNTIME, direct).address(), direct.capacity());
   }
 
   public ReadAhead(NodeCalls node, WindowPool pool, String path, int maxWindows, Duration timeout) {
@@ -82,7 +90,7 @@ public final class ReadAhead {
   private int readDirect(Pointer into, int intoOffset, long at, int length) {
     ByteBuffer buffer = ByteBuffer.allocateDirect(length);
     int n = (int) node.read(path, at, buffer);
-    into.transferFrom(intoOffset, Pointer.wrap(RUNTIME, buffer), 0, n);
+    into.transferFrom(intoOffset, pointerTo(buffer), 0, n);
     return n;
   }
 
