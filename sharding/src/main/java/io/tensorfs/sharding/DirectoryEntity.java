@@ -33,10 +33,18 @@ import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
  * type is remembered (at most {@link DirectorySettings#cacheNames()}), so the adds of existing ancestor
  * directories that every create sends are answered without the store. Listings read the store directly.
  * Runs on its shard's actor; the store's callbacks come back as messages.
+ *
+ * <p>An explicit directory (made by mkdir) holds one more name, {@link #KEEP}, in its own partition: it is
+ * never listed, but it makes the directory non-empty to the removals that prune emptied directories, so an
+ * explicit directory stays when its last entry goes; rmdir removes it. The marker lives with the names it
+ * guards, so the two cannot disagree after a crash.
  */
 public final class DirectoryEntity extends AbstractBehavior<DirectoryEntity.Command> {
 
   public static final EntityTypeKey<Command> ENTITY_TYPE_KEY = EntityTypeKey.create(Command.class, "Dir");
+
+  /** The name that marks a directory explicit (not a valid path name, so no file or directory has it). */
+  public static final String KEEP = ".";
 
   // ---- protocol
 
@@ -57,6 +65,9 @@ public final class DirectoryEntity extends AbstractBehavior<DirectoryEntity.Comm
    * {@link Rejected} UNAVAILABLE.
    */
   public record ListChildren(String afterName, int limit, ActorRef<ListReply> replyTo) implements Command {}
+
+  /** The one name {@code name} if present (the {@link #KEEP} marker too): {@link Children}, or {@link Rejected}. */
+  public record GetChild(String name, ActorRef<ListReply> replyTo) implements Command {}
 
   public sealed interface AddChildReply extends CborSerializable permits Added, Rejected {}
 
@@ -131,6 +142,7 @@ public final class DirectoryEntity extends AbstractBehavior<DirectoryEntity.Comm
         .onMessage(AddChild.class, this::onAdd)
         .onMessage(RemoveChild.class, this::onRemove)
         .onMessage(ListChildren.class, this::onList)
+        .onMessage(GetChild.class, this::onGetChild)
         .onMessage(Looked.class, this::onLooked)
         .onMessage(Written.class, this::onWritten)
         .onMessage(Emptiness.class, this::onEmptiness)
@@ -139,7 +151,7 @@ public final class DirectoryEntity extends AbstractBehavior<DirectoryEntity.Comm
 
   private Behavior<Command> onAdd(AddChild cmd) {
     try {
-      dir.child(cmd.name());
+      if (!(KEEP.equals(cmd.name()) && cmd.type() == DirEntry.Type.DIR)) dir.child(cmd.name());
     } catch (TfsException e) {
       cmd.replyTo().tell(new Rejected(e.code(), e.getMessage()));
       return this;
@@ -156,13 +168,29 @@ public final class DirectoryEntity extends AbstractBehavior<DirectoryEntity.Comm
     return enqueue(new Change(cmd, cmd.name()));
   }
 
+  /** One name more is read than asked: the {@link #KEEP} marker, left out, never shortens a page. */
   private Behavior<Command> onList(ListChildren cmd) {
     ActorRef<ListReply> replyTo = cmd.replyTo();
-    store.page(dir, cmd.afterName(), cmd.limit()).whenComplete((entries, failure) -> {
+    int limit = cmd.limit();
+    store.page(dir, cmd.afterName(), limit + 1).whenComplete((entries, failure) -> {
       if (failure != null) {
         replyTo.tell(unavailable("could not list", failure));
       } else {
-        replyTo.tell(new Children(entries.stream().map(e -> new Child(e.name(), e.type())).toList()));
+        List<Child> named = entries.stream().filter(e -> !KEEP.equals(e.name()))
+            .map(e -> new Child(e.name(), e.type())).limit(limit).toList();
+        replyTo.tell(new Children(named));
+      }
+    });
+    return this;
+  }
+
+  private Behavior<Command> onGetChild(GetChild cmd) {
+    ActorRef<ListReply> replyTo = cmd.replyTo();
+    store.lookup(dir, Set.of(cmd.name())).whenComplete((found, failure) -> {
+      if (failure != null) {
+        replyTo.tell(unavailable("could not read", failure));
+      } else {
+        replyTo.tell(new Children(found.entrySet().stream().map(e -> new Child(e.getKey(), e.getValue())).toList()));
       }
     });
     return this;

@@ -2,6 +2,7 @@ package io.tensorfs.sharding;
 
 import io.tensorfs.core.CborSerializable;
 import io.tensorfs.core.ErrorCode;
+import io.tensorfs.core.Failures;
 import io.tensorfs.core.FileId;
 import io.tensorfs.core.Policy;
 import io.tensorfs.core.Precondition;
@@ -11,6 +12,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.function.LongSupplier;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
@@ -40,6 +43,18 @@ import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
  * read that starts after the answer. An entity that starts with history does not know the holders of its
  * previous run: it holds such answers until one lease after its start.
  *
+ * <p>Rename ({@link RenameOut}) moves the visible version to another path without copying its bytes, in
+ * three steps that survive a crash: this entity (the source) records the intent, which hides the version
+ * here ({@link RenameBegun}); the target's entity adopts it as its next version ({@link Adopt}, idempotent:
+ * the target remembers the file ids it adopted); the source records the end ({@link RenameDone}) and keeps a
+ * forward pointer (file id to new path) for the stores' start-up scan, which asks the path the bytes were
+ * written under. A source that starts with an intent drives it again; one whose target could not be
+ * reached tries again every {@link #RENAME_RETRY}. While an intent is open the source refuses writes and
+ * deletes (CONFLICT), so no name ever shows bytes another name's delete collected.
+ *
+ * <p>The entity of a path that is an explicit directory keeps the directory's attributes ({@link GetDir},
+ * {@link SetDirAttributes}); a path is a file or a directory, never both (the directory entities say which).
+ *
  * <p>Runs on its shard's actor; the persisted state is immutable, the holders and waiting answers are
  * the actor's own.
  */
@@ -48,33 +63,62 @@ public final class FileEntity
 
   public static final EntityTypeKey<Command> ENTITY_TYPE_KEY = EntityTypeKey.create(Command.class, "File");
 
+  /** How long a rename whose target did not answer waits before it asks again. */
+  static final Duration RENAME_RETRY = Duration.ofSeconds(2);
+  /** The file ids a target remembers having adopted (a source re-driving an older rename is that far behind). */
+  static final int ADOPTED_KEPT = 256;
+
   private final TfsPath path;
   /** The nodes that may serve a version of this path from their version cache; the actor's own. */
   private final LeaseHolders holders;
+  private final ActorContext<Command> context;
+  private final TimerScheduler<Command> timers;
+  /** Reaches the target of a rename; made at the first rename (tests give their own). */
+  private final java.util.function.Supplier<Renames> renamesFactory;
+  private Renames renames;
+  /** The callers waiting for the open rename's answer; the actor's own, not persisted. */
+  private final List<ActorRef<RenameReply>> renameWaiters = new ArrayList<>();
 
   private FileEntity(TfsPath path, PersistenceId persistenceId, ActorContext<Command> context,
-      TimerScheduler<Command> timers, Duration readLease, LongSupplier clock) {
+      TimerScheduler<Command> timers, Duration readLease, LongSupplier clock,
+      java.util.function.Supplier<Renames> renamesFactory) {
     super(persistenceId);
     this.path = path;
+    this.context = context;
+    this.timers = timers;
+    this.renamesFactory = renamesFactory;
     this.holders = new LeaseHolders(path, readLease.toNanos(), context.getSelf(), timers, clock);
   }
 
   /** An entity whose read lease is the system's {@code tensorfs.sharding.read-lease}. */
   public static Behavior<Command> create(String entityId) {
     return Behaviors.setup(context -> build(entityId, context,
-        ReadLeaseSettings.from(context.getSystem().settings().config()).lease(), System::nanoTime));
+        ReadLeaseSettings.from(context.getSystem().settings().config()).lease(), System::nanoTime,
+        () -> Renames.sharded(context.getSystem())));
   }
 
   /** An entity with its own read lease, timed by {@code clock} in nanoseconds (tests). */
   static Behavior<Command> create(String entityId, Duration readLease, LongSupplier clock) {
-    return Behaviors.setup(context -> build(entityId, context, readLease, clock));
+    return Behaviors.setup(context -> build(entityId, context, readLease, clock,
+        () -> Renames.sharded(context.getSystem())));
+  }
+
+  /** An entity whose renames reach their targets through {@code renames} (tests). */
+  static Behavior<Command> create(String entityId, Renames renames) {
+    return Behaviors.setup(context -> build(entityId, context,
+        ReadLeaseSettings.from(context.getSystem().settings().config()).lease(), System::nanoTime, () -> renames));
   }
 
   private static Behavior<Command> build(String entityId, ActorContext<Command> context, Duration readLease,
-      LongSupplier clock) {
+      LongSupplier clock, java.util.function.Supplier<Renames> renames) {
     TfsPath path = TfsPath.parse(entityId);
     return Behaviors.withTimers(timers -> new FileEntity(path, PersistenceId.of(ENTITY_TYPE_KEY.name(),
-        path.toString()), context, timers, readLease, clock));
+        path.toString()), context, timers, readLease, clock, renames));
+  }
+
+  private Renames renames() {
+    if (renames == null) renames = renamesFactory.get();
+    return renames;
   }
 
   // ---- protocol
@@ -183,6 +227,78 @@ public final class FileEntity
     }
   }
 
+  /**
+   * Changes the visible version's attributes, same bytes and same number: replies {@link AttributesChanged}
+   * with the version as it is now, or {@link Rejected} NOT_FOUND when none is visible.
+   */
+  public record SetAttributes(AttributeChange change, ActorRef<AttributesReply> replyTo) implements Command {}
+
+  /** The attributes of the explicit directory of this path: replies {@link DirAttributes}. */
+  public record GetDir(ActorRef<DirAttributes> replyTo) implements Command {}
+
+  /**
+   * Records (or, with an empty {@code attributes}, forgets) the attributes of the directory of this path;
+   * replies {@link DirAttributes} with what is kept now, or {@link Rejected} CONFLICT when a file version is
+   * visible here.
+   */
+  public record SetDirAttributes(Optional<FileAttributes> attributes, ActorRef<AttributesReply> replyTo)
+      implements Command {}
+
+  /**
+   * Moves the visible version to {@code to} (see the class comment): replies {@link RenamedOut} once the
+   * target has it and this path no longer does, or {@link Rejected}: NOT_FOUND without a visible version,
+   * CONFLICT while another rename of this path is open, BAD_REQUEST for {@code to} = this path, the target's
+   * refusal (PRECONDITION_FAILED when {@code onTarget} does not hold there; nothing moved), UNAVAILABLE when
+   * the target did not answer (the rename stays open and is finished later).
+   */
+  public record RenameOut(TfsPath to, Precondition onTarget, ActorRef<RenameReply> replyTo) implements Command {
+    public RenameOut {
+      if (onTarget == null) onTarget = Precondition.NONE;
+    }
+  }
+
+  /**
+   * The target's side of a rename: makes {@code version} (another path's) this path's next version, same file
+   * id and chunks, if {@code onTarget} holds on the visible one. Replies as {@link Seal} does; a file id adopted
+   * before is answered {@link SealAccepted} again without a change (a re-driven rename).
+   */
+  public record Adopt(FileVersion version, Precondition onTarget, ActorRef<SealReply> replyTo) implements Command {
+    public Adopt {
+      if (onTarget == null) onTarget = Precondition.NONE;
+    }
+  }
+
+  /** The target's answer to the open rename's {@link Adopt}, or why none came. */
+  private record AdoptAnswered(String renameId, SealReply reply, Throwable failure)
+      implements Command, org.apache.pekko.actor.NoSerializationVerificationNeeded {}
+
+  /** The entity's own timer: the open rename is driven again. */
+  private enum RetryRename implements Command, org.apache.pekko.actor.NoSerializationVerificationNeeded { INSTANCE }
+
+  public sealed interface AttributesReply extends CborSerializable permits AttributesChanged, DirAttributes, Rejected {}
+
+  public record AttributesChanged(FileVersion current) implements AttributesReply {}
+
+  /** @param attributes the explicit directory's attributes; empty when none were recorded */
+  public record DirAttributes(Optional<FileAttributes> attributes) implements AttributesReply {}
+
+  public sealed interface RenameReply extends CborSerializable permits RenamedOut, Rejected {}
+
+  /**
+   * @param current     the version as the target shows it now
+   * @param replaced    the target's version it replaced, whose bytes the caller collects
+   * @param nothingLeft the source has no version and no upload left: its name may leave its directory
+   */
+  public record RenamedOut(FileVersion current, Optional<FileVersion> replaced, boolean nothingLeft)
+      implements RenameReply {}
+
+  /** An open rename, recorded at the source before the target is asked. */
+  public record Moving(String renameId, TfsPath to, FileVersion version, Precondition onTarget)
+      implements CborSerializable {}
+
+  /** Where a file id renamed away from this path went: the stores' scan follows it. */
+  public record Forward(FileId fileId, TfsPath to) implements CborSerializable {}
+
   public sealed interface BeginReply extends CborSerializable permits Begun, Rejected {}
 
   /** @param replaces a sealed version is visible now: the upload, once sealed, will replace it */
@@ -200,9 +316,20 @@ public final class FileEntity
 
   public record Current(Optional<FileVersion> version) implements CborSerializable {}
 
-  public record Uploads(Optional<FileVersion> current, List<Upload> pending) implements CborSerializable {
+  /**
+   * @param moving   the open rename: its version's bytes are live though no name shows them now
+   * @param forwards where versions renamed away from this path went
+   */
+  public record Uploads(Optional<FileVersion> current, List<Upload> pending, Optional<Moving> moving,
+      List<Forward> forwards) implements CborSerializable {
     public Uploads {
       pending = List.copyOf(pending);
+      if (moving == null) moving = Optional.empty();
+      forwards = forwards == null ? List.of() : List.copyOf(forwards);
+    }
+
+    public Uploads(Optional<FileVersion> current, List<Upload> pending) {
+      this(current, pending, Optional.empty(), List.of());
     }
   }
 
@@ -227,40 +354,112 @@ public final class FileEntity
 
   public record VersionDeleted(FileId fileId) implements Event {}
 
+  /** The visible version's attributes are now {@code attributes}. */
+  public record AttributesSet(FileAttributes attributes) implements Event {}
+
+  /** The directory of this path has these attributes now (empty: none recorded). */
+  public record DirAttributesSet(Optional<FileAttributes> attributes) implements Event {}
+
+  /** A rename's intent: the version leaves the visible place for {@code moving}. */
+  public record RenameBegun(Moving moving) implements Event {}
+
+  /** The target has the version: the intent closes, a forward pointer stays. */
+  public record RenameDone(FileId fileId, TfsPath to) implements Event {}
+
+  /** The target refused: the version is visible here again. */
+  public record RenameUndone(String renameId) implements Event {}
+
+  /** This path's next version is another path's version, renamed here. */
+  public record VersionAdopted(FileVersion version) implements Event {}
+
   // ---- state
 
-  /** @param nextVersion the version number the next seal gets; survives deletes */
-  public record State(Optional<FileVersion> current, List<Upload> uploads, long nextVersion)
+  /**
+   * @param nextVersion the version number the next seal gets; survives deletes
+   * @param moving      the open rename of the version that was visible, if any
+   * @param forwards    where versions renamed away went (kept for the stores' scan)
+   * @param adopted     the file ids last renamed to this path (at most {@link #ADOPTED_KEPT}), newest last
+   * @param dir         the attributes of the explicit directory of this path, if it is one
+   */
+  public record State(Optional<FileVersion> current, List<Upload> uploads, long nextVersion, Optional<Moving> moving,
+      List<Forward> forwards, List<FileId> adopted, Optional<FileAttributes> dir)
       implements CborSerializable {
     public State {
       uploads = List.copyOf(uploads);
+      // A snapshot taken before these fields existed reads them as null.
+      if (moving == null) moving = Optional.empty();
+      forwards = forwards == null ? List.of() : List.copyOf(forwards);
+      adopted = adopted == null ? List.of() : List.copyOf(adopted);
+      if (dir == null) dir = Optional.empty();
+    }
+
+    public State(Optional<FileVersion> current, List<Upload> uploads, long nextVersion) {
+      this(current, uploads, nextVersion, Optional.empty(), List.of(), List.of(), Optional.empty());
     }
 
     Optional<Upload> pending(FileId fileId) {
       return uploads.stream().filter(u -> u.fileId().equals(fileId)).findFirst();
     }
 
+    private State with(Optional<FileVersion> current, List<Upload> uploads, long nextVersion) {
+      return new State(current, uploads, nextVersion, moving, forwards, adopted, dir);
+    }
+
     State withUpload(Upload upload) {
       List<Upload> more = new ArrayList<>(uploads);
       more.add(upload);
-      return new State(current, more, nextVersion);
+      return with(current, more, nextVersion);
     }
 
     State withoutUpload(FileId fileId) {
-      return new State(current, uploads.stream().filter(u -> !u.fileId().equals(fileId)).toList(), nextVersion);
+      return with(current, uploads.stream().filter(u -> !u.fileId().equals(fileId)).toList(), nextVersion);
     }
 
     State sealed(FileVersion version) {
       State rest = withoutUpload(version.fileId());
-      return new State(Optional.of(version), rest.uploads, version.version() + 1);
+      return rest.with(Optional.of(version), rest.uploads, version.version() + 1);
     }
 
     State deleted() {
-      return new State(Optional.empty(), uploads, nextVersion);
+      return with(Optional.empty(), uploads, nextVersion);
+    }
+
+    State withAttributes(FileAttributes attributes) {
+      return with(current.map(v -> v.withAttributes(attributes)), uploads, nextVersion);
+    }
+
+    State withDir(Optional<FileAttributes> attributes) {
+      return new State(current, uploads, nextVersion, moving, forwards, adopted, attributes);
+    }
+
+    State renameBegun(Moving m) {
+      return new State(Optional.empty(), uploads, nextVersion, Optional.of(m), forwards, adopted, dir);
+    }
+
+    State renameDone(FileId fileId, TfsPath to) {
+      List<Forward> more = new ArrayList<>(forwards);
+      more.removeIf(f -> f.fileId().equals(fileId));
+      more.add(new Forward(fileId, to));
+      return new State(current, uploads, nextVersion, Optional.empty(), more, adopted, dir);
+    }
+
+    State renameUndone() {
+      Optional<FileVersion> back = moving.map(Moving::version);
+      return new State(back, uploads, nextVersion, Optional.empty(), forwards, adopted, dir);
+    }
+
+    State adopted(FileVersion version) {
+      List<FileId> more = new ArrayList<>(adopted);
+      more.remove(version.fileId());
+      more.add(version.fileId());
+      if (more.size() > ADOPTED_KEPT) more = more.subList(more.size() - ADOPTED_KEPT, more.size());
+      // A version that comes back here is here again: its old forward pointer would lead away from it.
+      List<Forward> fewer = forwards.stream().filter(f -> !f.fileId().equals(version.fileId())).toList();
+      return new State(Optional.of(version), uploads, version.version() + 1, moving, fewer, more, dir);
     }
 
     boolean nothingLeft() {
-      return current.isEmpty() && uploads.isEmpty();
+      return current.isEmpty() && uploads.isEmpty() && moving.isEmpty();
     }
   }
 
@@ -286,8 +485,18 @@ public final class FileEntity
         .onCommand(SealNew.class, this::onSealNew)
         .onCommand(Abort.class, this::onAbort)
         .onCommand(Get.class, (state, cmd) -> Effect().reply(cmd.replyTo(), new Current(state.current())))
-        .onCommand(GetUploads.class,
-            (state, cmd) -> Effect().reply(cmd.replyTo(), new Uploads(state.current(), state.uploads())))
+        .onCommand(GetUploads.class, (state, cmd) -> Effect().reply(cmd.replyTo(),
+            new Uploads(state.current(), state.uploads(), state.moving(), state.forwards())))
+        .onCommand(SetAttributes.class, this::onSetAttributes)
+        .onCommand(GetDir.class, (state, cmd) -> Effect().reply(cmd.replyTo(), new DirAttributes(state.dir())))
+        .onCommand(SetDirAttributes.class, this::onSetDirAttributes)
+        .onCommand(RenameOut.class, this::onRenameOut)
+        .onCommand(Adopt.class, this::onAdopt)
+        .onCommand(AdoptAnswered.class, this::onAdoptAnswered)
+        .onCommand(RetryRename.class, (state, cmd) -> {
+          state.moving().ifPresent(this::drive);
+          return Effect().noReply();
+        })
         .onCommand(Delete.class, this::onDelete)
         .onCommand(ReadLookup.class, this::onReadLookup)
         .onCommand(HolderInvalidated.class, (state, cmd) -> {
@@ -307,6 +516,8 @@ public final class FileEntity
         .onSignal(RecoveryCompleted.instance(), state -> {
           // A version was visible in an earlier run: nodes may still hold it, and this run does not know which.
           if (state.nextVersion() > 1) holders.restarted();
+          // A rename was open when the last run ended: finish it.
+          state.moving().ifPresent(this::drive);
         })
         .build();
   }
@@ -331,6 +542,7 @@ public final class FileEntity
   }
 
   private ReplyEffect<Event, State> onBegin(State state, Begin cmd) {
+    if (state.moving().isPresent()) return Effect().reply(cmd.replyTo(), moving(state));
     Optional<Rejected> failed = unmet(cmd.precondition(), state);
     if (failed.isPresent()) return Effect().reply(cmd.replyTo(), failed.get());
     if (cmd.chunkSizeBytes() <= 0) {
@@ -341,12 +553,14 @@ public final class FileEntity
   }
 
   private ReplyEffect<Event, State> onPrepare(State state, Prepare cmd) {
+    if (state.moving().isPresent()) return Effect().reply(cmd.replyTo(), moving(state));
     Optional<Rejected> failed = unmet(cmd.precondition(), state);
     if (failed.isPresent()) return Effect().reply(cmd.replyTo(), failed.get());
     return Effect().reply(cmd.replyTo(), new Begun(FileId.random(), state.current().isPresent()));
   }
 
   private ReplyEffect<Event, State> onSealNew(State state, SealNew cmd) {
+    if (state.moving().isPresent()) return Effect().reply(cmd.replyTo(), moving(state));
     Upload upload = cmd.upload();
     if (state.current().isPresent() && state.current().get().fileId().equals(upload.fileId())) {
       return answerWhenCurrent(state, cmd.replyTo(), new SealAccepted(state.current().get(), Optional.empty()));
@@ -375,6 +589,7 @@ public final class FileEntity
   }
 
   private ReplyEffect<Event, State> onSeal(State state, Seal cmd) {
+    if (state.moving().isPresent()) return Effect().reply(cmd.replyTo(), moving(state));
     Optional<Upload> upload = state.pending(cmd.fileId());
     if (upload.isEmpty()) {
       if (state.current().isPresent() && state.current().get().fileId().equals(cmd.fileId())) {
@@ -429,6 +644,7 @@ public final class FileEntity
   }
 
   private ReplyEffect<Event, State> onDelete(State state, Delete cmd) {
+    if (state.moving().isPresent()) return Effect().reply(cmd.replyTo(), moving(state));
     if (state.current().isEmpty()) {
       // A delete retried after its answer was lost finds nothing: it still waits for the holders it told.
       return answerWhenCurrent(state, cmd.replyTo(), new Deleted(Optional.empty(), !state.uploads().isEmpty()));
@@ -442,6 +658,129 @@ public final class FileEntity
         .thenNoReply();
   }
 
+  /** CONFLICT: a rename of this path is open. */
+  private Rejected moving(State state) {
+    return new Rejected(ErrorCode.CONFLICT, "a rename of " + path + " to " + state.moving().get().to()
+        + " is under way");
+  }
+
+  private ReplyEffect<Event, State> onSetAttributes(State state, SetAttributes cmd) {
+    if (state.current().isEmpty()) {
+      return Effect().reply(cmd.replyTo(), new Rejected(ErrorCode.NOT_FOUND, path + " not found"));
+    }
+    FileAttributes changed = state.current().get().attributes().with(cmd.change());
+    if (changed.equals(state.current().get().attributes())) {
+      return Effect().reply(cmd.replyTo(), new AttributesChanged(state.current().get()));
+    }
+    return Effect().persist(new AttributesSet(changed))
+        .thenReply(cmd.replyTo(), s -> new AttributesChanged(s.current().get()));
+  }
+
+  private ReplyEffect<Event, State> onSetDirAttributes(State state, SetDirAttributes cmd) {
+    if (state.current().isPresent() || state.moving().isPresent()) {
+      return Effect().reply(cmd.replyTo(), new Rejected(ErrorCode.CONFLICT, path + " is a file"));
+    }
+    if (cmd.attributes().equals(state.dir())) return Effect().reply(cmd.replyTo(), new DirAttributes(state.dir()));
+    return Effect().persist(new DirAttributesSet(cmd.attributes()))
+        .thenReply(cmd.replyTo(), s -> new DirAttributes(s.dir()));
+  }
+
+  private ReplyEffect<Event, State> onRenameOut(State state, RenameOut cmd) {
+    if (state.moving().isPresent()) {
+      if (state.moving().get().to().equals(cmd.to())) {
+        renameWaiters.add(cmd.replyTo()); // the same rename asked again: answered when it ends
+        return Effect().noReply();
+      }
+      return Effect().reply(cmd.replyTo(), moving(state));
+    }
+    if (cmd.to().equals(path)) {
+      return Effect().reply(cmd.replyTo(), new Rejected(ErrorCode.BAD_REQUEST, "cannot rename " + path + " to itself"));
+    }
+    if (state.current().isEmpty()) {
+      return Effect().reply(cmd.replyTo(), new Rejected(ErrorCode.NOT_FOUND, path + " not found"));
+    }
+    Moving m = new Moving(java.util.UUID.randomUUID().toString(), cmd.to(), state.current().get(), cmd.onTarget());
+    return Effect().persist(new RenameBegun(m))
+        .thenRun(s -> {
+          renameWaiters.add(cmd.replyTo());
+          drive(m);
+        })
+        .thenNoReply();
+  }
+
+  /** Asks the target to adopt the open rename's version; the answer comes back as {@link AdoptAnswered}. */
+  private void drive(Moving m) {
+    CompletionStage<SealReply> asked;
+    try {
+      asked = renames().adopt(path, m.to(), m.version(), m.onTarget());
+    } catch (RuntimeException e) {
+      asked = CompletableFuture.failedFuture(e);
+    }
+    context.pipeToSelf(asked, (reply, failure) -> new AdoptAnswered(m.renameId(), reply, failure));
+  }
+
+  private ReplyEffect<Event, State> onAdoptAnswered(State state, AdoptAnswered answer) {
+    if (state.moving().isEmpty() || !state.moving().get().renameId().equals(answer.renameId())) {
+      return Effect().noReply(); // an answer to a rename that ended already
+    }
+    Moving m = state.moving().get();
+    boolean unreachable = answer.failure() != null
+        || (answer.reply() instanceof Rejected r && r.code() == ErrorCode.UNAVAILABLE);
+    if (unreachable) {
+      String why = answer.failure() != null ? Failures.unwrap(answer.failure()).getMessage()
+          : ((Rejected) answer.reply()).message();
+      tellWaiters(new Rejected(ErrorCode.UNAVAILABLE, "the rename of " + path + " to " + m.to()
+          + " is recorded but " + m.to() + " did not take it yet (" + why + "); it is finished in the background"));
+      timers.startSingleTimer(RETRY_KEY, RetryRename.INSTANCE, RENAME_RETRY);
+      return Effect().noReply();
+    }
+    if (answer.reply() instanceof Rejected refused) {
+      return Effect().persist(new RenameUndone(m.renameId()))
+          .thenRun(s -> tellWaiters(refused))
+          .thenNoReply();
+    }
+    SealAccepted accepted = (SealAccepted) answer.reply();
+    return Effect().persist(new RenameDone(m.version().fileId(), m.to()))
+        .thenRun(s -> {
+          boolean nothingLeft = s.nothingLeft();
+          List<ActorRef<RenameReply>> waiting = List.copyOf(renameWaiters);
+          renameWaiters.clear();
+          RenamedOut done = new RenamedOut(accepted.current(), accepted.replaced(), nothingLeft);
+          // Once no node serves the old version here, and the names say where the file is now.
+          holders.answerWhenCurrent(visible(s), () -> renames().settle(path, m.to(), nothingLeft)
+              .whenComplete((v, e) -> waiting.forEach(w -> w.tell(done))));
+        })
+        .thenNoReply();
+  }
+
+  private void tellWaiters(RenameReply reply) {
+    renameWaiters.forEach(w -> w.tell(reply));
+    renameWaiters.clear();
+  }
+
+  private static final Object RETRY_KEY = "retry-rename";
+
+  private ReplyEffect<Event, State> onAdopt(State state, Adopt cmd) {
+    FileVersion incoming = cmd.version();
+    if (state.adopted().contains(incoming.fileId())) {
+      FileVersion now = state.current().filter(v -> v.fileId().equals(incoming.fileId()))
+          .orElse(incoming.movedTo(path, state.nextVersion() - 1));
+      return answerWhenCurrent(state, cmd.replyTo(), new SealAccepted(now, Optional.empty()));
+    }
+    if (state.moving().isPresent()) return Effect().reply(cmd.replyTo(), moving(state));
+    if (state.dir().isPresent()) {
+      return Effect().reply(cmd.replyTo(), new Rejected(ErrorCode.CONFLICT, path + " is a directory"));
+    }
+    Optional<Rejected> failed = unmet(cmd.onTarget(), state);
+    if (failed.isPresent()) return Effect().reply(cmd.replyTo(), failed.get());
+    FileVersion version = incoming.movedTo(path, state.nextVersion());
+    Optional<FileVersion> replaced = state.current();
+    return Effect().persist(new VersionAdopted(version))
+        .thenRun(s -> holders.answerWhenCurrent(visible(s),
+            () -> cmd.replyTo().tell(new SealAccepted(version, replaced))))
+        .thenNoReply();
+  }
+
   // ---- events
 
   @Override
@@ -452,6 +791,12 @@ public final class FileEntity
         .onEvent(UploadSealed.class, (state, e) -> state.sealed(e.version()))
         .onEvent(UploadAborted.class, (state, e) -> state.withoutUpload(e.fileId()))
         .onEvent(VersionDeleted.class, (state, e) -> state.deleted())
+        .onEvent(AttributesSet.class, (state, e) -> state.withAttributes(e.attributes()))
+        .onEvent(DirAttributesSet.class, (state, e) -> state.withDir(e.attributes()))
+        .onEvent(RenameBegun.class, (state, e) -> state.renameBegun(e.moving()))
+        .onEvent(RenameDone.class, (state, e) -> state.renameDone(e.fileId(), e.to()))
+        .onEvent(RenameUndone.class, (state, e) -> state.renameUndone())
+        .onEvent(VersionAdopted.class, (state, e) -> state.adopted(e.version()))
         .build();
   }
 }

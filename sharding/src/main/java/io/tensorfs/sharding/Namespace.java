@@ -74,7 +74,51 @@ final class Namespace {
         .thenApply(reply -> EntityAsks.expect(reply, DirectoryEntity.Children.class).children());
   }
 
-  private CompletionStage<Void> prune(TfsPath dir) {
+  /** Adds every directory above {@code dir} and then {@code dir} itself, as a directory: CONFLICT on the way. */
+  CompletionStage<Void> linkDirectory(TfsPath dir) {
+    List<TfsPath> dirs = directoriesAbove(dir);
+    dirs.add(dir);
+    CompletionStage<Void> chain = EntityAsks.done();
+    for (TfsPath d : dirs) chain = chain.thenCompose(v -> add(d, DirEntry.Type.DIR));
+    return chain;
+  }
+
+  /** What the name {@code path} is in its directory: a file, a directory, or nothing (the root is a directory). */
+  CompletionStage<java.util.Optional<DirEntry.Type>> kindOf(TfsPath path) {
+    if (path.isRoot()) return java.util.concurrent.CompletableFuture.completedFuture(java.util.Optional.of(DirEntry.Type.DIR));
+    return child(path.parent(), path.name())
+        .thenApply(found -> found.map(DirectoryEntity.Child::type));
+  }
+
+  /** Whether {@code dir} holds the {@link DirectoryEntity#KEEP} marker: it is explicit. */
+  CompletionStage<Boolean> kept(TfsPath dir) {
+    return child(dir, DirectoryEntity.KEEP).thenApply(java.util.Optional::isPresent);
+  }
+
+  private CompletionStage<java.util.Optional<DirectoryEntity.Child>> child(TfsPath dir, String name) {
+    return asks.<DirectoryEntity.ListReply>dir(dir, r -> new DirectoryEntity.GetChild(name, r))
+        .thenApply(reply -> EntityAsks.expect(reply, DirectoryEntity.Children.class).children().stream().findFirst());
+  }
+
+  /** Marks {@code dir} explicit; completes with whether the marker is new. */
+  CompletionStage<Boolean> keep(TfsPath dir) {
+    return asks.<DirectoryEntity.AddChildReply>dir(dir,
+            r -> new DirectoryEntity.AddChild(DirectoryEntity.KEEP, DirEntry.Type.DIR, r))
+        .thenApply(reply -> EntityAsks.expect(reply, DirectoryEntity.Added.class).created());
+  }
+
+  /** Removes {@code dir}'s explicit marker: whether it was there, and whether the directory is empty now. */
+  CompletionStage<DirectoryEntity.Removed> unkeep(TfsPath dir) {
+    return asks.<DirectoryEntity.RemoveChildReply>dir(dir,
+            r -> new DirectoryEntity.RemoveChild(DirectoryEntity.KEEP, DirEntry.Type.DIR, r))
+        .thenApply(reply -> EntityAsks.expect(reply, DirectoryEntity.Removed.class));
+  }
+
+  /**
+   * Removes the emptied directory {@code dir} from its parent, and the directories above it that this
+   * leaves empty; a directory filled meanwhile is put back.
+   */
+  CompletionStage<Void> prune(TfsPath dir) {
     if (dir.isRoot()) return EntityAsks.done();
     return asks.<DirectoryEntity.RemoveChildReply>dir(dir.parent(),
             r -> new DirectoryEntity.RemoveChild(dir.name(), DirEntry.Type.DIR, r))

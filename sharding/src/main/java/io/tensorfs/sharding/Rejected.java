@@ -8,7 +8,8 @@ import io.tensorfs.core.TfsException;
  * its error code. {@link ShardedMetadata} turns it into a {@link TfsException}.
  */
 public record Rejected(ErrorCode code, String message)
-    implements FileEntity.BeginReply, FileEntity.SealReply, FileEntity.DeleteReply, ChunkEntity.AllocateReply,
+    implements FileEntity.BeginReply, FileEntity.SealReply, FileEntity.DeleteReply, FileEntity.AttributesReply,
+        FileEntity.RenameReply, ChunkEntity.AllocateReply,
         ChunkEntity.CommitReply, DirectoryEntity.AddChildReply, DirectoryEntity.RemoveChildReply,
         DirectoryEntity.ListReply {
 

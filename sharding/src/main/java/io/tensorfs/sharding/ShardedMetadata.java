@@ -212,8 +212,16 @@ public final class ShardedMetadata implements Metadata, MetadataOracle {
     });
   }
 
+  /** An explicit directory with no entries lists empty; a name with no directory is NOT_FOUND or a file's CONFLICT. */
   private CompletionStage<List<DirEntry>> emptyListing(TfsPath dir) {
     if (dir.isRoot()) return CompletableFuture.completedFuture(List.of());
+    return namespace.kindOf(dir).thenCompose(kind -> {
+      if (kind.isPresent() && kind.get() == DirEntry.Type.DIR) return CompletableFuture.completedFuture(List.of());
+      return noDirectory(dir);
+    });
+  }
+
+  private CompletionStage<List<DirEntry>> noDirectory(TfsPath dir) {
     return asks.<FileEntity.Current>file(dir, FileEntity.Get::new).<List<DirEntry>>thenApply(current -> {
       if (current.version().isPresent()) throw EntityAsks.error(ErrorCode.CONFLICT, dir + " is not a directory");
       throw EntityAsks.notFound(dir + " not found");
@@ -235,36 +243,100 @@ public final class ShardedMetadata implements Metadata, MetadataOracle {
 
   @Override
   public CompletionStage<FileVersion> setAttributes(TfsPath path, AttributeChange change) {
-    return notYet("setAttributes");
+    return asks.<FileEntity.AttributesReply>file(path, r -> new FileEntity.SetAttributes(change, r))
+        .thenApply(reply -> expect(reply, FileEntity.AttributesChanged.class).current());
   }
 
+  /** A directory's attributes are kept by the file entity of its path; setting them makes it explicit. */
   @Override
   public CompletionStage<DirInfo> setDirAttributes(TfsPath dir, AttributeChange change) {
-    return notYet("setDirAttributes");
+    return statDir(dir).thenCompose(info -> {
+      FileAttributes changed = info.attributes().with(change);
+      CompletionStage<Boolean> kept = dir.isRoot() || info.explicit()
+          ? CompletableFuture.completedFuture(true) : namespace.keep(dir);
+      return kept.thenCompose(k -> asks.<FileEntity.AttributesReply>file(dir,
+              r -> new FileEntity.SetDirAttributes(Optional.of(changed), r)))
+          .thenApply(reply -> new DirInfo(dir, changed, !dir.isRoot()));
+    });
   }
 
+  /**
+   * The directories above and the name in its parent first, then the marker that makes it explicit, then
+   * its attributes: a crash in between leaves an implicit (empty) directory, or an explicit one with
+   * default attributes, never a marker no listing reaches.
+   */
   @Override
   public CompletionStage<Void> mkdir(TfsPath dir, FileAttributes attributes) {
-    return notYet("mkdir");
+    if (dir.isRoot()) return failed(ErrorCode.CONFLICT, "/ exists");
+    FileAttributes given = attributes == null ? FileAttributes.directoryDefaults() : attributes;
+    FileAttributes kept = given.mtimeMillis() > 0 ? given : given.withMtime(System.currentTimeMillis());
+    return namespace.kindOf(dir).thenCompose(kind -> {
+      if (kind.isPresent()) {
+        return failed(ErrorCode.CONFLICT, dir + (kind.get() == DirEntry.Type.FILE ? " is a file" : " exists"));
+      }
+      return namespace.linkDirectory(dir)
+          .thenCompose(v -> namespace.keep(dir))
+          .thenCompose(created -> {
+            if (!created) return failed(ErrorCode.CONFLICT, dir + " exists");
+            return asks.<FileEntity.AttributesReply>file(dir,
+                    r -> new FileEntity.SetDirAttributes(Optional.of(kept), r))
+                .thenApply(reply -> {
+                  expect(reply, FileEntity.DirAttributes.class);
+                  return null;
+                });
+          });
+    });
   }
 
   @Override
   public CompletionStage<Void> rmdir(TfsPath dir) {
-    return notYet("rmdir");
+    if (dir.isRoot()) return failed(ErrorCode.CONFLICT, "the root cannot be removed");
+    return namespace.kindOf(dir).thenCompose(kind -> {
+      if (kind.isEmpty()) return failed(ErrorCode.NOT_FOUND, dir + " not found");
+      if (kind.get() == DirEntry.Type.FILE) return failed(ErrorCode.CONFLICT, dir + " is a file");
+      return namespace.children(dir, null, 1).thenCompose(first -> {
+        if (!first.isEmpty()) return failed(ErrorCode.CONFLICT, dir + " is not empty");
+        return namespace.unkeep(dir).thenCompose(removed -> {
+          if (!removed.empty()) {
+            // Filled while it was being removed: it stays, explicit as it was.
+            CompletionStage<Boolean> back = removed.existed() ? namespace.keep(dir) : CompletableFuture.completedFuture(false);
+            return back.thenCompose(b -> failed(ErrorCode.CONFLICT, dir + " is not empty"));
+          }
+          return namespace.prune(dir)
+              .thenCompose(v -> asks.<FileEntity.AttributesReply>file(dir,
+                  r -> new FileEntity.SetDirAttributes(Optional.empty(), r)))
+              .handle((reply, failure) -> {
+                // The directory is gone; attributes left behind are only read while a directory has the name.
+                if (failure != null) log.warn("removed {} but not its attributes: {}", dir, Failures.unwrap(failure).getMessage());
+                return (Void) null;
+              });
+        });
+      });
+    });
   }
 
   @Override
   public CompletionStage<DirInfo> statDir(TfsPath dir) {
-    return notYet("statDir");
+    if (dir.isRoot()) {
+      return asks.<FileEntity.DirAttributes>file(dir, FileEntity.GetDir::new)
+          .thenApply(d -> new DirInfo(dir, d.attributes().orElse(FileAttributes.directoryDefaults()), false));
+    }
+    return namespace.kindOf(dir).thenCompose(kind -> {
+      if (kind.isEmpty()) return failed(ErrorCode.NOT_FOUND, dir + " not found");
+      if (kind.get() == DirEntry.Type.FILE) return failed(ErrorCode.CONFLICT, dir + " is a file");
+      CompletionStage<FileEntity.DirAttributes> attributes = asks.file(dir, FileEntity.GetDir::new);
+      return namespace.kept(dir).thenCombine(attributes, (explicit, d) ->
+          new DirInfo(dir, d.attributes().orElse(FileAttributes.directoryDefaults()), explicit));
+    });
   }
 
   @Override
   public CompletionStage<Sealed> rename(TfsPath from, TfsPath to, Precondition onTarget) {
-    return notYet("rename");
-  }
-
-  private static <T> CompletionStage<T> notYet(String call) {
-    return failed(ErrorCode.UNAVAILABLE, call + " is not implemented yet");
+    if (from.isRoot() || to.isRoot()) return failed(ErrorCode.BAD_PATH, "the root cannot be renamed or replaced");
+    if (from.equals(to)) return failed(ErrorCode.BAD_REQUEST, "cannot rename " + from + " to itself");
+    return asks.<FileEntity.RenameReply>file(from, r -> new FileEntity.RenameOut(to, onTarget, r))
+        .thenApply(reply -> expect(reply, FileEntity.RenamedOut.class))
+        .thenApply(done -> new Sealed(done.current(), done.replaced()));
   }
 
   // ---- chunks
@@ -344,11 +416,12 @@ public final class ShardedMetadata implements Metadata, MetadataOracle {
         .exceptionally(t -> new Unknown("metadata could not tell: " + Failures.unwrap(t).getMessage()));
   }
 
+  /** Renames a scan follows from the path the bytes were written under before it says "unknown". */
+  private static final int MAX_FORWARDS = 64;
+
   private CompletionStage<Verdict> verdict(FileId file, TfsPath owner, String store, FileEntity.Uploads uploads) {
-    Optional<FileVersion> current = uploads.current().filter(v -> v.fileId().equals(file));
-    if (current.isPresent()) {
-      return chunksHere(current.get(), new ReplicaLocation(settings.nodeId(), store)).thenApply(Live::new);
-    }
+    Optional<CompletionStage<Verdict>> named = named(file, store, uploads, 0);
+    if (named.isPresent()) return named.get();
     Optional<FileEntity.Upload> pending = uploads.pending().stream().filter(u -> u.fileId().equals(file)).findFirst();
     if (pending.isPresent() && pending.get().startedAtMillis() >= nodeStartMillis) {
       return CompletableFuture.completedFuture(new Pending("upload in progress"));
@@ -356,6 +429,28 @@ public final class ShardedMetadata implements Metadata, MetadataOracle {
     // An upload begun before this node started was cut off by its crash: nobody will seal it.
     CompletionStage<?> dropped = pending.isPresent() ? abortUpload(owner, file) : done();
     return dropped.thenApply(v -> new Orphan());
+  }
+
+  /**
+   * The verdict when {@code uploads} (of the path asked) names {@code file}: as its visible version, as the
+   * version of its open rename, or by a forward pointer to where a rename took it (followed there).
+   */
+  private Optional<CompletionStage<Verdict>> named(FileId file, String store, FileEntity.Uploads uploads, int hops) {
+    ReplicaLocation here = new ReplicaLocation(settings.nodeId(), store);
+    Optional<FileVersion> current = uploads.current().filter(v -> v.fileId().equals(file));
+    if (current.isPresent()) return Optional.of(chunksHere(current.get(), here).thenApply(Live::new));
+    Optional<FileVersion> moving = uploads.moving().map(FileEntity.Moving::version).filter(v -> v.fileId().equals(file));
+    if (moving.isPresent()) return Optional.of(chunksHere(moving.get(), here).thenApply(Live::new));
+    Optional<FileEntity.Forward> forward = uploads.forwards().stream().filter(f -> f.fileId().equals(file)).findFirst();
+    if (forward.isEmpty()) return Optional.empty();
+    if (hops >= MAX_FORWARDS) {
+      return Optional.of(CompletableFuture.completedFuture(
+          new Unknown("more than " + MAX_FORWARDS + " renames of " + file + " to follow")));
+    }
+    TfsPath to = forward.get().to();
+    return Optional.of(asks.<FileEntity.Uploads>file(to, FileEntity.GetUploads::new)
+        .thenCompose(there -> named(file, store, there, hops + 1)
+            .orElseGet(() -> CompletableFuture.completedFuture(new Orphan()))));
   }
 
   /** The chunk indexes whose entity places a replica (not a stale one) on {@code here}. */

@@ -212,4 +212,33 @@ class DirectoryEntityTest {
       return inner.page(dir, afterName, limit);
     }
   }
+
+  @Test
+  void shouldKeepAnExplicitDirectoryWhenItsLastNameGoesAndHideItsMarker() {
+    assertEquals(new DirectoryEntity.Added(true), add(DirectoryEntity.KEEP, DIR));
+    add("a", FILE);
+
+    assertEquals(new DirectoryEntity.Removed(true, false), remove("a", FILE),
+        "the marker keeps the directory non-empty, so pruning leaves it");
+    assertEquals(List.of(), list(null, 10), "the marker is never listed");
+
+    add("b", FILE);
+    add("c", FILE);
+    assertEquals(List.of("b"), list(null, 1).stream().map(DirectoryEntity.Child::name).toList(),
+        "a page of one skips the marker and still holds one name");
+    assertEquals(new DirectoryEntity.Removed(true, false), remove(DirectoryEntity.KEEP, DIR));
+    remove("b", FILE);
+    assertEquals(new DirectoryEntity.Removed(true, true), remove("c", FILE), "without the marker it empties");
+  }
+
+  @Test
+  void shouldAnswerOneNameAskedByName() {
+    add("x", FILE);
+    TestProbe<DirectoryEntity.ListReply> probe = TEST_KIT.createTestProbe();
+    entity.tell(new DirectoryEntity.GetChild("x", probe.ref()));
+    assertEquals(List.of(new DirectoryEntity.Child("x", FILE)),
+        assertInstanceOf(DirectoryEntity.Children.class, probe.receiveMessage()).children());
+    entity.tell(new DirectoryEntity.GetChild("y", probe.ref()));
+    assertEquals(List.of(), assertInstanceOf(DirectoryEntity.Children.class, probe.receiveMessage()).children());
+  }
 }

@@ -519,7 +519,26 @@ public final class NodeOperator {
    * "cross-tenant" when the two are in different tenants.
    */
   public CompletionStage<FileVersion> rename(TfsPath from, TfsPath to, Precondition onTarget) {
-    return failed(ErrorCode.UNAVAILABLE, "rename is not implemented yet");
+    Optional<TfsException> refused = renameRefusal(from, to);
+    if (refused.isPresent()) return CompletableFuture.failedFuture(refused.get());
+    return metadata.rename(from, to, onTarget).thenCompose(sealed -> {
+      if (sealed.replaced().isEmpty()) return CompletableFuture.completedFuture(sealed.current());
+      FileVersion old = sealed.replaced().get();
+      collect(old.fileId());
+      return counted(tenants.credit(TenantQuotas.tenantOf(to), old.size(), 1), sealed.current());
+    });
+  }
+
+  /** BAD_REQUEST across tenants, BAD_PATH for reserved paths; empty when a rename may go ahead. */
+  private static Optional<TfsException> renameRefusal(TfsPath from, TfsPath to) {
+    if (ReservedPaths.isReserved(from)) return Optional.of(ReservedPaths.refusal(from, "rename"));
+    if (ReservedPaths.isReserved(to)) return Optional.of(ReservedPaths.refusal(to, "write"));
+    if (from.isRoot() || to.isRoot()) return Optional.of(new TfsException(ErrorCode.BAD_PATH, "the root cannot be renamed"));
+    if (!TenantQuotas.tenantOf(from).equals(TenantQuotas.tenantOf(to))) {
+      return Optional.of(new TfsException(ErrorCode.BAD_REQUEST, "cross-tenant rename of " + from + " to " + to
+          + " is refused: copy and delete instead"));
+    }
+    return Optional.empty();
   }
 
   /**
@@ -529,7 +548,103 @@ public final class NodeOperator {
    * exists.
    */
   public CompletionStage<Long> renameDir(TfsPath from, TfsPath to) {
-    return failed(ErrorCode.UNAVAILABLE, "renameDir is not implemented yet");
+    Optional<TfsException> refused = renameRefusal(from, to);
+    if (refused.isPresent()) return CompletableFuture.failedFuture(refused.get());
+    if (to.toString().startsWith(from + "/")) return failed(ErrorCode.BAD_REQUEST, "cannot move " + from + " into itself (" + to + ")");
+    return metadata.statDir(from)
+        .thenCompose(info -> targetFree(to))
+        .thenCompose(v -> countFiles(from, null, 0L))
+        .thenCompose(n -> {
+          if (n > RENAME_DIR_MAX_FILES) {
+            return failed(ErrorCode.BAD_REQUEST, from + " holds more than " + RENAME_DIR_MAX_FILES
+                + " files: rename it in parts");
+          }
+          return moveDir(from, to);
+        });
+  }
+
+  /** The most files {@link #renameDir} moves in one call. */
+  public static final long RENAME_DIR_MAX_FILES = 10_000;
+
+  /** Done when nothing has the name {@code to}, or an empty directory has it (removed first, as POSIX does). */
+  private CompletionStage<Void> targetFree(TfsPath to) {
+    return metadata.statDir(to).<CompletionStage<Void>>handle((info, failure) -> {
+      if (failure == null) return metadata.rmdir(to); // CONFLICT "not empty" when it has entries
+      ErrorCode code = TfsException.codeOf(Failures.unwrap(failure));
+      if (code == ErrorCode.NOT_FOUND) return CompletableFuture.<Void>completedFuture(null);
+      if (code == ErrorCode.CONFLICT) return NodeOperator.<Void>failed(ErrorCode.CONFLICT, to + " is a file");
+      return CompletableFuture.<Void>failedFuture(Failures.unwrap(failure));
+    }).thenCompose(x -> x);
+  }
+
+  /** The files under {@code dir}, counted page by page until the count is over the limit. */
+  private CompletionStage<Long> countFiles(TfsPath dir, String afterName, long so) {
+    return metadata.listPage(dir, afterName, DELETE_TREE_PAGE).thenCompose(page -> {
+      CompletionStage<Long> total = CompletableFuture.completedFuture(so);
+      for (DirEntry e : page.entries()) {
+        total = total.thenCompose(n -> {
+          if (n > RENAME_DIR_MAX_FILES) return CompletableFuture.completedFuture(n);
+          return e.type() == DirEntry.Type.DIR
+              ? countFiles(dir.child(e.name()), null, n).exceptionally(t -> goneMeanwhile(t, n))
+              : CompletableFuture.completedFuture(n + 1);
+        });
+      }
+      return total.thenCompose(n -> page.lastName().isEmpty() || n > RENAME_DIR_MAX_FILES
+          ? CompletableFuture.completedFuture(n) : countFiles(dir, page.lastName().get(), n));
+    });
+  }
+
+  /**
+   * Moves {@code from}'s entries to {@code to}, files by {@link #rename} (a page at a time), directories
+   * recursively; an explicit directory is made at {@code to} first (same attributes) and removed from
+   * {@code from} last. Completes with the files moved.
+   */
+  private CompletionStage<Long> moveDir(TfsPath from, TfsPath to) {
+    return metadata.statDir(from).thenCompose(info -> {
+      CompletionStage<Void> made = info.explicit()
+          ? metadata.mkdir(to, info.attributes()).exceptionally(t -> goneMeanwhile(t, null, ErrorCode.CONFLICT))
+          : CompletableFuture.completedFuture(null);
+      return made.thenCompose(v -> moveEntries(from, to, 0L)).thenCompose(n -> info.explicit()
+          ? metadata.rmdir(from).thenApply(x -> n).exceptionally(t -> goneMeanwhile(t, n))
+          : CompletableFuture.completedFuture(n));
+    });
+  }
+
+  /** Always the first page: every entry on it moves away, so the next page is the new first one. */
+  private CompletionStage<Long> moveEntries(TfsPath from, TfsPath to, long so) {
+    return metadata.listPage(from, null, DELETE_TREE_PAGE).handle((page, failure) -> {
+      if (failure != null) {
+        // An implicit directory whose last entry moved is gone: done.
+        if (TfsException.codeOf(Failures.unwrap(failure)) == ErrorCode.NOT_FOUND) {
+          return CompletableFuture.completedFuture(so);
+        }
+        return CompletableFuture.<Long>failedFuture(Failures.unwrap(failure));
+      }
+      if (page.entries().isEmpty()) return CompletableFuture.completedFuture(so);
+      List<CompletableFuture<Long>> moves = new ArrayList<>();
+      for (DirEntry e : page.entries()) {
+        TfsPath source = from.child(e.name());
+        TfsPath target = to.child(e.name());
+        CompletionStage<Long> one = e.type() == DirEntry.Type.DIR
+            ? moveDir(source, target)
+            : rename(source, target, Precondition.NONE).thenApply(v -> 1L).exceptionally(t -> goneMeanwhile(t, 0L));
+        moves.add(one.toCompletableFuture());
+      }
+      return CompletableFuture.allOf(moves.toArray(CompletableFuture[]::new)).thenCompose(x -> {
+        long total = so + moves.stream().mapToLong(f -> f.getNow(0L)).sum();
+        // A page that moved no file (its entries gone meanwhile, or directories only) ends the walk: each
+        // directory on it was moved whole by its own walk.
+        boolean more = page.lastName().isPresent() && total > so;
+        return more ? moveEntries(from, to, total) : CompletableFuture.completedFuture(total);
+      });
+    }).thenCompose(x -> x);
+  }
+
+  /** {@code none} when {@code failure} has the code {@code expected}; else rethrows. */
+  private static <T> T goneMeanwhile(Throwable failure, T none, ErrorCode expected) {
+    Throwable cause = Failures.unwrap(failure);
+    if (TfsException.codeOf(cause) == expected) return none;
+    throw new java.util.concurrent.CompletionException(cause);
   }
 
   /** {@link #listPage} with each file's visible version (size, mtime, MD5 for S3 listings). */
