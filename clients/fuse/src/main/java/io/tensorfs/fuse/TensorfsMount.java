@@ -75,7 +75,9 @@ public final class TensorfsMount {
     TensorfsFileSystem fs = new TensorfsFileSystem(node, new FileTable(node, settings, pool, spoolDir),
         tenant.isEmpty() ? "" : "/" + tenant);
     int cache = settings.kernelCacheSeconds();
-    String[] options = {"-o", "fsname=tensorfs,subtype=tensorfs,allow_other,default_permissions,big_writes,"
+    // hard_remove: an unlink reaches the file system even while the file is open (libfuse would otherwise rename it
+    // to a hidden name, which keeps its directory from being removed); the open handles keep the bytes (OpenFile).
+    String[] options = {"-o", "fsname=tensorfs,subtype=tensorfs,allow_other,default_permissions,big_writes,hard_remove,"
         + "attr_timeout=" + cache + ",entry_timeout=" + cache + ",negative_timeout=0"};
     LOG.info("mounting {} on {} (node {}, local channel: {})", tenant.isEmpty() ? "/" : "/" + tenant, dir, grpc, client.local());
     try {

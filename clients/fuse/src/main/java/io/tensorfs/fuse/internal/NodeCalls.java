@@ -61,8 +61,6 @@ public final class NodeCalls implements AutoCloseable {
       return Optional.of(call(() -> client.stat(path), settings.callTimeout()));
     } catch (FsError e) {
       if (e.errno() == ErrorCodes.ENOENT()) return Optional.empty();
-      // A node that answers no directory stats yet: the caller then asks the directory's listing.
-      if (e.getMessage() != null && e.getMessage().contains("not implemented")) return Optional.empty();
       throw e;
     }
   }
@@ -91,11 +89,6 @@ public final class NodeCalls implements AutoCloseable {
   /** Every entry of a directory (NOT_FOUND: ENOENT). */
   public List<ListReply.Entry> list(String path) {
     return call(() -> client.list(path), settings.callTimeout());
-  }
-
-  /** One page of a directory's entries. */
-  public ListReply listPage(String path, int limit) {
-    return call(() -> client.listPage(path, limit, ""), settings.callTimeout());
   }
 
   /** Deletes a file's visible version (NOT_FOUND: ENOENT). */

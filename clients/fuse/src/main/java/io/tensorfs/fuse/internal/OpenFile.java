@@ -12,6 +12,9 @@ import jnr.ffi.Pointer;
  * and uploads nothing. Thread-safe: one lock per file (reads from the node's windows run outside it).
  */
 public final class OpenFile {
+  /** The largest file whose bytes an unlink copies for the handles still open on it. */
+  static final long KEEP_UNLINKED_BYTES = 256L << 20;
+
   private final NodeCalls node;
   private final FuseSettings settings;
   private final WindowPool pool;
@@ -56,7 +59,18 @@ public final class OpenFile {
     readAhead = null;
   }
 
+  /**
+   * The name is gone: nothing more is uploaded. Handles still open keep reading and writing the bytes: a file not
+   * spooled yet is copied into a spool first, up to {@code KEEP_UNLINKED_BYTES} (reads of a larger one then fail).
+   */
   synchronized void unlinked() {
+    if (spool == null && onNode && attrs.size() <= KEEP_UNLINKED_BYTES) {
+      try {
+        ensureSpool(true);
+      } catch (FsError e) {
+        // The node is gone or the file was already: its handles read what the windows hold, then fail.
+      }
+    }
     unlinked = true;
   }
 

@@ -49,6 +49,24 @@ public final class TensorfsFileSystem extends FuseStubFS {
     this.node = node;
     this.files = files;
     this.root = root;
+    nullPathOk();
+  }
+
+  /**
+   * Sets libfuse's {@code flag_nullpath_ok}: calls on a handle whose file was unlinked while open (hard_remove) then
+   * reach us with no path, which the handle's calls never need, instead of failing ENOENT inside libfuse. jnr-fuse
+   * declares the C bit field as one byte per flag, so the flag's byte holds bit 0 of the C word.
+   */
+  private void nullPathOk() {
+    try {
+      java.lang.reflect.Method offset = Class.forName("jnr.ffi.Struct$Member").getDeclaredMethod("offset");
+      offset.setAccessible(true);
+      long at = (long) offset.invoke(fuseOperations.flag_nullpath_ok);
+      Pointer memory = jnr.ffi.Struct.getMemory(fuseOperations);
+      memory.putByte(at, (byte) (memory.getByte(at) | 1));
+    } catch (ReflectiveOperationException e) {
+      throw new IllegalStateException("cannot set libfuse's flag_nullpath_ok through jnr-fuse", e);
+    }
   }
 
   /** The node's path of a FUSE path. */
@@ -79,18 +97,7 @@ public final class TensorfsFileSystem extends FuseStubFS {
     if (open.isPresent()) return open.get().attrs();
     Optional<FileInfo> info = node.stat(p);
     if (info.isPresent()) return Attrs.of(info.get());
-    if (isImplicitDirectory(p)) return Attrs.directory(mountedAtMillis);
     throw new FsError(ErrorCodes.ENOENT(), p);
-  }
-
-  /** A directory the node knows only by the files under it. */
-  private boolean isImplicitDirectory(String p) {
-    try {
-      return !node.listPage(p, 1).getEntriesList().isEmpty();
-    } catch (FsError e) {
-      if (e.errno() == ErrorCodes.ENOENT() || e.errno() == ErrorCodes.EINVAL()) return false;
-      throw e;
-    }
   }
 
   static void fill(FileStat stat, Attrs a) {
