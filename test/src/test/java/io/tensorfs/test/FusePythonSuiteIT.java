@@ -31,10 +31,30 @@ class FusePythonSuiteIT {
   private static final List<String> MODULES = List.of("test_os", "test_shutil", "test_fileio", "test_tempfile");
 
   /** The tests that fail on the mount, with why: the same list as the README's. */
-  static final Map<String, String> EXPECTED_FAILURES = new TreeMap<>(Map.of());
+  static final Map<String, String> EXPECTED_FAILURES = new TreeMap<>(Map.ofEntries(
+      Map.entry("test.test_os.Pep383Tests.test_listdir",
+          "a name that is not UTF-8: the node's paths are Unicode strings"),
+      Map.entry("test.test_os.UtimeTests.test_utime",
+          "the access time is not kept: it reads as the modification time"),
+      Map.entry("test.test_os.UtimeTests.test_utime_by_indexed",
+          "the access time is not kept: it reads as the modification time"),
+      Map.entry("test.test_os.UtimeTests.test_utime_by_times",
+          "the access time is not kept: it reads as the modification time"),
+      Map.entry("test.test_os.UtimeTests.test_utime_dir_fd",
+          "the access time is not kept: it reads as the modification time"),
+      Map.entry("test.test_os.UtimeTests.test_utime_directory",
+          "the access time is not kept: it reads as the modification time"),
+      Map.entry("test.test_os.UtimeTests.test_utime_fd",
+          "the access time is not kept: it reads as the modification time"),
+      Map.entry("test.test_os.UtimeTests.test_utime_nofollow_symlinks",
+          "the access time is not kept: it reads as the modification time"),
+      Map.entry("test.test_shutil.TestCopy.test_copyfile_named_pipe",
+          "no special files: mkfifo answers ENOSYS"),
+      Map.entry("test.test_tempfile.TestSpooledTemporaryFile.test_del_rolled_file",
+          "fstat of a file unlinked while open answers ENOENT: libfuse 2's high-level API has no path for it (reads and writes through the handle work)")));
 
   /** Tests that pass on the mount (run as root on Debian 12's Python 3.11, measured): fewer means one broke. */
-  static final int MIN_PASSED = 0;
+  static final int MIN_PASSED = 546;
 
   @Test
   void shouldPassCPythonsFileTestsOnTheMountExceptTheListedOnes() throws Exception {
