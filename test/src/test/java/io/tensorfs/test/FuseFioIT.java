@@ -64,7 +64,8 @@ class FuseFioIT {
     List<String> cmd = new ArrayList<>(List.of("fio", "--name=" + name, "--directory=" + mountDir, "--ioengine=psync"));
     cmd.addAll(List.of(args));
     Path log = dir.resolve("fio-" + name + ".log");
-    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    // fio keeps its verify state files in its working directory: the scratch folder, not the module.
+    Process p = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true).redirectOutput(log.toFile()).start();
     assertTrue(p.waitFor(3, TimeUnit.MINUTES), name + " finishes within 3 minutes");
     String out = Files.readString(log, StandardCharsets.UTF_8);
     assertEquals(0, p.exitValue(), name + ":\n" + out);

@@ -81,8 +81,10 @@ class FuseNodeLossIT {
     } catch (TimeoutException e) {
       fail(what + " hung past " + BOUND);
     } catch (java.util.concurrent.ExecutionException e) {
-      assertTrue(e.getCause() instanceof IOException, what + ": " + e.getCause());
-      String message = String.valueOf(e.getCause().getMessage());
+      // A directory stream reports its failure wrapped in an UncheckedIOException.
+      Throwable cause = e.getCause() instanceof java.io.UncheckedIOException u ? u.getCause() : e.getCause();
+      assertTrue(cause instanceof IOException, what + ": " + e.getCause());
+      String message = String.valueOf(cause.getMessage());
       assertTrue(message.contains("Input/output error"), what + " answers EIO, not: " + message);
     }
     Duration took = Duration.ofNanos(System.nanoTime() - start);
