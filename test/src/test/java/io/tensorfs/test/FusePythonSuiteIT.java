@@ -53,8 +53,15 @@ class FusePythonSuiteIT {
       Map.entry("test.test_tempfile.TestSpooledTemporaryFile.test_del_rolled_file",
           "fstat of a file unlinked while open answers ENOENT: libfuse 2's high-level API has no path for it (reads and writes through the handle work)")));
 
+  /**
+   * Tests that pass on an idle machine and may fail on a loaded one, with why (the README lists them too): their
+   * failing or passing says nothing about the mount.
+   */
+  static final Map<String, String> MAY_FAIL_UNDER_LOAD = Map.of("test.test_os.UtimeTests.test_utime_current_old",
+      "utime(None) takes the mount's clock when the request arrives; the test allows 50 ms from its own clock");
+
   /** Tests that pass on the mount (run as root on Debian 12's Python 3.11, measured): fewer means one broke. */
-  static final int MIN_PASSED = 546;
+  static final int MIN_PASSED = 545;
 
   @Test
   void shouldPassCPythonsFileTestsOnTheMountExceptTheListedOnes() throws Exception {
@@ -66,8 +73,9 @@ class FusePythonSuiteIT {
             dir.resolve("mount.log"), List.of()).start(Duration.ofMinutes(1))) {
       Path junit = dir.resolve("python-junit.xml");
       Path log = dir.resolve("python-tests.log");
-      ProcessBuilder pb = new ProcessBuilder(List.of("/usr/bin/python3", "-m", "test", "--junit-xml", junit.toString()));
-      pb.command().addAll(MODULES);
+      List<String> command = new java.util.ArrayList<>(List.of("/usr/bin/python3", "-m", "test", "--junit-xml", junit.toString()));
+      command.addAll(MODULES);
+      ProcessBuilder pb = new ProcessBuilder(command);
       pb.environment().put("TMPDIR", mount.dir().toString());
       pb.directory(dir.toFile()).redirectErrorStream(true).redirectOutput(log.toFile());
       Process p = pb.start();
@@ -90,7 +98,9 @@ class FusePythonSuiteIT {
       }
       String summary = "passed " + passed + ", skipped " + skipped + ", failed " + failed.size() + ":\n"
           + String.join("\n", failed.keySet()) + "\n--- log tail:\n" + tail(log);
-      assertEquals(new TreeSet<>(EXPECTED_FAILURES.keySet()), new TreeSet<>(failed.keySet()), summary);
+      TreeSet<String> unexpected = new TreeSet<>(failed.keySet());
+      unexpected.removeAll(MAY_FAIL_UNDER_LOAD.keySet());
+      assertEquals(new TreeSet<>(EXPECTED_FAILURES.keySet()), unexpected, summary);
       assertTrue(passed >= MIN_PASSED, summary);
       assertEquals(0, mount.unmount(Duration.ofSeconds(30)), mount.logTail());
     }
