@@ -152,7 +152,8 @@ public final class PayloadChecks {
       if (checksumName != null) {
         trailerChecksum = trailers.get(checksumName);
         if (trailerChecksum == null) {
-          throw new S3Exception(400, "InvalidRequest", "the trailer " + checksumName + " announced by x-amz-trailer is missing");
+          throw new S3Exception(400, "InvalidRequest", "the trailer " + checksumName + " announced by x-amz-trailer is "
+              + "missing (trailers received: " + trailers.keySet() + ")");
         }
       }
       if (decodedLength.isPresent() && decodedLength.getAsLong() != bytes) {
