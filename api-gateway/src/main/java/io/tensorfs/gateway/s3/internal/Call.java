@@ -43,6 +43,7 @@ record Call(S3Request r, HttpRequest http, Caller caller, SigV4.Claim claim, byt
     for (String h : KEPT_HEADERS) {
       String v = r.headers().get(h);
       if (v == null) continue;
+      if (h.equals("x-amz-storage-class") && v.strip().equals("STANDARD")) continue; // the default, never echoed
       if (h.equals("content-encoding")) {
         // aws-chunked describes the request's body only, never the object.
         v = java.util.Arrays.stream(v.split(",")).map(String::strip).filter(t -> !t.equalsIgnoreCase("aws-chunked"))

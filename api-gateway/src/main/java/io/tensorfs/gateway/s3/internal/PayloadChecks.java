@@ -6,13 +6,11 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.zip.CRC32;
 import java.util.zip.CRC32C;
 import java.util.zip.Checksum;
 import org.apache.pekko.NotUsed;
-import org.apache.pekko.japi.Pair;
 import org.apache.pekko.stream.javadsl.Flow;
 import org.apache.pekko.util.ByteString;
 
@@ -122,18 +120,36 @@ public final class PayloadChecks {
     return contentLength;
   }
 
-  /** Decodes and checks the body; fails at the end when a check does not hold. */
+  /**
+   * Decodes and checks the body; fails at the end when a check does not hold. The last piece of data is held
+   * back until the body's end was checked: a writer that stops reading once it has the announced length (the
+   * operator does) thus never gets every byte of a body whose trailer or digest is wrong.
+   */
   public Flow<ByteString, ByteString, NotUsed> flow() {
-    return Flow.<ByteString>create()
-        .statefulMap(() -> this, (self, in) -> Pair.create(self, self.accept(in)), self -> {
-          self.finish();
-          return Optional.empty();
-        })
-        .mapConcat(list -> list);
+    // The end is checked only when the body ended; a writer that stopped reading (it failed) gets its own error.
+    return Flow.<ByteString>create().mapConcat(this::accept)
+        .concatLazy(org.apache.pekko.stream.javadsl.Source.lazySingle(this::end).mapConcat(list -> list));
   }
+
+  /** At the body's end: the checks, then the data held back. */
+  private List<ByteString> end() {
+    finish();
+    ByteString last = pending;
+    pending = null;
+    return last == null ? List.of() : List.of(last);
+  }
+
+  /** The data piece held back (see {@link #flow()}). */
+  private ByteString pending;
 
   private List<ByteString> accept(ByteString in) {
     List<ByteString> data = chunked == null ? List.of(in) : chunked.feed(in);
+    List<ByteString> out = new java.util.ArrayList<>(data.size());
+    for (ByteString d : data) {
+      if (d.isEmpty()) continue;
+      if (pending != null) out.add(pending);
+      pending = d;
+    }
     for (ByteString d : data) {
       for (ByteBuffer b : d.getByteBuffers()) {
         md5.update(b.duplicate());
@@ -142,7 +158,7 @@ public final class PayloadChecks {
       }
       bytes += d.size();
     }
-    return data;
+    return out;
   }
 
   private void finish() {
