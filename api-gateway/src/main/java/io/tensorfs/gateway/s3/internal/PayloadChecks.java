@@ -6,11 +6,13 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.zip.CRC32;
 import java.util.zip.CRC32C;
 import java.util.zip.Checksum;
 import org.apache.pekko.NotUsed;
+import org.apache.pekko.japi.Pair;
 import org.apache.pekko.stream.javadsl.Flow;
 import org.apache.pekko.util.ByteString;
 
@@ -126,17 +128,14 @@ public final class PayloadChecks {
    * operator does) thus never gets every byte of a body whose trailer or digest is wrong.
    */
   public Flow<ByteString, ByteString, NotUsed> flow() {
-    // The end is checked only when the body ended; a writer that stopped reading (it failed) gets its own error.
-    return Flow.<ByteString>create().mapConcat(this::accept)
-        .concatLazy(org.apache.pekko.stream.javadsl.Source.lazySingle(this::end).mapConcat(list -> list));
-  }
-
-  /** At the body's end: the checks, then the data held back. */
-  private List<ByteString> end() {
-    finish();
-    ByteString last = pending;
-    pending = null;
-    return last == null ? List.of() : List.of(last);
+    return Flow.<ByteString>create()
+        .statefulMap(() -> this, (self, in) -> Pair.create(self, self.accept(in)), self -> {
+          self.finish();
+          ByteString last = self.pending;
+          self.pending = null;
+          return last == null ? Optional.empty() : Optional.of(List.of(last));
+        })
+        .mapConcat(list -> list);
   }
 
   /** The data piece held back (see {@link #flow()}). */
