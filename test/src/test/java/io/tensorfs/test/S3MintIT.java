@@ -33,7 +33,8 @@ import org.junit.jupiter.api.TestInstance;
  * which must not pass (so the list stays true) and is listed with its reason in the README ("S3 API").
  * Tests the server answers NotImplemented are logged NA by the suite itself and must be in the list too.
  *
- * <p>{@code CI=true} runs {@code MINT_MODE=quick} (two tests, about a minute); otherwise {@code full}.
+ * <p>Always {@code MINT_MODE=full}: quick mode runs only testFunctional, which stops at bucket policies. The
+ * suite itself took 47 s on a loaded 2-core machine, the whole test 157 s with Cassandra and the node.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class S3MintIT {
@@ -59,7 +60,27 @@ class S3MintIT {
       Map.entry("testGetObjectContextV2", "Signature Version 2 is not served (SigV4 only)"),
       Map.entry("testFPutObjectContextV2", "Signature Version 2 is not served (SigV4 only)"),
       Map.entry("testFGetObjectContextV2", "Signature Version 2 is not served (SigV4 only)"),
-      Map.entry("testPutObjectContextV2", "Signature Version 2 is not served (SigV4 only)")));
+      Map.entry("testPutObjectContextV2", "Signature Version 2 is not served (SigV4 only)"),
+      Map.entry("testComposeObjectErrorCasesWrapper", "Signature Version 2 is not served (SigV4 only)"),
+      Map.entry("testComposeMultipleSources", "Signature Version 2 is not served (SigV4 only)"),
+      Map.entry("testUserMetadataCopyingWrapper", "Signature Version 2 is not served (SigV4 only)"),
+      Map.entry("testFunctional", "bucket policies are not supported (the test stops at GetBucketPolicy)"),
+      Map.entry("testGetObjectACLContext", "ACLs are not supported"),
+      Map.entry("testBucketNotification", "bucket notifications are not supported"),
+      Map.entry("testPresignedPostPolicy", "browser POST uploads (presigned POST policy) are not supported"),
+      Map.entry("testGetObjectS3Zip", "MinIO's s3zip extension is not served"),
+      Map.entry("testRemoveMultipleObjectsWithResult", "object lock (legal hold) is not supported"),
+      Map.entry("testRemoveObjects", "object lock (legal hold) is not supported"),
+      Map.entry("testPutObjectWithVersioning", "versioning is not supported"),
+      Map.entry("testListObjectVersions", "versioning is not supported"),
+      Map.entry("testStatObjectWithVersioning", "versioning is not supported"),
+      Map.entry("testGetObjectWithVersioning", "versioning is not supported"),
+      Map.entry("testCopyObjectWithVersioning", "versioning is not supported"),
+      Map.entry("testConcurrentCopyObjectWithVersioning", "versioning is not supported"),
+      Map.entry("testComposeObjectWithVersioning", "versioning is not supported"),
+      Map.entry("testRemoveObjectWithVersioning", "versioning is not supported"),
+      Map.entry("testRemoveObjectsWithVersioning", "versioning is not supported"),
+      Map.entry("testObjectTaggingWithVersioning", "versioning and object tagging are not supported")));
 
   private LocalCluster cluster;
   private String accessKey;
@@ -89,7 +110,6 @@ class S3MintIT {
   @Test
   void shouldPassMinioGoFunctionalTestsButTheUnsupported() throws Exception {
     Path binary = buildSuite();
-    boolean ci = "true".equals(System.getenv("CI"));
     Path work = RepoPaths.scratch("s3mint-run");
     Files.createDirectories(work);
     ProcessBuilder pb = new ProcessBuilder(binary.toString()).directory(work.toFile()).redirectErrorStream(true);
@@ -100,7 +120,7 @@ class S3MintIT {
     env.put("ENABLE_HTTPS", "0");
     env.put("ENABLE_KMS", "0");
     env.put("RUN_ON_FAIL", "1");
-    env.put("MINT_MODE", ci ? "quick" : "full");
+    env.put("MINT_MODE", "full");
     Path log = work.resolve("mint.log");
     pb.redirectOutput(log.toFile());
     Process p = pb.start();
@@ -122,8 +142,8 @@ class S3MintIT {
       if (!e.getValue().equals("PASS") && !listed) failed.add(e.getKey() + " " + e.getValue());
       if (e.getValue().equals("PASS") && listed) stale.add(e.getKey());
     }
-    System.out.printf("minio-go functional tests (%s): %d PASS, %d FAIL, %d NA of %d%n",
-        ci ? "quick" : "full", pass, fail, na, outcome.size());
+    System.out.printf("minio-go functional tests (full): %d PASS, %d FAIL, %d NA of %d%n", pass, fail, na,
+        outcome.size());
     assertTrue(ended, "the suite did not finish within " + SUITE_DEADLINE + "; its log: " + log);
     assertTrue(!outcome.isEmpty(), "the suite logged no result; its log: " + tail(log));
     assertTrue(failed.isEmpty(), "tests that did not pass and are not listed as unsupported: " + failed

@@ -76,6 +76,9 @@ final class Buckets {
 
   CompletionStage<HttpResponse> create(Call c, TfsPath dir) {
     Access.check(c.caller(), Operation.WRITE, dir);
+    if (c.r().header("x-amz-bucket-object-lock-enabled").map(v -> v.strip().equalsIgnoreCase("true")).orElse(false)) {
+      throw S3Exception.notImplemented("object lock");
+    }
     if (!Namespace.validNewBucket(c.bucket())) {
       throw new S3Exception(400, "InvalidBucketName", "The specified bucket is not valid: " + c.bucket()
           + " (3-63 characters of a-z, 0-9, '.' and '-', starting and ending with a letter or digit)");

@@ -29,7 +29,10 @@ record Call(S3Request r, HttpRequest http, Caller caller, SigV4.Claim claim, byt
     return r.key().orElseThrow();
   }
 
-  /** The request's {@code x-amz-meta-*} headers, names lower-case without the prefix. */
+  /**
+   * The request's {@code x-amz-meta-*} headers, names lower-case without the prefix, and the kept
+   * representation headers ({@link #KEPT_HEADERS}, named {@code :<header>}).
+   */
   Map<String, String> userMetadata() {
     Map<String, String> user = new LinkedHashMap<>();
     for (var e : r.headers().entrySet()) {
@@ -37,8 +40,28 @@ record Call(S3Request r, HttpRequest http, Caller caller, SigV4.Claim claim, byt
         user.put(e.getKey().substring(META_PREFIX.length()), e.getValue());
       }
     }
+    for (String h : KEPT_HEADERS) {
+      String v = r.headers().get(h);
+      if (v == null) continue;
+      if (h.equals("x-amz-storage-class") && v.strip().equals("STANDARD")) continue; // the default, never echoed
+      if (h.equals("content-encoding")) {
+        // aws-chunked describes the request's body only, never the object.
+        v = java.util.Arrays.stream(v.split(",")).map(String::strip).filter(t -> !t.equalsIgnoreCase("aws-chunked"))
+            .collect(java.util.stream.Collectors.joining(","));
+        if (v.isEmpty()) continue;
+      }
+      user.put(KEPT_PREFIX + h, v);
+    }
     return user;
   }
+
+  /**
+   * Representation headers S3 keeps with an object and answers on GET and HEAD. They are kept among the
+   * version's user metadata under a name starting with ':' (no header name can), apart from x-amz-meta-*.
+   */
+  static final java.util.List<String> KEPT_HEADERS = java.util.List.of("cache-control", "content-disposition",
+      "content-encoding", "content-language", "expires", "x-amz-storage-class");
+  static final String KEPT_PREFIX = ":";
 
   /** Content type and user metadata of a new object from this request's headers. */
   FileAttributes attributes(String md5Hex) {

@@ -63,6 +63,18 @@ final class KeyWalk {
   /** Walks the bucket at {@code bucketDir}; completes with up to maxKeys + 1 items in order. */
   CompletionStage<List<Item>> run(TfsPath bucketDir) {
     if (want <= 1) return CompletableFuture.completedFuture(items);
+    // Keys under "a/b/" are all in directory a/b: a prefix naming directories starts the walk there.
+    int slash = prefix.lastIndexOf('/');
+    if (slash > 0) {
+      String base = prefix.substring(0, slash + 1);
+      TfsPath start;
+      try {
+        start = Namespace.object(bucketDir, base.substring(0, base.length() - 1));
+      } catch (S3Exception e) {
+        return CompletableFuture.completedFuture(items); // no key can start with it
+      }
+      return walkPages(start, base, null, new TreeMap<>(KeyOrder.BYTEWISE)).thenApply(x -> items);
+    }
     return walk(bucketDir, "").thenApply(x -> items);
   }
 
@@ -79,7 +91,7 @@ final class KeyWalk {
     return files.listVersions(dir, after, PAGE).handle((page, failure) -> {
       if (failure != null) {
         ErrorCode code = TfsException.codeOf(Failures.unwrap(failure));
-        if (code == ErrorCode.NOT_FOUND) return (Metadata.VersionPage) null;
+        if (code == ErrorCode.NOT_FOUND || code == ErrorCode.CONFLICT) return (Metadata.VersionPage) null;
         throw new java.util.concurrent.CompletionException(Failures.unwrap(failure));
       }
       return page;
@@ -100,24 +112,25 @@ final class KeyWalk {
       Metadata.Listed e = entries.next();
       boolean isDir = e.type() == DirEntry.Type.DIR;
       String key = keyPrefix + e.name() + (isDir ? "/" : "");
+      TfsPath child = dir.child(e.name());
+      FileVersion version = e.version().orElse(null);
       CompletionStage<Void> before = flush(held, key, keyPrefix);
-      if (isDir) {
-        TfsPath child = dir.child(e.name());
-        return before.thenCompose(x -> {
-          held.put(key, child);
-          return each(dir, keyPrefix, entries, held);
-        });
-      }
       if (before instanceof CompletableFuture<Void> f && f.isDone() && !f.isCompletedExceptionally()) {
-        offerKey(key, e.version().orElse(null));
+        take(held, isDir, key, child, version);
         continue;
       }
+      // A held directory is being walked: go on with this entry once it is done (a fresh stack then).
       return before.thenCompose(x -> {
-        offerKey(key, e.version().orElse(null));
+        take(held, isDir, key, child, version);
         return each(dir, keyPrefix, entries, held);
       });
     }
     return CompletableFuture.completedFuture(null);
+  }
+
+  private void take(TreeMap<String, TfsPath> held, boolean isDir, String key, TfsPath child, FileVersion version) {
+    if (isDir) held.put(key, child);
+    else offerKey(key, version);
   }
 
   /** Walks the held directories whose keys sort before {@code upTo} (all of them when null), in order. */

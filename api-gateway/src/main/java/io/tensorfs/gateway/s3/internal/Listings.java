@@ -117,7 +117,8 @@ final class Listings {
       xml.open(element).element("Key", enc(k.name(), url));
       if (versions) xml.element("VersionId", "null").element("IsLatest", true);
       xml.element("LastModified", Responses.xmlDate(info.lastModifiedMillis())).element("ETag", info.quotedEtag())
-          .element("Size", info.size()).element("StorageClass", "STANDARD");
+          .element("Size", info.size())
+          .element("StorageClass", info.headers().getOrDefault("x-amz-storage-class", "STANDARD"));
       if (owner) {
         xml.open("Owner").element("ID", c.caller().tokenId())
             .element("DisplayName", c.caller().tenantName().orElse("admin")).close("Owner");

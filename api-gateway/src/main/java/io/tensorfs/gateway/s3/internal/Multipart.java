@@ -69,6 +69,7 @@ final class Multipart {
   CompletionStage<HttpResponse> create(Call c, TfsPath bucketDir) {
     TfsPath target = Namespace.object(bucketDir, c.key());
     Access.check(c.caller(), Operation.WRITE, target);
+    ObjectRoutes.checkStorageClass(c);
     Policy policy = c.policy(settings.defaultPolicy());
     FileAttributes attrs = c.attributes("");
     byte[] id = new byte[16];

@@ -7,7 +7,6 @@ import io.tensorfs.core.Precondition;
 import io.tensorfs.core.TfsException;
 import io.tensorfs.core.TfsPath;
 import io.tensorfs.gateway.http.ByteRange;
-import io.tensorfs.sharding.AttributeChange;
 import io.tensorfs.sharding.FileAttributes;
 import io.tensorfs.sharding.FileVersion;
 import io.tensorfs.sharding.auth.Access;
@@ -54,12 +53,24 @@ final class ObjectRoutes {
     Policy policy = c.policy(settings.defaultPolicy());
     Precondition precondition = c.r().header("if-none-match").map(String::strip).filter("*"::equals).isPresent()
         ? Precondition.CREATE_ONLY : Precondition.NONE;
+    checkStorageClass(c);
     PayloadChecks checks = PayloadChecks.of(c.r().headers(), c.claim(), c.signingKey());
     FileAttributes given = c.attributes("");
     return Buckets.requireBucket(files, bucketDir, c.bucket()).thenCompose(x ->
         writes.put(path, policy, precondition, checks.dataLength(c.r().contentLength()),
             () -> withMd5(given, checks.md5Hex()), c.http().entity().withoutSizeLimit().getDataBytes().via(checks.flow())))
         .thenApply(v -> Responses.empty(200).addHeader(RawHeader.create("ETag", ObjectInfo.of(v).quotedEtag())));
+  }
+
+  private static final java.util.Set<String> STORAGE_CLASSES = java.util.Set.of("STANDARD", "REDUCED_REDUNDANCY",
+      "STANDARD_IA", "ONEZONE_IA", "INTELLIGENT_TIERING", "GLACIER", "DEEP_ARCHIVE", "OUTPOSTS", "GLACIER_IR");
+
+  /** S3's storage classes are accepted and mean nothing here (the policy is x-tfs-policy); others are refused. */
+  static void checkStorageClass(Call c) {
+    String sc = c.r().headers().get("x-amz-storage-class");
+    if (sc != null && !STORAGE_CLASSES.contains(sc.strip())) {
+      throw new S3Exception(400, "InvalidStorageClass", "The storage class you specified is not valid: " + sc);
+    }
   }
 
   static FileAttributes withMd5(FileAttributes a, String md5Hex) {
@@ -131,8 +142,9 @@ final class ObjectRoutes {
     h.add(RawHeader.create("Accept-Ranges", "bytes"));
     h.add(RawHeader.create("X-Tfs-Policy", v.policy().text()));
     for (Map.Entry<String, String> e : info.user().entrySet()) h.add(RawHeader.create(Call.META_PREFIX + e.getKey(), e.getValue()));
-    for (String p : List.of("cache-control", "content-disposition", "content-encoding", "content-language", "expires")) {
-      c.r().param("response-" + p).ifPresent(value -> h.add(RawHeader.create(p, value)));
+    for (String p : Call.KEPT_HEADERS) {
+      String value = c.r().param("response-" + p).orElse(info.headers().get(p));
+      if (value != null) h.add(RawHeader.create(p, value));
     }
     return h;
   }
@@ -177,15 +189,13 @@ final class ObjectRoutes {
             throw new S3Exception(412, "PreconditionFailed", "At least one of the pre-conditions you specified did not hold");
           }
           FileAttributes attrs = replace ? c.attributes(info.etag()) : withMd5(v.attributes().withMtime(0), info.etag());
-          if (srcPath.equals(target)) {
-            if (!replace) {
-              throw S3Exception.invalidRequest("This copy request is illegal because it is trying to copy an object to "
-                  + "itself without changing the object's metadata, storage class, website redirect location or "
-                  + "encryption attributes.");
-            }
-            return files.setAttributes(target, AttributeChange.none().withContentType(attrs.contentType())
-                .withUser(attrs.user()).withMtime(System.currentTimeMillis())).thenApply(ObjectRoutes::copyResult);
+          if (srcPath.equals(target) && !replace) {
+            throw S3Exception.invalidRequest("This copy request is illegal because it is trying to copy an object to "
+                + "itself without changing the object's metadata, storage class, website redirect location or "
+                + "encryption attributes.");
           }
+          // Onto itself with new metadata too: a new version of the same bytes, so that every node's read lease
+          // on the old one ends as for any write.
           PayloadChecks md5 = PayloadChecks.of(Map.of(), null, null);
           String known = v.attributes().md5Hex();
           Supplier<FileAttributes> atSeal = () -> withMd5(attrs, known.isEmpty() ? md5.md5Hex() : known);

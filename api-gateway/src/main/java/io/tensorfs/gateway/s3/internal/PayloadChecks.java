@@ -122,18 +122,33 @@ public final class PayloadChecks {
     return contentLength;
   }
 
-  /** Decodes and checks the body; fails at the end when a check does not hold. */
+  /**
+   * Decodes and checks the body; fails at the end when a check does not hold. The last piece of data is held
+   * back until the body's end was checked: a writer that stops reading once it has the announced length (the
+   * operator does) thus never gets every byte of a body whose trailer or digest is wrong.
+   */
   public Flow<ByteString, ByteString, NotUsed> flow() {
     return Flow.<ByteString>create()
         .statefulMap(() -> this, (self, in) -> Pair.create(self, self.accept(in)), self -> {
           self.finish();
-          return Optional.empty();
+          ByteString last = self.pending;
+          self.pending = null;
+          return last == null ? Optional.empty() : Optional.of(List.of(last));
         })
         .mapConcat(list -> list);
   }
 
+  /** The data piece held back (see {@link #flow()}). */
+  private ByteString pending;
+
   private List<ByteString> accept(ByteString in) {
     List<ByteString> data = chunked == null ? List.of(in) : chunked.feed(in);
+    List<ByteString> out = new java.util.ArrayList<>(data.size());
+    for (ByteString d : data) {
+      if (d.isEmpty()) continue;
+      if (pending != null) out.add(pending);
+      pending = d;
+    }
     for (ByteString d : data) {
       for (ByteBuffer b : d.getByteBuffers()) {
         md5.update(b.duplicate());
@@ -142,7 +157,7 @@ public final class PayloadChecks {
       }
       bytes += d.size();
     }
-    return data;
+    return out;
   }
 
   private void finish() {
@@ -152,7 +167,8 @@ public final class PayloadChecks {
       if (checksumName != null) {
         trailerChecksum = trailers.get(checksumName);
         if (trailerChecksum == null) {
-          throw new S3Exception(400, "InvalidRequest", "the trailer " + checksumName + " announced by x-amz-trailer is missing");
+          throw new S3Exception(400, "InvalidRequest", "the trailer " + checksumName + " announced by x-amz-trailer is "
+              + "missing (trailers received: " + trailers.keySet() + ")");
         }
       }
       if (decodedLength.isPresent() && decodedLength.getAsLong() != bytes) {

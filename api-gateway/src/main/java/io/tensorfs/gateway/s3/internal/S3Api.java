@@ -90,6 +90,9 @@ public final class S3Api {
 
   private CompletionStage<HttpResponse> route(HttpRequest request, S3Request r) {
     if (!node.ready()) throw new S3Exception(503, "ServiceUnavailable", "node " + node.nodeId() + " is starting; try again shortly");
+    if (r.method().equals("POST") && r.key().isEmpty() && r.bucket().isPresent() && !r.has("delete")) {
+      throw S3Exception.notImplemented("browser-based uploads (POST with a policy)");
+    }
     return auth.authenticate(r).thenCompose(a -> {
       Call c = new Call(r, request, a.caller(), a.claim(), a.signingKey());
       if (!request.method().name().equals("PUT") && !request.method().name().equals("POST")) {
