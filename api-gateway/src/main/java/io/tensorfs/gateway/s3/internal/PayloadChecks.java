@@ -31,7 +31,10 @@ public final class PayloadChecks {
   private final boolean signedTrailer;
   private final String contentMd5;
   private final String checksumName;
+  /** The checksum's value from its header; null when the body's trailer carries it (or no checksum was sent). */
   private final String checksumValue;
+  /** Whether x-amz-trailer announced the checksum, so the body's trailer must carry it. */
+  private final boolean checksumInTrailer;
   private final OptionalLong decodedLength;
   private final MessageDigest md5 = Hashes.md5();
   private final MessageDigest sha256;
@@ -40,13 +43,14 @@ public final class PayloadChecks {
   private volatile String md5Hex;
 
   private PayloadChecks(String payloadHash, ChunkedBody chunked, boolean signedTrailer, String contentMd5,
-      String checksumName, String checksumValue, OptionalLong decodedLength) {
+      String checksumName, String checksumValue, boolean checksumInTrailer, OptionalLong decodedLength) {
     this.payloadHash = payloadHash;
     this.chunked = chunked;
     this.signedTrailer = signedTrailer;
     this.contentMd5 = contentMd5;
     this.checksumName = checksumName;
     this.checksumValue = checksumValue;
+    this.checksumInTrailer = checksumInTrailer;
     this.decodedLength = decodedLength;
     this.sha256 = isHex64(payloadHash) ? Hashes.sha256() : null;
     this.checksum = checksumName == null ? null
@@ -78,10 +82,13 @@ public final class PayloadChecks {
     }
     String checksumName = null;
     String checksumValue = null;
+    boolean checksumInTrailer = false;
     String trailerName = headers.get("x-amz-trailer");
     if (chunked != null && trailerName != null) {
       checksumName = trailerName.strip().toLowerCase(Locale.ROOT);
+      checksumInTrailer = true;
     } else {
+      // A checksum in a header, also on an aws-chunked body without a trailer (minio-go's signed parts).
       for (String name : List.of("x-amz-checksum-crc32", "x-amz-checksum-crc32c")) {
         if (headers.containsKey(name)) {
           checksumName = name;
@@ -113,7 +120,8 @@ public final class PayloadChecks {
       if (raw.length != 16) throw new S3Exception(400, "InvalidDigest", "The Content-MD5 you specified is not 16 bytes");
       contentMd5 = Hashes.HEX.formatHex(raw);
     }
-    return new PayloadChecks(payload, chunked, signedTrailer, contentMd5, checksumName, checksumValue, decoded);
+    return new PayloadChecks(payload, chunked, signedTrailer, contentMd5, checksumName, checksumValue, checksumInTrailer,
+        decoded);
   }
 
   /** The data's length when the request says it before the body: the decoded length, else Content-Length. */
@@ -164,7 +172,7 @@ public final class PayloadChecks {
     String trailerChecksum = null;
     if (chunked != null) {
       Map<String, String> trailers = chunked.finish(signedTrailer);
-      if (checksumName != null) {
+      if (checksumName != null && checksumInTrailer) {
         trailerChecksum = trailers.get(checksumName);
         if (trailerChecksum == null) {
           throw new S3Exception(400, "InvalidRequest", "the trailer " + checksumName + " announced by x-amz-trailer is "
