@@ -89,6 +89,21 @@ class PayloadChecksTest {
     ByteString data = run(checks);
     assertEquals(DATA_BYTES, data.size());
     assertNotNull(checks.md5Hex());
+    assertEquals(Map.entry("x-amz-checksum-crc32c", crc32cOfData()), checks.verifiedChecksum().orElseThrow());
+  }
+
+  @Test
+  void shouldCheckASha1ChecksumOfAPlainBody() throws Exception {
+    ByteString hello = ByteString.fromString("hello");
+    String sha1 = Base64.getEncoder().encodeToString(java.security.MessageDigest.getInstance("SHA-1").digest(hello.toArray()));
+    PayloadChecks right = PayloadChecks.of(Map.of("x-amz-checksum-sha1", sha1), null, null);
+    assertEquals(hello, Source.single(hello).via(right.flow())
+        .runWith(Sink.fold(ByteString.emptyByteString(), ByteString::concat), system).toCompletableFuture().get(10, TimeUnit.SECONDS));
+    assertEquals(Map.entry("x-amz-checksum-sha1", sha1), right.verifiedChecksum().orElseThrow());
+    PayloadChecks wrong = PayloadChecks.of(Map.of("x-amz-checksum-sha1", "2jmj7l5rSw0yVb/vlWAYkK/YBwk="), null, null);
+    ExecutionException e = assertThrows(ExecutionException.class, () -> Source.single(hello).via(wrong.flow())
+        .runWith(Sink.ignore(), system).toCompletableFuture().get(10, TimeUnit.SECONDS));
+    assertEquals("BadDigest", assertInstanceOf(S3Exception.class, e.getCause()).code());
   }
 
   @Test
