@@ -23,6 +23,8 @@ public record AttributeChange(OptionalInt mode, OptionalInt uid, OptionalInt gid
     if (contentType == null) contentType = Optional.empty();
     if (user == null) user = Optional.empty();
     user = user.map(Map::copyOf);
+    // Checked here, at the edge that builds the change, so that an entity never meets a bad one.
+    new FileAttributes(mode.orElse(0), 0, 0, 0, contentType.orElse(""), "", user.orElse(Map.of()));
   }
 
   /** A change of nothing; add fields with the {@code with...} methods. */

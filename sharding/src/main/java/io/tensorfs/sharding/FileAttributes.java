@@ -30,6 +30,8 @@ public record FileAttributes(int mode, int uid, int gid, long mtimeMillis, Strin
   public static final int DIR_MODE = 0755;
   /** The largest user metadata accepted, names and values together, in bytes (S3's own limit is 2 KiB). */
   public static final int MAX_USER_BYTES = 8192;
+  /** The longest content type or MD5 text kept. */
+  public static final int MAX_TEXT = 1024;
 
   private static final FileAttributes FILE = new FileAttributes(FILE_MODE, 0, 0, 0, "", "", Map.of());
   private static final FileAttributes DIR = new FileAttributes(DIR_MODE, 0, 0, 0, "", "", Map.of());
@@ -40,6 +42,12 @@ public record FileAttributes(int mode, int uid, int gid, long mtimeMillis, Strin
     }
     if (contentType == null) contentType = "";
     if (md5Hex == null) md5Hex = "";
+    if (contentType.length() > MAX_TEXT) {
+      throw new TfsException(ErrorCode.BAD_REQUEST, "a content type of more than " + MAX_TEXT + " characters");
+    }
+    if (md5Hex.length() > MAX_TEXT) {
+      throw new TfsException(ErrorCode.BAD_REQUEST, "an MD5 of more than " + MAX_TEXT + " characters");
+    }
     if (user == null || user.isEmpty()) {
       user = Map.of();
     } else {

@@ -668,7 +668,12 @@ public final class FileEntity
     if (state.current().isEmpty()) {
       return Effect().reply(cmd.replyTo(), new Rejected(ErrorCode.NOT_FOUND, path + " not found"));
     }
-    FileAttributes changed = state.current().get().attributes().with(cmd.change());
+    FileAttributes changed;
+    try {
+      changed = state.current().get().attributes().with(cmd.change());
+    } catch (io.tensorfs.core.TfsException e) {
+      return Effect().reply(cmd.replyTo(), new Rejected(e.code(), e.getMessage()));
+    }
     if (changed.equals(state.current().get().attributes())) {
       return Effect().reply(cmd.replyTo(), new AttributesChanged(state.current().get()));
     }

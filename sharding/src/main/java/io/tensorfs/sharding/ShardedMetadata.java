@@ -297,11 +297,11 @@ public final class ShardedMetadata implements Metadata, MetadataOracle {
       return namespace.children(dir, null, 1).thenCompose(first -> {
         if (!first.isEmpty()) return failed(ErrorCode.CONFLICT, dir + " is not empty");
         return namespace.unkeep(dir).thenCompose(removed -> {
-          if (!removed.empty()) {
+          if (removed.existed() && !removed.empty()) {
             // Filled while it was being removed: it stays, explicit as it was.
-            CompletionStage<Boolean> back = removed.existed() ? namespace.keep(dir) : CompletableFuture.completedFuture(false);
-            return back.thenCompose(b -> failed(ErrorCode.CONFLICT, dir + " is not empty"));
+            return namespace.keep(dir).thenCompose(b -> failed(ErrorCode.CONFLICT, dir + " is not empty"));
           }
+          // No marker: an implicit directory left empty (a crash between its link and its first file); it goes too.
           return namespace.prune(dir)
               .thenCompose(v -> asks.<FileEntity.AttributesReply>file(dir,
                   r -> new FileEntity.SetDirAttributes(Optional.empty(), r)))

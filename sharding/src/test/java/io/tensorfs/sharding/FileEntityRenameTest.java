@@ -113,6 +113,16 @@ class FileEntityRenameTest {
   }
 
   @Test
+  void shouldRefuseABadModeOrTooMuchUserMetadataWhereTheChangeIsMade() {
+    var bad = org.junit.jupiter.api.Assertions.assertThrows(io.tensorfs.core.TfsException.class,
+        () -> AttributeChange.none().withMode(010000));
+    assertEquals(ErrorCode.BAD_REQUEST, bad.code());
+    var big = org.junit.jupiter.api.Assertions.assertThrows(io.tensorfs.core.TfsException.class,
+        () -> AttributeChange.none().withUser(Map.of("k", "v".repeat(FileAttributes.MAX_USER_BYTES))));
+    assertEquals(ErrorCode.BAD_REQUEST, big.code());
+  }
+
+  @Test
   void shouldRefuseAttributesOfNothing() {
     var result = source.<FileEntity.AttributesReply>runCommand(
         r -> new FileEntity.SetAttributes(AttributeChange.none().withMode(0600), r));

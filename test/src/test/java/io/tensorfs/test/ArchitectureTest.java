@@ -101,11 +101,16 @@ class ArchitectureTest {
         .check(classes);
   }
 
-  /** The metadata's values that the operator hands to edges (a version, a listing and its pages, a chunk's replicas). */
+  /**
+   * The metadata's values that the operator hands to edges (a version and its attributes, a change of them, a
+   * directory's facts, a listing and its pages, a chunk's replicas).
+   */
   private static final DescribedPredicate<JavaClass> OPERATOR_VALUES = DescribedPredicate.describe(
-      "the operator's values", c -> Set.of("FileVersion", "DirEntry", "ChunkStatus")
+      "the operator's values", c -> Set.of("FileVersion", "DirEntry", "ChunkStatus", "FileAttributes",
+              "AttributeChange", "DirInfo")
           .contains(c.getName().substring(c.getPackageName().length() + 1).split("\\$")[0])
-          || c.getName().equals("io.tensorfs.sharding.Metadata$Page"));
+          || Set.of("io.tensorfs.sharding.Metadata$Page", "io.tensorfs.sharding.Metadata$VersionPage",
+              "io.tensorfs.sharding.Metadata$Listed").contains(c.getName()));
 
   private static final SliceAssignment AREAS = new SliceAssignment() {
     @Override

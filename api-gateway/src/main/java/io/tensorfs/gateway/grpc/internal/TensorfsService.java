@@ -113,9 +113,8 @@ public final class TensorfsService implements Tensorfs {
         Throwable cause = Failures.unwrap(failure);
         if (TfsException.codeOf(cause) != ErrorCode.NOT_FOUND) return CompletableFuture.<FileInfo>failedFuture(cause);
         return files.statDir(path).thenApply(Wire::dirInfo).exceptionally(e -> {
-          // Neither a file nor a directory: the file's NOT_FOUND says so best.
-          throw new java.util.concurrent.CompletionException(
-              TfsException.codeOf(Failures.unwrap(e)) == ErrorCode.NOT_FOUND ? cause : Failures.unwrap(e));
+          // Not a directory either (no name, or a file's name with no version yet): the file's NOT_FOUND says so.
+          throw new java.util.concurrent.CompletionException(notADirectory(e) ? cause : Failures.unwrap(e));
         });
       }).thenCompose(x -> x);
     });
@@ -167,8 +166,7 @@ public final class TensorfsService implements Tensorfs {
         Throwable cause = Failures.unwrap(failure);
         if (TfsException.codeOf(cause) != ErrorCode.NOT_FOUND) return CompletableFuture.<FileInfo>failedFuture(cause);
         return files.setDirAttributes(path, change).thenApply(Wire::dirInfo).exceptionally(e -> {
-          throw new java.util.concurrent.CompletionException(
-              TfsException.codeOf(Failures.unwrap(e)) == ErrorCode.NOT_FOUND ? cause : Failures.unwrap(e));
+          throw new java.util.concurrent.CompletionException(notADirectory(e) ? cause : Failures.unwrap(e));
         });
       }).thenCompose(x -> x);
     });
@@ -281,6 +279,12 @@ public final class TensorfsService implements Tensorfs {
       out.add(bytes.slice(pos, Math.min(bytes.size(), pos + readChunkBytes)));
     }
     return out;
+  }
+
+  /** A directory call's failure that says there is no directory of that name (none, or a file's name). */
+  private static boolean notADirectory(Throwable failure) {
+    ErrorCode code = TfsException.codeOf(Failures.unwrap(failure));
+    return code == ErrorCode.NOT_FOUND || code == ErrorCode.CONFLICT;
   }
 
   /** The path named {@code text}, once {@link Access} allows {@code op} on it (FORBIDDEN otherwise). */
