@@ -17,7 +17,7 @@ import io.tensorfs.gateway.local.LocalChannels;
 import io.tensorfs.gateway.grpc.Hints;
 import io.tensorfs.gateway.http.FileDirectReads;
 import io.tensorfs.gateway.http.HttpApi;
-import io.tensorfs.gateway.s3.S3Keys;
+import io.tensorfs.gateway.auth.S3Keys;
 import io.tensorfs.gateway.s3.S3Server;
 import io.tensorfs.gateway.s3.S3Settings;
 import io.tensorfs.gateway.metrics.MetricsEndpoint;

@@ -112,7 +112,7 @@ public final class HttpApi {
   /** @param s3Keys the S3 key pairs a token created with {@code "s3": true} is shown (absent: no S3 API) */
   public HttpApi(ActorSystem<?> system, NodeOperator files, Checkpoints checkpoints, GatewaySettings settings,
       NodeStatus node, Tokens tokens, Optional<NodeDrains> drains, Optional<AdminViews> admin,
-      Optional<io.tensorfs.gateway.s3.S3Keys> s3Keys) {
+      Optional<io.tensorfs.gateway.auth.S3Keys> s3Keys) {
     this.views = admin.map(AdminRoutes::new);
     this.system = system;
     this.files = files;

@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.tensorfs.core.ErrorCode;
 import io.tensorfs.core.TfsException;
-import io.tensorfs.gateway.s3.S3Keys;
+import io.tensorfs.gateway.auth.S3Keys;
 import io.tensorfs.sharding.auth.Role;
 import io.tensorfs.sharding.auth.Tokens;
 import java.io.IOException;

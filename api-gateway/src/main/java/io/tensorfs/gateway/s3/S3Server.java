@@ -2,6 +2,7 @@ package io.tensorfs.gateway.s3;
 
 import io.tensorfs.gateway.GatewaySettings;
 import io.tensorfs.gateway.NodeStatus;
+import io.tensorfs.gateway.auth.S3Keys;
 import io.tensorfs.gateway.front.FrontServer;
 import io.tensorfs.gateway.front.FrontSettings;
 import io.tensorfs.gateway.s3.internal.RouteSettings;

@@ -1,7 +1,7 @@
 package io.tensorfs.gateway.s3.internal;
 
 import io.tensorfs.core.TfsException;
-import io.tensorfs.gateway.s3.S3Keys;
+import io.tensorfs.gateway.auth.S3Keys;
 import io.tensorfs.sharding.auth.Caller;
 import io.tensorfs.sharding.auth.Tokens;
 import java.time.Clock;

@@ -16,6 +16,7 @@ import io.tensorfs.sharding.operator.NodeOperator;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -58,8 +59,12 @@ final class ObjectRoutes {
     FileAttributes given = c.attributes("");
     return Buckets.requireBucket(files, bucketDir, c.bucket()).thenCompose(x ->
         writes.put(path, policy, precondition, checks.dataLength(c.r().contentLength()),
-            () -> withMd5(given, checks.md5Hex()), c.http().entity().withoutSizeLimit().getDataBytes().via(checks.flow())))
-        .thenApply(v -> Responses.empty(200).addHeader(RawHeader.create("ETag", ObjectInfo.of(v).quotedEtag())));
+            () -> withChecksum(withMd5(given, checks.md5Hex()), checks.verifiedChecksum()),
+            c.http().entity().withoutSizeLimit().getDataBytes().via(checks.flow())))
+        .thenApply(v -> {
+          HttpResponse ok = Responses.empty(200).addHeader(RawHeader.create("ETag", ObjectInfo.of(v).quotedEtag()));
+          return checks.verifiedChecksum().map(e -> ok.addHeader(RawHeader.create(e.getKey(), e.getValue()))).orElse(ok);
+        });
   }
 
   private static final java.util.Set<String> STORAGE_CLASSES = java.util.Set.of("STANDARD", "REDUCED_REDUNDANCY",
@@ -71,6 +76,14 @@ final class ObjectRoutes {
     if (sc != null && !STORAGE_CLASSES.contains(sc.strip())) {
       throw new S3Exception(400, "InvalidStorageClass", "The storage class you specified is not valid: " + sc);
     }
+  }
+
+  /** The checksum a PUT sent and the body matched, kept like a representation header and answered on full reads. */
+  static FileAttributes withChecksum(FileAttributes a, Optional<Map.Entry<String, String>> checksum) {
+    if (checksum.isEmpty()) return a;
+    Map<String, String> user = new java.util.LinkedHashMap<>(a.user());
+    user.put(Call.KEPT_PREFIX + checksum.get().getKey(), checksum.get().getValue());
+    return new FileAttributes(a.mode(), a.uid(), a.gid(), a.mtimeMillis(), a.contentType(), a.md5Hex(), user);
   }
 
   static FileAttributes withMd5(FileAttributes a, String md5Hex) {
@@ -145,6 +158,13 @@ final class ObjectRoutes {
     for (String p : Call.KEPT_HEADERS) {
       String value = c.r().param("response-" + p).orElse(info.headers().get(p));
       if (value != null) h.add(RawHeader.create(p, value));
+    }
+    if (!c.r().headers().containsKey("range")) {
+      // A whole object's checksum describes the whole object only: never answered with a part of it.
+      for (String p : PayloadChecks.CHECKSUMS) {
+        String value = info.headers().get(p);
+        if (value != null) h.add(RawHeader.create(p, value));
+      }
     }
     return h;
   }

@@ -19,7 +19,7 @@ import org.apache.pekko.util.ByteString;
 /**
  * What an upload's body must satisfy, checked as it streams through {@link #flow()}: the aws-chunked
  * encoding decoded (chunk signatures checked), the signed SHA-256 of a plain body, {@code Content-MD5}
- * (BadDigest), a CRC32/CRC32C checksum from a header or a trailer, and the decoded length. A body that fails
+ * (BadDigest), a CRC32/CRC32C/SHA-1/SHA-256 checksum from a header or a trailer, and the decoded length. A body that fails
  * a check fails the stream at its end, so the write it feeds is never sealed. Also computes the MD5 of the
  * data, the object's ETag, read by {@link #md5Hex()} once the stream completed.
  *
@@ -31,27 +31,37 @@ public final class PayloadChecks {
   private final boolean signedTrailer;
   private final String contentMd5;
   private final String checksumName;
+  /** The checksum's value from its header; null when the body's trailer carries it (or no checksum was sent). */
   private final String checksumValue;
+  /** Whether x-amz-trailer announced the checksum, so the body's trailer must carry it. */
+  private final boolean checksumInTrailer;
   private final OptionalLong decodedLength;
   private final MessageDigest md5 = Hashes.md5();
   private final MessageDigest sha256;
   private final Checksum checksum;
+  /** The SHA-1 or SHA-256 of an x-amz-checksum-sha1/-sha256; null for a CRC or none. */
+  private final MessageDigest checksumDigest;
+  private volatile Map.Entry<String, String> verifiedChecksum;
   private long bytes;
   private volatile String md5Hex;
 
   private PayloadChecks(String payloadHash, ChunkedBody chunked, boolean signedTrailer, String contentMd5,
-      String checksumName, String checksumValue, OptionalLong decodedLength) {
+      String checksumName, String checksumValue, boolean checksumInTrailer, OptionalLong decodedLength) {
     this.payloadHash = payloadHash;
     this.chunked = chunked;
     this.signedTrailer = signedTrailer;
     this.contentMd5 = contentMd5;
     this.checksumName = checksumName;
     this.checksumValue = checksumValue;
+    this.checksumInTrailer = checksumInTrailer;
     this.decodedLength = decodedLength;
     this.sha256 = isHex64(payloadHash) ? Hashes.sha256() : null;
     this.checksum = checksumName == null ? null
         : checksumName.equals("x-amz-checksum-crc32c") ? new CRC32C()
         : checksumName.equals("x-amz-checksum-crc32") ? new CRC32() : null;
+    this.checksumDigest = checksumName == null ? null
+        : checksumName.equals("x-amz-checksum-sha256") ? Hashes.sha256()
+        : checksumName.equals("x-amz-checksum-sha1") ? sha1() : null;
   }
 
   /**
@@ -78,20 +88,22 @@ public final class PayloadChecks {
     }
     String checksumName = null;
     String checksumValue = null;
+    boolean checksumInTrailer = false;
     String trailerName = headers.get("x-amz-trailer");
     if (chunked != null && trailerName != null) {
       checksumName = trailerName.strip().toLowerCase(Locale.ROOT);
+      checksumInTrailer = true;
     } else {
-      for (String name : List.of("x-amz-checksum-crc32", "x-amz-checksum-crc32c")) {
+      // A checksum in a header, also on an aws-chunked body without a trailer (minio-go's signed parts).
+      for (String name : CHECKSUMS) {
         if (headers.containsKey(name)) {
           checksumName = name;
           checksumValue = headers.get(name);
         }
       }
     }
-    if (checksumName != null && !checksumName.equals("x-amz-checksum-crc32") && !checksumName.equals("x-amz-checksum-crc32c")) {
-      // SHA-1 and SHA-256 checksums are not checked (README: S3 API); the payload's own checks still are.
-      checksumName = null;
+    if (checksumName != null && !CHECKSUMS.contains(checksumName)) {
+      throw S3Exception.invalidArgument("x-amz-trailer names " + checksumName + ", not one of " + CHECKSUMS);
     }
     OptionalLong decoded = OptionalLong.empty();
     String d = headers.get("x-amz-decoded-content-length");
@@ -113,7 +125,8 @@ public final class PayloadChecks {
       if (raw.length != 16) throw new S3Exception(400, "InvalidDigest", "The Content-MD5 you specified is not 16 bytes");
       contentMd5 = Hashes.HEX.formatHex(raw);
     }
-    return new PayloadChecks(payload, chunked, signedTrailer, contentMd5, checksumName, checksumValue, decoded);
+    return new PayloadChecks(payload, chunked, signedTrailer, contentMd5, checksumName, checksumValue, checksumInTrailer,
+        decoded);
   }
 
   /** The data's length when the request says it before the body: the decoded length, else Content-Length. */
@@ -154,6 +167,7 @@ public final class PayloadChecks {
         md5.update(b.duplicate());
         if (sha256 != null) sha256.update(b.duplicate());
         if (checksum != null) checksum.update(b.duplicate());
+        if (checksumDigest != null) checksumDigest.update(b.duplicate());
       }
       bytes += d.size();
     }
@@ -164,7 +178,7 @@ public final class PayloadChecks {
     String trailerChecksum = null;
     if (chunked != null) {
       Map<String, String> trailers = chunked.finish(signedTrailer);
-      if (checksumName != null) {
+      if (checksumName != null && checksumInTrailer) {
         trailerChecksum = trailers.get(checksumName);
         if (trailerChecksum == null) {
           throw new S3Exception(400, "InvalidRequest", "the trailer " + checksumName + " announced by x-amz-trailer is "
@@ -185,12 +199,15 @@ public final class PayloadChecks {
       throw new S3Exception(400, "BadDigest", "The Content-MD5 you specified did not match what we received.");
     }
     String expected = trailerChecksum != null ? trailerChecksum : checksumValue;
-    if (checksum != null && expected != null) {
-      byte[] value = ByteBuffer.allocate(4).putInt((int) checksum.getValue()).array();
-      if (!Base64.getEncoder().encodeToString(value).equals(expected.strip())) {
+    if (checksumName != null && expected != null) {
+      byte[] value = checksum != null ? ByteBuffer.allocate(4).putInt((int) checksum.getValue()).array()
+          : checksumDigest.digest();
+      String computed = Base64.getEncoder().encodeToString(value);
+      if (!computed.equals(expected.strip())) {
         throw new S3Exception(400, "BadDigest", "The " + checksumName.substring("x-amz-checksum-".length()).toUpperCase(Locale.ROOT)
             + " you specified did not match the calculated checksum.");
       }
+      verifiedChecksum = Map.entry(checksumName, computed);
     }
     md5Hex = digest;
   }
@@ -198,6 +215,26 @@ public final class PayloadChecks {
   /** The MD5 of the data in hex, once {@link #flow()} completed without failing; null before. */
   public String md5Hex() {
     return md5Hex;
+  }
+
+  /**
+   * The checksum the request sent (header or trailer) as (header name, base64 value), once {@link #flow()}
+   * completed and it held; empty when none was sent.
+   */
+  public Optional<Map.Entry<String, String>> verifiedChecksum() {
+    return Optional.ofNullable(verifiedChecksum);
+  }
+
+  /** The checksums S3 defines, by header name; every one is checked. */
+  static final List<String> CHECKSUMS = List.of("x-amz-checksum-crc32", "x-amz-checksum-crc32c", "x-amz-checksum-sha1",
+      "x-amz-checksum-sha256");
+
+  private static MessageDigest sha1() {
+    try {
+      return MessageDigest.getInstance("SHA-1");
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException("every JVM has SHA-1", e);
+    }
   }
 
   private static boolean isHex64(String s) {

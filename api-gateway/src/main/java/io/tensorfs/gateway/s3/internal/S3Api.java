@@ -4,7 +4,7 @@ import io.tensorfs.core.Failures;
 import io.tensorfs.core.TfsPath;
 import io.tensorfs.gateway.NodeStatus;
 import io.tensorfs.gateway.metrics.RequestMetrics;
-import io.tensorfs.gateway.s3.S3Keys;
+import io.tensorfs.gateway.auth.S3Keys;
 import io.tensorfs.sharding.auth.Tokens;
 import io.tensorfs.sharding.operator.NodeOperator;
 import java.time.Clock;

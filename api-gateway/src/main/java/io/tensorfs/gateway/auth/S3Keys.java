@@ -1,4 +1,4 @@
-package io.tensorfs.gateway.s3;
+package io.tensorfs.gateway.auth;
 
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
