@@ -259,10 +259,12 @@ public final class FileEntity
 
   /**
    * The target's side of a rename: makes {@code version} (another path's) this path's next version, same file
-   * id and chunks, if {@code onTarget} holds on the visible one. Replies as {@link Seal} does; a file id adopted
-   * before is answered {@link SealAccepted} again without a change (a re-driven rename).
+   * id and chunks, if {@code onTarget} holds on the visible one. Replies as {@link Seal} does; a rename adopted
+   * before (the same {@code renameId}) is answered {@link SealAccepted} again without a change (a re-driven
+   * rename). Keyed by the rename, not the file id: a file renamed away and back is a new rename each time.
    */
-  public record Adopt(FileVersion version, Precondition onTarget, ActorRef<SealReply> replyTo) implements Command {
+  public record Adopt(String renameId, FileVersion version, Precondition onTarget, ActorRef<SealReply> replyTo)
+      implements Command {
     public Adopt {
       if (onTarget == null) onTarget = Precondition.NONE;
     }
@@ -369,8 +371,8 @@ public final class FileEntity
   /** The target refused: the version is visible here again. */
   public record RenameUndone(String renameId) implements Event {}
 
-  /** This path's next version is another path's version, renamed here. */
-  public record VersionAdopted(FileVersion version) implements Event {}
+  /** This path's next version is another path's version, renamed here by the rename {@code renameId}. */
+  public record VersionAdopted(FileVersion version, String renameId) implements Event {}
 
   // ---- state
 
@@ -378,11 +380,11 @@ public final class FileEntity
    * @param nextVersion the version number the next seal gets; survives deletes
    * @param moving      the open rename of the version that was visible, if any
    * @param forwards    where versions renamed away went (kept for the stores' scan)
-   * @param adopted     the file ids last renamed to this path (at most {@link #ADOPTED_KEPT}), newest last
+   * @param adopted     the ids of the renames last adopted here (at most {@link #ADOPTED_KEPT}), newest last
    * @param dir         the attributes of the explicit directory of this path, if it is one
    */
   public record State(Optional<FileVersion> current, List<Upload> uploads, long nextVersion, Optional<Moving> moving,
-      List<Forward> forwards, List<FileId> adopted, Optional<FileAttributes> dir)
+      List<Forward> forwards, List<String> adopted, Optional<FileAttributes> dir)
       implements CborSerializable {
     public State {
       uploads = List.copyOf(uploads);
@@ -448,10 +450,10 @@ public final class FileEntity
       return new State(back, uploads, nextVersion, Optional.empty(), forwards, adopted, dir);
     }
 
-    State adopted(FileVersion version) {
-      List<FileId> more = new ArrayList<>(adopted);
-      more.remove(version.fileId());
-      more.add(version.fileId());
+    State adopted(FileVersion version, String renameId) {
+      List<String> more = new ArrayList<>(adopted);
+      more.remove(renameId);
+      more.add(renameId);
       if (more.size() > ADOPTED_KEPT) more = more.subList(more.size() - ADOPTED_KEPT, more.size());
       // A version that comes back here is here again: its old forward pointer would lead away from it.
       List<Forward> fewer = forwards.stream().filter(f -> !f.fileId().equals(version.fileId())).toList();
@@ -717,7 +719,7 @@ public final class FileEntity
   private void drive(Moving m) {
     CompletionStage<SealReply> asked;
     try {
-      asked = renames().adopt(path, m.to(), m.version(), m.onTarget());
+      asked = renames().adopt(path, m.to(), m.renameId(), m.version(), m.onTarget());
     } catch (RuntimeException e) {
       asked = CompletableFuture.failedFuture(e);
     }
@@ -767,7 +769,7 @@ public final class FileEntity
 
   private ReplyEffect<Event, State> onAdopt(State state, Adopt cmd) {
     FileVersion incoming = cmd.version();
-    if (state.adopted().contains(incoming.fileId())) {
+    if (state.adopted().contains(cmd.renameId())) {
       FileVersion now = state.current().filter(v -> v.fileId().equals(incoming.fileId()))
           .orElse(incoming.movedTo(path, state.nextVersion() - 1));
       return answerWhenCurrent(state, cmd.replyTo(), new SealAccepted(now, Optional.empty()));
@@ -780,7 +782,7 @@ public final class FileEntity
     if (failed.isPresent()) return Effect().reply(cmd.replyTo(), failed.get());
     FileVersion version = incoming.movedTo(path, state.nextVersion());
     Optional<FileVersion> replaced = state.current();
-    return Effect().persist(new VersionAdopted(version))
+    return Effect().persist(new VersionAdopted(version, cmd.renameId()))
         .thenRun(s -> holders.answerWhenCurrent(visible(s),
             () -> cmd.replyTo().tell(new SealAccepted(version, replaced))))
         .thenNoReply();
@@ -801,7 +803,7 @@ public final class FileEntity
         .onEvent(RenameBegun.class, (state, e) -> state.renameBegun(e.moving()))
         .onEvent(RenameDone.class, (state, e) -> state.renameDone(e.fileId(), e.to()))
         .onEvent(RenameUndone.class, (state, e) -> state.renameUndone())
-        .onEvent(VersionAdopted.class, (state, e) -> state.adopted(e.version()))
+        .onEvent(VersionAdopted.class, (state, e) -> state.adopted(e.version(), e.renameId()))
         .build();
   }
 }

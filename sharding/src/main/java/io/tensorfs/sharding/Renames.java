@@ -26,7 +26,8 @@ interface Renames {
    * reply ({@link FileEntity.SealAccepted}, or a {@link Rejected} whose code says why: CONFLICT when a
    * directory has the name), or a failed stage when the target could not be reached (to be asked again).
    */
-  CompletionStage<FileEntity.SealReply> adopt(TfsPath from, TfsPath to, FileVersion version, Precondition onTarget);
+  CompletionStage<FileEntity.SealReply> adopt(TfsPath from, TfsPath to, String renameId, FileVersion version,
+      Precondition onTarget);
 
   /**
    * After the rename is recorded at {@code from}: {@code to} linked (again, idempotent), and {@code from}'s
@@ -41,11 +42,11 @@ interface Renames {
     Namespace namespace = new Namespace(asks);
     return new Renames() {
       @Override
-      public CompletionStage<FileEntity.SealReply> adopt(TfsPath from, TfsPath to, FileVersion version,
-          Precondition onTarget) {
+      public CompletionStage<FileEntity.SealReply> adopt(TfsPath from, TfsPath to, String renameId,
+          FileVersion version, Precondition onTarget) {
         return namespace.link(to).handle((v, failure) -> {
           if (failure == null) {
-            return asks.<FileEntity.SealReply>file(to, r -> new FileEntity.Adopt(version, onTarget, r));
+            return asks.<FileEntity.SealReply>file(to, r -> new FileEntity.Adopt(renameId, version, onTarget, r));
           }
           Throwable cause = Failures.unwrap(failure);
           ErrorCode code = TfsException.codeOf(cause);

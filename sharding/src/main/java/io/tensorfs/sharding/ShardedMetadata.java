@@ -256,7 +256,10 @@ public final class ShardedMetadata implements Metadata, MetadataOracle {
           ? CompletableFuture.completedFuture(true) : namespace.keep(dir);
       return kept.thenCompose(k -> asks.<FileEntity.AttributesReply>file(dir,
               r -> new FileEntity.SetDirAttributes(Optional.of(changed), r)))
-          .thenApply(reply -> new DirInfo(dir, changed, !dir.isRoot()));
+          .thenApply(reply -> {
+            expect(reply, FileEntity.DirAttributes.class); // a file took the name meanwhile: CONFLICT, not success
+            return new DirInfo(dir, changed, !dir.isRoot());
+          });
     });
   }
 

@@ -41,8 +41,8 @@ class FileEntityRenameTest {
     volatile CompletableFuture<FileEntity.SealReply> next = new CompletableFuture<>();
 
     @Override
-    public CompletionStage<FileEntity.SealReply> adopt(TfsPath from, TfsPath to, FileVersion version,
-        Precondition onTarget) {
+    public CompletionStage<FileEntity.SealReply> adopt(TfsPath from, TfsPath to, String renameId,
+        FileVersion version, Precondition onTarget) {
       asked.add(version);
       return next;
     }
@@ -228,10 +228,10 @@ class FileEntityRenameTest {
         List.of(new FileVersion.ChunkInfo(CHUNK, 7), new FileVersion.ChunkInfo(476, 8)), 42, 5,
         FileAttributes.defaults().withMode(0600));
 
-    var refused = to.<FileEntity.SealReply>runCommand(r -> new FileEntity.Adopt(moving, Precondition.CREATE_ONLY, r));
+    var refused = to.<FileEntity.SealReply>runCommand(r -> new FileEntity.Adopt("r-1", moving, Precondition.CREATE_ONLY, r));
     assertEquals(ErrorCode.PRECONDITION_FAILED, refused.replyOfType(Rejected.class).code());
 
-    var adopted = to.<FileEntity.SealReply>runCommand(r -> new FileEntity.Adopt(moving, NONE, r));
+    var adopted = to.<FileEntity.SealReply>runCommand(r -> new FileEntity.Adopt("r-1", moving, NONE, r));
     FileEntity.SealAccepted accepted = adopted.replyOfType(FileEntity.SealAccepted.class);
     assertEquals(TO, accepted.current().path());
     assertEquals(moving.fileId(), accepted.current().fileId());
@@ -240,9 +240,14 @@ class FileEntityRenameTest {
     assertEquals(Optional.of(old), accepted.replaced());
 
     to.<FileEntity.DeleteReply>runCommand(r -> new FileEntity.Delete(NONE, r));
-    var again = to.<FileEntity.SealReply>runCommand(r -> new FileEntity.Adopt(moving, NONE, r));
+    var again = to.<FileEntity.SealReply>runCommand(r -> new FileEntity.Adopt("r-1", moving, NONE, r));
     assertTrue(again.events().isEmpty(), "a re-driven rename changes nothing: the deleted bytes stay unnamed");
     assertInstanceOf(FileEntity.SealAccepted.class, again.reply());
     assertTrue(to.getState().current().isEmpty());
+
+    // The same file renamed here again later (away and back) is a new rename: adopted, not taken for a repeat.
+    var back = to.<FileEntity.SealReply>runCommand(r -> new FileEntity.Adopt("r-2", moving, NONE, r));
+    assertEquals(moving.fileId(), back.replyOfType(FileEntity.SealAccepted.class).current().fileId());
+    assertEquals(moving.fileId(), to.getState().current().orElseThrow().fileId());
   }
 }

@@ -102,6 +102,21 @@ class MetadataRenameAndDirectoriesTest {
   }
 
   @Test
+  void shouldKeepAFileRenamedAwayAndBackUnderItsLastName() throws Exception {
+    FileVersion a = upload(path("/pp/a"), 100, FileAttributes.defaults());
+    await(metadata.rename(path("/pp/a"), path("/pp/b"), Precondition.NONE));
+    await(metadata.rename(path("/pp/b"), path("/pp/a"), Precondition.NONE));
+    Metadata.Sealed third = await(metadata.rename(path("/pp/a"), path("/pp/b"), Precondition.NONE));
+
+    assertEquals(a.fileId(), third.current().fileId());
+    assertEquals(a.fileId(), await(metadata.stat(path("/pp/b"))).fileId(), "the last name serves the file");
+    assertEquals(ErrorCode.NOT_FOUND, failureOf(metadata.stat(path("/pp/a"))));
+    assertEquals(List.of("b"), names("/pp"));
+    assertEquals(new MetadataOracle.Live(Set.of(0)), await(metadata.check(a.fileId(), path("/pp/a"), "d0")),
+        "the scan finds the bytes through the pointers");
+  }
+
+  @Test
   void shouldReplaceTheTargetOrRefuseByItsPrecondition() throws Exception {
     FileVersion a = upload(path("/rep/a"), 10, FileAttributes.defaults());
     FileVersion old = upload(path("/rep/b"), 20, FileAttributes.defaults());

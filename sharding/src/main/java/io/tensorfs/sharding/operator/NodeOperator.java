@@ -615,14 +615,17 @@ public final class NodeOperator {
       CompletionStage<Void> made = info.explicit()
           ? metadata.mkdir(to, info.attributes()).exceptionally(t -> goneMeanwhile(t, null, ErrorCode.CONFLICT))
           : CompletableFuture.completedFuture(null);
-      return made.thenCompose(v -> moveEntries(from, to, 0L)).thenCompose(n -> info.explicit()
+      return made.thenCompose(v -> moveEntries(from, to, 0L, null)).thenCompose(n -> info.explicit()
           ? metadata.rmdir(from).thenApply(x -> n).exceptionally(t -> goneMeanwhile(t, n))
           : CompletableFuture.completedFuture(n));
     });
   }
 
-  /** Always the first page: every entry on it moves away, so the next page is the new first one. */
-  private CompletionStage<Long> moveEntries(TfsPath from, TfsPath to, long so) {
+  /**
+   * Always the first page: every entry on it moves away, so the next page is the new first one. A first page
+   * that starts with the same name as the one before ({@code firstBefore}) made no progress and ends the walk.
+   */
+  private CompletionStage<Long> moveEntries(TfsPath from, TfsPath to, long so, String firstBefore) {
     return metadata.listPage(from, null, DELETE_TREE_PAGE).handle((page, failure) -> {
       if (failure != null) {
         // An implicit directory whose last entry moved is gone: done.
@@ -632,6 +635,8 @@ public final class NodeOperator {
         return CompletableFuture.<Long>failedFuture(Failures.unwrap(failure));
       }
       if (page.entries().isEmpty()) return CompletableFuture.completedFuture(so);
+      String first = page.entries().get(0).name();
+      if (first.equals(firstBefore)) return CompletableFuture.completedFuture(so);
       List<CompletableFuture<Long>> moves = new ArrayList<>();
       for (DirEntry e : page.entries()) {
         TfsPath source = from.child(e.name());
@@ -643,10 +648,8 @@ public final class NodeOperator {
       }
       return CompletableFuture.allOf(moves.toArray(CompletableFuture[]::new)).thenCompose(x -> {
         long total = so + moves.stream().mapToLong(f -> f.getNow(0L)).sum();
-        // A page that moved no file (its entries gone meanwhile, or directories only) ends the walk: each
-        // directory on it was moved whole by its own walk.
-        boolean more = page.lastName().isPresent() && total > so;
-        return more ? moveEntries(from, to, total) : CompletableFuture.completedFuture(total);
+        // Directories only (empty ones move no file) still make progress: the walk goes on while pages remain.
+        return page.lastName().isPresent() ? moveEntries(from, to, total, first) : CompletableFuture.completedFuture(total);
       });
     }).thenCompose(x -> x);
   }
