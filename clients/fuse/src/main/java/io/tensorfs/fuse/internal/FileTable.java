@@ -74,12 +74,18 @@ public final class FileTable {
     if (last) h.file().close();
   }
 
-  /** The name is gone from the node: its open file uploads nothing more. True when it was open. */
-  public synchronized boolean unlinked(String path) {
+  /** The name is going from the node: its open file uploads nothing more. The open file, or null when none. */
+  public synchronized OpenFile unlinked(String path) {
     OpenFile file = byPath.remove(path);
-    if (file == null) return false;
+    if (file == null) return null;
     file.unlinked();
-    return true;
+    return file;
+  }
+
+  /** The node did not remove the name after all: its open file is the name's again and uploads as before. */
+  public synchronized void relinked(String path, OpenFile file) {
+    file.relinked();
+    byPath.putIfAbsent(path, file);
   }
 
   /** {@code from} now names nothing and {@code to} what {@code from} named (a file, or a directory and all under it). */

@@ -74,6 +74,11 @@ public final class OpenFile {
     unlinked = true;
   }
 
+  /** Undoes {@link #unlinked()} when the node kept the name: the writes of its handles upload again. */
+  synchronized void relinked() {
+    unlinked = false;
+  }
+
   /** Its attributes now: the spool's size while spooled. */
   public synchronized Attrs attrs() {
     return spool != null ? attrs.withSize(spool.size()) : attrs;

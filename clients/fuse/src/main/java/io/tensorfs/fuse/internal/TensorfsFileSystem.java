@@ -285,11 +285,14 @@ public final class TensorfsFileSystem extends FuseStubFS {
   public int unlink(String path) {
     return answer("unlink", path, () -> {
       String p = nodePath(path);
-      boolean wasOpen = files.unlinked(p);
+      OpenFile open = files.unlinked(p);
       try {
         node.delete(p);
       } catch (FsError e) {
-        if (!(wasOpen && e.errno() == ErrorCodes.ENOENT())) throw e;
+        if (open != null && e.errno() == ErrorCodes.ENOENT()) return 0;
+        // The name is still on the node (the delete failed or timed out): its open file must upload its writes.
+        if (open != null) files.relinked(p, open);
+        throw e;
       }
       return 0;
     });
