@@ -142,6 +142,14 @@ class Boto3Smoke(unittest.TestCase):
         self.assertEqual(got["Metadata"], {"kind": "mp"})
         self.assertEqual(self.s3.head_object(Bucket=self.bucket, Key="mp/by-hand.bin")["ETag"].strip('"'), want_etag)
         aborted = self.s3.create_multipart_upload(Bucket=self.bucket, Key="mp/aborted.bin")
+        with self.assertRaises(ClientError) as other_key:
+            self.s3.upload_part(Bucket=self.bucket, Key="mp/other.bin", UploadId=aborted["UploadId"], PartNumber=1,
+                                Body=b"y")
+        self.assertEqual(other_key.exception.response["Error"]["Code"], "NoSuchUpload",
+                         "an upload id belongs to its key")
+        with self.assertRaises(ClientError) as reserved:
+            self.s3.put_object(Bucket=self.bucket, Key=".s3-uploads/x", Body=b"z")
+        self.assertEqual(reserved.exception.response["Error"]["Code"], "KeyNotValid")
         self.s3.upload_part(Bucket=self.bucket, Key="mp/aborted.bin", UploadId=aborted["UploadId"], PartNumber=1, Body=b"x")
         self.s3.abort_multipart_upload(Bucket=self.bucket, Key="mp/aborted.bin", UploadId=aborted["UploadId"])
         with self.assertRaises(ClientError):

@@ -110,6 +110,8 @@ final class KeyWalk {
       TreeMap<String, TfsPath> held) {
     while (!full() && entries.hasNext()) {
       Metadata.Listed e = entries.next();
+      // At an admin key's bucket root (a tenant's directory) sit that tenant's multipart uploads: never keys.
+      if (keyPrefix.isEmpty() && e.name().equals(Namespace.UPLOADS)) continue;
       boolean isDir = e.type() == DirEntry.Type.DIR;
       String key = keyPrefix + e.name() + (isDir ? "/" : "");
       TfsPath child = dir.child(e.name());

@@ -85,7 +85,16 @@ final class Multipart {
             .element("Key", c.key()).element("UploadId", uploadId).end("InitiateMultipartUploadResult")));
   }
 
+  /** The upload's record, checked to be an upload of the request's key: another key's id is NoSuchUpload. */
   private CompletionStage<UploadInfo> info(Call c, String uploadId) {
+    return anyInfo(c, uploadId).thenApply(info -> {
+      if (!info.key().equals(c.key())) throw S3Exception.noSuchUpload(uploadId);
+      return info;
+    });
+  }
+
+  /** The upload's record, whatever its key (for ListMultipartUploads, which names no key). */
+  private CompletionStage<UploadInfo> anyInfo(Call c, String uploadId) {
     TfsPath infoPath = uploadDir(c, uploadId).child(INFO);
     return files.stat(infoPath).handle((v, e) -> {
       if (e == null) return v;
@@ -296,7 +305,7 @@ final class Multipart {
         .thenCompose(listed -> {
           List<CompletableFuture<Upload>> all = new ArrayList<>();
           for (Metadata.Listed l : listed) {
-            all.add(info(c, l.name()).thenApply(i -> new Upload(l.name(), i)).toCompletableFuture().exceptionally(e -> null));
+            all.add(anyInfo(c, l.name()).thenApply(i -> new Upload(l.name(), i)).toCompletableFuture().exceptionally(e -> null));
           }
           return CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).thenApply(v -> {
             List<Upload> uploads = new ArrayList<>();

@@ -10,7 +10,8 @@ import java.util.List;
  * Where a caller's buckets and keys live: a tenant key's buckets are the top-level directories of its
  * tenant ({@code /T/<bucket>}), an admin key's are the top-level directories of the root (the tenants);
  * key {@code a/b} of bucket {@code k} is the file {@code <bucket dir>/a/b}. Multipart uploads in progress
- * are kept under {@code <root>/.s3-uploads/<bucket>/<upload id>/}, which no bucket listing shows.
+ * are kept under {@code <root>/.s3-uploads/<bucket>/<upload id>/}, which no bucket listing shows (an admin key's
+ * bucket is a tenant's directory: its listings skip that name, and no key may start with it).
  * Stateless.
  */
 final class Namespace {
@@ -37,6 +38,10 @@ final class Namespace {
   /** The object's file; KeyNotValid (400) for a key that is no tensorfs path (an empty segment, '.', '..'). */
   static TfsPath object(TfsPath bucketDir, String key) {
     if (key.length() > 1024) throw new S3Exception(400, "KeyTooLongError", "Your key is too long");
+    if (key.equals(UPLOADS) || key.startsWith(UPLOADS + "/")) {
+      // An admin key's bucket is a tenant's directory, which holds that tenant's uploads in progress.
+      throw new S3Exception(400, "KeyNotValid", "keys under '" + UPLOADS + "/' are reserved for multipart uploads");
+    }
     List<String> segments = new ArrayList<>(bucketDir.segments());
     int from = 0;
     while (true) {
