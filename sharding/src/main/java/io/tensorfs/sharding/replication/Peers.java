@@ -54,6 +54,7 @@ public final class Peers {
 
   private final String selfId;
   private final RemoteReadSettings remoteRead;
+  private final NodeWindows windows;
   private final List<Consumer<Map<String, PeerInfo>>> listeners = new CopyOnWriteArrayList<>();
   private volatile Map<String, PeerInfo> live = Map.of();
   private volatile Transport transport;
@@ -72,6 +73,7 @@ public final class Peers {
   public Peers(String selfId, RemoteReadSettings remoteRead) {
     this.selfId = selfId;
     this.remoteRead = remoteRead;
+    this.windows = new NodeWindows(remoteRead.perNode());
   }
 
   public String selfId() {
@@ -81,6 +83,11 @@ public final class Peers {
   /** How chunks are read from other nodes' replicas: segment size and fetches in flight. */
   public RemoteReadSettings remoteRead() {
     return remoteRead;
+  }
+
+  /** The bound on segment fetches in flight to each other node ({@link RemoteReadSettings#perNode}). */
+  NodeWindows windows() {
+    return windows;
   }
 
   /** Called once, when the node's transport listens. */

@@ -9,10 +9,14 @@ import com.typesafe.config.Config;
  *
  * @param segmentBytes bytes of one segment, the unit spread over the replicas and resumed on failure
  * @param inFlight     segment fetches one read keeps in flight at most
+ * @param perNode      segment fetches this node keeps in flight to one other node at most, over all reads; the
+ *                     others wait their turn in the order asked ({@link NodeWindows})
  */
-public record RemoteReadSettings(int segmentBytes, int inFlight) {
+public record RemoteReadSettings(int segmentBytes, int inFlight, int perNode) {
+  /** {@code per-node} in {@code reference.conf}. */
+  public static final int DEFAULT_PER_NODE = 4;
   /** The {@code reference.conf} values, for nodes and tests built without a config. */
-  public static final RemoteReadSettings DEFAULTS = new RemoteReadSettings(1 << 20, 4);
+  public static final RemoteReadSettings DEFAULTS = new RemoteReadSettings(4 << 20, 1, DEFAULT_PER_NODE);
 
   public RemoteReadSettings {
     if (segmentBytes < 4096) {
@@ -22,6 +26,14 @@ public record RemoteReadSettings(int segmentBytes, int inFlight) {
     if (inFlight < 1) {
       throw new IllegalArgumentException("tensorfs.sharding.remote-read.in-flight must be at least 1, not " + inFlight);
     }
+    if (perNode < 1) {
+      throw new IllegalArgumentException("tensorfs.sharding.remote-read.per-node must be at least 1, not " + perNode);
+    }
+  }
+
+  /** With {@link #DEFAULT_PER_NODE} fetches per node. */
+  public RemoteReadSettings(int segmentBytes, int inFlight) {
+    this(segmentBytes, inFlight, DEFAULT_PER_NODE);
   }
 
   public static RemoteReadSettings from(Config config) {
@@ -31,6 +43,6 @@ public record RemoteReadSettings(int segmentBytes, int inFlight) {
       throw new IllegalArgumentException("tensorfs.sharding.remote-read.segment-bytes must be under 2 GiB, not "
           + segment);
     }
-    return new RemoteReadSettings((int) segment, c.getInt("in-flight"));
+    return new RemoteReadSettings((int) segment, c.getInt("in-flight"), c.getInt("per-node"));
   }
 }

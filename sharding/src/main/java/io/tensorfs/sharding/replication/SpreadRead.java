@@ -18,7 +18,8 @@ import org.slf4j.LoggerFactory;
  * One read of a chunk range from other nodes' replicas into a caller's buffer (cache pages): the range is cut
  * into segments, each fetched with {@code Transport.fetchInto} straight into its slice of the buffer, up to
  * {@link RemoteReadSettings#inFlight} at once, handed to the spread-over replicas in turn so that each serves its
- * share (the others only take over). A
+ * share (the others only take over), and waiting their turn behind this node's other fetches from that replica's
+ * node when {@link RemoteReadSettings#perNode} are in flight there ({@link NodeWindows}). A
  * segment whose replica stops early goes on from the next replica that has not failed it, at the byte reached;
  * a replica that failed once is passed over for the rest of the read while another can serve. The read fails
  * only when every replica failed one segment, and completes (either way) only once no fetch writes into the
@@ -155,12 +156,14 @@ final class SpreadRead {
     int at = s.from + s.reached;
     ByteBuffer slice = target.duplicate();
     slice.limit(start + s.from + s.length).position(start + at);
-    CompletionStage<Fetched> fetched;
-    try {
-      fetched = peers.transport().fetchInto(peers.endpointOf(from.node()), chunk, offset + at, slice.slice());
-    } catch (RuntimeException e) { // the node left, or the transport is not up: this replica cannot serve
-      fetched = CompletableFuture.completedFuture(new Fetched(0, asTfs(e)));
-    }
+    ByteBuffer into = slice.slice();
+    CompletionStage<Fetched> fetched = peers.windows().admit(from.node(), () -> {
+      try {
+        return peers.transport().fetchInto(peers.endpointOf(from.node()), chunk, offset + at, into);
+      } catch (RuntimeException e) { // the node left, or the transport is not up: this replica cannot serve
+        return CompletableFuture.completedFuture(new Fetched(0, asTfs(e)));
+      }
+    });
     fetched.whenComplete((f, e) -> onFetched(s, e == null ? f : new Fetched(0, asTfs(e))));
   }
 

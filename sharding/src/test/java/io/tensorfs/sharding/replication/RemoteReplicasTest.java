@@ -337,4 +337,32 @@ class RemoteReplicasTest {
     assertArrayEquals(chunk, all.toArray());
   }
 
+  @Test
+  void shouldServeOneNodesFetchesInTheOrderAskedWithAtMostPerNodeInFlightOverAllReads() {
+    byte[] chunk = bytes(8 * MIB);
+    Wire wire = new Wire(chunk);
+    Peers peers = new Peers("reader", new RemoteReadSettings(SEGMENT, IN_FLIGHT, 2));
+    peers.connect(wire);
+    peers.update(Map.of("node-b", new Peers.PeerInfo("node-b", "node-b", List.of(new StoreRoom("d0", Long.MAX_VALUE)), false)));
+    RemoteReplicas remote = new RemoteReplicas(List.of(new ReplicaLocation("node-b", "d0")), peers);
+    ByteBuffer first = page(0, 4 * MIB);
+    ByteBuffer second = page(0, 4 * MIB);
+
+    // Two reads at once (two pages of a read-ahead), each wanting 4 segments in flight: 8 fetches wanted.
+    CompletionStage<Integer> a = remote.readInto(CHUNK, 0, first);
+    CompletionStage<Integer> b = remote.readInto(CHUNK, 4 * MIB, second);
+    assertEquals(2, wire.waiting(), "only per-node fetches go out to node-b at once: " + wire.asked);
+    assertEquals(6, peers.windows().waiting("node-b"), "the rest wait their turn");
+
+    assertEquals(4 * MIB, await(wire.serving(a)));
+    assertEquals(4 * MIB, await(wire.serving(b)));
+    assertArrayEquals(Arrays.copyOfRange(chunk, 0, 4 * MIB), read(first, 0, 4 * MIB));
+    assertArrayEquals(Arrays.copyOfRange(chunk, 4 * MIB, 8 * MIB), read(second, 0, 4 * MIB));
+    assertEquals(2, wire.maxInFlight, "never more than per-node in flight to one node");
+    List<String> inOrder = new ArrayList<>();
+    for (int i = 0; i < 8; i++) inOrder.add("node-b@" + (long) i * MIB);
+    assertEquals(inOrder, wire.asked, "the first read's segments are all served before the second's");
+    assertEquals(0, peers.windows().waiting("node-b"));
+  }
+
 }
