@@ -55,6 +55,7 @@ import io.tensorfs.sharding.replication.NodeChunkService;
 import io.tensorfs.sharding.replication.PeerDirectory;
 import io.tensorfs.sharding.replication.Peers;
 import io.tensorfs.sharding.replication.RemoteReadSettings;
+import io.tensorfs.sharding.replication.ServeSettings;
 import io.tensorfs.sharding.replication.RepairTrigger;
 import io.tensorfs.sharding.replication.Repairer;
 import io.tensorfs.sharding.replication.Replication;
@@ -191,7 +192,8 @@ final class NodeParts implements NodeAssembly {
     List<ChunkStore> served = new ArrayList<>();
     served.add(KvNode.get(system).blocks());
     served.addAll(stores.all());
-    transport = Transports.create(config, system, new NodeChunkService(served, cache, replication, stores.leases()), secret);
+    transport = Transports.create(config, system, new NodeChunkService(served, cache, replication, stores.leases(),
+        ServeSettings.from(config)), secret);
     peers.connect(transport);
     peerDirectory = context.spawn(PeerDirectory.create(peers, transport.localEndpoint(), stores.all(),
         PeerDirectory.Settings.from(config)), "peers");

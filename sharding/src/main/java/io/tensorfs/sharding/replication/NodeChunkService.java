@@ -41,17 +41,11 @@ import org.apache.pekko.util.ByteString;
 public final class NodeChunkService implements ChunkService {
   /** Largest piece of a resident chunk handed to the transport at once. */
   private static final int PIECE_BYTES = 1 << 20;
-  /**
-   * A chunk served from a store is read in segments of this size (O_DIRECT into {@link ServeBuffers}), this
-   * many at once per fetch, so the next read overlaps the sending of the one before.
-   */
-  private static final int STORE_SEGMENT_BYTES = 2 << 20;
-  private static final int STORE_READS_IN_FLIGHT = 2;
+  /** Idle serve buffers kept for the next reads. */
+  private static final int SERVE_BUFFERS_KEPT = 16;
 
-  /** Idle serve buffers kept for the next reads (64 MiB). */
-  private static final int SERVE_BUFFERS_KEPT = 32;
-
-  private final ServeBuffers serveBuffers = new ServeBuffers(STORE_SEGMENT_BYTES, SERVE_BUFFERS_KEPT);
+  private final ServeSettings serve;
+  private final ServeBuffers serveBuffers;
 
   private final List<ChunkStore> stores;
   private final ChunkCache cache;
@@ -60,6 +54,14 @@ public final class NodeChunkService implements ChunkService {
 
   /** @param leases this node's read leases: a fetch holds one on its file, so a collection waits for it */
   public NodeChunkService(List<ChunkStore> stores, ChunkCache cache, Replication replication, ReadLeases leases) {
+    this(stores, cache, replication, leases, ServeSettings.DEFAULTS);
+  }
+
+  /** @param serve how a chunk that is not resident is read from disk to be served */
+  public NodeChunkService(List<ChunkStore> stores, ChunkCache cache, Replication replication, ReadLeases leases,
+      ServeSettings serve) {
+    this.serve = serve;
+    this.serveBuffers = new ServeBuffers(serve.segmentBytes(), SERVE_BUFFERS_KEPT);
     this.stores = List.copyOf(stores);
     this.cache = cache;
     this.replication = replication;
@@ -130,7 +132,7 @@ public final class NodeChunkService implements ChunkService {
 
   /**
    * {@code [offset, offset+length)} of a chunk read from {@code store} in segments of
-   * {@link #STORE_SEGMENT_BYTES}, {@link #STORE_READS_IN_FLIGHT} at once, each straight into a direct buffer
+   * {@link ServeSettings#segmentBytes}, {@link ServeSettings#inFlight} at once, each straight into a direct buffer
    * (O_DIRECT, verified there) lent as a run that gives the buffer back when released: no heap copy, and
    * the disk reads ahead of the wire. The stream ends at the chunk's end; its first segment fails as a read
    * past the end would.
@@ -141,7 +143,7 @@ public final class NodeChunkService implements ChunkService {
     return Source.unfold(offset, at -> at < end || at == offset
             ? Optional.of(Pair.create(at + segment, at))
             : Optional.<Pair<Long, Long>>empty())
-        .mapAsync(STORE_READS_IN_FLIGHT, at -> readSegment(store, chunk, at, (int) Math.min(segment, end - at), at == offset))
+        .mapAsync(serve.inFlight(), at -> readSegment(store, chunk, at, (int) Math.min(segment, end - at), at == offset))
         .takeWhile(run -> run.bytes().hasRemaining()); // the chunk ended: the segments after hold no buffer either
   }
 

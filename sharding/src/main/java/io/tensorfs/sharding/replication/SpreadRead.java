@@ -66,7 +66,7 @@ final class SpreadRead {
   private final boolean[] failedOnce;
   /** Where the next segment starts, from the start of the target. */
   private int next;
-  /** The replica the next segment goes to first, round-robin. */
+  /** The replica the next segment goes to first, round-robin from the chunk's index. */
   private int turn;
   private int running;
   /** Where the chunk ends, from the start of the target, once a fetch came back short with no failure. */
@@ -88,6 +88,8 @@ final class SpreadRead {
     this.settings = settings;
     this.failedOnce = new boolean[replicas.size()];
     this.end = length;
+    // Successive chunks start at successive replicas, so a file's chunks are served by all its holders.
+    this.turn = Math.floorMod(chunk.index(), this.spreadOver);
   }
 
   /** Starts the read; completes with the bytes read (fewer than the target's room only at the chunk's end). */

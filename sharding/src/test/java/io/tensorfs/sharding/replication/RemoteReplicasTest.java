@@ -365,4 +365,26 @@ class RemoteReplicasTest {
     assertEquals(0, peers.windows().waiting("node-b"));
   }
 
+  @Test
+  void shouldStartSuccessiveChunksAtSuccessiveHoldersSoAFilesChunksAreServedByAllOfThem() {
+    byte[] chunk = bytes(4 * MIB);
+    Wire wire = new Wire(chunk);
+    Peers peers = new Peers("reader", new RemoteReadSettings(4 * MIB, 1));
+    peers.connect(wire);
+    Map<String, Peers.PeerInfo> live = new HashMap<>();
+    for (String n : List.of("node-b", "node-c", "node-d")) {
+      live.put(n, new Peers.PeerInfo(n, n, List.of(new StoreRoom("d0", Long.MAX_VALUE)), false));
+    }
+    peers.update(live);
+    RemoteReplicas remote = new RemoteReplicas(List.of(new ReplicaLocation("node-b", "d0"),
+        new ReplicaLocation("node-c", "d0"), new ReplicaLocation("node-d", "d0")), peers);
+    for (int index = 0; index < 6; index++) {
+      ByteBuffer page = page(0, 4 * MIB);
+      assertEquals(4 * MIB, await(wire.serving(remote.readInto(new ChunkId(CHUNK.fileId(), index), 0, page))));
+      assertArrayEquals(chunk, read(page, 0, 4 * MIB));
+    }
+    assertEquals(List.of("node-b@0", "node-c@0", "node-d@0", "node-b@0", "node-c@0", "node-d@0"), wire.asked,
+        "chunk i is served by holder i mod 3, one holder per page");
+  }
+
 }

@@ -1,0 +1,35 @@
+package io.tensorfs.sharding.replication;
+
+import com.typesafe.config.Config;
+
+/**
+ * How this node serves a fetch of a chunk it holds on disk but not in its cache
+ * ({@code tensorfs.sharding.serve}): read O_DIRECT in segments of {@code segmentBytes} into direct buffers lent
+ * to the transport, {@code inFlight} of them at once per fetch. Immutable.
+ *
+ * @param segmentBytes bytes of one disk read (a multiple of 4 KiB)
+ * @param inFlight     disk reads one fetch keeps in flight at most
+ */
+public record ServeSettings(int segmentBytes, int inFlight) {
+  /** The {@code reference.conf} values, for services built without a config. */
+  public static final ServeSettings DEFAULTS = new ServeSettings(4 << 20, 1);
+
+  public ServeSettings {
+    if (segmentBytes < 4096 || segmentBytes % 4096 != 0) {
+      throw new IllegalArgumentException("tensorfs.sharding.serve.segment-bytes must be a multiple of 4 KiB, not "
+          + segmentBytes);
+    }
+    if (inFlight < 1) {
+      throw new IllegalArgumentException("tensorfs.sharding.serve.in-flight must be at least 1, not " + inFlight);
+    }
+  }
+
+  public static ServeSettings from(Config config) {
+    Config c = config.getConfig("tensorfs.sharding.serve");
+    long segment = c.getBytes("segment-bytes");
+    if (segment > 1L << 30) {
+      throw new IllegalArgumentException("tensorfs.sharding.serve.segment-bytes must be at most 1 GiB, not " + segment);
+    }
+    return new ServeSettings((int) segment, c.getInt("in-flight"));
+  }
+}
