@@ -2,6 +2,7 @@ package io.tensorfs.transport;
 
 import static io.tensorfs.core.testing.Awaits.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.tensorfs.core.memory.PagePool;
 import io.tensorfs.core.memory.PagePoolSettings;
@@ -10,6 +11,7 @@ import io.tensorfs.core.testing.Awaits;
 import io.tensorfs.transport.internal.rdma.FakeFabric;
 import java.nio.ByteBuffer;
 import java.time.Duration;
+import org.apache.pekko.stream.javadsl.Sink;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -108,5 +110,30 @@ class RdmaFakeFabricTransportIT extends TransportContract {
     assertEquals(bytes, sender.copiedPayloadBytes() - copied, "payload bytes copied into the ring");
     assertEquals(0, sender.framesSentFromPages() - fromPages, "frames sent from pages");
     Awaits.until(() -> served.releasedRuns.get() == served.lentRuns.get(), Duration.ofSeconds(10), "every run released");
+  }
+
+  /**
+   * A fetch the reader cancels while the device has not completed the SENDs of its first frames: the
+   * serving side ends the transfer, but gives none of its pages back (neither those sent nor those not
+   * yet sent) until the SENDs posted before the end completed; then each exactly once.
+   */
+  @Test
+  void shouldKeepThePagesOfACancelledFetchUntilItsSendsComplete() throws Exception {
+    served.elementBytes = 128 * 1024;
+    long total = 8 * MIB;
+    served.held.put(chunk(42), total);
+    long released = served.releasedRuns.get();
+    long fromPages = ((RdmaTransport) server).framesSentFromPages();
+
+    fabric.holdSendCompletions(true);
+    await(client.fetch(server.localEndpoint(), chunk(42), 0, total).take(1).runWith(Sink.ignore(), materializer));
+    Thread.sleep(500); // the server fills its ring; the reader's CANCEL arrives and ends the transfer there
+    long sent = ((RdmaTransport) server).framesSentFromPages() - fromPages;
+    assertTrue(sent > 0 && sent <= 8, sent + " frames sent from pages: some, and no more than the ring's slots");
+    assertEquals(released, served.releasedRuns.get(), "a page of the cancelled fetch went back before its SEND completed");
+
+    fabric.holdSendCompletions(false);
+    Awaits.until(() -> served.releasedRuns.get() == served.lentRuns.get(), Duration.ofSeconds(10), "every run released");
+    assertEquals(0, served.releasedTwice.get(), "runs released twice");
   }
 }

@@ -31,8 +31,9 @@ final class VerbsQueuePair implements QueuePair {
   private final Function pollCq;
   /** send WR | its SEND_SGES SGEs | recv WR | its SGE | bad-WR slot | POLL_BATCH work completions. */
   private final UnsafeBuffer work;
-  private final long sendWr;
-  private final long recvWr;
+  /** Addresses of the send and receive work requests in {@link #work} (read by tests of their layout). */
+  final long sendWr;
+  final long recvWr;
   private final long badWr;
   private final long completions;
   private final int number;
