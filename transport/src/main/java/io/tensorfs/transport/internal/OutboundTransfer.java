@@ -32,7 +32,7 @@ final class OutboundTransfer extends Transfer {
     int offset;
     int length;
     int crc;
-    /** The run this frame ends: released once the frame is on the wire. Null for a frame inside a run. */
+    /** The run this frame ends: handed to the link with the frame, which releases it once it reads the pages no more. Null for a frame inside a run. */
     PageRun endsRun;
   }
 
