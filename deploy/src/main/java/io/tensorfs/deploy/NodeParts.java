@@ -74,6 +74,7 @@ import io.tensorfs.store.cache.ChunkCache;
 import io.tensorfs.store.scrub.ScrubSettings;
 import io.tensorfs.store.scrub.Scrubber;
 import io.tensorfs.core.security.ClusterSecret;
+import io.tensorfs.transport.MemoryRegions;
 import io.tensorfs.transport.Transport;
 import io.tensorfs.transport.Transports;
 import java.io.IOException;
@@ -192,8 +193,9 @@ final class NodeParts implements NodeAssembly {
     List<ChunkStore> served = new ArrayList<>();
     served.add(KvNode.get(system).blocks());
     served.addAll(stores.all());
+    // The pool's regions are handed over for registering once: the RDMA wire sends cache pages from where they lie.
     transport = Transports.create(config, system, new NodeChunkService(served, cache, replication, stores.leases(),
-        ServeSettings.from(config)), secret);
+        ServeSettings.from(config)), secret, new MemoryRegions(pool.regions()));
     peers.connect(transport);
     peerDirectory = context.spawn(PeerDirectory.create(peers, transport.localEndpoint(), stores.all(),
         PeerDirectory.Settings.from(config)), "peers");

@@ -6,8 +6,9 @@ import org.apache.pekko.util.ByteString;
 /**
  * A run of a chunk's bytes lent to the transport without a copy: a read-only view of cache pages (or of
  * bytes read from a store) that stays valid until {@link #release()}. The transport frames it straight
- * from {@link #bytes()} and releases it once its last frame has been copied onto the wire, or once the
- * transfer ended without sending it. Whoever takes a run from a {@link ChunkService#readPages} source
+ * from {@link #bytes()} and releases it once its last frame has been copied onto the wire (or, on RDMA
+ * from registered pages, once the device completed sending it), or once the transfer ended without
+ * sending it. Whoever takes a run from a {@link ChunkService#readPages} source
  * releases it exactly once.
  *
  * <p>{@link #release()} may run on the transport's agent thread: it must be quick, never block, and is

@@ -23,16 +23,25 @@ public final class Transports {
    * @throws IllegalStateException for {@code kind = rdma} on a host without a usable device
    */
   public static Transport create(Config config, ActorSystem<?> system, ChunkService service, ClusterSecret secret) {
+    return create(config, system, service, secret, MemoryRegions.NONE);
+  }
+
+  /**
+   * As {@link #create(Config, ActorSystem, ChunkService, ClusterSecret)}, handing the transport the
+   * node's page pool ({@code registrable}): the RDMA wire registers it at start and sends frames from its
+   * pages without a copy; the other wires ignore it.
+   */
+  public static Transport create(Config config, ActorSystem<?> system, ChunkService service, ClusterSecret secret, MemoryRegions registrable) {
     TransportSettings settings = TransportSettings.from(config);
     Materializer materializer = Materializer.matFromSystem(system);
     boolean wantsRdma = settings.kind().equals("rdma") || settings.kind().equals("auto");
-    if (!wantsRdma && !settings.rdmaProbe()) return start(settings, materializer, service, secret);
+    if (!wantsRdma && !settings.rdmaProbe()) return start(settings, materializer, service, secret, registrable);
     RdmaDevices.Probe probe = RdmaDevices.probe();
     RdmaChoice choice = RdmaChoice.decide(named(settings, settings.kind()), named(settings, settings.rdma().fallback()), probe.found(),
         probe.found() ? probe.devices() + " (" + probe.reason() + ")" : probe.reason());
     log.info(choice.reason());
     String kind = choice.kind().startsWith("aeron") ? "aeron" : choice.kind();
-    return start(settings.withKind(kind), materializer, service, secret);
+    return start(settings.withKind(kind), materializer, service, secret, registrable);
   }
 
   /**
@@ -40,10 +49,16 @@ public final class Transports {
    * fallback, {@code rdma} fails when the device cannot be opened.
    */
   public static Transport start(TransportSettings settings, Materializer materializer, ChunkService service, ClusterSecret secret) {
+    return start(settings, materializer, service, secret, MemoryRegions.NONE);
+  }
+
+  /** As {@link #start(TransportSettings, Materializer, ChunkService, ClusterSecret)}; the RDMA wire registers {@code registrable}. */
+  public static Transport start(
+      TransportSettings settings, Materializer materializer, ChunkService service, ClusterSecret secret, MemoryRegions registrable) {
     String kind = settings.kind().equals("auto") ? settings.rdma().fallback() : settings.kind();
     return switch (kind) {
       case "tcp" -> TcpTransport.start(settings, materializer, service, secret);
-      case "rdma" -> RdmaTransport.start(settings, materializer, service, secret);
+      case "rdma" -> RdmaTransport.start(settings, materializer, service, secret, registrable);
       default -> AeronTransport.start(settings, materializer, service, secret);
     };
   }

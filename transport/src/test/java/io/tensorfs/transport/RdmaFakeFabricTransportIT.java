@@ -1,41 +1,139 @@
 package io.tensorfs.transport;
 
+import static io.tensorfs.core.testing.Awaits.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.tensorfs.core.memory.PagePool;
+import io.tensorfs.core.memory.PagePoolSettings;
 import io.tensorfs.core.security.ClusterSecret;
+import io.tensorfs.core.testing.Awaits;
 import io.tensorfs.transport.internal.rdma.FakeFabric;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import org.apache.pekko.stream.javadsl.Sink;
+import org.junit.jupiter.api.Test;
 
 /**
  * The transport contract over the RDMA wire with its verbs behind an in-memory fabric: the handshake over
  * real TCP, the rings, credit and the engine as they run on a device; only the queue pairs are fakes
- * (no RDMA device here). Checks after each test that no SEND ever found its peer without a posted receive.
+ * (no RDMA device here). The serving side lends its runs from a page pool that its transport registered,
+ * as a node does, so fetches send pages as the SEND's second scatter/gather entry (the fabric gathers
+ * them from memory); pushes and runs too large for a page are copied. Checks after each test that no SEND
+ * ever found its peer without a posted receive, nor named memory outside what was registered under its key.
  */
 class RdmaFakeFabricTransportIT extends TransportContract {
+  /** The serving side's page pool: taken once, as a node's is, and never freed. */
+  private static final PagePool POOL = PagePool.allocate(PagePoolSettings.regular(64 * MIB, (int) (2 * MIB)));
+
   final FakeFabric fabric = new FakeFabric();
 
   @Override
   void startPair() throws Exception {
-    server = start(served, SECRET);
-    client = start(clientService, SECRET);
+    served.pool = POOL;
+    server = start(served, SECRET, new MemoryRegions(POOL.regions()));
+    client = start(clientService, SECRET, MemoryRegions.NONE);
   }
 
-  private RdmaTransport start(ChunkService service, ClusterSecret secret) throws Exception {
+  private RdmaTransport start(ChunkService service, ClusterSecret secret, MemoryRegions registrable) throws Exception {
     TransportSettings settings = TransportSettings.from(base("tensorfs.transport { kind = rdma, rdma { ring-slots = 8, frame-bytes = 256 KiB } }"));
-    return new RdmaTransport(fabric.wire(settings.rdma(), "127.0.0.1", settings.engine().connectTimeoutNs(), secret.key()), service,
-        materializer, settings, secret);
+    return new RdmaTransport(fabric.wire(settings.rdma(), "127.0.0.1", settings.engine().connectTimeoutNs(), secret.key(), registrable.regions()),
+        service, materializer, settings, secret);
   }
 
   @Override
   void startIntruder(ClusterSecret secret) throws Exception {
-    intruder = start(new FakeChunkService(1024), secret);
+    intruder = start(new FakeChunkService(1024), secret, MemoryRegions.NONE);
   }
 
   @Override
   void cleanUp() {
     org.junit.jupiter.api.Assertions.assertEquals(0, fabric.receiverNotReady(), "a SEND found no posted receive");
     org.junit.jupiter.api.Assertions.assertEquals(0, fabric.tooLong(), "a SEND was longer than its receive");
+    org.junit.jupiter.api.Assertions.assertEquals(0, fabric.badKey(), "a SEND named memory outside what was registered under its key");
+    fabric.holdSendCompletions(false);
   }
 
   @Override
   String expectedKind() {
     return "rdma";
+  }
+
+  /**
+   * A fetch served from registered pages: each DATA frame is one SEND of its header (in the ring) and its
+   * page (where it lies), no payload byte is copied into the ring, the bytes arrive exact, and while the
+   * device has not completed the SENDs no page goes back to the pool, though the reader has every byte.
+   */
+  @Test
+  void shouldSendPagesWithoutCopyingThemAndHoldThemUntilTheSendsComplete() throws Exception {
+    int bytes = (int) (512 * 1024);
+    served.elementBytes = 128 * 1024; // one run per frame: 4 frames and the END fit the 8 slots while nothing completes
+    served.held.put(chunk(40), (long) bytes);
+    RdmaTransport sender = (RdmaTransport) server;
+    long copied = sender.copiedPayloadBytes();
+    long fromPages = sender.framesSentFromPages();
+    long gathered = fabric.gatheredSends();
+    long lent = served.lentRuns.get();
+    long pooled = served.lentFromPool.get();
+    long released = served.releasedRuns.get();
+    ByteBuffer target = ByteBuffer.allocateDirect(bytes);
+
+    fabric.holdSendCompletions(true);
+    Fetched fetched = await(client.fetchInto(server.localEndpoint(), chunk(40), 0, target));
+    assertEquals(new Fetched(bytes, null), fetched);
+    assertEquals(-1, firstWrong(target, 0, 0, bytes), "the bytes fetched");
+    assertEquals(4, served.lentRuns.get() - lent, "runs lent");
+    assertEquals(4, served.lentFromPool.get() - pooled, "every run lent from the registered pool");
+    assertEquals(4, sender.framesSentFromPages() - fromPages, "DATA frames sent from their pages");
+    assertEquals(4, fabric.gatheredSends() - gathered, "SENDs of two entries");
+    assertEquals(0, sender.copiedPayloadBytes() - copied, "payload bytes copied into the ring");
+    Thread.sleep(200);
+    assertEquals(released, served.releasedRuns.get(), "a page went back to the pool before its SEND completed");
+
+    fabric.holdSendCompletions(false);
+    Awaits.until(() -> served.releasedRuns.get() == served.lentRuns.get(), Duration.ofSeconds(10), "every run released once its SEND completed");
+    assertEquals(0, served.releasedTwice.get(), "runs released twice");
+  }
+
+  /** Runs outside registered memory (fresh direct buffers here, heap bytes of a push) are copied into the ring as before. */
+  @Test
+  void shouldCopyPayloadsThatLieOutsideRegisteredMemory() throws Exception {
+    int bytes = (int) (2 * MIB);
+    served.pool = null;
+    served.held.put(chunk(41), (long) bytes);
+    RdmaTransport sender = (RdmaTransport) server;
+    long copied = sender.copiedPayloadBytes();
+    long fromPages = sender.framesSentFromPages();
+    ByteBuffer target = ByteBuffer.allocateDirect(bytes);
+    assertEquals(new Fetched(bytes, null), await(client.fetchInto(server.localEndpoint(), chunk(41), 0, target)));
+    assertEquals(-1, firstWrong(target, 0, 0, bytes), "the bytes fetched");
+    assertEquals(bytes, sender.copiedPayloadBytes() - copied, "payload bytes copied into the ring");
+    assertEquals(0, sender.framesSentFromPages() - fromPages, "frames sent from pages");
+    Awaits.until(() -> served.releasedRuns.get() == served.lentRuns.get(), Duration.ofSeconds(10), "every run released");
+  }
+
+  /**
+   * A fetch the reader cancels while the device has not completed the SENDs of its first frames: the
+   * serving side ends the transfer, but gives none of its pages back (neither those sent nor those not
+   * yet sent) until the SENDs posted before the end completed; then each exactly once.
+   */
+  @Test
+  void shouldKeepThePagesOfACancelledFetchUntilItsSendsComplete() throws Exception {
+    served.elementBytes = 128 * 1024;
+    long total = 8 * MIB;
+    served.held.put(chunk(42), total);
+    long released = served.releasedRuns.get();
+    long fromPages = ((RdmaTransport) server).framesSentFromPages();
+
+    fabric.holdSendCompletions(true);
+    await(client.fetch(server.localEndpoint(), chunk(42), 0, total).take(1).runWith(Sink.ignore(), materializer));
+    Thread.sleep(500); // the server fills its ring; the reader's CANCEL arrives and ends the transfer there
+    long sent = ((RdmaTransport) server).framesSentFromPages() - fromPages;
+    assertTrue(sent > 0 && sent <= 8, sent + " frames sent from pages: some, and no more than the ring's slots");
+    assertEquals(released, served.releasedRuns.get(), "a page of the cancelled fetch went back before its SEND completed");
+
+    fabric.holdSendCompletions(false);
+    Awaits.until(() -> served.releasedRuns.get() == served.lentRuns.get(), Duration.ofSeconds(10), "every run released");
+    assertEquals(0, served.releasedTwice.get(), "runs released twice");
   }
 }

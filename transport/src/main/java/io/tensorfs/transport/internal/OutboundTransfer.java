@@ -16,9 +16,9 @@ import org.slf4j.LoggerFactory;
 /**
  * A transfer whose data flows from this side: a fetch a peer asked for, or a push a peer receives from
  * this node. The {@link OutboundStage} cuts the {@link PageRun}s it is given into checksummed frames
- * and puts them in the bounded {@link #outbox}; the engine thread copies each frame's bytes from the run
- * onto the wire as the receiver's credit allows, gives the frame back through {@link #spare} for reuse,
- * and releases a run once its last frame is out. Neither side allocates a frame in the steady state.
+ * and puts them in the bounded {@link #outbox}; the engine thread offers each frame from the run to the
+ * wire as the receiver's credit allows, gives the frame back through {@link #spare} for reuse, and hands
+ * a run to the link with its last frame (the link releases it once it no longer reads the pages). Neither side allocates a frame in the steady state.
  */
 final class OutboundTransfer extends Transfer {
   private static final Logger log = LoggerFactory.getLogger(OutboundTransfer.class);
@@ -32,7 +32,7 @@ final class OutboundTransfer extends Transfer {
     int offset;
     int length;
     int crc;
-    /** The run this frame ends: released once the frame is on the wire. Null for a frame inside a run. */
+    /** The run this frame ends: handed to the link with the frame, which releases it once it reads the pages no more. Null for a frame inside a run. */
     PageRun endsRun;
   }
 
@@ -91,15 +91,17 @@ final class OutboundTransfer extends Transfer {
     if (w != null) w.invoke(Boolean.TRUE);
   }
 
-  /** Engine thread: a frame is on the wire; its run goes back if it was the run's last, the frame to the stage. */
+  /** Engine thread: the link took a frame, and with it the run the frame ended (if any); the frame goes back to the stage. */
   void sent(Frame f) {
-    if (f.endsRun != null) release(f.endsRun);
     f.endsRun = null;
     f.bytes = null;
     spare.offer(f);
   }
 
-  /** Engine thread: the engine takes no more frames from this transfer. */
+  /** {@link #engineStopped}, made once so that the engine hands it to a link without allocating. */
+  final Runnable engineStoppedAction = this::engineStopped;
+
+  /** Engine thread: the engine takes no more frames from this transfer, and the link reads none of its pages any more. */
   void engineStopped() {
     boolean last;
     synchronized (this) {

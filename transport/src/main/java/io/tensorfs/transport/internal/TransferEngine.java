@@ -638,16 +638,22 @@ public final class TransferEngine implements Agent, FrameHandler {
     return sent;
   }
 
-  /** Copies a frame from its page onto the wire; true when the link took it (the page may then go back). */
+  /**
+   * Offers a frame from its page to the wire; true when the link took it, and with it the run the frame
+   * ends (the link gives the run back once it no longer reads the page).
+   */
   private boolean offerData(OutboundTransfer t, OutboundTransfer.Frame f) {
-    if (faults.muted()) return true;
+    if (faults.muted()) {
+      if (f.endsRun != null) Link.release(f.endsRun);
+      return true;
+    }
     payloadView.wrap(f.bytes, f.offset, f.length);
     DirectBuffer payload = payloadView;
     // A corrupted frame counts once it went out: a back-pressured offer is retried with the same bytes.
     boolean corrupt = faults.corruptionPending();
     if (corrupt) payload = corrupted(payloadView, f.length);
     Frames.dataHeader(dataHeader, t.flags(), t.id, t.fileHi, t.fileLo, t.chunk.index(), f.crc, t.baseOffset + t.sentBytes, f.length);
-    boolean sent = t.peer.link.offer(t.frameSeq, dataHeader, Frames.DATA_HEADER_BYTES, payload, 0, f.length);
+    boolean sent = t.peer.link.offer(t.frameSeq, dataHeader, Frames.DATA_HEADER_BYTES, payload, 0, f.length, f.endsRun);
     if (sent && corrupt) faults.corrupted();
     countOffer(t.peer, sent, Frames.DATA_HEADER_BYTES + f.length);
     return sent;
@@ -744,7 +750,11 @@ public final class TransferEngine implements Agent, FrameHandler {
 
   private void closeTransfer(Transfer t) {
     t.closed = true;
-    if (t instanceof OutboundTransfer out) out.engineStopped();
+    // The link may still be sending frames of this transfer from its pages: what is left of them goes back after.
+    if (t instanceof OutboundTransfer out) {
+      if (t.peer != null) t.peer.link.afterSent(out.engineStoppedAction);
+      else out.engineStopped();
+    }
     if (t instanceof InboundTransfer in) in.letGoOfRing(true);
     if ((t.requester ? mine : theirs).remove(t.id) != null && t.peer != null) {
       if (--t.peer.transfers == 0) t.peer.idleSinceNs = nowNs;

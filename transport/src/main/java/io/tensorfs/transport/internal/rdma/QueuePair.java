@@ -19,6 +19,14 @@ interface QueuePair extends AutoCloseable {
    */
   void postSend(long wrId, long address, int length, int lkey, int immediate);
 
+  /**
+   * Posts a signalled send of two scatter/gather entries as one message: {@code length} bytes at {@code
+   * address} (the frame's header in a ring slot), then {@code length2} bytes at {@code address2} (its
+   * payload where it lies, in registered memory of lkey {@code lkey2}). The memory of both must stay as
+   * it is until the send's completion. Throws IllegalStateException when the post is refused.
+   */
+  void postSend(long wrId, long address, int length, int lkey, long address2, int length2, int lkey2);
+
   /** Posts a receive into {@code length} bytes at {@code address} (0: a receive for data-less sends). */
   void postReceive(long wrId, long address, int length, int lkey);
 

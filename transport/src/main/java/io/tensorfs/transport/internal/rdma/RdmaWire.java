@@ -3,6 +3,7 @@ package io.tensorfs.transport.internal.rdma;
 import io.tensorfs.transport.rdma.RdmaSettings;
 import io.tensorfs.core.ErrorCode;
 import io.tensorfs.core.TfsException;
+import io.tensorfs.transport.PageRun;
 import io.tensorfs.transport.internal.FrameHandler;
 import io.tensorfs.transport.internal.Frames;
 import io.tensorfs.transport.internal.Link;
@@ -22,6 +23,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import org.agrona.DirectBuffer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -34,13 +36,16 @@ import org.slf4j.LoggerFactory;
  * numbers, LIDs, GIDs and ring sizes) on a connection thread, which then keeps the TCP socket open and
  * waits on it: its close is how a peer's going away is seen, beside failed work completions. Endpoint:
  * {@link RdmaEndpoint}. Frames are posted and polled on the engine's agent thread only; connection
- * threads hand finished connections over through a queue.
+ * threads hand finished connections over through a queue. The node's page pool is registered once at
+ * start ({@link RegisteredRegions}): a frame whose payload lies in it is sent from its pages, and the run
+ * it ends goes back only after its SEND completed.
  */
 public final class RdmaWire implements Wire {
   private static final Logger log = LoggerFactory.getLogger(RdmaWire.class);
   private static final SecureRandom RANDOM = new SecureRandom();
 
   private final Nic nic;
+  private final RegisteredRegions regions;
   private final RdmaSettings settings;
   private final byte[] key;
   private final long connectTimeoutNs;
@@ -50,27 +55,32 @@ public final class RdmaWire implements Wire {
   private final ConcurrentLinkedQueue<Inbound> arrived = new ConcurrentLinkedQueue<>();
   private final List<Inbound> inbound = new ArrayList<>();
   private final List<RdmaLink> links = new ArrayList<>();
+  private final AtomicLong copiedPayloadBytes = new AtomicLong();
+  private final AtomicLong framesFromPages = new AtomicLong();
   private volatile boolean closed;
 
   /**
-   * Opens the configured device and listens for connections on {@code bindHost:port}.
+   * Opens the configured device, registers {@code registrable} (the page pool's regions) with it once, and
+   * listens for connections on {@code bindHost:port}.
    *
    * @throws IllegalStateException when the device cannot be used; the message says why
    */
-  public static RdmaWire open(RdmaSettings settings, String bindHost, int port, String advertiseHost, long connectTimeoutNs, byte[] key)
+  public static RdmaWire open(
+      RdmaSettings settings, String bindHost, int port, String advertiseHost, long connectTimeoutNs, byte[] key, List<ByteBuffer> registrable)
       throws IOException {
     Nic nic = VerbsNic.open(settings.device(), settings.port(), settings.gidIndex());
     try {
-      return new RdmaWire(nic, settings, bindHost, port, advertiseHost, connectTimeoutNs, key);
+      return new RdmaWire(nic, settings, bindHost, port, advertiseHost, connectTimeoutNs, key, registrable);
     } catch (IOException | RuntimeException e) {
       nic.close();
       throw e;
     }
   }
 
-  RdmaWire(Nic nic, RdmaSettings settings, String bindHost, int port, String advertiseHost, long connectTimeoutNs, byte[] key)
-      throws IOException {
+  RdmaWire(Nic nic, RdmaSettings settings, String bindHost, int port, String advertiseHost, long connectTimeoutNs, byte[] key,
+      List<ByteBuffer> registrable) throws IOException {
     this.nic = nic;
+    this.regions = RegisteredRegions.register(nic, registrable);
     this.settings = settings;
     this.key = key.clone();
     this.connectTimeoutNs = connectTimeoutNs;
@@ -110,6 +120,16 @@ public final class RdmaWire implements Wire {
     return refusals.count();
   }
 
+  /** DATA payload bytes copied into send rings since start (payloads outside the registered pool). Any thread. */
+  public long copiedPayloadBytes() {
+    return copiedPayloadBytes.get();
+  }
+
+  /** Frames sent since start with their payload read from the registered pool where it lies. Any thread. */
+  public long framesSentFromPages() {
+    return framesFromPages.get();
+  }
+
   @Override
   public int poll(FrameHandler handler, long nowNs) {
     int work = 0;
@@ -137,6 +157,7 @@ public final class RdmaWire implements Wire {
     for (Inbound in = arrived.poll(); in != null; in = arrived.poll()) inbound.add(in);
     for (Inbound in : inbound) in.close();
     inbound.clear();
+    regions.deregister();
     nic.close();
   }
 
@@ -292,7 +313,7 @@ public final class RdmaWire implements Wire {
           if (closedLink) return;
           int peerBatch = RdmaSettings.creditBatch(theirs.slots());
           SendRing made = new SendRing(qp, memory, lkey, settings.ringSlots(), settings.frameBytes(), theirs.slots(),
-              ReceiveRing.creditMessages(theirs.slots(), peerBatch));
+              ReceiveRing.creditMessages(theirs.slots(), peerBatch), regions);
           qp.connect(theirs, psn);
           ring = made;
         }
@@ -319,8 +340,27 @@ public final class RdmaWire implements Wire {
 
     @Override
     public boolean offer(int stripe, DirectBuffer header, int headerLength, DirectBuffer payload, int payloadOffset, int payloadLength) {
+      return offer(stripe, header, headerLength, payload, payloadOffset, payloadLength, null);
+    }
+
+    @Override
+    public boolean offer(
+        int stripe, DirectBuffer header, int headerLength, DirectBuffer payload, int payloadOffset, int payloadLength, PageRun releaseWhenSent) {
       SendRing r = ring;
-      return r != null && failure == null && r.offer(header, headerLength, payload, payloadOffset, payloadLength);
+      if (r == null || failure != null || closedLink) return false;
+      long copied = r.copiedPayloadBytes();
+      long fromPages = r.framesFromPages();
+      if (!r.offer(header, headerLength, payload, payloadOffset, payloadLength, releaseWhenSent)) return false;
+      if (r.copiedPayloadBytes() != copied) copiedPayloadBytes.lazySet(copiedPayloadBytes.get() + r.copiedPayloadBytes() - copied);
+      if (r.framesFromPages() != fromPages) framesFromPages.lazySet(framesFromPages.get() + 1);
+      return true;
+    }
+
+    @Override
+    public void afterSent(Runnable action) {
+      SendRing r = ring;
+      if (r == null || closedLink) action.run(); // nothing posted, or the queue pair is gone
+      else r.afterSent(action); // after a failure, at the latest when the engine closes the link
     }
 
     int poll() {
@@ -349,6 +389,9 @@ public final class RdmaWire implements Wire {
         if (qp != null) qp.close();
         if (memory != null) nic.deregister(memory);
       }
+      // The queue pair is destroyed: the device reads none of the pages any more.
+      SendRing r = ring;
+      if (r != null) r.releaseAll();
     }
   }
 }

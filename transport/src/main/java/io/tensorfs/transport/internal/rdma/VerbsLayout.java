@@ -66,6 +66,12 @@ final class VerbsLayout {
   static final int SGE_LENGTH = 8;
   static final int SGE_LKEY = 12;
   static final int SEND_WR_BYTES = 128;
+  /**
+   * Scatter/gather entries of one SEND: the frame's header in a ring slot, then its payload where it lies
+   * in registered pool memory. Queue pairs are made with this many ({@code max_send_sge}), and the work
+   * buffer holds this many {@code ibv_sge} after the send work request.
+   */
+  static final int SEND_SGES = 2;
   static final int RECV_WR_BYTES = 32;
   static final int WR_ID = 0;
   static final int WR_NEXT = 8;

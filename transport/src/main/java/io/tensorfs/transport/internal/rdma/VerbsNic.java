@@ -116,6 +116,14 @@ final class VerbsNic implements Nic {
     return ethernet;
   }
 
+  /**
+   * Registers with {@code IBV_ACCESS_LOCAL_WRITE} only: no remote access, as nothing here is read or
+   * written one-sided, so peers get no rkey. Local write is asked for even where the device only reads
+   * (the page pool sent from): it makes the kernel pin the memory writable, faulting in a private page
+   * for every untouched one, so the device reads the same physical pages the CPU later writes. A
+   * read-only pin of memory never written could pin the shared zero page instead. Receive rings need it
+   * anyway.
+   */
   @Override
   public synchronized int register(ByteBuffer memory) {
     if (!memory.isDirect()) throw new IllegalArgumentException("only direct memory can be registered");
@@ -142,7 +150,7 @@ final class VerbsNic implements Nic {
     init.putPointer(VerbsLayout.QP_INIT_RECV_CQ, cq);
     init.putInt(VerbsLayout.QP_INIT_MAX_SEND_WR, sendDepth);
     init.putInt(VerbsLayout.QP_INIT_MAX_RECV_WR, receiveDepth);
-    init.putInt(VerbsLayout.QP_INIT_MAX_SEND_SGE, 1);
+    init.putInt(VerbsLayout.QP_INIT_MAX_SEND_SGE, VerbsLayout.SEND_SGES);
     init.putInt(VerbsLayout.QP_INIT_MAX_RECV_SGE, 1);
     init.putInt(VerbsLayout.QP_INIT_MAX_INLINE_DATA, 0);
     init.putInt(VerbsLayout.QP_INIT_QP_TYPE, VerbsLayout.QPT_RC);

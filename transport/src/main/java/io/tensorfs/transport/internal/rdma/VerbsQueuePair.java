@@ -29,10 +29,11 @@ final class VerbsQueuePair implements QueuePair {
   private final Function postSend;
   private final Function postRecv;
   private final Function pollCq;
-  /** send WR | its SGE | recv WR | its SGE | bad-WR slot | POLL_BATCH work completions. */
+  /** send WR | its SEND_SGES SGEs | recv WR | its SGE | bad-WR slot | POLL_BATCH work completions. */
   private final UnsafeBuffer work;
-  private final long sendWr;
-  private final long recvWr;
+  /** Addresses of the send and receive work requests in {@link #work} (read by tests of their layout). */
+  final long sendWr;
+  final long recvWr;
   private final long badWr;
   private final long completions;
   private final int number;
@@ -49,12 +50,12 @@ final class VerbsQueuePair implements QueuePair {
     this.postSend = pointerPointerPointer(context.getLong(VerbsLayout.CONTEXT_OPS_POST_SEND));
     this.postRecv = pointerPointerPointer(context.getLong(VerbsLayout.CONTEXT_OPS_POST_RECV));
     this.pollCq = pointerIntPointer(context.getLong(VerbsLayout.CONTEXT_OPS_POLL_CQ));
-    int bytes = VerbsLayout.SEND_WR_BYTES + VerbsLayout.SGE_BYTES + VerbsLayout.RECV_WR_BYTES + VerbsLayout.SGE_BYTES + 8
-        + POLL_BATCH * VerbsLayout.WC_BYTES;
+    int bytes = VerbsLayout.SEND_WR_BYTES + VerbsLayout.SEND_SGES * VerbsLayout.SGE_BYTES + VerbsLayout.RECV_WR_BYTES
+        + VerbsLayout.SGE_BYTES + 8 + POLL_BATCH * VerbsLayout.WC_BYTES;
     this.work = new UnsafeBuffer(ByteBuffer.allocateDirect(bytes + 64));
     long base = (work.addressOffset() + 63) & ~63L;
     this.sendWr = base;
-    this.recvWr = sendWr + VerbsLayout.SEND_WR_BYTES + VerbsLayout.SGE_BYTES;
+    this.recvWr = sendWr + VerbsLayout.SEND_WR_BYTES + VerbsLayout.SEND_SGES * VerbsLayout.SGE_BYTES;
     this.badWr = recvWr + VerbsLayout.RECV_WR_BYTES + VerbsLayout.SGE_BYTES;
     this.completions = badWr + 8;
   }
@@ -130,9 +131,23 @@ final class VerbsQueuePair implements QueuePair {
     long sge = sendWr + VerbsLayout.SEND_WR_BYTES;
     work.setMemory((int) (sendWr - work.addressOffset()), VerbsLayout.SEND_WR_BYTES, (byte) 0);
     putSge(sge, address, length, lkey);
+    putSendWr(wrId, sge, length == 0 ? 0 : 1, immediate);
+  }
+
+  @Override
+  public void postSend(long wrId, long address, int length, int lkey, long address2, int length2, int lkey2) {
+    long sge = sendWr + VerbsLayout.SEND_WR_BYTES;
+    work.setMemory((int) (sendWr - work.addressOffset()), VerbsLayout.SEND_WR_BYTES, (byte) 0);
+    putSge(sge, address, length, lkey);
+    putSge(sge + VerbsLayout.SGE_BYTES, address2, length2, lkey2);
+    putSendWr(wrId, sge, VerbsLayout.SEND_SGES, -1);
+  }
+
+  /** Fills the (zeroed) send work request over {@code sges} entries at {@code sge} and posts it. */
+  private void putSendWr(long wrId, long sge, int sges, int immediate) {
     putLong(sendWr + VerbsLayout.WR_ID, wrId);
     putLong(sendWr + VerbsLayout.WR_SG_LIST, sge);
-    putInt(sendWr + VerbsLayout.WR_NUM_SGE, length == 0 ? 0 : 1);
+    putInt(sendWr + VerbsLayout.WR_NUM_SGE, sges);
     putInt(sendWr + VerbsLayout.SEND_WR_OPCODE, immediate < 0 ? VerbsLayout.WR_SEND : VerbsLayout.WR_SEND_WITH_IMM);
     putInt(sendWr + VerbsLayout.SEND_WR_SEND_FLAGS, VerbsLayout.SEND_SIGNALED);
     putInt(sendWr + VerbsLayout.SEND_WR_IMM_DATA, Integer.reverseBytes(Math.max(immediate, 0))); // __be32

@@ -3,24 +3,33 @@ package io.tensorfs.transport.internal.rdma;
 import io.tensorfs.transport.rdma.RdmaSettings;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.agrona.UnsafeApi;
+import org.agrona.concurrent.UnsafeBuffer;
 
 /**
- * An in-memory RDMA fabric for tests: nics whose reliable-connected queue pairs copy a SEND into the
- * peer's oldest posted receive and complete both sides, as a device would. A SEND that finds no posted
- * receive (a receiver-not-ready a real device would retry) or a receive too small fails and is counted,
- * so a test can assert the rings' credit never let one happen. Allocates nothing per post or poll (the
- * transport contract counts the agents' allocations). Thread-safe.
+ * An in-memory RDMA fabric for tests: nics whose reliable-connected queue pairs gather a SEND's
+ * scatter/gather entries (reading memory at their addresses, as a device does) into the peer's oldest
+ * posted receive and complete both sides. A SEND that finds no posted receive (a receiver-not-ready a real
+ * device would retry), a receive too small, or an entry outside the memory registered on its nic under
+ * its lkey fails and is counted, so a test can assert none happened. Completions of data SENDs can be
+ * held back ({@link #holdSendCompletions}) as a slow device would, in order. Allocates nothing per post or
+ * poll (the transport contract counts the agents' allocations). Thread-safe.
  */
 public final class FakeFabric {
   private final Map<Integer, FakeQueuePair> pairs = new ConcurrentHashMap<>();
   private final AtomicInteger nextQp = new AtomicInteger(100);
   private final AtomicLong receiverNotReady = new AtomicLong();
   private final AtomicLong tooLong = new AtomicLong();
+  private final AtomicLong badKey = new AtomicLong();
+  private final AtomicLong gatheredSends = new AtomicLong();
+  private volatile boolean holding;
+  private volatile long refusedAddress = -1;
 
   /** SENDs that found no posted receive. */
   public long receiverNotReady() {
@@ -32,23 +41,65 @@ public final class FakeFabric {
     return tooLong.get();
   }
 
+  /** SENDs with an entry outside the memory registered under its lkey. */
+  public long badKey() {
+    return badKey.get();
+  }
+
+  /** SENDs posted with two scatter/gather entries (header, then payload where it lies). */
+  public long gatheredSends() {
+    return gatheredSends.get();
+  }
+
+  /**
+   * While on, the completions of SENDs that carry data are held back (the data itself is delivered); off
+   * hands every held one over, in order.
+   */
+  public void holdSendCompletions(boolean hold) {
+    holding = hold;
+    if (!hold) for (FakeQueuePair qp : pairs.values()) qp.releaseHeld();
+  }
+
+  /** Every nic refuses to register memory that starts at {@code address} (as ibv_reg_mr failing). */
+  public void refuseRegistrationAt(long address) {
+    refusedAddress = address;
+  }
+
   /** A wire on this fabric, listening for handshakes on {@code host} (a free port). */
   public RdmaWire wire(RdmaSettings settings, String host, long connectTimeoutNs, byte[] key) throws IOException {
-    return new RdmaWire(nic(), settings, host, 0, host, connectTimeoutNs, key);
+    return wire(settings, host, connectTimeoutNs, key, List.of());
+  }
+
+  /** A wire on this fabric that registers {@code registrable} at start. */
+  public RdmaWire wire(RdmaSettings settings, String host, long connectTimeoutNs, byte[] key, List<ByteBuffer> registrable) throws IOException {
+    return new RdmaWire(nic(), settings, host, 0, host, connectTimeoutNs, key, registrable);
   }
 
   Nic nic() {
     return new FakeNic();
   }
 
-  FakeQueuePair queuePair() {
-    FakeQueuePair qp = new FakeQueuePair(nextQp.getAndIncrement());
+  FakeQueuePair queuePair(FakeNic nic) {
+    FakeQueuePair qp = new FakeQueuePair(nextQp.getAndIncrement(), nic);
     pairs.put(qp.number, qp);
     return qp;
   }
 
   final class FakeNic implements Nic {
     private final AtomicInteger keys = new AtomicInteger(1);
+    /** Registered memory: start, end, lkey of each, in {@code count} entries. */
+    private long[] starts = new long[8];
+    private long[] ends = new long[8];
+    private int[] lkeys = new int[8];
+    private int count;
+
+    /** Whether {@code length} bytes at {@code address} lie in memory registered under {@code lkey}. */
+    synchronized boolean covers(long address, int length, int lkey) {
+      for (int i = 0; i < count; i++) {
+        if (lkeys[i] == lkey && starts[i] <= address && address + length <= ends[i]) return true;
+      }
+      return false;
+    }
 
     @Override
     public String device() {
@@ -66,17 +117,38 @@ public final class FakeFabric {
     }
 
     @Override
-    public int register(ByteBuffer memory) {
+    public synchronized int register(ByteBuffer memory) {
       if (!memory.isDirect()) throw new IllegalArgumentException("not direct");
-      return keys.getAndIncrement();
+      long at = new UnsafeBuffer(memory).addressOffset();
+      if (at == refusedAddress) throw new IllegalStateException("RDMA: ibv_reg_mr of " + memory.capacity() + " bytes failed on fake0");
+      if (count == starts.length) {
+        starts = Arrays.copyOf(starts, count * 2);
+        ends = Arrays.copyOf(ends, count * 2);
+        lkeys = Arrays.copyOf(lkeys, count * 2);
+      }
+      starts[count] = at;
+      ends[count] = at + memory.capacity();
+      lkeys[count] = keys.getAndIncrement();
+      return lkeys[count++];
     }
 
     @Override
-    public void deregister(ByteBuffer memory) {}
+    public synchronized void deregister(ByteBuffer memory) {
+      long at = new UnsafeBuffer(memory).addressOffset();
+      for (int i = 0; i < count; i++) {
+        if (starts[i] == at) {
+          count--;
+          starts[i] = starts[count];
+          ends[i] = ends[count];
+          lkeys[i] = lkeys[count];
+          return;
+        }
+      }
+    }
 
     @Override
     public QueuePair queuePair(int sendDepth, int receiveDepth) {
-      return FakeFabric.this.queuePair();
+      return FakeFabric.this.queuePair(this);
     }
 
     @Override
@@ -104,6 +176,10 @@ public final class FakeFabric {
       slots[i + 3] = d;
     }
 
+    synchronized boolean isEmpty() {
+      return head == tail;
+    }
+
     /** Moves the oldest record into {@code out}; false when empty. */
     synchronized boolean poll(long[] out) {
       if (head == tail) return false;
@@ -116,15 +192,20 @@ public final class FakeFabric {
   /** Receives are {wrId, address, length, 0}; completions {kind, wrId, bytes, immediate} with kinds 0 sent, 1 received, 2 failed. */
   final class FakeQueuePair implements QueuePair {
     final int number;
+    private final FakeNic nic;
     private volatile FakeQueuePair peer;
     private volatile boolean closed;
     private final Records receives = new Records(4096);
     private final Records completions = new Records(4096);
+    /** Send completions held back while the fabric holds them; guarded by this. */
+    private final Records held = new Records(4096);
     private final long[] receive = new long[4];
     private final long[] completion = new long[4];
+    private final long[] moving = new long[4];
 
-    FakeQueuePair(int number) {
+    FakeQueuePair(int number, FakeNic nic) {
       this.number = number;
+      this.nic = nic;
     }
 
     @Override
@@ -141,9 +222,25 @@ public final class FakeFabric {
 
     @Override
     public void postSend(long wrId, long address, int length, int lkey, int immediate) {
+      send(wrId, address, length, lkey, 0, 0, 0, immediate);
+    }
+
+    @Override
+    public void postSend(long wrId, long address, int length, int lkey, long address2, int length2, int lkey2) {
+      gatheredSends.incrementAndGet();
+      send(wrId, address, length, lkey, address2, length2, lkey2, -1);
+    }
+
+    /** One SEND of the entries {@code (address, length)} then {@code (address2, length2)} (none when 0). */
+    private synchronized void send(long wrId, long address, int length, int lkey, long address2, int length2, int lkey2, int immediate) {
       FakeQueuePair p = peer;
       if (closed || p == null) throw new IllegalStateException("queue pair not connected");
       if (p.closed) {
+        completions.add(2, wrId, 0, 0);
+        return;
+      }
+      if ((length > 0 && !nic.covers(address, length, lkey)) || (length2 > 0 && !nic.covers(address2, length2, lkey2))) {
+        badKey.incrementAndGet();
         completions.add(2, wrId, 0, 0);
         return;
       }
@@ -152,14 +249,21 @@ public final class FakeFabric {
         completions.add(2, wrId, 0, 0);
         return;
       }
-      if (length > receive[2]) {
+      int total = length + length2;
+      if (total > receive[2]) {
         tooLong.incrementAndGet();
         completions.add(2, wrId, 0, 0);
         return;
       }
       if (length > 0) UnsafeApi.copyMemory(address, receive[1], length);
-      p.completions.add(1, receive[0], length, immediate);
-      completions.add(0, wrId, 0, 0);
+      if (length2 > 0) UnsafeApi.copyMemory(address2, receive[1] + length, length2);
+      p.completions.add(1, receive[0], total, immediate);
+      (total > 0 && (holding || !held.isEmpty()) ? held : completions).add(0, wrId, 0, 0);
+    }
+
+    /** Hands the held send completions over, in order. */
+    synchronized void releaseHeld() {
+      while (held.poll(moving)) completions.add(moving[0], moving[1], moving[2], moving[3]);
     }
 
     @Override

@@ -8,11 +8,13 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.tensorfs.transport.PageRun;
 import io.tensorfs.transport.internal.FrameHandler;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.agrona.DirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.Test;
@@ -23,8 +25,10 @@ class RingsTest {
   static final int SLOT_BYTES = 4096;
 
   final FakeFabric fabric = new FakeFabric();
-  final FakeFabric.FakeQueuePair sendQp = fabric.queuePair();
-  final FakeFabric.FakeQueuePair receiveQp = fabric.queuePair();
+  final FakeFabric.FakeNic sendNic = (FakeFabric.FakeNic) fabric.nic();
+  final FakeFabric.FakeNic receiveNic = (FakeFabric.FakeNic) fabric.nic();
+  final FakeFabric.FakeQueuePair sendQp = fabric.queuePair(sendNic);
+  final FakeFabric.FakeQueuePair receiveQp = fabric.queuePair(receiveNic);
   final List<byte[]> frames = new ArrayList<>();
   final FrameHandler collect = new FrameHandler() {
     @Override
@@ -41,11 +45,21 @@ class RingsTest {
   SendRing sender;
 
   void connect(int slots, int creditBatch) {
-    receiver = new ReceiveRing(receiveQp, ByteBuffer.allocateDirect(slots * SLOT_BYTES), 1, slots, SLOT_BYTES, creditBatch,
+    connect(slots, creditBatch, RegisteredRegions.NONE);
+  }
+
+  void connect(int slots, int creditBatch, RegisteredRegions regions) {
+    ByteBuffer receiving = ByteBuffer.allocateDirect(slots * SLOT_BYTES);
+    receiver = new ReceiveRing(receiveQp, receiving, receiveNic.register(receiving), slots, SLOT_BYTES, creditBatch,
         ReceiveRing.creditMessages(slots, creditBatch));
-    sender = new SendRing(sendQp, ByteBuffer.allocateDirect(slots * SLOT_BYTES), 2, slots, SLOT_BYTES, slots,
-        ReceiveRing.creditMessages(slots, creditBatch));
+    ByteBuffer sending = ByteBuffer.allocateDirect(slots * SLOT_BYTES);
+    sender = new SendRing(sendQp, sending, sendNic.register(sending), slots, SLOT_BYTES, slots,
+        ReceiveRing.creditMessages(slots, creditBatch), regions);
     connectPair();
+  }
+
+  boolean offer(DirectBuffer header, int headerLength, DirectBuffer payload, int payloadOffset, int payloadLength) {
+    return sender.offer(header, headerLength, payload, payloadOffset, payloadLength, null);
   }
 
   void connectPair() {
@@ -79,7 +93,7 @@ class RingsTest {
     int refusals = 0;
     while (frames.size() < count) {
       int length = sent % 97 == 0 ? 0 : random.nextInt(SLOT_BYTES - 16);
-      if (sent < count && sender.offer(header(sent, length), 16, payload(sent, length + 3), 3, length)) sent++;
+      if (sent < count && offer(header(sent, length), 16, payload(sent, length + 3), 3, length)) sent++;
       else refusals++;
       if (random.nextInt(3) == 0) receiver.poll(collect);
       if (random.nextInt(3) == 0) sender.poll();
@@ -103,27 +117,27 @@ class RingsTest {
   void shouldRefuseFramesWhenTheReceiverReturnedNoCreditAndTakeThemOnceItDid() {
     connect(SLOTS, 2);
     int taken = 0;
-    while (sender.offer(header(taken, 10), 16, payload(taken, 10), 0, 10)) taken++;
+    while (offer(header(taken, 10), 16, payload(taken, 10), 0, 10)) taken++;
     assertEquals(SLOTS, taken, "one frame per receive the peer posted");
     sender.poll(); // the sends completed, but no credit came back
-    assertFalse(sender.offer(header(taken, 10), 16, payload(taken, 10), 0, 10));
+    assertFalse(offer(header(taken, 10), 16, payload(taken, 10), 0, 10));
 
     receiver.poll(collect);
     assertEquals(SLOTS, frames.size());
     sender.poll();
     assertEquals(SLOTS, sender.credits(), "every slot re-posted was handed back");
-    assertTrue(sender.offer(header(taken, 10), 16, payload(taken, 10), 0, 10));
+    assertTrue(offer(header(taken, 10), 16, payload(taken, 10), 0, 10));
     assertEquals(0, fabric.receiverNotReady());
   }
 
   @Test
   void shouldHoldBackCreditUntilABatchIsReposted() {
     connect(SLOTS, 4);
-    for (int i = 0; i < 3; i++) assertTrue(sender.offer(header(i, 0), 16, new UnsafeBuffer(new byte[0]), 0, 0));
+    for (int i = 0; i < 3; i++) assertTrue(offer(header(i, 0), 16, new UnsafeBuffer(new byte[0]), 0, 0));
     receiver.poll(collect);
     sender.poll();
     assertEquals(SLOTS - 3, sender.credits(), "three re-posted slots are less than a batch of four");
-    assertTrue(sender.offer(header(3, 0), 16, new UnsafeBuffer(new byte[0]), 0, 0));
+    assertTrue(offer(header(3, 0), 16, new UnsafeBuffer(new byte[0]), 0, 0));
     receiver.poll(collect);
     sender.poll();
     assertEquals(SLOTS, sender.credits());
@@ -133,15 +147,136 @@ class RingsTest {
   void shouldFailTheSenderWhenThePeerQueuePairIsGone() {
     connect(SLOTS, 2);
     receiveQp.close();
-    assertTrue(sender.offer(header(0, 1), 16, new UnsafeBuffer(new byte[1]), 0, 1));
+    assertTrue(offer(header(0, 1), 16, new UnsafeBuffer(new byte[1]), 0, 1));
     sender.poll();
     assertNotNull(sender.failure());
-    assertFalse(sender.offer(header(1, 1), 16, new UnsafeBuffer(new byte[1]), 0, 1), "a failed ring takes nothing more");
+    assertFalse(offer(header(1, 1), 16, new UnsafeBuffer(new byte[1]), 0, 1), "a failed ring takes nothing more");
   }
 
   @Test
   void shouldRejectAFrameLargerThanASlot() {
     connect(SLOTS, 2);
-    assertThrows(IllegalArgumentException.class, () -> sender.offer(header(0, SLOT_BYTES), 16, new UnsafeBuffer(new byte[SLOT_BYTES]), 0, SLOT_BYTES));
+    assertThrows(IllegalArgumentException.class, () -> offer(header(0, SLOT_BYTES), 16, new UnsafeBuffer(new byte[SLOT_BYTES]), 0, SLOT_BYTES));
+  }
+
+  /** A run that counts its releases. */
+  static final class CountingRun implements PageRun {
+    final ByteBuffer bytes;
+    final AtomicInteger released = new AtomicInteger();
+
+    CountingRun(ByteBuffer bytes) {
+      this.bytes = bytes;
+    }
+
+    @Override
+    public ByteBuffer bytes() {
+      return bytes;
+    }
+
+    @Override
+    public void release() {
+      released.incrementAndGet();
+    }
+  }
+
+  /** Direct memory of {@code bytes} random bytes, standing in for the page pool. */
+  static ByteBuffer pool(int bytes) {
+    ByteBuffer pool = ByteBuffer.allocateDirect(bytes);
+    byte[] b = bytes(99, bytes);
+    pool.put(b).clear();
+    return pool;
+  }
+
+  @Test
+  void shouldSendAPayloadInRegisteredMemoryAsASecondEntryWithoutCopyingItAndReleaseItsRunOnlyAtTheCompletion() {
+    ByteBuffer pool = pool(SLOTS * SLOT_BYTES);
+    connect(SLOTS, 2, RegisteredRegions.register(sendNic, List.of(pool)));
+    UnsafeBuffer pages = new UnsafeBuffer(pool);
+    List<CountingRun> runs = new ArrayList<>();
+    fabric.holdSendCompletions(true);
+    for (int i = 0; i < SLOTS; i++) {
+      int at = i * 1000 + 7;
+      int length = SLOT_BYTES - 16;
+      CountingRun run = new CountingRun(pool.duplicate().position(at).limit(at + length));
+      runs.add(run);
+      assertTrue(sender.offer(header(i, length), 16, pages, at, length, run), "frame " + i);
+    }
+    assertEquals(SLOTS, fabric.gatheredSends(), "every frame a SEND of header and page");
+    assertEquals(SLOTS, sender.framesFromPages());
+    assertEquals(0, sender.copiedPayloadBytes(), "no payload byte copied into the ring");
+    receiver.poll(collect);
+    assertEquals(SLOTS, frames.size(), "the frames arrived");
+    byte[] expected = bytes(99, SLOTS * SLOT_BYTES);
+    for (int i = 0; i < SLOTS; i++) {
+      byte[] f = frames.get(i);
+      assertEquals(i, ByteBuffer.wrap(f).order(java.nio.ByteOrder.nativeOrder()).getInt(0), "frame order");
+      assertEquals(SLOT_BYTES, f.length);
+      for (int j = 16; j < f.length; j++) assertEquals(expected[i * 1000 + 7 + j - 16], f[j], "frame " + i + " byte " + j);
+    }
+    boolean[] ended = new boolean[1];
+    sender.afterSent(() -> ended[0] = true);
+    sender.poll();
+    for (CountingRun run : runs) assertEquals(0, run.released.get(), "a run went back before its SEND completed");
+    assertFalse(ended[0], "the end of a transfer waited for its sends");
+
+    fabric.holdSendCompletions(false);
+    sender.poll();
+    for (CountingRun run : runs) assertEquals(1, run.released.get(), "each run goes back once, at its SEND's completion");
+    assertTrue(ended[0]);
+    assertEquals(0, fabric.badKey(), "every entry within memory registered under its lkey");
+    assertNull(sender.failure());
+  }
+
+  @Test
+  void shouldCopyAPayloadOutsideRegisteredMemory() {
+    ByteBuffer memory = pool(2 * SLOT_BYTES);
+    ByteBuffer pool = memory.duplicate().limit(SLOT_BYTES).slice(); // the registered region: the first half
+    connect(SLOTS, 2, RegisteredRegions.register(sendNic, List.of(pool)));
+    ByteBuffer unregistered = pool(SLOT_BYTES);
+    assertTrue(offer(header(0, 100), 16, payload(0, 100), 0, 100), "heap bytes");
+    assertTrue(offer(header(1, 100), 16, new UnsafeBuffer(unregistered), 0, 100), "an unregistered direct buffer");
+    assertTrue(offer(header(2, 100), 16, new UnsafeBuffer(memory), SLOT_BYTES - 50, 100), "across the registered region's end");
+    assertEquals(0, fabric.gatheredSends());
+    assertEquals(300, sender.copiedPayloadBytes());
+    receiver.poll(collect);
+    assertEquals(3, frames.size());
+    byte[] expected = bytes(99, SLOT_BYTES);
+    for (int j = 0; j < 100; j++) assertEquals(expected[j], frames.get(1)[16 + j]);
+    assertEquals(0, fabric.badKey());
+  }
+
+  @Test
+  void shouldCopyFromARegionTheDeviceRefusedToRegister() {
+    ByteBuffer refused = pool(SLOT_BYTES);
+    ByteBuffer taken = pool(SLOT_BYTES);
+    fabric.refuseRegistrationAt(new UnsafeBuffer(refused).addressOffset());
+    RegisteredRegions regions = RegisteredRegions.register(sendNic, List.of(refused, taken));
+    assertEquals(1, regions.count(), "the refused region is left out");
+    connect(SLOTS, 2, regions);
+    assertTrue(offer(header(0, 100), 16, new UnsafeBuffer(refused), 0, 100));
+    assertTrue(offer(header(1, 100), 16, new UnsafeBuffer(taken), 0, 100));
+    assertEquals(1, fabric.gatheredSends(), "only the registered region is sent from");
+    assertEquals(100, sender.copiedPayloadBytes());
+    receiver.poll(collect);
+    assertEquals(2, frames.size());
+    assertEquals(0, fabric.badKey());
+  }
+
+  @Test
+  void shouldReleaseHeldRunsAndRunWaitingActionsWhenTheRingIsClosed() {
+    ByteBuffer pool = pool(SLOT_BYTES);
+    connect(SLOTS, 2, RegisteredRegions.register(sendNic, List.of(pool)));
+    fabric.holdSendCompletions(true);
+    CountingRun run = new CountingRun(pool.duplicate());
+    assertTrue(sender.offer(header(0, 100), 16, new UnsafeBuffer(pool), 0, 100, run));
+    boolean[] ended = new boolean[1];
+    sender.afterSent(() -> ended[0] = true);
+    sender.poll();
+    assertEquals(0, run.released.get());
+    sender.close();
+    sender.releaseAll();
+    assertEquals(1, run.released.get());
+    assertTrue(ended[0]);
+    fabric.holdSendCompletions(false);
   }
 }
