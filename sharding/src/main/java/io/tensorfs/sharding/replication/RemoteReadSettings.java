@@ -11,12 +11,14 @@ import com.typesafe.config.Config;
  * @param inFlight     segment fetches one read keeps in flight at most
  * @param perNode      segment fetches this node keeps in flight to one other node at most, over all reads; the
  *                     others wait their turn in the order asked ({@link NodeWindows})
+ * @param rotate       whether successive chunks start at successive replicas (a file's chunks served by all its
+ *                     holders) rather than every chunk at its first replica
  */
-public record RemoteReadSettings(int segmentBytes, int inFlight, int perNode) {
+public record RemoteReadSettings(int segmentBytes, int inFlight, int perNode, boolean rotate) {
   /** {@code per-node} in {@code reference.conf}. */
   public static final int DEFAULT_PER_NODE = 4;
   /** The {@code reference.conf} values, for nodes and tests built without a config. */
-  public static final RemoteReadSettings DEFAULTS = new RemoteReadSettings(4 << 20, 1, DEFAULT_PER_NODE);
+  public static final RemoteReadSettings DEFAULTS = new RemoteReadSettings(4 << 20, 1, DEFAULT_PER_NODE, false);
 
   public RemoteReadSettings {
     if (segmentBytes < 4096) {
@@ -31,9 +33,9 @@ public record RemoteReadSettings(int segmentBytes, int inFlight, int perNode) {
     }
   }
 
-  /** With {@link #DEFAULT_PER_NODE} fetches per node. */
+  /** With {@link #DEFAULT_PER_NODE} fetches per node, every chunk starting at its first replica. */
   public RemoteReadSettings(int segmentBytes, int inFlight) {
-    this(segmentBytes, inFlight, DEFAULT_PER_NODE);
+    this(segmentBytes, inFlight, DEFAULT_PER_NODE, false);
   }
 
   public static RemoteReadSettings from(Config config) {
@@ -43,6 +45,7 @@ public record RemoteReadSettings(int segmentBytes, int inFlight, int perNode) {
       throw new IllegalArgumentException("tensorfs.sharding.remote-read.segment-bytes must be under 2 GiB, not "
           + segment);
     }
-    return new RemoteReadSettings((int) segment, c.getInt("in-flight"), c.getInt("per-node"));
+    return new RemoteReadSettings((int) segment, c.getInt("in-flight"), c.getInt("per-node"),
+        c.getBoolean("rotate"));
   }
 }

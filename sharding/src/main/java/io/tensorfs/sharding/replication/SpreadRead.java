@@ -66,7 +66,7 @@ final class SpreadRead {
   private final boolean[] failedOnce;
   /** Where the next segment starts, from the start of the target. */
   private int next;
-  /** The replica the next segment goes to first, round-robin from the chunk's index. */
+  /** The replica the next segment goes to first, round-robin (from the chunk's index with rotate). */
   private int turn;
   private int running;
   /** Where the chunk ends, from the start of the target, once a fetch came back short with no failure. */
@@ -88,8 +88,8 @@ final class SpreadRead {
     this.settings = settings;
     this.failedOnce = new boolean[replicas.size()];
     this.end = length;
-    // Successive chunks start at successive replicas, so a file's chunks are served by all its holders.
-    this.turn = Math.floorMod(chunk.index(), this.spreadOver);
+    // With rotate, successive chunks start at successive replicas: a file's chunks are served by all its holders.
+    this.turn = settings.rotate() ? Math.floorMod(chunk.index(), this.spreadOver) : 0;
   }
 
   /** Starts the read; completes with the bytes read (fewer than the target's room only at the chunk's end). */

@@ -341,7 +341,7 @@ class RemoteReplicasTest {
   void shouldServeOneNodesFetchesInTheOrderAskedWithAtMostPerNodeInFlightOverAllReads() {
     byte[] chunk = bytes(8 * MIB);
     Wire wire = new Wire(chunk);
-    Peers peers = new Peers("reader", new RemoteReadSettings(SEGMENT, IN_FLIGHT, 2));
+    Peers peers = new Peers("reader", new RemoteReadSettings(SEGMENT, IN_FLIGHT, 2, false));
     peers.connect(wire);
     peers.update(Map.of("node-b", new Peers.PeerInfo("node-b", "node-b", List.of(new StoreRoom("d0", Long.MAX_VALUE)), false)));
     RemoteReplicas remote = new RemoteReplicas(List.of(new ReplicaLocation("node-b", "d0")), peers);
@@ -369,7 +369,7 @@ class RemoteReplicasTest {
   void shouldStartSuccessiveChunksAtSuccessiveHoldersSoAFilesChunksAreServedByAllOfThem() {
     byte[] chunk = bytes(4 * MIB);
     Wire wire = new Wire(chunk);
-    Peers peers = new Peers("reader", new RemoteReadSettings(4 * MIB, 1));
+    Peers peers = new Peers("reader", new RemoteReadSettings(4 * MIB, 1, 4, true));
     peers.connect(wire);
     Map<String, Peers.PeerInfo> live = new HashMap<>();
     for (String n : List.of("node-b", "node-c", "node-d")) {
