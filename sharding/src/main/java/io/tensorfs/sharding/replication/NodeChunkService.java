@@ -41,8 +41,8 @@ import org.apache.pekko.util.ByteString;
 public final class NodeChunkService implements ChunkService {
   /** Largest piece of a resident chunk handed to the transport at once. */
   private static final int PIECE_BYTES = 1 << 20;
-  /** Idle serve buffers kept for the next reads. */
-  private static final int SERVE_BUFFERS_KEPT = 16;
+  /** Bytes of idle serve buffers kept for the next reads. */
+  private static final int SERVE_BUFFERS_KEPT_BYTES = 64 << 20;
 
   private final ServeSettings serve;
   private final ServeBuffers serveBuffers;
@@ -61,7 +61,7 @@ public final class NodeChunkService implements ChunkService {
   public NodeChunkService(List<ChunkStore> stores, ChunkCache cache, Replication replication, ReadLeases leases,
       ServeSettings serve) {
     this.serve = serve;
-    this.serveBuffers = new ServeBuffers(serve.segmentBytes(), SERVE_BUFFERS_KEPT);
+    this.serveBuffers = new ServeBuffers(serve.segmentBytes(), Math.max(2, SERVE_BUFFERS_KEPT_BYTES / serve.segmentBytes()));
     this.stores = List.copyOf(stores);
     this.cache = cache;
     this.replication = replication;
@@ -149,9 +149,13 @@ public final class NodeChunkService implements ChunkService {
 
   private CompletionStage<PageRun> readSegment(ChunkStore store, ChunkId chunk, long at, int wanted, boolean first) {
     ByteBuffer buffer = serveBuffers.take();
+    // What was asked, rounded up to the store's blocks, so that the read lands straight in the buffer and a
+    // small fetch does not read a whole buffer's worth from the disk.
+    int block = Math.max(4096, store.blockBytes());
+    buffer.limit((int) Math.min(buffer.capacity(), ((long) Math.max(wanted, 1) + block - 1) / block * block));
     CompletionStage<Integer> read;
     try {
-      read = store.readInto(chunk, at, buffer); // the whole buffer: block-sized reads land straight in it
+      read = store.readInto(chunk, at, buffer);
     } catch (RuntimeException e) {
       read = CompletableFuture.failedFuture(e);
     }

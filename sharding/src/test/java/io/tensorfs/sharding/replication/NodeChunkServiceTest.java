@@ -117,6 +117,33 @@ class NodeChunkServiceTest {
   }
 
   @Test
+  void shouldReadOnlyTheBlocksASmallFetchAsksFromTheStore() {
+    List<Integer> asked = new java.util.concurrent.CopyOnWriteArrayList<>();
+    ChunkStore counted = (ChunkStore) java.lang.reflect.Proxy.newProxyInstance(ChunkStore.class.getClassLoader(),
+        new Class<?>[] {ChunkStore.class}, (proxy, method, args) -> {
+          if (method.getName().equals("readInto")) asked.add(((ByteBuffer) args[2]).remaining());
+          try {
+            return method.invoke(store, args);
+          } catch (java.lang.reflect.InvocationTargetException e) {
+            throw e.getCause();
+          }
+        });
+    NodeChunkService small = new NodeChunkService(List.of(counted), cache, null, leases, new ServeSettings(4 << 20, 1));
+
+    List<PageRun> runs = await(small.readPages(chunk, 0, 100_000).runWith(Sink.seq(), system));
+
+    ByteBuffer all = ByteBuffer.allocate(100_000);
+    for (PageRun run : runs) {
+      all.put(run.bytes().duplicate());
+      run.release();
+    }
+    assertArrayEquals(java.util.Arrays.copyOfRange(bytes, 0, 100_000), all.array());
+    int block = store.blockBytes();
+    assertEquals(List.of((100_000 + block - 1) / block * block), asked,
+        "one read of the blocks under the range, not a whole 4 MiB buffer");
+  }
+
+  @Test
   void shouldStreamFromTheStoreWhenTheChunkIsNotResident() {
     List<PageRun> runs = await(service.readPages(chunk, 0, CHUNK_BYTES).runWith(Sink.seq(), system));
 

@@ -2,34 +2,43 @@ package io.tensorfs.sharding.replication;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.tensorfs.core.ErrorCode;
+import io.tensorfs.core.TfsException;
+import io.tensorfs.transport.Fetched;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /**
  * The per-node bound on fetches: at most that many run per node, the others start in the order asked as
- * running ones end (however they end), and nodes do not wait for each other.
+ * running ones end (however they end), nodes do not wait for each other, a node found gone ends the
+ * fetches waiting for it at once, and a long queue of fetches that end at once does not deepen the stack.
  */
 class NodeWindowsTest {
+  private static Fetched ok(int bytes) {
+    return new Fetched(bytes, null);
+  }
 
   @Test
   void shouldRunAtMostPerNodeAndStartTheWaitingInTheOrderAsked() throws Exception {
     NodeWindows windows = new NodeWindows(2);
     List<String> started = new ArrayList<>();
-    List<CompletableFuture<String>> running = new ArrayList<>();
-    List<CompletionStage<String>> results = new ArrayList<>();
+    List<CompletableFuture<Fetched>> running = new ArrayList<>();
+    List<CompletionStage<Fetched>> results = new ArrayList<>();
     for (int i = 0; i < 5; i++) {
       String name = "f" + i;
       results.add(windows.admit("node-b", () -> {
         started.add(name);
-        CompletableFuture<String> f = new CompletableFuture<>();
+        CompletableFuture<Fetched> f = new CompletableFuture<>();
         running.add(f);
         return f;
       }));
@@ -37,45 +46,103 @@ class NodeWindowsTest {
     assertEquals(List.of("f0", "f1"), started);
     assertEquals(3, windows.waiting("node-b"));
 
-    running.get(1).complete("one"); // a later one ends first: the next waiting starts, in the order asked
+    running.get(1).complete(ok(1)); // a later one ends first: the next waiting starts, in the order asked
     assertEquals(List.of("f0", "f1", "f2"), started);
-    running.get(0).completeExceptionally(new IllegalStateException("gone")); // a failure frees its slot too
+    running.get(0).completeExceptionally(new IllegalStateException("bug")); // an exceptional end frees its slot too
     assertEquals(List.of("f0", "f1", "f2", "f3"), started);
-    assertEquals("one", results.get(1).toCompletableFuture().get());
+    assertEquals(1, results.get(1).toCompletableFuture().get().bytes());
     ExecutionException failed = assertThrows(ExecutionException.class, () -> results.get(0).toCompletableFuture().get());
-    assertEquals("gone", failed.getCause().getMessage());
-
-    running.get(2).complete("two");
-    running.get(3).complete("three");
-    running.get(4).complete("four");
+    assertEquals("bug", failed.getCause().getMessage());
+    // A failure other than UNAVAILABLE (a bad block on that replica) leaves the node's queue alone.
+    running.get(2).complete(new Fetched(7, new TfsException(ErrorCode.CHECKSUM_MISMATCH, "bad block")));
     assertEquals(List.of("f0", "f1", "f2", "f3", "f4"), started);
-    assertEquals("four", results.get(4).toCompletableFuture().get());
+
+    running.get(3).complete(ok(3));
+    running.get(4).complete(ok(4));
+    assertEquals(4, results.get(4).toCompletableFuture().get().bytes());
     assertEquals(0, windows.waiting("node-b"));
   }
 
   @Test
   void shouldNotHoldOneNodesFetchesBehindAnothersAndCountAThrowingFetchAsFailed() throws Exception {
     NodeWindows windows = new NodeWindows(1);
-    CompletableFuture<String> slow = new CompletableFuture<>();
+    CompletableFuture<Fetched> slow = new CompletableFuture<>();
     windows.admit("node-b", () -> slow);
-    CompletableFuture<String> other = windows.admit("node-c", () -> CompletableFuture.completedFuture("c"))
+    CompletableFuture<Fetched> other = windows.admit("node-c", () -> CompletableFuture.completedFuture(ok(3)))
         .toCompletableFuture();
     assertTrue(other.isDone(), "node-c has its own window");
-    assertEquals("c", other.get());
+    assertEquals(3, other.get().bytes());
 
-    RuntimeException boom = new RuntimeException("no such node");
-    CompletableFuture<String> thrown = windows.<String>admit("node-c", () -> {
+    TfsException boom = new TfsException(ErrorCode.UNAVAILABLE, "no such node");
+    CompletableFuture<Fetched> thrown = windows.admit("node-c", () -> {
       throw boom;
     }).toCompletableFuture();
-    assertSame(boom, assertThrows(ExecutionException.class, thrown::get).getCause());
-    CompletableFuture<String> after = windows.admit("node-c", () -> CompletableFuture.completedFuture("after"))
+    assertSame(boom, thrown.get().failure());
+    CompletableFuture<Fetched> after = windows.admit("node-c", () -> CompletableFuture.completedFuture(ok(5)))
         .toCompletableFuture();
-    assertEquals("after", after.get(), "the throwing fetch gave its slot back");
+    assertEquals(5, after.get().bytes(), "the throwing fetch gave its slot back");
 
-    CompletableFuture<String> queued = windows.admit("node-b", () -> CompletableFuture.completedFuture("b"))
+    CompletableFuture<Fetched> queued = windows.admit("node-b", () -> CompletableFuture.completedFuture(ok(2)))
         .toCompletableFuture();
     assertFalse(queued.isDone(), "waits for node-b's running fetch");
-    slow.complete("slow");
-    assertEquals("b", queued.get());
+    slow.complete(ok(1));
+    assertEquals(2, queued.get().bytes());
+  }
+
+  @Test
+  void shouldEndEveryFetchWaitingForANodeAtOnceWhenOneFindsItGone() throws Exception {
+    NodeWindows windows = new NodeWindows(2);
+    List<CompletableFuture<Fetched>> running = new ArrayList<>();
+    List<CompletableFuture<Fetched>> results = new ArrayList<>();
+    List<Integer> started = new ArrayList<>();
+    for (int i = 0; i < 6; i++) {
+      int n = i;
+      results.add(windows.admit("node-b", () -> {
+        started.add(n);
+        CompletableFuture<Fetched> f = new CompletableFuture<>();
+        running.add(f);
+        return f;
+      }).toCompletableFuture());
+    }
+    TfsException gone = new TfsException(ErrorCode.UNAVAILABLE, "node-b timed out");
+    running.get(0).complete(new Fetched(4096, gone));
+
+    assertEquals(List.of(0, 1), started, "the waiting fetches are not started against the node");
+    for (int i = 2; i < 6; i++) {
+      assertTrue(results.get(i).isDone(), "fetch " + i + " ends at once");
+      assertEquals(0, results.get(i).get().bytes());
+      assertSame(gone, results.get(i).get().failure(), "with the failure that found the node gone");
+    }
+    assertEquals(4096, results.get(0).get().bytes());
+    assertFalse(results.get(1).isDone(), "the one running still runs");
+    assertEquals(0, windows.waiting("node-b"));
+    running.get(1).complete(ok(1));
+
+    // Later fetches try the node again.
+    CompletableFuture<Fetched> later = windows.admit("node-b", () -> CompletableFuture.completedFuture(ok(9)))
+        .toCompletableFuture();
+    assertEquals(9, later.get().bytes());
+    assertNull(later.get().failure());
+  }
+
+  @Test
+  void shouldRunALongQueueOfFetchesThatEndAtOnceWithoutDeepeningTheStack() throws Exception {
+    NodeWindows windows = new NodeWindows(1);
+    CompletableFuture<Fetched> first = new CompletableFuture<>();
+    windows.admit("node-b", () -> first);
+    int queued = 50_000;
+    int[] maxDepth = {0};
+    List<CompletableFuture<Fetched>> results = new ArrayList<>();
+    for (int i = 0; i < queued; i++) {
+      results.add(windows.admit("node-b", () -> {
+        maxDepth[0] = Math.max(maxDepth[0], Thread.currentThread().getStackTrace().length);
+        return CompletableFuture.completedFuture(ok(1)); // ends as it starts (e.g. the transport refused at once)
+      }).toCompletableFuture());
+    }
+    int base = Thread.currentThread().getStackTrace().length;
+    first.complete(ok(1));
+
+    for (CompletableFuture<Fetched> r : results) assertEquals(1, r.get(10, TimeUnit.SECONDS).bytes());
+    assertTrue(maxDepth[0] < base + 60, "started in a loop, not nested: depth " + maxDepth[0] + " from " + base);
   }
 }
