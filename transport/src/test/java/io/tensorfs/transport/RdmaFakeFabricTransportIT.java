@@ -36,9 +36,26 @@ class RdmaFakeFabricTransportIT extends TransportContract {
   }
 
   private RdmaTransport start(ChunkService service, ClusterSecret secret, MemoryRegions registrable) throws Exception {
-    TransportSettings settings = TransportSettings.from(base("tensorfs.transport { kind = rdma, rdma { ring-slots = 8, frame-bytes = 256 KiB } }"));
+    return start(service, secret, registrable, 32);
+  }
+
+  private RdmaTransport start(ChunkService service, ClusterSecret secret, MemoryRegions registrable, int memlockReserveRings) throws Exception {
+    TransportSettings settings = TransportSettings.from(base("tensorfs.transport { kind = rdma, rdma { ring-slots = 8, frame-bytes = 256 KiB,"
+        + " memlock-reserve-rings = " + memlockReserveRings + " } }"));
     return new RdmaTransport(fabric.wire(settings.rdma(), "127.0.0.1", settings.engine().connectTimeoutNs(), secret.key(), registrable.regions()),
         service, materializer, settings, secret);
+  }
+
+  /** One ring of the pair's settings: 8 slots of 256 KiB. */
+  private static final long RING_BYTES = 8 * 256 * 1024;
+
+  /** Starts the pair again on nics that may each register at most {@code budget} bytes (a memlock limit). */
+  private void restartUnderMemlock(long budget, int reserveRings) throws Exception {
+    client.close();
+    server.close();
+    fabric.memlockBudget(budget);
+    server = start(served, SECRET, new MemoryRegions(POOL.regions()), reserveRings);
+    client = start(clientService, SECRET, MemoryRegions.NONE, reserveRings);
   }
 
   @Override
@@ -135,5 +152,44 @@ class RdmaFakeFabricTransportIT extends TransportContract {
     fabric.holdSendCompletions(false);
     Awaits.until(() -> served.releasedRuns.get() == served.lentRuns.get(), Duration.ofSeconds(10), "every run released");
     assertEquals(0, served.releasedTwice.get(), "runs released twice");
+  }
+
+  /**
+   * A memlock limit that holds the pool and one ring but not the two rings each side registers (one to
+   * send, one to receive): the pool is left unregistered to keep the rings' reserve, so both links connect
+   * and a fetch of pool pages arrives byte-exact, every payload copied into the ring. Registering the pool
+   * first would leave the second ring over the limit and the link that needs it unable to connect.
+   */
+  @Test
+  void shouldConnectAndCopyThePoolsPagesWhenTheMemlockLimitLeavesNoRoomForThePoolBesideTheRings() throws Exception {
+    restartUnderMemlock(POOL.capacityBytes() + RING_BYTES, 4);
+    int bytes = (int) (4 * MIB);
+    served.held.put(chunk(43), (long) bytes);
+    RdmaTransport sender = (RdmaTransport) server;
+    long pooled = served.lentFromPool.get();
+    ByteBuffer target = ByteBuffer.allocateDirect(bytes);
+    assertEquals(new Fetched(bytes, null), await(client.fetchInto(server.localEndpoint(), chunk(43), 0, target)));
+    assertEquals(-1, firstWrong(target, 0, 0, bytes), "the bytes fetched");
+    assertTrue(served.lentFromPool.get() > pooled, "runs lent from the pool");
+    assertEquals(0, sender.framesSentFromPages(), "frames sent from pages of an unregistered pool");
+    assertEquals(bytes, sender.copiedPayloadBytes(), "payload bytes copied into the ring");
+    assertEquals(0, fabric.overBudget(), "a registration went past the memlock limit");
+    Awaits.until(() -> served.releasedRuns.get() == served.lentRuns.get(), Duration.ofSeconds(10), "every run released");
+  }
+
+  /** A memlock limit that covers the pool and the rings' reserve: the pool is registered and its pages are sent without a copy. */
+  @Test
+  void shouldSendThePoolsPagesWhenTheMemlockLimitCoversThePoolAndTheRings() throws Exception {
+    restartUnderMemlock(POOL.capacityBytes() + 4 * RING_BYTES, 4);
+    int bytes = (int) (4 * MIB);
+    served.held.put(chunk(44), (long) bytes);
+    RdmaTransport sender = (RdmaTransport) server;
+    ByteBuffer target = ByteBuffer.allocateDirect(bytes);
+    assertEquals(new Fetched(bytes, null), await(client.fetchInto(server.localEndpoint(), chunk(44), 0, target)));
+    assertEquals(-1, firstWrong(target, 0, 0, bytes), "the bytes fetched");
+    assertTrue(sender.framesSentFromPages() > 0, "frames sent from pages");
+    assertEquals(0, sender.copiedPayloadBytes(), "payload bytes copied into the ring");
+    assertEquals(0, fabric.overBudget(), "a registration went past the memlock limit");
+    Awaits.until(() -> served.releasedRuns.get() == served.lentRuns.get(), Duration.ofSeconds(10), "every run released");
   }
 }
