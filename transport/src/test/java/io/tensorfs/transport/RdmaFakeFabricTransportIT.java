@@ -4,6 +4,7 @@ import static io.tensorfs.core.testing.Awaits.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.tensorfs.core.ErrorCode;
 import io.tensorfs.core.memory.PagePool;
 import io.tensorfs.core.memory.PagePoolSettings;
 import io.tensorfs.core.security.ClusterSecret;
@@ -11,6 +12,7 @@ import io.tensorfs.core.testing.Awaits;
 import io.tensorfs.transport.internal.rdma.FakeFabric;
 import java.nio.ByteBuffer;
 import java.time.Duration;
+import java.util.concurrent.CompletionStage;
 import org.apache.pekko.stream.javadsl.Sink;
 import org.junit.jupiter.api.Test;
 
@@ -191,5 +193,35 @@ class RdmaFakeFabricTransportIT extends TransportContract {
     assertEquals(0, sender.copiedPayloadBytes(), "payload bytes copied into the ring");
     assertEquals(0, fabric.overBudget(), "a registration went past the memlock limit");
     Awaits.until(() -> served.releasedRuns.get() == served.lentRuns.get(), Duration.ofSeconds(10), "every run released");
+  }
+
+  /**
+   * Frames dropped by fault injection (a muted sender) while the SENDs of earlier frames, some of the same
+   * runs, are not complete: their runs go back only after those SENDs complete, as a sent frame's would.
+   */
+  @Test
+  void shouldKeepTheRunsOfMutedFramesUntilTheSendsPostedBeforeThemComplete() throws Exception {
+    served.elementBytes = 512 * 1024; // a run spans three frames: the ring fills in the middle of one
+    long total = 16 * MIB;
+    served.held.put(chunk(45), total);
+    long released = served.releasedRuns.get();
+    long lent = served.lentRuns.get();
+    long fromPages = ((RdmaTransport) server).framesSentFromPages();
+
+    fabric.holdSendCompletions(true);
+    CompletionStage<?> done = client.fetch(server.localEndpoint(), chunk(45), 0, total).runWith(Sink.ignore(), materializer);
+    Awaits.until(() -> ((RdmaTransport) server).framesSentFromPages() - fromPages >= 4, Duration.ofSeconds(10), "frames posted");
+    Thread.sleep(200); // the ring fills with frames whose SENDs stay incomplete
+    server.faults().mute(true);
+    // Muted, the sender drops frames up to the reader's window: many more runs are lent (and dropped).
+    Awaits.until(() -> served.lentRuns.get() - lent >= 8, Duration.ofSeconds(4), "runs of muted frames");
+    Thread.sleep(200);
+    assertEquals(released, served.releasedRuns.get(), "a run went back while SENDs posted before its end were not complete");
+
+    fabric.holdSendCompletions(false);
+    // The reader gives up on the silent sender, which then ends the transfer: every run goes back.
+    assertEquals(ErrorCode.UNAVAILABLE, failure(done, IDLE_TIMEOUT.plusSeconds(8)).code());
+    Awaits.until(() -> served.releasedRuns.get() == served.lentRuns.get(), Duration.ofSeconds(20), "every run released");
+    assertEquals(0, served.releasedTwice.get(), "runs released twice");
   }
 }
