@@ -6,10 +6,13 @@ import org.apache.pekko.util.ByteString;
 /**
  * A run of a chunk's bytes lent to the transport without a copy: a read-only view of cache pages (or of
  * bytes read from a store) that stays valid until {@link #release()}. The transport frames it straight
- * from {@link #bytes()} and releases it once its last frame has been copied onto the wire (or, on RDMA
- * from registered pages, once the device completed sending it), or once the transfer ended without
- * sending it. Whoever takes a run from a {@link ChunkService#readPages} source
- * releases it exactly once.
+ * from {@link #bytes()} and releases it once no frame of it is read any more: on Aeron and TCP, once its
+ * last frame has been copied onto the wire; on RDMA, once the SEND of its last frame completed, whether
+ * that frame's payload was sent from the page or copied into the ring (earlier frames of the run may be
+ * sent from the page, and completions arrive in post order). A run the transfer ended without sending
+ * (or a frame fault injection dropped) goes back once the sends posted before then completed (at once on
+ * Aeron and TCP). Whoever takes a run from a {@link ChunkService#readPages} source releases it exactly
+ * once.
  *
  * <p>{@link #release()} may run on the transport's agent thread: it must be quick, never block, and is
  * called from one thread at a time.

@@ -4,6 +4,7 @@ import static io.tensorfs.core.testing.Awaits.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.tensorfs.core.ErrorCode;
 import io.tensorfs.core.memory.PagePool;
 import io.tensorfs.core.memory.PagePoolSettings;
 import io.tensorfs.core.security.ClusterSecret;
@@ -11,6 +12,7 @@ import io.tensorfs.core.testing.Awaits;
 import io.tensorfs.transport.internal.rdma.FakeFabric;
 import java.nio.ByteBuffer;
 import java.time.Duration;
+import java.util.concurrent.CompletionStage;
 import org.apache.pekko.stream.javadsl.Sink;
 import org.junit.jupiter.api.Test;
 
@@ -36,9 +38,26 @@ class RdmaFakeFabricTransportIT extends TransportContract {
   }
 
   private RdmaTransport start(ChunkService service, ClusterSecret secret, MemoryRegions registrable) throws Exception {
-    TransportSettings settings = TransportSettings.from(base("tensorfs.transport { kind = rdma, rdma { ring-slots = 8, frame-bytes = 256 KiB } }"));
+    return start(service, secret, registrable, 32);
+  }
+
+  private RdmaTransport start(ChunkService service, ClusterSecret secret, MemoryRegions registrable, int memlockReserveRings) throws Exception {
+    TransportSettings settings = TransportSettings.from(base("tensorfs.transport { kind = rdma, rdma { ring-slots = 8, frame-bytes = 256 KiB,"
+        + " memlock-reserve-rings = " + memlockReserveRings + " } }"));
     return new RdmaTransport(fabric.wire(settings.rdma(), "127.0.0.1", settings.engine().connectTimeoutNs(), secret.key(), registrable.regions()),
         service, materializer, settings, secret);
+  }
+
+  /** One ring of the pair's settings: 8 slots of 256 KiB. */
+  private static final long RING_BYTES = 8 * 256 * 1024;
+
+  /** Starts the pair again on nics that may each register at most {@code budget} bytes (a memlock limit). */
+  private void restartUnderMemlock(long budget, int reserveRings) throws Exception {
+    client.close();
+    server.close();
+    fabric.memlockBudget(budget);
+    server = start(served, SECRET, new MemoryRegions(POOL.regions()), reserveRings);
+    client = start(clientService, SECRET, MemoryRegions.NONE, reserveRings);
   }
 
   @Override
@@ -134,6 +153,75 @@ class RdmaFakeFabricTransportIT extends TransportContract {
 
     fabric.holdSendCompletions(false);
     Awaits.until(() -> served.releasedRuns.get() == served.lentRuns.get(), Duration.ofSeconds(10), "every run released");
+    assertEquals(0, served.releasedTwice.get(), "runs released twice");
+  }
+
+  /**
+   * A memlock limit that holds the pool and one ring but not the two rings each side registers (one to
+   * send, one to receive): the pool is left unregistered to keep the rings' reserve, so both links connect
+   * and a fetch of pool pages arrives byte-exact, every payload copied into the ring. Registering the pool
+   * first would leave the second ring over the limit and the link that needs it unable to connect.
+   */
+  @Test
+  void shouldConnectAndCopyThePoolsPagesWhenTheMemlockLimitLeavesNoRoomForThePoolBesideTheRings() throws Exception {
+    restartUnderMemlock(POOL.capacityBytes() + RING_BYTES, 4);
+    int bytes = (int) (4 * MIB);
+    served.held.put(chunk(43), (long) bytes);
+    RdmaTransport sender = (RdmaTransport) server;
+    long pooled = served.lentFromPool.get();
+    ByteBuffer target = ByteBuffer.allocateDirect(bytes);
+    assertEquals(new Fetched(bytes, null), await(client.fetchInto(server.localEndpoint(), chunk(43), 0, target)));
+    assertEquals(-1, firstWrong(target, 0, 0, bytes), "the bytes fetched");
+    assertTrue(served.lentFromPool.get() > pooled, "runs lent from the pool");
+    assertEquals(0, sender.framesSentFromPages(), "frames sent from pages of an unregistered pool");
+    assertEquals(bytes, sender.copiedPayloadBytes(), "payload bytes copied into the ring");
+    assertEquals(0, fabric.overBudget(), "a registration went past the memlock limit");
+    Awaits.until(() -> served.releasedRuns.get() == served.lentRuns.get(), Duration.ofSeconds(10), "every run released");
+  }
+
+  /** A memlock limit that covers the pool and the rings' reserve: the pool is registered and its pages are sent without a copy. */
+  @Test
+  void shouldSendThePoolsPagesWhenTheMemlockLimitCoversThePoolAndTheRings() throws Exception {
+    restartUnderMemlock(POOL.capacityBytes() + 4 * RING_BYTES, 4);
+    int bytes = (int) (4 * MIB);
+    served.held.put(chunk(44), (long) bytes);
+    RdmaTransport sender = (RdmaTransport) server;
+    ByteBuffer target = ByteBuffer.allocateDirect(bytes);
+    assertEquals(new Fetched(bytes, null), await(client.fetchInto(server.localEndpoint(), chunk(44), 0, target)));
+    assertEquals(-1, firstWrong(target, 0, 0, bytes), "the bytes fetched");
+    assertTrue(sender.framesSentFromPages() > 0, "frames sent from pages");
+    assertEquals(0, sender.copiedPayloadBytes(), "payload bytes copied into the ring");
+    assertEquals(0, fabric.overBudget(), "a registration went past the memlock limit");
+    Awaits.until(() -> served.releasedRuns.get() == served.lentRuns.get(), Duration.ofSeconds(10), "every run released");
+  }
+
+  /**
+   * Frames dropped by fault injection (a muted sender) while the SENDs of earlier frames, some of the same
+   * runs, are not complete: their runs go back only after those SENDs complete, as a sent frame's would.
+   */
+  @Test
+  void shouldKeepTheRunsOfMutedFramesUntilTheSendsPostedBeforeThemComplete() throws Exception {
+    served.elementBytes = 512 * 1024; // a run spans three frames: the ring fills in the middle of one
+    long total = 16 * MIB;
+    served.held.put(chunk(45), total);
+    long released = served.releasedRuns.get();
+    long lent = served.lentRuns.get();
+    long fromPages = ((RdmaTransport) server).framesSentFromPages();
+
+    fabric.holdSendCompletions(true);
+    CompletionStage<?> done = client.fetch(server.localEndpoint(), chunk(45), 0, total).runWith(Sink.ignore(), materializer);
+    Awaits.until(() -> ((RdmaTransport) server).framesSentFromPages() - fromPages >= 4, Duration.ofSeconds(10), "frames posted");
+    Thread.sleep(200); // the ring fills with frames whose SENDs stay incomplete
+    server.faults().mute(true);
+    // Muted, the sender drops frames up to the reader's window: many more runs are lent (and dropped).
+    Awaits.until(() -> served.lentRuns.get() - lent >= 8, Duration.ofSeconds(4), "runs of muted frames");
+    Thread.sleep(200);
+    assertEquals(released, served.releasedRuns.get(), "a run went back while SENDs posted before its end were not complete");
+
+    fabric.holdSendCompletions(false);
+    // The reader gives up on the silent sender, which then ends the transfer: every run goes back.
+    assertEquals(ErrorCode.UNAVAILABLE, failure(done, IDLE_TIMEOUT.plusSeconds(8)).code());
+    Awaits.until(() -> served.releasedRuns.get() == served.lentRuns.get(), Duration.ofSeconds(20), "every run released");
     assertEquals(0, served.releasedTwice.get(), "runs released twice");
   }
 }

@@ -644,7 +644,10 @@ public final class TransferEngine implements Agent, FrameHandler {
    */
   private boolean offerData(OutboundTransfer t, OutboundTransfer.Frame f) {
     if (faults.muted()) {
-      if (f.endsRun != null) Link.release(f.endsRun);
+      // Dropped, but earlier frames of its run may still be read by the device (RDMA sends them from the
+      // page without holding the run): the run goes back once the link's sends so far completed.
+      PageRun run = f.endsRun;
+      if (run != null) t.peer.link.afterSent(() -> Link.release(run));
       return true;
     }
     payloadView.wrap(f.bytes, f.offset, f.length);

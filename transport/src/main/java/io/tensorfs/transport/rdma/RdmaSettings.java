@@ -12,8 +12,12 @@ import com.typesafe.config.Config;
  * @param gidIndex the GID table index that addresses this port (RoCE)
  * @param ringSlots receives posted per connection (and sends in flight at most)
  * @param frameBytes one ring slot: the largest frame, header included
+ * @param memlockReserveRings rings (one per connection, each {@link #ringBytes()}) the memlock limit is
+ *     kept for when the page pool is registered at start: pool regions are registered only while the limit
+ *     still leaves this much, so connections can always register their rings (the rest of the pool is copied from)
  */
-public record RdmaSettings(boolean probe, String fallback, String device, int port, int gidIndex, int ringSlots, int frameBytes) {
+public record RdmaSettings(
+    boolean probe, String fallback, String device, int port, int gidIndex, int ringSlots, int frameBytes, int memlockReserveRings) {
   /** A control frame (up to 128 KiB) must fit one slot. */
   public static final int MIN_FRAME_BYTES = 128 * 1024 + 64;
 
@@ -27,13 +31,26 @@ public record RdmaSettings(boolean probe, String fallback, String device, int po
     if (frameBytes < MIN_FRAME_BYTES || frameBytes > 16 * 1024 * 1024) {
       throw new IllegalArgumentException("tensorfs.transport.rdma.frame-bytes must be in " + MIN_FRAME_BYTES + "..16 MiB");
     }
+    if (memlockReserveRings < 0 || memlockReserveRings > 65536) {
+      throw new IllegalArgumentException("tensorfs.transport.rdma.memlock-reserve-rings must be in 0..65536");
+    }
+  }
+
+  /** The memory one connection's ring registers on this side: {@code ringSlots x frameBytes}. */
+  public long ringBytes() {
+    return (long) ringSlots * frameBytes;
+  }
+
+  /** The memlock kept for rings when the page pool is registered: {@code memlockReserveRings x ringBytes()}. */
+  public long memlockReserveBytes() {
+    return memlockReserveRings * ringBytes();
   }
 
   /** Reads {@code tensorfs.transport.rdma} from the transport's section. */
   public static RdmaSettings from(Config transport) {
     Config r = transport.getConfig("rdma");
     return new RdmaSettings(r.getBoolean("probe"), r.getString("fallback"), r.getString("device"), r.getInt("port"),
-        r.getInt("gid-index"), r.getInt("ring-slots"), Math.toIntExact(r.getBytes("frame-bytes")));
+        r.getInt("gid-index"), r.getInt("ring-slots"), Math.toIntExact(r.getBytes("frame-bytes")), r.getInt("memlock-reserve-rings"));
   }
 
   /** Slots a receiver with {@code ringSlots} slots hands back to its sender per credit message (both sides use this rule). */

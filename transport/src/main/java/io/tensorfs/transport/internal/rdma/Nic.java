@@ -16,6 +16,12 @@ interface Nic extends AutoCloseable {
 
   byte[] gid();
 
+  /**
+   * The most bytes this process may have registered at once ({@link MemlockLimit}: its soft
+   * RLIMIT_MEMLOCK); {@link MemlockLimit#UNLIMITED} when nothing limits it. A registration past it fails.
+   */
+  long lockableBytes();
+
   /** Registers a direct buffer for local access; returns its lkey. */
   int register(ByteBuffer memory);
 

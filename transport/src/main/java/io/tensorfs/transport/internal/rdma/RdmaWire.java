@@ -37,8 +37,9 @@ import org.slf4j.LoggerFactory;
  * waits on it: its close is how a peer's going away is seen, beside failed work completions. Endpoint:
  * {@link RdmaEndpoint}. Frames are posted and polled on the engine's agent thread only; connection
  * threads hand finished connections over through a queue. The node's page pool is registered once at
- * start ({@link RegisteredRegions}): a frame whose payload lies in it is sent from its pages, and the run
- * it ends goes back only after its SEND completed.
+ * start ({@link RegisteredRegions}), as far as the memlock limit allows while leaving room for {@code
+ * memlock-reserve-rings} rings: a frame whose payload lies in a registered region is sent from its pages,
+ * and the run it ends goes back only after its SEND completed.
  */
 public final class RdmaWire implements Wire {
   private static final Logger log = LoggerFactory.getLogger(RdmaWire.class);
@@ -60,7 +61,8 @@ public final class RdmaWire implements Wire {
   private volatile boolean closed;
 
   /**
-   * Opens the configured device, registers {@code registrable} (the page pool's regions) with it once, and
+   * Opens the configured device, registers {@code registrable} (the page pool's regions, as many as the
+   * memlock limit allows after the rings' reserve) with it once, and
    * listens for connections on {@code bindHost:port}.
    *
    * @throws IllegalStateException when the device cannot be used; the message says why
@@ -80,8 +82,8 @@ public final class RdmaWire implements Wire {
   RdmaWire(Nic nic, RdmaSettings settings, String bindHost, int port, String advertiseHost, long connectTimeoutNs, byte[] key,
       List<ByteBuffer> registrable) throws IOException {
     this.nic = nic;
-    this.regions = RegisteredRegions.register(nic, registrable);
     this.settings = settings;
+    this.regions = RegisteredRegions.register(nic, registrable, settings.memlockReserveBytes());
     this.key = key.clone();
     this.connectTimeoutNs = connectTimeoutNs;
     this.server = new ServerSocket();

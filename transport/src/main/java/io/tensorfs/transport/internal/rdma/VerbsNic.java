@@ -116,6 +116,11 @@ final class VerbsNic implements Nic {
     return ethernet;
   }
 
+  @Override
+  public long lockableBytes() {
+    return MemlockLimit.ofThisProcess();
+  }
+
   /**
    * Registers with {@code IBV_ACCESS_LOCAL_WRITE} only: no remote access, as nothing here is read or
    * written one-sided, so peers get no rkey. Local write is asked for even where the device only reads

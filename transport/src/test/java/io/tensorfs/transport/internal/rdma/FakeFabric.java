@@ -18,7 +18,9 @@ import org.agrona.concurrent.UnsafeBuffer;
  * posted receive and complete both sides. A SEND that finds no posted receive (a receiver-not-ready a real
  * device would retry), a receive too small, or an entry outside the memory registered on its nic under
  * its lkey fails and is counted, so a test can assert none happened. Completions of data SENDs can be
- * held back ({@link #holdSendCompletions}) as a slow device would, in order. Allocates nothing per post or
+ * held back ({@link #holdSendCompletions}) as a slow device would, in order. Each nic can be given a memlock
+ * budget ({@link #memlockBudget}): registrations past it fail, as ibv_reg_mr past RLIMIT_MEMLOCK does.
+ * Allocates nothing per post or
  * poll (the transport contract counts the agents' allocations). Thread-safe.
  */
 public final class FakeFabric {
@@ -30,6 +32,8 @@ public final class FakeFabric {
   private final AtomicLong gatheredSends = new AtomicLong();
   private volatile boolean holding;
   private volatile long refusedAddress = -1;
+  private volatile long memlockBudget = MemlockLimit.UNLIMITED;
+  private final AtomicLong overBudget = new AtomicLong();
 
   /** SENDs that found no posted receive. */
   public long receiverNotReady() {
@@ -65,6 +69,19 @@ public final class FakeFabric {
     refusedAddress = address;
   }
 
+  /**
+   * Every nic may hold at most {@code bytes} registered at once (as a process under RLIMIT_MEMLOCK) and
+   * reports it as its {@link Nic#lockableBytes}; {@link MemlockLimit#UNLIMITED} lifts it.
+   */
+  public void memlockBudget(long bytes) {
+    memlockBudget = bytes;
+  }
+
+  /** Registrations refused because they went past a nic's memlock budget. */
+  public long overBudget() {
+    return overBudget.get();
+  }
+
   /** A wire on this fabric, listening for handshakes on {@code host} (a free port). */
   public RdmaWire wire(RdmaSettings settings, String host, long connectTimeoutNs, byte[] key) throws IOException {
     return wire(settings, host, connectTimeoutNs, key, List.of());
@@ -92,6 +109,7 @@ public final class FakeFabric {
     private long[] ends = new long[8];
     private int[] lkeys = new int[8];
     private int count;
+    private long registeredBytes;
 
     /** Whether {@code length} bytes at {@code address} lie in memory registered under {@code lkey}. */
     synchronized boolean covers(long address, int length, int lkey) {
@@ -117,10 +135,20 @@ public final class FakeFabric {
     }
 
     @Override
+    public long lockableBytes() {
+      return memlockBudget;
+    }
+
+    @Override
     public synchronized int register(ByteBuffer memory) {
       if (!memory.isDirect()) throw new IllegalArgumentException("not direct");
       long at = new UnsafeBuffer(memory).addressOffset();
       if (at == refusedAddress) throw new IllegalStateException("RDMA: ibv_reg_mr of " + memory.capacity() + " bytes failed on fake0");
+      if (memory.capacity() > memlockBudget - registeredBytes) {
+        overBudget.incrementAndGet();
+        throw new IllegalStateException("RDMA: ibv_reg_mr of " + memory.capacity() + " bytes failed on fake0 (memlock)");
+      }
+      registeredBytes += memory.capacity();
       if (count == starts.length) {
         starts = Arrays.copyOf(starts, count * 2);
         ends = Arrays.copyOf(ends, count * 2);
@@ -137,6 +165,7 @@ public final class FakeFabric {
       long at = new UnsafeBuffer(memory).addressOffset();
       for (int i = 0; i < count; i++) {
         if (starts[i] == at) {
+          registeredBytes -= ends[i] - starts[i];
           count--;
           starts[i] = starts[count];
           ends[i] = ends[count];

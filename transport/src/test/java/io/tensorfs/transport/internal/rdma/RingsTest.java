@@ -262,6 +262,42 @@ class RingsTest {
     assertEquals(0, fabric.badKey());
   }
 
+  /**
+   * Under a memlock limit smaller than the pool plus the rings, the pool is registered only as far as it
+   * leaves the reserve for rings: both rings still register, and frames from the regions left out are
+   * copied. Without the reserve the pool would take the limit and the rings' registration would fail.
+   */
+  @Test
+  void shouldRegisterThePoolOnlyAsFarAsTheMemlockLimitLeavesTheRingsTheirReserve() {
+    ByteBuffer first = pool(SLOT_BYTES);
+    ByteBuffer second = pool(SLOT_BYTES);
+    long ringBytes = (long) SLOTS * SLOT_BYTES;
+    // Each nic may lock one pool region and one ring (its own), less than the pool (two regions) plus a ring.
+    fabric.memlockBudget(SLOT_BYTES + ringBytes);
+    RegisteredRegions regions = RegisteredRegions.register(sendNic, List.of(first, second), ringBytes);
+    assertEquals(1, regions.count(), "only as much of the pool as leaves a ring's reserve");
+    connect(SLOTS, 2, regions); // registers a ring on each nic: throws when the pool took the limit
+    assertEquals(0, fabric.overBudget(), "no registration went past the limit");
+    long lowest = Math.min(new UnsafeBuffer(first).addressOffset(), new UnsafeBuffer(second).addressOffset());
+    ByteBuffer registered = new UnsafeBuffer(first).addressOffset() == lowest ? first : second;
+    ByteBuffer copied = registered == first ? second : first;
+    assertTrue(offer(header(0, 100), 16, new UnsafeBuffer(registered), 0, 100));
+    assertTrue(offer(header(1, 100), 16, new UnsafeBuffer(copied), 0, 100));
+    assertEquals(1, fabric.gatheredSends(), "the registered region is sent from");
+    assertEquals(100, sender.copiedPayloadBytes(), "the region left out is copied from");
+    receiver.poll(collect);
+    assertEquals(2, frames.size());
+    byte[] expected = bytes(99, SLOT_BYTES);
+    for (byte[] f : frames) for (int j = 0; j < 100; j++) assertEquals(expected[j], f[16 + j]);
+    assertEquals(0, fabric.badKey());
+  }
+
+  @Test
+  void shouldRegisterThePoolWholeWithoutAMemlockLimit() {
+    RegisteredRegions regions = RegisteredRegions.register(sendNic, List.of(pool(SLOT_BYTES), pool(SLOT_BYTES)), 1L << 40);
+    assertEquals(2, regions.count(), "no limit: the whole pool whatever the reserve");
+  }
+
   @Test
   void shouldReleaseHeldRunsAndRunWaitingActionsWhenTheRingIsClosed() {
     ByteBuffer pool = pool(SLOT_BYTES);
