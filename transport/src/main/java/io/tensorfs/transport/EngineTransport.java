@@ -104,6 +104,11 @@ abstract class EngineTransport implements Transport {
     return wire.maxPayloadBytes(peer);
   }
 
+  /** Where each live transfer stands, a line each (see {@link TransferEngine#describe}). */
+  public CompletionStage<String> describeTransfers() {
+    return engine.describe();
+  }
+
   /** Requests refused since start for want of the cluster's secret (unsigned, forged, stale or replayed). */
   public long refusedRequests() {
     return engine.refusedRequests();

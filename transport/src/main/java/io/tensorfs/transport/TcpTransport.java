@@ -33,6 +33,11 @@ public final class TcpTransport extends EngineTransport {
     return wire.refused();
   }
 
+  /** DATA payload bytes read from a socket straight into a fetch's pages since start. */
+  public long landedBytes() {
+    return wire.landedBytes();
+  }
+
   @Override
   void closeResources() {
     // the wire owns every socket and is closed by the engine

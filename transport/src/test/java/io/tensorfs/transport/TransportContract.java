@@ -427,8 +427,15 @@ abstract class TransportContract {
 
   private void pushAll(int bytes) throws Exception {
     PushRequest request = new PushRequest(chunk(25), TfsPath.parse("/t/pushed"), false, bytes, new byte[0]);
-    PushAck ack = await(GeneratedBytes.source(0, bytes, (int) MIB, FakeChunkService.SEED, new AtomicLong())
-        .runWith(client.push(server.localEndpoint(), request), materializer));
+    CompletionStage<PushAck> pushed = GeneratedBytes.source(0, bytes, (int) MIB, FakeChunkService.SEED, new AtomicLong())
+        .runWith(client.push(server.localEndpoint(), request), materializer);
+    PushAck ack;
+    try {
+      ack = Awaits.await(pushed, Duration.ofSeconds(30));
+    } catch (AssertionError e) {
+      throw new AssertionError("push of " + bytes + " bytes stuck; pusher:\n" + await(client.describeTransfers()) + "\nreceiver:\n"
+          + await(server.describeTransfers()), e);
+    }
     assertEquals(bytes, ack.lengthBytes());
     assertEquals(GeneratedBytes.crc(0, bytes, FakeChunkService.SEED), ack.crc32c());
   }

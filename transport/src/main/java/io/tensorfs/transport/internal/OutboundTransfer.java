@@ -5,6 +5,7 @@ import io.tensorfs.core.TfsException;
 import io.tensorfs.transport.PageRun;
 import io.tensorfs.transport.PushAck;
 import io.tensorfs.transport.PushRequest;
+import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -83,6 +84,9 @@ final class OutboundTransfer extends Transfer {
 
   /** Engine thread: whether a waiting stage should be woken now that it took a frame (once the outbox is half empty). */
   boolean stageShouldWake() {
+    // The outbox's poll is an ordered store: fenced, so that it is visible before stageWaiting is read, as the
+    // stage's second offer after setting stageWaiting relies on (else the last frame's wake-up could be lost).
+    VarHandle.fullFence();
     return stageWaiting.get() && outbox.size() <= outbox.capacity() / 2 && stageWaiting.compareAndSet(true, false);
   }
 

@@ -1,5 +1,6 @@
 package io.tensorfs.transport.internal;
 
+import java.lang.invoke.VarHandle;
 import java.util.concurrent.locks.LockSupport;
 import org.agrona.concurrent.OneToOneConcurrentArrayQueue;
 import org.slf4j.Logger;
@@ -34,6 +35,10 @@ final class StageWaker implements AutoCloseable {
       task.run(); // thousands of stages waiting at once: rare, and then an allocation does not matter
       return;
     }
+    // The queue's offer is an ordered store, which a CPU may make visible after the read of sleeping that
+    // follows (store-load reordering): without the fence this thread could read "awake" while the waker,
+    // having just set sleeping, still reads an empty queue, and both would wait (a stage never woken).
+    VarHandle.fullFence();
     if (sleeping) LockSupport.unpark(thread);
   }
 
@@ -49,7 +54,8 @@ final class StageWaker implements AutoCloseable {
         continue;
       }
       sleeping = true;
-      // The agent queues before it reads sleeping; this reads the queue after writing it: one of the two sees the other.
+      // The agent queues, fences, then reads sleeping; this writes sleeping (a volatile store) before it reads the
+      // queue: one of the two sees the other.
       if (tasks.isEmpty() && !closed) LockSupport.park(this);
       sleeping = false;
     }

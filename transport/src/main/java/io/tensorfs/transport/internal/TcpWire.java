@@ -2,6 +2,9 @@ package io.tensorfs.transport.internal;
 
 import io.tensorfs.core.ErrorCode;
 import io.tensorfs.core.TfsException;
+import io.tensorfs.core.metrics.Metrics;
+import io.tensorfs.core.metrics.Tags;
+import io.tensorfs.core.metrics.Unit;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.StandardSocketOptions;
@@ -26,7 +29,9 @@ import org.slf4j.LoggerFactory;
  * accepted. Each connection opens with the {@link TcpHandshake} (a challenge from the accepting side, a
  * HELLO naming the writer's endpoint with its proof of the cluster's secret, the accepting side's proof
  * back): no frame is read from, or sent to, a peer that failed it. The receiver puts striped frames back
- * in order by their offsets. Endpoint: {@code tcp://host:port}.
+ * in order by their offsets. A DATA payload for a fetch into pages is read from the socket straight to its
+ * place there ({@link FrameHandler#landingFor}); every other frame is read whole into the connection's
+ * buffer. Endpoint: {@code tcp://host:port}.
  */
 public final class TcpWire implements Wire {
   private static final Logger log = LoggerFactory.getLogger(TcpWire.class);
@@ -47,6 +52,8 @@ public final class TcpWire implements Wire {
   private final java.util.function.Consumer<SelectionKey> onReady = this::ready;
   private FrameHandler handler;
   private int readyWork;
+  /** DATA payload bytes read from a socket straight into a fetch's pages (agent thread writes; read anywhere). */
+  private volatile long landedBytes;
 
   /** {@code key}: the cluster's secret, which every connection's handshake proves on both sides. */
   public TcpWire(String bindHost, int port, String advertiseHost, int streams, int frameBytes, int socketBufferBytes, long connectTimeoutNs,
@@ -64,6 +71,13 @@ public final class TcpWire implements Wire {
     server.register(selector, SelectionKey.OP_ACCEPT);
     int boundPort = ((InetSocketAddress) server.getLocalAddress()).getPort();
     this.endpoint = "tcp://" + Endpoints.hostForUri(advertiseHost) + ":" + boundPort;
+    Metrics.counter("tensorfs.transport.tcp.landed", "DATA payload bytes read from a socket straight into a fetch's pages", Unit.BYTES,
+        Tags.EMPTY, this, TcpWire::landedBytes);
+  }
+
+  /** DATA payload bytes read from a socket straight into a fetch's pages since start. */
+  public long landedBytes() {
+    return landedBytes;
   }
 
   /** Connections refused since start (a failed or missing handshake). */
@@ -187,7 +201,12 @@ public final class TcpWire implements Wire {
       int work = 0;
       try {
         for (int i = 0; i < 4; i++) {
-          int n = channel.read(buffer);
+          int n;
+          if (landing != null) n = landing.live() ? channel.read(landing.view) : discard();
+          else {
+            if (peer != null) buffer.limit(readLimit());
+            n = channel.read(buffer);
+          }
           if (n < 0) {
             if (peer == null) refuse("closed before its handshake completed", System.nanoTime());
             else lost(handler, "connection closed by the peer");
@@ -195,6 +214,11 @@ public final class TcpWire implements Wire {
           }
           if (n == 0) break;
           work++;
+          if (landing != null) {
+            landingLeft -= n;
+            if (landingLeft == 0) landed(handler);
+            continue;
+          }
           if (peer == null && !readHello()) return work;
           if (peer != null && !deliver(handler)) return work;
         }
@@ -203,6 +227,39 @@ public final class TcpWire implements Wire {
         else lost(handler, "connection lost: " + e.getMessage());
       }
       return work;
+    }
+
+    /**
+     * How far the next read may fill the frame buffer: to the end of the frame in progress, or of a DATA
+     * header while its payload may still go straight to a fetch's pages. A read never takes bytes of the
+     * frame after, so a payload that can land in place is never read into this buffer.
+     */
+    private int readLimit() {
+      int end = buffer.position();
+      int limit;
+      if (end - start < Frames.HEADER_BYTES) limit = start + Frames.DATA_HEADER_BYTES;
+      else {
+        int length = Frames.HEADER_BYTES + view.getInt(start + Frames.BODY_LENGTH_OFFSET);
+        boolean dataHeaderDue = view.getByte(start + Frames.TYPE_OFFSET) == Frames.DATA && end - start < Frames.DATA_HEADER_BYTES;
+        limit = dataHeaderDue ? start + Frames.DATA_HEADER_BYTES : start + Math.max(length, Frames.HEADER_BYTES);
+      }
+      return Math.max(end, Math.min(buffer.capacity(), limit));
+    }
+
+    /** Reads what is left of a payload whose landing is no longer live into the frame buffer, and drops it. */
+    private int discard() throws IOException {
+      buffer.clear().limit(Math.min(landingLeft, buffer.capacity()));
+      int n = channel.read(buffer);
+      buffer.clear();
+      return n;
+    }
+
+    /** The payload is in its landing (or dropped): the engine checks it; frames follow on the buffer. */
+    private void landed(FrameHandler handler) {
+      Landing l = landing;
+      landing = null;
+      if (l.live()) landedBytes += l.length;
+      handler.onLanded(landedHeader, 0, l);
     }
 
     /**
@@ -261,11 +318,17 @@ public final class TcpWire implements Wire {
 
     /** Where the first frame not yet handed over starts in the buffer. */
     private int start;
+    /** The DATA payload being read straight into a fetch's pages, and how many of its bytes are still to come. */
+    private Landing landing;
+    private int landingLeft;
+    /** The header of that payload's frame, kept for the engine once the payload is in. */
+    private final UnsafeBuffer landedHeader = new UnsafeBuffer(ByteBuffer.allocateDirect(Frames.DATA_HEADER_BYTES));
 
     /**
-     * Hands every whole frame in the buffer to the handler; false when the stream is broken. The
-     * buffer is compacted only when the frame in progress would not fit, so a large frame that
-     * arrives in many reads is not moved again after each one.
+     * Hands every whole frame in the buffer to the handler, and starts reading a DATA payload straight
+     * into its landing where the handler gives one; false when the stream is broken. The buffer is
+     * compacted only when the frame in progress would not fit, so a large frame that arrives in many
+     * reads is not moved again after each one.
      */
     private boolean deliver(FrameHandler handler) {
       int end = buffer.position();
@@ -275,6 +338,10 @@ public final class TcpWire implements Wire {
         if (length < Frames.HEADER_BYTES || length > buffer.capacity()) {
           lost(handler, "malformed frame of " + length + " bytes");
           return false;
+        }
+        if (end - start == Frames.DATA_HEADER_BYTES && length > end - start && view.getByte(start + Frames.TYPE_OFFSET) == Frames.DATA
+            && startLanding(handler, length)) {
+          return true;
         }
         if (end - start < length) {
           needed = length;
@@ -294,8 +361,27 @@ public final class TcpWire implements Wire {
       return true;
     }
 
+    /**
+     * A DATA header is in and nothing after it: if the handler has a landing for its payload, keeps the
+     * header and reads the payload there from now on.
+     */
+    private boolean startLanding(FrameHandler handler, int frameLength) {
+      Landing l = handler.landingFor(view, start);
+      if (l == null) return false;
+      landedHeader.putBytes(0, view, start, Frames.DATA_HEADER_BYTES);
+      landing = l;
+      landingLeft = frameLength - Frames.DATA_HEADER_BYTES;
+      buffer.clear();
+      start = 0;
+      return true;
+    }
+
     private void lost(FrameHandler handler, String why) {
       closeQuietly(channel);
+      if (landing != null) {
+        handler.onLandingLost(landing);
+        landing = null;
+      }
       if (peer != null) handler.onPeerLost(peer, why);
     }
   }

@@ -63,7 +63,8 @@ import org.slf4j.LoggerFactory;
  * into one it did not start.
  *
  * <p>Zero copy: a {@link #fetchInto} transfer writes each DATA payload from the wire's buffer straight
- * into the caller's buffer and checks its CRC32C there, with the whole buffer granted as credit at once;
+ * into the caller's buffer, or has the wire read it from its socket to its place there ({@link #landingFor},
+ * TCP), and checks its CRC32C there, with the whole buffer granted as credit at once;
  * a streamed transfer (a push served here, a {@code fetch} stream) writes each payload into its
  * {@link LandingRing} of direct pages (from {@link LandingPages}) and checks it there, and its stage reads
  * the verified bytes out;
@@ -156,6 +157,39 @@ public final class TransferEngine implements Agent, FrameHandler {
   }
 
   // ---- API for the transport (any thread) ----
+  /**
+   * One line per live transfer and per peer with control frames waiting: where each stands (bytes sent,
+   * received, credit, waiting stages), for a diagnosis of a transfer that does not move. Answered on the
+   * agent thread.
+   */
+  public CompletionStage<String> describe() {
+    CompletableFuture<String> answer = new CompletableFuture<>();
+    submit(() -> {
+      StringBuilder b = new StringBuilder();
+      for (Transfer t : allTransfers()) {
+        b.append(t.requester ? "mine " : "theirs ").append(Long.toHexString(t.id)).append(' ').append(t.chunk).append(" peer ")
+            .append(t.peerEndpoint).append(t.closed ? " closed" : "").append(" heard ").append((nowNs - t.lastHeardNs) / 1_000_000)
+            .append(" ms ago");
+        if (t instanceof OutboundTransfer o) {
+          b.append(": sent ").append(o.sentBytes).append(" credit ").append(o.creditLimit).append(" outbox ").append(o.outbox.size())
+              .append(o.current != null ? " +1 current" : "").append(" stage waiting ").append(o.stageWaiting.get())
+              .append(" finished ").append(o.finished).append(" end sent ").append(o.endSent);
+        } else if (t instanceof InboundTransfer in) {
+          b.append(": received ").append(in.receivedBytes).append(" granted ").append(in.grantedLimit).append(" end ").append(in.endTotal)
+              .append(in.ring != null ? " verified " + in.ring.verified() : "").append(" stage waiting ").append(in.stageWaiting.get())
+              .append(" stopped ").append(in.stageStopped);
+        }
+        b.append('\n');
+      }
+      for (Peer p : peerList) {
+        if (!p.pendingControl.isEmpty()) b.append("peer ").append(p.endpoint).append(": ").append(p.pendingFrames).append(" control frames wait\n");
+      }
+      b.append("dropped frames ").append(droppedFrames.get());
+      answer.complete(b.toString());
+    });
+    return answer;
+  }
+
 
   public Source<ByteString, NotUsed> fetch(String peer, ChunkId chunk, long offset, long length) {
     if (offset < 0 || length < 0) throw new IllegalArgumentException("negative offset or length");
@@ -381,6 +415,58 @@ public final class TransferEngine implements Agent, FrameHandler {
       log.warn("malformed frame of type {} for transfer {}: {}", type, Long.toHexString(id), e.toString());
       droppedFrames.incrementAndGet();
     }
+  }
+
+  @Override
+  public Landing landingFor(DirectBuffer buffer, int offset) {
+    if (buffer.getByte(offset + Frames.TYPE_OFFSET) != Frames.DATA || (buffer.getByte(offset + Frames.FLAGS_OFFSET) & Frames.FROM_REQUESTER) != 0) {
+      return null;
+    }
+    InboundTransfer in = intoTarget(buffer, offset);
+    if (in == null || !in.sameChunk(buffer.getLong(offset + Frames.FILE_HI_OFFSET), buffer.getLong(offset + Frames.FILE_LO_OFFSET),
+        buffer.getInt(offset + Frames.CHUNK_INDEX_OFFSET))) {
+      return null;
+    }
+    long position = buffer.getLong(offset + Frames.CHUNK_OFFSET_OFFSET) - in.baseOffset;
+    int length = buffer.getInt(offset + Frames.PAYLOAD_LENGTH_OFFSET);
+    if (position < 0 || length <= 0 || position + length > in.lengthBytes || in.receivedBytes + length > in.grantedLimit
+        || !in.target.fits((int) position, length)) {
+      return null; // onFrame refuses it, with the reason
+    }
+    in.lastHeardNs = nowNs;
+    return in.target.openLanding((int) position, length, buffer.getInt(offset + Frames.CRC_OFFSET));
+  }
+
+  @Override
+  public void onLanded(DirectBuffer header, int offset, Landing landing) {
+    InboundTransfer in = landing.live() ? intoTarget(header, offset) : null;
+    if (in == null || in.target != landing.target) {
+      droppedFrames.incrementAndGet();
+      return;
+    }
+    int length = landing.length;
+    in.lastHeardNs = nowNs;
+    in.peer.receivedFrames.increment();
+    in.peer.receivedBytes.increment(Frames.DATA_HEADER_BYTES + length);
+    in.receivedBytes += length;
+    if (!in.target.landed(landing)) {
+      failAndTell(in, new TfsException(ErrorCode.CHECKSUM_MISMATCH, "chunk " + in.chunk + " at offset " + (in.baseOffset + landing.position)
+          + ": frame CRC32C " + Crc32c.hex(in.target.crcAt(landing.position, length)) + " received, " + Crc32c.hex(landing.crc)
+          + " sent, from " + in.peerEndpoint));
+      return;
+    }
+    if (in.endTotal >= 0 && in.target.verifiedBytes() == in.endTotal) fetchedAll(in);
+  }
+
+  @Override
+  public void onLandingLost(Landing landing) {
+    if (landing.live()) landing.target.abandon(landing);
+  }
+
+  /** The live fetch into a target that the DATA frame at {@code offset} is for, or null. */
+  private InboundTransfer intoTarget(DirectBuffer buffer, int offset) {
+    Transfer t = mine.get(buffer.getLong(offset + Frames.TRANSFER_ID_OFFSET));
+    return t instanceof InboundTransfer in && !in.closed && in.target != null && in.peer != null ? in : null;
   }
 
   private void onFetch(long id, Frames.Reader r) {

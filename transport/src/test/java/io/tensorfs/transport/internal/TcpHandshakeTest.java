@@ -136,62 +136,18 @@ class TcpHandshakeTest {
     assertTrue(server.frames.isEmpty());
   }
 
-  /** A raw connection that plays the connecting side. */
-  private static final class RawPeer implements AutoCloseable {
-    final SocketChannel ch;
-    final byte[] acceptorNonce;
-
-    RawPeer(InetSocketAddress to) throws IOException {
-      ch = SocketChannel.open(to);
-      ch.socket().setSoTimeout(10_000);
-      ByteBuffer challenge = ByteBuffer.allocate(TcpHandshake.CHALLENGE_BYTES);
-      while (challenge.hasRemaining()) {
-        if (ch.read(challenge) < 0) throw new IOException("closed before the challenge");
-      }
-      acceptorNonce = TcpHandshake.acceptorNonce(challenge);
-      assertNotNull(acceptorNonce);
-    }
-
-    void write(byte[] bytes) throws IOException {
-      ByteBuffer b = ByteBuffer.wrap(bytes);
-      while (b.hasRemaining()) ch.write(b);
-    }
-
-    /** Reads until the peer closes; returns what it sent. */
-    byte[] readUntilClosed() throws IOException {
-      ByteBuffer b = ByteBuffer.allocate(1024);
-      try {
-        while (ch.socket().getInputStream().read() >= 0) b.put((byte) 0);
-      } catch (IOException e) {
-        // reset by the peer: closed as well
-      }
-      return Arrays.copyOf(b.array(), b.position());
-    }
-
-    @Override
-    public void close() throws IOException {
-      ch.close();
-    }
-  }
-
-  private static byte[] hello(TcpHandshake h, byte[] acceptorNonce) {
-    Frames.Writer w = new Frames.Writer(new UnsafeBuffer(new byte[TcpHandshake.MAX_HELLO_BYTES]));
-    int n = h.hello(w, "tcp://127.0.0.1:1", acceptorNonce, h.nonce());
-    return Arrays.copyOf(w.buffer().byteArray(), n);
-  }
-
   @Test
   void shouldRefuseAHelloReplayedOnAnotherConnection() throws Exception {
     WireThread server = new WireThread(key);
     TcpHandshake holder = new TcpHandshake(key);
     byte[] recorded;
-    try (RawPeer first = new RawPeer(server.address())) {
-      recorded = hello(holder, first.acceptorNonce);
+    try (RawTcpPeer first = new RawTcpPeer(server.address())) {
+      recorded = RawTcpPeer.hello(holder, first.acceptorNonce);
       first.write(recorded);
       first.write(keepAlive(1));
       Awaits.until(() -> server.frames.size() == 1, WAIT, "the first connection's frame arrives");
     }
-    try (RawPeer replay = new RawPeer(server.address())) {
+    try (RawTcpPeer replay = new RawTcpPeer(server.address())) {
       replay.write(recorded);
       replay.write(keepAlive(2));
       replay.readUntilClosed();
@@ -204,22 +160,22 @@ class TcpHandshakeTest {
   void shouldRefuseTruncatedAndMissingHellos() throws Exception {
     WireThread server = new WireThread(key);
     TcpHandshake holder = new TcpHandshake(key);
-    try (RawPeer half = new RawPeer(server.address())) {
-      byte[] h = hello(holder, half.acceptorNonce);
+    try (RawTcpPeer half = new RawTcpPeer(server.address())) {
+      byte[] h = RawTcpPeer.hello(holder, half.acceptorNonce);
       half.write(Arrays.copyOf(h, h.length / 2));
     }
     Awaits.until(() -> server.wire.refused() == 1, WAIT, "a HELLO cut short is refused");
-    try (RawPeer noHello = new RawPeer(server.address())) {
+    try (RawTcpPeer noHello = new RawTcpPeer(server.address())) {
       noHello.write(keepAlive(3)); // a frame where the HELLO should be
       noHello.readUntilClosed();
     }
     Awaits.until(() -> server.wire.refused() == 2, WAIT, "a frame before the HELLO is refused");
-    try (RawPeer silent = new RawPeer(server.address())) {
+    try (RawTcpPeer silent = new RawTcpPeer(server.address())) {
       silent.readUntilClosed(); // the server closes it after its connect timeout
     }
     Awaits.until(() -> server.wire.refused() == 3, WAIT, "a connection that never says HELLO is closed");
-    try (RawPeer bogus = new RawPeer(server.address())) {
-      byte[] h = hello(holder, bogus.acceptorNonce);
+    try (RawTcpPeer bogus = new RawTcpPeer(server.address())) {
+      byte[] h = RawTcpPeer.hello(holder, bogus.acceptorNonce);
       h[h.length - 1] ^= 1; // a wrong proof
       bogus.write(h);
       bogus.readUntilClosed();
