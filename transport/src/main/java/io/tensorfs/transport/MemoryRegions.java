@@ -6,8 +6,9 @@ import java.util.List;
 /**
  * The node's memory that a transport may register with its device once at start, so that frames whose
  * payload lies in it are sent from where they lie instead of copied: the page pool's regions, which are
- * taken at start and never moved or freed while the process lives. Only the RDMA wire uses them; the
- * others copy every payload and ignore them. Immutable; the buffers are views of the regions.
+ * taken at start and never moved or freed while the process lives. The RDMA wire registers them; the TCP
+ * wire writes payloads that lie in them to its sockets from where they lie; Aeron copies every payload into
+ * its term. Immutable; the buffers are views of the regions.
  *
  * @param regions direct buffers, each a whole region from its start to its capacity
  */

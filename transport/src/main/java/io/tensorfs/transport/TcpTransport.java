@@ -7,7 +7,9 @@ import org.apache.pekko.stream.Materializer;
 /**
  * The TCP fallback: each transfer striped over {@code tensorfs.transport.tcp.streams} connections and
  * put back in offset order by the receiver; each connection opens with an HMAC challenge-response over
- * the cluster's secret. Endpoint: {@code tcp://host:port}. Thread-safe.
+ * the cluster's secret. A fetch into pages reads each payload from the socket to its place there; a payload
+ * served from the node's page pool is written to the socket from its page. Endpoint: {@code tcp://host:port}.
+ * Thread-safe.
  */
 public final class TcpTransport extends EngineTransport {
   private final TcpWire wire;
@@ -22,15 +24,29 @@ public final class TcpTransport extends EngineTransport {
    * way, proves {@code secret} in a handshake before a frame moves.
    */
   public static TcpTransport start(TransportSettings settings, Materializer materializer, ChunkService service, ClusterSecret secret) {
+    return start(settings, materializer, service, secret, MemoryRegions.NONE);
+  }
+
+  /**
+   * As {@link #start(TransportSettings, Materializer, ChunkService, ClusterSecret)}; a DATA payload that
+   * lies in {@code inPlace} (the node's page pool) is written to the socket from its page, not copied.
+   */
+  public static TcpTransport start(
+      TransportSettings settings, Materializer materializer, ChunkService service, ClusterSecret secret, MemoryRegions inPlace) {
     TransportSettings.Tcp tcp = settings.tcp();
     TcpWire wire = listening(settings, () -> new TcpWire(settings.bindHost(), settings.port(), settings.advertiseHost(),
-        tcp.streams(), tcp.frameBytes(), tcp.socketBufferBytes(), settings.engine().connectTimeoutNs(), secret.key()));
+        tcp.streams(), tcp.frameBytes(), tcp.socketBufferBytes(), settings.engine().connectTimeoutNs(), secret.key(), inPlace));
     return new TcpTransport(wire, service, materializer, settings, secret);
   }
 
   /** Connections refused since start because their handshake failed. */
   public long refusedConnections() {
     return wire.refused();
+  }
+
+  /** DATA payload bytes written to a socket from the pages they lie in since start. */
+  public long sentInPlaceBytes() {
+    return wire.sentInPlaceBytes();
   }
 
   /** DATA payload bytes read from a socket straight into a fetch's pages since start. */

@@ -29,7 +29,7 @@ public final class Transports {
   /**
    * As {@link #create(Config, ActorSystem, ChunkService, ClusterSecret)}, handing the transport the
    * node's page pool ({@code registrable}): the RDMA wire registers it at start and sends frames from its
-   * pages without a copy; the other wires ignore it.
+   * pages without a copy, the TCP wire writes payloads to its sockets from those pages; Aeron ignores it.
    */
   public static Transport create(Config config, ActorSystem<?> system, ChunkService service, ClusterSecret secret, MemoryRegions registrable) {
     TransportSettings settings = TransportSettings.from(config);
@@ -52,12 +52,15 @@ public final class Transports {
     return start(settings, materializer, service, secret, MemoryRegions.NONE);
   }
 
-  /** As {@link #start(TransportSettings, Materializer, ChunkService, ClusterSecret)}; the RDMA wire registers {@code registrable}. */
+  /**
+   * As {@link #start(TransportSettings, Materializer, ChunkService, ClusterSecret)}; the RDMA wire registers
+   * {@code registrable}, the TCP wire sends payloads from it in place.
+   */
   public static Transport start(
       TransportSettings settings, Materializer materializer, ChunkService service, ClusterSecret secret, MemoryRegions registrable) {
     String kind = settings.kind().equals("auto") ? settings.rdma().fallback() : settings.kind();
     return switch (kind) {
-      case "tcp" -> TcpTransport.start(settings, materializer, service, secret);
+      case "tcp" -> TcpTransport.start(settings, materializer, service, secret, registrable);
       case "rdma" -> RdmaTransport.start(settings, materializer, service, secret, registrable);
       default -> AeronTransport.start(settings, materializer, service, secret);
     };

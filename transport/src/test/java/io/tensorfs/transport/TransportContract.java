@@ -456,7 +456,7 @@ abstract class TransportContract {
   }
 
   /** Every page run the server lent went back to it exactly once. */
-  private void awaitRunsReleased() {
+  void awaitRunsReleased() {
     Awaits.until(() -> served.releasedRuns.get() == served.lentRuns.get(), Duration.ofSeconds(10),
         "every run lent is released (" + served.lentRuns.get() + " lent)");
     assertEquals(0, served.releasedTwice.get(), "runs released twice");

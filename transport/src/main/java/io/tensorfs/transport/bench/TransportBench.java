@@ -10,6 +10,7 @@ import io.tensorfs.core.TfsException;
 import io.tensorfs.core.security.ClusterSecret;
 import io.tensorfs.transport.ChunkService;
 import io.tensorfs.transport.Fetched;
+import io.tensorfs.transport.MemoryRegions;
 import io.tensorfs.transport.PageRun;
 import io.tensorfs.transport.PushAck;
 import io.tensorfs.transport.PushRequest;
@@ -97,7 +98,9 @@ public final class TransportBench {
     ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "bench-server", config);
     // The parent's cluster key arrives as the first line on stdin (never on the command line).
     ClusterSecret secret = ClusterSecret.ofKey(HexFormat.of().parseHex(readLine(System.in)));
-    try (Transport transport = Transports.create(config, system, new ConstantChunks(), secret)) {
+    ConstantChunks chunks = new ConstantChunks();
+    // Its one page stands for the node's page pool: the TCP and RDMA wires send from it in place.
+    try (Transport transport = Transports.create(config, system, chunks, secret, new MemoryRegions(List.of(chunks.memory)))) {
       System.out.println("ENDPOINT " + transport.localEndpoint());
       System.out.flush();
       // serve until the parent closes our stdin
@@ -121,13 +124,15 @@ public final class TransportBench {
    */
   private static final class ConstantChunks implements ChunkService {
     private final ByteString block;
+    private final ByteBuffer memory;
     private final ByteBuffer page;
 
     ConstantChunks() {
       byte[] b = new byte[(int) (4 * MIB)];
       for (int i = 0; i < b.length; i++) b[i] = (byte) (i * 31 + (i >>> 11));
       block = ByteString.fromArrayUnsafe(b);
-      page = ByteBuffer.allocateDirect(b.length).put(b).flip().asReadOnlyBuffer();
+      memory = ByteBuffer.allocateDirect(b.length);
+      page = memory.put(b).flip().asReadOnlyBuffer();
     }
 
     @Override

@@ -5,6 +5,8 @@ import io.tensorfs.core.TfsException;
 import io.tensorfs.core.metrics.Metrics;
 import io.tensorfs.core.metrics.Tags;
 import io.tensorfs.core.metrics.Unit;
+import io.tensorfs.transport.MemoryRegions;
+import io.tensorfs.transport.PageRun;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.StandardSocketOptions;
@@ -14,10 +16,12 @@ import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.agrona.DirectBuffer;
+import org.agrona.collections.LongArrayQueue;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -54,10 +58,27 @@ public final class TcpWire implements Wire {
   private int readyWork;
   /** DATA payload bytes read from a socket straight into a fetch's pages (agent thread writes; read anywhere). */
   private volatile long landedBytes;
+  /** DATA payload bytes written to a socket from the pages they lie in (agent thread writes; read anywhere). */
+  private volatile long sentInPlaceBytes;
+  /** The regions payloads may be written from in place, and their addresses. */
+  private final ByteBuffer[] regions;
+  private final long[] regionStarts;
 
   /** {@code key}: the cluster's secret, which every connection's handshake proves on both sides. */
   public TcpWire(String bindHost, int port, String advertiseHost, int streams, int frameBytes, int socketBufferBytes, long connectTimeoutNs,
       byte[] key) throws IOException {
+    this(bindHost, port, advertiseHost, streams, frameBytes, socketBufferBytes, connectTimeoutNs, key, MemoryRegions.NONE);
+  }
+
+  /**
+   * As above; a DATA payload that lies in {@code inPlace} (the node's page pool, never freed while the
+   * process lives) is written to the socket from where it lies, its run held until written.
+   */
+  public TcpWire(String bindHost, int port, String advertiseHost, int streams, int frameBytes, int socketBufferBytes, long connectTimeoutNs,
+      byte[] key, MemoryRegions inPlace) throws IOException {
+    this.regions = inPlace.regions().toArray(new ByteBuffer[0]);
+    this.regionStarts = new long[regions.length];
+    for (int i = 0; i < regions.length; i++) regionStarts[i] = new UnsafeBuffer(regions[i]).addressOffset();
     this.handshake = new TcpHandshake(key);
     this.streams = streams;
     this.frameBytes = frameBytes;
@@ -73,11 +94,18 @@ public final class TcpWire implements Wire {
     this.endpoint = "tcp://" + Endpoints.hostForUri(advertiseHost) + ":" + boundPort;
     Metrics.counter("tensorfs.transport.tcp.landed", "DATA payload bytes read from a socket straight into a fetch's pages", Unit.BYTES,
         Tags.EMPTY, this, TcpWire::landedBytes);
+    Metrics.counter("tensorfs.transport.tcp.sent-in-place", "DATA payload bytes written to a socket from the cache pages they lie in",
+        Unit.BYTES, Tags.EMPTY, this, TcpWire::sentInPlaceBytes);
   }
 
   /** DATA payload bytes read from a socket straight into a fetch's pages since start. */
   public long landedBytes() {
     return landedBytes;
+  }
+
+  /** DATA payload bytes written to a socket from the pages they lie in since start. */
+  public long sentInPlaceBytes() {
+    return sentInPlaceBytes;
   }
 
   /** Connections refused since start (a failed or missing handshake). */
@@ -387,15 +415,25 @@ public final class TcpWire implements Wire {
   }
 
   /**
-   * One outgoing connection of a link; at most one frame in progress, copied whole (header and payload)
-   * into the connection's own direct buffer, so the payload's pages are free again once it is taken. It
-   * takes frames only once the accepting side has answered the handshake with the right proof.
+   * One outgoing connection of a link; at most one frame in progress. A frame is copied whole (header and
+   * payload) into the connection's own direct buffer, so the payload's pages are free again once it is
+   * taken; except a DATA payload that lies in the page pool ({@link #regions}) and whose run the link holds:
+   * then the header alone is copied and the payload written from its pages (one gathering write). It takes
+   * frames only once the accepting side has answered the handshake with the right proof.
    */
   private final class Outgoing {
     private final TcpLink link;
     private final SocketChannel channel;
     private final ByteBuffer frame = ByteBuffer.allocateDirect(Math.max(Frames.MAX_CONTROL_BYTES, Frames.DATA_HEADER_BYTES + frameBytes));
     private final UnsafeBuffer frameView = new UnsafeBuffer(frame);
+    /** One view per region, positioned over the payload in progress; and the header then that view, for a gathering write. */
+    private final ByteBuffer[] regionViews = new ByteBuffer[regions.length];
+    private final ByteBuffer[] gather = new ByteBuffer[2];
+    /** Whether the frame in progress is written from {@link #gather}, its payload from its pages, of this length. */
+    private boolean inPlace;
+    private int payloadLength;
+    /** The link's number of the frame in progress written from its pages; {@link TcpLink#IDLE} when none. */
+    long inPlaceSeq = TcpLink.IDLE;
     /** The challenge, then the accepting side's proof, as they arrive. */
     private ByteBuffer handshakeIn = ByteBuffer.allocate(TcpHandshake.CHALLENGE_BYTES);
     private byte[] acceptorNonce;
@@ -406,6 +444,7 @@ public final class TcpWire implements Wire {
 
     Outgoing(TcpLink link, InetSocketAddress address) throws IOException {
       this.link = link;
+      for (int i = 0; i < regions.length; i++) regionViews[i] = regions[i].duplicate();
       this.channel = SocketChannel.open();
       channel.configureBlocking(false);
       channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
@@ -478,30 +517,83 @@ public final class TcpWire implements Wire {
     boolean flush() {
       if (!busy) return true;
       try {
-        channel.write(frame);
-        busy = frame.hasRemaining();
+        if (inPlace) {
+          channel.write(gather);
+          busy = gather[1].hasRemaining();
+        } else {
+          channel.write(frame);
+          busy = frame.hasRemaining();
+        }
       } catch (IOException e) {
         link.failure = "connection to " + link.endpoint + " lost: " + e.getMessage();
+      }
+      if (!busy && inPlace) {
+        sentInPlaceBytes += payloadLength;
+        inPlace = false;
+        inPlaceSeq = TcpLink.IDLE;
       }
       return !busy;
     }
 
-    boolean offer(DirectBuffer frameHeader, int headerLength, DirectBuffer payload, int payloadOffset, int payloadLength) {
+    /**
+     * Takes a frame if the connection is free. {@code seq}: the link's number for a frame whose payload may
+     * be written from its pages (its run held by the link until written), or {@link TcpLink#IDLE}: copy it.
+     */
+    boolean offer(DirectBuffer frameHeader, int headerLength, DirectBuffer payload, int payloadOffset, int payloadLength, long seq) {
       if (!connected || !flush()) return false;
       frameView.putBytes(0, frameHeader, 0, headerLength);
-      if (payloadLength > 0) frameView.putBytes(headerLength, payload, payloadOffset, payloadLength);
-      frame.clear().limit(headerLength + payloadLength);
+      ByteBuffer pages = seq != TcpLink.IDLE && payloadLength > 0 ? inRegion(payload, payloadOffset, payloadLength) : null;
+      if (pages != null) {
+        frame.clear().limit(headerLength);
+        gather[0] = frame;
+        gather[1] = pages;
+        this.payloadLength = payloadLength;
+        inPlace = true;
+        inPlaceSeq = seq;
+      } else {
+        if (payloadLength > 0) frameView.putBytes(headerLength, payload, payloadOffset, payloadLength);
+        frame.clear().limit(headerLength + payloadLength);
+      }
       busy = true;
       flush();
       return true;
     }
+
+    /** This connection's view of the region {@code payload} lies in, over the payload; null when it lies in none (or on the heap). */
+    private ByteBuffer inRegion(DirectBuffer payload, int offset, int length) {
+      if (payload.byteArray() != null) return null;
+      long address = payload.addressOffset() + offset;
+      for (int i = 0; i < regions.length; i++) {
+        long at = address - regionStarts[i];
+        if (at >= 0 && at + length <= regions[i].capacity()) {
+          ByteBuffer view = regionViews[i];
+          view.clear().position((int) at).limit((int) at + length);
+          return view;
+        }
+      }
+      return null;
+    }
   }
 
+  /**
+   * The connections to one peer. DATA frames are striped over them; a payload written from its pages keeps
+   * its run (and any {@link #afterSent} action) waiting until every frame taken before it that is written
+   * from pages has been written, on whichever connection: frames are numbered as they are taken, and what
+   * waits goes once the lowest number still being written is past its own.
+   */
   private final class TcpLink implements Link {
+    /** No frame written from pages in progress. */
+    static final long IDLE = Long.MAX_VALUE;
+
     private final String endpoint;
     private final Outgoing[] connections;
     private final long createdNs = System.nanoTime();
     private String failure;
+    /** The number the next frame taken gets. */
+    private long nextSeq;
+    /** Runs and actions waiting for the frames taken before them, in order, and the number each waits past. */
+    private final ArrayDeque<Object> waiting = new ArrayDeque<>();
+    private final LongArrayQueue waitingUntil = new LongArrayQueue(64, IDLE);
 
     TcpLink(String endpoint, InetSocketAddress address) {
       this.endpoint = endpoint;
@@ -522,7 +614,55 @@ public final class TcpWire implements Wire {
     @Override
     public boolean offer(int stripe, DirectBuffer header, int headerLength, DirectBuffer payload, int payloadOffset, int payloadLength) {
       if (failure != null) return false;
-      return connections[Math.floorMod(stripe, connections.length)].offer(header, headerLength, payload, payloadOffset, payloadLength);
+      return connections[Math.floorMod(stripe, connections.length)].offer(header, headerLength, payload, payloadOffset, payloadLength, IDLE);
+    }
+
+    @Override
+    public boolean offer(
+        int stripe, DirectBuffer header, int headerLength, DirectBuffer payload, int payloadOffset, int payloadLength, PageRun releaseWhenSent) {
+      if (failure != null) return false;
+      if (!connections[Math.floorMod(stripe, connections.length)].offer(header, headerLength, payload, payloadOffset, payloadLength, nextSeq)) {
+        return false;
+      }
+      nextSeq++;
+      if (releaseWhenSent != null) whenWritten(releaseWhenSent);
+      return true;
+    }
+
+    @Override
+    public void afterSent(Runnable action) {
+      whenWritten(action);
+    }
+
+    /** Gives {@code item} back (a run) or runs it (an action) once every frame taken so far is written from its pages. */
+    private void whenWritten(Object item) {
+      if (waiting.isEmpty() && lowestInProgress() >= nextSeq) done(item);
+      else {
+        waiting.addLast(item);
+        waitingUntil.addLong(nextSeq);
+      }
+    }
+
+    private long lowestInProgress() {
+      long lowest = IDLE;
+      for (Outgoing c : connections) {
+        if (c != null && c.inPlaceSeq < lowest) lowest = c.inPlaceSeq;
+      }
+      return lowest;
+    }
+
+    private void releaseWritten() {
+      if (waiting.isEmpty()) return;
+      long lowest = lowestInProgress();
+      while (!waiting.isEmpty() && waitingUntil.peekLong() <= lowest) {
+        waitingUntil.pollLong();
+        done(waiting.pollFirst());
+      }
+    }
+
+    private void done(Object item) {
+      if (item instanceof PageRun run) Link.release(run);
+      else ((Runnable) item).run();
     }
 
     int flush() {
@@ -530,6 +670,7 @@ public final class TcpWire implements Wire {
       for (Outgoing c : connections) {
         if (c != null && c.busy && failure == null && c.flush()) work++;
       }
+      releaseWritten();
       return work;
     }
 
@@ -544,12 +685,17 @@ public final class TcpWire implements Wire {
       return null;
     }
 
+    /** Closes the connections; nothing is written from pages any more, so what waited for that goes now. */
     @Override
     public void close() {
       links.remove(this);
       for (Outgoing c : connections) {
-        if (c != null) closeQuietly(c.channel);
+        if (c != null) {
+          closeQuietly(c.channel);
+          c.inPlaceSeq = IDLE;
+        }
       }
+      releaseWritten();
     }
   }
 }
