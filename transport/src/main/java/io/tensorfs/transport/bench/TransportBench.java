@@ -87,7 +87,11 @@ public final class TransportBench {
       case "aeron-udp" -> "kind = aeron, aeron { mode = udp, embedded-driver = on, dir = \"" + dir + "\" }";
       default -> throw new IllegalArgumentException("unknown kind " + kind);
     };
-    return ConfigFactory.parseString("tensorfs.transport { " + t + ", rdma.probe = off }\npekko.loglevel = WARNING\npekko.stdout-loglevel = WARNING")
+    // Local actor systems that leave the JVM alone when they stop: on a node's whole classpath (scripts/gpu-check
+    // transport) the node's configuration asks for a cluster and exits the JVM at shutdown.
+    return ConfigFactory.parseString("tensorfs.transport { " + t + ", rdma.probe = off }\npekko.actor.provider = local"
+            + "\npekko.coordinated-shutdown.exit-jvm = off\npekko.loglevel = WARNING"
+            + "\npekko.stdout-loglevel = WARNING")
         .withFallback(ConfigFactory.load());
   }
 
