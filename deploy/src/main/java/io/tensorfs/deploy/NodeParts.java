@@ -79,6 +79,7 @@ import io.tensorfs.transport.Transport;
 import io.tensorfs.transport.Transports;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -193,9 +194,12 @@ final class NodeParts implements NodeAssembly {
     List<ChunkStore> served = new ArrayList<>();
     served.add(KvNode.get(system).blocks());
     served.addAll(stores.all());
-    // The pool's regions are handed over for registering once: the RDMA wire sends cache pages from where they lie.
-    transport = Transports.create(config, system, new NodeChunkService(served, cache, replication, stores.leases(),
-        ServeSettings.from(config)), secret, new MemoryRegions(pool.regions()));
+    // The pool's regions and the serve buffers' are handed over once: the RDMA wire registers them and sends
+    // from them, the TCP wire writes from them; both send cache pages and chunks read from disk where they lie.
+    NodeChunkService chunkService = new NodeChunkService(served, cache, replication, stores.leases(), ServeSettings.from(config));
+    List<ByteBuffer> inPlace = new ArrayList<>(pool.regions());
+    inPlace.addAll(chunkService.servingRegions());
+    transport = Transports.create(config, system, chunkService, secret, new MemoryRegions(inPlace));
     peers.connect(transport);
     peerDirectory = context.spawn(PeerDirectory.create(peers, transport.localEndpoint(), stores.all(),
         PeerDirectory.Settings.from(config)), "peers");

@@ -41,8 +41,8 @@ import org.apache.pekko.util.ByteString;
 public final class NodeChunkService implements ChunkService {
   /** Largest piece of a resident chunk handed to the transport at once. */
   private static final int PIECE_BYTES = 1 << 20;
-  /** Bytes of idle serve buffers kept for the next reads. */
-  private static final int SERVE_BUFFERS_KEPT_BYTES = 64 << 20;
+  /** Bytes of the region serve buffers are cut from (more in use at once are allocated per read). */
+  private static final long SERVE_REGION_BYTES = 64 << 20;
 
   private final ServeSettings serve;
   private final ServeBuffers serveBuffers;
@@ -61,11 +61,19 @@ public final class NodeChunkService implements ChunkService {
   public NodeChunkService(List<ChunkStore> stores, ChunkCache cache, Replication replication, ReadLeases leases,
       ServeSettings serve) {
     this.serve = serve;
-    this.serveBuffers = new ServeBuffers(serve.segmentBytes(), Math.max(2, SERVE_BUFFERS_KEPT_BYTES / serve.segmentBytes()));
+    this.serveBuffers = new ServeBuffers(serve.segmentBytes(), SERVE_REGION_BYTES);
     this.stores = List.copyOf(stores);
     this.cache = cache;
     this.replication = replication;
     this.leases = leases;
+  }
+
+  /**
+   * The memory chunks served from disk are read into and lent from (besides the cache's page pool): a
+   * transport may send from it in place (TCP) or register it (RDMA). Taken once, never freed.
+   */
+  public List<ByteBuffer> servingRegions() {
+    return serveBuffers.regions();
   }
 
   @Override
@@ -148,7 +156,8 @@ public final class NodeChunkService implements ChunkService {
   }
 
   private CompletionStage<PageRun> readSegment(ChunkStore store, ChunkId chunk, long at, int wanted, boolean first) {
-    ByteBuffer buffer = serveBuffers.take();
+    ServeBuffers.Buffer taken = serveBuffers.take();
+    ByteBuffer buffer = taken.bytes();
     // What was asked, rounded up to the store's blocks, so that the read lands straight in the buffer and a
     // small fetch does not read a whole buffer's worth from the disk.
     int block = Math.max(4096, store.blockBytes());
@@ -161,7 +170,7 @@ public final class NodeChunkService implements ChunkService {
     }
     return read.handle((count, failure) -> {
       if (failure != null) {
-        serveBuffers.give(buffer);
+        taken.give();
         if (!first && TfsException.codeOf(Failures.unwrap(failure)) == ErrorCode.RANGE_NOT_SATISFIABLE) {
           return PageRun.unheld(EMPTY); // past the chunk's end
         }
@@ -170,12 +179,12 @@ public final class NodeChunkService implements ChunkService {
       }
       ByteBuffer run = buffer.duplicate().position(0).limit(Math.min(count, Math.max(wanted, 0)));
       if (!run.hasRemaining()) {
-        serveBuffers.give(buffer);
+        taken.give();
         return PageRun.unheld(EMPTY);
       }
       AtomicBoolean released = new AtomicBoolean();
       return PageRun.held(run, () -> {
-        if (released.compareAndSet(false, true)) serveBuffers.give(buffer);
+        if (released.compareAndSet(false, true)) taken.give();
       });
     });
   }

@@ -1,30 +1,49 @@
 package io.tensorfs.sharding.replication;
 
+import io.tensorfs.core.memory.Page;
+import io.tensorfs.core.memory.PagePool;
+import io.tensorfs.core.memory.PagePoolSettings;
 import java.nio.ByteBuffer;
-import java.util.ArrayDeque;
+import java.util.List;
 
 /**
  * Direct, aligned buffers that a chunk served from a store (not resident in the cache) is read into with
  * O_DIRECT and lent to the transport from, so its bytes go from the disk to the wire without a heap copy.
- * A buffer goes back here when the transport released the run lent from it; at most {@code keep} idle
- * buffers are kept, more in use at once are made and left to the collector after use (as is one a
- * cancelled stream dropped). A fetch holds at most its reads in flight and the runs its transfer's outbox
- * holds, so the memory in use follows the fetches being served.
+ * They are slots of one region taken at start and never freed ({@link #regions}), which the node hands to
+ * its transport with the page pool's: the TCP wire writes a run from its slot, the RDMA wire registers the
+ * region and sends from it. The region's memory is taken from the system as it is first used (not touched
+ * at start). When every slot is in use, a buffer is allocated for the one read and left to the collector
+ * after use, and its bytes are copied onto the wire. A buffer goes back when the transport released the run
+ * lent from it. A fetch holds at most its reads in flight and the runs its transfer's outbox holds, so the
+ * memory in use follows the fetches being served.
  *
- * <p>Thread-safe (a monitor; one take and one give per segment read, never per frame; {@link #give} may
- * run on the transport's agent thread and never blocks).
+ * <p>Thread-safe (the region's free list is one short lock; one take and one give per segment read, never
+ * per frame; {@link Buffer#give} may run on the transport's agent thread and never blocks).
  */
 final class ServeBuffers {
   /** O_DIRECT alignment a buffer starts on (a multiple of every device's logical block in use). */
   private static final int ALIGN = 4096;
 
   private final int bytes;
-  private final int keep;
-  private final ArrayDeque<ByteBuffer> idle = new ArrayDeque<>();
+  /** Null when the buffer size is not a page size a region can be cut in (a power of two from 2 to 64 MiB). */
+  private final PagePool region;
 
-  ServeBuffers(int bytes, int keep) {
+  /** A buffer taken; {@link #give} once. */
+  interface Buffer {
+    /** Cleared when taken, aligned for O_DIRECT. */
+    ByteBuffer bytes();
+
+    void give();
+  }
+
+  /** Buffers of {@code bytes}, a region of {@code regionBytes} (rounded down to whole buffers; 0: none). */
+  ServeBuffers(int bytes, long regionBytes) {
     this.bytes = bytes;
-    this.keep = keep;
+    boolean pageSized = Integer.bitCount(bytes) == 1 && bytes >= 2 << 20 && bytes <= 64 << 20;
+    long slots = regionBytes / bytes;
+    this.region = pageSized && slots > 0
+        ? PagePool.allocate(new PagePoolSettings(slots * bytes, bytes, PagePoolSettings.HugePages.OFF, null, false))
+        : null;
   }
 
   /** Bytes of one buffer. */
@@ -32,15 +51,39 @@ final class ServeBuffers {
     return bytes;
   }
 
-  /** A cleared buffer of {@link #bytes()}, aligned for O_DIRECT. */
-  synchronized ByteBuffer take() {
-    ByteBuffer b = idle.pollFirst();
-    if (b == null) b = ByteBuffer.allocateDirect(bytes + ALIGN).alignedSlice(ALIGN).limit(bytes).slice();
-    return b.clear();
+  /** The region the slots are cut from (empty when there is none): memory a transport may send from in place. */
+  List<ByteBuffer> regions() {
+    return region == null ? List.of() : region.regions();
   }
 
-  /** Gives back a buffer {@link #take} answered, once. */
-  synchronized void give(ByteBuffer b) {
-    if (idle.size() < keep) idle.addFirst(b);
+  /** A cleared buffer of {@link #bytes()}, aligned for O_DIRECT: a free slot of the region, else a new one. */
+  Buffer take() {
+    Page slot = region == null ? null : region.tryAcquire();
+    if (slot != null) {
+      ByteBuffer b = slot.buffer().clear();
+      return new Buffer() {
+        @Override
+        public ByteBuffer bytes() {
+          return b;
+        }
+
+        @Override
+        public void give() {
+          slot.release();
+        }
+      };
+    }
+    ByteBuffer b = ByteBuffer.allocateDirect(bytes + ALIGN).alignedSlice(ALIGN).limit(bytes).slice();
+    return new Buffer() {
+      @Override
+      public ByteBuffer bytes() {
+        return b;
+      }
+
+      @Override
+      public void give() {
+        // left to the collector
+      }
+    };
   }
 }

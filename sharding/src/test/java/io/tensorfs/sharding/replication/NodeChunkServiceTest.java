@@ -10,6 +10,7 @@ import io.tensorfs.core.ChunkId;
 import io.tensorfs.core.FileId;
 import io.tensorfs.core.TfsPath;
 import io.tensorfs.core.memory.PagePool;
+import io.tensorfs.core.memory.internal.NativeMemory;
 import io.tensorfs.store.ChunkStore;
 import io.tensorfs.store.ChunkWriter;
 import io.tensorfs.store.FileChunkStore;
@@ -168,11 +169,21 @@ class NodeChunkServiceTest {
     ByteBuffer all = ByteBuffer.allocate(CHUNK_BYTES - 1000);
     for (PageRun run : runs) {
       assertTrue(run.bytes().isDirect(), "a run read from the store is direct memory");
+      assertTrue(inServingRegion(run.bytes()), "a run read from the store lies in the region a transport sends from in place");
       all.put(run.bytes().duplicate());
       run.release();
     }
     assertEquals(CHUNK_BYTES - 1000, all.position(), "the range ends at the chunk's end");
     assertArrayEquals(java.util.Arrays.copyOfRange(bytes, 1000, CHUNK_BYTES), all.array());
+  }
+
+  private boolean inServingRegion(ByteBuffer run) {
+    long at = NativeMemory.address(run);
+    for (ByteBuffer r : service.servingRegions()) {
+      long start = NativeMemory.address(r);
+      if (at >= start && at + run.remaining() <= start + r.capacity()) return true;
+    }
+    return false;
   }
 
   /** Inverts every byte of the cache's memory: what views it shows the change, a copy would not. */
