@@ -28,12 +28,14 @@ final class ServeBuffers {
   /** Null when the buffer size is not a page size a region can be cut in (a power of two from 2 to 64 MiB). */
   private final PagePool region;
 
-  /** A buffer taken; {@link #give} once. */
-  interface Buffer {
-    /** Cleared when taken, aligned for O_DIRECT. */
-    ByteBuffer bytes();
-
-    void give();
+  /**
+   * A buffer taken, cleared and aligned for O_DIRECT: a slot of the region, or (no slot) a buffer of its own.
+   * {@link #give} once.
+   */
+  record Buffer(ByteBuffer bytes, Page slot) {
+    void give() {
+      if (slot != null) slot.release(); // a buffer of its own is left to the collector
+    }
   }
 
   /** Buffers of {@code bytes}, a region of {@code regionBytes} (rounded down to whole buffers; 0: none). */
@@ -59,31 +61,7 @@ final class ServeBuffers {
   /** A cleared buffer of {@link #bytes()}, aligned for O_DIRECT: a free slot of the region, else a new one. */
   Buffer take() {
     Page slot = region == null ? null : region.tryAcquire();
-    if (slot != null) {
-      ByteBuffer b = slot.buffer().clear();
-      return new Buffer() {
-        @Override
-        public ByteBuffer bytes() {
-          return b;
-        }
-
-        @Override
-        public void give() {
-          slot.release();
-        }
-      };
-    }
-    ByteBuffer b = ByteBuffer.allocateDirect(bytes + ALIGN).alignedSlice(ALIGN).limit(bytes).slice();
-    return new Buffer() {
-      @Override
-      public ByteBuffer bytes() {
-        return b;
-      }
-
-      @Override
-      public void give() {
-        // left to the collector
-      }
-    };
+    if (slot != null) return new Buffer(slot.buffer().clear(), slot);
+    return new Buffer(ByteBuffer.allocateDirect(bytes + ALIGN).alignedSlice(ALIGN).limit(bytes).slice(), null);
   }
 }

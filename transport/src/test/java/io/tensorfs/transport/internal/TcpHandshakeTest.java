@@ -1,25 +1,17 @@
 package io.tensorfs.transport.internal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.tensorfs.core.testing.Awaits;
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.net.URI;
-import java.nio.ByteBuffer;
-import java.nio.channels.SocketChannel;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
-import org.agrona.DirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -29,7 +21,7 @@ class TcpHandshakeTest {
   private static final Duration WAIT = Duration.ofSeconds(10);
   private static final long CONNECT_TIMEOUT_NS = TimeUnit.MILLISECONDS.toNanos(1500);
   private final byte[] key = filled(1);
-  private final List<WireThread> running = new ArrayList<>();
+  private final List<PolledWire> running = new ArrayList<>();
 
   private static byte[] filled(int value) {
     byte[] k = new byte[32];
@@ -37,54 +29,31 @@ class TcpHandshakeTest {
     return k;
   }
 
-  /** A wire polled by its own thread, as the engine's agent would; tasks run on that thread. */
-  private final class WireThread implements FrameHandler {
+  /** A wire polled by its own thread, keeping every frame it reads. */
+  private final class WireThread {
+    final PolledWire.FrameLog log = new PolledWire.FrameLog();
+    final List<byte[]> frames = log.frames;
     final TcpWire wire;
-    final List<byte[]> frames = new CopyOnWriteArrayList<>();
-    final ConcurrentLinkedQueue<Runnable> tasks = new ConcurrentLinkedQueue<>();
-    final Thread thread;
-    volatile boolean stop;
+    final PolledWire polled;
 
     WireThread(byte[] secret) throws IOException {
       wire = new TcpWire("127.0.0.1", 0, "127.0.0.1", 1, 64 * 1024, 256 * 1024, CONNECT_TIMEOUT_NS, secret);
-      thread = new Thread(() -> {
-        while (!stop) {
-          for (Runnable r; (r = tasks.poll()) != null; ) r.run();
-          wire.poll(this, System.nanoTime());
-          Thread.onSpinWait();
-        }
-        wire.close();
-      }, "tcp-handshake-test");
-      thread.start();
-      running.add(this);
+      polled = new PolledWire(wire, log);
+      running.add(polled);
     }
 
     <T> T on(Supplier<T> task) {
-      CompletableFuture<T> f = new CompletableFuture<>();
-      tasks.add(() -> f.complete(task.get()));
-      return Awaits.await(f, WAIT);
+      return polled.on(task);
     }
-
-    @Override
-    public void onFrame(DirectBuffer buffer, int offset, int length) {
-      byte[] f = new byte[length];
-      buffer.getBytes(offset, f);
-      frames.add(f);
-    }
-
-    @Override
-    public void onPeerLost(String endpoint, String reason) {}
 
     InetSocketAddress address() {
-      URI u = URI.create(wire.localEndpoint());
-      return new InetSocketAddress(u.getHost(), u.getPort());
+      return polled.address();
     }
   }
 
   @AfterEach
   void stopWires() throws InterruptedException {
-    for (WireThread w : running) w.stop = true;
-    for (WireThread w : running) w.thread.join(5_000);
+    for (PolledWire w : running) w.close();
   }
 
   private static byte[] keepAlive(long transferId) {

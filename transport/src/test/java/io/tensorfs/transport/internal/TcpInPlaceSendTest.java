@@ -14,13 +14,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
-import org.agrona.DirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -38,76 +34,37 @@ class TcpInPlaceSendTest {
   private static final int SOCKET_BUFFER = 128 * 1024;
 
   private final ByteBuffer pool = ByteBuffer.allocateDirect(2 * PAYLOAD);
-  private final List<WireThread> running = new ArrayList<>();
+  private final List<PolledWire> running = new ArrayList<>();
 
   TcpInPlaceSendTest() {
     for (int i = 0; i < pool.capacity(); i++) pool.put(i, (byte) (i * 13 + (i >>> 12)));
   }
 
-  /** A wire polled by its own thread while not paused; tasks run on that thread. */
-  private final class WireThread implements FrameHandler {
+  /** A wire polled by its own thread while not paused, keeping every frame it reads. */
+  private final class WireThread {
+    final PolledWire.FrameLog log = new PolledWire.FrameLog();
+    final List<byte[]> frames = log.frames;
     final TcpWire wire;
-    final List<byte[]> frames = new CopyOnWriteArrayList<>();
-    final ConcurrentLinkedQueue<Runnable> tasks = new ConcurrentLinkedQueue<>();
-    final Thread thread;
-    volatile boolean paused;
-    volatile boolean stop;
+    final PolledWire polled;
 
     WireThread(MemoryRegions inPlace) throws IOException {
       wire = new TcpWire("127.0.0.1", 0, "127.0.0.1", 2, PAYLOAD, SOCKET_BUFFER, TimeUnit.SECONDS.toNanos(5), KEY, inPlace);
-      thread = new Thread(() -> {
-        while (!stop) {
-          for (Runnable r; (r = tasks.poll()) != null; ) r.run();
-          if (!paused) wire.poll(this, System.nanoTime());
-          Thread.onSpinWait();
-        }
-        wire.close();
-      }, "tcp-in-place-test");
-      thread.start();
-      running.add(this);
+      polled = new PolledWire(wire, log);
+      running.add(polled);
     }
 
     <T> T on(Supplier<T> task) {
-      CompletableFuture<T> f = new CompletableFuture<>();
-      tasks.add(() -> f.complete(task.get()));
-      return Awaits.await(f, WAIT);
+      return polled.on(task);
     }
 
-    @Override
-    public void onFrame(DirectBuffer buffer, int offset, int length) {
-      byte[] f = new byte[length];
-      buffer.getBytes(offset, f);
-      frames.add(f);
+    void pause(boolean paused) {
+      polled.paused = paused;
     }
-
-    @Override
-    public void onPeerLost(String endpoint, String reason) {}
   }
 
   @AfterEach
   void stopWires() throws InterruptedException {
-    for (WireThread w : running) w.stop = true;
-    for (WireThread w : running) w.thread.join(5_000);
-  }
-
-  /** A run whose release is recorded, and fails the test when it happens twice. */
-  private static final class Run implements PageRun {
-    final ByteBuffer bytes;
-    final AtomicBoolean released = new AtomicBoolean();
-
-    Run(ByteBuffer bytes) {
-      this.bytes = bytes;
-    }
-
-    @Override
-    public ByteBuffer bytes() {
-      return bytes;
-    }
-
-    @Override
-    public void release() {
-      assertTrue(released.compareAndSet(false, true), "released twice");
-    }
+    for (PolledWire w : running) w.close();
   }
 
   private static UnsafeBuffer header(int position, int length) {
@@ -139,11 +96,11 @@ class TcpInPlaceSendTest {
     WireThread sender = new WireThread(new MemoryRegions(List.of(pool)));
     WireThread receiver = new WireThread(MemoryRegions.NONE);
     Link link = connected(sender, receiver);
-    receiver.paused = true;
+    receiver.pause(true);
 
     UnsafeBuffer pages = new UnsafeBuffer(pool);
-    Run first = new Run(pool.duplicate().limit(PAYLOAD));
-    Run second = new Run(pool.duplicate().position(PAYLOAD));
+    CountingRun first = new CountingRun(pool.duplicate().limit(PAYLOAD));
+    CountingRun second = new CountingRun(pool.duplicate().position(PAYLOAD));
     AtomicBoolean afterBoth = new AtomicBoolean();
     assertTrue(sender.on(() -> link.offer(0, header(0, PAYLOAD), Frames.DATA_HEADER_BYTES, pages, 0, PAYLOAD, first)));
     assertTrue(sender.on(() -> link.offer(1, header(PAYLOAD, PAYLOAD), Frames.DATA_HEADER_BYTES, pages, PAYLOAD, PAYLOAD, second)));
@@ -152,13 +109,16 @@ class TcpInPlaceSendTest {
       return true;
     });
     Thread.sleep(300); // the sender polls on; its sockets stay full
-    assertFalse(first.released.get(), "a run went back while its payload was still being written from its pages");
-    assertFalse(second.released.get());
+    assertEquals(0, first.released.get(), "a run went back while its payload was still being written from its pages");
+    assertEquals(0, second.released.get());
     assertFalse(afterBoth.get(), "an action after the sends ran before them");
 
-    receiver.paused = false;
+    receiver.pause(false);
     Awaits.until(() -> receiver.frames.size() == 2, WAIT, "both frames arrive");
-    Awaits.until(() -> first.released.get() && second.released.get() && afterBoth.get(), WAIT, "the runs go back once written");
+    Awaits.until(() -> first.released.get() == 1 && second.released.get() == 1 && afterBoth.get(), WAIT, "the runs go back once written");
+    Thread.sleep(100);
+    assertEquals(1, first.released.get(), "each run goes back exactly once");
+    assertEquals(1, second.released.get());
     byte[] a = receiver.frames.get(0);
     byte[] b = receiver.frames.get(1);
     boolean inOrder = new UnsafeBuffer(a).getLong(Frames.CHUNK_OFFSET_OFFSET) == 0;
@@ -172,15 +132,15 @@ class TcpInPlaceSendTest {
     WireThread sender = new WireThread(new MemoryRegions(List.of(pool)));
     WireThread receiver = new WireThread(MemoryRegions.NONE);
     Link link = connected(sender, receiver);
-    receiver.paused = true;
+    receiver.pause(true);
 
     ByteBuffer elsewhere = ByteBuffer.allocateDirect(PAYLOAD);
     elsewhere.put(pool.duplicate().limit(PAYLOAD)).clear();
-    Run run = new Run(elsewhere);
+    CountingRun run = new CountingRun(elsewhere);
     assertTrue(sender.on(() -> link.offer(0, header(0, PAYLOAD), Frames.DATA_HEADER_BYTES, new UnsafeBuffer(elsewhere), 0, PAYLOAD, run)));
-    assertTrue(run.released.get(), "a copied payload's run goes back as soon as the link took it");
+    assertEquals(1, run.released.get(), "a copied payload's run goes back as soon as the link took it");
 
-    receiver.paused = false;
+    receiver.pause(false);
     Awaits.until(() -> receiver.frames.size() == 1, WAIT, "the frame arrives");
     assertPayload(receiver.frames.get(0), 0);
     assertEquals(0, sender.wire.sentInPlaceBytes());
@@ -191,16 +151,16 @@ class TcpInPlaceSendTest {
     WireThread sender = new WireThread(new MemoryRegions(List.of(pool)));
     WireThread receiver = new WireThread(MemoryRegions.NONE);
     Link link = connected(sender, receiver);
-    receiver.paused = true;
+    receiver.pause(true);
 
-    Run run = new Run(pool.duplicate().limit(PAYLOAD));
+    CountingRun run = new CountingRun(pool.duplicate().limit(PAYLOAD));
     assertTrue(sender.on(() -> link.offer(0, header(0, PAYLOAD), Frames.DATA_HEADER_BYTES, new UnsafeBuffer(pool), 0, PAYLOAD, run)));
     Thread.sleep(100);
-    assertFalse(run.released.get());
+    assertEquals(0, run.released.get());
     sender.on(() -> {
       link.close();
       return true;
     });
-    assertTrue(run.released.get(), "nothing is written from the pages once the link closed: the run goes back");
+    assertEquals(1, run.released.get(), "nothing is written from the pages once the link closed: the run goes back");
   }
 }

@@ -9,13 +9,10 @@ import io.tensorfs.core.TfsException;
 import io.tensorfs.core.testing.Awaits;
 import io.tensorfs.transport.Fetched;
 import java.io.IOException;
-import java.net.InetSocketAddress;
-import java.net.URI;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -37,31 +34,18 @@ class TcpLandingTest {
   private static final int PAYLOAD = 200_000;
 
   private TcpWire wire;
-  private Thread thread;
-  private volatile boolean stop;
-  private final ConcurrentLinkedQueue<Runnable> tasks = new ConcurrentLinkedQueue<>();
+  private PolledWire polled;
   private final Handler handler = new Handler();
 
   /** Grants a landing in {@link #target} to every DATA frame that fits it, as the engine does for a fetch into pages. */
-  private static final class Handler implements FrameHandler {
+  private static final class Handler extends PolledWire.FrameLog {
     volatile FetchTarget target;
-    final List<byte[]> frames = new CopyOnWriteArrayList<>();
     /** Per landed payload: whether its CRC32C matched on the page; dropped payloads count apart. */
     final List<Boolean> landed = new CopyOnWriteArrayList<>();
     final AtomicInteger dropped = new AtomicInteger();
     final AtomicInteger lost = new AtomicInteger();
     /** Run on the wire's thread when a landing is granted. */
     volatile Runnable onGrant = () -> {};
-
-    @Override
-    public void onFrame(DirectBuffer buffer, int offset, int length) {
-      byte[] f = new byte[length];
-      buffer.getBytes(offset, f);
-      frames.add(f);
-    }
-
-    @Override
-    public void onPeerLost(String endpoint, String reason) {}
 
     @Override
     public Landing landingFor(DirectBuffer header, int offset) {
@@ -90,32 +74,20 @@ class TcpLandingTest {
   @BeforeEach
   void startWire() throws IOException {
     wire = new TcpWire("127.0.0.1", 0, "127.0.0.1", 1, 1024 * 1024, 256 * 1024, TimeUnit.SECONDS.toNanos(5), KEY);
-    thread = new Thread(() -> {
-      while (!stop) {
-        for (Runnable r; (r = tasks.poll()) != null; ) r.run();
-        wire.poll(handler, System.nanoTime());
-        Thread.onSpinWait();
-      }
-      wire.close();
-    }, "tcp-landing-test");
-    thread.start();
+    polled = new PolledWire(wire, handler);
   }
 
   @AfterEach
   void stopWire() throws InterruptedException {
-    stop = true;
-    thread.join(5_000);
+    polled.close();
   }
 
   private <T> T onWire(Supplier<T> task) {
-    CompletableFuture<T> f = new CompletableFuture<>();
-    tasks.add(() -> f.complete(task.get()));
-    return Awaits.await(f, WAIT);
+    return polled.on(task);
   }
 
   private RawTcpPeer connect() throws IOException {
-    URI u = URI.create(wire.localEndpoint());
-    RawTcpPeer peer = new RawTcpPeer(new InetSocketAddress(u.getHost(), u.getPort()));
+    RawTcpPeer peer = new RawTcpPeer(polled.address());
     peer.write(RawTcpPeer.hello(new TcpHandshake(KEY), peer.acceptorNonce));
     ByteBuffer proof = ByteBuffer.allocate(TcpHandshake.PROOF_BYTES); // as a wire does, frames only once the handshake passed
     while (proof.hasRemaining()) {

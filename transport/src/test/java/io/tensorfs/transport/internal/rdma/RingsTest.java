@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.tensorfs.transport.PageRun;
+import io.tensorfs.transport.internal.CountingRun;
 import io.tensorfs.transport.internal.FrameHandler;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
@@ -157,26 +158,6 @@ class RingsTest {
   void shouldRejectAFrameLargerThanASlot() {
     connect(SLOTS, 2);
     assertThrows(IllegalArgumentException.class, () -> offer(header(0, SLOT_BYTES), 16, new UnsafeBuffer(new byte[SLOT_BYTES]), 0, SLOT_BYTES));
-  }
-
-  /** A run that counts its releases. */
-  static final class CountingRun implements PageRun {
-    final ByteBuffer bytes;
-    final AtomicInteger released = new AtomicInteger();
-
-    CountingRun(ByteBuffer bytes) {
-      this.bytes = bytes;
-    }
-
-    @Override
-    public ByteBuffer bytes() {
-      return bytes;
-    }
-
-    @Override
-    public void release() {
-      released.incrementAndGet();
-    }
   }
 
   /** Direct memory of {@code bytes} random bytes, standing in for the page pool. */
