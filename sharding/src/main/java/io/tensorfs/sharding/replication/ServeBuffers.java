@@ -5,15 +5,17 @@ import io.tensorfs.core.memory.PagePool;
 import io.tensorfs.core.memory.PagePoolSettings;
 import java.nio.ByteBuffer;
 import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Direct, aligned buffers that a chunk served from a store (not resident in the cache) is read into with
  * O_DIRECT and lent to the transport from, so its bytes go from the disk to the wire without a heap copy.
- * They are slots of one region taken at start and never freed ({@link #regions}), which the node hands to
- * its transport with the page pool's: the TCP wire writes a run from its slot, the RDMA wire registers the
- * region and sends from it. The region's memory is taken from the system as it is first used (not touched
- * at start). When every slot is in use, a buffer is allocated for the one read and left to the collector
- * after use, and its bytes are copied onto the wire. A buffer goes back when the transport released the run
+ * They are slots of one region of direct memory taken (and zeroed) at start and never freed
+ * ({@link #regions}), which the node hands to its transport with the page pool's: the TCP wire writes a run
+ * from its slot, the RDMA wire registers the region and sends from it. When every slot is in use, a buffer
+ * is allocated for the one read and left to the collector after use, and its bytes are copied onto the
+ * wire; so is every buffer when the region could not be had (too little direct memory: logged). A buffer goes back when the transport released the run
  * lent from it. A fetch holds at most its reads in flight and the runs its transfer's outbox holds, so the
  * memory in use follows the fetches being served.
  *
@@ -21,6 +23,7 @@ import java.util.List;
  * per frame; {@link Buffer#give} may run on the transport's agent thread and never blocks).
  */
 final class ServeBuffers {
+  private static final Logger log = LoggerFactory.getLogger(ServeBuffers.class);
   /** O_DIRECT alignment a buffer starts on (a multiple of every device's logical block in use). */
   private static final int ALIGN = 4096;
 
@@ -43,9 +46,17 @@ final class ServeBuffers {
     this.bytes = bytes;
     boolean pageSized = Integer.bitCount(bytes) == 1 && bytes >= 2 << 20 && bytes <= 64 << 20;
     long slots = regionBytes / bytes;
-    this.region = pageSized && slots > 0
-        ? PagePool.allocate(new PagePoolSettings(slots * bytes, bytes, PagePoolSettings.HugePages.OFF, null, false))
-        : null;
+    this.region = pageSized && slots > 0 ? region(slots * bytes, bytes) : null;
+  }
+
+  private static PagePool region(long regionBytes, int bytes) {
+    try {
+      return PagePool.allocate(new PagePoolSettings(regionBytes, bytes, PagePoolSettings.HugePages.OFF, null, false));
+    } catch (IllegalStateException e) {
+      log.warn("no serve region of {} bytes ({}): chunks served from disk are read into buffers of their own and copied onto the wire",
+          regionBytes, e.getMessage());
+      return null;
+    }
   }
 
   /** Bytes of one buffer. */
