@@ -157,6 +157,7 @@ public final class TransferEngine implements Agent, FrameHandler {
   }
 
   // ---- API for the transport (any thread) ----
+
   /**
    * One line per live transfer and per peer with control frames waiting: where each stands (bytes sent,
    * received, credit, waiting stages), for a diagnosis of a transfer that does not move. Answered on the
@@ -189,7 +190,6 @@ public final class TransferEngine implements Agent, FrameHandler {
     });
     return answer;
   }
-
 
   public Source<ByteString, NotUsed> fetch(String peer, ChunkId chunk, long offset, long length) {
     if (offset < 0 || length < 0) throw new IllegalArgumentException("negative offset or length");

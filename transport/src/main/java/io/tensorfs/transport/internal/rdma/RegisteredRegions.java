@@ -70,14 +70,14 @@ final class RegisteredRegions {
         registered.add(region);
         taken += region.capacity();
       } catch (RuntimeException e) {
-        log.warn("RDMA: registering {} bytes of the page pool at {} on {} failed, frames from it are copied: {}", region.capacity(),
+        log.warn("RDMA: registering {} bytes of the page pool or serve region at {} on {} failed, frames from it are copied: {}", region.capacity(),
             Long.toHexString(address(region)), nic.device(), e.getMessage());
       }
     }
     if (overLimit > 0) {
-      log.warn("RDMA: {} of {} page pool regions left unregistered on {}, frames from them are copied: the memlock limit of {} bytes"
+      log.warn("RDMA: {} of {} regions (page pool, serve region) left unregistered on {}, frames from them are copied: the memlock limit of {} bytes"
           + " must leave {} bytes for connection rings (tensorfs.transport.rdma.memlock-reserve-rings); for zero-copy sends raise"
-          + " it (ulimit -l) to cover the pool plus that", overLimit, regions.size(), nic.device(), limit, reserveBytes);
+          + " it (ulimit -l) to cover those regions plus that", overLimit, regions.size(), nic.device(), limit, reserveBytes);
     }
     RegisteredRegions made = new RegisteredRegions(nic, registered);
     for (int i = 0; i < registered.size(); i++) {
@@ -85,7 +85,7 @@ final class RegisteredRegions {
       made.ends[i] = made.starts[i] + registered.get(i).capacity();
       made.lkeys[i] = keys.get(i);
     }
-    log.info("RDMA: {} of {} page pool regions registered on {} ({} bytes)", registered.size(), regions.size(), nic.device(), taken);
+    log.info("RDMA: {} of {} regions (page pool, serve region) registered on {} ({} bytes)", registered.size(), regions.size(), nic.device(), taken);
     return made;
   }
 
