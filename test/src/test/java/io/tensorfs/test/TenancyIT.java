@@ -1,5 +1,6 @@
 package io.tensorfs.test;
 
+import static io.tensorfs.test.Scrape.named;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -13,6 +14,8 @@ import io.tensorfs.client.TfsClientException;
 import io.tensorfs.gateway.grpc.v1.HintOp;
 import io.tensorfs.gateway.grpc.v1.Status;
 import io.tensorfs.harness.NodeProcess;
+import java.net.URI;
+import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
@@ -26,6 +29,7 @@ import java.util.Random;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -42,6 +46,7 @@ import org.junit.jupiter.api.TestInstance;
 class TenancyIT {
   private static final Metadata.Key<String> TFS_ERROR = Metadata.Key.of("tfs-error", Metadata.ASCII_STRING_MARSHALLER);
   private static final Duration WAIT = Duration.ofSeconds(30);
+  private static final Duration TICK = Duration.ofMillis(500);
 
   private LocalCluster cluster;
   private String admin;
@@ -56,6 +61,7 @@ class TenancyIT {
     List<String> props = new ArrayList<>(LocalCluster.FAST_FAILOVER);
     // A media driver of its own: other clusters on this machine may be starting theirs at the default place.
     props.add("-Dtensorfs.transport.aeron.dir=/dev/shm/tensorfs-aeron-tenancy-it");
+    props.add("-Dtensorfs.metrics.tick-interval=" + TICK.toMillis() + "ms");
     cluster = new LocalCluster("tenancy", 2, props).start();
     admin = Files.readString(NodeProcess.adminTokenFile(cluster.node(1).dataDir())).strip();
     aWriter = create(1, "a", "read-write");
@@ -100,7 +106,7 @@ class TenancyIT {
   @Test
   void shouldReadOwnTenantThroughTheFrontDoorAndTheFullServer() throws Exception {
     for (int n = 1; n <= 2; n++) {
-      for (int i = 0; i < 2; i++) { // the second read is answered by the front door from the token cache
+      for (int i = 0; i < 2; i++) { // twice: the second time the node has the token verified already
         HttpResponse<byte[]> r = http(n).get("/v1/files/a/data.bin", bearer(aReader));
         assertEquals(200, r.statusCode());
         assertArrayEquals(bytes, r.body());
@@ -112,6 +118,26 @@ class TenancyIT {
       assertEquals(200, http(n).get("/v1/files/a/data.bin", bearer(admin)).statusCode());
       assertEquals(200, http(n).get("/v1/list/", bearer(admin)).statusCode());
     }
+  }
+
+  @Test
+  void shouldAnswerTheFirstReadWithATokenNewToANodeFromTheFrontDoor() throws Exception {
+    String fresh = create(1, "a", "read-only"); // node-2 has never verified it
+    URI metrics = Scrape.endpointOf(cluster.node(2).dataDir(), WAIT);
+    Predicate<Scrape.Series> direct = named("tensorfs_gateway_front_responses_total", "outcome", "direct");
+    Predicate<Scrape.Series> handedOff = named("tensorfs_gateway_front_responses_total", "outcome", "handed-off");
+    Scrape before = Scrape.settled(metrics, TICK.multipliedBy(3), List.of(direct, handedOff), WAIT);
+
+    // HTTP/1.1: the front door hands an HTTP/2 upgrade (this client's default first request) to the full server.
+    HttpClient http11 = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+    HttpResponse<byte[]> r = http11.send(HttpRequest.newBuilder(URI.create(cluster.node(2).baseUri() + "/v1/files/a/data.bin"))
+        .headers(bearer(fresh)).build(), HttpResponse.BodyHandlers.ofByteArray());
+    assertEquals(200, r.statusCode(), body(r));
+    assertArrayEquals(bytes, r.body());
+
+    Scrape after = Scrape.settled(metrics, TICK.multipliedBy(3), List.of(direct, handedOff), WAIT);
+    assertEquals(before.sum(direct) + 1, after.sum(direct), "written by the front door from the cache's pages");
+    assertEquals(before.sum(handedOff), after.sum(handedOff), "not handed to the full server");
   }
 
   @Test

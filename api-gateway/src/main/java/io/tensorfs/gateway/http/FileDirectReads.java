@@ -31,9 +31,10 @@ import java.util.concurrent.CompletionStage;
  * If-None-Match) that do not hold on the version found here or cannot be parsed, so that the 304 and
  * 412 answers are written in one place.
  *
- * <p>Only a token already verified on this node ({@link Tokens#cached}) whose caller may read the path is
- * answered here; any other request (no token, an unknown, revoked or just created one, another tenant's
- * path) is handed over, so the 401 and 403 answers come from {@link HttpApi} too.
+ * <p>A request is answered here when its token verifies ({@link Tokens#cached} for one seen on this node
+ * before, else {@link Tokens#authenticate}) and its caller may read the path. Any other request (no token,
+ * an unknown, wrong or revoked one, another tenant's path) is handed over, so the 401 and 403 answers
+ * come from {@link HttpApi} too.
  */
 public final class FileDirectReads implements DirectReads {
   private final NodeOperator files;
@@ -60,22 +61,26 @@ public final class FileDirectReads implements DirectReads {
     } catch (RuntimeException badPath) {
       return handOver();
     }
-    Caller caller = tokens.cached(Tokens.bearerToken(headers.get("authorization")));
-    if (caller == null || !Access.allows(caller, Operation.READ, path)) return handOver();
     Precondition precondition;
     try {
       precondition = ConditionalHeaders.parse(headers.get("if-match"), headers.get("if-none-match"));
     } catch (RuntimeException badHeader) {
       return handOver();
     }
-    boolean head = method.equals("HEAD");
+    return caller(headers).thenCompose(caller -> Access.allows(caller, Operation.READ, path)
+        ? answer(path, precondition, method.equals("HEAD"), headers.get("range"))
+        : handOver()).exceptionally(e -> Optional.empty());
+  }
+
+  private CompletionStage<Optional<DirectResponse>> answer(TfsPath path, Precondition precondition, boolean head,
+      String rangeHeader) {
     return files.statForRead(path).thenCompose(v -> {
       if (precondition.evaluate(OptionalLong.of(v.version())) != Precondition.Outcome.HOLDS) return handOver();
       if (head) {
         return files.ensureReadable(v).thenApply(x -> Optional.<DirectResponse>of(
             new Response(200, baseHeaders(v, null), v.size(), EMPTY)));
       }
-      ByteRange range = ByteRange.parse(headers.get("range"), v.size());
+      ByteRange range = ByteRange.parse(rangeHeader, v.size());
       if (range instanceof ByteRange.Unsatisfiable) return handOver();
       long first = 0;
       long length = v.size();
@@ -94,7 +99,18 @@ public final class FileDirectReads implements DirectReads {
         h.add(Map.entry(HttpApi.CACHE_HEADER, read.hit() ? "hit" : "miss"));
         return Optional.<DirectResponse>of(new Response(code, h, read.length(), new FileReadBody(read)));
       });
-    }).exceptionally(e -> Optional.empty());
+    });
+  }
+
+  /**
+   * Who sent the request: at once for a token verified here before; otherwise verified now (the first
+   * request with a token on this node is answered here too). Fails for no token or one that does not
+   * verify, and the request is then handed over for its 401.
+   */
+  private CompletionStage<Caller> caller(Map<String, String> headers) {
+    String token = Tokens.bearerToken(headers.get("authorization"));
+    Caller known = tokens.cached(token);
+    return known != null ? CompletableFuture.completedFuture(known) : tokens.authenticate(token);
   }
 
   private static List<Map.Entry<String, String>> baseHeaders(FileVersion v, String contentRange) {
