@@ -16,7 +16,7 @@ import com.typesafe.config.Config;
  */
 public record RemoteReadSettings(int segmentBytes, int inFlight, int perNode, boolean rotate) {
   /** {@code per-node} in {@code reference.conf}. */
-  public static final int DEFAULT_PER_NODE = 4;
+  public static final int DEFAULT_PER_NODE = 16;
   /** The {@code reference.conf} values, for nodes and tests built without a config. */
   public static final RemoteReadSettings DEFAULTS = new RemoteReadSettings(4 << 20, 1, DEFAULT_PER_NODE, false);
 
