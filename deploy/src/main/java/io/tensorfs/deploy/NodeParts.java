@@ -399,7 +399,7 @@ final class NodeParts implements NodeAssembly {
 
   private static FrontServer startFrontDoor(FrontSettings front, FileDirectReads reads, ServerBinding upstream) {
     try {
-      return FrontServer.start(front, reads, upstream.localAddress());
+      return FrontServer.start("http", front, reads, upstream.localAddress());
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

@@ -14,6 +14,7 @@ import io.tensorfs.client.TfsClientException;
 import io.tensorfs.gateway.grpc.v1.HintOp;
 import io.tensorfs.gateway.grpc.v1.Status;
 import io.tensorfs.harness.NodeProcess;
+import io.tensorfs.harness.S3Keys;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -25,6 +26,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
@@ -35,12 +37,15 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Tenants and tokens on two node processes, over HTTP (the front door and the full server) and gRPC: no
  * read, list, stat, hint or delete across tenants; read-only cannot write; 401 without a valid token, 403
  * for another tenant, the same whether the path exists or not; a token created on one node works on the
- * other at once, and one revoked on node-1 is refused on node-2 within 5 s.
+ * other at once, and one revoked on node-1 is refused on node-2 within 5 s. A node's HTTP front door answers
+ * the first read with a token new to that node from its pages, as it does later ones; its S3 front door
+ * answers object reads there too, each counted under its own API.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class TenancyIT {
@@ -124,8 +129,8 @@ class TenancyIT {
   void shouldAnswerTheFirstReadWithATokenNewToANodeFromTheFrontDoor() throws Exception {
     String fresh = create(1, "a", "read-only"); // node-2 has never verified it
     URI metrics = Scrape.endpointOf(cluster.node(2).dataDir(), WAIT);
-    Predicate<Scrape.Series> direct = named("tensorfs_gateway_front_responses_total", "outcome", "direct");
-    Predicate<Scrape.Series> handedOff = named("tensorfs_gateway_front_responses_total", "outcome", "handed-off");
+    Predicate<Scrape.Series> direct = named("tensorfs_gateway_front_responses_total", "api", "http", "outcome", "direct");
+    Predicate<Scrape.Series> handedOff = named("tensorfs_gateway_front_responses_total", "api", "http", "outcome", "handed-off");
     Scrape before = Scrape.settled(metrics, TICK.multipliedBy(3), List.of(direct, handedOff), WAIT);
 
     // HTTP/1.1: the front door hands an HTTP/2 upgrade (this client's default first request) to the full server.
@@ -138,6 +143,55 @@ class TenancyIT {
     Scrape after = Scrape.settled(metrics, TICK.multipliedBy(3), List.of(direct, handedOff), WAIT);
     assertEquals(before.sum(direct) + 1, after.sum(direct), "written by the front door from the cache's pages");
     assertEquals(before.sum(handedOff), after.sum(handedOff), "not handed to the full server");
+  }
+
+  @Test
+  void shouldAnswerAnS3GetFromTheS3FrontDoorCountedApartFromTheHttpOne(@TempDir Path dir) throws Exception {
+    S3Keys.S3Key writer = S3Keys.create(cluster.node(1).baseUri(), admin, "a", "read-write");
+    S3Keys.S3Key reader = S3Keys.create(cluster.node(1).baseUri(), admin, "a", "read-only");
+    String bucket = "front-" + Long.toHexString(System.nanoTime());
+    Path object = Files.write(dir.resolve("object.bin"), bytes);
+    aws(1, writer, dir, "s3", "mb", "s3://" + bucket);
+    aws(1, writer, dir, "s3", "cp", object.toString(), "s3://" + bucket + "/object.bin");
+    URI metrics = Scrape.endpointOf(cluster.node(2).dataDir(), WAIT);
+    List<Predicate<Scrape.Series>> watched = new ArrayList<>();
+    for (String api : List.of("s3", "http")) {
+      for (String outcome : List.of("direct", "handed-off")) {
+        watched.add(named("tensorfs_gateway_front_responses_total", "api", api, "outcome", outcome));
+      }
+    }
+    Scrape before = Scrape.settled(metrics, TICK.multipliedBy(3), watched, WAIT);
+
+    Path got = dir.resolve("got.bin");
+    aws(2, reader, dir, "s3api", "get-object", "--bucket", bucket, "--key", "object.bin", got.toString());
+    assertArrayEquals(bytes, Files.readAllBytes(got));
+
+    Scrape after = Scrape.settled(metrics, TICK.multipliedBy(3), watched, WAIT);
+    List<Double> moved = new ArrayList<>();
+    for (Predicate<Scrape.Series> series : watched) moved.add(after.sum(series) - before.sum(series));
+    assertEquals(List.of(1.0, 0.0, 0.0, 0.0), moved,
+        "one S3 response written from the cache's pages, none handed over, none counted as HTTP's");
+  }
+
+  /** Runs the AWS CLI against node {@code node}'s S3 port with {@code key}, and fails unless it exits 0. */
+  private void aws(int node, S3Keys.S3Key key, Path dir, String... args) throws Exception {
+    List<String> command = new ArrayList<>(List.of("/usr/bin/aws", "--endpoint-url", "http://" + cluster.node(node).s3Address(),
+        "--no-cli-pager"));
+    command.addAll(List.of(args));
+    ProcessBuilder pb = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true);
+    Map<String, String> env = pb.environment();
+    env.keySet().removeIf(k -> k.startsWith("AWS_"));
+    env.put("HOME", dir.toString());
+    env.put("AWS_ACCESS_KEY_ID", key.accessKey());
+    env.put("AWS_SECRET_ACCESS_KEY", key.secretKey());
+    env.put("AWS_DEFAULT_REGION", "us-east-1");
+    env.put("AWS_CONFIG_FILE", dir.resolve("no-aws-config").toString());
+    env.put("AWS_SHARED_CREDENTIALS_FILE", dir.resolve("no-aws-credentials").toString());
+    env.put("AWS_EC2_METADATA_DISABLED", "true");
+    Process p = pb.start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertTrue(p.waitFor(2, TimeUnit.MINUTES), "aws " + String.join(" ", args) + " did not end");
+    assertEquals(0, p.exitValue(), "aws " + String.join(" ", args) + ": " + out);
   }
 
   @Test

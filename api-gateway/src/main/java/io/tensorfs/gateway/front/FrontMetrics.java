@@ -5,7 +5,8 @@ import io.tensorfs.core.metrics.Tags;
 import io.tensorfs.core.metrics.Unit;
 
 /**
- * The front door's counts ({@link FrontStats}), read at every tick:
+ * The front door's counts ({@link FrontStats}), read at every tick, tagged with the API it fronts ({@code api}:
+ * http, s3):
  * {@code tensorfs.gateway.front-connections{outcome}} (accepted, refused), {@code tensorfs.gateway.front-responses{outcome}}
  * (direct, handed-off, cut-off) and {@code tensorfs.gateway.front-open-connections}. Its direct reads also count in
  * {@link io.tensorfs.gateway.metrics.RequestMetrics} as {@code api=front}.
@@ -14,16 +15,16 @@ final class FrontMetrics {
   private FrontMetrics() {}
 
   static void register(FrontServer front) {
-    Metrics.counter("tensorfs.gateway.front-connections", "Connections the front door accepted or refused (max-connections open)", Unit.NONE, Tags.of("outcome", "accepted"), front,
+    Metrics.counter("tensorfs.gateway.front-connections", "Connections the front door accepted or refused (max-connections open)", Unit.NONE, Tags.of("api", front.api, "outcome", "accepted"), front,
         f -> f.stats().accepted());
-    Metrics.counter("tensorfs.gateway.front-connections", "Connections the front door accepted or refused (max-connections open)", Unit.NONE, Tags.of("outcome", "refused"), front,
+    Metrics.counter("tensorfs.gateway.front-connections", "Connections the front door accepted or refused (max-connections open)", Unit.NONE, Tags.of("api", front.api, "outcome", "refused"), front,
         f -> f.stats().refused());
-    Metrics.counter("tensorfs.gateway.front-responses", "Front door responses: written directly from the cache, handed off to the full server, or cut off after their head", Unit.NONE, Tags.of("outcome", "direct"), front,
+    Metrics.counter("tensorfs.gateway.front-responses", "Front door responses: written directly from the cache, handed off to the full server, or cut off after their head", Unit.NONE, Tags.of("api", front.api, "outcome", "direct"), front,
         f -> f.stats().direct());
-    Metrics.counter("tensorfs.gateway.front-responses", "Front door responses: written directly from the cache, handed off to the full server, or cut off after their head", Unit.NONE, Tags.of("outcome", "handed-off"), front,
+    Metrics.counter("tensorfs.gateway.front-responses", "Front door responses: written directly from the cache, handed off to the full server, or cut off after their head", Unit.NONE, Tags.of("api", front.api, "outcome", "handed-off"), front,
         f -> f.stats().handedOff());
-    Metrics.counter("tensorfs.gateway.front-responses", "Front door responses: written directly from the cache, handed off to the full server, or cut off after their head", Unit.NONE, Tags.of("outcome", "cut-off"), front,
+    Metrics.counter("tensorfs.gateway.front-responses", "Front door responses: written directly from the cache, handed off to the full server, or cut off after their head", Unit.NONE, Tags.of("api", front.api, "outcome", "cut-off"), front,
         f -> f.stats().cutOff());
-    Metrics.gauge("tensorfs.gateway.front-open-connections", "Connections the front door has open", Unit.NONE, Tags.EMPTY, front, f -> f.stats().open());
+    Metrics.gauge("tensorfs.gateway.front-open-connections", "Connections the front door has open", Unit.NONE, Tags.of("api", front.api), front, f -> f.stats().open());
   }
 }

@@ -33,6 +33,8 @@ public final class FrontServer implements AutoCloseable {
   private static final long ACCEPT_RETRY_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
 
   final FrontSettings settings;
+  /** The API it fronts ({@code http}, {@code s3}): the {@code api} tag of its metrics. */
+  final String api;
   final DirectReads reads;
   final InetSocketAddress upstream;
   final LongAdder direct = new LongAdder();
@@ -48,8 +50,9 @@ public final class FrontServer implements AutoCloseable {
   private final Thread acceptor;
   private volatile boolean closed;
 
-  private FrontServer(FrontSettings settings, DirectReads reads, InetSocketAddress upstream,
+  private FrontServer(String api, FrontSettings settings, DirectReads reads, InetSocketAddress upstream,
       ServerSocketChannel listener) throws IOException {
+    this.api = api;
     this.settings = settings;
     this.reads = reads;
     this.upstream = upstream;
@@ -64,15 +67,16 @@ public final class FrontServer implements AutoCloseable {
    * Listens on {@code settings.host():settings.port()} and serves until {@link #close()}. Whether to start
    * it at all ({@code enabled}) is the caller's decision.
    *
+   * @param api      the API it fronts ({@code http}, {@code s3}), which tags its metrics
    * @param upstream the full HTTP server, normally on a loopback port
    */
-  public static FrontServer start(FrontSettings settings, DirectReads reads, InetSocketAddress upstream)
+  public static FrontServer start(String api, FrontSettings settings, DirectReads reads, InetSocketAddress upstream)
       throws IOException {
     ServerSocketChannel listener = ServerSocketChannel.open();
     try {
       listener.setOption(StandardSocketOptions.SO_REUSEADDR, true);
       listener.bind(new InetSocketAddress(settings.host(), settings.port()), Math.max(128, settings.maxConnections()));
-      FrontServer server = new FrontServer(settings, reads, upstream, listener);
+      FrontServer server = new FrontServer(api, settings, reads, upstream, listener);
       server.begin();
       return server;
     } catch (IOException | RuntimeException e) {

@@ -41,7 +41,7 @@ public final class S3Server implements AutoCloseable {
     S3DirectReads reads = new S3DirectReads(files, node, api, routes);
     return Http.get(system).newServerAt("127.0.0.1", 0).bind(api::handle).thenApply(binding -> {
       try {
-        return new S3Server(FrontServer.start(settings.front(nodeFront), reads, binding.localAddress()), binding);
+        return new S3Server(FrontServer.start("s3", settings.front(nodeFront), reads, binding.localAddress()), binding);
       } catch (IOException e) {
         binding.unbind();
         throw new UncheckedIOException(e);

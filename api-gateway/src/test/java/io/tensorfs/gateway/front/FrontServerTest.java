@@ -63,7 +63,7 @@ class FrontServerTest {
     reads.put("model.bin", model);
     reads.put("small.bin", small);
     reads.put("empty.bin", new byte[0]);
-    front = FrontServer.start(settings(256, Duration.ofSeconds(60), 4 * MIB), reads, upstream.address());
+    front = FrontServer.start("http", settings(256, Duration.ofSeconds(60), 4 * MIB), reads, upstream.address());
     http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
   }
 
@@ -426,7 +426,7 @@ class FrontServerTest {
   }
 
   private FrontServer extraFront(FrontSettings settings, InetSocketAddress to) throws Exception {
-    FrontServer server = FrontServer.start(settings, reads, to);
+    FrontServer server = FrontServer.start("http", settings, reads, to);
     extraFronts.add(server);
     return server;
   }
