@@ -52,7 +52,8 @@ import org.junit.jupiter.api.Test;
  * of the store ({@code ChunkStore.source}: ByteStrings, the way a chunk on disk was served before) and once
  * through {@link NodeChunkService#readPages} (O_DIRECT into direct buffers lent to the transport), and from
  * chunks resident in the serving side's cache (pages lent), in turns, beside an O_DIRECT read of the same chunks. Not part of the suite (no name ending in Test): run it with
- * {@code mvn -pl sharding test -Dtest=StoreServeBench -Dtensorfs.serve-bench.mib=512 -Dtensorfs.serve-bench.read-ahead=4}.
+ * {@code mvn -pl sharding test -Dtest=StoreServeBench -Dtfs.test.heap=4g -Dtensorfs.serve-bench.mib=512
+ * -Dtensorfs.serve-bench.read-ahead=4} (its direct memory is the heap's size).
  */
 class StoreServeBench {
   private static final int CHUNK_BYTES = 64 << 20;
