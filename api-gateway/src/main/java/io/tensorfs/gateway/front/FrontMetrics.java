@@ -5,10 +5,10 @@ import io.tensorfs.core.metrics.Tags;
 import io.tensorfs.core.metrics.Unit;
 
 /**
- * The front door's counts ({@link FrontStats}), read at every tick, tagged with the API it fronts ({@code api}:
- * http, s3):
- * {@code tensorfs.gateway.front-connections{outcome}} (accepted, refused), {@code tensorfs.gateway.front-responses{outcome}}
- * (direct, handed-off, cut-off) and {@code tensorfs.gateway.front-open-connections}. Its direct reads also count in
+ * The front door's counts ({@link FrontStats}), read at every tick, each tagged with the API the door fronts
+ * ({@code api}: http, s3): {@code tensorfs.gateway.front-connections{api,outcome}} (accepted, refused),
+ * {@code tensorfs.gateway.front-responses{api,outcome}} (direct, handed-off, cut-off) and
+ * {@code tensorfs.gateway.front-open-connections{api}}. Its direct reads also count in
  * {@link io.tensorfs.gateway.metrics.RequestMetrics} as {@code api=front}.
  */
 final class FrontMetrics {
