@@ -396,6 +396,9 @@ abstract class TransportContract {
    * A push lands in the receiving node's pages (its landing ring) with nothing allocated per frame on
    * that node's agent thread, nor on the pushing one: two pushes of different sizes cost each agent thread
    * the same bytes, within less than one byte per extra frame; the bytes arrive exact (the CRC acknowledged).
+   * Each size is measured three times and its least cost taken: what an agent thread allocates once in its
+   * life, whenever a path is first taken (a class loaded the first time a publication is back-pressured,
+   * which depends on timing), lands in one measurement at most, while an allocation per frame shows in all.
    */
   @Test
   void shouldAllocateNothingPerFrameOnEitherAgentThreadWhenPushing() throws Exception {
@@ -406,23 +409,32 @@ abstract class TransportContract {
     int large = (int) (128 * MIB);
     for (int i = 0; i < 4; i++) pushAll(large); // warm up: JIT, landing rings, links
 
-    long receiving = threads.getThreadAllocatedBytes(server.agentThreadId());
-    long sending = threads.getThreadAllocatedBytes(client.agentThreadId());
-    pushAll(small);
-    long[] smallCost = {threads.getThreadAllocatedBytes(server.agentThreadId()) - receiving,
-        threads.getThreadAllocatedBytes(client.agentThreadId()) - sending};
-    receiving = threads.getThreadAllocatedBytes(server.agentThreadId());
-    sending = threads.getThreadAllocatedBytes(client.agentThreadId());
-    pushAll(large);
-    long[] largeCost = {threads.getThreadAllocatedBytes(server.agentThreadId()) - receiving,
-        threads.getThreadAllocatedBytes(client.agentThreadId()) - sending};
+    long[] smallCost = {Long.MAX_VALUE, Long.MAX_VALUE};
+    long[] largeCost = {Long.MAX_VALUE, Long.MAX_VALUE};
+    for (int attempt = 0; attempt < 3; attempt++) {
+      least(smallCost, pushCost(threads, small));
+      least(largeCost, pushCost(threads, large));
+    }
 
     long extraFrames = (large - small) / client.maxPayloadBytes(server.localEndpoint());
     String seen = "receiving agent " + smallCost[0] + " then " + largeCost[0] + " bytes, sending agent " + smallCost[1] + " then "
-        + largeCost[1] + " bytes, for " + small + " then " + large + " bytes pushed (" + extraFrames + " more frames)";
+        + largeCost[1] + " bytes (least of 3 each), for " + small + " then " + large + " bytes pushed (" + extraFrames + " more frames)";
     System.out.println(expectedKind() + " agents allocated for pushes: " + seen);
     assertTrue(largeCost[0] - smallCost[0] < extraFrames, "the receiving agent allocates per frame: " + seen);
     assertTrue(largeCost[1] - smallCost[1] < extraFrames, "the sending agent allocates per frame: " + seen);
+  }
+
+  /** Bytes the server's (receiving) and the client's (sending) agent threads allocate during one push of {@code bytes}. */
+  private long[] pushCost(com.sun.management.ThreadMXBean threads, int bytes) throws Exception {
+    long receiving = threads.getThreadAllocatedBytes(server.agentThreadId());
+    long sending = threads.getThreadAllocatedBytes(client.agentThreadId());
+    pushAll(bytes);
+    return new long[] {threads.getThreadAllocatedBytes(server.agentThreadId()) - receiving,
+        threads.getThreadAllocatedBytes(client.agentThreadId()) - sending};
+  }
+
+  private static void least(long[] into, long[] cost) {
+    for (int i = 0; i < into.length; i++) into[i] = Math.min(into[i], cost[i]);
   }
 
   private void pushAll(int bytes) throws Exception {

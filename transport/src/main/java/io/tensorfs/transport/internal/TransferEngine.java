@@ -292,7 +292,11 @@ public final class TransferEngine implements Agent, FrameHandler {
     runCommands();
     TfsException cause = closedError();
     for (Transfer t : allTransfers()) failAndTell(t, cause);
-    for (Peer p : peers.values()) p.link.close();
+    for (Peer p : peers.values()) {
+      p.publishCounts();
+      p.flushCounts();
+      p.link.close();
+    }
     peers.clear();
     peerList.clear();
     wire.close();
@@ -398,8 +402,8 @@ public final class TransferEngine implements Agent, FrameHandler {
       }
       t.lastHeardNs = nowNs;
       if (t.peer != null) {
-        t.peer.receivedFrames.increment();
-        t.peer.receivedBytes.increment(length);
+        t.peer.receivedFrames++;
+        t.peer.receivedBytes += length;
       }
       switch (type) {
         case Frames.DATA -> onData(t, buffer, offset);
@@ -446,8 +450,8 @@ public final class TransferEngine implements Agent, FrameHandler {
     }
     int length = landing.length;
     in.lastHeardNs = nowNs;
-    in.peer.receivedFrames.increment();
-    in.peer.receivedBytes.increment(Frames.DATA_HEADER_BYTES + length);
+    in.peer.receivedFrames++;
+    in.peer.receivedBytes += Frames.DATA_HEADER_BYTES + length;
     in.receivedBytes += length;
     if (!in.target.landed(landing)) {
       failAndTell(in, new TfsException(ErrorCode.CHECKSUM_MISMATCH, "chunk " + in.chunk + " at offset " + (in.baseOffset + landing.position)
@@ -766,10 +770,10 @@ public final class TransferEngine implements Agent, FrameHandler {
   /** Counts an offer to {@code p}: a frame sent, or one refused for now that will be offered again. */
   private static boolean countOffer(Peer p, boolean sent, int frameBytes) {
     if (sent) {
-      p.sentFrames.increment();
-      p.sentBytes.increment(frameBytes);
+      p.sentFrames++;
+      p.sentBytes += frameBytes;
     } else {
-      p.backPressured.increment();
+      p.backPressured++;
     }
     return sent;
   }
@@ -868,6 +872,7 @@ public final class TransferEngine implements Agent, FrameHandler {
     }
     for (int i = peerList.size() - 1; i >= 0; i--) {
       Peer p = peerList.get(i);
+      if (p.publishCounts()) waker().wake(p.flushTask);
       String why = p.link.failure(nowNs);
       if (why != null) failPeer(p, why);
       else if (p.transfers == 0 && p.pendingControl.isEmpty() && nowNs - p.idleSinceNs > PEER_LINGER_NS) dropPeer(p);
@@ -890,6 +895,8 @@ public final class TransferEngine implements Agent, FrameHandler {
   }
 
   private void dropPeer(Peer p) {
+    p.publishCounts();
+    p.flushCounts();
     peers.remove(p.endpoint);
     peerList.remove(p);
     p.link.close();
