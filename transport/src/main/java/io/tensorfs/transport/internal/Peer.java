@@ -7,7 +7,10 @@ import io.tensorfs.core.metrics.Unit;
 import java.util.concurrent.atomic.AtomicLongArray;
 import org.agrona.ExpandableRingBuffer;
 
-/** The engine's view of one remote endpoint: its link and control frames waiting to be sent. Agent thread only. */
+/**
+ * The engine's view of one remote endpoint: its link and control frames waiting to be sent. Agent thread only,
+ * but for {@link #flushCounts}.
+ */
 final class Peer {
   final String endpoint;
   final Link link;
