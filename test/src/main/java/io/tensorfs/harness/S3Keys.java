@@ -15,7 +15,22 @@ import java.nio.charset.StandardCharsets;
  */
 public final class S3Keys {
   /** An S3 key pair: the access key id and its secret. */
-  public record S3Key(String accessKey, String secretKey) {}
+  public record S3Key(String accessKey, String secretKey) {
+    /**
+     * Sets an AWS client's environment to this key and nothing of the machine's own configuration: every
+     * {@code AWS_*} variable replaced, {@code HOME} and the config files under {@code home}.
+     */
+    public void awsEnvironment(java.util.Map<String, String> env, java.nio.file.Path home) {
+      env.keySet().removeIf(k -> k.startsWith("AWS_"));
+      env.put("HOME", home.toString());
+      env.put("AWS_ACCESS_KEY_ID", accessKey);
+      env.put("AWS_SECRET_ACCESS_KEY", secretKey);
+      env.put("AWS_DEFAULT_REGION", "us-east-1");
+      env.put("AWS_CONFIG_FILE", home.resolve("no-aws-config").toString());
+      env.put("AWS_SHARED_CREDENTIALS_FILE", home.resolve("no-aws-credentials").toString());
+      env.put("AWS_EC2_METADATA_DISABLED", "true");
+    }
+  }
 
   private S3Keys() {}
 

@@ -191,15 +191,9 @@ class S3ClientsIT {
     ProcessBuilder pb = new ProcessBuilder(command).directory(workDir.toFile()).redirectErrorStream(true)
         .redirectOutput(log.toFile());
     Map<String, String> env = pb.environment();
-    env.keySet().removeIf(k -> k.startsWith("AWS_") || k.startsWith("RCLONE_"));
-    env.put("HOME", dir.resolve("home").toString());
+    env.keySet().removeIf(k -> k.startsWith("RCLONE_"));
+    key.awsEnvironment(env, dir.resolve("home"));
     env.put("PATH", "/usr/bin:/bin");
-    env.put("AWS_ACCESS_KEY_ID", key.accessKey());
-    env.put("AWS_SECRET_ACCESS_KEY", key.secretKey());
-    env.put("AWS_DEFAULT_REGION", "us-east-1");
-    env.put("AWS_CONFIG_FILE", dir.resolve("home/no-aws-config").toString());
-    env.put("AWS_SHARED_CREDENTIALS_FILE", dir.resolve("home/no-aws-credentials").toString());
-    env.put("AWS_EC2_METADATA_DISABLED", "true");
     env.put("S3_ENDPOINT", endpoint);
     env.put("RCLONE_CONFIG_TFS_TYPE", "s3");
     env.put("RCLONE_CONFIG_TFS_PROVIDER", "Other");
