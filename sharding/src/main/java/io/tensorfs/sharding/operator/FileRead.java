@@ -4,6 +4,7 @@ import io.tensorfs.core.ChunkId;
 import io.tensorfs.core.ErrorCode;
 import io.tensorfs.core.TfsException;
 import io.tensorfs.sharding.FileVersion;
+import io.tensorfs.transport.StreamEnds;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -113,13 +114,7 @@ public final class FileRead implements AutoCloseable {
     Source<Supplier<CompletionStage<Fetch>>, NotUsed> fetches = Source.from(started)
         .<Supplier<CompletionStage<Fetch>>>map(f -> () -> f.piece.thenApply(p -> f))
         .concat(Source.from(starts).map(start -> () -> track(start)));
-    return fetches
-        .mapAsync(readAhead, Supplier::get)
-        .map(this::take)
-        .watchTermination((notUsed, done) -> {
-          done.whenComplete((d, e) -> close());
-          return notUsed;
-        });
+    return StreamEnds.whenEnded(fetches.mapAsync(readAhead, Supplier::get).map(this::take), this::close);
   }
 
   /**

@@ -13,13 +13,16 @@ import io.tensorfs.transport.ChunkService;
 import io.tensorfs.transport.PageRun;
 import io.tensorfs.transport.PushAck;
 import io.tensorfs.transport.PushRequest;
+import io.tensorfs.transport.StreamEnds;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.pekko.Done;
@@ -76,6 +79,11 @@ public final class NodeChunkService implements ChunkService {
     return serveBuffers.regions();
   }
 
+  /** Serve buffers of the region not lent now: all of them once every read from disk is done and released. */
+  int freeServeSlots() {
+    return serveBuffers.freeSlots();
+  }
+
   @Override
   public Source<ByteString, NotUsed> read(ChunkId chunk, long offset, long length) {
     ReadLeases.Lease lease = leases.acquire(chunk.fileId());
@@ -86,20 +94,12 @@ public final class NodeChunkService implements ChunkService {
     } else {
       bytes = Source.completionStage(holder(chunk, 0)).flatMapConcat(store -> store.source(chunk, offset, length));
     }
-    return bytes.watchTermination((m, done) -> {
-      done.whenComplete((d, e) -> lease.close());
-      return m;
-    }).mapMaterializedValue(m -> NotUsed.getInstance());
+    return StreamEnds.whenEnded(bytes, lease::close);
   }
 
   private static Source<ByteString, NotUsed> fromPages(CachedChunk chunk, long offset, long length) {
-    return Source.from(pieces(chunk, offset, length))
-        .map(ByteString::fromByteBuffer) // copies: the pages go back to the cache when the stream ends
-        .watchTermination((m, done) -> {
-          done.whenComplete((d, e) -> chunk.release());
-          return m;
-        })
-        .mapMaterializedValue(m -> NotUsed.getInstance());
+    // copies: the pages go back to the cache when the stream ends
+    return StreamEnds.whenEnded(Source.from(pieces(chunk, offset, length)).map(ByteString::fromByteBuffer), chunk::release);
   }
 
   /**
@@ -113,13 +113,15 @@ public final class NodeChunkService implements ChunkService {
     ReadLeases.Lease lease = leases.acquire(chunk.fileId());
     Optional<CachedChunk> resident = cache.lookup(chunk);
     if (resident.isEmpty()) {
-      return Source.completionStage(holder(chunk, 0))
-          .flatMapConcat(store -> fromStore(store, chunk, offset, length))
-          .watchTermination((m, done) -> {
-            done.whenComplete((d, e) -> lease.close());
-            return m;
-          })
+      UnclaimedRuns unclaimed = new UnclaimedRuns();
+      Source<PageRun, NotUsed> runs = Source.completionStage(holder(chunk, 0))
+          .flatMapConcat(store -> fromStore(store, chunk, offset, length, unclaimed))
+          .map(unclaimed::handOn)
           .mapMaterializedValue(m -> NotUsed.getInstance());
+      return StreamEnds.whenEnded(runs, () -> {
+        unclaimed.end();
+        lease.close();
+      });
     }
     LentPages lent = new LentPages(resident.get(), lease);
     List<ByteBuffer> pieces;
@@ -129,13 +131,7 @@ public final class NodeChunkService implements ChunkService {
       lent.release();
       return Source.failed(e);
     }
-    return Source.from(pieces)
-        .map(lent::lend)
-        .watchTermination((m, done) -> {
-          done.whenComplete((d, e) -> lent.release());
-          return m;
-        })
-        .mapMaterializedValue(m -> NotUsed.getInstance());
+    return StreamEnds.whenEnded(Source.from(pieces).map(lent::lend), lent::release);
   }
 
   /**
@@ -143,19 +139,21 @@ public final class NodeChunkService implements ChunkService {
    * {@link ServeSettings#segmentBytes}, {@link ServeSettings#inFlight} at once, each straight into a direct buffer
    * (O_DIRECT, verified there) lent as a run that gives the buffer back when released: no heap copy, and
    * the disk reads ahead of the wire. The stream ends at the chunk's end; its first segment fails as a read
-   * past the end would.
+   * past the end would. Each run read is counted in {@code unclaimed} until the caller's stream hands it on.
    */
-  private Source<PageRun, NotUsed> fromStore(ChunkStore store, ChunkId chunk, long offset, long length) {
+  private Source<PageRun, NotUsed> fromStore(ChunkStore store, ChunkId chunk, long offset, long length,
+      UnclaimedRuns unclaimed) {
     long end = offset + length;
     int segment = serveBuffers.bytes();
     return Source.unfold(offset, at -> at < end || at == offset
             ? Optional.of(Pair.create(at + segment, at))
             : Optional.<Pair<Long, Long>>empty())
-        .mapAsync(serve.inFlight(), at -> readSegment(store, chunk, at, (int) Math.min(segment, end - at), at == offset))
+        .mapAsync(serve.inFlight(), at -> readSegment(store, chunk, at, (int) Math.min(segment, end - at), at == offset, unclaimed))
         .takeWhile(run -> run.bytes().hasRemaining()); // the chunk ended: the segments after hold no buffer either
   }
 
-  private CompletionStage<PageRun> readSegment(ChunkStore store, ChunkId chunk, long at, int wanted, boolean first) {
+  private CompletionStage<PageRun> readSegment(ChunkStore store, ChunkId chunk, long at, int wanted, boolean first,
+      UnclaimedRuns unclaimed) {
     ServeBuffers.Buffer taken = serveBuffers.take();
     ByteBuffer buffer = taken.bytes();
     // What was asked, rounded up to the store's blocks, so that the read lands straight in the buffer and a
@@ -183,10 +181,41 @@ public final class NodeChunkService implements ChunkService {
         return PageRun.unheld(EMPTY);
       }
       AtomicBoolean released = new AtomicBoolean();
-      return PageRun.held(run, () -> {
+      return unclaimed.add(PageRun.held(run, () -> {
         if (released.compareAndSet(false, true)) taken.give();
-      });
+      }));
     });
+  }
+
+  /**
+   * The runs one stream from a store has read and not yet handed to its consumer. The stages between the
+   * reads and the consumer ({@code mapAsync}, {@code flatMapConcat}) drop what they hold when the stream is
+   * cancelled: reads in flight, reads done and not yet taken, a run on its way. So each run is counted here
+   * from its read until the stream's last stage hands it on, and those left when the stream ends are
+   * released: at the end, or as its read completes for one still in flight. Reads complete on the store's
+   * threads; handOn and end run on the stream's.
+   */
+  private static final class UnclaimedRuns {
+    private final Set<PageRun> waiting = ConcurrentHashMap.newKeySet();
+    private volatile boolean ended;
+
+    PageRun add(PageRun run) {
+      waiting.add(run);
+      if (ended && waiting.remove(run)) run.release(); // whoever removes it releases it, once
+      return run;
+    }
+
+    PageRun handOn(PageRun run) {
+      waiting.remove(run);
+      return run;
+    }
+
+    void end() {
+      ended = true;
+      for (PageRun run : waiting) {
+        if (waiting.remove(run)) run.release();
+      }
+    }
   }
 
   private static final ByteBuffer EMPTY = ByteBuffer.allocate(0);

@@ -69,6 +69,11 @@ final class ServeBuffers {
     return region == null ? List.of() : region.regions();
   }
 
+  /** Slots of the region not in use now (0 when there is no region). */
+  int freeSlots() {
+    return region == null ? 0 : region.freePages();
+  }
+
   /** A cleared buffer of {@link #bytes()}, aligned for O_DIRECT: a free slot of the region, else a new one. */
   Buffer take() {
     Page slot = region == null ? null : region.tryAcquire();

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.tensorfs.core.ChunkId;
 import io.tensorfs.core.FileId;
 import io.tensorfs.core.TfsPath;
+import io.tensorfs.core.testing.Awaits;
 import io.tensorfs.core.memory.PagePool;
 import io.tensorfs.core.memory.internal.NativeMemory;
 import io.tensorfs.store.ChunkStore;
@@ -154,6 +155,29 @@ class NodeChunkServiceTest {
       run.release();
     }
     assertArrayEquals(bytes, all.array());
+    assertFalse(leases.held(chunk.fileId()), "the lease ends with the stream");
+  }
+
+  /**
+   * A stream from the store cancelled after its first run, with the reads after it in flight or done and not
+   * yet taken, gives every buffer back and ends its lease.
+   */
+  @Test
+  void shouldGiveBackEveryBufferOfReadsInFlightWhenAStreamFromTheStoreIsCancelled() {
+    NodeChunkService ahead = new NodeChunkService(List.of(store), cache, null, leases, new ServeSettings(2 << 20, 4));
+    int free = ahead.freeServeSlots();
+    assertTrue(free > 0, "the service has a serve region");
+
+    List<PageRun> first = await(ahead.readPages(chunk, 0, CHUNK_BYTES).take(1).runWith(Sink.seq(), system));
+
+    assertEquals(1, first.size());
+    ByteBuffer run = first.get(0).bytes();
+    byte[] got = new byte[run.remaining()];
+    run.duplicate().get(got);
+    assertArrayEquals(java.util.Arrays.copyOfRange(bytes, 0, got.length), got);
+    first.get(0).release();
+    Awaits.until(() -> ahead.freeServeSlots() == free, Duration.ofSeconds(10),
+        "every serve buffer back after the stream was cancelled");
     assertFalse(leases.held(chunk.fileId()), "the lease ends with the stream");
   }
 

@@ -13,6 +13,7 @@ import io.tensorfs.gateway.grpc.v1.Completion;
 import io.tensorfs.gateway.grpc.v1.Flag;
 import io.tensorfs.gateway.grpc.v1.Sge;
 import io.tensorfs.gateway.grpc.v1.Submission;
+import io.tensorfs.transport.StreamEnds;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalLong;
@@ -154,11 +155,7 @@ public final class BatchIo {
   CompletionStage<Source<ByteString, NotUsed>> gather(List<Sge> sges) {
     return resolve(sges).thenApply(sources -> {
       Staging stage = new Staging(staging);
-      return Gather.source(sources, gpus, stage, staging.bufferBytes())
-          .watchTermination((mat, done) -> {
-            done.whenComplete((d, e) -> stage.release());
-            return mat;
-          });
+      return StreamEnds.whenEnded(Gather.source(sources, gpus, stage, staging.bufferBytes()), stage::release);
     });
   }
 
