@@ -11,8 +11,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One client connection, run by its own thread: reads request heads, answers file GET/HEAD from
- * {@link DirectReads}, and on the first request it does not answer itself becomes a {@link Relay} to the
- * full server for the rest of its life. Keep-alive by default; pipelined requests are kept in order.
+ * {@link DirectReads}, hands any other request without a body to the full server one at a time through a
+ * {@link Forwarder}, and becomes a {@link Relay} to the full server for the rest of its life on the first
+ * request it can do neither with (one with a body, one it cannot parse) or whose answer the forwarder cannot
+ * frame. Keep-alive by default; pipelined requests are kept in order.
  */
 final class Connection implements Runnable {
   private static final Logger log = LoggerFactory.getLogger(Connection.class);
@@ -24,7 +26,7 @@ final class Connection implements Runnable {
   /** {@link #readHead()}: what was read is no head the front door can parse; relay it. */
   private static final int NOT_A_HEAD = -2;
 
-  private enum Outcome { KEEP_ALIVE, CLOSE, HAND_OFF }
+  private enum Outcome { KEEP_ALIVE, CLOSE, HAND_OFF, RELAYED }
 
   private final FrontServer server;
   private final long id;
@@ -42,6 +44,8 @@ final class Connection implements Runnable {
   private int answeringStatus;
   /** Set once the connection is handed to the full server, so closing it closes the upstream side too. */
   private volatile Relay relay;
+  /** Set at the first request forwarded to the full server; its upstream connection is kept. */
+  private volatile Forwarder forwarder;
 
   Connection(FrontServer server, long id, SocketChannel channel) {
     this.server = server;
@@ -62,13 +66,15 @@ final class Connection implements Runnable {
       log.warn("front connection {} failed", id, e);
     } finally {
       FrontServer.closeQuietly(channel);
+      FrontServer.closeQuietly(forwarder);
       server.ended(this);
     }
   }
 
-  /** Closes the client socket, and the upstream one when relayed; the connection's threads then end. Any thread. */
+  /** Closes the client socket, and the upstream one when relayed or forwarding; the connection's threads then end. Any thread. */
   void close() {
     FrontServer.closeQuietly(channel);
+    FrontServer.closeQuietly(forwarder);
     Relay r = relay;
     if (r != null) r.close();
   }
@@ -106,8 +112,11 @@ final class Connection implements Runnable {
       RequestHead head = end == NOT_A_HEAD ? null : RequestHead.parse(in, end);
       headAtNanos = System.nanoTime();
       Outcome outcome = head != null && head.isDirectRead(server.reads::serves) ? answer(head) : Outcome.HAND_OFF;
+      if (outcome == Outcome.HAND_OFF && head != null && head.hasNoBody()) outcome = forward(head, end);
+      if (outcome == Outcome.RELAYED) return;
       if (outcome == Outcome.HAND_OFF) {
         server.handedOff.increment();
+        FrontServer.closeQuietly(forwarder); // the relay opens its own connection
         relay = new Relay(this, channel, server.upstream, Thread.currentThread().getName());
         relay.run(in, filled);
         return;
@@ -115,6 +124,31 @@ final class Connection implements Runnable {
       if (outcome == Outcome.CLOSE) return;
       System.arraycopy(in, end, in, 0, filled - end);
       filled -= end;
+    }
+  }
+
+  /**
+   * Hands the request in {@link #in}{@code [0, end)} to the full server through the forwarder; when its answer
+   * cannot be framed, relays the connection from there on and returns {@link Outcome#RELAYED} once it ended.
+   */
+  private Outcome forward(RequestHead head, int end) throws IOException {
+    Forwarder f = forwarder;
+    if (f == null) {
+      f = new Forwarder(this, server.upstream, server.settings.maxHeadBytes());
+      forwarder = f;
+    }
+    switch (f.forward(head, in, end)) {
+      case KEEP_ALIVE:
+        server.forwarded.increment();
+        return Outcome.KEEP_ALIVE;
+      case CLOSE:
+        server.forwarded.increment();
+        return Outcome.CLOSE;
+      default:
+        server.handedOff.increment();
+        relay = new Relay(this, channel, server.upstream, Thread.currentThread().getName());
+        relay.continueOver(f.takeUpstream(), f.unsentAnswer(), in, end, filled);
+        return Outcome.RELAYED;
     }
   }
 

@@ -39,6 +39,7 @@ public final class FrontServer implements AutoCloseable {
   final InetSocketAddress upstream;
   final LongAdder direct = new LongAdder();
   final LongAdder handedOff = new LongAdder();
+  final LongAdder forwarded = new LongAdder();
   final LongAdder cutOff = new LongAdder();
   private final LongAdder accepted = new LongAdder();
   private final LongAdder refused = new LongAdder();
@@ -91,7 +92,8 @@ public final class FrontServer implements AutoCloseable {
   }
 
   public FrontStats stats() {
-    return new FrontStats(accepted.sum(), refused.sum(), direct.sum(), handedOff.sum(), cutOff.sum(), live.size());
+    return new FrontStats(accepted.sum(), refused.sum(), direct.sum(), forwarded.sum(), handedOff.sum(), cutOff.sum(),
+        live.size());
   }
 
   /** Stops listening and closes every connection, relayed ones included; returns without waiting for threads. */

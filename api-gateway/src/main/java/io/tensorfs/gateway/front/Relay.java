@@ -39,8 +39,27 @@ final class Relay {
       answerUnavailable();
       return;
     }
+    relay(ByteBuffer.wrap(buffered, 0, length));
+  }
+
+  /**
+   * Relays over a connection to the full server that a {@link Forwarder} opened, in the middle of an answer:
+   * {@code answered} (what the full server sent so far) goes to the client first, {@code buffered[from, to)}
+   * (what the client sent after the forwarded request) to the full server; then both directions are copied.
+   */
+  void continueOver(SocketChannel connected, ByteBuffer answered, byte[] buffered, int from, int to) throws IOException {
+    upstream = connected;
     try {
-      ByteBuffer first = ByteBuffer.wrap(buffered, 0, length);
+      connection.writeFully(new ByteBuffer[] {answered});
+    } catch (IOException e) {
+      close();
+      throw e;
+    }
+    relay(ByteBuffer.wrap(buffered, from, to - from));
+  }
+
+  private void relay(ByteBuffer first) throws IOException {
+    try {
       while (first.hasRemaining()) upstream.write(first);
       Thread answers = new Thread(this::upstreamToClient, threadName + "-upstream");
       answers.setDaemon(true);

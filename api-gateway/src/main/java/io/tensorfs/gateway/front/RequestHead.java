@@ -50,7 +50,8 @@ record RequestHead(String method, String target, Map<String, String> headers) {
 
   /**
    * Whether the front door may ask {@link DirectReads} for the answer: a GET or HEAD of a file, with a Host,
-   * no body, and nothing that changes the connection (Expect, Upgrade).
+   * no body, and no Expect. An Upgrade (an HTTP/2 upgrade, Java's HttpClient's first request) is ignored, as
+   * a server may: the answer is HTTP/1.1 and the client goes on in HTTP/1.1.
    */
   boolean isDirectRead() {
     return isDirectRead(t -> t.startsWith(FILES_PREFIX));
@@ -61,10 +62,14 @@ record RequestHead(String method, String target, Map<String, String> headers) {
     if (!method.equals("GET") && !method.equals("HEAD")) return false;
     if (!serves.test(target)) return false;
     if (!headers.containsKey("host") || headers.get("host").contains(",")) return false;
+    return hasNoBody();
+  }
+
+  /** Whether the request has no body and waits for no interim answer: no Content-Length but 0, no Transfer-Encoding, no Expect. */
+  boolean hasNoBody() {
     String length = headers.get("content-length");
     if (length != null && !length.equals("0")) return false;
-    return !headers.containsKey("transfer-encoding") && !headers.containsKey("expect")
-        && !headers.containsKey("upgrade");
+    return !headers.containsKey("transfer-encoding") && !headers.containsKey("expect");
   }
 
   boolean isHead() {

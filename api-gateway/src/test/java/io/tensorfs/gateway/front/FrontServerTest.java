@@ -168,6 +168,112 @@ class FrontServerTest {
   }
 
   @Test
+  void shouldForwardRequestsWithoutABodyOneAtATimeAndAnswerTheNextDirectly() throws Exception {
+    byte[] upOnly = random(300_000, 6);
+    upstream.stored.put("/v1/files/up-only.bin", upOnly);
+    FrontStats before = front.stats();
+    try (RawHttp c = new RawHttp(front.localAddress())) {
+      c.send(RawHttp.get("/v1/files/missing.bin"));
+      RawHttp.Response missing = c.read();
+      assertEquals(404, missing.status());
+      assertEquals("upstream", missing.header(ANSWERED_BY));
+      assertEquals(TestUpstream.notFoundJson("/v1/files/missing.bin"), missing.text());
+
+      c.send(RawHttp.get("/v1/files/small.bin"));
+      RawHttp.Response direct = c.read();
+      assertArrayEquals(small, direct.body());
+      assertNull(direct.header(ANSWERED_BY), "answered directly after a forwarded request");
+
+      // A file only the full server has, its HEAD (a length and no body), then a direct read, in one write.
+      c.send(RawHttp.get("/v1/files/up-only.bin") + RawHttp.request("HEAD", "/v1/files/up-only.bin")
+          + RawHttp.get("/v1/files/small.bin"));
+      RawHttp.Response got = c.read();
+      assertEquals("upstream", got.header(ANSWERED_BY));
+      assertArrayEquals(upOnly, got.body());
+      RawHttp.Response head = c.read(true);
+      assertEquals("upstream", head.header(ANSWERED_BY));
+      assertEquals(String.valueOf(upOnly.length), head.header("content-length"));
+      RawHttp.Response again = c.read();
+      assertNull(again.header(ANSWERED_BY));
+      assertArrayEquals(small, again.body());
+    } finally {
+      upstream.stored.remove("/v1/files/up-only.bin");
+    }
+    assertEquals(before.forwarded() + 3, front.stats().forwarded());
+    assertEquals(before.handedOff(), front.stats().handedOff(), "no connection was relayed");
+    await(() -> front.stats().direct() == before.direct() + 2, "two responses written directly");
+    awaitFinished("small.bin");
+  }
+
+  @Test
+  void shouldRelayFromAnAnswerItCannotFrameOnWithWhatTheClientSentAfterIt() throws Exception {
+    long handedBefore = front.stats().handedOff();
+    try (RawHttp c = new RawHttp(front.localAddress())) {
+      c.send(RawHttp.get(TestUpstream.CHUNKED_PREFIX + "abc") + RawHttp.get("/v1/files/small.bin"));
+      RawHttp.Response chunked = c.read();
+      assertEquals("chunked", chunked.header("transfer-encoding"));
+      assertEquals("abcabcabc", chunked.text());
+      RawHttp.Response next = c.read();
+      assertEquals(404, next.status());
+      assertEquals("upstream", next.header(ANSWERED_BY), "the connection is relayed from the chunked answer on");
+    }
+    assertEquals(handedBefore + 1, front.stats().handedOff());
+  }
+
+  @Test
+  void shouldConnectAgainWhenTheFullServerClosedTheKeptConnection() throws Exception {
+    // A full server that answers one request per connection and then closes it, as one does at its idle timeout.
+    try (ServerSocketChannel once = ServerSocketChannel.open().bind(new InetSocketAddress("127.0.0.1", 0))) {
+      List<Integer> accepted = new java.util.concurrent.CopyOnWriteArrayList<>();
+      Thread server = new Thread(() -> {
+        byte[] answer = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok".getBytes(StandardCharsets.ISO_8859_1);
+        try {
+          while (true) {
+            try (SocketChannel s = once.accept()) {
+              accepted.add(accepted.size() + 1);
+              ByteBuffer in = ByteBuffer.allocate(4096);
+              while (!new String(in.array(), 0, in.position(), StandardCharsets.ISO_8859_1).contains("\r\n\r\n")) {
+                if (s.read(in) < 0) break;
+              }
+              s.write(ByteBuffer.wrap(answer));
+            }
+          }
+        } catch (IOException closed) {
+          // the test is over
+        }
+      }, "one-answer-server");
+      server.setDaemon(true);
+      server.start();
+      FrontServer door = extraFront(settings(8, Duration.ofSeconds(60), 0), (InetSocketAddress) once.getLocalAddress());
+      try (RawHttp c = new RawHttp(door.localAddress())) {
+        for (String method : List.of("GET", "GET", "DELETE")) {
+          c.send(RawHttp.request(method, "/v1/stat/a"));
+          RawHttp.Response r = c.read();
+          assertEquals(200, r.status(), method);
+          assertEquals("ok", r.text(), method);
+        }
+      }
+      assertEquals(3, accepted.size(), "one upstream connection per request");
+      await(() -> door.stats().forwarded() == 3, "three requests counted as forwarded");
+    }
+  }
+
+  /** Java's HttpClient asks for an HTTP/2 upgrade on its first request: the front door answers it in HTTP/1.1. */
+  @Test
+  void shouldAnswerAFileReadAskingForAnHttp2UpgradeDirectly() throws Exception {
+    long directBefore = front.stats().direct();
+    HttpClient upgrading = HttpClient.newBuilder().version(HttpClient.Version.HTTP_2).build();
+    HttpResponse<byte[]> r = upgrading.send(HttpRequest.newBuilder(uri("/v1/files/small.bin")).build(),
+        BodyHandlers.ofByteArray());
+
+    assertEquals(200, r.statusCode());
+    assertEquals(HttpClient.Version.HTTP_1_1, r.version());
+    assertArrayEquals(small, r.body());
+    assertEquals(Optional.empty(), r.headers().firstValue(ANSWERED_BY));
+    await(() -> front.stats().direct() == directBefore + 1, "the read answered directly");
+  }
+
+  @Test
   void shouldRelayWhenDirectReadsAnswersEmpty() throws Exception {
     byte[] upload = random(5 * MIB, 4);
     HttpResponse<String> put = http.send(HttpRequest.newBuilder(uri("/v1/files/uploaded.bin"))

@@ -50,8 +50,26 @@ class RequestHeadTest {
         "two lengths");
     assertFalse(direct("GET /v1/files/a HTTP/1.1\r\nHost: n\r\nTransfer-Encoding: chunked\r\n\r\n"), "chunked");
     assertFalse(direct("GET /v1/files/a HTTP/1.1\r\nHost: n\r\nExpect: 100-continue\r\n\r\n"), "Expect");
-    assertFalse(direct("GET /v1/files/a HTTP/1.1\r\nHost: n\r\nUpgrade: h2c\r\n\r\n"), "Upgrade");
     assertTrue(direct("HEAD /v1/files/a HTTP/1.1\r\nHost: n\r\nContent-Length: 0\r\n\r\n"), "an empty body is none");
+  }
+
+  /** An HTTP/2 upgrade (Java's HttpClient asks for one on its first request) is ignored, as a server may. */
+  @Test
+  void shouldAnswerAFileReadAskingForAnUpgradeInHttp11() {
+    assertTrue(direct("GET /v1/files/a HTTP/1.1\r\nHost: n\r\nConnection: Upgrade, HTTP2-Settings\r\n"
+        + "Upgrade: h2c\r\nHTTP2-Settings: AAMAAABkAAQBAAAAAAIAAAAA\r\n\r\n"));
+  }
+
+  /** Only a request with no body and no interim answer to wait for is forwarded one at a time. */
+  @Test
+  void shouldTellARequestWithoutABodyFromOneWithABody() {
+    assertTrue(parse("GET /v1/stat/a HTTP/1.1\r\nHost: n\r\n\r\n").hasNoBody());
+    assertTrue(parse("DELETE /v1/files/a HTTP/1.1\r\nHost: n\r\nContent-Length: 0\r\n\r\n").hasNoBody());
+    assertFalse(parse("PUT /v1/files/a HTTP/1.1\r\nHost: n\r\nContent-Length: 5\r\n\r\n").hasNoBody());
+    assertFalse(parse("PUT /v1/files/a HTTP/1.1\r\nHost: n\r\nTransfer-Encoding: chunked\r\n\r\n").hasNoBody());
+    assertFalse(parse("PUT /v1/files/a HTTP/1.1\r\nHost: n\r\nExpect: 100-continue\r\n\r\n").hasNoBody());
+    assertFalse(parse("GET /v1/files/a HTTP/1.1\r\nHost: n\r\nContent-Length: 0\r\nContent-Length: 0\r\n\r\n")
+        .hasNoBody(), "two lengths");
   }
 
   @Test

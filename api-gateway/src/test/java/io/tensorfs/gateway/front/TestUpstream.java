@@ -3,6 +3,7 @@ package io.tensorfs.gateway.front;
 import com.typesafe.config.ConfigFactory;
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -30,6 +31,8 @@ import org.apache.pekko.util.ByteString;
  */
 final class TestUpstream implements AutoCloseable {
   static final String ANSWERED_BY = "x-answered-by";
+  /** GET under this prefix answers with a chunked body: the rest of the path, three times. */
+  static final String CHUNKED_PREFIX = "/v1/chunked/";
 
   final Map<String, byte[]> stored = new ConcurrentHashMap<>();
   private final ActorSystem<Void> system;
@@ -67,6 +70,12 @@ final class TestUpstream implements AutoCloseable {
           });
     }
     request.discardEntityBytes(mat);
+    if (path.startsWith(CHUNKED_PREFIX)) {
+      // An answer framed by chunks, not by one length: the body is the path's last segment, three times.
+      ByteString part = ByteString.fromString(path.substring(CHUNKED_PREFIX.length()));
+      return CompletableFuture.completedFuture(answer(HttpResponse.create().withEntity(HttpEntities.createChunked(
+          ContentTypes.APPLICATION_OCTET_STREAM, org.apache.pekko.stream.javadsl.Source.from(List.of(part, part, part))))));
+    }
     byte[] bytes = stored.get(path);
     HttpResponse response = bytes == null
         ? HttpResponse.create().withStatus(StatusCodes.NOT_FOUND)
