@@ -132,7 +132,7 @@ class TenancyIT {
     Predicate<Scrape.Series> handedOff = named("tensorfs_gateway_front_responses_total", "api", "http", "outcome", "handed-off");
     Scrape before = Scrape.settled(metrics, TICK.multipliedBy(3), List.of(direct, handedOff), WAIT);
 
-    // HTTP/1.1: the front door hands an HTTP/2 upgrade (this client's default first request) to the full server.
+    // HTTP/1.1, so that only the token decides (an HTTP/2 upgrade is ignored too, see the next test).
     HttpClient http11 = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
     HttpResponse<byte[]> r = http11.send(HttpRequest.newBuilder(URI.create(cluster.node(2).baseUri() + "/v1/files/a/data.bin"))
         .headers(bearer(fresh)).build(), HttpResponse.BodyHandlers.ofByteArray());
@@ -142,6 +142,36 @@ class TenancyIT {
     Scrape after = Scrape.settled(metrics, TICK.multipliedBy(3), List.of(direct, handedOff), WAIT);
     assertEquals(before.sum(direct) + 1, after.sum(direct), "written by the front door from the cache's pages");
     assertEquals(before.sum(handedOff), after.sum(handedOff), "not handed to the full server");
+  }
+
+  /**
+   * Java's HttpClient as it comes: its first request asks for an HTTP/2 upgrade. A stat (the full server's) is
+   * forwarded on its own, the read after it is written by the front door, and no connection is relayed.
+   */
+  @Test
+  void shouldForwardAStatAndAnswerTheReadAfterItFromTheFrontDoor() throws Exception {
+    String reader = create(1, "a", "read-only");
+    URI metrics = Scrape.endpointOf(cluster.node(2).dataDir(), WAIT);
+    List<Predicate<Scrape.Series>> watched = new ArrayList<>();
+    for (String outcome : List.of("direct", "forwarded", "handed-off")) {
+      watched.add(named("tensorfs_gateway_front_responses_total", "api", "http", "outcome", outcome));
+    }
+    Scrape before = Scrape.settled(metrics, TICK.multipliedBy(3), watched, WAIT);
+
+    HttpClient upgrading = HttpClient.newBuilder().version(HttpClient.Version.HTTP_2).build();
+    HttpResponse<String> stat = upgrading.send(HttpRequest.newBuilder(URI.create(cluster.node(2).baseUri() + "/v1/stat/a/data.bin"))
+        .headers(bearer(reader)).build(), HttpResponse.BodyHandlers.ofString());
+    assertEquals(200, stat.statusCode(), stat.body());
+    assertEquals(HttpClient.Version.HTTP_1_1, stat.version());
+    HttpResponse<byte[]> read = upgrading.send(HttpRequest.newBuilder(URI.create(cluster.node(2).baseUri() + "/v1/files/a/data.bin"))
+        .headers(bearer(reader)).build(), HttpResponse.BodyHandlers.ofByteArray());
+    assertEquals(200, read.statusCode(), body(read));
+    assertArrayEquals(bytes, read.body());
+
+    Scrape after = Scrape.settled(metrics, TICK.multipliedBy(3), watched, WAIT);
+    List<Double> moved = new ArrayList<>();
+    for (Predicate<Scrape.Series> series : watched) moved.add(after.sum(series) - before.sum(series));
+    assertEquals(List.of(1.0, 1.0, 0.0), moved, "direct, forwarded, handed-off");
   }
 
   @Test
