@@ -3,6 +3,7 @@ package io.tensorfs.sharding;
 import io.tensorfs.core.ChunkId;
 import io.tensorfs.core.ErrorCode;
 import io.tensorfs.core.Failures;
+import io.tensorfs.core.Stages;
 import io.tensorfs.core.TfsException;
 import io.tensorfs.core.TfsPath;
 import java.time.Duration;
@@ -51,13 +52,13 @@ public final class EntityAsks {
   public <M, R> CompletionStage<R> ask(EntityTypeKey<M> type, String id, Function<ActorRef<R>, M> message) {
     EntityRef<M> ref = sharding.entityRefFor(type, id);
     CompletableFuture<R> result = new CompletableFuture<>();
-    ref.ask(message, timeout).whenComplete((reply, failure) -> {
+    ref.ask(message, timeout).whenCompleteAsync((reply, failure) -> {
       if (failure == null) {
         result.complete(reply);
       } else {
         result.completeExceptionally(translate(failure, type.name() + " " + id));
       }
-    });
+    }, Stages.ON_THE_SPOT);
     return result;
   }
 

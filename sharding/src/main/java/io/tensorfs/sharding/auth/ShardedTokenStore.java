@@ -2,6 +2,7 @@ package io.tensorfs.sharding.auth;
 
 import io.tensorfs.core.ErrorCode;
 import io.tensorfs.core.Failures;
+import io.tensorfs.core.Stages;
 import io.tensorfs.core.TfsException;
 import java.time.Duration;
 import java.util.List;
@@ -48,7 +49,7 @@ public final class ShardedTokenStore implements TokenStore {
   /** The reply; a {@link TokenEntity.Refused} fails the stage with its code. */
   private CompletionStage<TokenEntity.Reply> ask(Function<ActorRef<TokenEntity.Reply>, TokenEntity.Command> message) {
     CompletableFuture<TokenEntity.Reply> result = new CompletableFuture<>();
-    entity.ask(message, timeout).whenComplete((reply, failure) -> {
+    entity.ask(message, timeout).whenCompleteAsync((reply, failure) -> {
       if (failure != null) {
         Throwable cause = Failures.unwrap(failure);
         result.completeExceptionally(cause instanceof TimeoutException
@@ -59,7 +60,7 @@ public final class ShardedTokenStore implements TokenStore {
       } else {
         result.complete(reply);
       }
-    });
+    }, Stages.ON_THE_SPOT);
     return result;
   }
 }

@@ -3,6 +3,7 @@ package io.tensorfs.sharding.checkpoint;
 import io.tensorfs.core.ErrorCode;
 import io.tensorfs.core.Failures;
 import io.tensorfs.core.Policy;
+import io.tensorfs.core.Stages;
 import io.tensorfs.core.TfsException;
 import io.tensorfs.core.TfsPath;
 import io.tensorfs.sharding.DirEntry;
@@ -309,7 +310,7 @@ public final class Checkpoints {
     CompletableFuture<CheckpointJobEntity.Reply> result = new CompletableFuture<>();
     sharding.entityRefFor(CheckpointJobEntity.ENTITY_TYPE_KEY, job.toString())
         .ask(message, settings.askTimeout())
-        .whenComplete((reply, failure) -> {
+        .whenCompleteAsync((reply, failure) -> {
           if (failure != null) {
             result.completeExceptionally(translate(failure, job));
           } else if (reply instanceof CheckpointJobEntity.Refused r) {
@@ -317,7 +318,7 @@ public final class Checkpoints {
           } else {
             result.complete(reply);
           }
-        });
+        }, Stages.ON_THE_SPOT);
     return result;
   }
 

@@ -2,6 +2,7 @@ package io.tensorfs.sharding.drain;
 
 import io.tensorfs.core.ErrorCode;
 import io.tensorfs.core.Failures;
+import io.tensorfs.core.Stages;
 import io.tensorfs.core.TfsException;
 import io.tensorfs.sharding.replication.Peers;
 import io.tensorfs.sharding.replication.RepairTrigger;
@@ -118,14 +119,14 @@ public final class NodeDrains {
 
   /** Starts a repair sweep on every node that answers within the timeout; completes with their ids. */
   public CompletionStage<List<String>> repairEverywhere() {
-    CompletionStage<Receptionist.Listing> listing = AskPattern.ask(system.receptionist(),
+    CompletionStage<Receptionist.Listing> listing = Stages.onTheSpot(AskPattern.ask(system.receptionist(),
         (ActorRef<Receptionist.Listing> r) -> Receptionist.find(RepairTrigger.KEY, r), settings.askTimeout(),
-        system.scheduler());
+        system.scheduler()));
     return listing.thenCompose(l -> {
       CompletionStage<List<String>> started = CompletableFuture.completedFuture(new ArrayList<>());
       for (ActorRef<RepairTrigger.Command> trigger : l.getServiceInstances(RepairTrigger.KEY)) {
-        CompletionStage<String> one = AskPattern.ask(trigger, RepairTrigger.SweepNow::new, settings.askTimeout(),
-                system.scheduler())
+        CompletionStage<String> one = Stages.onTheSpot(AskPattern.ask(trigger, RepairTrigger.SweepNow::new,
+                settings.askTimeout(), system.scheduler()))
             .thenApply(RepairTrigger.SweepStarted::nodeId)
             .exceptionally(e -> null); // a node that does not answer in time is left out
         started = started.thenCombine(one, (ids, id) -> {
@@ -155,7 +156,7 @@ public final class NodeDrains {
   CompletionStage<Drain> ask(String nodeId, Function<ActorRef<Drain>, NodeDrainEntity.Command> message) {
     EntityRef<NodeDrainEntity.Command> ref = sharding.entityRefFor(NodeDrainEntity.ENTITY_TYPE_KEY, nodeId);
     CompletableFuture<Drain> result = new CompletableFuture<>();
-    ref.ask(message, settings.askTimeout()).whenComplete((d, e) -> {
+    ref.ask(message, settings.askTimeout()).whenCompleteAsync((d, e) -> {
       if (e == null) {
         result.complete(d);
         return;
@@ -163,7 +164,7 @@ public final class NodeDrains {
       Throwable cause = Failures.unwrap(e);
       result.completeExceptionally(cause instanceof TfsException t ? t : new TfsException(ErrorCode.UNAVAILABLE,
           "the drain state of " + nodeId + " did not answer within " + settings.askTimeout().toMillis() + " ms", cause));
-    });
+    }, Stages.ON_THE_SPOT);
     return result;
   }
 }

@@ -3,6 +3,7 @@ package io.tensorfs.sharding.kv;
 import io.tensorfs.core.ErrorCode;
 import io.tensorfs.core.FileId;
 import io.tensorfs.core.Failures;
+import io.tensorfs.core.Stages;
 import io.tensorfs.core.TfsException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -112,7 +113,7 @@ public final class KvIndex {
   }
 
   private <R> CompletionStage<R> ask(String bucket, Function<ActorRef<R>, KvIndexEntity.Command> message) {
-    return sharding.entityRefFor(KvIndexEntity.ENTITY_TYPE_KEY, bucket).ask(message::apply, timeout)
+    return Stages.onTheSpot(sharding.entityRefFor(KvIndexEntity.ENTITY_TYPE_KEY, bucket).ask(message::apply, timeout))
         .exceptionally(e -> {
           throw new CompletionException(translate(bucket, Failures.unwrap(e)));
         });

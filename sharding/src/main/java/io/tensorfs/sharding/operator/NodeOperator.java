@@ -7,6 +7,7 @@ import io.tensorfs.core.FileId;
 import io.tensorfs.core.Policy;
 import io.tensorfs.core.Precondition;
 import io.tensorfs.core.ReplicaLocation;
+import io.tensorfs.core.Stages;
 import io.tensorfs.core.TfsException;
 import io.tensorfs.core.TfsPath;
 import io.tensorfs.core.memory.PagePool;
@@ -1024,8 +1025,8 @@ public final class NodeOperator {
   }
 
   private <T> CompletionStage<java.util.Set<ActorRef<T>>> findAll(ServiceKey<T> key) {
-    return AskPattern.<Receptionist.Command, Receptionist.Listing>ask(system.receptionist(),
-            replyTo -> Receptionist.find(key, replyTo), settings.findTimeout(), system.scheduler())
+    return Stages.onTheSpot(AskPattern.<Receptionist.Command, Receptionist.Listing>ask(system.receptionist(),
+            replyTo -> Receptionist.find(key, replyTo), settings.findTimeout(), system.scheduler()))
         .thenApply(listing -> listing.getServiceInstances(key))
         .exceptionally(e -> {
           log.warn("cannot find the other nodes' {} to collect a version: {}", key.id(), e.toString());

@@ -1,6 +1,7 @@
 package io.tensorfs.sharding.replication;
 
 import io.tensorfs.core.ErrorCode;
+import io.tensorfs.core.Stages;
 import io.tensorfs.core.TfsException;
 import io.tensorfs.transport.PushAck;
 import io.tensorfs.transport.PushRequest;
@@ -36,11 +37,12 @@ final class PushWriter {
             .toMat(transport.push(endpoint, request), Keep.both())
             .run(materializer);
     this.queue = run.first();
-    this.ack = run.second();
+    this.ack = Stages.onTheSpot(run.second());
   }
 
   CompletionStage<Done> append(ByteString bytes) {
-    return queue.offer(bytes).thenCompose(result -> {
+    // On the stream's thread, which completes the offer: not a pool hop (a new thread on two cores) per piece.
+    return Stages.onTheSpot(queue.offer(bytes)).thenCompose(result -> {
       if (result == QueueOfferResult.enqueued()) return java.util.concurrent.CompletableFuture.completedFuture(Done.getInstance());
       // The push ended early: its own failure says why better than the queue does.
       return ack.thenApply(a -> {

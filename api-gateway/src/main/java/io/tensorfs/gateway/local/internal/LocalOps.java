@@ -3,6 +3,7 @@ package io.tensorfs.gateway.local.internal;
 import static io.tensorfs.gateway.local.internal.RingLayout.*;
 
 import io.tensorfs.core.ErrorCode;
+import io.tensorfs.core.Stages;
 import io.tensorfs.core.TfsException;
 import io.tensorfs.core.TfsPath;
 import io.tensorfs.core.gpu.DeviceCopies;
@@ -43,7 +44,7 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class LocalOps implements RequestRunner {
   /** Runs a continuation on the thread that completes its stage: the agent thread for resident bytes. */
-  private static final Executor ON_THE_SPOT = Runnable::run;
+  private static final Executor ON_THE_SPOT = Stages.ON_THE_SPOT;
   private static final int PIECES_IN_FLIGHT = 16;
   private static final int RESULT_OK = 0;
 

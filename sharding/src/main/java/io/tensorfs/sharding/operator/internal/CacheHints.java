@@ -4,6 +4,7 @@ import io.tensorfs.core.ChunkId;
 import io.tensorfs.core.ErrorCode;
 import io.tensorfs.core.Failures;
 import io.tensorfs.core.ReplicaLocation;
+import io.tensorfs.core.Stages;
 import io.tensorfs.core.TfsException;
 import io.tensorfs.core.TfsPath;
 import io.tensorfs.sharding.ChunkStatus;
@@ -176,13 +177,13 @@ public final class CacheHints {
   }
 
   private CompletionStage<Set<ActorRef<CacheActor.Command>>> caches(ServiceKey<CacheActor.Command> key) {
-    return AskPattern.<Receptionist.Command, Receptionist.Listing>ask(system.receptionist(),
-            r -> Receptionist.find(key, r), findTimeout, system.scheduler())
+    return Stages.onTheSpot(AskPattern.<Receptionist.Command, Receptionist.Listing>ask(system.receptionist(),
+            r -> Receptionist.find(key, r), findTimeout, system.scheduler()))
         .thenApply(listing -> listing.getServiceInstances(key));
   }
 
   private <R> CompletionStage<R> ask(ActorRef<CacheActor.Command> ref,
       org.apache.pekko.japi.function.Function<ActorRef<R>, CacheActor.Command> message) {
-    return AskPattern.ask(ref, message::apply, timeout, system.scheduler());
+    return Stages.onTheSpot(AskPattern.ask(ref, message::apply, timeout, system.scheduler()));
   }
 }
