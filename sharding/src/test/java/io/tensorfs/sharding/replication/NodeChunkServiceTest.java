@@ -7,7 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.tensorfs.core.ChunkId;
+import io.tensorfs.core.ErrorCode;
 import io.tensorfs.core.FileId;
+import io.tensorfs.core.TfsException;
 import io.tensorfs.core.TfsPath;
 import io.tensorfs.core.testing.Awaits;
 import io.tensorfs.core.memory.PagePool;
@@ -79,7 +81,8 @@ class NodeChunkServiceTest {
     CacheSettings settings = CacheSettings.small(8);
     pool = PagePool.allocate(settings.poolSettings());
     cache = new ChunkCache(pool, settings, id -> store, c -> {});
-    service = new NodeChunkService(List.of(store), cache, null, leases);
+    // Segments of 2 MiB, 4 reads in flight: a chunk of 5 MiB is read in three segments, all at once.
+    service = new NodeChunkService(List.of(store), cache, null, leases, new ServeSettings(2 << 20, 4));
   }
 
   @AfterEach
@@ -121,8 +124,10 @@ class NodeChunkServiceTest {
   @Test
   void shouldReadOnlyTheBlocksASmallFetchAsksFromTheStore() {
     List<Integer> asked = new java.util.concurrent.CopyOnWriteArrayList<>();
+    List<String> calls = new java.util.concurrent.CopyOnWriteArrayList<>();
     ChunkStore counted = (ChunkStore) java.lang.reflect.Proxy.newProxyInstance(ChunkStore.class.getClassLoader(),
         new Class<?>[] {ChunkStore.class}, (proxy, method, args) -> {
+          if (method.getName().startsWith("read")) calls.add(method.getName());
           if (method.getName().equals("readInto")) asked.add(((ByteBuffer) args[2]).remaining());
           try {
             return method.invoke(store, args);
@@ -143,6 +148,15 @@ class NodeChunkServiceTest {
     int block = store.blockBytes();
     assertEquals(List.of((100_000 + block - 1) / block * block), asked,
         "one read of the blocks under the range, not a whole 4 MiB buffer");
+    assertEquals(List.of("readInto"), calls, "the node's one store is read without a probe first");
+  }
+
+  @Test
+  void shouldFailAFetchOfAChunkItsStoreDoesNotHoldAsNotFound() {
+    ChunkId absent = new ChunkId(chunk.fileId(), 7);
+    Throwable failed = Awaits.failure(service.readPages(absent, 0, 4096).runWith(Sink.seq(), system));
+    assertEquals(ErrorCode.NOT_FOUND, TfsException.codeOf(failed), failed.toString());
+    assertFalse(leases.held(chunk.fileId()), "the lease ends with the failed stream");
   }
 
   @Test
@@ -164,11 +178,10 @@ class NodeChunkServiceTest {
    */
   @Test
   void shouldGiveBackEveryBufferOfReadsInFlightWhenAStreamFromTheStoreIsCancelled() {
-    NodeChunkService ahead = new NodeChunkService(List.of(store), cache, null, leases, new ServeSettings(2 << 20, 4));
-    int free = ahead.freeServeSlots();
+    int free = service.freeServeSlots();
     assertTrue(free > 0, "the service has a serve region");
 
-    List<PageRun> first = await(ahead.readPages(chunk, 0, CHUNK_BYTES).take(1).runWith(Sink.seq(), system));
+    List<PageRun> first = await(service.readPages(chunk, 0, CHUNK_BYTES).take(1).runWith(Sink.seq(), system));
 
     assertEquals(1, first.size());
     ByteBuffer run = first.get(0).bytes();
@@ -176,7 +189,7 @@ class NodeChunkServiceTest {
     run.duplicate().get(got);
     assertArrayEquals(java.util.Arrays.copyOfRange(bytes, 0, got.length), got);
     first.get(0).release();
-    Awaits.until(() -> ahead.freeServeSlots() == free, Duration.ofSeconds(10),
+    Awaits.until(() -> service.freeServeSlots() == free, Duration.ofSeconds(10),
         "every serve buffer back after the stream was cancelled");
     assertFalse(leases.held(chunk.fileId()), "the lease ends with the stream");
   }
