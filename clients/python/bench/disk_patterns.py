@@ -1,7 +1,9 @@
 """O_DIRECT reads of files written the ways a node writes replicas, to tell the disk's own speed from the
 serving path's: one 1 GiB file written alone, three written interleaved (as a chain's three replicas on one
 disk), sixteen 64 MiB files per replica; each read with one thread of 4 MiB reads and with 8 threads of
-2 or 4 MiB reads. Usage: python3 disk_patterns.py DIR (needs about 5 GiB free in DIR; removes nothing)."""
+2 or 4 MiB reads. Usage: python3 disk_patterns.py DIR (needs about 5 GiB free in DIR; removes nothing).
+python3 disk_patterns.py DIR --depths 1,2,4,8,16 writes only the replica files and reads them with 4 MiB reads
+in file order, that many at once (the queue depths a node serving one reader keeps), each depth twice."""
 import os, mmap, time, threading, sys
 d = sys.argv[1]; os.makedirs(d, exist_ok=True)
 MB = 1 << 20; W = 4 * MB; N = 256  # 1 GiB per file
@@ -46,6 +48,13 @@ def read_par(paths, size, threads):
     t = time.time(); ts = [threading.Thread(target=work) for _ in range(threads)]
     [x.start() for x in ts]; [x.join() for x in ts]
     return tot[0] / (time.time() - t) / 1e6
+if len(sys.argv) > 3 and sys.argv[2] == "--depths":
+    write_chunks(f"{d}/r", 3)
+    for depth in [int(x) for x in sys.argv[3].split(",")] * 2:
+        r = f"{d}/r{depth % 3}-"
+        print("16 x 64 MiB replica files, 4 MiB reads, %2d at once: %.0f MB/s"
+              % (depth, read_par([f"{r}{c}" for c in range(16)], 4 * MB, depth)))
+    sys.exit(0)
 write_solo(f"{d}/solo")
 print("solo file, 1 thread 4 MiB: %.0f MB/s" % read_seq([f"{d}/solo"], W))
 print("solo file, 8 threads 2 MiB: %.0f MB/s" % read_par([f"{d}/solo"], 2 * MB, 8))

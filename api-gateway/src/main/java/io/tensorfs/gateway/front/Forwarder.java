@@ -16,8 +16,9 @@ import java.util.Set;
  * {@link Relay} from that byte on, over the same upstream connection ({@link Result#RELAY}).
  *
  * <p>An upstream connection the full server closed while idle is noticed before it is reused; one that
- * closes before answering is tried again once on a fresh connection for a safe method (GET, HEAD, OPTIONS),
- * and answered 502 otherwise. Run by the client connection's thread; {@link #close} from any thread.
+ * closes before answering is tried again once on a fresh connection for an idempotent method (RFC 9110
+ * 9.2.2: GET, HEAD, OPTIONS, TRACE, DELETE; the probe cannot see a close that is still on its way), and
+ * answered 502 otherwise (a POST may have been done). Run by the client connection's thread; {@link #close} from any thread.
  */
 final class Forwarder implements AutoCloseable {
   /** What became of a forwarded request. */
@@ -31,7 +32,8 @@ final class Forwarder implements AutoCloseable {
   }
 
   private static final int BODY_BUFFER_BYTES = 64 * 1024;
-  private static final Set<String> SAFE = Set.of("GET", "HEAD", "OPTIONS");
+  /** Methods a request of may be sent again when its connection closed unanswered (RFC 9110 9.2.2). */
+  private static final Set<String> IDEMPOTENT = Set.of("GET", "HEAD", "OPTIONS", "TRACE", "DELETE");
   /** {@link #readAnswerHead}: the full server closed (or failed) before the head ended. */
   private static final int NO_HEAD = -1;
   /** {@link #readAnswerHead}: the head does not fit the buffer. */
@@ -72,7 +74,7 @@ final class Forwarder implements AutoCloseable {
       if (end == NO_HEAD) {
         closeUpstream();
         // A kept connection the full server closed just as the request went out: nothing was done.
-        if (answered == 0 && reused && attempt == 0 && SAFE.contains(head.method())) continue;
+        if (answered == 0 && reused && attempt == 0 && IDEMPOTENT.contains(head.method())) continue;
         return answerError(502, "Bad Gateway", "UNAVAILABLE",
             "the node's HTTP server closed the connection without answering; try again");
       }

@@ -221,6 +221,49 @@ class FrontServerTest {
   }
 
   @Test
+  void shouldSendAnIdempotentRequestAgainAndAnswer502ToAPostWhenTheKeptConnectionClosesUnanswered() throws Exception {
+    // A full server that answers a connection's first request, then reads its second and closes unanswered.
+    try (ServerSocketChannel failing = ServerSocketChannel.open().bind(new InetSocketAddress("127.0.0.1", 0))) {
+      List<String> received = new java.util.concurrent.CopyOnWriteArrayList<>();
+      Thread server = new Thread(() -> {
+        byte[] answer = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok".getBytes(StandardCharsets.ISO_8859_1);
+        try {
+          while (true) {
+            try (SocketChannel s = failing.accept()) {
+              for (int request = 0; request < 2; request++) {
+                ByteBuffer in = ByteBuffer.allocate(4096);
+                String text;
+                while (!(text = new String(in.array(), 0, in.position(), StandardCharsets.ISO_8859_1)).contains("\r\n\r\n")) {
+                  if (s.read(in) < 0) break;
+                }
+                received.add(text.split(" ", 2)[0]);
+                if (request == 0) s.write(ByteBuffer.wrap(answer));
+              }
+            }
+          }
+        } catch (IOException closed) {
+          // the test is over
+        }
+      }, "closing-server");
+      server.setDaemon(true);
+      server.start();
+      FrontServer door = extraFront(settings(8, Duration.ofSeconds(60), 0), (InetSocketAddress) failing.getLocalAddress());
+      try (RawHttp c = new RawHttp(door.localAddress())) {
+        c.send(RawHttp.request("GET", "/v1/stat/a"));
+        assertEquals(200, c.read().status(), "the first connection's first request");
+        c.send(RawHttp.request("DELETE", "/v1/files/a"));
+        RawHttp.Response deleted = c.read();
+        assertEquals(200, deleted.status(), "a DELETE left unanswered is sent once more, on a new connection");
+        c.send(RawHttp.request("POST", "/v1/cache/a?op=willneed"));
+        RawHttp.Response posted = c.read();
+        assertEquals(502, posted.status(), "a POST left unanswered may have been done: it is not sent again");
+        assertEquals(-1, c.in.read(), "the client connection is closed after the 502");
+      }
+      assertEquals(List.of("GET", "DELETE", "DELETE", "POST"), received);
+    }
+  }
+
+  @Test
   void shouldConnectAgainWhenTheFullServerClosedTheKeptConnection() throws Exception {
     // A full server that answers one request per connection and then closes it, as one does at its idle timeout.
     try (ServerSocketChannel once = ServerSocketChannel.open().bind(new InetSocketAddress("127.0.0.1", 0))) {
