@@ -36,7 +36,7 @@ import java.util.concurrent.TimeUnit;
  * node that holds no replica (every byte crosses the transport): one with every cache dropped (the
  * replicas read from disk), beside an O_DIRECT read of a file written just before and of the chunk files
  * of one replica of each chunk; one with the replicas' nodes warmed by WILLNEED, beside a plain loopback
- * socket copy.
+ * socket copy. After each GET, where its time went on each node ({@link FetchBreakdown}).
  * All limits are measured in the same run; every GET is checked against the CRC32C of what was PUT.
  *
  * <p>{@code --metadata memory} runs without Cassandra, for a machine that has none (the GPU machine):
@@ -165,18 +165,24 @@ final class ClusterBench {
     NodeProcess reader = withoutReplicas(nodes, placed);
     // From the replicas' disks: no node has the file in memory.
     http(nodes.get(0), "POST", "/v1/cache" + path + "?op=dontneed");
+    FetchBreakdown.Snapshot s0 = FetchBreakdown.take(nodes);
     double getCold = timedGet(reader, path, size, expectedCrc);
+    FetchBreakdown.Snapshot s1 = FetchBreakdown.take(nodes);
     double replicaRead = replicaReadSeconds(nodes, placed, path);
     // From the replicas' memory: every byte still crosses the transport into the reader's pages.
     http(nodes.get(0), "POST", "/v1/cache" + path + "?op=dontneed");
     http(nodes.get(0), "POST", "/v1/cache" + path + "?op=willneed");
+    FetchBreakdown.Snapshot s2 = FetchBreakdown.take(nodes);
     double get = timedGet(reader, path, size, expectedCrc);
+    FetchBreakdown.Snapshot s3 = FetchBreakdown.take(nodes);
     http(nodes.get(0), "DELETE", "/v1/files" + path);
     System.out.printf("%s %s: loopback %.0f, O_DIRECT write %.0f read %.0f, PUT %.0f (3 replicas on %s), GET via %s"
             + " from disk %.0f (replica files read O_DIRECT %.0f), from memory %.0f MB/s%n",
         kind.name(), r == 0 ? "warm-up (not counted)" : "round " + r, HttpBench.mbps(size, loop),
         HttpBench.mbps(size, direct), HttpBench.mbps(size, directRead), HttpBench.mbps(size, put), placed.get(0),
         reader.nodeId(), HttpBench.mbps(size, getCold), HttpBench.mbps(size, replicaRead), HttpBench.mbps(size, get));
+    for (String line : FetchBreakdown.describe(s0, s1, getCold)) System.out.println("  GET from disk, " + line);
+    for (String line : FetchBreakdown.describe(s2, s3, get)) System.out.println("  GET from memory, " + line);
     return new Round(loop, direct, directRead, put, getCold, replicaRead, get);
   }
 
@@ -235,6 +241,7 @@ final class ClusterBench {
         props.add("-Dtensorfs.transport.aeron.dir=/dev/shm/tensorfs-aeron-bench-" + ProcessHandle.current().pid() + "-" + id);
       }
       props.add("-Dtensorfs.transport.rdma.probe=off");
+      props.add(FetchBreakdown.TICK_PROPERTY);
       List<String> args = new ArrayList<>(seeds);
       if (cassandra == null) {
         props.addAll(List.of("-Dpekko.persistence.journal.plugin=pekko.persistence.journal.inmem",

@@ -17,6 +17,7 @@ import io.tensorfs.core.FileId;
 import io.tensorfs.core.TfsException;
 import io.tensorfs.core.TfsPath;
 import io.tensorfs.core.security.ClusterSecret;
+import io.tensorfs.core.metrics.Readings;
 import io.tensorfs.core.testing.Awaits;
 import java.lang.management.ManagementFactory;
 import java.nio.ByteBuffer;
@@ -24,6 +25,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
@@ -312,6 +314,32 @@ abstract class TransportContract {
     Fetched end = await(client.fetchInto(server.localEndpoint(), chunk(20), size - 1000, tail));
     assertEquals(new Fetched(1000, null), end, "a range past the chunk's end returns its last bytes");
     assertEquals(-1, firstWrong(tail, 10, size - 1000, 1000));
+  }
+
+  /** A fetch this node serves is timed from its request's arrival to its first DATA frame sent and to its END. */
+  @Test
+  void shouldTimeAServedFetchToItsFirstFrameAndToItsEnd() throws Exception {
+    long firsts = Readings.histogramCount("tensorfs.transport.serve-first-frame");
+    long ends = Readings.histogramCount("tensorfs.transport.serve-latency");
+    long endNanos = Readings.histogramSum("tensorfs.transport.serve-latency");
+    CompletableFuture<Boolean> go = new CompletableFuture<>();
+    served.pauseAt(MIB, go);
+    served.held.put(chunk(26), 4 * MIB);
+    ByteBuffer pages = ByteBuffer.allocateDirect((int) (4 * MIB));
+
+    CompletionStage<Fetched> done = client.fetchInto(server.localEndpoint(), chunk(26), 0, pages);
+    Awaits.until(() -> Readings.histogramCount("tensorfs.transport.serve-first-frame") == firsts + 1, Duration.ofSeconds(20),
+        "the first frame is sent before the service pauses");
+    TimeUnit.MILLISECONDS.sleep(100); // the service holds the rest back, as a slow disk would
+    assertEquals(ends, Readings.histogramCount("tensorfs.transport.serve-latency"), "a paused fetch has not ended");
+    go.complete(true);
+    assertEquals(new Fetched((int) (4 * MIB), null), await(done));
+    Awaits.until(() -> Readings.histogramCount("tensorfs.transport.serve-latency") == ends + 1, Duration.ofSeconds(10),
+        "the served fetch is timed once, at its END");
+    assertTrue(Readings.histogramSum("tensorfs.transport.serve-latency") - endNanos >= 100_000_000L,
+        "the fetch took at least the 100 ms its service paused");
+    assertEquals(firsts + 1, Readings.histogramCount("tensorfs.transport.serve-first-frame"), "one first frame per fetch");
+    assertEquals(-1, firstWrong(pages, 0, 0, (int) (4 * MIB)));
   }
 
   @Test

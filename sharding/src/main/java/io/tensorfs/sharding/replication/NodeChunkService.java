@@ -5,6 +5,7 @@ import io.tensorfs.core.ErrorCode;
 import io.tensorfs.core.Failures;
 import io.tensorfs.core.ReplicaLocation;
 import io.tensorfs.core.TfsException;
+import io.tensorfs.sharding.metrics.FetchMetrics;
 import io.tensorfs.store.ChunkStore;
 import io.tensorfs.store.ReadLeases;
 import io.tensorfs.store.cache.CachedChunk;
@@ -154,6 +155,7 @@ public final class NodeChunkService implements ChunkService {
 
   private CompletionStage<PageRun> readSegment(ChunkStore store, ChunkId chunk, long at, int wanted, boolean first,
       UnclaimedRuns unclaimed) {
+    long asked = System.nanoTime();
     ServeBuffers.Buffer taken = serveBuffers.take();
     ByteBuffer buffer = taken.bytes();
     // What was asked, rounded up to the store's blocks, so that the read lands straight in the buffer and a
@@ -167,6 +169,8 @@ public final class NodeChunkService implements ChunkService {
       read = CompletableFuture.failedFuture(e);
     }
     return read.handle((count, failure) -> {
+      long readDone = System.nanoTime();
+      FetchMetrics.SERVE_READ.record(readDone - asked);
       if (failure != null) {
         taken.give();
         if (!first && TfsException.codeOf(Failures.unwrap(failure)) == ErrorCode.RANGE_NOT_SATISFIABLE) {
@@ -182,7 +186,10 @@ public final class NodeChunkService implements ChunkService {
       }
       AtomicBoolean released = new AtomicBoolean();
       return unclaimed.add(PageRun.held(run, () -> {
-        if (released.compareAndSet(false, true)) taken.give();
+        if (released.compareAndSet(false, true)) {
+          FetchMetrics.SERVE_LENT.recordSince(readDone);
+          taken.give();
+        }
       }));
     });
   }

@@ -2,6 +2,7 @@ package io.tensorfs.sharding.replication;
 
 import io.tensorfs.core.ErrorCode;
 import io.tensorfs.core.TfsException;
+import io.tensorfs.sharding.metrics.FetchMetrics;
 import io.tensorfs.transport.Fetched;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -43,7 +44,8 @@ final class NodeWindows {
     final ArrayDeque<Waiting> waiting = new ArrayDeque<>();
   }
 
-  private record Waiting(Supplier<? extends CompletionStage<Fetched>> fetch, CompletableFuture<Fetched> result) {}
+  private record Waiting(Supplier<? extends CompletionStage<Fetched>> fetch, CompletableFuture<Fetched> result,
+      long askedNanos) {}
 
   /** @param perNode fetches in flight to one node at most (at least 1) */
   NodeWindows(int perNode) {
@@ -58,7 +60,7 @@ final class NodeWindows {
    * {@link Fetched} of no bytes.
    */
   CompletionStage<Fetched> admit(String node, Supplier<? extends CompletionStage<Fetched>> fetch) {
-    Waiting w = new Waiting(fetch, new CompletableFuture<>());
+    Waiting w = new Waiting(fetch, new CompletableFuture<>(), System.nanoTime());
     boolean now;
     synchronized (this) {
       Window window = windows.computeIfAbsent(node, n -> new Window());
@@ -80,6 +82,8 @@ final class NodeWindows {
   }
 
   private void run(String node, Waiting w) {
+    long started = System.nanoTime();
+    FetchMetrics.FETCH_WAIT.record(started - w.askedNanos());
     CompletionStage<Fetched> running;
     try {
       running = w.fetch().get();
@@ -88,6 +92,7 @@ final class NodeWindows {
           : new TfsException(ErrorCode.UNAVAILABLE, String.valueOf(e.getMessage()), e)));
     }
     running.whenComplete((fetched, failure) -> {
+      FetchMetrics.FETCH_LATENCY.recordSince(started);
       TfsException gone = failure == null && fetched.failure() != null
           && fetched.failure().code() == ErrorCode.UNAVAILABLE ? fetched.failure() : null;
       done(node, gone);

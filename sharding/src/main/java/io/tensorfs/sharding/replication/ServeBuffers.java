@@ -3,6 +3,7 @@ package io.tensorfs.sharding.replication;
 import io.tensorfs.core.memory.Page;
 import io.tensorfs.core.memory.PagePool;
 import io.tensorfs.core.memory.PagePoolSettings;
+import io.tensorfs.sharding.metrics.FetchMetrics;
 import java.nio.ByteBuffer;
 import java.util.List;
 import org.slf4j.Logger;
@@ -78,6 +79,7 @@ final class ServeBuffers {
   Buffer take() {
     Page slot = region == null ? null : region.tryAcquire();
     if (slot != null) return new Buffer(slot.buffer().clear(), slot);
+    FetchMetrics.SERVE_OUTSIDE_REGION.increment();
     return new Buffer(ByteBuffer.allocateDirect(bytes + ALIGN).alignedSlice(ALIGN).limit(bytes).slice(), null);
   }
 }

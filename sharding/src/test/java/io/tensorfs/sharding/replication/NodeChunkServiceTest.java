@@ -14,6 +14,7 @@ import io.tensorfs.core.TfsPath;
 import io.tensorfs.core.testing.Awaits;
 import io.tensorfs.core.memory.PagePool;
 import io.tensorfs.core.memory.internal.NativeMemory;
+import io.tensorfs.core.metrics.Readings;
 import io.tensorfs.store.ChunkStore;
 import io.tensorfs.store.ChunkWriter;
 import io.tensorfs.store.FileChunkStore;
@@ -29,6 +30,7 @@ import java.util.List;
 import java.util.Random;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
@@ -212,6 +214,27 @@ class NodeChunkServiceTest {
     }
     assertEquals(CHUNK_BYTES - 1000, all.position(), "the range ends at the chunk's end");
     assertArrayEquals(java.util.Arrays.copyOfRange(bytes, 1000, CHUNK_BYTES), all.array());
+  }
+
+  /**
+   * A holder's metrics of a read from disk: one read time per segment, and one lending time per run, which
+   * lasts until the transport released it (here: held for 50 ms before release).
+   */
+  @Test
+  void shouldTimeEachSegmentsReadAndHowLongItsRunStaysLent() throws InterruptedException {
+    long reads = Readings.histogramCount("tensorfs.replication.serve-read-latency");
+    long lent = Readings.histogramCount("tensorfs.replication.serve-lent");
+    long lentNanos = Readings.histogramSum("tensorfs.replication.serve-lent");
+
+    List<PageRun> runs = await(service.readPages(chunk, 0, CHUNK_BYTES).runWith(Sink.seq(), system));
+    assertEquals(3, runs.size(), "5 MiB in segments of 2 MiB");
+    assertEquals(reads + 3, Readings.histogramCount("tensorfs.replication.serve-read-latency"), "one read timed per segment");
+    assertEquals(lent, Readings.histogramCount("tensorfs.replication.serve-lent"), "no run is timed before it is released");
+    TimeUnit.MILLISECONDS.sleep(50); // the runs stay lent, as while a slow transport sends them
+    for (PageRun run : runs) run.release();
+    assertEquals(lent + 3, Readings.histogramCount("tensorfs.replication.serve-lent"), "one lending timed per run");
+    assertTrue(Readings.histogramSum("tensorfs.replication.serve-lent") - lentNanos >= 3 * 50_000_000L,
+        "each run was lent for at least the 50 ms it was held");
   }
 
   private boolean inServingRegion(ByteBuffer run) {

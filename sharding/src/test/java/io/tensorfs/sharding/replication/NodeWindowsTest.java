@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.tensorfs.core.ErrorCode;
 import io.tensorfs.core.TfsException;
+import io.tensorfs.core.metrics.Readings;
 import io.tensorfs.transport.Fetched;
 import java.util.ArrayList;
 import java.util.List;
@@ -61,6 +62,33 @@ class NodeWindowsTest {
     running.get(4).complete(ok(4));
     assertEquals(4, results.get(4).toCompletableFuture().get().bytes());
     assertEquals(0, windows.waiting("node-b"));
+  }
+
+  /** A fetch's wait for its place and its own time go to the reader's metrics, each once it is known. */
+  @Test
+  void shouldTimeAFetchsWaitForItsPlaceAndTheFetchItself() throws Exception {
+    NodeWindows windows = new NodeWindows(1);
+    long waits = Readings.histogramCount("tensorfs.replication.fetch-wait");
+    long waitNanos = Readings.histogramSum("tensorfs.replication.fetch-wait");
+    long fetches = Readings.histogramCount("tensorfs.replication.fetch-latency");
+    long fetchNanos = Readings.histogramSum("tensorfs.replication.fetch-latency");
+    CompletableFuture<Fetched> first = new CompletableFuture<>();
+    CompletableFuture<Fetched> second = new CompletableFuture<>();
+    windows.admit("node-b", () -> first);
+    windows.admit("node-b", () -> second);
+    assertEquals(waits + 1, Readings.histogramCount("tensorfs.replication.fetch-wait"), "the first started at once, the second waits");
+
+    TimeUnit.MILLISECONDS.sleep(30); // the first fetch runs, the second waits for its place
+    first.complete(ok(1));
+    assertEquals(waits + 2, Readings.histogramCount("tensorfs.replication.fetch-wait"));
+    assertTrue(Readings.histogramSum("tensorfs.replication.fetch-wait") - waitNanos >= 30_000_000L,
+        "the second waited while the first ran");
+    assertEquals(fetches + 1, Readings.histogramCount("tensorfs.replication.fetch-latency"), "the second is not timed before it ends");
+    TimeUnit.MILLISECONDS.sleep(20);
+    second.complete(ok(1));
+    assertEquals(fetches + 2, Readings.histogramCount("tensorfs.replication.fetch-latency"));
+    assertTrue(Readings.histogramSum("tensorfs.replication.fetch-latency") - fetchNanos >= 50_000_000L,
+        "the first ran for 30 ms, the second for 20");
   }
 
   @Test

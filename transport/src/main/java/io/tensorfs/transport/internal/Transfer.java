@@ -17,6 +17,8 @@ abstract class Transfer {
   final ChunkId chunk;
   final long fileHi;
   final long fileLo;
+  /** When this side opened it (the engine's clock): for a fetch served here, when its request arrived. */
+  final long openedNs;
   long lastHeardNs;
   long lastSentNs;
   boolean closed;
@@ -28,6 +30,7 @@ abstract class Transfer {
     this.chunk = chunk;
     this.fileHi = Frames.fileHi(chunk.fileId());
     this.fileLo = Frames.fileLo(chunk.fileId());
+    this.openedNs = nowNs;
     this.lastHeardNs = nowNs;
     this.lastSentNs = nowNs;
   }

@@ -5,6 +5,7 @@ import io.tensorfs.core.Crc32c;
 import io.tensorfs.core.ErrorCode;
 import io.tensorfs.core.TfsException;
 import io.tensorfs.core.TfsPath;
+import io.tensorfs.core.metrics.Histogram;
 import io.tensorfs.core.metrics.Metrics;
 import io.tensorfs.core.metrics.Tags;
 import io.tensorfs.core.metrics.Unit;
@@ -123,6 +124,11 @@ public final class TransferEngine implements Agent, FrameHandler {
   private final long idPrefix = ((long) new SecureRandom().nextInt()) << 32;
   private final AtomicInteger nextId = new AtomicInteger();
   private final AtomicLong droppedFrames = new AtomicLong();
+  /** Fetches this node serves: from the request's arrival to the first DATA frame sent, and to END sent (agent thread, once a fetch). */
+  private final Histogram serveFirstFrame = Metrics.histogram("tensorfs.transport.serve-first-frame",
+      "Time from another node's fetch request arriving to its first DATA frame sent", Unit.NANOSECONDS, Tags.EMPTY);
+  private final Histogram serveLatency = Metrics.histogram("tensorfs.transport.serve-latency",
+      "Time from another node's fetch request arriving to its last frame (END) sent", Unit.NANOSECONDS, Tags.EMPTY);
   private volatile boolean closed;
   private long nowNs = System.nanoTime();
   private long nextTickNs;
@@ -710,6 +716,7 @@ public final class TransferEngine implements Agent, FrameHandler {
         if (t.stageShouldWake()) waker().wake(t.wakeStage);
       }
       if (t.sentBytes + f.length > t.creditLimit || !offerData(t, f)) break;
+      if (t.sentBytes == 0 && !t.requester) serveFirstFrame.record(nowNs - t.openedNs);
       t.sentBytes += f.length;
       t.current = null;
       t.sent(f);
@@ -722,7 +729,10 @@ public final class TransferEngine implements Agent, FrameHandler {
       control.begin(Frames.END, t.flags(), t.id).putLong(t.sentBytes);
       sendControl(t, control.end());
       t.endSent = true;
-      if (!t.requester) closeTransfer(t); // a push stays until its ACK
+      if (!t.requester) {
+        serveLatency.record(nowNs - t.openedNs);
+        closeTransfer(t); // a push stays until its ACK
+      }
       sent++;
     }
     return sent;
