@@ -3,7 +3,9 @@ serving path's: one 1 GiB file written alone, three written interleaved (as a ch
 disk), sixteen 64 MiB files per replica; each read with one thread of 4 MiB reads and with 8 threads of
 2 or 4 MiB reads. Usage: python3 disk_patterns.py DIR (needs about 5 GiB free in DIR; removes nothing).
 python3 disk_patterns.py DIR --depths 1,2,4,8,16 writes only the replica files and reads them with 4 MiB reads
-in file order, that many at once (the queue depths a node serving one reader keeps), each depth twice."""
+in file order, that many at once (the queue depths a node serving one reader keeps), each depth twice.
+python3 disk_patterns.py DIR --streams 1,2,4 [DEPTH] reads them that many files at a time with their pieces
+interleaved (as a reader loading several chunks at once asks for them), DEPTH reads at once (8)."""
 import os, mmap, time, threading, sys
 d = sys.argv[1]; os.makedirs(d, exist_ok=True)
 MB = 1 << 20; W = 4 * MB; N = 256  # 1 GiB per file
@@ -48,6 +50,37 @@ def read_par(paths, size, threads):
     t = time.time(); ts = [threading.Thread(target=work) for _ in range(threads)]
     [x.start() for x in ts]; [x.join() for x in ts]
     return tot[0] / (time.time() - t) / 1e6
+def read_streams(paths, size, streams, threads):
+    """Reads the files `streams` at a time, their 4 MiB pieces interleaved (file 0's first, file 1's first, ...),
+    `threads` at once: the order a reader that loads several chunks at once asks a holder for them."""
+    jobs = []
+    for g in range(0, len(paths), streams):
+        group = paths[g:g + streams]
+        pieces = [[(p, off) for off in range(0, os.path.getsize(p), size)] for p in group]
+        for i in range(max(len(x) for x in pieces)):
+            jobs += [x[i] for x in pieces if i < len(x)]
+    lock = threading.Lock(); tot = [0]
+    def work():
+        rb = mmap.mmap(-1, size)
+        while True:
+            with lock:
+                if not jobs: return
+                p, off = jobs.pop(0)
+            fd = opend(p, os.O_RDONLY); r = os.preadv(fd, [rb], off); os.close(fd)
+            with lock: tot[0] += r
+    t = time.time(); ts = [threading.Thread(target=work) for _ in range(threads)]
+    [x.start() for x in ts]; [x.join() for x in ts]
+    return tot[0] / (time.time() - t) / 1e6
+if len(sys.argv) > 3 and sys.argv[2] == "--streams":
+    # python3 disk_patterns.py DIR --streams 1,2,4 [DEPTH]: the replica files read that many files at once,
+    # pieces interleaved, DEPTH reads in flight (default 8), each count twice.
+    write_chunks(f"{d}/r", 3)
+    depth = int(sys.argv[4]) if len(sys.argv) > 4 else 8
+    for k, streams in enumerate([int(x) for x in sys.argv[3].split(",")] * 2):
+        r = f"{d}/r{k % 3}-"
+        print("16 x 64 MiB replica files, 4 MiB reads, %d files at once interleaved, %2d reads at once: %.0f MB/s"
+              % (streams, depth, read_streams([f"{r}{c}" for c in range(16)], 4 * MB, streams, depth)))
+    sys.exit(0)
 if len(sys.argv) > 3 and sys.argv[2] == "--depths":
     write_chunks(f"{d}/r", 3)
     for depth in [int(x) for x in sys.argv[3].split(",")] * 2:

@@ -153,6 +153,55 @@ class NodeChunkServiceTest {
     assertEquals(List.of("readInto"), calls, "the node's one store is read without a probe first");
   }
 
+  /**
+   * A node's stores in front of its disk (its KV blocks in memory) do not hold file chunks: a fetch tries each
+   * in turn with its first read and goes on with the one that answers, asking no store beforehand whether it
+   * holds the chunk (that question waited in a busy disk's queue as long as a read).
+   */
+  @Test
+  void shouldReadFromTheStoreThatHoldsTheChunkWithoutAskingItFirst() {
+    List<String> frontCalls = new java.util.concurrent.CopyOnWriteArrayList<>();
+    List<String> diskCalls = new java.util.concurrent.CopyOnWriteArrayList<>();
+    ChunkStore front = (ChunkStore) java.lang.reflect.Proxy.newProxyInstance(ChunkStore.class.getClassLoader(),
+        new Class<?>[] {ChunkStore.class}, (proxy, method, args) -> {
+          frontCalls.add(method.getName());
+          return switch (method.getName()) {
+            case "readInto", "read" -> java.util.concurrent.CompletableFuture.failedFuture(
+                new TfsException(ErrorCode.NOT_FOUND, "no KV block " + args[0]));
+            case "blockBytes" -> 0;
+            case "id" -> "kv";
+            default -> throw new UnsupportedOperationException(method.getName());
+          };
+        });
+    ChunkStore disk = (ChunkStore) java.lang.reflect.Proxy.newProxyInstance(ChunkStore.class.getClassLoader(),
+        new Class<?>[] {ChunkStore.class}, (proxy, method, args) -> {
+          if (method.getName().startsWith("read")) diskCalls.add(method.getName());
+          try {
+            return method.invoke(store, args);
+          } catch (java.lang.reflect.InvocationTargetException e) {
+            throw e.getCause();
+          }
+        });
+    NodeChunkService two = new NodeChunkService(List.of(front, disk), cache, null, leases, new ServeSettings(2 << 20, 4));
+    int free = two.freeServeSlots();
+
+    List<PageRun> runs = await(two.readPages(chunk, 0, CHUNK_BYTES).runWith(Sink.seq(), system));
+    ByteBuffer all = ByteBuffer.allocate(CHUNK_BYTES);
+    for (PageRun run : runs) {
+      all.put(run.bytes().duplicate());
+      run.release();
+    }
+    assertArrayEquals(bytes, all.array());
+    assertEquals(List.of("readInto", "readInto", "readInto"), diskCalls, "one read per segment of 2 MiB, no probe first");
+    assertEquals(1, frontCalls.stream().filter(m -> m.startsWith("read")).count(), "the front store is asked once, by the first read");
+
+    ChunkId absent = new ChunkId(chunk.fileId(), 7);
+    Throwable failed = Awaits.failure(two.readPages(absent, 0, 4096).runWith(Sink.seq(), system));
+    assertEquals(ErrorCode.NOT_FOUND, TfsException.codeOf(failed), failed.toString());
+    assertTrue(failed.getMessage().contains("any of this node's 2 stores"), failed.getMessage());
+    Awaits.until(() -> two.freeServeSlots() == free, Duration.ofSeconds(10), "every serve buffer is back");
+  }
+
   @Test
   void shouldFailAFetchOfAChunkItsStoreDoesNotHoldAsNotFound() {
     ChunkId absent = new ChunkId(chunk.fileId(), 7);
