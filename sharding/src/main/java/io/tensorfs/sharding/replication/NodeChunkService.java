@@ -16,8 +16,11 @@ import io.tensorfs.transport.PushAck;
 import io.tensorfs.transport.PushRequest;
 import io.tensorfs.transport.StreamEnds;
 import java.nio.ByteBuffer;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
@@ -26,6 +29,7 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 import org.apache.pekko.Done;
 import org.apache.pekko.NotUsed;
 import org.apache.pekko.japi.Pair;
@@ -50,6 +54,8 @@ public final class NodeChunkService implements ChunkService {
 
   private final ServeSettings serve;
   private final ServeBuffers serveBuffers;
+  /** Per disk store, the turns its reads for fetches take ({@link ServeSettings#readsPerStore}). */
+  private final Map<ChunkStore, DiskTurns> diskTurns = new IdentityHashMap<>();
 
   private final List<ChunkStore> stores;
   private final ChunkCache cache;
@@ -67,6 +73,10 @@ public final class NodeChunkService implements ChunkService {
     this.serve = serve;
     this.serveBuffers = new ServeBuffers(serve.segmentBytes(), SERVE_REGION_BYTES);
     this.stores = List.copyOf(stores);
+    // Disk stores only (they have blocks): the KV blocks in memory answer at once.
+    for (ChunkStore s : this.stores) {
+      if (s.blockBytes() > 0 && serve.readsPerStore() < Integer.MAX_VALUE) diskTurns.put(s, new DiskTurns(serve.readsPerStore()));
+    }
     this.cache = cache;
     this.replication = replication;
     this.leases = leases;
@@ -182,9 +192,20 @@ public final class NodeChunkService implements ChunkService {
         .takeWhile(run -> run.bytes().hasRemaining()); // the chunk ended: the segments after hold no buffer either
   }
 
+  /**
+   * One segment read from {@code store} into a serve buffer, once the store has a turn free
+   * ({@link ServeSettings#readsPerStore}; a read waiting for its turn holds no buffer).
+   */
   private CompletionStage<PageRun> readSegment(ChunkStore store, ChunkId chunk, long at, int wanted, boolean first,
       UnclaimedRuns unclaimed) {
     long asked = System.nanoTime();
+    DiskTurns turns = diskTurns.get(store);
+    if (turns == null) return readNow(store, chunk, at, wanted, first, unclaimed, asked);
+    return turns.take(() -> readNow(store, chunk, at, wanted, first, unclaimed, asked));
+  }
+
+  private CompletionStage<PageRun> readNow(ChunkStore store, ChunkId chunk, long at, int wanted, boolean first,
+      UnclaimedRuns unclaimed, long asked) {
     ServeBuffers.Buffer taken = serveBuffers.take();
     ByteBuffer buffer = taken.bytes();
     // What was asked, rounded up to the store's blocks, so that the read lands straight in the buffer and a
@@ -199,7 +220,9 @@ public final class NodeChunkService implements ChunkService {
     }
     return read.handle((count, failure) -> {
       long readDone = System.nanoTime();
-      FetchMetrics.SERVE_READ.record(readDone - asked);
+      if (failure == null || TfsException.codeOf(Failures.unwrap(failure)) != ErrorCode.NOT_FOUND) {
+        FetchMetrics.SERVE_READ.record(readDone - asked); // a store that does not hold the chunk read nothing
+      }
       if (failure != null) {
         taken.give();
         if (!first && TfsException.codeOf(Failures.unwrap(failure)) == ErrorCode.RANGE_NOT_SATISFIABLE) {
@@ -255,6 +278,64 @@ public final class NodeChunkService implements ChunkService {
   }
 
   private static final ByteBuffer EMPTY = ByteBuffer.allocate(0);
+
+  /**
+   * At most {@code limit} reads of one disk store for fetches at once; the others wait, in the order asked,
+   * and start as running ones end. A read is started on the thread that ended the one before (a disk store
+   * completes its reads on its own threads; only one that fails at once, as when shutting down, nests the
+   * next start in the call that ended it). Thread-safe: the
+   * state is guarded by this object's monitor, reads are started outside it.
+   */
+  private static final class DiskTurns {
+    private final int limit;
+    private int running;
+    private final ArrayDeque<Runnable> waiting = new ArrayDeque<>();
+
+    DiskTurns(int limit) {
+      this.limit = limit;
+    }
+
+    <T> CompletionStage<T> take(Supplier<CompletionStage<T>> read) {
+      CompletableFuture<T> result = new CompletableFuture<>();
+      Runnable start = () -> {
+        CompletionStage<T> running;
+        try {
+          running = read.get();
+        } catch (RuntimeException e) {
+          running = CompletableFuture.failedFuture(e);
+        }
+        running.whenComplete((value, failure) -> {
+          passOn();
+          if (failure != null) {
+            result.completeExceptionally(failure);
+          } else {
+            result.complete(value);
+          }
+        });
+      };
+      boolean now;
+      synchronized (this) {
+        now = running < limit;
+        if (now) {
+          running++;
+        } else {
+          waiting.addLast(start);
+        }
+      }
+      if (now) start.run();
+      return result;
+    }
+
+    /** A read ended: the next waiting one takes its turn, else the turn frees. */
+    private void passOn() {
+      Runnable next;
+      synchronized (this) {
+        next = waiting.pollFirst();
+        if (next == null) running--;
+      }
+      if (next != null) next.run();
+    }
+  }
 
   /**
    * One resident chunk and its read lease, held while a read's stream runs and while any run it lent is

@@ -202,6 +202,59 @@ class NodeChunkServiceTest {
     Awaits.until(() -> two.freeServeSlots() == free, Duration.ofSeconds(10), "every serve buffer is back");
   }
 
+  /**
+   * Reads for fetches take turns on a disk store: at most {@code reads-per-store} at once over all fetches,
+   * the rest started in the order asked as running ones end, and a read waiting for its turn holds no
+   * serve buffer.
+   */
+  @Test
+  void shouldRunAtMostReadsPerStoreAtOnceAndStartTheWaitingInTheOrderAsked() {
+    List<Long> asked = new java.util.concurrent.CopyOnWriteArrayList<>();
+    List<java.util.concurrent.CompletableFuture<Void>> gates = new java.util.concurrent.CopyOnWriteArrayList<>();
+    ChunkStore gated = (ChunkStore) java.lang.reflect.Proxy.newProxyInstance(ChunkStore.class.getClassLoader(),
+        new Class<?>[] {ChunkStore.class}, (proxy, method, args) -> {
+          if (method.getName().equals("readInto")) {
+            java.util.concurrent.CompletableFuture<Void> gate = new java.util.concurrent.CompletableFuture<>();
+            asked.add((Long) args[1]);
+            gates.add(gate);
+            return gate.thenCompose(go -> store.readInto((ChunkId) args[0], (Long) args[1], (ByteBuffer) args[2]));
+          }
+          try {
+            return method.invoke(store, args);
+          } catch (java.lang.reflect.InvocationTargetException e) {
+            throw e.getCause();
+          }
+        });
+    NodeChunkService oneAtATime = new NodeChunkService(List.of(gated), cache, null, leases, new ServeSettings(2 << 20, 4, 1));
+    int free = oneAtATime.freeServeSlots();
+
+    var whole = oneAtATime.readPages(chunk, 0, CHUNK_BYTES).runWith(Sink.seq(), system); // 3 segments
+    var tail = oneAtATime.readPages(chunk, 4 << 20, 1 << 20).runWith(Sink.seq(), system); // 1 segment, asked later
+    Awaits.until(() -> asked.size() == 1, Duration.ofSeconds(10), "the first read starts");
+    Awaits.until(() -> oneAtATime.freeServeSlots() == free - 1, Duration.ofSeconds(10), "only the running read holds a buffer");
+    for (int i = 1; i <= 3; i++) {
+      assertEquals(i, asked.size(), "one read of the store at a time");
+      gates.get(i - 1).complete(null);
+      int next = i + 1;
+      Awaits.until(() -> asked.size() == next, Duration.ofSeconds(10), "the next read starts as the one before ends");
+    }
+    assertEquals(List.of(0L, 4L << 20, 2L << 20, 4L << 20), asked,
+        "the whole read's first segment, the tail's read (asked while it ran), then the whole read's next two (asked once its first ended)");
+    gates.get(3).complete(null);
+
+    ByteBuffer all = ByteBuffer.allocate(CHUNK_BYTES);
+    for (PageRun run : await(whole)) {
+      all.put(run.bytes().duplicate());
+      run.release();
+    }
+    assertArrayEquals(bytes, all.array());
+    for (PageRun run : await(tail)) {
+      assertEquals(ByteBuffer.wrap(bytes, 4 << 20, 1 << 20), run.bytes());
+      run.release();
+    }
+    Awaits.until(() -> oneAtATime.freeServeSlots() == free, Duration.ofSeconds(10), "every serve buffer is back");
+  }
+
   @Test
   void shouldFailAFetchOfAChunkItsStoreDoesNotHoldAsNotFound() {
     ChunkId absent = new ChunkId(chunk.fileId(), 7);
