@@ -141,7 +141,7 @@ public final class NodeChunkService implements ChunkService {
    * segment is read from each store in turn until one does not answer {@code NOT_FOUND}, the rest from that
    * store ({@link #fromStore}). No store is asked beforehand whether it holds the chunk: on a node whose
    * disk reads queue, that question waited in the queue as long as the read itself (measured on 16 cores:
-   * a served fetch spent 7-40 ms before its read was even asked; README, "Several nodes").
+   * a served fetch spent 7-42 ms before its read was even asked; README, "Several nodes").
    */
   private Source<PageRun, NotUsed> fromStores(ChunkId chunk, long offset, long length, UnclaimedRuns unclaimed) {
     long end = offset + length;
