@@ -35,7 +35,7 @@ import java.util.concurrent.TimeUnit;
  * over the transport, each fsynced), beside an O_DIRECT write of the same bytes; and two GETs through a
  * node that holds no replica (every byte crosses the transport): one with every cache dropped (the
  * replicas read from disk), beside an O_DIRECT read of a file written just before and of the chunk files
- * of one replica of each chunk; one with the replicas' nodes warmed by WILLNEED, beside a plain loopback
+ * of one replica of each chunk (once with one open per file, once with an open per 4 MiB read); one with the replicas' nodes warmed by WILLNEED, beside a plain loopback
  * socket copy. After each GET, where its time went on each node ({@link FetchBreakdown}).
  * All limits are measured in the same run; every GET is checked against the CRC32C of what was PUT.
  *
@@ -59,7 +59,7 @@ final class ClusterBench {
    * replicas in memory (the replicas' nodes warmed by WILLNEED).
    */
   private record Round(double loop, double direct, double directRead, double put, double getCold, double replicaRead,
-      double get) {}
+      double openPerRead, double get) {}
 
   private ClusterBench() {}
 
@@ -169,6 +169,7 @@ final class ClusterBench {
     double getCold = timedGet(reader, path, size, expectedCrc);
     FetchBreakdown.Snapshot s1 = FetchBreakdown.take(nodes);
     double replicaRead = replicaReadSeconds(nodes, placed, path);
+    double openPerRead = replicaReadOpenEachSeconds(nodes, placed, path);
     // From the replicas' memory: every byte still crosses the transport into the reader's pages.
     http(nodes.get(0), "POST", "/v1/cache" + path + "?op=dontneed");
     http(nodes.get(0), "POST", "/v1/cache" + path + "?op=willneed");
@@ -177,13 +178,14 @@ final class ClusterBench {
     FetchBreakdown.Snapshot s3 = FetchBreakdown.take(nodes);
     http(nodes.get(0), "DELETE", "/v1/files" + path);
     System.out.printf("%s %s: loopback %.0f, O_DIRECT write %.0f read %.0f, PUT %.0f (3 replicas on %s), GET via %s"
-            + " from disk %.0f (replica files read O_DIRECT %.0f), from memory %.0f MB/s%n",
+            + " from disk %.0f (replica files read O_DIRECT %.0f, with an open per 4 MiB read as a node does %.0f), from memory %.0f MB/s%n",
         kind.name(), r == 0 ? "warm-up (not counted)" : "round " + r, HttpBench.mbps(size, loop),
         HttpBench.mbps(size, direct), HttpBench.mbps(size, directRead), HttpBench.mbps(size, put), placed.get(0),
-        reader.nodeId(), HttpBench.mbps(size, getCold), HttpBench.mbps(size, replicaRead), HttpBench.mbps(size, get));
+        reader.nodeId(), HttpBench.mbps(size, getCold), HttpBench.mbps(size, replicaRead), HttpBench.mbps(size, openPerRead),
+        HttpBench.mbps(size, get));
     for (String line : FetchBreakdown.describe(s0, s1, getCold)) System.out.println("  GET from disk, " + line);
     for (String line : FetchBreakdown.describe(s2, s3, get)) System.out.println("  GET from memory, " + line);
-    return new Round(loop, direct, directRead, put, getCold, replicaRead, get);
+    return new Round(loop, direct, directRead, put, getCold, replicaRead, openPerRead, get);
   }
 
   private static double timedGet(NodeProcess reader, String path, long size, int expectedCrc) throws Exception {
@@ -211,6 +213,35 @@ final class ClusterBench {
       seconds += Limits.directReadSeconds(data, Files.size(data));
     }
     return seconds;
+  }
+
+  /**
+   * Seconds to read, chunk after chunk, the data file of each chunk of {@code path} at its second listed
+   * replica the way a node serves a fetch from disk: for every 4 MiB, its checksum table read whole, the data
+   * file opened with O_DIRECT, the 4 MiB read, both closed. Beside {@link #replicaReadSeconds} (one open per
+   * file), it shows what opening a replica per read costs on this disk.
+   */
+  private static double replicaReadOpenEachSeconds(List<NodeProcess> nodes, List<List<String>> placed, String path)
+      throws IOException {
+    ByteBuffer buf = ByteBuffer.allocateDirect((4 << 20) + 4096).alignedSlice(4096);
+    long t0 = System.nanoTime();
+    for (int index = 0; index < placed.size(); index++) {
+      String holder = placed.get(index).get(1);
+      NodeProcess node = nodes.stream().filter(n -> n.nodeId().equals(holder)).findFirst().orElseThrow();
+      Path dir = chunkDir(node.dataDir().resolve("store0").resolve("chunks"), path);
+      Path data = dir.resolve(index + ".data");
+      Path crc = dir.resolve(index + ".crc");
+      long size = Files.size(data);
+      for (long at = 0; at < size; at += buf.capacity()) {
+        Files.readAllBytes(crc);
+        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(data,
+            java.nio.file.StandardOpenOption.READ, com.sun.nio.file.ExtendedOpenOption.DIRECT)) {
+          buf.clear();
+          ch.read(buf, at);
+        }
+      }
+    }
+    return (System.nanoTime() - t0) / 1e9;
   }
 
   /** The folder of the version of {@code path} a store keeps (its {@code owner} file names the path). */
@@ -337,9 +368,9 @@ final class ClusterBench {
     System.out.println();
     System.out.println("| transport (median of rounds, MB/s = 10^6 B/s) | loopback socket (limit) | GET, replicas in memory"
         + " | ÷ loopback (goal ≥ " + GET_GOAL + " on the best) | O_DIRECT read (limit) | GET, replicas on disk | ÷ O_DIRECT read"
-        + " | O_DIRECT read of the replica files | GET from disk ÷ that"
+        + " | O_DIRECT read of the replica files | GET from disk ÷ that | the same with an open per 4 MiB read"
         + " | O_DIRECT write ÷ 3 (limit) | PUT persistent, 3 replicas | ÷ (O_DIRECT write ÷ 3) (goal ≥ " + PUT_GOAL + ") |");
-    System.out.println("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+    System.out.println("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
     double bestGet = 0;
     double bestPut = 0;
     for (var e : results.entrySet()) {
@@ -349,12 +380,13 @@ final class ClusterBench {
       double read = HttpBench.mbps(size, median(rounds, Round::directRead));
       double cold = HttpBench.mbps(size, median(rounds, Round::getCold));
       double replicas = HttpBench.mbps(size, median(rounds, Round::replicaRead));
+      double openEach = HttpBench.mbps(size, median(rounds, Round::openPerRead));
       double third = HttpBench.mbps(size, median(rounds, Round::direct)) / 3;
       double put = HttpBench.mbps(size, median(rounds, Round::put));
       bestGet = Math.max(bestGet, get / loop);
       bestPut = Math.max(bestPut, put / third);
-      System.out.printf("| %s | %.0f | %.0f | %.2f | %.0f | %.0f | %.2f | %.0f | %.2f | %.0f | %.0f | %.2f |%n", e.getKey(),
-          loop, get, get / loop, read, cold, cold / read, replicas, cold / replicas, third, put, put / third);
+      System.out.printf("| %s | %.0f | %.0f | %.2f | %.0f | %.0f | %.2f | %.0f | %.2f | %.0f | %.0f | %.0f | %.2f |%n", e.getKey(),
+          loop, get, get / loop, read, cold, cold / read, replicas, cold / replicas, openEach, third, put, put / third);
     }
     System.out.printf("%nbest cross-node GET %.2f of loopback (goal %.2f: %s); best PUT %.2f of O_DIRECT ÷ 3 (goal %.2f: %s)%n",
         bestGet, GET_GOAL, bestGet >= GET_GOAL ? "met" : "not met", bestPut, PUT_GOAL, bestPut >= PUT_GOAL ? "met" : "not met");
