@@ -222,13 +222,13 @@ public final class NodeProcess implements AutoCloseable {
 
   /**
    * A TCP port that is free now and that the kernel will not hand out on its own: it is taken below the
-   * ephemeral range ({@code ip_local_port_range}), so a port chosen here for a node that starts later
+   * ephemeral range ({@code ip_local_port_range}) and below the ports the embedded Cassandra picks, so a port chosen here for a node that starts later
    * cannot meanwhile become another process's outgoing or {@code bind(0)} port. Never the same port twice
    * in one JVM.
    */
   public static int freePort() {
     int low = 10_000;
-    int high = ephemeralLow();
+    int high = Math.min(20_000, ephemeralLow()); // from 20000 up the embedded Cassandra picks its ports (FreePorts)
     for (int tries = 0; tries < high - low; tries++) {
       int port = low + Math.floorMod(NEXT_PORT.getAndIncrement(), high - low);
       try (ServerSocket s = new ServerSocket()) {

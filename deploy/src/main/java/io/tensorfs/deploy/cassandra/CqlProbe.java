@@ -9,6 +9,10 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * Asks a Cassandra node whether it serves CQL, the way a client would: open a session and read
@@ -20,6 +24,8 @@ final class CqlProbe {
 
   private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(2);
   private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(5);
+  /** The longest a session may take to open, whatever the driver's own steps do. */
+  private static final Duration SESSION_TIMEOUT = Duration.ofSeconds(20);
 
   private CqlProbe() {
   }
@@ -50,11 +56,25 @@ final class CqlProbe {
         .withInt(DefaultDriverOption.NETTY_IO_SHUTDOWN_QUIET_PERIOD, 0)
         .withInt(DefaultDriverOption.NETTY_ADMIN_SHUTDOWN_QUIET_PERIOD, 0)
         .build();
-    return CqlSession.builder()
+    CompletableFuture<CqlSession> session = CqlSession.builder()
         .addContactPoint(address)
         .withLocalDatacenter(CassandraConfigFiles.DATACENTER)
         .withConfigLoader(config)
-        .build();
+        .buildAsync()
+        .toCompletableFuture();
+    try {
+      return session.get(SESSION_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (TimeoutException e) {
+      // Something answers on the port but not as Cassandra (seen: a socket connected to itself): give up.
+      session.thenAccept(CqlSession::closeAsync);
+      throw new IllegalStateException("no CQL session with " + address + " within " + SESSION_TIMEOUT.toSeconds() + " s", e);
+    } catch (ExecutionException e) {
+      throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      session.thenAccept(CqlSession::closeAsync);
+      throw new IllegalStateException("interrupted while opening a CQL session with " + address, e);
+    }
   }
 
   /** A plain TCP connect first: far cheaper than a driver session while the port is still closed. */

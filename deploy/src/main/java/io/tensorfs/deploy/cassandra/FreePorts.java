@@ -5,6 +5,10 @@ import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Finds TCP ports on the loopback address that nobody listens on right now.
@@ -15,6 +19,10 @@ import java.net.ServerSocket;
 public final class FreePorts {
 
   private static final int HIGHEST_PORT = 65535;
+  /** The lowest port {@link #any} picks: above the well-known and most registered services' ports. */
+  private static final int LOWEST_PICKED = 20_000;
+  /** Where {@link #any} looks next, so that two picks in one JVM do not return the same port. */
+  private static final AtomicInteger NEXT = new AtomicInteger(ThreadLocalRandom.current().nextInt(1 << 16));
 
   private FreePorts() {
   }
@@ -30,14 +38,31 @@ public final class FreePorts {
     }
   }
 
-  /** A port the kernel picks from its ephemeral range. */
+  /**
+   * A free port below the kernel's ephemeral range ({@code ip_local_port_range}), which the kernel never hands
+   * out on its own. A port in that range can be taken while its server is down: a client reconnecting to it
+   * on this host may get that very port as its own source port and connect to itself (TCP simultaneous
+   * open), holding it, so the restarted server cannot bind it (seen with a killed ring member, restarted).
+   */
   public static int any() {
-    try (ServerSocket socket = new ServerSocket()) {
-      socket.setReuseAddress(true);
-      socket.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
-      return socket.getLocalPort();
-    } catch (IOException e) {
-      throw new UncheckedIOException("no free TCP port on the loopback address", e);
+    int low = LOWEST_PICKED;
+    int high = ephemeralLow();
+    for (int tries = 0; tries < high - low; tries++) {
+      int port = low + Math.floorMod(NEXT.getAndIncrement(), high - low);
+      if (isFree(port)) {
+        return port;
+      }
+    }
+    throw new UncheckedIOException(new IOException("no free TCP port in " + low + ".." + high + " on the loopback address"));
+  }
+
+  /** The first port of the kernel's ephemeral range (32768 where it cannot be read). */
+  static int ephemeralLow() {
+    try {
+      String range = Files.readString(Path.of("/proc/sys/net/ipv4/ip_local_port_range")).trim();
+      return Math.max(LOWEST_PICKED + 1_000, Integer.parseInt(range.split("\\s+")[0]));
+    } catch (IOException | RuntimeException e) {
+      return 32_768;
     }
   }
 
