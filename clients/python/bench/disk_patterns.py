@@ -37,7 +37,9 @@ def read_seq(paths, size):
         os.close(fd)
     return n / (time.time() - t) / 1e6
 def read_par(paths, size, threads):
-    jobs = [(p, off) for p in paths for off in range(0, os.path.getsize(p), size)]
+    return read_jobs([(p, off) for p in paths for off in range(0, os.path.getsize(p), size)], size, threads)
+def read_jobs(jobs, size, threads):
+    """Reads the (file, offset) pieces in the order given, `threads` at once; MB/s."""
     lock = threading.Lock(); tot = [0]
     def work():
         rb = mmap.mmap(-1, size)
@@ -59,18 +61,7 @@ def read_streams(paths, size, streams, threads):
         pieces = [[(p, off) for off in range(0, os.path.getsize(p), size)] for p in group]
         for i in range(max(len(x) for x in pieces)):
             jobs += [x[i] for x in pieces if i < len(x)]
-    lock = threading.Lock(); tot = [0]
-    def work():
-        rb = mmap.mmap(-1, size)
-        while True:
-            with lock:
-                if not jobs: return
-                p, off = jobs.pop(0)
-            fd = opend(p, os.O_RDONLY); r = os.preadv(fd, [rb], off); os.close(fd)
-            with lock: tot[0] += r
-    t = time.time(); ts = [threading.Thread(target=work) for _ in range(threads)]
-    [x.start() for x in ts]; [x.join() for x in ts]
-    return tot[0] / (time.time() - t) / 1e6
+    return read_jobs(jobs, size, threads)
 if len(sys.argv) > 3 and sys.argv[2] == "--streams":
     # python3 disk_patterns.py DIR --streams 1,2,4 [DEPTH]: the replica files read that many files at once,
     # pieces interleaved, DEPTH reads in flight (default 8), each count twice.

@@ -127,16 +127,11 @@ class NodeChunkServiceTest {
   void shouldReadOnlyTheBlocksASmallFetchAsksFromTheStore() {
     List<Integer> asked = new java.util.concurrent.CopyOnWriteArrayList<>();
     List<String> calls = new java.util.concurrent.CopyOnWriteArrayList<>();
-    ChunkStore counted = (ChunkStore) java.lang.reflect.Proxy.newProxyInstance(ChunkStore.class.getClassLoader(),
-        new Class<?>[] {ChunkStore.class}, (proxy, method, args) -> {
-          if (method.getName().startsWith("read")) calls.add(method.getName());
-          if (method.getName().equals("readInto")) asked.add(((ByteBuffer) args[2]).remaining());
-          try {
-            return method.invoke(store, args);
-          } catch (java.lang.reflect.InvocationTargetException e) {
-            throw e.getCause();
-          }
-        });
+    ChunkStore counted = watched((method, args) -> {
+      if (method.startsWith("read")) calls.add(method);
+      if (method.equals("readInto")) asked.add(((ByteBuffer) args[2]).remaining());
+      return null;
+    });
     NodeChunkService small = new NodeChunkService(List.of(counted), cache, null, leases, new ServeSettings(4 << 20, 1));
 
     List<PageRun> runs = await(small.readPages(chunk, 0, 100_000).runWith(Sink.seq(), system));
@@ -173,15 +168,10 @@ class NodeChunkServiceTest {
             default -> throw new UnsupportedOperationException(method.getName());
           };
         });
-    ChunkStore disk = (ChunkStore) java.lang.reflect.Proxy.newProxyInstance(ChunkStore.class.getClassLoader(),
-        new Class<?>[] {ChunkStore.class}, (proxy, method, args) -> {
-          if (method.getName().startsWith("read")) diskCalls.add(method.getName());
-          try {
-            return method.invoke(store, args);
-          } catch (java.lang.reflect.InvocationTargetException e) {
-            throw e.getCause();
-          }
-        });
+    ChunkStore disk = watched((method, args) -> {
+      if (method.startsWith("read")) diskCalls.add(method);
+      return null;
+    });
     NodeChunkService two = new NodeChunkService(List.of(front, disk), cache, null, leases, new ServeSettings(2 << 20, 4));
     int free = two.freeServeSlots();
 
@@ -211,20 +201,13 @@ class NodeChunkServiceTest {
   void shouldRunAtMostReadsPerStoreAtOnceAndStartTheWaitingInTheOrderAsked() {
     List<Long> asked = new java.util.concurrent.CopyOnWriteArrayList<>();
     List<java.util.concurrent.CompletableFuture<Void>> gates = new java.util.concurrent.CopyOnWriteArrayList<>();
-    ChunkStore gated = (ChunkStore) java.lang.reflect.Proxy.newProxyInstance(ChunkStore.class.getClassLoader(),
-        new Class<?>[] {ChunkStore.class}, (proxy, method, args) -> {
-          if (method.getName().equals("readInto")) {
-            java.util.concurrent.CompletableFuture<Void> gate = new java.util.concurrent.CompletableFuture<>();
-            asked.add((Long) args[1]);
-            gates.add(gate);
-            return gate.thenCompose(go -> store.readInto((ChunkId) args[0], (Long) args[1], (ByteBuffer) args[2]));
-          }
-          try {
-            return method.invoke(store, args);
-          } catch (java.lang.reflect.InvocationTargetException e) {
-            throw e.getCause();
-          }
-        });
+    ChunkStore gated = watched((method, args) -> {
+      if (!method.equals("readInto")) return null;
+      java.util.concurrent.CompletableFuture<Void> gate = new java.util.concurrent.CompletableFuture<>();
+      asked.add((Long) args[1]);
+      gates.add(gate);
+      return gate.thenCompose(go -> store.readInto((ChunkId) args[0], (Long) args[1], (ByteBuffer) args[2]));
+    });
     NodeChunkService oneAtATime = new NodeChunkService(List.of(gated), cache, null, leases, new ServeSettings(2 << 20, 4, 1));
     int free = oneAtATime.freeServeSlots();
 
@@ -337,6 +320,23 @@ class NodeChunkServiceTest {
     assertEquals(lent + 3, Readings.histogramCount("tensorfs.replication.serve-lent"), "one lending timed per run");
     assertTrue(Readings.histogramSum("tensorfs.replication.serve-lent") - lentNanos >= 3 * 50_000_000L,
         "each run was lent for at least the 50 ms it was held");
+  }
+
+  /**
+   * {@link #store} behind a proxy that shows every call to {@code seen} first (by method name); a call for
+   * which {@code seen} returns a value is answered with it, the others go on to the store.
+   */
+  private ChunkStore watched(java.util.function.BiFunction<String, Object[], Object> seen) {
+    return (ChunkStore) java.lang.reflect.Proxy.newProxyInstance(ChunkStore.class.getClassLoader(),
+        new Class<?>[] {ChunkStore.class}, (proxy, method, args) -> {
+          Object answer = seen.apply(method.getName(), args);
+          if (answer != null) return answer;
+          try {
+            return method.invoke(store, args);
+          } catch (java.lang.reflect.InvocationTargetException e) {
+            throw e.getCause();
+          }
+        });
   }
 
   private boolean inServingRegion(ByteBuffer run) {
