@@ -22,6 +22,7 @@ public final class BenchMain {
         case "kv" -> KvBench.run(rest);
         case "local" -> LocalChannelBench.run(rest);
         case "s3" -> S3Bench.run(rest);
+        case "store" -> StoreBench.run(rest);
         default -> {
           System.err.println("usage: tfs bench http [--size-mib N] [--rounds N] | cache [--rounds N] [--sample-mib N] [--only metrics|auth]"
               + " | cluster [--size-mib N] [--rounds N] [--transport aeron-ipc|aeron-udp|tcp]... [--metadata cassandra|memory] [--dir DIR]"
@@ -31,7 +32,8 @@ public final class BenchMain {
               + " | faults [--trials N] [--cassandra-trials N] [--disk on|off] [--seed S] [--clients N]"
               + " | kv [--sizes-kib 256,1024,4096,16384] [--clients 1,4,16] [--batch 8] [--seconds S] [--in-flight-mib N] [--local on|off]"
               + " | local [--rounds N] [--warmup N]"
-              + " | s3 [--sizes-mib 4,1024] [--rounds N] [--repeats N]");
+              + " | s3 [--sizes-mib 4,1024] [--rounds N] [--repeats N]"
+              + " | store [--dir DIR] [--size-mib N] [--depths 1,2,4,8] [--passes N]");
           System.exit(2);
         }
       }

@@ -1,0 +1,276 @@
+package io.tensorfs.bench;
+
+import com.sun.nio.file.ExtendedOpenOption;
+import io.tensorfs.core.ChunkId;
+import io.tensorfs.core.FileId;
+import io.tensorfs.core.TfsPath;
+import io.tensorfs.store.ChunkWriter;
+import io.tensorfs.store.FileChunkStore;
+import io.tensorfs.store.StoreSettings;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.zip.CRC32C;
+import org.apache.pekko.util.ByteString;
+
+/**
+ * One store on one disk, without a node: where a 4 MiB read of a replica spends its time. Writes
+ * {@code --size-mib} of replicas of 64 MiB through a {@link FileChunkStore} (as a node's PUT does), then
+ * reads every replica in 4 MiB pieces, at each depth of {@code --depths} (that many reads at once, each on
+ * its own thread), four ways that take turns: an O_DIRECT read with one open per file (the limit); the same
+ * with the checksum table read and the data file opened for every read (what the store does); the same with
+ * one open per file and each 64 KiB block's CRC32C computed (what the store verifies); and the store's own
+ * {@code readInto} on an I/O pool of that many threads. Every read's bytes are checked (the first 8 bytes
+ * of each 4 KiB page against the pattern written). Prints MB/s and the mean milliseconds of one read, and
+ * each way ÷ the limit, per depth, for {@code --passes} passes.
+ *
+ * <p>{@code java ... io.tensorfs.bench.StoreBench [--dir DIR] [--size-mib N] [--depths 1,2,4,8] [--passes N]}
+ */
+public final class StoreBench {
+  private static final int CHUNK_BYTES = 64 << 20;
+  private static final int READ_BYTES = 4 << 20;
+  private static final int BLOCK_BYTES = 64 << 10;
+  private static final int PAGE = 4096;
+
+  private final FileChunkStore store;
+  private final FileId file = FileId.random();
+  private final int chunks;
+  private final ByteBuffer pattern;
+  /** The CRC32C of each 64 KiB block of the pattern (a replica's blocks repeat them). */
+  private final int[] blockCrcs = new int[Pattern.BYTES / BLOCK_BYTES];
+  /** Each replica's data file, once written. */
+  private final Path[] dataFiles;
+
+  private StoreBench(FileChunkStore store, int chunks, ByteBuffer pattern) {
+    this.store = store;
+    this.chunks = chunks;
+    this.pattern = pattern;
+    this.dataFiles = new Path[chunks];
+    CRC32C crc = new CRC32C();
+    for (int b = 0; b < blockCrcs.length; b++) {
+      crc.reset();
+      crc.update(pattern.duplicate().position(b * BLOCK_BYTES).limit((b + 1) * BLOCK_BYTES));
+      blockCrcs[b] = (int) crc.getValue();
+    }
+  }
+
+  /** The ways a piece is read; each returns the bytes read into {@code into} from its position 0. */
+  private enum Way {
+    DIRECT("O_DIRECT, one open per file (limit)"),
+    OPEN_EACH("O_DIRECT, table read and file opened per read"),
+    CRC("O_DIRECT, one open per file, CRC32C per block"),
+    STORE("store readInto (open, read, verify, close)");
+
+    final String label;
+
+    Way(String label) {
+      this.label = label;
+    }
+  }
+
+  public static void main(String[] args) {
+    try {
+      run(args);
+    } catch (Exception e) {
+      e.printStackTrace();
+      System.exit(1);
+    }
+  }
+
+  public static void run(String[] args) throws Exception {
+    Path dir = Path.of(System.getProperty("java.io.tmpdir"), "tensorfs-store-bench");
+    long sizeMib = 1024;
+    int[] depths = {1, 2, 4, 8};
+    int passes = 2;
+    for (int i = 0; i < args.length; i++) {
+      switch (args[i]) {
+        case "--dir" -> dir = Path.of(args[++i]);
+        case "--size-mib" -> sizeMib = Long.parseLong(args[++i]);
+        case "--depths" -> depths = Arrays.stream(args[++i].split(",")).mapToInt(Integer::parseInt).toArray();
+        case "--passes" -> passes = Integer.parseInt(args[++i]);
+        default -> throw new IllegalArgumentException("usage: tfs bench store [--dir DIR] [--size-mib N]"
+            + " [--depths 1,2,4,8] [--passes N]; not " + args[i]);
+      }
+    }
+    if (sizeMib < 64 || sizeMib % 64 != 0) throw new IllegalArgumentException("--size-mib: a multiple of 64");
+    Path storeDir = dir.resolve("d0");
+    deleteTree(storeDir);
+    Pattern bytes = new Pattern(42);
+    int maxDepth = Arrays.stream(depths).max().orElse(1);
+    ExecutorService io = Executors.newFixedThreadPool(maxDepth, daemon("store-bench-io"));
+    try {
+      FileChunkStore store = new FileChunkStore("d0", storeDir, StoreSettings.defaults(List.of(storeDir)), io);
+      if (!store.directIo()) System.out.println("note: the store has no O_DIRECT here; its reads use the page cache");
+      StoreBench bench = new StoreBench(store, (int) (sizeMib / 64), bytes.buffer());
+      long t0 = System.nanoTime();
+      bench.write();
+      System.out.printf("wrote %d MiB as %d replicas of 64 MiB in %s: %.0f MB/s%n", sizeMib, bench.chunks, storeDir,
+          HttpBench.mbps(sizeMib << 20, (System.nanoTime() - t0) / 1e9));
+      // Fresh JVM: each way reads the first replica once, untimed, so the first timed way is not the one compiled.
+      for (Way way : Way.values()) bench.timed(way, 1, CHUNK_BYTES / READ_BYTES, new long[1]);
+      for (int pass = 1; pass <= passes; pass++) {
+        for (int depth : depths) bench.depth(pass, depth);
+      }
+    } finally {
+      io.shutdownNow();
+      deleteTree(storeDir);
+    }
+  }
+
+  private void write() throws Exception {
+    for (int c = 0; c < chunks; c++) {
+      ChunkWriter writer = store.openWriter(new ChunkId(file, c), TfsPath.parse("/bench/store"), true);
+      for (int at = 0; at < CHUNK_BYTES; at += READ_BYTES) {
+        ByteBuffer piece = pattern.duplicate().position(at % Pattern.BYTES).limit(at % Pattern.BYTES + READ_BYTES);
+        writer.append(ByteString.fromByteBuffer(piece)).toCompletableFuture().get();
+      }
+      writer.finish().toCompletableFuture().get();
+      dataFiles[c] = store.dataFile(new ChunkId(file, c)).orElseThrow();
+    }
+  }
+
+  private void depth(int pass, int depth) throws Exception {
+    double limit = 0;
+    for (Way way : Way.values()) {
+      long[] nanos = new long[1];
+      double seconds = timed(way, depth, chunks * (CHUNK_BYTES / READ_BYTES), nanos);
+      long size = (long) chunks * CHUNK_BYTES;
+      int reads = (int) (size / READ_BYTES);
+      if (way == Way.DIRECT) limit = seconds;
+      System.out.printf("pass %d, depth %d, %-48s %6.0f MB/s, %6.2f ms per read, %.2f of the limit%n", pass, depth,
+          way.label + ":", HttpBench.mbps(size, seconds), nanos[0] / 1e6 / reads, limit / seconds);
+    }
+  }
+
+  /**
+   * Seconds to read the first {@code pieces} 4 MiB pieces of the replicas the given way, {@code depth} reads
+   * at once; puts the sum of the reads' own nanos in {@code readNanos[0]}.
+   */
+  private double timed(Way way, int depth, int pieces, long[] readNanos) throws Exception {
+    AtomicInteger next = new AtomicInteger();
+    AtomicLong busy = new AtomicLong();
+    List<Thread> threads = new ArrayList<>();
+    Exception[] failure = new Exception[1];
+    long t0 = System.nanoTime();
+    for (int t = 0; t < depth; t++) {
+      Thread thread = new Thread(() -> {
+        ByteBuffer into = ByteBuffer.allocateDirect(READ_BYTES + 2 * PAGE).alignedSlice(PAGE);
+        FileChannel[] open = new FileChannel[chunks];
+        CRC32C crc = new CRC32C();
+        try {
+          for (int p; (p = next.getAndIncrement()) < pieces; ) {
+            int chunk = p / (CHUNK_BYTES / READ_BYTES);
+            long offset = (long) (p % (CHUNK_BYTES / READ_BYTES)) * READ_BYTES;
+            long start = System.nanoTime();
+            into.clear().limit(READ_BYTES);
+            read(way, chunk, offset, into, open, crc);
+            busy.addAndGet(System.nanoTime() - start);
+            check(chunk, offset, into);
+          }
+        } catch (Exception e) {
+          synchronized (failure) {
+            failure[0] = e;
+          }
+        } finally {
+          for (FileChannel ch : open) closeQuietly(ch);
+        }
+      }, "store-bench-" + t);
+      threads.add(thread);
+      thread.start();
+    }
+    for (Thread thread : threads) thread.join();
+    double seconds = (System.nanoTime() - t0) / 1e9;
+    if (failure[0] != null) throw failure[0];
+    readNanos[0] = busy.get();
+    return seconds;
+  }
+
+  private void read(Way way, int chunk, long offset, ByteBuffer into, FileChannel[] open, CRC32C crc)
+      throws Exception {
+    ChunkId id = new ChunkId(file, chunk);
+    Path data = dataFiles[chunk];
+    switch (way) {
+      case DIRECT, CRC -> {
+        if (open[chunk] == null) open[chunk] = FileChannel.open(data, StandardOpenOption.READ, ExtendedOpenOption.DIRECT);
+        fill(open[chunk], offset, into);
+        if (way == Way.CRC) verifyBlocks(chunk, offset, into, crc);
+      }
+      case OPEN_EACH -> {
+        Files.readAllBytes(data.resolveSibling(chunk + ".crc"));
+        try (FileChannel ch = FileChannel.open(data, StandardOpenOption.READ, ExtendedOpenOption.DIRECT)) {
+          ch.size();
+          fill(ch, offset, into);
+        }
+      }
+      case STORE -> {
+        int n = store.readInto(id, offset, into).toCompletableFuture().get();
+        if (n != READ_BYTES) throw new IllegalStateException("store read " + n + " bytes of " + READ_BYTES);
+        into.flip();
+      }
+    }
+  }
+
+  /** Each 64 KiB block's CRC32C against the pattern's, as the store checks a block against its table. */
+  private void verifyBlocks(int chunk, long offset, ByteBuffer piece, CRC32C crc) {
+    for (int at = 0; at < READ_BYTES; at += BLOCK_BYTES) {
+      crc.reset();
+      crc.update(piece.duplicate().position(at).limit(at + BLOCK_BYTES));
+      if ((int) crc.getValue() != blockCrcs[(int) ((offset + at) % Pattern.BYTES) / BLOCK_BYTES]) {
+        throw new IllegalStateException("chunk " + chunk + " at " + (offset + at) + ": a block fails its CRC32C");
+      }
+    }
+  }
+
+  private static void fill(FileChannel ch, long offset, ByteBuffer into) throws IOException {
+    while (into.hasRemaining()) {
+      if (ch.read(into, offset + into.position()) < 0) throw new IOException("replica ends early");
+    }
+    into.flip();
+  }
+
+  /** The first 8 bytes of every 4 KiB page of the piece against the pattern written there. */
+  private void check(int chunk, long offset, ByteBuffer piece) {
+    if (piece.remaining() != READ_BYTES) throw new IllegalStateException("read " + piece.remaining() + " bytes");
+    for (int at = 0; at < READ_BYTES; at += PAGE) {
+      int inPattern = (int) ((offset + at) % Pattern.BYTES);
+      if (piece.getLong(at) != pattern.getLong(inPattern)) {
+        throw new IllegalStateException("chunk " + chunk + " at " + (offset + at) + ": other bytes than were written");
+      }
+    }
+  }
+
+  private static void closeQuietly(FileChannel ch) {
+    if (ch == null) return;
+    try {
+      ch.close();
+    } catch (IOException ignored) {
+      // a read-only channel; nothing was written through it
+    }
+  }
+
+  private static void deleteTree(Path root) throws IOException {
+    if (!Files.exists(root)) return;
+    try (var walk = Files.walk(root)) {
+      for (Path p : walk.sorted((a, b) -> b.compareTo(a)).toList()) Files.delete(p);
+    }
+  }
+
+  private static java.util.concurrent.ThreadFactory daemon(String name) {
+    AtomicInteger n = new AtomicInteger();
+    return r -> {
+      Thread t = new Thread(r, name + "-" + n.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    };
+  }
+}
