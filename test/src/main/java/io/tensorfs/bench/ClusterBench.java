@@ -56,10 +56,11 @@ final class ClusterBench {
   /**
    * One round's seconds: loopback copy, O_DIRECT write and read, PUT, GET from replicas on disk (every
    * cache dropped first), O_DIRECT read of one replica of each chunk (the chunk files themselves), GET from
-   * replicas in memory (the replicas' nodes warmed by WILLNEED).
+   * replicas in memory (the replicas' nodes warmed by WILLNEED). {@code getColdAgain}: the GET from disk
+   * once more after the replica files' reads, some seconds after the PUT rather than just after it.
    */
   private record Round(double loop, double direct, double directRead, double put, double getCold, double replicaRead,
-      double openPerRead, double get) {}
+      double openPerRead, double getColdAgain, double get) {}
 
   private ClusterBench() {}
 
@@ -170,6 +171,11 @@ final class ClusterBench {
     FetchBreakdown.Snapshot s1 = FetchBreakdown.take(nodes);
     double replicaRead = replicaReadSeconds(nodes, placed, path);
     double openPerRead = replicaReadOpenEachSeconds(nodes, placed, path);
+    // Again, later: whether a GET right after the PUT meets a disk still busy with it.
+    http(nodes.get(0), "POST", "/v1/cache" + path + "?op=dontneed");
+    FetchBreakdown.Snapshot a0 = FetchBreakdown.take(nodes);
+    double getColdAgain = timedGet(reader, path, size, expectedCrc);
+    FetchBreakdown.Snapshot a1 = FetchBreakdown.take(nodes);
     // From the replicas' memory: every byte still crosses the transport into the reader's pages.
     http(nodes.get(0), "POST", "/v1/cache" + path + "?op=dontneed");
     http(nodes.get(0), "POST", "/v1/cache" + path + "?op=willneed");
@@ -178,14 +184,16 @@ final class ClusterBench {
     FetchBreakdown.Snapshot s3 = FetchBreakdown.take(nodes);
     http(nodes.get(0), "DELETE", "/v1/files" + path);
     System.out.printf("%s %s: loopback %.0f, O_DIRECT write %.0f read %.0f, PUT %.0f (3 replicas on %s), GET via %s"
-            + " from disk %.0f (replica files read O_DIRECT %.0f, with an open per 4 MiB read as a node does %.0f), from memory %.0f MB/s%n",
+            + " from disk %.0f (replica files read O_DIRECT %.0f, with an open per 4 MiB read as a node does %.0f;"
+            + " the GET from disk again %.0f), from memory %.0f MB/s%n",
         kind.name(), r == 0 ? "warm-up (not counted)" : "round " + r, HttpBench.mbps(size, loop),
         HttpBench.mbps(size, direct), HttpBench.mbps(size, directRead), HttpBench.mbps(size, put), placed.get(0),
         reader.nodeId(), HttpBench.mbps(size, getCold), HttpBench.mbps(size, replicaRead), HttpBench.mbps(size, openPerRead),
-        HttpBench.mbps(size, get));
+        HttpBench.mbps(size, getColdAgain), HttpBench.mbps(size, get));
     for (String line : FetchBreakdown.describe(s0, s1, getCold)) System.out.println("  GET from disk, " + line);
+    for (String line : FetchBreakdown.describe(a0, a1, getColdAgain)) System.out.println("  GET from disk again, " + line);
     for (String line : FetchBreakdown.describe(s2, s3, get)) System.out.println("  GET from memory, " + line);
-    return new Round(loop, direct, directRead, put, getCold, replicaRead, openPerRead, get);
+    return new Round(loop, direct, directRead, put, getCold, replicaRead, openPerRead, getColdAgain, get);
   }
 
   private static double timedGet(NodeProcess reader, String path, long size, int expectedCrc) throws Exception {
@@ -369,8 +377,9 @@ final class ClusterBench {
     System.out.println("| transport (median of rounds, MB/s = 10^6 B/s) | loopback socket (limit) | GET, replicas in memory"
         + " | ÷ loopback (goal ≥ " + GET_GOAL + " on the best) | O_DIRECT read (limit) | GET, replicas on disk | ÷ O_DIRECT read"
         + " | O_DIRECT read of the replica files | GET from disk ÷ that | the same with an open per 4 MiB read"
+        + " | GET from disk again, after those | ÷ O_DIRECT read"
         + " | O_DIRECT write ÷ 3 (limit) | PUT persistent, 3 replicas | ÷ (O_DIRECT write ÷ 3) (goal ≥ " + PUT_GOAL + ") |");
-    System.out.println("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+    System.out.println("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
     double bestGet = 0;
     double bestPut = 0;
     for (var e : results.entrySet()) {
@@ -381,12 +390,14 @@ final class ClusterBench {
       double cold = HttpBench.mbps(size, median(rounds, Round::getCold));
       double replicas = HttpBench.mbps(size, median(rounds, Round::replicaRead));
       double openEach = HttpBench.mbps(size, median(rounds, Round::openPerRead));
+      double again = HttpBench.mbps(size, median(rounds, Round::getColdAgain));
       double third = HttpBench.mbps(size, median(rounds, Round::direct)) / 3;
       double put = HttpBench.mbps(size, median(rounds, Round::put));
       bestGet = Math.max(bestGet, get / loop);
       bestPut = Math.max(bestPut, put / third);
-      System.out.printf("| %s | %.0f | %.0f | %.2f | %.0f | %.0f | %.2f | %.0f | %.2f | %.0f | %.0f | %.0f | %.2f |%n", e.getKey(),
-          loop, get, get / loop, read, cold, cold / read, replicas, cold / replicas, openEach, third, put, put / third);
+      System.out.printf("| %s | %.0f | %.0f | %.2f | %.0f | %.0f | %.2f | %.0f | %.2f | %.0f | %.0f | %.2f | %.0f | %.0f | %.2f |%n",
+          e.getKey(), loop, get, get / loop, read, cold, cold / read, replicas, cold / replicas, openEach, again, again / read,
+          third, put, put / third);
     }
     System.out.printf("%nbest cross-node GET %.2f of loopback (goal %.2f: %s); best PUT %.2f of O_DIRECT ÷ 3 (goal %.2f: %s)%n",
         bestGet, GET_GOAL, bestGet >= GET_GOAL ? "met" : "not met", bestPut, PUT_GOAL, bestPut >= PUT_GOAL ? "met" : "not met");

@@ -8,8 +8,13 @@ import io.tensorfs.store.ChunkWriter;
 import io.tensorfs.store.FileChunkStore;
 import io.tensorfs.store.StoreSettings;
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -30,7 +35,9 @@ import org.apache.pekko.util.ByteString;
  * its own thread), four ways that take turns: an O_DIRECT read with one open per file (the limit); the same
  * with the checksum table read and the data file opened for every read (what the store does); the same with
  * one open per file and each 64 KiB block's CRC32C computed (what the store verifies); and the store's own
- * {@code readInto} on an I/O pool of that many threads. Every read's bytes are checked (the first 8 bytes
+ * {@code readInto} on an I/O pool of that many threads. Then the first and the last again, each with a
+ * loopback TCP copy running beside it, as a node's transport runs beside its disk reads: where the host's
+ * disk shares its CPUs or memory bandwidth with the socket, the limit itself drops. Every read's bytes are checked (the first 8 bytes
  * of each 4 KiB page against the pattern written). Prints MB/s and the mean milliseconds of one read, and
  * each way ÷ the limit, per depth, for {@code --passes} passes.
  *
@@ -69,12 +76,26 @@ public final class StoreBench {
     DIRECT("O_DIRECT, one open per file (limit)"),
     OPEN_EACH("O_DIRECT, table read and file opened per read"),
     CRC("O_DIRECT, one open per file, CRC32C per block"),
-    STORE("store readInto (open, read, verify, close)");
+    STORE("store readInto (open, read, verify, close)"),
+    DIRECT_BESIDE("O_DIRECT, a loopback copy running beside", true),
+    STORE_BESIDE("store readInto, a loopback copy running beside", true);
 
     final String label;
+    /** Whether a loopback TCP copy runs while this way reads: a node's disk reads share the host with its transport. */
+    final boolean beside;
 
     Way(String label) {
+      this(label, false);
+    }
+
+    Way(String label, boolean beside) {
       this.label = label;
+      this.beside = beside;
+    }
+
+    /** The plain read this way's figure is measured against. */
+    Way base() {
+      return this == DIRECT_BESIDE ? DIRECT : this == STORE_BESIDE ? STORE : this;
     }
   }
 
@@ -117,7 +138,9 @@ public final class StoreBench {
       System.out.printf("wrote %d MiB as %d replicas of 64 MiB in %s: %.0f MB/s%n", sizeMib, bench.chunks, storeDir,
           HttpBench.mbps(sizeMib << 20, (System.nanoTime() - t0) / 1e9));
       // Fresh JVM: each way reads the first replica once, untimed, so the first timed way is not the one compiled.
-      for (Way way : Way.values()) bench.timed(way, 1, CHUNK_BYTES / READ_BYTES, new long[1]);
+      for (Way way : Way.values()) {
+        if (!way.beside) bench.timed(way, 1, CHUNK_BYTES / READ_BYTES, new long[1]);
+      }
       for (int pass = 1; pass <= passes; pass++) {
         for (int depth : depths) bench.depth(pass, depth);
       }
@@ -143,8 +166,17 @@ public final class StoreBench {
     double limit = 0;
     for (Way way : Way.values()) {
       long[] nanos = new long[1];
-      double seconds = timed(way, depth, chunks * (CHUNK_BYTES / READ_BYTES), nanos);
       long size = (long) chunks * CHUNK_BYTES;
+      double seconds;
+      if (way.beside) {
+        try (LoopbackLoad load = LoopbackLoad.start(pattern)) {
+          seconds = timed(way.base(), depth, chunks * (CHUNK_BYTES / READ_BYTES), nanos);
+          System.out.printf("pass %d, depth %d, the loopback copy beside the next line: %.0f MB/s%n", pass, depth,
+              load.mbps());
+        }
+      } else {
+        seconds = timed(way, depth, chunks * (CHUNK_BYTES / READ_BYTES), nanos);
+      }
       int reads = (int) (size / READ_BYTES);
       if (way == Way.DIRECT) limit = seconds;
       System.out.printf("pass %d, depth %d, %-48s %6.0f MB/s, %6.2f ms per read, %.2f of the limit%n", pass, depth,
@@ -200,6 +232,7 @@ public final class StoreBench {
     ChunkId id = new ChunkId(file, chunk);
     Path data = dataFiles[chunk];
     switch (way) {
+      case DIRECT_BESIDE, STORE_BESIDE -> throw new IllegalArgumentException(way + " reads as " + way.base());
       case DIRECT, CRC -> {
         if (open[chunk] == null) open[chunk] = FileChannel.open(data, StandardOpenOption.READ, ExtendedOpenOption.DIRECT);
         fill(open[chunk], offset, into);
@@ -245,6 +278,64 @@ public final class StoreBench {
       int inPattern = (int) ((offset + at) % Pattern.BYTES);
       if (piece.getLong(at) != pattern.getLong(inPattern)) {
         throw new IllegalStateException("chunk " + chunk + " at " + (offset + at) + ": other bytes than were written");
+      }
+    }
+  }
+
+  /** One loopback TCP copy running until closed, a writer and a reader thread; counts the bytes copied. */
+  private static final class LoopbackLoad implements AutoCloseable {
+    private final ServerSocketChannel server;
+    private final AtomicLong copied = new AtomicLong();
+    private final Thread writer;
+    private final Thread reader;
+    private volatile boolean stop;
+    private final long t0 = System.nanoTime();
+
+    private LoopbackLoad(ByteBuffer pattern) throws IOException {
+      server = ServerSocketChannel.open().bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+      SocketAddress address = server.getLocalAddress();
+      reader = new Thread(() -> {
+        try (SocketChannel ch = server.accept()) {
+          ByteBuffer buf = ByteBuffer.allocateDirect(1 << 20);
+          for (int n; (n = ch.read(buf.clear())) >= 0; ) copied.addAndGet(n);
+        } catch (IOException e) {
+          if (!stop) throw new IllegalStateException(e);
+        }
+      }, "store-bench-loopback-reader");
+      writer = new Thread(() -> {
+        try (SocketChannel ch = SocketChannel.open(address)) {
+          ByteBuffer from = ByteBuffer.allocateDirect(pattern.capacity()).put(pattern.duplicate().clear());
+          while (!stop) {
+            from.clear();
+            while (from.hasRemaining() && !stop) ch.write(from);
+          }
+        } catch (IOException e) {
+          throw new IllegalStateException(e);
+        }
+      }, "store-bench-loopback-writer");
+      reader.start();
+      writer.start();
+    }
+
+    static LoopbackLoad start(ByteBuffer pattern) throws IOException {
+      return new LoopbackLoad(pattern);
+    }
+
+    /** The rate of the copy from its start to now. */
+    double mbps() {
+      return HttpBench.mbps(copied.get(), (System.nanoTime() - t0) / 1e9);
+    }
+
+    @Override
+    public void close() throws IOException {
+      stop = true;
+      try {
+        writer.join();
+        reader.join();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      } finally {
+        server.close();
       }
     }
   }
