@@ -16,6 +16,7 @@ import java.nio.channels.FileChannel;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
+import java.nio.file.OpenOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
@@ -57,12 +58,17 @@ public final class StoreBench {
   private final int[] blockCrcs = new int[Pattern.BYTES / BLOCK_BYTES];
   /** Each replica's data file, once written. */
   private final Path[] dataFiles;
+  /** O_DIRECT where the store reads that way (a file system without it, e.g. tmpfs: the page cache, as the store). */
+  private final OpenOption[] readOptions;
 
   private StoreBench(FileChunkStore store, int chunks, ByteBuffer pattern) {
     this.store = store;
     this.chunks = chunks;
     this.pattern = pattern;
     this.dataFiles = new Path[chunks];
+    this.readOptions = store.directIo()
+        ? new OpenOption[] {StandardOpenOption.READ, ExtendedOpenOption.DIRECT}
+        : new OpenOption[] {StandardOpenOption.READ};
     CRC32C crc = new CRC32C();
     for (int b = 0; b < blockCrcs.length; b++) {
       crc.reset();
@@ -131,7 +137,7 @@ public final class StoreBench {
     ExecutorService io = Executors.newFixedThreadPool(maxDepth, daemon("store-bench-io"));
     try {
       FileChunkStore store = new FileChunkStore("d0", storeDir, StoreSettings.defaults(List.of(storeDir)), io);
-      if (!store.directIo()) System.out.println("note: the store has no O_DIRECT here; its reads use the page cache");
+      if (!store.directIo()) System.out.println("note: no O_DIRECT on this file system; every way reads through the page cache");
       StoreBench bench = new StoreBench(store, (int) (sizeMib / 64), bytes.buffer());
       long t0 = System.nanoTime();
       bench.write();
@@ -234,13 +240,13 @@ public final class StoreBench {
     switch (way) {
       case DIRECT_BESIDE, STORE_BESIDE -> throw new IllegalArgumentException(way + " reads as " + way.base());
       case DIRECT, CRC -> {
-        if (open[chunk] == null) open[chunk] = FileChannel.open(data, StandardOpenOption.READ, ExtendedOpenOption.DIRECT);
+        if (open[chunk] == null) open[chunk] = FileChannel.open(data, readOptions);
         fill(open[chunk], offset, into);
         if (way == Way.CRC) verifyBlocks(chunk, offset, into, crc);
       }
       case OPEN_EACH -> {
         Files.readAllBytes(data.resolveSibling(chunk + ".crc"));
-        try (FileChannel ch = FileChannel.open(data, StandardOpenOption.READ, ExtendedOpenOption.DIRECT)) {
+        try (FileChannel ch = FileChannel.open(data, readOptions)) {
           ch.size();
           fill(ch, offset, into);
         }
@@ -271,8 +277,12 @@ public final class StoreBench {
     into.flip();
   }
 
-  /** The first 8 bytes of every 4 KiB page of the piece against the pattern written there. */
   private void check(int chunk, long offset, ByteBuffer piece) {
+    check(pattern, chunk, offset, piece);
+  }
+
+  /** The first 8 bytes of every 4 KiB page of a 4 MiB piece against the pattern written there. */
+  static void check(ByteBuffer pattern, int chunk, long offset, ByteBuffer piece) {
     if (piece.remaining() != READ_BYTES) throw new IllegalStateException("read " + piece.remaining() + " bytes");
     for (int at = 0; at < READ_BYTES; at += PAGE) {
       int inPattern = (int) ((offset + at) % Pattern.BYTES);
@@ -289,7 +299,9 @@ public final class StoreBench {
     private final Thread writer;
     private final Thread reader;
     private volatile boolean stop;
-    private final long t0 = System.nanoTime();
+    /** Where the rate counts from: once the copy is running. */
+    private long t0;
+    private long fromBytes;
 
     private LoopbackLoad(ByteBuffer pattern) throws IOException {
       server = ServerSocketChannel.open().bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
@@ -317,13 +329,20 @@ public final class StoreBench {
       writer.start();
     }
 
-    static LoopbackLoad start(ByteBuffer pattern) throws IOException {
-      return new LoopbackLoad(pattern);
+    /** Starts the copy and returns once its first bytes have crossed (at most 5 s), so the reads beside it are timed with it running. */
+    static LoopbackLoad start(ByteBuffer pattern) throws IOException, InterruptedException {
+      LoopbackLoad load = new LoopbackLoad(pattern);
+      for (long deadline = System.nanoTime() + 5_000_000_000L; load.copied.get() == 0 && System.nanoTime() < deadline; ) {
+        Thread.sleep(1);
+      }
+      load.fromBytes = load.copied.get();
+      load.t0 = System.nanoTime();
+      return load;
     }
 
-    /** The rate of the copy from its start to now. */
+    /** The rate of the copy from when {@link #start} returned to now. */
     double mbps() {
-      return HttpBench.mbps(copied.get(), (System.nanoTime() - t0) / 1e9);
+      return HttpBench.mbps(copied.get() - fromBytes, (System.nanoTime() - t0) / 1e9);
     }
 
     @Override
