@@ -33,16 +33,17 @@ import org.apache.pekko.util.ByteString;
  * One store on one disk, without a node: where a 4 MiB read of a replica spends its time. Writes
  * {@code --size-mib} of replicas of 64 MiB through a {@link FileChunkStore} (as a node's PUT does), then
  * reads every replica in 4 MiB pieces, at each depth of {@code --depths} (that many reads at once, each on
- * its own thread), four ways that take turns: an O_DIRECT read with one open per file (the limit); the same
- * with the checksum table read and the data file opened for every read (what the store does); the same with
- * one open per file and each 64 KiB block's CRC32C computed (what the store verifies); and the store's own
- * {@code readInto} on an I/O pool of that many threads. Then the first and the last again, each with a
- * loopback TCP copy running beside it, as a node's transport runs beside its disk reads: where the host's
- * disk shares its CPUs or memory bandwidth with the socket, the limit itself drops. Every read's bytes are checked (the first 8 bytes
- * of each 4 KiB page against the pattern written). Prints MB/s and the mean milliseconds of one read, and
- * each way ÷ the limit, per depth, for {@code --passes} passes.
+ * its own thread), six ways that take turns: an O_DIRECT read with one open per file (the limit); the same
+ * with the checksum table read and the data file opened for every read (what the store does); one open per
+ * file with each 64 KiB block's CRC32C checked (what the store verifies); the store's own {@code readInto}
+ * on an I/O pool of that many threads; and the first and the fourth again with a loopback TCP copy running
+ * beside them, as a node's transport runs beside its disk reads (where the disk shares the host's CPUs or
+ * memory bandwidth with the socket, the limit itself drops). Every read's bytes are checked (the first 8
+ * bytes of each 4 KiB page against the pattern written). Prints MB/s, the mean milliseconds of one read and
+ * each way ÷ the limit, per depth, for {@code --passes} passes. On a file system without O_DIRECT every way
+ * reads through the page cache, as the store then does.
  *
- * <p>{@code java ... io.tensorfs.bench.StoreBench [--dir DIR] [--size-mib N] [--depths 1,2,4,8] [--passes N]}
+ * <p>{@code ./tfs bench store [--dir DIR] [--size-mib N] [--depths 1,2,4,8] [--passes N]}
  */
 public final class StoreBench {
   private static final int CHUNK_BYTES = 64 << 20;
