@@ -25,10 +25,20 @@ import org.w3c.dom.NodeList;
  * CPython's own tests of files and directories (Debian's libpython3.11-testsuite: test_os, test_shutil, test_fileio,
  * test_tempfile) with their temporary directory, and so their working directory, on the POSIX mount against a real
  * node. Every test passes or is skipped by CPython itself, except exactly {@link #EXPECTED_FAILURES}, each for a
- * reason the README's "POSIX mount" section lists too.
+ * reason the README's "POSIX mount" section lists too. {@code CI=true}: without {@link #SLOW_ON_CI}.
  */
 class FusePythonSuiteIT {
+  private static final boolean CI = "true".equals(System.getenv("CI"));
   private static final List<String> MODULES = List.of("test_os", "test_shutil", "test_fileio", "test_tempfile");
+
+  /**
+   * Test methods left out where {@code CI=true}: each walks a deep tree over and over (test_os's four
+   * {@code test_walk_many_open_files} and {@code test_fd_leak}: 321 of the 593 s the suite took on 2 cores,
+   * where the whole run then took over 10 minutes). They pass on the mount; a run outside CI includes them.
+   */
+  static final List<String> SLOW_ON_CI = List.of("test_walk_many_open_files", "test_fd_leak");
+  /** How many of the passing tests {@link #SLOW_ON_CI} names (Walk and BytesWalk, Fwalk and BytesFwalk). */
+  private static final int SLOW_PASSING = 4;
 
   /** The tests that fail on the mount, with why: the same list as the README's. */
   static final Map<String, String> EXPECTED_FAILURES = new TreeMap<>(Map.ofEntries(
@@ -74,12 +84,15 @@ class FusePythonSuiteIT {
       Path junit = dir.resolve("python-junit.xml");
       Path log = dir.resolve("python-tests.log");
       List<String> command = new java.util.ArrayList<>(List.of("/usr/bin/python3", "-m", "test", "--junit-xml", junit.toString()));
+      if (CI) {
+        for (String name : SLOW_ON_CI) command.addAll(List.of("--ignore", name));
+      }
       command.addAll(MODULES);
       ProcessBuilder pb = new ProcessBuilder(command);
       pb.environment().put("TMPDIR", mount.dir().toString());
       pb.directory(dir.toFile()).redirectErrorStream(true).redirectOutput(log.toFile());
       Process p = pb.start();
-      assertTrue(p.waitFor(10, TimeUnit.MINUTES), "CPython's tests finish within 10 minutes");
+      assertTrue(p.waitFor(20, TimeUnit.MINUTES), "CPython's tests finish within 20 minutes");
 
       Map<String, String> failed = new TreeMap<>();
       int passed = 0;
@@ -88,6 +101,8 @@ class FusePythonSuiteIT {
           .getElementsByTagName("testcase");
       for (int i = 0; i < cases.getLength(); i++) {
         Element c = (Element) cases.item(i);
+        String method = c.getAttribute("name").substring(c.getAttribute("name").lastIndexOf('.') + 1);
+        assertTrue(!CI || !SLOW_ON_CI.contains(method), "left out on CI, yet run: " + c.getAttribute("name"));
         if (c.getElementsByTagName("failure").getLength() + c.getElementsByTagName("error").getLength() > 0) {
           failed.put(c.getAttribute("name"), c.getTextContent().strip());
         } else if (c.getElementsByTagName("skipped").getLength() > 0) {
@@ -101,7 +116,7 @@ class FusePythonSuiteIT {
       TreeSet<String> unexpected = new TreeSet<>(failed.keySet());
       unexpected.removeAll(MAY_FAIL_UNDER_LOAD.keySet());
       assertEquals(new TreeSet<>(EXPECTED_FAILURES.keySet()), unexpected, summary);
-      assertTrue(passed >= MIN_PASSED, summary);
+      assertTrue(passed >= (CI ? MIN_PASSED - SLOW_PASSING : MIN_PASSED), summary);
       assertEquals(0, mount.unmount(Duration.ofSeconds(30)), mount.logTail());
     }
   }
