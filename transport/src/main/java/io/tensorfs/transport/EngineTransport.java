@@ -8,7 +8,11 @@ import io.tensorfs.transport.internal.TransferEngine;
 import io.tensorfs.transport.internal.Wire;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.agrona.concurrent.AgentRunner;
 import org.agrona.concurrent.BackoffIdleStrategy;
 import org.apache.pekko.NotUsed;
@@ -19,26 +23,49 @@ import org.apache.pekko.util.ByteString;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** A transport made of the transfer engine over one wire, run on one dedicated daemon thread. */
+/**
+ * A transport made of the transfer engine over a wire, run on one dedicated daemon thread; or of several
+ * such lanes, each an engine over its own wire on its own thread, that share nothing but the chunk service.
+ * Each transfer this side starts goes on the next lane in turn, to the peer's lane of the same number
+ * (modulo the lanes the peer has, which its endpoint names: {@link #laneEndpoints}); the peer answers on
+ * that lane of its own, to the lane that asked. So the transfers a node starts and serves spread over
+ * lanes × threads on both sides, each lane an independent endpoint of the same protocol.
+ */
 abstract class EngineTransport implements Transport {
   private static final Logger log = LoggerFactory.getLogger(EngineTransport.class);
 
-  private final Wire wire;
-  private final TransferEngine engine;
-  private final AgentRunner runner;
+  private final Wire[] wires;
+  private final TransferEngine[] engines;
+  private final AgentRunner[] runners;
   private final Faults faults = new Faults();
+  private final AtomicInteger nextLane = new AtomicInteger();
+  /** Each peer's endpoint (as it advertises it), split into its lanes' endpoints. */
+  private final ConcurrentHashMap<String, String[]> peerLanes = new ConcurrentHashMap<>();
   private boolean closed;
 
   EngineTransport(Wire wire, ChunkService service, Materializer materializer, EngineSettings settings, ClusterSecret secret) {
-    this.wire = wire;
-    this.engine = new TransferEngine(wire, service, materializer, settings, faults, secret.key());
-    this.runner = new AgentRunner(new BackoffIdleStrategy(64, 16, 1_000, settings.maxParkNs()),
-        e -> log.error("transport thread error", e), null, engine);
-    AgentRunner.startOnThread(runner, r -> {
-      Thread t = new Thread(r, engine.roleName());
-      t.setDaemon(true);
-      return t;
-    });
+    this(List.of(wire), service, materializer, settings, secret);
+  }
+
+  /** One lane per wire, in order; the first is the one whose endpoint a peer that has one lane reaches. */
+  EngineTransport(List<? extends Wire> wires, ChunkService service, Materializer materializer, EngineSettings settings, ClusterSecret secret) {
+    if (wires.isEmpty()) throw new IllegalArgumentException("a transport needs a wire");
+    this.wires = wires.toArray(new Wire[0]);
+    this.engines = new TransferEngine[this.wires.length];
+    this.runners = new AgentRunner[this.wires.length];
+    for (int i = 0; i < this.wires.length; i++) {
+      TransferEngine engine = new TransferEngine(this.wires[i], service, materializer, settings, faults, secret.key());
+      AgentRunner runner = new AgentRunner(new BackoffIdleStrategy(64, 16, 1_000, settings.maxParkNs()),
+          e -> log.error("transport thread error", e), null, engine);
+      String name = engine.roleName() + (this.wires.length > 1 ? "-" + i : "");
+      AgentRunner.startOnThread(runner, r -> {
+        Thread t = new Thread(r, name);
+        t.setDaemon(true);
+        return t;
+      });
+      engines[i] = engine;
+      runners[i] = runner;
+    }
   }
 
   /** Opens a wire, which may fail with an I/O error. */
@@ -52,36 +79,70 @@ abstract class EngineTransport implements Transport {
    * thrown unchecked, naming the host and port (how every listening transport starts).
    */
   static <W extends Wire> W listening(TransportSettings settings, WireOpener<W> opener) {
+    return listening(settings, settings.port(), opener);
+  }
+
+  /** As above, on {@code port} rather than the configured one (a lane of several). */
+  static <W extends Wire> W listening(TransportSettings settings, int port, WireOpener<W> opener) {
     try {
       return opener.open();
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot listen on " + settings.bindHost() + ":" + settings.port(), e);
+      throw new UncheckedIOException("cannot listen on " + settings.bindHost() + ":" + port, e);
     }
   }
 
   @Override
   public String kind() {
-    return wire.kind();
+    return wires[0].kind();
   }
 
+  /** The first lane's endpoint; a transport of several lanes overrides this to name them all. */
   @Override
   public String localEndpoint() {
-    return wire.localEndpoint();
+    return wires[0].localEndpoint();
+  }
+
+  /** The endpoints of each lane of this transport, in order. */
+  final List<String> laneLocalEndpoints() {
+    List<String> out = new ArrayList<>(wires.length);
+    for (Wire w : wires) out.add(w.localEndpoint());
+    return out;
+  }
+
+  /**
+   * The endpoints of the lanes of a peer that advertises {@code peer}, in order; one (the peer itself)
+   * unless the kind of transport names several in its endpoint.
+   */
+  String[] laneEndpoints(String peer) {
+    return new String[] {peer};
   }
 
   @Override
   public Source<ByteString, NotUsed> fetch(String peer, ChunkId chunk, long offset, long length) {
-    return engine.fetch(peer, chunk, offset, length);
+    int lane = nextLane();
+    return engines[lane].fetch(peerLane(peer, lane), peer, chunk, offset, length);
   }
 
   @Override
   public CompletionStage<Fetched> fetchInto(String peer, ChunkId chunk, long offset, java.nio.ByteBuffer target) {
-    return engine.fetchInto(peer, chunk, offset, target);
+    int lane = nextLane();
+    return engines[lane].fetchInto(peerLane(peer, lane), peer, chunk, offset, target);
   }
 
   @Override
   public Sink<ByteString, CompletionStage<PushAck>> push(String peer, PushRequest request) {
-    return engine.push(peer, request);
+    int lane = nextLane();
+    return engines[lane].push(peerLane(peer, lane), peer, request);
+  }
+
+  private int nextLane() {
+    return engines.length == 1 ? 0 : Math.floorMod(nextLane.getAndIncrement(), engines.length);
+  }
+
+  /** The endpoint of the peer's lane that this side's lane {@code lane} talks to. */
+  private String peerLane(String peer, int lane) {
+    String[] theirs = peerLanes.computeIfAbsent(peer, this::laneEndpoints);
+    return theirs[lane % theirs.length];
   }
 
   /** Fault injection, for tests only. */
@@ -91,34 +152,43 @@ abstract class EngineTransport implements Transport {
 
   /** Frames that arrived for no live transfer (late frames of a failed or cancelled one). */
   public long droppedFrames() {
-    return engine.droppedFrames();
+    long n = 0;
+    for (TransferEngine e : engines) n += e.droppedFrames();
+    return n;
   }
 
-  /** The id of the thread the engine's agent runs on (the duty cycle), e.g. to count what it allocates. */
-  long agentThreadId() {
-    return runner.thread().getId();
+  /** The ids of the threads the lanes' agents run on (the duty cycles), e.g. to count what they allocate. */
+  long[] agentThreadIds() {
+    long[] ids = new long[runners.length];
+    for (int i = 0; i < runners.length; i++) ids[i] = runners[i].thread().getId();
+    return ids;
   }
 
   /** The largest DATA payload this transport sends {@code peer} in one frame. */
   int maxPayloadBytes(String peer) {
-    return wire.maxPayloadBytes(peer);
+    return wires[0].maxPayloadBytes(peerLane(peer, 0));
   }
 
-  /** Where each live transfer stands, a line each (see {@link TransferEngine#describe}). */
+  /** Where each live transfer stands, a line each (see {@link TransferEngine#describe}), lane after lane. */
   public CompletionStage<String> describeTransfers() {
-    return engine.describe();
+    CompletionStage<String> all = engines[0].describe();
+    for (int i = 1; i < engines.length; i++) all = all.thenCombine(engines[i].describe(), String::concat);
+    return all;
   }
 
   /** Requests refused since start for want of the cluster's secret (unsigned, forged, stale or replayed). */
   public long refusedRequests() {
-    return engine.refusedRequests();
+    long n = 0;
+    for (TransferEngine e : engines) n += e.refusedRequests();
+    return n;
   }
 
   @Override
   public synchronized void close() {
     if (closed) return;
     closed = true;
-    runner.close(); // runs the engine's onClose on its thread: transfers fail, peers are told, the wire closes
+    // each runs its engine's onClose on its thread: transfers fail, peers are told, the wire closes
+    for (AgentRunner r : runners) r.close();
     closeResources();
   }
 

@@ -1,22 +1,35 @@
 package io.tensorfs.transport;
 
+import io.tensorfs.core.TfsException;
 import io.tensorfs.core.security.ClusterSecret;
+import io.tensorfs.transport.internal.Endpoints;
 import io.tensorfs.transport.internal.TcpWire;
+import java.net.URI;
+import java.util.ArrayList;
+import java.util.List;
 import org.apache.pekko.stream.Materializer;
 
 /**
  * The TCP fallback: each transfer striped over {@code tensorfs.transport.tcp.streams} connections and
  * put back in offset order by the receiver; each connection opens with an HMAC challenge-response over
  * the cluster's secret. A fetch into pages reads each payload from the socket to its place there; a payload
- * served from the node's page pool is written to the socket from its page. Endpoint: {@code tcp://host:port}.
+ * served from the node's page pool is written to the socket from its page.
+ *
+ * <p>With {@code tcp.lanes} above one, the node runs that many lanes, each its own listening socket, wire
+ * and transport thread, and starts its transfers on them in turn: receiving a transfer (a socket read and
+ * the CRC32C of every byte) and serving one take a thread per lane instead of one for the node. Endpoint:
+ * {@code tcp://host:port}, or with several lanes {@code tcp://host:port?lanes=port,port2,...}, the first
+ * lane's address with every lane's port in order (a peer of one lane reaches the first).
  * Thread-safe.
  */
 public final class TcpTransport extends EngineTransport {
-  private final TcpWire wire;
+  private final List<TcpWire> wires;
+  private final String endpoint;
 
-  private TcpTransport(TcpWire wire, ChunkService service, Materializer materializer, TransportSettings settings, ClusterSecret secret) {
-    super(wire, service, materializer, settings.engine(), secret);
-    this.wire = wire;
+  private TcpTransport(List<TcpWire> wires, ChunkService service, Materializer materializer, TransportSettings settings, ClusterSecret secret) {
+    super(wires, service, materializer, settings.engine(), secret);
+    this.wires = wires;
+    this.endpoint = wires.size() == 1 ? wires.get(0).localEndpoint() : withLanes(laneLocalEndpoints());
   }
 
   /**
@@ -30,32 +43,106 @@ public final class TcpTransport extends EngineTransport {
   /**
    * As {@link #start(TransportSettings, Materializer, ChunkService, ClusterSecret)}; a DATA payload that
    * lies in {@code inPlace} (the node's page pool) is written to the socket from its page, not copied.
+   * Lane {@code i} listens on the configured port plus {@code i}, or on a free port when the port is 0.
    */
   public static TcpTransport start(
       TransportSettings settings, Materializer materializer, ChunkService service, ClusterSecret secret, MemoryRegions inPlace) {
     TransportSettings.Tcp tcp = settings.tcp();
-    TcpWire wire = listening(settings, () -> new TcpWire(settings.bindHost(), settings.port(), settings.advertiseHost(),
-        tcp.streams(), tcp.frameBytes(), tcp.socketBufferBytes(), settings.engine().connectTimeoutNs(), secret.key(), inPlace));
-    return new TcpTransport(wire, service, materializer, settings, secret);
+    List<TcpWire> wires = new ArrayList<>();
+    try {
+      for (int i = 0; i < tcp.lanes(); i++) {
+        int port = settings.port() == 0 ? 0 : settings.port() + i;
+        wires.add(listening(settings, port, () -> new TcpWire(settings.bindHost(), port, settings.advertiseHost(),
+            tcp.streams(), tcp.frameBytes(), tcp.socketBufferBytes(), settings.engine().connectTimeoutNs(), secret.key(), inPlace)));
+      }
+    } catch (RuntimeException e) {
+      for (TcpWire w : wires) w.close();
+      throw e;
+    }
+    return new TcpTransport(List.copyOf(wires), service, materializer, settings, secret);
+  }
+
+  /** The first lane's endpoint naming every lane's port. */
+  private static String withLanes(List<String> lanes) {
+    StringBuilder b = new StringBuilder(lanes.get(0)).append("?lanes=");
+    for (int i = 0; i < lanes.size(); i++) {
+      if (i > 0) b.append(',');
+      b.append(Endpoints.parse(lanes.get(i)).getPort());
+    }
+    return b.toString();
+  }
+
+  @Override
+  public String localEndpoint() {
+    return endpoint;
+  }
+
+  /**
+   * The peer's lanes: its host at each port its endpoint's {@code lanes} names. A peer without that list
+   * is one lane; so is one whose list does not parse (reached at its first lane's address, as a peer of one
+   * lane would reach it); an endpoint that is no TCP endpoint is left to the wire to refuse.
+   */
+  @Override
+  String[] laneEndpoints(String peer) {
+    URI uri;
+    try {
+      uri = Endpoints.parse(peer);
+    } catch (TfsException e) {
+      return new String[] {peer};
+    }
+    String lanes = Endpoints.query(uri).get("lanes");
+    if (lanes == null || !"tcp".equals(uri.getScheme()) || uri.getHost() == null || uri.getPort() <= 0) return new String[] {peer};
+    String base = "tcp://" + Endpoints.hostForUri(uri.getHost()) + ":";
+    String[] ports = lanes.split(",");
+    String[] out = new String[ports.length];
+    for (int i = 0; i < ports.length; i++) {
+      int port = lanePort(ports[i]);
+      if (port < 0) return new String[] {base + uri.getPort()};
+      out[i] = base + port;
+    }
+    return out;
+  }
+
+  /** A port of a {@code lanes} list, or -1 when it is none. */
+  private static int lanePort(String text) {
+    try {
+      int port = Integer.parseInt(text);
+      return port > 0 && port <= 65535 ? port : -1;
+    } catch (NumberFormatException e) {
+      return -1;
+    }
   }
 
   /** Connections refused since start because their handshake failed. */
   public long refusedConnections() {
-    return wire.refused();
+    long n = 0;
+    for (TcpWire w : wires) n += w.refused();
+    return n;
   }
 
   /** DATA payload bytes written to a socket from the pages they lie in since start. */
   public long sentInPlaceBytes() {
-    return wire.sentInPlaceBytes();
+    long n = 0;
+    for (TcpWire w : wires) n += w.sentInPlaceBytes();
+    return n;
   }
 
   /** DATA payload bytes read from a socket straight into a fetch's pages since start. */
   public long landedBytes() {
-    return wire.landedBytes();
+    long n = 0;
+    for (TcpWire w : wires) n += w.landedBytes();
+    return n;
+  }
+
+  /** The same, per lane, in lane order. */
+  long[] landedBytesPerLane() {
+    long[] n = new long[wires.size()];
+    for (int i = 0; i < n.length; i++) n[i] = wires.get(i).landedBytes();
+    return n;
   }
 
   @Override
   void closeResources() {
-    // the wire owns every socket and is closed by the engine
+    // the wires own every socket and are closed by their engines
   }
 }

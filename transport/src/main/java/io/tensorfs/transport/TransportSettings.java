@@ -41,9 +41,11 @@ public record TransportSettings(
     }
   }
 
-  public record Tcp(int streams, int frameBytes, int socketBufferBytes) {
+  /** @param lanes transport threads, each with its own listening socket and connections ({@link TcpTransport}) */
+  public record Tcp(int streams, int frameBytes, int socketBufferBytes, int lanes) {
     public Tcp {
       if (streams < 1 || streams > 64) throw new IllegalArgumentException("tensorfs.transport.tcp.streams must be in 1..64");
+      if (lanes < 1 || lanes > 16) throw new IllegalArgumentException("tensorfs.transport.tcp.lanes must be in 1..16");
       if (frameBytes < 4096 || frameBytes > 16 * 1024 * 1024) {
         throw new IllegalArgumentException("tensorfs.transport.tcp.frame-bytes must be in 4 KiB..16 MiB");
       }
@@ -72,7 +74,7 @@ public record TransportSettings(
         bytes(a, "mtu-bytes"), bytes(a, "socket-buffer-bytes"), bytes(a, "term-length-bytes"), bytes(a, "ipc-term-length-bytes"),
         bytes(a, "ipc-frame-bytes"), a.getString("driver-threading"), nanos(a, "driver-timeout"));
     Config t = c.getConfig("tcp");
-    Tcp tcp = new Tcp(t.getInt("streams"), bytes(t, "frame-bytes"), bytes(t, "socket-buffer-bytes"));
+    Tcp tcp = new Tcp(t.getInt("streams"), bytes(t, "frame-bytes"), bytes(t, "socket-buffer-bytes"), t.getInt("lanes"));
     return new TransportSettings(c.getString("kind"), bindHost, advertise.isEmpty() ? bindHost : advertise, c.getInt("port"),
         engine, aeron, tcp, c.getBoolean("rdma.probe"), RdmaSettings.from(c));
   }

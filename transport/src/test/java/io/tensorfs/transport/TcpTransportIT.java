@@ -14,8 +14,8 @@ import org.junit.jupiter.api.Test;
  * writes from in place (as a node's pool), so every fetch test also checks the sends from pages.
  */
 class TcpTransportIT extends TransportContract {
-  /** The serving side's page pool: taken once, as a node's is, and never freed. */
-  private static final PagePool POOL = PagePool.allocate(PagePoolSettings.regular(192 * MIB, (int) (2 * MIB)));
+  /** The serving side's page pool: taken once, as a node's is, and never freed (shared with {@link TcpLanesTransportIT}). */
+  static final PagePool POOL = PagePool.allocate(PagePoolSettings.regular(192 * MIB, (int) (2 * MIB)));
 
   @Override
   void startPair() {

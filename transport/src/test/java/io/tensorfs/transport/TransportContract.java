@@ -454,11 +454,10 @@ abstract class TransportContract {
 
   /** Bytes the server's (receiving) and the client's (sending) agent threads allocate during one push of {@code bytes}. */
   private long[] pushCost(com.sun.management.ThreadMXBean threads, int bytes) throws Exception {
-    long receiving = threads.getThreadAllocatedBytes(server.agentThreadId());
-    long sending = threads.getThreadAllocatedBytes(client.agentThreadId());
+    long receiving = allocated(threads, server);
+    long sending = allocated(threads, client);
     pushAll(bytes);
-    return new long[] {threads.getThreadAllocatedBytes(server.agentThreadId()) - receiving,
-        threads.getThreadAllocatedBytes(client.agentThreadId()) - sending};
+    return new long[] {allocated(threads, server) - receiving, allocated(threads, client) - sending};
   }
 
   private static void least(long[] into, long[] cost) {
@@ -488,11 +487,17 @@ abstract class TransportContract {
 
   /** Bytes allocated by the client's and the server's agent threads during one fetchInto of {@code bytes}. */
   private long[] allocatedDuring(com.sun.management.ThreadMXBean threads, ByteBuffer pages, int bytes) throws Exception {
-    long receiving = threads.getThreadAllocatedBytes(client.agentThreadId());
-    long sending = threads.getThreadAllocatedBytes(server.agentThreadId());
+    long receiving = allocated(threads, client);
+    long sending = allocated(threads, server);
     fetchAll(pages, bytes);
-    return new long[] {
-        threads.getThreadAllocatedBytes(client.agentThreadId()) - receiving, threads.getThreadAllocatedBytes(server.agentThreadId()) - sending};
+    return new long[] {allocated(threads, client) - receiving, allocated(threads, server) - sending};
+  }
+
+  /** Bytes allocated so far by the agent threads of every lane of {@code transport}. */
+  private static long allocated(com.sun.management.ThreadMXBean threads, EngineTransport transport) {
+    long bytes = 0;
+    for (long id : transport.agentThreadIds()) bytes += threads.getThreadAllocatedBytes(id);
+    return bytes;
   }
 
   /** Every page run the server lent went back to it exactly once. */

@@ -9,7 +9,13 @@ import io.tensorfs.core.TfsException;
  */
 abstract class Transfer {
   final long id;
+  /** The endpoint of the peer's side of this transfer: its link's key. */
   final String peerEndpoint;
+  /**
+   * The peer as this side's caller named it, for messages: the endpoint the node advertises, where it
+   * has several lanes and {@link #peerEndpoint} is one of them; else the same.
+   */
+  String peerName;
   /** Resolved by the engine when it registers the transfer. */
   Peer peer;
   /** Whether this side started the transfer (sent FETCH or PUSH). */
@@ -26,6 +32,7 @@ abstract class Transfer {
   Transfer(long id, String peerEndpoint, boolean requester, ChunkId chunk, long nowNs) {
     this.id = id;
     this.peerEndpoint = peerEndpoint;
+    this.peerName = peerEndpoint;
     this.requester = requester;
     this.chunk = chunk;
     this.fileHi = Frames.fileHi(chunk.fileId());
@@ -33,6 +40,14 @@ abstract class Transfer {
     this.openedNs = nowNs;
     this.lastHeardNs = nowNs;
     this.lastSentNs = nowNs;
+  }
+
+  /** Names the peer in this transfer's messages as {@code name}. */
+  <T extends Transfer> T named(String name) {
+    this.peerName = name;
+    @SuppressWarnings("unchecked")
+    T self = (T) this;
+    return self;
   }
 
   /** Flags for frames this side sends. */

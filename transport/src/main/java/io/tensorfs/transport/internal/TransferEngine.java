@@ -197,29 +197,34 @@ public final class TransferEngine implements Agent, FrameHandler {
     return answer;
   }
 
-  public Source<ByteString, NotUsed> fetch(String peer, ChunkId chunk, long offset, long length) {
+  /**
+   * {@code peer}: the endpoint to talk to; {@code peerName}: the peer as the caller knows it, which the
+   * transfer's failures name (the same endpoint, or the one a node of several lanes advertises).
+   */
+  public Source<ByteString, NotUsed> fetch(String peer, String peerName, ChunkId chunk, long offset, long length) {
     if (offset < 0 || length < 0) throw new IllegalArgumentException("negative offset or length");
     return Source.fromGraph(new InboundStage(this,
-        () -> new InboundTransfer(newId(), peer, true, chunk, offset, length, false, landing, System.nanoTime())));
+        () -> new InboundTransfer(newId(), peer, true, chunk, offset, length, false, landing, System.nanoTime()).named(peerName)));
   }
 
   /**
    * Fetches into {@code target} from its position to its limit (neither moves); the stage completes,
    * never exceptionally, with the bytes verified from its start and the failure that stopped it early.
    */
-  public CompletionStage<Fetched> fetchInto(String peer, ChunkId chunk, long offset, ByteBuffer target) {
+  public CompletionStage<Fetched> fetchInto(String peer, String peerName, ChunkId chunk, long offset, ByteBuffer target) {
     if (offset < 0) throw new IllegalArgumentException("negative offset");
     if (target.isReadOnly()) throw new IllegalArgumentException("fetchInto needs a writable target");
     FetchTarget into = new FetchTarget(target, executor);
     if (into.capacity() == 0) return CompletableFuture.completedFuture(new Fetched(0, null));
-    startInbound(new InboundTransfer(newId(), peer, chunk, offset, into, System.nanoTime()));
+    startInbound(new InboundTransfer(newId(), peer, chunk, offset, into, System.nanoTime()).named(peerName));
     return into.result;
   }
 
-  public Sink<ByteString, CompletionStage<PushAck>> push(String peer, PushRequest request) {
+  public Sink<ByteString, CompletionStage<PushAck>> push(String peer, String peerName, PushRequest request) {
     int maxPayload = wire.maxPayloadBytes(peer);
     Sink<PageRun, CompletionStage<PushAck>> frames = Sink.fromGraph(new OutboundStage(this, () -> new OutboundTransfer(newId(), peer, true,
-        request.chunk(), 0, request.lengthBytes(), maxPayload, outboxFrames(maxPayload), new CompletableFuture<>(), request, System.nanoTime())));
+        request.chunk(), 0, request.lengthBytes(), maxPayload, outboxFrames(maxPayload), new CompletableFuture<>(), request,
+        System.nanoTime()).named(peerName)));
     return Flow.of(ByteString.class).map(PageRun::of).toMat(frames, Keep.right());
   }
 
@@ -462,7 +467,7 @@ public final class TransferEngine implements Agent, FrameHandler {
     if (!in.target.landed(landing)) {
       failAndTell(in, new TfsException(ErrorCode.CHECKSUM_MISMATCH, "chunk " + in.chunk + " at offset " + (in.baseOffset + landing.position)
           + ": frame CRC32C " + Crc32c.hex(in.target.crcAt(landing.position, length)) + " received, " + Crc32c.hex(landing.crc)
-          + " sent, from " + in.peerEndpoint));
+          + " sent, from " + in.peerName));
       return;
     }
     if (in.endTotal >= 0 && in.target.verifiedBytes() == in.endTotal) fetchedAll(in);
@@ -593,7 +598,7 @@ public final class TransferEngine implements Agent, FrameHandler {
     }
     if (!ring.write(buffer, payloadOffset, position, length, crc)) {
       failAndTell(t, new TfsException(ErrorCode.CHECKSUM_MISMATCH, "chunk " + t.chunk + " at offset " + (t.baseOffset + position)
-          + ": frame CRC32C mismatch (" + Crc32c.hex(crc) + " sent), from " + t.peerEndpoint));
+          + ": frame CRC32C mismatch (" + Crc32c.hex(crc) + " sent), from " + t.peerName));
       return;
     }
     if (t.stageShouldWake()) waker().wake(t.wakeStage);
@@ -609,7 +614,7 @@ public final class TransferEngine implements Agent, FrameHandler {
     if (!target.write(buffer, payloadOffset, position, length, crc)) {
       failAndTell(t, new TfsException(ErrorCode.CHECKSUM_MISMATCH, "chunk " + t.chunk + " at offset " + (t.baseOffset + position)
           + ": frame CRC32C " + Crc32c.hex(target.crcAt(position, length)) + " received, " + Crc32c.hex(crc) + " sent, from "
-          + t.peerEndpoint));
+          + t.peerName));
       return;
     }
     if (t.endTotal >= 0 && target.verifiedBytes() == t.endTotal) fetchedAll(t);
@@ -669,12 +674,12 @@ public final class TransferEngine implements Agent, FrameHandler {
   }
 
   private void onCancel(Transfer t) {
-    t.fail(new TfsException(ErrorCode.UNAVAILABLE, "transfer of " + t.chunk + " cancelled by " + t.peerEndpoint));
+    t.fail(new TfsException(ErrorCode.UNAVAILABLE, "transfer of " + t.chunk + " cancelled by " + t.peerName));
     closeTransfer(t);
   }
 
   private void protocolError(Transfer t, String what) {
-    failAndTell(t, new TfsException(ErrorCode.INTERNAL, "protocol error from " + t.peerEndpoint + ": " + what));
+    failAndTell(t, new TfsException(ErrorCode.INTERNAL, "protocol error from " + t.peerName + ": " + what));
   }
 
   @Override
@@ -874,7 +879,7 @@ public final class TransferEngine implements Agent, FrameHandler {
       if (t.peer == null || t.closed) continue;
       if (t.expectsPeer() && nowNs - t.lastHeardNs > settings.idleTimeoutNs()) {
         failAndTell(t, new TfsException(ErrorCode.UNAVAILABLE, "transfer of " + t.chunk + ": nothing heard from "
-            + t.peerEndpoint + " for " + TimeUnit.NANOSECONDS.toMillis(nowNs - t.lastHeardNs) + " ms"));
+            + t.peerName + " for " + TimeUnit.NANOSECONDS.toMillis(nowNs - t.lastHeardNs) + " ms"));
       } else if (nowNs - t.lastSentNs > quietNs) {
         control.begin(Frames.KEEPALIVE, t.flags(), t.id);
         sendControl(t, control.end());
@@ -890,13 +895,12 @@ public final class TransferEngine implements Agent, FrameHandler {
   }
 
   private void failPeer(Peer p, String why) {
-    TfsException cause = new TfsException(ErrorCode.UNAVAILABLE, "peer " + p.endpoint + ": " + why);
     int inFlight = p.transfers;
     List<Transfer> all = allTransfers();
     for (int i = 0; i < all.size(); i++) {
       Transfer t = all.get(i);
       if (t.peer == p) {
-        t.fail(cause);
+        t.fail(new TfsException(ErrorCode.UNAVAILABLE, "peer " + t.peerName + ": " + why));
         closeTransfer(t);
       }
     }

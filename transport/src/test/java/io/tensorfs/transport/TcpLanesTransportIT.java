@@ -1,0 +1,111 @@
+package io.tensorfs.transport;
+
+import static io.tensorfs.core.testing.Awaits.await;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.tensorfs.core.security.ClusterSecret;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletionStage;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The contract over TCP with several lanes on each side, and a different number on each (3 serving, 2
+ * fetching), so that lane i of one side talks to lane i modulo 3 of the other; then what lanes add: an
+ * endpoint that names them, transfers spread over them, and peers of one lane and of several reaching
+ * each other.
+ */
+class TcpLanesTransportIT extends TransportContract {
+  @Override
+  void startPair() {
+    served.pool = TcpTransportIT.POOL; // one pool per JVM, as a node has: the fork's direct memory holds one
+    server = TcpTransport.start(settings(3), materializer, served, SECRET, new MemoryRegions(TcpTransportIT.POOL.regions()));
+    client = TcpTransport.start(settings(2), materializer, clientService, SECRET);
+  }
+
+  private static TransportSettings settings(int lanes) {
+    return TransportSettings.from(base("tensorfs.transport { kind = tcp, tcp.streams = 2, tcp.lanes = " + lanes + " }"));
+  }
+
+  @Override
+  void startIntruder(ClusterSecret secret) {
+    intruder = TcpTransport.start(settings(2), materializer, new FakeChunkService(1024), secret);
+  }
+
+  @Override
+  void cleanUp() {}
+
+  @Override
+  String expectedKind() {
+    return "tcp";
+  }
+
+  @Test
+  void shouldNameEveryLanesPortInItsEndpoint() {
+    String[] lanes = server.laneEndpoints(server.localEndpoint());
+    List<String> own = server.laneLocalEndpoints();
+
+    assertEquals(3, lanes.length, server.localEndpoint());
+    assertArrayEquals(own.toArray(new String[0]), lanes, "a peer reads back this node's lanes from its endpoint");
+    assertTrue(server.localEndpoint().startsWith(own.get(0) + "?lanes="), server.localEndpoint());
+    assertEquals(3, own.stream().distinct().count(), "each lane listens on its own port: " + own);
+  }
+
+  /** A list of lanes that does not parse leaves the peer one lane, reached at its first lane's address. */
+  @Test
+  void shouldReachAPeerAtItsFirstLaneWhenItsLaneListDoesNotParse() {
+    assertArrayEquals(new String[] {"tcp://10.0.0.1:7000"}, client.laneEndpoints("tcp://10.0.0.1:7000?lanes=7000,x"));
+    assertArrayEquals(new String[] {"tcp://10.0.0.1:7000"}, client.laneEndpoints("tcp://10.0.0.1:7000?lanes=7000,70000"));
+    assertArrayEquals(new String[] {"tcp://10.0.0.1:7000"}, client.laneEndpoints("tcp://10.0.0.1:7000"));
+    assertArrayEquals(new String[] {"tcp://[::1]:7000", "tcp://[::1]:7001"}, client.laneEndpoints("tcp://[::1]:7000?lanes=7000,7001"));
+    assertArrayEquals(new String[] {"aeron-udp://h:1?x=1"}, client.laneEndpoints("aeron-udp://h:1?x=1"), "no TCP endpoint: left to the wire");
+  }
+
+  /**
+   * Fetches started at once go on the lanes in turn: with 2 lanes, 6 fetches land 3 fetches' bytes on each
+   * lane (read from its socket by its own thread), every byte exact.
+   */
+  @Test
+  void shouldSpreadFetchesOverItsLanes() throws Exception {
+    int size = (int) (8 * MIB + 4099);
+    served.held.put(chunk(40), (long) size);
+    long[] before = ((TcpTransport) client).landedBytesPerLane();
+    List<ByteBuffer> targets = new ArrayList<>();
+    List<CompletionStage<Fetched>> fetches = new ArrayList<>();
+    for (int i = 0; i < 6; i++) {
+      ByteBuffer pages = ByteBuffer.allocateDirect(size);
+      targets.add(pages);
+      fetches.add(client.fetchInto(server.localEndpoint(), chunk(40), 0, pages));
+    }
+    for (CompletionStage<Fetched> f : fetches) assertEquals(new Fetched(size, null), await(f));
+
+    long[] after = ((TcpTransport) client).landedBytesPerLane();
+    for (int lane = 0; lane < 2; lane++) assertEquals(3L * size, after[lane] - before[lane], "bytes landed on lane " + lane);
+    for (ByteBuffer pages : targets) assertEquals(-1, firstWrong(pages, 0, 0, size), "first wrong byte");
+    awaitRunsReleased();
+  }
+
+  /** A node of one lane fetches from a node of several (at its first lane), and one of several from one of one lane. */
+  @Test
+  void shouldReachAndBeReachedByAPeerOfOneLane() throws Exception {
+    int size = (int) (4 * MIB + 1);
+    served.held.put(chunk(41), (long) size);
+    FakeChunkService single = new FakeChunkService(256 * 1024);
+    single.held.put(chunk(42), (long) size);
+    try (TcpTransport oneLane = TcpTransport.start(settings(1), materializer, single, SECRET)) {
+      assertEquals(-1, oneLane.localEndpoint().indexOf('?'), "one lane: a plain endpoint " + oneLane.localEndpoint());
+      for (int i = 0; i < 3; i++) {
+        ByteBuffer fromMany = ByteBuffer.allocateDirect(size);
+        assertEquals(new Fetched(size, null), await(oneLane.fetchInto(server.localEndpoint(), chunk(41), 0, fromMany)));
+        assertEquals(-1, firstWrong(fromMany, 0, 0, size), "first wrong byte fetched from the node of 3 lanes");
+        ByteBuffer fromOne = ByteBuffer.allocateDirect(size);
+        assertEquals(new Fetched(size, null), await(client.fetchInto(oneLane.localEndpoint(), chunk(42), 0, fromOne)));
+        assertEquals(-1, firstWrong(fromOne, 0, 0, size), "first wrong byte fetched from the node of one lane");
+      }
+    }
+    awaitRunsReleased();
+  }
+}
