@@ -45,10 +45,15 @@ public record TransportSettings(
   public record Tcp(int streams, int frameBytes, int socketBufferBytes, int lanes) {
     public Tcp {
       if (streams < 1 || streams > 64) throw new IllegalArgumentException("tensorfs.transport.tcp.streams must be in 1..64");
-      if (lanes < 1 || lanes > 16) throw new IllegalArgumentException("tensorfs.transport.tcp.lanes must be in 1..16");
+      if (lanes < 1 || lanes > 16) throw new IllegalArgumentException("tensorfs.transport.tcp.lanes must be auto or in 1..16");
       if (frameBytes < 4096 || frameBytes > 16 * 1024 * 1024) {
         throw new IllegalArgumentException("tensorfs.transport.tcp.frame-bytes must be in 4 KiB..16 MiB");
       }
+    }
+
+    /** {@code lanes = auto}: one lane per 4 cores, at least 1 and at most 4. */
+    public static int autoLanes(int cores) {
+      return Math.max(1, Math.min(4, cores / 4));
     }
   }
 
@@ -74,7 +79,8 @@ public record TransportSettings(
         bytes(a, "mtu-bytes"), bytes(a, "socket-buffer-bytes"), bytes(a, "term-length-bytes"), bytes(a, "ipc-term-length-bytes"),
         bytes(a, "ipc-frame-bytes"), a.getString("driver-threading"), nanos(a, "driver-timeout"));
     Config t = c.getConfig("tcp");
-    Tcp tcp = new Tcp(t.getInt("streams"), bytes(t, "frame-bytes"), bytes(t, "socket-buffer-bytes"), t.getInt("lanes"));
+    Tcp tcp = new Tcp(t.getInt("streams"), bytes(t, "frame-bytes"), bytes(t, "socket-buffer-bytes"),
+        t.getString("lanes").equals("auto") ? Tcp.autoLanes(Runtime.getRuntime().availableProcessors()) : t.getInt("lanes"));
     return new TransportSettings(c.getString("kind"), bindHost, advertise.isEmpty() ? bindHost : advertise, c.getInt("port"),
         engine, aeron, tcp, c.getBoolean("rdma.probe"), RdmaSettings.from(c));
   }

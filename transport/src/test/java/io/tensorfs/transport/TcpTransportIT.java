@@ -10,7 +10,7 @@ import java.nio.ByteBuffer;
 import org.junit.jupiter.api.Test;
 
 /**
- * The contract over TCP with 4 streams. The serving side lends its runs from a page pool that its transport
+ * The contract over TCP with 4 streams on one lane. The serving side lends its runs from a page pool that its transport
  * writes from in place (as a node's pool), so every fetch test also checks the sends from pages.
  */
 class TcpTransportIT extends TransportContract {
@@ -25,7 +25,7 @@ class TcpTransportIT extends TransportContract {
   }
 
   private static TransportSettings settings() {
-    return TransportSettings.from(base("tensorfs.transport { kind = tcp, tcp.streams = 4 }"));
+    return TransportSettings.from(base("tensorfs.transport { kind = tcp, tcp.streams = 4, tcp.lanes = 1 }"));
   }
 
   @Override

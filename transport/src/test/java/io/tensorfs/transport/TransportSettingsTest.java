@@ -24,6 +24,25 @@ class TransportSettingsTest {
     assertEquals(16L << 20, s.engine().windowBytes());
   }
 
+  /** {@code tcp.lanes = auto} (the default) is one lane per 4 cores, 1 to 4; a number is taken as it is, within 1..16. */
+  @Test
+  void shouldReadTcpLanesAsAutoOrANumber() {
+    assertEquals(TransportSettings.Tcp.autoLanes(Runtime.getRuntime().availableProcessors()),
+        TransportSettings.from(ConfigFactory.load()).tcp().lanes());
+    assertEquals(1, TransportSettings.Tcp.autoLanes(1));
+    assertEquals(1, TransportSettings.Tcp.autoLanes(2));
+    assertEquals(2, TransportSettings.Tcp.autoLanes(8));
+    assertEquals(4, TransportSettings.Tcp.autoLanes(16));
+    assertEquals(4, TransportSettings.Tcp.autoLanes(128));
+    assertEquals(3, TransportSettings.from(ConfigFactory.parseString("tensorfs.transport.tcp.lanes = 3").withFallback(ConfigFactory.load()))
+        .tcp().lanes());
+    for (String bad : new String[] {"0", "17"}) {
+      IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> TransportSettings.from(
+          ConfigFactory.parseString("tensorfs.transport.tcp.lanes = " + bad).withFallback(ConfigFactory.load())));
+      assertTrue(e.getMessage().contains("tensorfs.transport.tcp.lanes"), e.getMessage());
+    }
+  }
+
   @Test
   void shouldRejectUnknownKindWhenConfigured() {
     assertThrows(IllegalArgumentException.class,
