@@ -127,7 +127,9 @@ final class ClusterBench {
     List<NodeProcess> nodes = nodes(kind, runDir, cassandra, size);
     try {
       NodeProcess.startAll(nodes, Duration.ofMinutes(4));
-      System.out.printf("%s: %d nodes up%n", kind.name(), nodes.size());
+      System.out.printf("%s: %d nodes up%s%n", kind.name(), nodes.size(), kind.name().equals("tcp")
+          ? ", " + io.tensorfs.transport.TransportSettings.from(com.typesafe.config.ConfigFactory.load()).tcp().lanes()
+              + " lanes each (tensorfs.transport.tcp.lanes)" : "");
       // Fresh JVMs: the first transfers compile the hot paths and place the first entities; not timed.
       long warmUp = Math.min(size, WARM_UP_BYTES);
       round(kind, nodes, runDir, bytes.buffer(), warmUp, bytes.crcOf(warmUp), 0);
