@@ -24,6 +24,7 @@ import org.junit.jupiter.api.Test;
  * Four node processes, one cluster, files replicated 3 times: nodes are killed with SIGKILL during a
  * download and during an upload; acknowledged files read back byte-exact from the survivors, replica
  * counts return to 3 once the nodes are back, and a {@code kvcache} file whose only node died is a miss.
+ * Each node's TCP transport runs two lanes.
  */
 class ClusterFailoverIT {
   private static final int MIB = 1 << 20;
@@ -32,9 +33,11 @@ class ClusterFailoverIT {
   void shouldKeepEveryAcknowledgedByteWhenNodesAreKilledMidTransfer() throws Exception {
     // TCP here: each node's process may die, and with Aeron a killed node would take the host's shared
     // media driver with it unless the driver runs on its own (the launcher does that; NetnsClusterIT and
-    // the cluster bench run Aeron).
+    // the cluster bench run Aeron). Two lanes a node (a 2-core machine's auto is one), so that fail-over,
+    // chain pushes and a restarted node's new ports are also exercised over several lanes.
     List<String> props = new java.util.ArrayList<>(LocalCluster.FAST_FAILOVER);
     props.add("-Dtensorfs.transport.kind=tcp");
+    props.add("-Dtensorfs.transport.tcp.lanes=2");
     try (LocalCluster cluster = new LocalCluster("failover", 4, props).start()) {
       // Three replicas on three distinct nodes, the writer's node first (the chain's head).
       byte[] a = SingleNodeIT.random(40 * MIB + 123, 31);
