@@ -41,6 +41,7 @@ abstract class EngineTransport implements Transport {
   private final AtomicInteger nextLane = new AtomicInteger();
   /** Each peer's endpoint (as it advertises it), split into its lanes' endpoints. */
   private final ConcurrentHashMap<String, String[]> peerLanes = new ConcurrentHashMap<>();
+  private static final int PEERS_REMEMBERED = 4096;
   private boolean closed;
 
   EngineTransport(Wire wire, ChunkService service, Materializer materializer, EngineSettings settings, ClusterSecret secret) {
@@ -139,8 +140,13 @@ abstract class EngineTransport implements Transport {
     return engines.length == 1 ? 0 : Math.floorMod(nextLane.getAndIncrement(), engines.length);
   }
 
-  /** The endpoint of the peer's lane that this side's lane {@code lane} talks to. */
+  /**
+   * The endpoint of the peer's lane that this side's lane {@code lane} talks to. The peers' lanes are
+   * remembered, and forgotten all at once should their number grow past {@link #PEERS_REMEMBERED} (a node
+   * that restarts comes back with new ports, so a long-lived node would otherwise keep every old endpoint).
+   */
   private String peerLane(String peer, int lane) {
+    if (peerLanes.size() > PEERS_REMEMBERED) peerLanes.clear();
     String[] theirs = peerLanes.computeIfAbsent(peer, this::laneEndpoints);
     return theirs[lane % theirs.length];
   }
