@@ -48,6 +48,10 @@ public final class TcpTransport extends EngineTransport {
   public static TcpTransport start(
       TransportSettings settings, Materializer materializer, ChunkService service, ClusterSecret secret, MemoryRegions inPlace) {
     TransportSettings.Tcp tcp = settings.tcp();
+    if (settings.port() != 0 && settings.port() + tcp.lanes() - 1 > 65535) {
+      throw new IllegalArgumentException("tensorfs.transport.port " + settings.port() + " leaves no port for lane " + (65536 - settings.port())
+          + " of tensorfs.transport.tcp.lanes " + tcp.lanes() + " (lane i listens on port + i)");
+    }
     List<TcpWire> wires = new ArrayList<>();
     try {
       for (int i = 0; i < tcp.lanes(); i++) {

@@ -3,6 +3,7 @@ package io.tensorfs.transport;
 import static io.tensorfs.core.testing.Awaits.await;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.tensorfs.core.security.ClusterSecret;
@@ -52,6 +53,15 @@ class TcpLanesTransportIT extends TransportContract {
     assertArrayEquals(own.toArray(new String[0]), lanes, "a peer reads back this node's lanes from its endpoint");
     assertTrue(server.localEndpoint().startsWith(own.get(0) + "?lanes="), server.localEndpoint());
     assertEquals(3, own.stream().distinct().count(), "each lane listens on its own port: " + own);
+  }
+
+  /** With a fixed port, lane i listens on port + i: a port that leaves no room for every lane is refused, naming both settings. */
+  @Test
+  void shouldRefuseAPortThatLeavesNoRoomForEveryLane() {
+    TransportSettings high = TransportSettings.from(base("tensorfs.transport { kind = tcp, port = 65534, tcp.lanes = 3 }"));
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> TcpTransport.start(high, materializer, new FakeChunkService(1024), SECRET));
+    assertTrue(e.getMessage().contains("tensorfs.transport.port 65534") && e.getMessage().contains("tcp.lanes 3"), e.getMessage());
   }
 
   /** A list of lanes that does not parse leaves the peer one lane, reached at its first lane's address. */
