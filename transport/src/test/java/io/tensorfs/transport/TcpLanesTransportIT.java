@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.tensorfs.core.security.ClusterSecret;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
@@ -14,34 +13,20 @@ import java.util.concurrent.CompletionStage;
 import org.junit.jupiter.api.Test;
 
 /**
- * The contract over TCP with several lanes on each side, and a different number on each (3 serving, 2
- * fetching), so that lane i of one side talks to lane i modulo 3 of the other; then what lanes add: an
- * endpoint that names them, transfers spread over them, and peers of one lane and of several reaching
- * each other.
+ * The contract and the TCP tests (payloads read into pages and written from them in place) with several
+ * lanes on each side, and a different number on each (3 serving, 2 fetching), so that lane i of one side
+ * talks to lane i modulo 3 of the other; then what lanes add: an endpoint that names them, transfers spread
+ * over them, and peers of one lane and of several reaching each other.
  */
-class TcpLanesTransportIT extends TransportContract {
+class TcpLanesTransportIT extends TcpTransportIT {
   @Override
-  void startPair() {
-    served.pool = TcpTransportIT.POOL; // one pool per JVM, as a node has: the fork's direct memory holds one
-    server = TcpTransport.start(settings(3), materializer, served, SECRET, new MemoryRegions(TcpTransportIT.POOL.regions()));
-    client = TcpTransport.start(settings(2), materializer, clientService, SECRET);
-  }
-
-  private static TransportSettings settings(int lanes) {
-    return TransportSettings.from(base("tensorfs.transport { kind = tcp, tcp.streams = 2, tcp.lanes = " + lanes + " }"));
+  int serverLanes() {
+    return 3;
   }
 
   @Override
-  void startIntruder(ClusterSecret secret) {
-    intruder = TcpTransport.start(settings(2), materializer, new FakeChunkService(1024), secret);
-  }
-
-  @Override
-  void cleanUp() {}
-
-  @Override
-  String expectedKind() {
-    return "tcp";
+  int clientLanes() {
+    return 2;
   }
 
   @Test

@@ -14,23 +14,32 @@ import org.junit.jupiter.api.Test;
  * writes from in place (as a node's pool), so every fetch test also checks the sends from pages.
  */
 class TcpTransportIT extends TransportContract {
-  /** The serving side's page pool: taken once, as a node's is, and never freed (shared with {@link TcpLanesTransportIT}). */
+  /** The serving side's page pool: taken once, as a node's is, and never freed (one per JVM, as a node has). */
   static final PagePool POOL = PagePool.allocate(PagePoolSettings.regular(192 * MIB, (int) (2 * MIB)));
 
   @Override
   void startPair() {
     served.pool = POOL;
-    server = TcpTransport.start(settings(), materializer, served, SECRET, new MemoryRegions(POOL.regions()));
-    client = TcpTransport.start(settings(), materializer, clientService, SECRET);
+    server = TcpTransport.start(settings(serverLanes()), materializer, served, SECRET, new MemoryRegions(POOL.regions()));
+    client = TcpTransport.start(settings(clientLanes()), materializer, clientService, SECRET);
   }
 
-  private static TransportSettings settings() {
-    return TransportSettings.from(base("tensorfs.transport { kind = tcp, tcp.streams = 4, tcp.lanes = 1 }"));
+  /** Lanes of the serving side and of the fetching one (and the intruder); one here. */
+  int serverLanes() {
+    return 1;
+  }
+
+  int clientLanes() {
+    return 1;
+  }
+
+  static TransportSettings settings(int lanes) {
+    return TransportSettings.from(base("tensorfs.transport { kind = tcp, tcp.streams = 4, tcp.lanes = " + lanes + " }"));
   }
 
   @Override
   void startIntruder(ClusterSecret secret) {
-    intruder = TcpTransport.start(settings(), materializer, new FakeChunkService(1024), secret);
+    intruder = TcpTransport.start(settings(clientLanes()), materializer, new FakeChunkService(1024), secret);
   }
 
   @Override
