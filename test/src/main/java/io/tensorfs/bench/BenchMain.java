@@ -25,7 +25,7 @@ public final class BenchMain {
         case "store" -> StoreBench.run(rest);
         default -> {
           System.err.println("usage: tfs bench http [--size-mib N] [--rounds N] | cache [--rounds N] [--sample-mib N] [--only metrics|auth]"
-              + " | cluster [--size-mib N] [--rounds N] [--transport aeron-ipc|aeron-udp|tcp]... [--metadata cassandra|memory] [--dir DIR]"
+              + " | cluster [--size-mib N] [--rounds N] [--transport aeron-ipc|aeron-udp|tcp]... [--metadata cassandra|memory] [--dir DIR] [--profile GETS]"
               + " | scale [--nodes 1,2,4,8] [--file-mib N] [--clients N] [--rounds N] [--transport aeron-udp|tcp] [--link-mtu N] [--metadata memory|cassandra] [--node-opt -Dk=v]... [--dir DIR]"
               + " | metadata [--clients N] [--seconds N] [--put-mib N] [--modes periodic:10s,batch,group:2ms]"
               + " | " + MetaOptions.usage()

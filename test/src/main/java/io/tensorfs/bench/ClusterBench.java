@@ -68,6 +68,7 @@ final class ClusterBench {
     long sizeMiB = 1024;
     int rounds = 3;
     boolean memoryMetadata = false;
+    int profileGets = 0;
     Path dir = RepoPaths.root().resolve("test/target/bench-cluster");
     List<String> only = new ArrayList<>();
     for (int i = 0; i + 1 < args.length; i += 2) {
@@ -81,6 +82,7 @@ final class ClusterBench {
           default -> throw new IllegalArgumentException("--metadata cassandra|memory");
         };
         case "--dir" -> dir = Path.of(args[i + 1]);
+        case "--profile" -> profileGets = Integer.parseInt(args[i + 1]);
         default -> throw new IllegalArgumentException("unknown option " + args[i]);
       }
     }
@@ -100,7 +102,7 @@ final class ClusterBench {
     try {
       for (Kind kind : kinds()) {
         if (!only.isEmpty() && !only.contains(kind.name())) continue;
-        results.put(kind.name(), measure(kind, dir, contactPoint, bytes, size, rounds));
+        results.put(kind.name(), measure(kind, dir, contactPoint, bytes, size, rounds, profileGets));
       }
     } finally {
       if (cassandra != null) cassandra.stop();
@@ -119,7 +121,7 @@ final class ClusterBench {
   }
 
   private static List<Round> measure(Kind kind, Path dir, String cassandra, Pattern bytes,
-      long size, int rounds) throws Exception {
+      long size, int rounds, int profileGets) throws Exception {
     Path runDir = dir.resolve(kind.name());
     String driverDir = kind.properties().stream().filter(p -> p.startsWith("-Dtensorfs.transport.aeron.dir="))
         .map(p -> p.substring(p.indexOf('=') + 1)).findFirst().orElse(null);
@@ -138,6 +140,7 @@ final class ClusterBench {
       for (int r = 1; r <= rounds; r++) {
         out.add(round(kind, nodes, runDir, bytes.buffer(), size, expectedCrc, r));
       }
+      if (profileGets > 0) profileGetsFromMemory(nodes, runDir, bytes.buffer(), size, expectedCrc, profileGets);
       return out;
     } finally {
       for (NodeProcess n : nodes) n.close();
@@ -196,6 +199,40 @@ final class ClusterBench {
     for (String line : FetchBreakdown.describe(a0, a1, getColdAgain)) System.out.println("  GET from disk again, " + line);
     for (String line : FetchBreakdown.describe(s2, s3, get)) System.out.println("  GET from memory, " + line);
     return new Round(loop, direct, directRead, put, getCold, replicaRead, openPerRead, getColdAgain, get);
+  }
+
+  /**
+   * After the counted rounds: {@code gets} more GETs from the replicas' memory, each checked, while every
+   * node records a flight recording; prints each node's hot threads and methods (where the reader and the
+   * holders spend the GET). Not counted in the table: the recording costs a little.
+   */
+  private static void profileGetsFromMemory(List<NodeProcess> nodes, Path runDir, ByteBuffer pattern, long size,
+      int expectedCrc, int gets) throws Exception {
+    if (!NodeJfr.available()) {
+      System.out.println("profile: no jcmd in this runtime, nothing recorded");
+      return;
+    }
+    String path = "/bench/profiled";
+    checkPut(RawHttp.put(Endpoint.of(nodes.get(0)), "/v1/files" + path, pattern, size), expectedCrc);
+    NodeProcess reader = withoutReplicas(nodes, replicaNodes(nodes.get(0), path));
+    List<NodeJfr> recorders = new ArrayList<>();
+    for (NodeProcess n : nodes) recorders.add(new NodeJfr(n.pid()));
+    for (NodeJfr r : recorders) r.start();
+    double seconds = 0;
+    for (int i = 0; i < gets; i++) {
+      http(nodes.get(0), "POST", "/v1/cache" + path + "?op=dontneed");
+      http(nodes.get(0), "POST", "/v1/cache" + path + "?op=willneed");
+      seconds += timedGet(reader, path, size, expectedCrc);
+    }
+    System.out.printf("profile: %d GETs via %s from memory while recording, %.0f MB/s%n", gets, reader.nodeId(),
+        HttpBench.mbps(size * gets, seconds));
+    for (int i = 0; i < nodes.size(); i++) {
+      Path file = recorders.get(i).save(runDir.resolve("profile-" + nodes.get(i).nodeId() + ".jfr"));
+      System.out.println("profile of " + nodes.get(i).nodeId() + (nodes.get(i) == reader ? " (the reader)" : "")
+          + " over the whole recording (the cache calls between GETs included):");
+      for (String line : HotSpots.of(file).describe(12)) System.out.println("  " + line);
+    }
+    http(nodes.get(0), "DELETE", "/v1/files" + path);
   }
 
   private static double timedGet(NodeProcess reader, String path, long size, int expectedCrc) throws Exception {

@@ -34,15 +34,20 @@ final class NodeJfr {
 
   /** Stops the recording, writes it to {@code file} and returns its Java execution samples by area. */
   Map<CpuArea, Long> stop(Path file) throws IOException, InterruptedException {
-    Files.deleteIfExists(file);
-    jcmd("JFR.stop", "name=" + NAME, "filename=" + file.toAbsolutePath());
     Map<CpuArea, Long> samples = new EnumMap<>(CpuArea.class);
-    for (RecordedEvent e : RecordingFile.readAllEvents(file)) {
+    for (RecordedEvent e : RecordingFile.readAllEvents(save(file))) {
       if (e.getEventType().getName().equals("jdk.ExecutionSample")) {
         samples.merge(CpuArea.of(e.getStackTrace()), 1L, Long::sum);
       }
     }
     return samples;
+  }
+
+  /** Stops the recording and writes it to {@code file}. */
+  Path save(Path file) throws IOException, InterruptedException {
+    Files.deleteIfExists(file);
+    jcmd("JFR.stop", "name=" + NAME, "filename=" + file.toAbsolutePath());
+    return file;
   }
 
   private void jcmd(String... args) throws IOException, InterruptedException {
