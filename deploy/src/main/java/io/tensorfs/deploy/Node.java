@@ -22,6 +22,9 @@ import org.apache.pekko.http.javadsl.ServerBinding;
  * workers and the transport stop, then the actor system terminates.
  */
 public final class Node implements NodeStatus {
+  /** The actor system's name, the same on every node of a cluster (part of each node's address). */
+  static final String SYSTEM_NAME = "tensorfs";
+
   private final AtomicBoolean ready = new AtomicBoolean();
   private final CompletableFuture<ServerBinding> binding = new CompletableFuture<>();
   private final ActorSystem<?> system;
@@ -32,14 +35,15 @@ public final class Node implements NodeStatus {
     ClusterSecret secret = ClusterTls.secret(given);
     Config withTls = ClusterTls.applyTo(given, secret);
     // The journal plugin and the driver read the metadata replication and consistency as their own keys.
-    Config config = MetadataSettings.fromConfig(withTls).applyTo(withTls);
+    // A node that was a member before and is the first seed waits longer for the running cluster (Rejoin).
+    Config config = Rejoin.adjust(MetadataSettings.fromConfig(withTls).applyTo(withTls));
     String nodeId = config.getString("tensorfs.node.id");
     NodeSettings settings = NodeSettings.fromConfig(config);
     // Before any part exists, so that every instrument a part creates reports.
     MetricsReporting.start(config);
     this.system = ActorSystem.create(NodeGuardian.create(settings,
         s -> new NodeParts(config, settings, s, new ClusterStatus(nodeId, ready::get, s), binding, secret),
-        () -> ready.set(true)), "tensorfs", config);
+        () -> ready.set(true)), SYSTEM_NAME, config);
     this.status = new ClusterStatus(nodeId, ready::get, system);
     system.getWhenTerminated().thenRun(() -> {
       binding.completeExceptionally(new IllegalStateException("node " + nodeId + " stopped before its gateway listened"));

@@ -42,7 +42,7 @@ record NodeArgs(Map<String, Object> overrides) {
         case "--grpc-port" -> o.put("tensorfs.gateway.grpc.port", Integer.parseInt(value));
         case "--s3-port" -> o.put("tensorfs.s3.port", Integer.parseInt(value));
         case "--cluster-port" -> o.put("pekko.remote.artery.canonical.port", Integer.parseInt(value));
-        case "--seed" -> seeds.add("pekko://tensorfs@" + value);
+        case "--seed" -> seeds.add("pekko://" + Node.SYSTEM_NAME + "@" + value);
         case "--cassandra" -> o.put("datastax-java-driver.basic.contact-points", contactPoints(value));
         case "--metadata-replicas" -> o.put("tensorfs.metadata.replicas", Integer.parseInt(value));
         case "--admin-token-file" -> o.put(ADMIN_TOKEN_FILE, Path.of(value).toAbsolutePath().toString());

@@ -96,6 +96,7 @@ import org.apache.pekko.actor.Address;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Adapter;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.cluster.MemberStatus;
@@ -169,7 +170,7 @@ final class NodeParts implements NodeAssembly {
 
   @Override
   public DataPlane dataPlane(ActorContext<?> context) {
-    joinSelfWithoutSeeds();
+    joinCluster();
     registerDirectoryStore();
     ShardingSetup.init(system);
     CheckpointSetup.init(system);
@@ -372,11 +373,25 @@ final class NodeParts implements NodeAssembly {
     }
   }
 
-  private void joinSelfWithoutSeeds() {
+  /**
+   * Joins itself when no seeds are given (the one-machine default); otherwise Pekko joins the seeds, and a
+   * node rejoining as the first seed says how long it looks for them. Marks the data directory once Up.
+   */
+  private void joinCluster() {
     Cluster cluster = Cluster.get(system);
     if (config.getStringList("pekko.cluster.seed-nodes").isEmpty()) {
       cluster.manager().tell(Join.create(cluster.selfMember().address()));
+    } else if (Rejoin.rejoinsAsFirstSeed(config)) {
+      log.info("node {} was a member before and is the first seed: it looks for the running cluster for up to {}"
+          + " before founding one", nodeId, config.getDuration("pekko.cluster.seed-node-timeout"));
     }
+    org.apache.pekko.cluster.Cluster.get(Adapter.toClassic(system)).registerOnMemberUp(() -> {
+      try {
+        Rejoin.remember(config);
+      } catch (IOException e) {
+        log.warn("node {}: cannot mark its data directory as a cluster member's: {}", nodeId, e.toString());
+      }
+    });
   }
 
   private PagePool allocatePool(CacheSettings cacheSettings) {

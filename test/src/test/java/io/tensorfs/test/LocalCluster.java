@@ -16,8 +16,9 @@ import java.util.function.Predicate;
 /**
  * N tensorfs nodes as separate processes on this machine, joined into one Pekko cluster: every node is
  * given every node's cluster port as a seed (so a restarted node, the first seed included, joins the
- * cluster that runs rather than forming its own, as long as it reaches a running node within the
- * seed-node timeout, 30 s). Settings that make failure handling quick for tests.
+ * cluster that runs rather than forming its own: the first seed, once it was a member, looks for the
+ * running cluster for 30 s, tensorfs.cluster.rejoin-timeout). Settings that make failure handling quick
+ * for tests.
  */
 final class LocalCluster implements AutoCloseable {
   /** Failure detection and downing in seconds rather than tens of seconds. */
