@@ -43,7 +43,8 @@ final class Rejoin {
   static boolean rejoinsAsFirstSeed(Config config) {
     List<String> seeds = config.getStringList("pekko.cluster.seed-nodes");
     if (seeds.size() < 2) return false;
-    String self = "pekko://" + Node.SYSTEM_NAME + "@" + config.getString("pekko.remote.artery.canonical.hostname") + ":"
+    String self = "pekko://" + Node.SYSTEM_NAME + "@"
+        + config.getString("pekko.remote.artery.canonical.hostname") + ":"
         + config.getInt("pekko.remote.artery.canonical.port");
     return seeds.get(0).equals(self) && Files.exists(mark(config));
   }
