@@ -56,7 +56,7 @@ import org.apache.pekko.util.ByteString;
  * MiB defaults to 1024, kinds to {@code aeron-ipc,aeron-udp,tcp}. For each kind the bench starts a
  * serving JVM (the same classpath) whose chunk service lends one constant 4 MiB direct buffer as its
  * pages (as the cache lends resident chunks), fetches one warm-up pass and then the measured pass of each
- * way, and prints a table. IPC needs one media driver for both
+ * way, every byte checked, and prints a table. IPC needs one media driver for both
  * JVMs: this process starts it and the server JVM uses it.
  */
 public final class TransportBench {
@@ -64,6 +64,8 @@ public final class TransportBench {
   private static final ChunkId CHUNK = new ChunkId(new FileId("0123456789abcdef0123456789abcdef"), 0);
   /** The size of each fetchInto: a chunk's worth. */
   private static final int SEGMENT_MIB = 64;
+  /** The 4 MiB the server serves over and over: a chunk's byte at offset {@code i} is this one's at {@code i % 4 MiB}. */
+  private static final ByteBuffer PATTERN = pattern();
 
   private TransportBench() {}
 
@@ -132,8 +134,8 @@ public final class TransportBench {
     private final ByteBuffer page;
 
     ConstantChunks() {
-      byte[] b = new byte[(int) (4 * MIB)];
-      for (int i = 0; i < b.length; i++) b[i] = (byte) (i * 31 + (i >>> 11));
+      byte[] b = new byte[PATTERN.capacity()];
+      PATTERN.duplicate().get(b);
       block = ByteString.fromArrayUnsafe(b);
       memory = ByteBuffer.allocateDirect(b.length);
       page = memory.put(b).flip().asReadOnlyBuffer();
@@ -205,9 +207,7 @@ public final class TransportBench {
 
         ByteBuffer pages = ByteBuffer.allocateDirect((int) (SEGMENT_MIB * MIB));
         fetchInto(transport, endpoint, Math.min(bytes, 256 * MIB), pages); // warm-up
-        start = System.nanoTime();
-        fetchInto(transport, endpoint, bytes, pages);
-        double intoSeconds = (System.nanoTime() - start) / 1e9;
+        double intoSeconds = fetchInto(transport, endpoint, bytes, pages);
         return new double[] {bytes / streamSeconds / 1e6, bytes / intoSeconds / 1e6};
       }
     } finally {
@@ -219,26 +219,57 @@ public final class TransportBench {
     }
   }
 
+  /** Fetches through the heap stream, each piece checked against the served bytes as it arrives (timed with it). */
   private static long fetch(Transport transport, String endpoint, long bytes, Materializer m) throws Exception {
-    return transport.fetch(endpoint, CHUNK, 0, bytes).runFold(0L, (n, b) -> n + b.length(), m).toCompletableFuture().get(10, TimeUnit.MINUTES);
+    String kind = transport.kind();
+    return transport.fetch(endpoint, CHUNK, 0, bytes).runFold(0L, (n, b) -> {
+      for (ByteBuffer part : b.getByteBuffers()) n = check(kind, part, n);
+      return n;
+    }, m).toCompletableFuture().get(10, TimeUnit.MINUTES);
   }
 
-  /** Fetches {@code bytes} into {@code pages}, a segment at a time, and checks the last segment's bytes. */
-  private static void fetchInto(Transport transport, String endpoint, long bytes, ByteBuffer pages) throws Exception {
+  /**
+   * Fetches {@code bytes} into {@code pages}, a segment at a time, checking every byte of each segment after
+   * its fetch; returns the seconds the fetches took, the checks left out (the fetches run one after another).
+   */
+  private static double fetchInto(Transport transport, String endpoint, long bytes, ByteBuffer pages) throws Exception {
+    long fetching = 0;
     for (long at = 0; at < bytes; ) {
       ByteBuffer target = pages.duplicate().clear().limit((int) Math.min(pages.capacity(), bytes - at));
+      long t0 = System.nanoTime();
       Fetched f = transport.fetchInto(endpoint, CHUNK, at, target).toCompletableFuture().get(10, TimeUnit.MINUTES);
+      fetching += System.nanoTime() - t0;
       if (!f.complete() || f.bytes() != target.remaining()) {
         throw new IllegalStateException(transport.kind() + ": fetchInto at " + at + " got " + f.bytes() + " of " + target.remaining()
             + " bytes" + (f.failure() == null ? "" : ": " + f.failure().getMessage()));
       }
-      at += f.bytes();
+      at = check(transport.kind(), pages.duplicate().clear().limit((int) f.bytes()), at);
     }
-    byte[] expected = new byte[(int) (4 * MIB)];
-    new ConstantChunks().block.copyToArray(expected);
-    for (int i = 0; i < (int) Math.min(pages.capacity(), bytes); i += 4099) {
-      if (pages.get(i) != expected[i % expected.length]) throw new IllegalStateException(transport.kind() + ": fetchInto wrong byte at " + i);
+    return fetching / 1e9;
+  }
+
+  /**
+   * Checks {@code got} against the bytes the server serves at chunk offset {@code at} (its 4 MiB block over
+   * and over) and returns the offset after it; throws at the first byte that differs.
+   */
+  private static long check(String kind, ByteBuffer got, long at) {
+    ByteBuffer rest = got.duplicate();
+    while (rest.hasRemaining()) {
+      int inBlock = (int) (at % PATTERN.capacity());
+      int n = Math.min(rest.remaining(), PATTERN.capacity() - inBlock);
+      ByteBuffer part = rest.duplicate().limit(rest.position() + n);
+      int differs = part.mismatch(PATTERN.duplicate().position(inBlock).limit(inBlock + n));
+      if (differs >= 0) throw new IllegalStateException(kind + ": wrong byte at chunk offset " + (at + differs));
+      rest.position(rest.position() + n);
+      at += n;
     }
+    return at;
+  }
+
+  private static ByteBuffer pattern() {
+    ByteBuffer b = ByteBuffer.allocateDirect((int) (4 * MIB));
+    for (int i = 0; i < b.capacity(); i++) b.put(i, (byte) (i * 31 + (i >>> 11)));
+    return b.asReadOnlyBuffer();
   }
 
   private static Process startChild(String kind, String dir) throws IOException {
