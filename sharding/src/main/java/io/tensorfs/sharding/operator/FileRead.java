@@ -132,13 +132,15 @@ public final class FileRead implements AutoCloseable {
   }
 
   /**
-   * Starts fetching the first piece and completes with this read once it is in hand, so that a caller
-   * answers only when its first byte can be sent; fails as that piece does, after closing this read.
+   * Starts fetching the first {@link #readAhead()} pieces and completes with this read once the first is in
+   * hand, so that a caller answers only when its first byte can be sent; fails as that piece does, after
+   * closing this read. The pieces after the first load while it does (asked after it, so it is not slowed):
+   * started only once it is taken, they would leave the answer's socket idle while the next one loads.
    */
   CompletionStage<FileRead> started() {
     CompletableFuture<ReadPiece> firstPiece;
     synchronized (this) {
-      if (ahead.isEmpty() && !spans.isEmpty()) ahead.addLast(start());
+      while (ahead.size() < Math.max(1, readAhead) && !spans.isEmpty()) ahead.addLast(start());
       firstPiece = ahead.peekFirst();
     }
     if (firstPiece == null) return CompletableFuture.completedFuture(this);

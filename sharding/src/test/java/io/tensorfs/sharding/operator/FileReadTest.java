@@ -93,6 +93,28 @@ class FileReadTest {
   }
 
   @Test
+  void shouldKeepTheReadAheadBoundWhenStreamedAfterTheFirstPieceWasStarted() throws Exception {
+    Fetches f = new Fetches();
+    FileRead read = await(f.read().started());
+    CompletableFuture<Void> resume = new CompletableFuture<>();
+    AtomicInteger taken = new AtomicInteger();
+    CompletionStage<Integer> done = read.pieces()
+        .mapAsync(1, piece -> taken.incrementAndGet() == 5 ? resume.thenApply(x -> piece)
+            : CompletableFuture.completedFuture(piece))
+        .map(piece -> {
+          piece.release();
+          return 1;
+        })
+        .runWith(Sink.fold(0, Integer::sum), system);
+    Awaits.until(() -> f.started.get() >= 5 + READ_AHEAD, Duration.ofSeconds(5), "the sink reached its stall");
+    Thread.sleep(300);
+    assertEquals(5 + READ_AHEAD, f.started.get(), "fetches while the sink holds piece 5: read-ahead past it");
+    resume.complete(null);
+    assertEquals(PIECES, await(done));
+    assertEquals(PIECES, f.released.get());
+  }
+
+  @Test
   void shouldReleaseThePiecesFetchedAheadWhenTheSinkCancels() {
     Fetches f = new Fetches();
     f.hold = true;
@@ -123,7 +145,7 @@ class FileReadTest {
   void shouldReleaseThePieceFetchedBeforeTheAnswerWhenTheStreamIsCancelledAtOnce() {
     Fetches f = new Fetches();
     FileRead read = await(f.read().started());
-    assertEquals(1, f.started.get());
+    assertEquals(READ_AHEAD, f.started.get(), "the first piece and the read-ahead after it, started before the answer");
     read.pieces().runWith(Sink.cancelled(), system);
     Awaits.until(() -> f.closed.get() == 1, Duration.ofSeconds(5), "the read closed");
     assertEquals(f.started.get(), f.released.get(), "every fetched piece released");
