@@ -72,22 +72,7 @@ class FileReadTest {
   @Test
   void shouldFetchOnlyReadAheadPastWhatTheSinkTookAndReleaseEveryPieceOnce() throws Exception {
     Fetches f = new Fetches();
-    CompletableFuture<Void> resume = new CompletableFuture<>();
-    AtomicInteger taken = new AtomicInteger();
-    CompletionStage<Integer> done = f.read().pieces()
-        .mapAsync(1, piece -> taken.incrementAndGet() == 5 ? resume.thenApply(x -> piece)
-            : CompletableFuture.completedFuture(piece))
-        .map(piece -> {
-          piece.release();
-          return 1;
-        })
-        .runWith(Sink.fold(0, Integer::sum), system);
-    Awaits.until(() -> f.started.get() >= 5 + READ_AHEAD, Duration.ofSeconds(5), "the sink reached its stall");
-    Thread.sleep(300);
-    assertEquals(5 + READ_AHEAD, f.started.get(), "fetches while the sink holds piece 5: read-ahead past it");
-    resume.complete(null);
-    assertEquals(PIECES, await(done));
-    assertEquals(PIECES, f.released.get());
+    streamWithASinkThatStallsAtPieceFive(f, f.read());
     Awaits.until(() -> f.closed.get() == 1, Duration.ofSeconds(5), "the read closed");
     assertEquals(0, ReadsHeld.bytes());
   }
@@ -95,7 +80,14 @@ class FileReadTest {
   @Test
   void shouldKeepTheReadAheadBoundWhenStreamedAfterTheFirstPieceWasStarted() throws Exception {
     Fetches f = new Fetches();
-    FileRead read = await(f.read().started());
+    streamWithASinkThatStallsAtPieceFive(f, await(f.read().started()));
+  }
+
+  /**
+   * Streams {@code read} into a sink that holds piece 5 for a while: asserts that exactly read-ahead pieces
+   * past it were fetched meanwhile, then that every piece arrived and was released once.
+   */
+  private static void streamWithASinkThatStallsAtPieceFive(Fetches f, FileRead read) throws Exception {
     CompletableFuture<Void> resume = new CompletableFuture<>();
     AtomicInteger taken = new AtomicInteger();
     CompletionStage<Integer> done = read.pieces()
