@@ -19,6 +19,8 @@ import java.util.concurrent.TimeUnit;
 public record TransportSettings(
     String kind, String bindHost, String advertiseHost, int port, EngineSettings engine, Aeron aeron, Tcp tcp, boolean rdmaProbe,
     RdmaSettings rdma) {
+  /** The most lanes a transport runs. */
+  public static final int MAX_LANES = 16;
 
   /**
    * @param dir the media driver's directory; IPC works between the clients of one driver
@@ -26,11 +28,13 @@ public record TransportSettings(
    *     used, and one is embedded anyway when none runs there
    * @param mode {@code udp} (UDP between hosts, IPC to peers on the same driver) or {@code ipc} (IPC only)
    * @param ipcToLocalPeers in udp mode, reach peers that share this driver over IPC
+   * @param lanes transport threads, each with its own UDP port and IPC stream ({@link AeronTransport})
    */
   public record Aeron(
       String dir, boolean embeddedDriver, String mode, boolean ipcToLocalPeers, int streamId, int mtuBytes, int socketBufferBytes,
-      int termLengthBytes, int ipcTermLengthBytes, int ipcFrameBytes, String driverThreading, long driverTimeoutNs) {
+      int termLengthBytes, int ipcTermLengthBytes, int ipcFrameBytes, String driverThreading, long driverTimeoutNs, int lanes) {
     public Aeron {
+      if (lanes < 1 || lanes > MAX_LANES) throw new IllegalArgumentException("tensorfs.transport.aeron.lanes must be auto or in 1..16");
       if (!mode.equals("udp") && !mode.equals("ipc")) throw new IllegalArgumentException("tensorfs.transport.aeron.mode must be udp or ipc: " + mode);
       if (mtuBytes % 32 != 0 || mtuBytes < 4096 || mtuBytes > 65504) {
         throw new IllegalArgumentException("tensorfs.transport.aeron.mtu-bytes must be a multiple of 32 in 4096..65504");
@@ -45,7 +49,7 @@ public record TransportSettings(
   public record Tcp(int streams, int frameBytes, int socketBufferBytes, int lanes) {
     public Tcp {
       if (streams < 1 || streams > 64) throw new IllegalArgumentException("tensorfs.transport.tcp.streams must be in 1..64");
-      if (lanes < 1 || lanes > 16) throw new IllegalArgumentException("tensorfs.transport.tcp.lanes must be auto or in 1..16");
+      if (lanes < 1 || lanes > MAX_LANES) throw new IllegalArgumentException("tensorfs.transport.tcp.lanes must be auto or in 1..16");
       if (frameBytes < 4096 || frameBytes > 16 * 1024 * 1024) {
         throw new IllegalArgumentException("tensorfs.transport.tcp.frame-bytes must be in 4 KiB..16 MiB");
       }
@@ -77,10 +81,9 @@ public record TransportSettings(
         a.getString("dir").isEmpty() ? defaultAeronDir() : a.getString("dir"),
         a.getBoolean("embedded-driver"), a.getString("mode"), a.getBoolean("ipc-to-local-peers"), a.getInt("stream-id"),
         bytes(a, "mtu-bytes"), bytes(a, "socket-buffer-bytes"), bytes(a, "term-length-bytes"), bytes(a, "ipc-term-length-bytes"),
-        bytes(a, "ipc-frame-bytes"), a.getString("driver-threading"), nanos(a, "driver-timeout"));
+        bytes(a, "ipc-frame-bytes"), a.getString("driver-threading"), nanos(a, "driver-timeout"), lanes(a));
     Config t = c.getConfig("tcp");
-    Tcp tcp = new Tcp(t.getInt("streams"), bytes(t, "frame-bytes"), bytes(t, "socket-buffer-bytes"),
-        t.getString("lanes").equals("auto") ? Tcp.autoLanes(Runtime.getRuntime().availableProcessors()) : t.getInt("lanes"));
+    Tcp tcp = new Tcp(t.getInt("streams"), bytes(t, "frame-bytes"), bytes(t, "socket-buffer-bytes"), lanes(t));
     return new TransportSettings(c.getString("kind"), bindHost, advertise.isEmpty() ? bindHost : advertise, c.getInt("port"),
         engine, aeron, tcp, c.getBoolean("rdma.probe"), RdmaSettings.from(c));
   }
@@ -95,6 +98,11 @@ public record TransportSettings(
     String name = "tensorfs-aeron-" + System.getProperty("user.name", "default");
     File shm = new File("/dev/shm");
     return shm.isDirectory() ? new File(shm, name).getPath() : new File(System.getProperty("java.io.tmpdir"), name).getPath();
+  }
+
+  /** A {@code lanes} setting: {@code auto} ({@link Tcp#autoLanes} of this host's cores) or a number. */
+  private static int lanes(Config c) {
+    return c.getString("lanes").equals("auto") ? Tcp.autoLanes(Runtime.getRuntime().availableProcessors()) : c.getInt("lanes");
   }
 
   private static long nanos(Config c, String path) {

@@ -13,8 +13,17 @@ class AeronUdpTransportIT extends TransportContract {
   void startPair() {
     serverDir = dir("server");
     clientDir = dir("client");
-    server = AeronTransport.start(settings(serverDir), materializer, served, SECRET);
-    client = AeronTransport.start(settings(clientDir), materializer, clientService, SECRET);
+    server = AeronTransport.start(settings(serverDir, serverLanes()), materializer, served, SECRET);
+    client = AeronTransport.start(settings(clientDir, clientLanes()), materializer, clientService, SECRET);
+  }
+
+  /** Lanes of the serving side and of the fetching one (and the intruder); one here. */
+  int serverLanes() {
+    return 1;
+  }
+
+  int clientLanes() {
+    return 1;
   }
 
   private String intruderDir;
@@ -22,16 +31,16 @@ class AeronUdpTransportIT extends TransportContract {
   @Override
   void startIntruder(ClusterSecret secret) {
     intruderDir = dir("intruder");
-    intruder = AeronTransport.start(settings(intruderDir), materializer, new FakeChunkService(1024), secret);
+    intruder = AeronTransport.start(settings(intruderDir, clientLanes()), materializer, new FakeChunkService(1024), secret);
   }
 
-  private static String dir(String role) {
+  static String dir(String role) {
     return new File(System.getProperty("java.io.tmpdir"), "tensorfs-udp-test-" + role + "-" + UUID.randomUUID()).getPath();
   }
 
-  private static TransportSettings settings(String dir) {
+  static TransportSettings settings(String dir, int lanes) {
     return TransportSettings.from(base("tensorfs.transport { kind = aeron, bind-host = \"127.0.0.1\", aeron { dir = \"" + dir
-        + "\", mode = udp, embedded-driver = on, term-length-bytes = 16 MiB, ipc-term-length-bytes = 16 MiB } }"));
+        + "\", mode = udp, embedded-driver = on, term-length-bytes = 16 MiB, ipc-term-length-bytes = 16 MiB, lanes = " + lanes + " } }"));
   }
 
   @Override

@@ -43,6 +43,21 @@ class TransportSettingsTest {
     }
   }
 
+  /** {@code aeron.lanes} is one by default; auto or a number within 1..16 as for TCP. */
+  @Test
+  void shouldReadAeronLanesAsAutoOrANumber() {
+    assertEquals(1, TransportSettings.from(ConfigFactory.load()).aeron().lanes());
+    assertEquals(TransportSettings.Tcp.autoLanes(Runtime.getRuntime().availableProcessors()), TransportSettings.from(
+        ConfigFactory.parseString("tensorfs.transport.aeron.lanes = auto").withFallback(ConfigFactory.load())).aeron().lanes());
+    assertEquals(4, TransportSettings.from(ConfigFactory.parseString("tensorfs.transport.aeron.lanes = 4")
+        .withFallback(ConfigFactory.load())).aeron().lanes());
+    for (String bad : new String[] {"0", "17"}) {
+      IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> TransportSettings.from(
+          ConfigFactory.parseString("tensorfs.transport.aeron.lanes = " + bad).withFallback(ConfigFactory.load())));
+      assertTrue(e.getMessage().contains("tensorfs.transport.aeron.lanes"), e.getMessage());
+    }
+  }
+
   @Test
   void shouldRejectUnknownKindWhenConfigured() {
     assertThrows(IllegalArgumentException.class,

@@ -23,7 +23,8 @@ import org.agrona.DirectBuffer;
  * publication back when the subscriber falls behind; the engine retries later, it never blocks.
  *
  * <p>Endpoints: {@code aeron-udp://host:port?driver=<id>&ipc=<stream>} and
- * {@code aeron-ipc://<driver id>/<stream>}.
+ * {@code aeron-ipc://<driver id>/<stream>}. A transport of several lanes runs one wire per lane on one Aeron
+ * client: each lane has its own UDP port and its own IPC stream ({@link #ipcStreamId}).
  */
 public final class AeronWire implements Wire {
   /** Aeron's own header in front of each fragment. */
@@ -41,14 +42,20 @@ public final class AeronWire implements Wire {
   private final FragmentAssembler udpAssembler = new FragmentAssembler(this::onFragment);
   private final FragmentAssembler ipcAssembler = new FragmentAssembler(this::onFragment);
   private FrameHandler handler;
+  /** Bytes of the frames this wire received; written by its transport thread only. */
+  private volatile long receivedBytes;
 
-  /** Subscribes; {@code port} 0 lets the system pick one (UDP mode). Blocks until the endpoint is bound. */
-  public AeronWire(Aeron aeron, TransportSettings.Aeron settings, String bindHost, String advertiseHost, int port, long connectTimeoutNs) {
+  /**
+   * Subscribes for lane {@code lane} (0 for a transport of one); {@code port} 0 lets the system pick one (UDP
+   * mode). Blocks until the endpoint is bound.
+   */
+  public AeronWire(Aeron aeron, TransportSettings.Aeron settings, String bindHost, String advertiseHost, int port, int lane,
+      long connectTimeoutNs) {
     this.aeron = aeron;
     this.settings = settings;
     this.connectTimeoutNs = connectTimeoutNs;
     this.driverId = AeronDrivers.driverId(aeron);
-    this.ipcStreamId = 0x40000000 | (int) (aeron.clientId() & 0x3FFFFFFF);
+    this.ipcStreamId = ipcStreamId(aeron.clientId(), lane);
     this.ipc = aeron.addSubscription("aeron:ipc", ipcStreamId);
     if (settings.mode().equals("ipc")) {
       this.udp = null;
@@ -59,6 +66,15 @@ public final class AeronWire implements Wire {
       int boundPort = boundPort(udp, settings.driverTimeoutNs());
       this.endpoint = "aeron-udp://" + Endpoints.hostForUri(advertiseHost) + ":" + boundPort + "?driver=" + driverId + "&ipc=" + ipcStreamId;
     }
+  }
+
+  /**
+   * The IPC stream a lane of a client subscribes to: the client's id (unique among one driver's clients) in
+   * the high bits, the lane in the low four, so no two lanes of a driver's clients share one.
+   */
+  static int ipcStreamId(long clientId, int lane) {
+    if (lane < 0 || lane >= TransportSettings.MAX_LANES) throw new IllegalArgumentException("lane " + lane);
+    return 0x40000000 | (int) ((clientId & 0x03FFFFFF) << 4) | lane;
   }
 
   private static int boundPort(Subscription sub, long timeoutNs) {
@@ -145,7 +161,13 @@ public final class AeronWire implements Wire {
   }
 
   private void onFragment(DirectBuffer buffer, int offset, int length, Header header) {
+    receivedBytes += length;
     if (length >= Frames.HEADER_BYTES) handler.onFrame(buffer, offset, length);
+  }
+
+  /** Bytes of the frames (headers and payloads) this wire has received since it started. */
+  public long receivedBytes() {
+    return receivedBytes;
   }
 
   @Override
