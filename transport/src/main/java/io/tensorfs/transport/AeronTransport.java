@@ -120,14 +120,14 @@ public final class AeronTransport extends EngineTransport {
     for (int i = 0; i < items.length; i++) {
       if ("aeron-udp".equals(uri.getScheme()) && uri.getPort() > 0) {
         int colon = items[i].indexOf(':');
-        int port = colon < 0 ? -1 : number(items[i].substring(0, colon), 65535);
-        int stream = colon < 0 ? -1 : number(items[i].substring(colon + 1), Integer.MAX_VALUE);
+        int port = colon < 0 ? -1 : Endpoints.positive(items[i].substring(0, colon), 65535);
+        int stream = colon < 0 ? -1 : Endpoints.positive(items[i].substring(colon + 1), Integer.MAX_VALUE);
         if (port < 0 || stream < 0) return new String[] {peer};
         String driverId = q.get("driver");
         out[i] = "aeron-udp://" + Endpoints.hostForUri(uri.getHost()) + ":" + port
             + (driverId == null ? "" : "?driver=" + driverId + "&ipc=" + stream);
       } else if ("aeron-ipc".equals(uri.getScheme())) {
-        int stream = number(items[i], Integer.MAX_VALUE);
+        int stream = Endpoints.positive(items[i], Integer.MAX_VALUE);
         if (stream < 0) return new String[] {peer};
         out[i] = "aeron-ipc://" + uri.getHost() + "/" + stream;
       } else {
@@ -135,16 +135,6 @@ public final class AeronTransport extends EngineTransport {
       }
     }
     return out;
-  }
-
-  /** A positive number up to {@code max} in {@code text}, or -1 when it is none. */
-  private static int number(String text, int max) {
-    try {
-      int n = Integer.parseInt(text);
-      return n > 0 && n <= max ? n : -1;
-    } catch (NumberFormatException e) {
-      return -1;
-    }
   }
 
   /** Bytes of the frames each lane has received since start, in lane order. */

@@ -100,21 +100,11 @@ public final class TcpTransport extends EngineTransport {
     String[] ports = lanes.split(",");
     String[] out = new String[ports.length];
     for (int i = 0; i < ports.length; i++) {
-      int port = lanePort(ports[i]);
+      int port = Endpoints.positive(ports[i], 65535);
       if (port < 0) return new String[] {base + uri.getPort()};
       out[i] = base + port;
     }
     return out;
-  }
-
-  /** A port of a {@code lanes} list, or -1 when it is none. */
-  private static int lanePort(String text) {
-    try {
-      int port = Integer.parseInt(text);
-      return port > 0 && port <= 65535 ? port : -1;
-    } catch (NumberFormatException e) {
-      return -1;
-    }
   }
 
   /** Connections refused since start because their handshake failed. */

@@ -31,6 +31,16 @@ public final class Endpoints {
     return out;
   }
 
+  /** The number in {@code text} (a port, a stream) when it lies in 1..{@code max}, else -1. */
+  public static int positive(String text, int max) {
+    try {
+      int n = Integer.parseInt(text);
+      return n > 0 && n <= max ? n : -1;
+    } catch (NumberFormatException e) {
+      return -1;
+    }
+  }
+
   /** A host as it goes in a URI: IPv6 literals in brackets. */
   public static String hostForUri(String host) {
     return host.indexOf(':') >= 0 && !host.startsWith("[") ? "[" + host + "]" : host;
