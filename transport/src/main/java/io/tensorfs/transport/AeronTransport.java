@@ -2,7 +2,6 @@ package io.tensorfs.transport;
 
 import io.aeron.Aeron;
 import io.aeron.driver.MediaDriver;
-import io.tensorfs.core.TfsException;
 import io.tensorfs.core.security.ClusterSecret;
 import io.tensorfs.transport.internal.AeronDrivers;
 import io.tensorfs.transport.internal.AeronWire;
@@ -10,7 +9,6 @@ import io.tensorfs.transport.internal.Endpoints;
 import java.net.URI;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.apache.pekko.stream.Materializer;
 import org.slf4j.Logger;
@@ -35,7 +33,6 @@ public final class AeronTransport extends EngineTransport {
   private final List<AeronWire> wires;
   private final Aeron aeron;
   private final MediaDriver driver;
-  private final String endpoint;
 
   private AeronTransport(List<AeronWire> wires, Aeron aeron, MediaDriver driver, ChunkService service, Materializer materializer,
       TransportSettings settings, ClusterSecret secret) {
@@ -43,7 +40,6 @@ public final class AeronTransport extends EngineTransport {
     this.wires = wires;
     this.aeron = aeron;
     this.driver = driver;
-    this.endpoint = wires.size() == 1 ? wires.get(0).localEndpoint() : withLanes(laneLocalEndpoints());
   }
 
   /**
@@ -80,61 +76,27 @@ public final class AeronTransport extends EngineTransport {
     }
   }
 
-  /** The first lane's endpoint naming every lane: its UDP port and IPC stream, or its IPC stream alone. */
-  private static String withLanes(List<String> lanes) {
-    String first = lanes.get(0);
-    boolean udp = first.startsWith("aeron-udp:");
-    StringBuilder b = new StringBuilder(first).append(udp ? "&lanes=" : "?lanes=");
-    for (int i = 0; i < lanes.size(); i++) {
-      URI lane = Endpoints.parse(lanes.get(i));
-      if (i > 0) b.append(',');
-      b.append(udp ? lane.getPort() + ":" + Endpoints.query(lane).get("ipc") : lane.getPath().substring(1));
-    }
-    return b.toString();
+  /** A lane is named by its UDP port and IPC stream ({@code port:stream}), or by its IPC stream alone. */
+  @Override
+  String laneName(URI lane) {
+    return "aeron-udp".equals(lane.getScheme()) ? lane.getPort() + ":" + Endpoints.query(lane).get("ipc") : lane.getPath().substring(1);
   }
 
+  /** A peer's lane: over UDP its host at the lane's port, with the lane's IPC stream on its driver; over IPC the lane's stream. */
   @Override
-  public String localEndpoint() {
-    return endpoint;
-  }
-
-  /**
-   * The peer's lanes from its endpoint's {@code lanes} list: for UDP its host at each lane's port, with that
-   * lane's IPC stream on its driver; for IPC each lane's stream on its driver. A peer without the list is one
-   * lane; so is one whose list does not parse (reached at its first lane, as a peer of one lane would reach
-   * it); an endpoint that is no Aeron endpoint is left to the wire to refuse.
-   */
-  @Override
-  String[] laneEndpoints(String peer) {
-    URI uri;
-    try {
-      uri = Endpoints.parse(peer);
-    } catch (TfsException e) {
-      return new String[] {peer};
+  String laneEndpoint(URI peer, String name) {
+    if (peer.getHost() == null) return null;
+    if ("aeron-ipc".equals(peer.getScheme())) {
+      int stream = Endpoints.positive(name, Integer.MAX_VALUE);
+      return stream < 0 ? null : "aeron-ipc://" + peer.getHost() + "/" + stream;
     }
-    Map<String, String> q = Endpoints.query(uri);
-    String lanes = q.get("lanes");
-    if (lanes == null || uri.getHost() == null) return new String[] {peer};
-    String[] items = lanes.split(",");
-    String[] out = new String[items.length];
-    for (int i = 0; i < items.length; i++) {
-      if ("aeron-udp".equals(uri.getScheme()) && uri.getPort() > 0) {
-        int colon = items[i].indexOf(':');
-        int port = colon < 0 ? -1 : Endpoints.positive(items[i].substring(0, colon), 65535);
-        int stream = colon < 0 ? -1 : Endpoints.positive(items[i].substring(colon + 1), Integer.MAX_VALUE);
-        if (port < 0 || stream < 0) return new String[] {peer};
-        String driverId = q.get("driver");
-        out[i] = "aeron-udp://" + Endpoints.hostForUri(uri.getHost()) + ":" + port
-            + (driverId == null ? "" : "?driver=" + driverId + "&ipc=" + stream);
-      } else if ("aeron-ipc".equals(uri.getScheme())) {
-        int stream = Endpoints.positive(items[i], Integer.MAX_VALUE);
-        if (stream < 0) return new String[] {peer};
-        out[i] = "aeron-ipc://" + uri.getHost() + "/" + stream;
-      } else {
-        return new String[] {peer};
-      }
-    }
-    return out;
+    int colon = name.indexOf(':');
+    if (!"aeron-udp".equals(peer.getScheme()) || peer.getPort() <= 0 || colon < 0) return null;
+    int port = Endpoints.positive(name.substring(0, colon), 65535);
+    int stream = Endpoints.positive(name.substring(colon + 1), Integer.MAX_VALUE);
+    if (port < 0 || stream < 0) return null;
+    String driverId = Endpoints.query(peer).get("driver");
+    return "aeron-udp://" + Endpoints.hostForUri(peer.getHost()) + ":" + port + (driverId == null ? "" : "?driver=" + driverId + "&ipc=" + stream);
   }
 
   /** Bytes of the frames each lane has received since start, in lane order. */

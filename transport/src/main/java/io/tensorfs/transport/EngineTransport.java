@@ -1,15 +1,19 @@
 package io.tensorfs.transport;
 
 import io.tensorfs.core.ChunkId;
+import io.tensorfs.core.TfsException;
 import io.tensorfs.core.security.ClusterSecret;
 import io.tensorfs.transport.internal.EngineSettings;
+import io.tensorfs.transport.internal.Endpoints;
 import io.tensorfs.transport.internal.Faults;
 import io.tensorfs.transport.internal.TransferEngine;
 import io.tensorfs.transport.internal.Wire;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.URI;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.StringJoiner;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -43,6 +47,8 @@ abstract class EngineTransport implements Transport {
   private final ConcurrentHashMap<String, String[]> peerLanes = new ConcurrentHashMap<>();
   private static final int PEERS_REMEMBERED = 4096;
   private boolean closed;
+  /** {@link #localEndpoint()}, once made. */
+  private volatile String endpoint;
 
   EngineTransport(Wire wire, ChunkService service, Materializer materializer, EngineSettings settings, ClusterSecret secret) {
     this(List.of(wire), service, materializer, settings, secret);
@@ -97,10 +103,26 @@ abstract class EngineTransport implements Transport {
     return wires[0].kind();
   }
 
-  /** The first lane's endpoint; a transport of several lanes overrides this to name them all. */
+  /**
+   * This transport's endpoint: the first lane's, and with several lanes that with a {@code lanes} parameter
+   * naming every lane in order ({@link #laneName}), so that a peer of one lane reaches the first lane and a
+   * peer of several reaches each ({@link #laneEndpoints}).
+   */
   @Override
   public String localEndpoint() {
-    return wires[0].localEndpoint();
+    String named = endpoint;
+    if (named == null) {
+      String first = wires[0].localEndpoint();
+      if (wires.length == 1) {
+        named = first;
+      } else {
+        StringJoiner names = new StringJoiner(",", first + (first.indexOf('?') < 0 ? "?" : "&") + "lanes=", "");
+        for (Wire w : wires) names.add(laneName(Endpoints.parse(w.localEndpoint())));
+        named = names.toString();
+      }
+      endpoint = named;
+    }
+    return named;
   }
 
   /** The endpoints of each lane of this transport, in order. */
@@ -110,12 +132,38 @@ abstract class EngineTransport implements Transport {
     return out;
   }
 
+  /** A lane's name in this transport's {@code lanes} parameter, from the lane's own endpoint (kinds that run lanes). */
+  String laneName(URI lane) {
+    throw new UnsupportedOperationException(kind() + " runs one lane");
+  }
+
+  /** The endpoint of the lane called {@code name} of a peer that advertises {@code peer}; null when it names none. */
+  String laneEndpoint(URI peer, String name) {
+    return null;
+  }
+
   /**
-   * The endpoints of the lanes of a peer that advertises {@code peer}, in order; one (the peer itself)
-   * unless the kind of transport names several in its endpoint.
+   * The endpoints of the lanes of a peer that advertises {@code peer}, in order: one per name in its
+   * {@code lanes} parameter ({@link #laneEndpoint}). A peer without that parameter is one lane; so is one
+   * whose list does not parse, reached at its endpoint without the list (its first lane, as a peer of one
+   * lane would reach it). An endpoint of another kind is left to the wire to refuse.
    */
-  String[] laneEndpoints(String peer) {
-    return new String[] {peer};
+  final String[] laneEndpoints(String peer) {
+    URI uri;
+    try {
+      uri = Endpoints.parse(peer);
+    } catch (TfsException e) {
+      return new String[] {peer};
+    }
+    String lanes = Endpoints.query(uri).get("lanes");
+    if (lanes == null) return new String[] {peer};
+    String[] names = lanes.split(",");
+    String[] out = new String[names.length];
+    for (int i = 0; i < names.length; i++) {
+      out[i] = laneEndpoint(uri, names[i]);
+      if (out[i] == null) return new String[] {Endpoints.without(peer, "lanes")};
+    }
+    return out;
   }
 
   @Override

@@ -1,6 +1,5 @@
 package io.tensorfs.transport;
 
-import io.tensorfs.core.TfsException;
 import io.tensorfs.core.security.ClusterSecret;
 import io.tensorfs.transport.internal.Endpoints;
 import io.tensorfs.transport.internal.TcpWire;
@@ -24,12 +23,10 @@ import org.apache.pekko.stream.Materializer;
  */
 public final class TcpTransport extends EngineTransport {
   private final List<TcpWire> wires;
-  private final String endpoint;
 
   private TcpTransport(List<TcpWire> wires, ChunkService service, Materializer materializer, TransportSettings settings, ClusterSecret secret) {
     super(wires, service, materializer, settings.engine(), secret);
     this.wires = wires;
-    this.endpoint = wires.size() == 1 ? wires.get(0).localEndpoint() : withLanes(laneLocalEndpoints());
   }
 
   /**
@@ -66,45 +63,18 @@ public final class TcpTransport extends EngineTransport {
     return new TcpTransport(List.copyOf(wires), service, materializer, settings, secret);
   }
 
-  /** The first lane's endpoint naming every lane's port. */
-  private static String withLanes(List<String> lanes) {
-    StringBuilder b = new StringBuilder(lanes.get(0)).append("?lanes=");
-    for (int i = 0; i < lanes.size(); i++) {
-      if (i > 0) b.append(',');
-      b.append(Endpoints.parse(lanes.get(i)).getPort());
-    }
-    return b.toString();
+  /** A lane is named by its port. */
+  @Override
+  String laneName(URI lane) {
+    return Integer.toString(lane.getPort());
   }
 
+  /** A peer's lane: its host at the port named. */
   @Override
-  public String localEndpoint() {
-    return endpoint;
-  }
-
-  /**
-   * The peer's lanes: its host at each port its endpoint's {@code lanes} names. A peer without that list
-   * is one lane; so is one whose list does not parse (reached at its first lane's address, as a peer of one
-   * lane would reach it); an endpoint that is no TCP endpoint is left to the wire to refuse.
-   */
-  @Override
-  String[] laneEndpoints(String peer) {
-    URI uri;
-    try {
-      uri = Endpoints.parse(peer);
-    } catch (TfsException e) {
-      return new String[] {peer};
-    }
-    String lanes = Endpoints.query(uri).get("lanes");
-    if (lanes == null || !"tcp".equals(uri.getScheme()) || uri.getHost() == null || uri.getPort() <= 0) return new String[] {peer};
-    String base = "tcp://" + Endpoints.hostForUri(uri.getHost()) + ":";
-    String[] ports = lanes.split(",");
-    String[] out = new String[ports.length];
-    for (int i = 0; i < ports.length; i++) {
-      int port = Endpoints.positive(ports[i], 65535);
-      if (port < 0) return new String[] {base + uri.getPort()};
-      out[i] = base + port;
-    }
-    return out;
+  String laneEndpoint(URI peer, String name) {
+    int port = Endpoints.positive(name, 65535);
+    if (!"tcp".equals(peer.getScheme()) || peer.getHost() == null || peer.getPort() <= 0 || port < 0) return null;
+    return "tcp://" + Endpoints.hostForUri(peer.getHost()) + ":" + port;
   }
 
   /** Connections refused since start because their handshake failed. */

@@ -1,15 +1,11 @@
 package io.tensorfs.transport;
 
-import static io.tensorfs.core.testing.Awaits.await;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.ByteBuffer;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletionStage;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -66,41 +62,17 @@ class TcpLanesTransportIT extends TcpTransportIT {
   @Test
   void shouldSpreadFetchesOverItsLanes() throws Exception {
     int size = (int) (8 * MIB + 4099);
-    served.held.put(chunk(40), (long) size);
-    long[] before = ((TcpTransport) client).landedBytesPerLane();
-    List<ByteBuffer> targets = new ArrayList<>();
-    List<CompletionStage<Fetched>> fetches = new ArrayList<>();
-    for (int i = 0; i < 6; i++) {
-      ByteBuffer pages = ByteBuffer.allocateDirect(size);
-      targets.add(pages);
-      fetches.add(client.fetchInto(server.localEndpoint(), chunk(40), 0, pages));
-    }
-    for (CompletionStage<Fetched> f : fetches) assertEquals(new Fetched(size, null), await(f));
-
-    long[] after = ((TcpTransport) client).landedBytesPerLane();
-    for (int lane = 0; lane < 2; lane++) assertEquals(3L * size, after[lane] - before[lane], "bytes landed on lane " + lane);
-    for (ByteBuffer pages : targets) assertEquals(-1, firstWrong(pages, 0, 0, size), "first wrong byte");
-    awaitRunsReleased();
+    long[] landed = fetchSixAtOnce(size, ((TcpTransport) client)::landedBytesPerLane);
+    for (int lane = 0; lane < 2; lane++) assertEquals(3L * size, landed[lane], "bytes landed on lane " + lane);
   }
 
   /** A node of one lane fetches from a node of several (at its first lane), and one of several from one of one lane. */
   @Test
   void shouldReachAndBeReachedByAPeerOfOneLane() throws Exception {
-    int size = (int) (4 * MIB + 1);
-    served.held.put(chunk(41), (long) size);
     FakeChunkService single = new FakeChunkService(256 * 1024);
-    single.held.put(chunk(42), (long) size);
     try (TcpTransport oneLane = TcpTransport.start(settings(1), materializer, single, SECRET)) {
       assertEquals(-1, oneLane.localEndpoint().indexOf('?'), "one lane: a plain endpoint " + oneLane.localEndpoint());
-      for (int i = 0; i < 3; i++) {
-        ByteBuffer fromMany = ByteBuffer.allocateDirect(size);
-        assertEquals(new Fetched(size, null), await(oneLane.fetchInto(server.localEndpoint(), chunk(41), 0, fromMany)));
-        assertEquals(-1, firstWrong(fromMany, 0, 0, size), "first wrong byte fetched from the node of 3 lanes");
-        ByteBuffer fromOne = ByteBuffer.allocateDirect(size);
-        assertEquals(new Fetched(size, null), await(client.fetchInto(oneLane.localEndpoint(), chunk(42), 0, fromOne)));
-        assertEquals(-1, firstWrong(fromOne, 0, 0, size), "first wrong byte fetched from the node of one lane");
-      }
+      assertOneLaneAndSeveralReachEachOther(oneLane, single);
     }
-    awaitRunsReleased();
   }
 }

@@ -515,6 +515,50 @@ abstract class TransportContract {
     return -1;
   }
 
+  /** {@code by} fetches all {@code size} bytes of {@code chunk} from {@code from} into pages, byte-exact. */
+  static void assertFetchedExact(EngineTransport by, EngineTransport from, ChunkId chunk, int size, String what) throws Exception {
+    ByteBuffer pages = ByteBuffer.allocateDirect(size);
+    assertEquals(new Fetched(size, null), Awaits.await(by.fetchInto(from.localEndpoint(), chunk, 0, pages)), what);
+    assertEquals(-1, firstWrong(pages, 0, 0, size), "first wrong byte " + what);
+  }
+
+  /**
+   * For transports of several lanes: six fetches of {@code size} bytes started at once by the client, each
+   * checked byte-exact; answers what each of the client's lanes took in meanwhile, by {@code perLane}.
+   */
+  long[] fetchSixAtOnce(int size, java.util.function.Supplier<long[]> perLane) throws Exception {
+    served.held.put(chunk(40), (long) size);
+    long[] before = perLane.get();
+    java.util.List<ByteBuffer> targets = new java.util.ArrayList<>();
+    java.util.List<CompletionStage<Fetched>> fetches = new java.util.ArrayList<>();
+    for (int i = 0; i < 6; i++) {
+      ByteBuffer pages = ByteBuffer.allocateDirect(size);
+      targets.add(pages);
+      fetches.add(client.fetchInto(server.localEndpoint(), chunk(40), 0, pages));
+    }
+    for (CompletionStage<Fetched> f : fetches) assertEquals(new Fetched(size, null), Awaits.await(f));
+    long[] after = perLane.get();
+    for (ByteBuffer pages : targets) assertEquals(-1, firstWrong(pages, 0, 0, size), "first wrong byte");
+    awaitRunsReleased();
+    for (int lane = 0; lane < after.length; lane++) after[lane] -= before[lane];
+    return after;
+  }
+
+  /**
+   * For transports of several lanes: a transport of one lane ({@code oneLane}, serving {@code single})
+   * fetches from the server (3 lanes) at its first lane, and the client (2 lanes) from it, three times each.
+   */
+  void assertOneLaneAndSeveralReachEachOther(EngineTransport oneLane, FakeChunkService single) throws Exception {
+    int size = (int) (4 * MIB + 1);
+    served.held.put(chunk(41), (long) size);
+    single.held.put(chunk(42), (long) size);
+    for (int i = 0; i < 3; i++) {
+      assertFetchedExact(oneLane, server, chunk(41), size, "fetched from the node of 3 lanes");
+      assertFetchedExact(client, oneLane, chunk(42), size, "fetched from the node of one lane");
+    }
+    awaitRunsReleased();
+  }
+
   static void assertUntouched(ByteBuffer pages, int from, int to) {
     ByteBuffer all = pages.duplicate().clear();
     for (int i = from; i < to; i++) assertEquals(0, all.get(i), "byte " + i + " outside the target was written");

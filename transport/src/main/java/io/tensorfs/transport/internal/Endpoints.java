@@ -6,6 +6,7 @@ import java.net.URI;
 import java.net.URISyntaxException;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.StringJoiner;
 
 /** Parsing of endpoint strings ({@code scheme://host:port?key=value&...}). Stateless. */
 public final class Endpoints {
@@ -29,6 +30,17 @@ public final class Endpoints {
       if (eq > 0) out.put(pair.substring(0, eq), pair.substring(eq + 1));
     }
     return out;
+  }
+
+  /** {@code endpoint} without its query parameter {@code name}, and without the {@code ?} when no other is left. */
+  public static String without(String endpoint, String name) {
+    int q = endpoint.indexOf('?');
+    if (q < 0) return endpoint;
+    StringJoiner kept = new StringJoiner("&");
+    for (String pair : endpoint.substring(q + 1).split("&")) {
+      if (!pair.equals(name) && !pair.startsWith(name + "=")) kept.add(pair);
+    }
+    return kept.length() == 0 ? endpoint.substring(0, q) : endpoint.substring(0, q + 1) + kept;
   }
 
   /** The number in {@code text} (a port, a stream) when it lies in 1..{@code max}, else -1. */
