@@ -174,7 +174,7 @@ class NetnsClusterIT {
       // A window in which neither sends (Aeron resending a lost datagram on the shaped link) is followed by
       // the next, for a few.
       awaitSent(start, f.length / 4, Duration.ofSeconds(60));
-      // From here each holder sends at most a quarter as fast: the three quarters left then take at least
+      // From here each holder sends at most a quarter as fast: the three quarters left then take
       // about 4 s, longer than the windows below may last (10 of 300 ms), so the read is still running at the kill.
       // At full speed they took about 1 s: a run whose holders paused through several windows was killed
       // after node-1 already had every byte.
