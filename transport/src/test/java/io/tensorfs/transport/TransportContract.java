@@ -515,6 +515,19 @@ abstract class TransportContract {
     return -1;
   }
 
+  /**
+   * For a server of 3 lanes: its endpoint is its first lane's with the lanes added after {@code join} ({@code ?}
+   * or {@code &}), and a peer reads every lane back from it, in order; answers the lanes' own endpoints.
+   */
+  java.util.List<String> assertEndpointNamesThreeLanes(String join) {
+    String[] lanes = server.laneEndpoints(server.localEndpoint());
+    java.util.List<String> own = server.laneLocalEndpoints();
+    assertEquals(3, lanes.length, server.localEndpoint());
+    assertArrayEquals(own.toArray(new String[0]), lanes, "a peer reads back this node's lanes from its endpoint");
+    assertTrue(server.localEndpoint().startsWith(own.get(0) + join + "lanes="), server.localEndpoint());
+    return own;
+  }
+
   /** {@code by} fetches all {@code size} bytes of {@code chunk} from {@code from} into pages, byte-exact. */
   static void assertFetchedExact(EngineTransport by, EngineTransport from, ChunkId chunk, int size, String what) throws Exception {
     ByteBuffer pages = ByteBuffer.allocateDirect(size);
