@@ -26,6 +26,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -36,7 +37,8 @@ import java.util.concurrent.TimeUnit;
  * node that holds no replica (every byte crosses the transport): one with every cache dropped (the
  * replicas read from disk), beside an O_DIRECT read of a file written just before and of the chunk files
  * of one replica of each chunk (once with one open per file, once with an open per 4 MiB read); one with the replicas' nodes warmed by WILLNEED, beside a plain loopback
- * socket copy. After each GET, where its time went on each node ({@link FetchBreakdown}).
+ * socket copy. After each GET, where its time went on each node ({@link FetchBreakdown}), and what the disk
+ * and each node's busiest threads did meanwhile ({@link HostLoad}; the disk also during the O_DIRECT reads).
  * All limits are measured in the same run; every GET is checked against the CRC32C of what was PUT.
  *
  * <p>{@code --metadata memory} runs without Cassandra, for a machine that has none (the GPU machine):
@@ -158,7 +160,10 @@ final class ClusterBench {
     double loop = Limits.loopbackSeconds(pattern, size);
     Path raw = runDir.resolve("raw.bin");
     double direct = Limits.directWriteSeconds(raw, pattern, size);
+    Optional<String> disk = HostLoad.deviceOf(runDir);
+    HostLoad.Snapshot d0 = HostLoad.take(disk);
     double directRead = Limits.directReadSeconds(raw, size);
+    HostLoad.Snapshot d1 = HostLoad.take(disk);
     Files.deleteIfExists(raw);
 
     String path = "/bench/blob-" + r;
@@ -172,20 +177,28 @@ final class ClusterBench {
     // From the replicas' disks: no node has the file in memory.
     http(nodes.get(0), "POST", "/v1/cache" + path + "?op=dontneed");
     FetchBreakdown.Snapshot s0 = FetchBreakdown.take(nodes);
+    HostLoad.Snapshot h0 = HostLoad.take(disk, nodes);
     double getCold = timedGet(reader, path, size, expectedCrc);
+    HostLoad.Snapshot h1 = HostLoad.withJavaNames(HostLoad.take(disk, nodes), nodes);
     FetchBreakdown.Snapshot s1 = FetchBreakdown.take(nodes);
+    HostLoad.Snapshot r0 = HostLoad.take(disk);
     double replicaRead = replicaReadSeconds(nodes, placed, path);
+    HostLoad.Snapshot r1 = HostLoad.take(disk);
     double openPerRead = replicaReadOpenEachSeconds(nodes, placed, path);
     // Again, later: whether a GET right after the PUT meets a disk still busy with it.
     http(nodes.get(0), "POST", "/v1/cache" + path + "?op=dontneed");
     FetchBreakdown.Snapshot a0 = FetchBreakdown.take(nodes);
+    HostLoad.Snapshot g0 = HostLoad.take(disk, nodes);
     double getColdAgain = timedGet(reader, path, size, expectedCrc);
+    HostLoad.Snapshot g1 = HostLoad.withJavaNames(HostLoad.take(disk, nodes), nodes);
     FetchBreakdown.Snapshot a1 = FetchBreakdown.take(nodes);
     // From the replicas' memory: every byte still crosses the transport into the reader's pages.
     http(nodes.get(0), "POST", "/v1/cache" + path + "?op=dontneed");
     http(nodes.get(0), "POST", "/v1/cache" + path + "?op=willneed");
     FetchBreakdown.Snapshot s2 = FetchBreakdown.take(nodes);
+    HostLoad.Snapshot m0 = HostLoad.take(disk, nodes);
     double get = timedGet(reader, path, size, expectedCrc);
+    HostLoad.Snapshot m1 = HostLoad.withJavaNames(HostLoad.take(disk, nodes), nodes);
     FetchBreakdown.Snapshot s3 = FetchBreakdown.take(nodes);
     http(nodes.get(0), "DELETE", "/v1/files" + path);
     System.out.printf("%s %s: loopback %.0f, O_DIRECT write %.0f read %.0f, PUT %.0f (3 replicas on %s), GET via %s"
@@ -195,9 +208,14 @@ final class ClusterBench {
         HttpBench.mbps(size, direct), HttpBench.mbps(size, directRead), HttpBench.mbps(size, put), placed.get(0),
         reader.nodeId(), HttpBench.mbps(size, getCold), HttpBench.mbps(size, replicaRead), HttpBench.mbps(size, openPerRead),
         HttpBench.mbps(size, getColdAgain), HttpBench.mbps(size, get));
+    HostLoad.describeDisk(d0, d1).ifPresent(line -> System.out.println("  O_DIRECT read, " + line));
     for (String line : FetchBreakdown.describe(s0, s1, getCold)) System.out.println("  GET from disk, " + line);
+    printLoad("GET from disk", h0, h1);
+    HostLoad.describeDisk(r0, r1).ifPresent(line -> System.out.println("  replica files read O_DIRECT, " + line));
     for (String line : FetchBreakdown.describe(a0, a1, getColdAgain)) System.out.println("  GET from disk again, " + line);
+    printLoad("GET from disk again", g0, g1);
     for (String line : FetchBreakdown.describe(s2, s3, get)) System.out.println("  GET from memory, " + line);
+    printLoad("GET from memory", m0, m1);
     return new Round(loop, direct, directRead, put, getCold, replicaRead, openPerRead, getColdAgain, get);
   }
 
@@ -233,6 +251,12 @@ final class ClusterBench {
       for (String line : HotSpots.of(file).describe(12)) System.out.println("  " + line);
     }
     http(nodes.get(0), "DELETE", "/v1/files" + path);
+  }
+
+  /** The disk and the nodes' busiest threads over a timed step (see {@link HostLoad}). */
+  private static void printLoad(String step, HostLoad.Snapshot before, HostLoad.Snapshot after) {
+    HostLoad.describeDisk(before, after).ifPresent(line -> System.out.println("  " + step + ", " + line));
+    for (String line : HostLoad.describeThreads(before, after, 5)) System.out.println("  " + step + ", " + line);
   }
 
   private static double timedGet(NodeProcess reader, String path, long size, int expectedCrc) throws Exception {

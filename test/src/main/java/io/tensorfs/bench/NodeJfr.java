@@ -50,6 +50,29 @@ final class NodeJfr {
     return file;
   }
 
+  /**
+   * The Java names of a process's threads by their native ids ({@code jcmd Thread.print}), which
+   * {@code /proc} cuts to 15 characters; empty where there is no jcmd or the process does not answer.
+   */
+  static Map<Long, String> threadNames(long pid) {
+    Map<Long, String> names = new java.util.HashMap<>();
+    if (!available()) return names;
+    try {
+      Process p = new ProcessBuilder(jcmd().toString(), Long.toString(pid), "Thread.print").redirectErrorStream(true).start();
+      String out = new String(p.getInputStream().readAllBytes());
+      if (!p.waitFor(60, TimeUnit.SECONDS)) return names;
+      // A thread's header: "name" #id ... nid=0x1f2e ...
+      java.util.regex.Matcher m = java.util.regex.Pattern.compile("^\"(.*)\" .*\\bnid=0x([0-9a-f]+)", java.util.regex.Pattern.MULTILINE)
+          .matcher(out);
+      while (m.find()) names.put(Long.parseLong(m.group(2), 16), m.group(1));
+    } catch (IOException e) {
+      return names;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    return names;
+  }
+
   private void jcmd(String... args) throws IOException, InterruptedException {
     List<String> command = new java.util.ArrayList<>(List.of(jcmd().toString(), Long.toString(pid)));
     command.addAll(List.of(args));
