@@ -19,7 +19,8 @@ import java.util.Optional;
  * there, how much of the step the device was busy and how many requests it had on average), and each
  * node's busiest threads (user plus system time, so a thread's time inside socket and disk calls counts,
  * which a JVM profiler does not sample), and the benchmark's own (its client). Where one thread ran the whole step, it is the bound; where the
- * disk was busy the whole step, the disk is. Clock ticks are taken as 100 per second, as in {@link ProcCpu}.
+ * disk was busy the whole step, the disk is. A thread that ended before the step did is gone from
+ * {@code /proc} and not counted. Clock ticks are taken as 100 per second, as in {@link ProcCpu}.
  * Stateless; any thread.
  */
 final class HostLoad {
@@ -32,23 +33,35 @@ final class HostLoad {
       long queueMs) {}
 
   /** A thread's name and its CPU so far, ms. */
-  record Thread(String name, double cpuMs) {}
+  record ThreadTime(String name, double cpuMs) {}
 
   /** The disk (absent where none is found) and every node's threads by id, at one moment. */
-  record Snapshot(long nanos, Optional<Disk> disk, Map<String, Map<Long, Thread>> threads) {}
+  record Snapshot(long nanos, Optional<Disk> disk, Map<String, Map<Long, ThreadTime>> threads) {}
 
   private HostLoad() {}
 
+  /** The disk, every node's threads and this process's (the benchmark's client). */
   static Snapshot take(Optional<String> device, List<NodeProcess> nodes) {
-    Map<String, Map<Long, Thread>> threads = new LinkedHashMap<>();
-    for (NodeProcess n : nodes) threads.put(n.nodeId(), threadsOf(n.pid()));
-    if (!nodes.isEmpty()) threads.put(CLIENT, threadsOf(ProcessHandle.current().pid()));
-    return new Snapshot(System.nanoTime(), device.flatMap(HostLoad::disk), threads);
+    return take(device, pids(nodes));
   }
 
   /** The disk alone, for a step no node takes part in. */
   static Snapshot take(Optional<String> device) {
-    return take(device, List.of());
+    return take(device, Map.of());
+  }
+
+  /** The disk and the threads of each process named, by its name. */
+  static Snapshot take(Optional<String> device, Map<String, Long> processes) {
+    Map<String, Map<Long, ThreadTime>> threads = new LinkedHashMap<>();
+    for (var p : processes.entrySet()) threads.put(p.getKey(), threadsOf(p.getValue()));
+    return new Snapshot(System.nanoTime(), device.flatMap(HostLoad::disk), threads);
+  }
+
+  private static Map<String, Long> pids(List<NodeProcess> nodes) {
+    Map<String, Long> pids = new LinkedHashMap<>();
+    for (NodeProcess n : nodes) pids.put(n.nodeId(), n.pid());
+    pids.put(CLIENT, ProcessHandle.current().pid());
+    return pids;
   }
 
   /**
@@ -56,16 +69,17 @@ final class HostLoad {
    * its time: it takes a moment per process).
    */
   static Snapshot withJavaNames(Snapshot s, List<NodeProcess> nodes) {
-    Map<String, Long> pids = new HashMap<>();
-    for (NodeProcess n : nodes) pids.put(n.nodeId(), n.pid());
-    pids.put(CLIENT, ProcessHandle.current().pid());
-    Map<String, Map<Long, Thread>> named = new LinkedHashMap<>();
+    return withJavaNames(s, pids(nodes));
+  }
+
+  static Snapshot withJavaNames(Snapshot s, Map<String, Long> pids) {
+    Map<String, Map<Long, ThreadTime>> named = new LinkedHashMap<>();
     for (var node : s.threads().entrySet()) {
       Long pid = pids.get(node.getKey());
       Map<Long, String> names = pid == null ? Map.of() : NodeJfr.threadNames(pid);
-      Map<Long, Thread> threads = new HashMap<>();
+      Map<Long, ThreadTime> threads = new HashMap<>();
       for (var t : node.getValue().entrySet()) {
-        threads.put(t.getKey(), new Thread(names.getOrDefault(t.getKey(), t.getValue().name()), t.getValue().cpuMs()));
+        threads.put(t.getKey(), new ThreadTime(names.getOrDefault(t.getKey(), t.getValue().name()), t.getValue().cpuMs()));
       }
       named.put(node.getKey(), threads);
     }
@@ -115,19 +129,19 @@ final class HostLoad {
     double ms = (b.nanos() - a.nanos()) / 1e6;
     List<String> lines = new ArrayList<>();
     for (var node : b.threads().entrySet()) {
-      Map<Long, Thread> before = a.threads().getOrDefault(node.getKey(), Map.of());
-      List<Thread> used = new ArrayList<>();
+      Map<Long, ThreadTime> before = a.threads().getOrDefault(node.getKey(), Map.of());
+      List<ThreadTime> used = new ArrayList<>();
       double total = 0;
       for (var t : node.getValue().entrySet()) {
-        Thread was = before.get(t.getKey());
+        ThreadTime was = before.get(t.getKey());
         double cpu = t.getValue().cpuMs() - (was == null ? 0 : was.cpuMs());
         total += cpu;
-        if (cpu > 0) used.add(new Thread(t.getValue().name(), cpu));
+        if (cpu > 0) used.add(new ThreadTime(t.getValue().name(), cpu));
       }
       if (total < 0.1 * ms) continue;
-      used.sort(Comparator.comparingDouble(Thread::cpuMs).reversed());
+      used.sort(Comparator.comparingDouble(ThreadTime::cpuMs).reversed());
       StringBuilder line = new StringBuilder(String.format("%s used %.1f cores; busiest threads:", node.getKey(), total / ms));
-      for (Thread t : used.subList(0, Math.min(top, used.size()))) {
+      for (ThreadTime t : used.subList(0, Math.min(top, used.size()))) {
         line.append(String.format(" %s %.0f%%,", t.name(), 100 * t.cpuMs() / ms));
       }
       line.setLength(line.length() - 1);
@@ -152,8 +166,8 @@ final class HostLoad {
   }
 
   /** Every live thread of {@code pid} by its id: name and user plus system time. */
-  private static Map<Long, Thread> threadsOf(long pid) {
-    Map<Long, Thread> out = new HashMap<>();
+  private static Map<Long, ThreadTime> threadsOf(long pid) {
+    Map<Long, ThreadTime> out = new HashMap<>();
     try (DirectoryStream<Path> tasks = Files.newDirectoryStream(Path.of("/proc", Long.toString(pid), "task"))) {
       for (Path task : tasks) {
         try {
@@ -161,7 +175,7 @@ final class HostLoad {
           String name = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
           String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" "); // f[0] is field 3 (state)
           long ticks = Long.parseLong(f[11]) + Long.parseLong(f[12]);
-          out.put(Long.parseLong(task.getFileName().toString()), new Thread(name, ticks * MS_PER_TICK));
+          out.put(Long.parseLong(task.getFileName().toString()), new ThreadTime(name, ticks * MS_PER_TICK));
         } catch (IOException e) {
           // the thread ended between the listing and the read
         }
