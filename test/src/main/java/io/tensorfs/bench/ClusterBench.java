@@ -294,7 +294,7 @@ final class ClusterBench {
    */
   private static double replicaReadOpenEachSeconds(List<NodeProcess> nodes, List<List<String>> placed, String path)
       throws IOException {
-    ByteBuffer buf = ByteBuffer.allocateDirect((4 << 20) + 4096).alignedSlice(4096);
+    ByteBuffer buf = Limits.readBuffer(4 << 20);
     long t0 = System.nanoTime();
     for (int index = 0; index < placed.size(); index++) {
       String holder = placed.get(index).get(1);

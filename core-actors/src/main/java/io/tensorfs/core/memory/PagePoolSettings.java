@@ -25,9 +25,11 @@ public record PagePoolSettings(
    * Which memory backs the pool. {@code AUTO} takes hugetlbfs pages when a mount has enough free ones,
    * else transparent huge pages when the kernel offers them, else regular memory. {@code HUGETLBFS}
    * and {@code TRANSPARENT} insist: the pool fails at start when that kind cannot be had.
+   * {@code TRANSPARENT_OR_REGULAR} (for buffers besides the cache, not a setting) takes transparent huge
+   * pages when the kernel offers them, else regular memory, and leaves hugetlbfs pages to the cache.
    */
   public enum HugePages {
-    AUTO, HUGETLBFS, TRANSPARENT, OFF;
+    AUTO, HUGETLBFS, TRANSPARENT, TRANSPARENT_OR_REGULAR, OFF;
 
     /** {@code auto}, {@code hugetlbfs}, {@code transparent} (or {@code thp}), {@code off}. */
     public static HugePages parse(String text) {

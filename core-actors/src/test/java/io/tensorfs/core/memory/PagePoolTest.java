@@ -175,6 +175,18 @@ class PagePoolTest {
   }
 
   @Test
+  void shouldTakeTransparentHugePagesWhereOfferedElseRegularMemoryAndNeverFail() {
+    String mode = HugePageProbe.transparentMode();
+    PagePool pool = PagePool.allocate(new PagePoolSettings(8 * MIB, 4 * MIB, HugePages.TRANSPARENT_OR_REGULAR, null, true));
+    if (mode.equals("never")) {
+      assertEquals("regular", pool.memoryKind());
+    } else {
+      assertTrue(pool.memoryKind().startsWith("thp"), "the kernel offers them (" + mode + "): " + pool.memoryKind());
+    }
+    assertEquals(2, pool.freePages());
+  }
+
+  @Test
   void shouldExplainWhenDirectMemoryIsExhausted() {
     long tooMuch = Runtime.getRuntime().maxMemory() * 4;
     IllegalStateException e = assertThrows(IllegalStateException.class,

@@ -54,7 +54,7 @@ public final class HostMemory {
         log.info("page pool: no hugetlbfs pages ({})", e.getMessage());
       }
     }
-    if (mode == HugePages.AUTO || mode == HugePages.TRANSPARENT) {
+    if (mode == HugePages.AUTO || mode == HugePages.TRANSPARENT || mode == HugePages.TRANSPARENT_OR_REGULAR) {
       try {
         return transparent(settings);
       } catch (Unavailable e) {
