@@ -256,6 +256,11 @@ final class Connection implements Runnable {
       if (ahead != null) ahead.thenAccept(Connection::releaseLate);
       if (unsentHead != null) return Outcome.HAND_OFF;
       // The head is out: the client sees a body shorter than its Content-Length, as from the full server.
+      // A client that went away is ordinary; a source that failed or stalled is the node's, and said why.
+      if (!(e instanceof IOException)) {
+        log.warn("front connection {}: answer cut after {} of {} body bytes: {}", id, sent, contentLength,
+            e instanceof Await.Failed f && f.getCause() != null ? f.getMessage() + ": " + f.getCause() : e.toString());
+      }
       server.cutOff.increment();
       RequestMetrics.answered("front", "files.get", "cut-off", headAtNanos);
       return Outcome.CLOSE;
