@@ -1,8 +1,8 @@
 package io.tensorfs.bench;
 
 import com.sun.nio.file.ExtendedOpenOption;
+import io.tensorfs.core.memory.PagePool;
 import io.tensorfs.core.memory.PagePoolSettings;
-import io.tensorfs.core.memory.internal.HostMemory;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -110,7 +110,8 @@ final class Limits {
    * such a buffer moves with where the allocator happened to put its pages (1.0-2.6 GB/s there).
    */
   static ByteBuffer readBuffer(int bytes) {
-    return HostMemory.allocate(new PagePoolSettings(bytes, bytes, PagePoolSettings.HugePages.TRANSPARENT_OR_REGULAR,
+    // A pool of one page (it logs the kind of memory it got); the view keeps the memory after the pool is gone.
+    return PagePool.allocate(new PagePoolSettings(bytes, bytes, PagePoolSettings.HugePages.TRANSPARENT_OR_REGULAR,
         null, true)).regions().get(0);
   }
 
