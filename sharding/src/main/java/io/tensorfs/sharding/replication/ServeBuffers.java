@@ -71,6 +71,11 @@ final class ServeBuffers {
   }
 
   /** The region the slots are cut from (empty when there is none): memory a transport may send from in place. */
+  /** The kind of memory of the region ({@link PagePool#memoryKind}), {@code none} without one. */
+  String memoryKind() {
+    return region == null ? "none" : region.memoryKind();
+  }
+
   List<ByteBuffer> regions() {
     return region == null ? List.of() : region.regions();
   }

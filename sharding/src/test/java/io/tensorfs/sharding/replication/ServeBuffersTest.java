@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.tensorfs.core.memory.internal.HugePageProbe;
 import io.tensorfs.core.memory.internal.NativeMemory;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
@@ -46,9 +47,22 @@ class ServeBuffersTest {
   }
 
   @Test
+  void shouldTakeTheRegionInTransparentHugePagesWhereTheKernelOffersThem() {
+    ServeBuffers buffers = new ServeBuffers(4 * MIB, 16L * MIB);
+    String mode = HugePageProbe.transparentMode();
+    if (mode.equals("never")) {
+      assertEquals("regular", buffers.memoryKind());
+    } else {
+      // A 4 MiB read into huge pages reaches the disk as one request, not one per max_segments small pages.
+      assertTrue(buffers.memoryKind().startsWith("thp"), "offered (" + mode + "): " + buffers.memoryKind());
+    }
+  }
+
+  @Test
   void shouldHaveNoRegionForABufferSizeNoPageCanHave() {
     ServeBuffers buffers = new ServeBuffers(3 * MIB, 64L * MIB);
     assertEquals(List.of(), buffers.regions());
+    assertEquals("none", buffers.memoryKind());
     ServeBuffers.Buffer b = buffers.take();
     assertEquals(3 * MIB, b.bytes().remaining());
     b.give();
