@@ -1,7 +1,12 @@
 package io.tensorfs.gpu.internal;
 
 import com.kenai.jffi.MemoryIO;
+import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import jcuda.Pointer;
@@ -19,7 +24,7 @@ public final class JCudaRuntime implements CudaRuntime {
   public Probe probe() {
     try {
       int[] count = new int[1];
-      int rc = JCuda.cudaGetDeviceCount(count);
+      int rc = firstCall(count);
       if (rc != cudaError.cudaSuccess) return Probe.none(noDeviceReason(rc));
       if (count[0] == 0) return Probe.none("no GPU: the CUDA driver reports 0 devices");
       return new Probe(count[0], "", describe(count[0]));
@@ -27,6 +32,24 @@ public final class JCudaRuntime implements CudaRuntime {
       return Probe.none("JCuda's native library did not load: " + e.getMessage());
     } catch (RuntimeException e) {
       return Probe.none("CUDA failed at start: " + e);
+    }
+  }
+
+  /**
+   * The first JCuda call, which loads its natives, under a lock that every process of this host takes. JCuda
+   * writes its natives to a file of a fixed name in {@code java.io.tmpdir} when that file does not exist yet,
+   * then loads it: nodes starting together on a fresh host could load the file while another one was still
+   * writing it, and die of SIGBUS in the dynamic loader (seen once on the GPU machine, four nodes starting
+   * at once). The lock is held only while the natives load.
+   */
+  private static synchronized int firstCall(int[] count) {
+    Path lock = Path.of(System.getProperty("java.io.tmpdir"), "tensorfs-jcuda-natives.lock");
+    try (FileChannel channel = FileChannel.open(lock, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        FileLock held = channel.lock()) {
+      return JCuda.cudaGetDeviceCount(count);
+    } catch (IOException e) {
+      // No lock to be had (a read-only temporary directory): load as JCuda would anyway.
+      return JCuda.cudaGetDeviceCount(count);
     }
   }
 
