@@ -17,10 +17,12 @@ import java.util.Optional;
  * What the host did over one timed step, read from {@code /proc} (Linux) before and after it: the disk
  * under a directory ({@code /proc/diskstats}: bytes and requests read and written, how long a read took
  * there, how much of the step the device was busy and how many requests it had on average), and each
- * node's busiest threads (user plus system time, so a thread's time inside socket and disk calls counts,
- * which a JVM profiler does not sample), and the benchmark's own (its client). Where one thread ran the whole step, it is the bound; where the
- * disk was busy the whole step, the disk is. A thread that ended before the step did is gone from
- * {@code /proc} and not counted. Clock ticks are taken as 100 per second, as in {@link ProcCpu}.
+ * node's busiest threads and the benchmark's own (its client): user plus system time, so a thread's time
+ * inside socket and disk calls counts, which a JVM profiler does not sample. Where one thread ran the whole
+ * step, it is the bound; where the disk was busy the whole step, the disk is. A thread that ended before the
+ * step did is gone from {@code /proc} and not counted. The kernel adds a request's busy time when it
+ * accounts for it, so a short step right after heavy writes can show the disk busy over 100 %. Clock ticks
+ * are taken as 100 per second, as in {@link ProcCpu}.
  * Stateless; any thread.
  */
 final class HostLoad {
