@@ -20,8 +20,9 @@ import java.util.Optional;
  * node's busiest threads and the benchmark's own (its client): user plus system time, so a thread's time
  * inside socket and disk calls counts, which a JVM profiler does not sample. Where one thread ran the whole
  * step, it is the bound; where the disk was busy the whole step, the disk is. A thread that ended before the
- * step did is gone from {@code /proc} and not counted. The kernel adds a request's busy time when it
- * accounts for it, so a short step right after heavy writes can show the disk busy over 100 %. Clock ticks
+ * step did is gone from {@code /proc} and not counted. The disk's busy time is the kernel's counter, which
+ * it does not bring up to date at every moment: a step of a few hundred milliseconds has shown over 100 %
+ * (seen right after a PUT's writes); read busy time over short steps with that in mind. Clock ticks
  * are taken as 100 per second, as in {@link ProcCpu}.
  * Stateless; any thread.
  */
