@@ -174,12 +174,10 @@ final class HostLoad {
     try (DirectoryStream<Path> tasks = Files.newDirectoryStream(Path.of("/proc", Long.toString(pid), "task"))) {
       for (Path task : tasks) {
         try {
-          String stat = Files.readString(task.resolve("stat"));
-          String name = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-          String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" "); // f[0] is field 3 (state)
-          long ticks = Long.parseLong(f[11]) + Long.parseLong(f[12]);
-          out.put(Long.parseLong(task.getFileName().toString()), new ThreadTime(name, ticks * MS_PER_TICK));
-        } catch (IOException e) {
+          String name = Files.readString(task.resolve("comm")).strip();
+          double cpuMs = ProcCpu.ticks(task.resolve("stat")) * MS_PER_TICK;
+          out.put(Long.parseLong(task.getFileName().toString()), new ThreadTime(name, cpuMs));
+        } catch (IOException | IllegalStateException e) {
           // the thread ended between the listing and the read
         }
       }

@@ -52,7 +52,7 @@ final class ProcCpu {
   }
 
   /** utime + stime of a {@code /proc/.../stat} file, in clock ticks. */
-  private static long ticks(Path stat) {
+  static long ticks(Path stat) {
     try {
       String s = Files.readString(stat);
       String[] f = s.substring(s.lastIndexOf(')') + 2).split(" "); // f[0] is field 3 (state)
