@@ -256,6 +256,7 @@ final class ClusterBench {
   /** The disk and the nodes' busiest threads over a timed step (see {@link HostLoad}). */
   private static void printLoad(String step, HostLoad.Snapshot before, HostLoad.Snapshot after) {
     HostLoad.describeDisk(before, after).ifPresent(line -> System.out.println("  " + step + ", " + line));
+    HostLoad.describeUdp(before, after).ifPresent(line -> System.out.println("  " + step + ", " + line));
     for (String line : HostLoad.describeThreads(before, after, 5)) System.out.println("  " + step + ", " + line);
   }
 

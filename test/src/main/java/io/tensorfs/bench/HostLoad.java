@@ -16,7 +16,8 @@ import java.util.Optional;
 /**
  * What the host did over one timed step, read from {@code /proc} (Linux) before and after it: the disk
  * under a directory ({@code /proc/diskstats}: bytes and requests read and written, how long a read took
- * there, how much of the step the device was busy and how many requests it had on average), and each
+ * there, how much of the step the device was busy and how many requests it had on average), the host's UDP
+ * datagrams received and dropped for a full receive buffer ({@code /proc/net/snmp}), and each
  * node's busiest threads and the benchmark's own (its client): user plus system time, so a thread's time
  * inside socket and disk calls counts, which a JVM profiler does not sample. Where one thread ran the whole
  * step, it is the bound; where the disk was busy the whole step, the disk is. A thread that ended before the
@@ -38,8 +39,22 @@ final class HostLoad {
   /** A thread's name and its CPU so far, ms. */
   record ThreadTime(String name, double cpuMs) {}
 
-  /** The disk (absent where none is found) and every node's threads by id, at one moment. */
-  record Snapshot(long nanos, Optional<Disk> disk, Map<String, Map<Long, ThreadTime>> threads) {}
+  /**
+   * The host's UDP counters ({@code /proc/net/snmp}): datagrams received, those dropped because the
+   * socket's receive buffer was full (each one a gap a reliable protocol over UDP must ask again for), and
+   * datagrams sent.
+   */
+  record Udp(long received, long receiveBufferFull, long sent) {}
+
+  /**
+   * The disk (absent where none is found), the host's UDP counters (absent where unreadable) and every
+   * node's threads by id, at one moment.
+   */
+  record Snapshot(long nanos, Optional<Disk> disk, Optional<Udp> udp, Map<String, Map<Long, ThreadTime>> threads) {
+    Snapshot(long nanos, Optional<Disk> disk, Map<String, Map<Long, ThreadTime>> threads) {
+      this(nanos, disk, Optional.empty(), threads);
+    }
+  }
 
   private HostLoad() {}
 
@@ -57,7 +72,7 @@ final class HostLoad {
   static Snapshot take(Optional<String> device, Map<String, Long> processes) {
     Map<String, Map<Long, ThreadTime>> threads = new LinkedHashMap<>();
     for (var p : processes.entrySet()) threads.put(p.getKey(), threadsOf(p.getValue()));
-    return new Snapshot(System.nanoTime(), device.flatMap(HostLoad::disk), threads);
+    return new Snapshot(System.nanoTime(), device.flatMap(HostLoad::disk), udp(), threads);
   }
 
   private static Map<String, Long> pids(List<NodeProcess> nodes) {
@@ -86,7 +101,7 @@ final class HostLoad {
       }
       named.put(node.getKey(), threads);
     }
-    return new Snapshot(s.nanos(), s.disk(), named);
+    return new Snapshot(s.nanos(), s.disk(), s.udp(), named);
   }
 
   /**
@@ -122,6 +137,44 @@ final class HostLoad {
             + " in %d; busy %.0f%% of the %.0f ms, %.1f requests there on average",
         y.name(), readMiB, reads, reads > 0 ? readMiB * 1024 / reads : 0, reads > 0 ? (double) (y.readMs() - x.readMs()) / reads : 0,
         writtenMiB, writes, 100 * (y.ioMs() - x.ioMs()) / ms, ms, (y.queueMs() - x.queueMs()) / ms));
+  }
+
+  /**
+   * One line on UDP over the step, where any datagram arrived: how many, and how many of them the kernel
+   * dropped for a full receive buffer.
+   */
+  static Optional<String> describeUdp(Snapshot a, Snapshot b) {
+    if (a.udp().isEmpty() || b.udp().isEmpty()) return Optional.empty();
+    Udp x = a.udp().get();
+    Udp y = b.udp().get();
+    long received = y.received() - x.received();
+    long dropped = y.receiveBufferFull() - x.receiveBufferFull();
+    if (received + dropped == 0) return Optional.empty();
+    return Optional.of(String.format("UDP: %d datagrams received, %d dropped for a full receive buffer (%.2f%%), %d sent",
+        received, dropped, 100.0 * dropped / (received + dropped), y.sent() - x.sent()));
+  }
+
+  /** The {@code Udp:} counters of {@code /proc/net/snmp}'s text; empty where it has none. */
+  static Optional<Udp> parseUdp(List<String> snmp) {
+    for (int l = 0; l + 1 < snmp.size(); l++) {
+      if (!snmp.get(l).startsWith("Udp: ") || !snmp.get(l + 1).startsWith("Udp: ")) continue;
+      List<String> names = List.of(snmp.get(l).split("\\s+"));
+      String[] values = snmp.get(l + 1).split("\\s+");
+      int in = names.indexOf("InDatagrams");
+      int full = names.indexOf("RcvbufErrors");
+      int out = names.indexOf("OutDatagrams");
+      if (in < 1 || full < 1 || out < 1 || values.length != names.size()) return Optional.empty();
+      return Optional.of(new Udp(Long.parseLong(values[in]), Long.parseLong(values[full]), Long.parseLong(values[out])));
+    }
+    return Optional.empty();
+  }
+
+  private static Optional<Udp> udp() {
+    try {
+      return parseUdp(Files.readAllLines(Path.of("/proc/net/snmp")));
+    } catch (IOException | NumberFormatException e) {
+      return Optional.empty();
+    }
   }
 
   /**

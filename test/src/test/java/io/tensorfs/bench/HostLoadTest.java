@@ -29,6 +29,30 @@ class HostLoadTest {
   }
 
   @Test
+  void shouldSayHowManyDatagramsArrivedAndHowManyWereDropped() {
+    List<String> snmp = List.of(
+        "Udp: InDatagrams NoPorts InErrors OutDatagrams RcvbufErrors SndbufErrors InCsumErrors IgnoredMulti MemErrors",
+        "Udp: 1000 5 7 2000 7 0 0 0 0",
+        "UdpLite: InDatagrams NoPorts InErrors OutDatagrams RcvbufErrors SndbufErrors InCsumErrors IgnoredMulti MemErrors",
+        "UdpLite: 1 0 0 1 0 0 0 0 0");
+    HostLoad.Udp before = HostLoad.parseUdp(snmp).orElseThrow();
+    assertEquals(new HostLoad.Udp(1000, 7, 2000), before);
+    // 990 datagrams arrived and 10 were dropped: 1 % of those that reached the host's socket.
+    HostLoad.Udp after = new HostLoad.Udp(1990, 17, 2995);
+    assertEquals("UDP: 990 datagrams received, 10 dropped for a full receive buffer (1.00%), 995 sent",
+        HostLoad.describeUdp(new HostLoad.Snapshot(0, Optional.empty(), Optional.of(before), Map.of()),
+            new HostLoad.Snapshot(1, Optional.empty(), Optional.of(after), Map.of())).orElseThrow());
+    assertTrue(HostLoad.describeUdp(new HostLoad.Snapshot(0, Optional.empty(), Optional.of(before), Map.of()),
+        new HostLoad.Snapshot(1, Optional.empty(), Optional.of(before), Map.of())).isEmpty(), "no datagram, no line");
+    assertTrue(HostLoad.parseUdp(List.of("Ip: Forwarding", "Ip: 1")).isEmpty(), "no Udp counters, none read");
+  }
+
+  @Test
+  void shouldReadThisHostsUdpCounters() {
+    assertTrue(HostLoad.take(Optional.empty()).udp().isPresent(), "/proc/net/snmp has Udp counters on Linux");
+  }
+
+  @Test
   void shouldListTheBusiestThreadsOfEachNodeThatWorked() {
     Map<String, Map<Long, HostLoad.ThreadTime>> before = Map.of(
         "node-1", Map.of(1L, new HostLoad.ThreadTime("lane-0", 1000), 2L, new HostLoad.ThreadTime("front", 500)),
