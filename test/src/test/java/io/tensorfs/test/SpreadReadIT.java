@@ -15,6 +15,7 @@ import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -148,12 +149,33 @@ class SpreadReadIT {
     try (InputStream in = r.body()) {
       byte[] first = in.readNBytes(8 * MIB);
       cluster.node(victim).kill();
-      byte[] rest = in.readAllBytes();
+      byte[] rest;
+      try {
+        rest = in.readAllBytes();
+      } catch (IOException cut) {
+        // The reader cut its answer: say why, from the exception's causes and what the nodes left logged.
+        throw new AssertionError("the answer was cut after node-" + victim + " died: " + causes(cut)
+            + "\nnode-1's warnings:\n" + warnings(cluster.node(1).dataDir().resolve("node.log"))
+            + "\nnode-2's warnings:\n" + warnings(cluster.node(2).dataDir().resolve("node.log")), cut);
+      }
       byte[] all = new byte[first.length + rest.length];
       System.arraycopy(first, 0, all, 0, first.length);
       System.arraycopy(rest, 0, all, first.length, rest.length);
       return all;
     }
+  }
+
+  private static String causes(Throwable e) {
+    StringBuilder out = new StringBuilder();
+    for (Throwable t = e; t != null; t = t.getCause()) out.append(t == e ? "" : " <- ").append(t);
+    return out.toString();
+  }
+
+  /** The WARN and ERROR lines of a node's log, the last 40 of them. */
+  private static String warnings(Path log) throws IOException {
+    List<String> lines = Files.readAllLines(log).stream()
+        .filter(l -> l.contains(" WARN ") || l.contains(" ERROR ")).toList();
+    return String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size()));
   }
 
   /** Starts the host's shared media driver and waits until it says it runs. */
