@@ -54,6 +54,7 @@ public final class AeronTransport extends EngineTransport {
       throw new IllegalArgumentException("tensorfs.transport.port " + settings.port() + " leaves no port for lane " + (65536 - settings.port())
           + " of tensorfs.transport.aeron.lanes " + a.lanes() + " (lane i listens on port + i)");
     }
+    if (a.mode().equals("udp")) AeronDrivers.socketBufferShortfall(a.socketBufferBytes()).ifPresent(log::warn);
     MediaDriver driver = AeronDrivers.embedIfNeeded(a);
     Aeron aeron = null;
     List<AeronWire> wires = new ArrayList<>();

@@ -28,16 +28,23 @@ public record TransportSettings(
    *     used, and one is embedded anyway when none runs there
    * @param mode {@code udp} (UDP between hosts, IPC to peers on the same driver) or {@code ipc} (IPC only)
    * @param ipcToLocalPeers in udp mode, reach peers that share this driver over IPC
+   * @param receiverWindowBytes what one sender may have in flight to this node's UDP endpoint ahead of what it
+   *     took; every sender has its own, and all share the endpoint's one socket buffer ({@code socketBufferBytes})
    * @param lanes transport threads, each with its own UDP port and IPC stream ({@link AeronTransport})
    */
   public record Aeron(
       String dir, boolean embeddedDriver, String mode, boolean ipcToLocalPeers, int streamId, int mtuBytes, int socketBufferBytes,
-      int termLengthBytes, int ipcTermLengthBytes, int ipcFrameBytes, String driverThreading, long driverTimeoutNs, int lanes) {
+      int receiverWindowBytes, int termLengthBytes, int ipcTermLengthBytes, int ipcFrameBytes, String driverThreading,
+      long driverTimeoutNs, int lanes) {
     public Aeron {
       if (lanes < 1 || lanes > MAX_LANES) throw new IllegalArgumentException("tensorfs.transport.aeron.lanes must be auto or in 1..16");
       if (!mode.equals("udp") && !mode.equals("ipc")) throw new IllegalArgumentException("tensorfs.transport.aeron.mode must be udp or ipc: " + mode);
       if (mtuBytes % 32 != 0 || mtuBytes < 4096 || mtuBytes > 65504) {
         throw new IllegalArgumentException("tensorfs.transport.aeron.mtu-bytes must be a multiple of 32 in 4096..65504");
+      }
+      if (receiverWindowBytes < mtuBytes || receiverWindowBytes > socketBufferBytes) {
+        throw new IllegalArgumentException("tensorfs.transport.aeron.receiver-window-bytes must be at least mtu-bytes ("
+            + mtuBytes + ") and at most socket-buffer-bytes (" + socketBufferBytes + "), not " + receiverWindowBytes);
       }
       if (ipcFrameBytes > ipcTermLengthBytes / 8 - 1024) {
         throw new IllegalArgumentException("tensorfs.transport.aeron.ipc-frame-bytes must be below an eighth of ipc-term-length-bytes");
@@ -80,7 +87,8 @@ public record TransportSettings(
     Aeron aeron = new Aeron(
         a.getString("dir").isEmpty() ? defaultAeronDir() : a.getString("dir"),
         a.getBoolean("embedded-driver"), a.getString("mode"), a.getBoolean("ipc-to-local-peers"), a.getInt("stream-id"),
-        bytes(a, "mtu-bytes"), bytes(a, "socket-buffer-bytes"), bytes(a, "term-length-bytes"), bytes(a, "ipc-term-length-bytes"),
+        bytes(a, "mtu-bytes"), bytes(a, "socket-buffer-bytes"), bytes(a, "receiver-window-bytes"),
+        bytes(a, "term-length-bytes"), bytes(a, "ipc-term-length-bytes"),
         bytes(a, "ipc-frame-bytes"), a.getString("driver-threading"), nanos(a, "driver-timeout"), lanes(a));
     Config t = c.getConfig("tcp");
     Tcp tcp = new Tcp(t.getInt("streams"), bytes(t, "frame-bytes"), bytes(t, "socket-buffer-bytes"), lanes(t));

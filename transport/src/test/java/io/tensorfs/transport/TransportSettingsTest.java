@@ -59,6 +59,20 @@ class TransportSettingsTest {
   }
 
   @Test
+  void shouldReadTheReceiverWindowAndRefuseOneTheSocketBufferCannotHold() {
+    assertEquals(4 << 20, TransportSettings.from(ConfigFactory.load()).aeron().receiverWindowBytes());
+    assertEquals(1 << 20, TransportSettings.from(ConfigFactory.parseString("tensorfs.transport.aeron.receiver-window-bytes = 1 MiB")
+        .withFallback(ConfigFactory.load())).aeron().receiverWindowBytes());
+    IllegalArgumentException tooBig = assertThrows(IllegalArgumentException.class, () -> TransportSettings.from(
+        ConfigFactory.parseString("tensorfs.transport.aeron.receiver-window-bytes = 8 MiB").withFallback(ConfigFactory.load())));
+    assertTrue(tooBig.getMessage().contains("receiver-window-bytes") && tooBig.getMessage().contains("socket-buffer-bytes"),
+        tooBig.getMessage());
+    assertThrows(IllegalArgumentException.class, () -> TransportSettings.from(
+        ConfigFactory.parseString("tensorfs.transport.aeron.receiver-window-bytes = 32 KiB").withFallback(ConfigFactory.load())),
+        "a window below one datagram (mtu-bytes)");
+  }
+
+  @Test
   void shouldRejectUnknownKindWhenConfigured() {
     assertThrows(IllegalArgumentException.class,
         () -> TransportSettings.from(ConfigFactory.parseString("tensorfs.transport.kind = infiniband").withFallback(ConfigFactory.load())));

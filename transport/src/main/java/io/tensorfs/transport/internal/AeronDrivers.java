@@ -12,9 +12,11 @@ import java.io.UncheckedIOException;
 import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.agrona.IoUtil;
 import org.agrona.concurrent.UnsafeBuffer;
@@ -38,12 +40,38 @@ public final class AeronDrivers {
         .driverTimeoutMs(TimeUnit.NANOSECONDS.toMillis(a.driverTimeoutNs()))
         .socketRcvbufLength(a.socketBufferBytes())
         .socketSndbufLength(a.socketBufferBytes())
-        .initialWindowLength(a.socketBufferBytes())
+        .initialWindowLength(a.receiverWindowBytes())
         .mtuLength(a.mtuBytes())
         .ipcMtuLength(a.mtuBytes())
         .publicationTermBufferLength(a.termLengthBytes())
         .ipcTermBufferLength(a.ipcTermLengthBytes())
         .errorHandler(e -> log.warn("aeron media driver: {}", e.toString()));
+  }
+
+  /**
+   * What to tell the operator when the kernel gives a UDP socket less buffer than {@code asked}
+   * ({@code net.core.rmem_max} or {@code wmem_max} below it); empty when it gives it all, or the limits
+   * cannot be read (not Linux).
+   */
+  public static Optional<String> socketBufferShortfall(int asked) {
+    try {
+      return socketBufferShortfall(asked, readLimit("rmem_max"), readLimit("wmem_max"));
+    } catch (IOException | NumberFormatException e) {
+      return Optional.empty();
+    }
+  }
+
+  static Optional<String> socketBufferShortfall(int asked, long rmemMax, long wmemMax) {
+    if (asked <= rmemMax && asked <= wmemMax) return Optional.empty();
+    return Optional.of("Aeron UDP: tensorfs.transport.aeron.socket-buffer-bytes is " + asked + " but the kernel gives a"
+        + " socket at most net.core.rmem_max = " + rmemMax + " bytes to receive and net.core.wmem_max = " + wmemMax
+        + " to send: datagrams that arrive while the smaller buffer is full are dropped and sent again. Raise both"
+        + " (sysctl -w net.core.rmem_max=" + asked + " net.core.wmem_max=" + asked + ") or lower the setting"
+        + " (and receiver-window-bytes with it).");
+  }
+
+  private static long readLimit(String name) throws IOException {
+    return Long.parseLong(Files.readString(Path.of("/proc/sys/net/core", name)).strip());
   }
 
   /**

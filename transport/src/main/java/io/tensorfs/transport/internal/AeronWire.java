@@ -62,7 +62,7 @@ public final class AeronWire implements Wire {
       this.endpoint = "aeron-ipc://" + driverId + "/" + ipcStreamId;
     } else {
       this.udp = aeron.addSubscription("aeron:udp?endpoint=" + Endpoints.hostForUri(bindHost) + ":" + port
-          + "|so-rcvbuf=" + settings.socketBufferBytes() + "|rcv-wnd=" + settings.socketBufferBytes(), settings.streamId());
+          + "|so-rcvbuf=" + settings.socketBufferBytes() + "|rcv-wnd=" + settings.receiverWindowBytes(), settings.streamId());
       int boundPort = boundPort(udp, settings.driverTimeoutNs());
       this.endpoint = "aeron-udp://" + Endpoints.hostForUri(advertiseHost) + ":" + boundPort + "?driver=" + driverId + "&ipc=" + ipcStreamId;
     }
