@@ -1,5 +1,6 @@
 package io.tensorfs.harness;
 
+import io.tensorfs.core.Sysctl;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -246,10 +247,9 @@ public final class NodeProcess implements AutoCloseable {
 
   private static int ephemeralLow() {
     try {
-      String range = Files.readString(Path.of("/proc/sys/net/ipv4/ip_local_port_range")).trim();
-      int low = Integer.parseInt(range.split("\\s+")[0]);
+      int low = Sysctl.read("net/ipv4/ip_local_port_range").map(range -> Integer.parseInt(range.split("\\s+")[0])).orElse(32_768);
       return low > 12_000 ? low : 32_768;
-    } catch (IOException | RuntimeException e) {
+    } catch (RuntimeException e) {
       return 32_768;
     }
   }

@@ -1,12 +1,11 @@
 package io.tensorfs.deploy.cassandra;
 
+import io.tensorfs.core.Sysctl;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -59,9 +58,10 @@ public final class FreePorts {
   /** The first port of the kernel's ephemeral range (32768 where it cannot be read). */
   static int ephemeralLow() {
     try {
-      String range = Files.readString(Path.of("/proc/sys/net/ipv4/ip_local_port_range")).trim();
-      return Math.max(LOWEST_PICKED + 1_000, Integer.parseInt(range.split("\\s+")[0]));
-    } catch (IOException | RuntimeException e) {
+      return Sysctl.read("net/ipv4/ip_local_port_range")
+          .map(range -> Math.max(LOWEST_PICKED + 1_000, Integer.parseInt(range.split("\\s+")[0])))
+          .orElse(32_768);
+    } catch (RuntimeException e) {
       return 32_768;
     }
   }

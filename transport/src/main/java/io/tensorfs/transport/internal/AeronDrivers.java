@@ -5,6 +5,7 @@ import io.aeron.CncFileDescriptor;
 import io.aeron.CommonContext;
 import io.aeron.driver.MediaDriver;
 import io.aeron.driver.ThreadingMode;
+import io.tensorfs.core.Sysctl;
 import io.tensorfs.transport.TransportSettings;
 import java.io.File;
 import java.io.IOException;
@@ -12,7 +13,6 @@ import java.io.UncheckedIOException;
 import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.Locale;
@@ -54,9 +54,12 @@ public final class AeronDrivers {
    * cannot be read (not Linux).
    */
   public static Optional<String> socketBufferShortfall(int asked) {
+    Optional<String> rmem = Sysctl.read("net/core/rmem_max");
+    Optional<String> wmem = Sysctl.read("net/core/wmem_max");
+    if (rmem.isEmpty() || wmem.isEmpty()) return Optional.empty();
     try {
-      return socketBufferShortfall(asked, readLimit("rmem_max"), readLimit("wmem_max"));
-    } catch (IOException | NumberFormatException e) {
+      return socketBufferShortfall(asked, Long.parseLong(rmem.get()), Long.parseLong(wmem.get()));
+    } catch (NumberFormatException e) {
       return Optional.empty();
     }
   }
@@ -68,10 +71,6 @@ public final class AeronDrivers {
         + " to send: datagrams that arrive while the smaller buffer is full are dropped and sent again. Raise both"
         + " (sysctl -w net.core.rmem_max=" + asked + " net.core.wmem_max=" + asked + ") or lower the setting"
         + " (and receiver-window-bytes with it).");
-  }
-
-  private static long readLimit(String name) throws IOException {
-    return Long.parseLong(Files.readString(Path.of("/proc/sys/net/core", name)).strip());
   }
 
   /**

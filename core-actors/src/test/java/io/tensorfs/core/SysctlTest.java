@@ -1,0 +1,26 @@
+package io.tensorfs.core;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+class SysctlTest {
+  @Test
+  void shouldReadASettingWholeAsTheKernelShowsIt() throws Exception {
+    for (String name : List.of("net/core/rmem_max", "net/ipv4/ip_local_port_range")) {
+      Process cat = new ProcessBuilder("cat", "/proc/sys/" + name).start();
+      String shown = new String(cat.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+      assertEquals(0, cat.waitFor());
+      assertEquals(Optional.of(shown), Sysctl.read(name), name);
+    }
+  }
+
+  @Test
+  void shouldSayNothingOfASettingThatDoesNotExist() {
+    assertTrue(Sysctl.read("net/core/no_such_setting").isEmpty());
+  }
+}
