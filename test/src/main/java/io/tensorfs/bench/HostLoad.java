@@ -1,5 +1,6 @@
 package io.tensorfs.bench;
 
+import io.tensorfs.harness.NetworkNamespaces;
 import io.tensorfs.harness.NodeProcess;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
@@ -12,6 +13,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 
 /**
  * What the host did over one timed step, read from {@code /proc} (Linux) before and after it: the disk
@@ -156,17 +158,11 @@ final class HostLoad {
 
   /** The {@code Udp:} counters of {@code /proc/net/snmp}'s text; empty where it has none. */
   static Optional<Udp> parseUdp(List<String> snmp) {
-    for (int l = 0; l + 1 < snmp.size(); l++) {
-      if (!snmp.get(l).startsWith("Udp: ") || !snmp.get(l + 1).startsWith("Udp: ")) continue;
-      List<String> names = List.of(snmp.get(l).split("\\s+"));
-      String[] values = snmp.get(l + 1).split("\\s+");
-      int in = names.indexOf("InDatagrams");
-      int full = names.indexOf("RcvbufErrors");
-      int out = names.indexOf("OutDatagrams");
-      if (in < 1 || full < 1 || out < 1 || values.length != names.size()) return Optional.empty();
-      return Optional.of(new Udp(Long.parseLong(values[in]), Long.parseLong(values[full]), Long.parseLong(values[out])));
-    }
-    return Optional.empty();
+    OptionalLong in = NetworkNamespaces.snmpCounter(snmp, "Udp", "InDatagrams");
+    OptionalLong full = NetworkNamespaces.snmpCounter(snmp, "Udp", "RcvbufErrors");
+    OptionalLong out = NetworkNamespaces.snmpCounter(snmp, "Udp", "OutDatagrams");
+    if (in.isEmpty() || full.isEmpty() || out.isEmpty()) return Optional.empty();
+    return Optional.of(new Udp(in.getAsLong(), full.getAsLong(), out.getAsLong()));
   }
 
   private static Optional<Udp> udp() {

@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
@@ -121,14 +122,25 @@ public final class NetworkNamespaces implements AutoCloseable {
     Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
     List<String> lines = new String(p.getInputStream().readAllBytes()).lines().toList();
     if (!p.waitFor(30, TimeUnit.SECONDS) || p.exitValue() != 0) throw new IOException(command + " failed: " + lines);
+    OptionalLong value = snmpCounter(lines, group, name);
+    if (value.isEmpty()) throw new IOException("no " + group + " " + name + " in /proc/net/snmp of " + names.get(i));
+    return value.getAsLong();
+  }
+
+  /**
+   * A counter from the text of {@code /proc/net/snmp}, where each group is a line of names and a line of
+   * values, both starting {@code group:}; empty where the group has no such counter.
+   */
+  public static OptionalLong snmpCounter(List<String> snmp, String group, String name) {
     String prefix = group + ":";
-    for (int l = 0; l + 1 < lines.size(); l++) {
-      if (!lines.get(l).startsWith(prefix) || !lines.get(l + 1).startsWith(prefix)) continue;
-      List<String> fields = List.of(lines.get(l).split("\\s+"));
+    for (int l = 0; l + 1 < snmp.size(); l++) {
+      if (!snmp.get(l).startsWith(prefix) || !snmp.get(l + 1).startsWith(prefix)) continue;
+      List<String> fields = List.of(snmp.get(l).split("\\s+"));
+      String[] values = snmp.get(l + 1).split("\\s+");
       int at = fields.indexOf(name);
-      if (at > 0) return Long.parseLong(lines.get(l + 1).split("\\s+")[at]);
+      if (at > 0 && at < values.length) return OptionalLong.of(Long.parseLong(values[at]));
     }
-    throw new IOException("no " + group + " " + name + " in /proc/net/snmp of " + names.get(i));
+    return OptionalLong.empty();
   }
 
   /**

@@ -70,12 +70,12 @@ final class ServeBuffers {
     return bytes;
   }
 
-  /** The region the slots are cut from (empty when there is none): memory a transport may send from in place. */
   /** The kind of memory of the region ({@link PagePool#memoryKind}), {@code none} without one. */
   String memoryKind() {
     return region == null ? "none" : region.memoryKind();
   }
 
+  /** The region the slots are cut from (empty when there is none): memory a transport may send from in place. */
   List<ByteBuffer> regions() {
     return region == null ? List.of() : region.regions();
   }
