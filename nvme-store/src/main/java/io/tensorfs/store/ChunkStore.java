@@ -65,6 +65,18 @@ public interface ChunkStore {
   }
 
   /**
+   * {@link #readInto(ChunkId, long, ByteBuffer)}, running {@code offDisk} as soon as the bytes are off the
+   * disk, before their checksums are computed: a caller that rations a disk's reads may start the next one
+   * then, so that the disk does not idle while this one is checked. {@code offDisk} runs at most once, on
+   * the store's thread, and may not run at all (a read that fails before the disk answered, a read through
+   * a scratch buffer, a store that cannot tell): the stage's completion also ends the disk's part. The
+   * default runs it never.
+   */
+  default CompletionStage<Integer> readInto(ChunkId chunk, long offset, ByteBuffer target, Runnable offDisk) {
+    return readInto(chunk, offset, target);
+  }
+
+  /**
    * Reads and verifies the bytes {@code [offset, offset+length)} of a chunk without handing them out (the
    * scrubber), and completes with their count (fewer only at the chunk's end). Fails as {@link #read}
    * does. The default reads through {@link #read}.

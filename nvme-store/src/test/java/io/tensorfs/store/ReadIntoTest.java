@@ -6,6 +6,7 @@ import static io.tensorfs.store.StoreTesting.randomBytes;
 import static io.tensorfs.store.StoreTesting.write;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.tensorfs.core.ChunkId;
 import io.tensorfs.core.ErrorCode;
@@ -98,6 +99,39 @@ class ReadIntoTest {
     assertEquals(ErrorCode.CHECKSUM_MISMATCH, failure(store.readInto(chunk, 0, alignedDirect(8 * BLOCK))).code());
     assertEquals(ErrorCode.CHECKSUM_MISMATCH, failure(store.readInto(chunk, 10, ByteBuffer.allocate(LENGTH))).code());
     assertReadInto(store, 4 * BLOCK, alignedDirect(4 * BLOCK)); // the blocks after it are fine
+  }
+
+  /**
+   * Read straight into an aligned buffer, the bytes are off the disk before they are checked: the caller is
+   * told in between (so a corrupt block is reported after it), once; through a scratch buffer it is not told.
+   */
+  @Test
+  void shouldTellWhenTheBytesAreOffTheDiskBeforeCheckingThem() throws IOException {
+    FileChunkStore store = written(DirectIo.AUTO);
+    assumeTrue(store.directIo(), "O_DIRECT is refused under " + dir);
+    java.util.concurrent.atomic.AtomicInteger told = new java.util.concurrent.atomic.AtomicInteger();
+    ByteBuffer target = alignedDirect(8 * BLOCK);
+    assertEquals(LENGTH, (int) await(store.readInto(chunk, 0, target, told::incrementAndGet)));
+    assertEquals(1, told.get(), "told once");
+    assertArrayEquals(bytes, Arrays.copyOf(readBack(target), LENGTH));
+
+    told.set(0);
+    await(store.readInto(chunk, 100, ByteBuffer.allocate(1000), told::incrementAndGet));
+    assertEquals(0, told.get(), "through a scratch buffer the read and the check go pass by pass: nothing to tell");
+
+    Path data = dir.resolve("chunks").resolve(chunk.fileId().value()).resolve("0.data");
+    try (FileChannel ch = FileChannel.open(data, StandardOpenOption.WRITE)) {
+      ch.write(ByteBuffer.wrap(new byte[] {(byte) (bytes[3 * BLOCK + 5] ^ 0x40)}), 3 * BLOCK + 5);
+    }
+    assertEquals(ErrorCode.CHECKSUM_MISMATCH,
+        failure(store.readInto(chunk, 0, alignedDirect(8 * BLOCK), told::incrementAndGet)).code());
+    assertEquals(1, told.get(), "the bytes left the disk before the check found the corrupt block");
+  }
+
+  private static byte[] readBack(ByteBuffer target) {
+    byte[] out = new byte[target.position()];
+    target.duplicate().flip().get(out);
+    return out;
   }
 
   @Test

@@ -83,14 +83,15 @@ public final class ReplicaReader implements AutoCloseable {
    * read with O_DIRECT, the target is direct and aligned, the offset falls on a block and the range
    * ends on a block or at the replica's end, the bytes land straight in the target and each block is
    * verified there; otherwise they pass through a scratch buffer. Up to the alignment past the count
-   * may be written within the target's remaining space.
+   * may be written within the target's remaining space. On the straight path {@code offDisk} runs once the
+   * bytes are in the target and before they are checked; otherwise it does not run.
    */
-  public int readInto(long offset, ByteBuffer target) throws IOException {
+  public int readInto(long offset, ByteBuffer target, Runnable offDisk) throws IOException {
     long end = end(offset, target.remaining());
     int count = (int) (end - offset);
     if (count == 0) return 0;
     if (canReadStraightInto(offset, end, target)) {
-      readStraightInto(offset, end, target);
+      readStraightInto(offset, end, target, offDisk);
     } else {
       readThroughScratch(offset, end, target.duplicate());
     }
@@ -139,7 +140,7 @@ public final class ReplicaReader implements AutoCloseable {
   }
 
   /** O_DIRECT into the target itself, then each block checked in place: no copy. */
-  private void readStraightInto(long offset, long end, ByteBuffer target) throws IOException {
+  private void readStraightInto(long offset, long end, ByteBuffer target, Runnable offDisk) throws IOException {
     int count = (int) (end - offset);
     ByteBuffer into = target.duplicate();
     int start = into.position();
@@ -147,6 +148,7 @@ public final class ReplicaReader implements AutoCloseable {
     while (into.position() - start < count) {
       if (data.read(into, offset + into.position() - start) < 0) throw endsEarly();
     }
+    offDisk.run();
     long first = offset / table.blockBytes();
     long last = (end - 1) / table.blockBytes();
     verifyBlocks(first, last, target.duplicate().position(start));

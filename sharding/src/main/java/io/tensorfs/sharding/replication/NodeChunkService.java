@@ -29,7 +29,7 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.Supplier;
+import java.util.function.Function;
 import org.apache.pekko.Done;
 import org.apache.pekko.NotUsed;
 import org.apache.pekko.japi.Pair;
@@ -194,18 +194,19 @@ public final class NodeChunkService implements ChunkService {
 
   /**
    * One segment read from {@code store} into a serve buffer, once the store has a turn free
-   * ({@link ServeSettings#readsPerStore}; a read waiting for its turn holds no buffer).
+   * ({@link ServeSettings#readsPerStore}; a read waiting for its turn holds no buffer). The turn ends when
+   * the bytes are off the disk: the checksums are computed while the next read has the disk.
    */
   private CompletionStage<PageRun> readSegment(ChunkStore store, ChunkId chunk, long at, int wanted, boolean first,
       UnclaimedRuns unclaimed) {
     long asked = System.nanoTime();
     DiskTurns turns = diskTurns.get(store);
-    if (turns == null) return readNow(store, chunk, at, wanted, first, unclaimed, asked);
-    return turns.take(() -> readNow(store, chunk, at, wanted, first, unclaimed, asked));
+    if (turns == null) return readNow(store, chunk, at, wanted, first, unclaimed, asked, () -> {});
+    return turns.take(offDisk -> readNow(store, chunk, at, wanted, first, unclaimed, asked, offDisk));
   }
 
   private CompletionStage<PageRun> readNow(ChunkStore store, ChunkId chunk, long at, int wanted, boolean first,
-      UnclaimedRuns unclaimed, long asked) {
+      UnclaimedRuns unclaimed, long asked, Runnable offDisk) {
     ServeBuffers.Buffer taken = serveBuffers.take();
     ByteBuffer buffer = taken.bytes();
     // What was asked, rounded up to the store's blocks, so that the read lands straight in the buffer and a
@@ -214,7 +215,7 @@ public final class NodeChunkService implements ChunkService {
     buffer.limit((int) Math.min(buffer.capacity(), ((long) Math.max(wanted, 1) + block - 1) / block * block));
     CompletionStage<Integer> read;
     try {
-      read = store.readInto(chunk, at, buffer);
+      read = store.readInto(chunk, at, buffer, offDisk);
     } catch (RuntimeException e) {
       read = CompletableFuture.failedFuture(e);
     }
@@ -281,10 +282,11 @@ public final class NodeChunkService implements ChunkService {
 
   /**
    * At most {@code limit} reads of one disk store for fetches at once; the others wait, in the order asked,
-   * and start as running ones end. A read is started on the thread that ended the one before (a disk store
-   * completes its reads on its own threads; only one that fails at once, as when shutting down, nests the
-   * next start in the call that ended it). Thread-safe: the
-   * state is guarded by this object's monitor, reads are started outside it.
+   * and start as running ones end. A read's turn ends when it says its bytes are off the disk (the runnable
+   * it is given), or else when it completes, whichever comes first. A read is started on the thread that
+   * ended the turn before (a disk store ends its reads on its own threads; only one that fails at once, as
+   * when shutting down, nests the next start in the call that ended it). Thread-safe: the state is guarded
+   * by this object's monitor, reads are started outside it.
    */
   private static final class DiskTurns {
     private final int limit;
@@ -295,17 +297,22 @@ public final class NodeChunkService implements ChunkService {
       this.limit = limit;
     }
 
-    <T> CompletionStage<T> take(Supplier<CompletionStage<T>> read) {
+    /** {@code read} is given the end of its turn, to run once its bytes are off the disk. */
+    <T> CompletionStage<T> take(Function<Runnable, CompletionStage<T>> read) {
       CompletableFuture<T> result = new CompletableFuture<>();
       Runnable start = () -> {
+        AtomicBoolean ended = new AtomicBoolean();
+        Runnable end = () -> {
+          if (ended.compareAndSet(false, true)) passOn();
+        };
         CompletionStage<T> running;
         try {
-          running = read.get();
+          running = read.apply(end);
         } catch (RuntimeException e) {
           running = CompletableFuture.failedFuture(e);
         }
         running.whenComplete((value, failure) -> {
-          passOn();
+          end.run();
           if (failure != null) {
             result.completeExceptionally(failure);
           } else {

@@ -10,7 +10,8 @@ import com.typesafe.config.Config;
  *
  * @param segmentBytes  bytes of one disk read (a multiple of 4 KiB)
  * @param inFlight      disk reads one fetch keeps in flight at most
- * @param readsPerStore disk reads for fetches one store runs at once at most (the rest wait in the order asked)
+ * @param readsPerStore disk reads for fetches one store runs at once at most (the rest wait in the order asked);
+ *                      a read's turn ends when its bytes are off the disk, before they are checked
  */
 public record ServeSettings(int segmentBytes, int inFlight, int readsPerStore) {
   /** The {@code reference.conf} values, for services built without a config. */

@@ -238,6 +238,47 @@ class NodeChunkServiceTest {
     Awaits.until(() -> oneAtATime.freeServeSlots() == free, Duration.ofSeconds(10), "every serve buffer is back");
   }
 
+  /**
+   * A read's turn ends when its bytes are off the disk, not when they are checked: with one read at a time,
+   * the next starts while the one before is still being verified, so the disk does not idle meanwhile.
+   */
+  @Test
+  void shouldStartTheNextReadOnceTheOneBeforeIsOffTheDisk() {
+    List<Long> asked = new java.util.concurrent.CopyOnWriteArrayList<>();
+    List<java.util.concurrent.CompletableFuture<Void>> checks = new java.util.concurrent.CopyOnWriteArrayList<>();
+    ChunkStore checking = watched((method, args) -> {
+      if (!method.equals("readInto")) return null;
+      asked.add((Long) args[1]);
+      ((Runnable) args[3]).run(); // the bytes are off the disk at once; the check waits for the test
+      java.util.concurrent.CompletableFuture<Void> check = new java.util.concurrent.CompletableFuture<>();
+      checks.add(check);
+      return check.thenCompose(go -> store.readInto((ChunkId) args[0], (Long) args[1], (ByteBuffer) args[2]));
+    });
+    NodeChunkService oneAtATime = new NodeChunkService(List.of(checking), cache, null, leases, new ServeSettings(2 << 20, 4, 1));
+    int free = oneAtATime.freeServeSlots();
+
+    var whole = oneAtATime.readPages(chunk, 0, CHUNK_BYTES).runWith(Sink.seq(), system); // 3 segments
+    var tail = oneAtATime.readPages(chunk, 4 << 20, 1 << 20).runWith(Sink.seq(), system);
+    Awaits.until(() -> asked.size() == 2, Duration.ofSeconds(10), "the tail's read starts while the first is checked");
+    checks.get(0).complete(null);
+    Awaits.until(() -> asked.size() == 4, Duration.ofSeconds(10),
+        "the whole read's next two start at once, each off the disk before the next, none checked yet");
+    assertEquals(List.of(0L, 4L << 20, 2L << 20, 4L << 20), asked);
+    checks.forEach(c -> c.complete(null));
+
+    ByteBuffer all = ByteBuffer.allocate(CHUNK_BYTES);
+    for (PageRun run : await(whole)) {
+      all.put(run.bytes().duplicate());
+      run.release();
+    }
+    assertArrayEquals(bytes, all.array());
+    for (PageRun run : await(tail)) {
+      assertEquals(ByteBuffer.wrap(bytes, 4 << 20, 1 << 20), run.bytes());
+      run.release();
+    }
+    Awaits.until(() -> oneAtATime.freeServeSlots() == free, Duration.ofSeconds(10), "every serve buffer is back");
+  }
+
   @Test
   void shouldFailAFetchOfAChunkItsStoreDoesNotHoldAsNotFound() {
     ChunkId absent = new ChunkId(chunk.fileId(), 7);
