@@ -65,14 +65,11 @@ public interface ChunkStore {
   }
 
   /**
-   * {@link #readInto(ChunkId, long, ByteBuffer)}, running {@code offDisk} as soon as the bytes are off the
-   * disk, before their checksums are computed: a caller that rations a disk's reads may start the next one
-   * then, so that the disk does not idle while this one is checked. {@code offDisk} runs at most once, on
-   * the store's thread, and may not run at all (a read that fails before the disk answered, a read through
-   * a scratch buffer, a store that cannot tell): the stage's completion also ends the disk's part. The
-   * default runs it never.
+   * {@link #readInto(ChunkId, long, ByteBuffer)} with its time at the disk inside {@code turn}: the store enters
+   * the turn after opening the replica, just before it asks the disk, and leaves it as soon as the bytes are
+   * off it, before they are checked. The default never enters (a store that asks no disk, or cannot tell).
    */
-  default CompletionStage<Integer> readInto(ChunkId chunk, long offset, ByteBuffer target, Runnable offDisk) {
+  default CompletionStage<Integer> readInto(ChunkId chunk, long offset, ByteBuffer target, DiskTurn turn) {
     return readInto(chunk, offset, target);
   }
 

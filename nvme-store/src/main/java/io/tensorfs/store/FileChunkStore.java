@@ -154,15 +154,14 @@ public final class FileChunkStore implements ChunkStore {
   /** Straight into {@code target} without a copy where it is direct and aligned for O_DIRECT. */
   @Override
   public CompletionStage<Integer> readInto(ChunkId chunk, long offset, ByteBuffer target) {
-    return readInto(chunk, offset, target, () -> {});
+    return readInto(chunk, offset, target, DiskTurn.NONE);
   }
 
-  /** {@code offDisk} runs between the read and the check where the bytes land straight in {@code target}. */
   @Override
-  public CompletionStage<Integer> readInto(ChunkId chunk, long offset, ByteBuffer target, Runnable offDisk) {
+  public CompletionStage<Integer> readInto(ChunkId chunk, long offset, ByteBuffer target, DiskTurn turn) {
     return checked(chunk, () -> {
       try (ReplicaReader reader = ReplicaReader.open(chunk, context)) {
-        int count = reader.readInto(offset, target, offDisk);
+        int count = reader.readInto(offset, target, turn);
         context.io().metrics().read(count);
         return count;
       }

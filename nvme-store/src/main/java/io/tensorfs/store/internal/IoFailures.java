@@ -19,6 +19,9 @@ public final class IoFailures {
     }
     if (isNoSpace(c)) return new TfsException(ErrorCode.NO_SPACE, what + ": no space left on device", c);
     if (c instanceof IOException) return new TfsException(ErrorCode.IO_ERROR, what + ": " + c, c);
+    if (c instanceof InterruptedException) {
+      return new TfsException(ErrorCode.UNAVAILABLE, what + ": interrupted waiting for the disk (the store is shutting down)", c);
+    }
     return new TfsException(ErrorCode.INTERNAL, what + ": " + c, c);
   }
 

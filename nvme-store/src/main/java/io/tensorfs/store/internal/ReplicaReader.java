@@ -4,6 +4,7 @@ import com.sun.nio.file.ExtendedOpenOption;
 import io.tensorfs.core.ChunkId;
 import io.tensorfs.core.ErrorCode;
 import io.tensorfs.core.TfsException;
+import io.tensorfs.store.DiskTurn;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -83,17 +84,23 @@ public final class ReplicaReader implements AutoCloseable {
    * read with O_DIRECT, the target is direct and aligned, the offset falls on a block and the range
    * ends on a block or at the replica's end, the bytes land straight in the target and each block is
    * verified there; otherwise they pass through a scratch buffer. Up to the alignment past the count
-   * may be written within the target's remaining space. On the straight path {@code offDisk} runs once the
-   * bytes are in the target and before they are checked; otherwise it does not run.
+   * may be written within the target's remaining space. The reads from the disk happen inside {@code turn}:
+   * on the straight path the turn ends before the blocks are checked; through the scratch buffer, where each
+   * pass reads and checks, after the last pass.
    */
-  public int readInto(long offset, ByteBuffer target, Runnable offDisk) throws IOException {
+  public int readInto(long offset, ByteBuffer target, DiskTurn turn) throws IOException, InterruptedException {
     long end = end(offset, target.remaining());
     int count = (int) (end - offset);
     if (count == 0) return 0;
     if (canReadStraightInto(offset, end, target)) {
-      readStraightInto(offset, end, target, offDisk);
+      readStraightInto(offset, end, target, turn);
     } else {
-      readThroughScratch(offset, end, target.duplicate());
+      turn.enter();
+      try {
+        readThroughScratch(offset, end, target.duplicate());
+      } finally {
+        turn.leave();
+      }
     }
     target.position(target.position() + count);
     return count;
@@ -140,15 +147,20 @@ public final class ReplicaReader implements AutoCloseable {
   }
 
   /** O_DIRECT into the target itself, then each block checked in place: no copy. */
-  private void readStraightInto(long offset, long end, ByteBuffer target, Runnable offDisk) throws IOException {
+  private void readStraightInto(long offset, long end, ByteBuffer target, DiskTurn turn)
+      throws IOException, InterruptedException {
     int count = (int) (end - offset);
     ByteBuffer into = target.duplicate();
     int start = into.position();
     into.limit(start + (int) StoreContext.alignUp(count, store.align()));
-    while (into.position() - start < count) {
-      if (data.read(into, offset + into.position() - start) < 0) throw endsEarly();
+    turn.enter();
+    try {
+      while (into.position() - start < count) {
+        if (data.read(into, offset + into.position() - start) < 0) throw endsEarly();
+      }
+    } finally {
+      turn.leave();
     }
-    offDisk.run();
     long first = offset / table.blockBytes();
     long last = (end - 1) / table.blockBytes();
     verifyBlocks(first, last, target.duplicate().position(start));

@@ -7,6 +7,7 @@ import io.tensorfs.core.ReplicaLocation;
 import io.tensorfs.core.TfsException;
 import io.tensorfs.sharding.metrics.FetchMetrics;
 import io.tensorfs.store.ChunkStore;
+import io.tensorfs.store.DiskTurn;
 import io.tensorfs.store.ReadLeases;
 import io.tensorfs.store.cache.CachedChunk;
 import io.tensorfs.store.cache.ChunkCache;
@@ -27,6 +28,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
@@ -194,19 +196,19 @@ public final class NodeChunkService implements ChunkService {
 
   /**
    * One segment read from {@code store} into a serve buffer, once the store has a turn free
-   * ({@link ServeSettings#readsPerStore}; a read waiting for its turn holds no buffer). The turn ends when
-   * the bytes are off the disk: the checksums are computed while the next read has the disk.
+   * ({@link ServeSettings#readsPerStore}; a read waiting for its turn holds no buffer). Only the read's time at
+   * the disk is rationed: it opens its replica before, and its checksums are computed after.
    */
   private CompletionStage<PageRun> readSegment(ChunkStore store, ChunkId chunk, long at, int wanted, boolean first,
       UnclaimedRuns unclaimed) {
     long asked = System.nanoTime();
     DiskTurns turns = diskTurns.get(store);
-    if (turns == null) return readNow(store, chunk, at, wanted, first, unclaimed, asked, () -> {});
-    return turns.take(offDisk -> readNow(store, chunk, at, wanted, first, unclaimed, asked, offDisk));
+    if (turns == null) return readNow(store, chunk, at, wanted, first, unclaimed, asked, DiskTurn.NONE);
+    return turns.take(turn -> readNow(store, chunk, at, wanted, first, unclaimed, asked, turn));
   }
 
   private CompletionStage<PageRun> readNow(ChunkStore store, ChunkId chunk, long at, int wanted, boolean first,
-      UnclaimedRuns unclaimed, long asked, Runnable offDisk) {
+      UnclaimedRuns unclaimed, long asked, DiskTurn turn) {
     ServeBuffers.Buffer taken = serveBuffers.take();
     ByteBuffer buffer = taken.bytes();
     // What was asked, rounded up to the store's blocks, so that the read lands straight in the buffer and a
@@ -215,7 +217,7 @@ public final class NodeChunkService implements ChunkService {
     buffer.limit((int) Math.min(buffer.capacity(), ((long) Math.max(wanted, 1) + block - 1) / block * block));
     CompletionStage<Integer> read;
     try {
-      read = store.readInto(chunk, at, buffer, offDisk);
+      read = store.readInto(chunk, at, buffer, turn);
     } catch (RuntimeException e) {
       read = CompletableFuture.failedFuture(e);
     }
@@ -281,38 +283,40 @@ public final class NodeChunkService implements ChunkService {
   private static final ByteBuffer EMPTY = ByteBuffer.allocate(0);
 
   /**
-   * At most {@code limit} reads of one disk store for fetches at once; the others wait, in the order asked,
-   * and start as running ones end. A read's turn ends when it says its bytes are off the disk (the runnable
-   * it is given), or else when it completes, whichever comes first. A read is started on the thread that
-   * ended the turn before (a disk store ends its reads on its own threads; only one that fails at once, as
-   * when shutting down, nests the next start in the call that ended it). Thread-safe: the state is guarded
-   * by this object's monitor, reads are started outside it.
+   * The reads of one disk store for fetches: at most {@code atTheDisk} at the disk at once (inside their
+   * {@link DiskTurn}), and one more under way beside them, opening its replica so that it is ready when the disk
+   * frees; the others wait, in the order asked, and start as running ones end. A read is started on the
+   * thread that ended the one before (a disk store ends its reads on its own threads; only one that fails at
+   * once, as when shutting down, nests the next start in the call that ended it). Thread-safe: the queue is
+   * guarded by this object's monitor, reads are started outside it; the disk's turns are a fair semaphore,
+   * waited for on the store's threads (at most one of them waits at a time).
    */
   private static final class DiskTurns {
-    private final int limit;
+    /** Reads under way at once: those at the disk and the one opening beside them. */
+    private final int underWay;
+    private final Semaphore disk;
     private int running;
     private final ArrayDeque<Runnable> waiting = new ArrayDeque<>();
 
-    DiskTurns(int limit) {
-      this.limit = limit;
+    DiskTurns(int atTheDisk) {
+      this.underWay = atTheDisk + 1;
+      this.disk = new Semaphore(atTheDisk, true);
     }
 
-    /** {@code read} is given the end of its turn, to run once its bytes are off the disk. */
-    <T> CompletionStage<T> take(Function<Runnable, CompletionStage<T>> read) {
+    /** {@code read} is given its turn at the disk, to enter and leave around its time there. */
+    <T> CompletionStage<T> take(Function<DiskTurn, CompletionStage<T>> read) {
       CompletableFuture<T> result = new CompletableFuture<>();
       Runnable start = () -> {
-        AtomicBoolean ended = new AtomicBoolean();
-        Runnable end = () -> {
-          if (ended.compareAndSet(false, true)) passOn();
-        };
+        Turn turn = new Turn();
         CompletionStage<T> running;
         try {
-          running = read.apply(end);
+          running = read.apply(turn);
         } catch (RuntimeException e) {
           running = CompletableFuture.failedFuture(e);
         }
         running.whenComplete((value, failure) -> {
-          end.run();
+          turn.leave(); // a read that failed at the disk left already; this one is then a no-op
+          passOn();
           if (failure != null) {
             result.completeExceptionally(failure);
           } else {
@@ -322,7 +326,7 @@ public final class NodeChunkService implements ChunkService {
       };
       boolean now;
       synchronized (this) {
-        now = running < limit;
+        now = running < underWay;
         if (now) {
           running++;
         } else {
@@ -331,6 +335,24 @@ public final class NodeChunkService implements ChunkService {
       }
       if (now) start.run();
       return result;
+    }
+
+    /** One read's turn: entered at most once, left at most once. */
+    private final class Turn implements DiskTurn {
+      private final AtomicBoolean entered = new AtomicBoolean();
+      private final AtomicBoolean left = new AtomicBoolean();
+
+      @Override
+      public void enter() throws InterruptedException {
+        if (entered.get()) throw new IllegalStateException("a read enters its disk turn once");
+        disk.acquire();
+        entered.set(true);
+      }
+
+      @Override
+      public void leave() {
+        if (entered.get() && left.compareAndSet(false, true)) disk.release();
+      }
     }
 
     /** A read ended: the next waiting one takes its turn, else the turn frees. */

@@ -10,12 +10,13 @@ import com.typesafe.config.Config;
  *
  * @param segmentBytes  bytes of one disk read (a multiple of 4 KiB)
  * @param inFlight      disk reads one fetch keeps in flight at most
- * @param readsPerStore disk reads for fetches one store runs at once at most (the rest wait in the order asked);
- *                      a read's turn ends when its bytes are off the disk, before they are checked
+ * @param readsPerStore disk reads for fetches one store has at the disk at once at most (one more opens its
+ *                      replica beside them, the rest wait in the order asked); a read leaves the disk when its
+ *                      bytes are off it, before they are checked
  */
 public record ServeSettings(int segmentBytes, int inFlight, int readsPerStore) {
   /** The {@code reference.conf} values, for services built without a config. */
-  public static final ServeSettings DEFAULTS = new ServeSettings(4 << 20, 1, 4);
+  public static final ServeSettings DEFAULTS = new ServeSettings(4 << 20, 1, 1);
 
   public ServeSettings {
     if (segmentBytes < 4096 || segmentBytes % 4096 != 0) {

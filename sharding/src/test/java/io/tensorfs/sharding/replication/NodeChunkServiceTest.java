@@ -17,6 +17,7 @@ import io.tensorfs.core.memory.internal.NativeMemory;
 import io.tensorfs.core.metrics.Readings;
 import io.tensorfs.store.ChunkStore;
 import io.tensorfs.store.ChunkWriter;
+import io.tensorfs.store.DiskTurn;
 import io.tensorfs.store.FileChunkStore;
 import io.tensorfs.store.ReadLeases;
 import io.tensorfs.store.StoreSettings;
@@ -193,90 +194,96 @@ class NodeChunkServiceTest {
   }
 
   /**
-   * Reads for fetches take turns on a disk store: at most {@code reads-per-store} at once over all fetches,
-   * the rest started in the order asked as running ones end, and a read waiting for its turn holds no
-   * serve buffer.
+   * Reads for fetches take turns at a disk store: at most {@code reads-per-store} at the disk at once over all
+   * fetches, and one more under way beside them (opening its replica, so it is ready when the disk frees);
+   * the rest start in the order asked as running ones end, and a read waiting to start holds no serve buffer.
+   * A read leaves the disk before its bytes are checked, and the next one is at the disk meanwhile.
    */
   @Test
-  void shouldRunAtMostReadsPerStoreAtOnceAndStartTheWaitingInTheOrderAsked() {
+  void shouldKeepReadsPerStoreAtTheDiskAndTheNextOneReadyInTheOrderAsked() throws Exception {
     List<Long> asked = new java.util.concurrent.CopyOnWriteArrayList<>();
-    List<java.util.concurrent.CompletableFuture<Void>> gates = new java.util.concurrent.CopyOnWriteArrayList<>();
+    List<Long> atTheDisk = new java.util.concurrent.CopyOnWriteArrayList<>();
+    List<java.util.concurrent.CompletableFuture<Void>> diskDone = new java.util.concurrent.CopyOnWriteArrayList<>();
+    List<java.util.concurrent.CompletableFuture<Void>> checked = new java.util.concurrent.CopyOnWriteArrayList<>();
+    java.util.concurrent.atomic.AtomicInteger inside = new java.util.concurrent.atomic.AtomicInteger();
+    java.util.concurrent.atomic.AtomicInteger mostInside = new java.util.concurrent.atomic.AtomicInteger();
+    java.util.concurrent.ExecutorService storeThreads = java.util.concurrent.Executors.newCachedThreadPool();
     ChunkStore gated = watched((method, args) -> {
       if (!method.equals("readInto")) return null;
-      java.util.concurrent.CompletableFuture<Void> gate = new java.util.concurrent.CompletableFuture<>();
-      asked.add((Long) args[1]);
-      gates.add(gate);
-      return gate.thenCompose(go -> store.readInto((ChunkId) args[0], (Long) args[1], (ByteBuffer) args[2]));
-    });
-    NodeChunkService oneAtATime = new NodeChunkService(List.of(gated), cache, null, leases, new ServeSettings(2 << 20, 4, 1));
-    int free = oneAtATime.freeServeSlots();
-
-    var whole = oneAtATime.readPages(chunk, 0, CHUNK_BYTES).runWith(Sink.seq(), system); // 3 segments
-    var tail = oneAtATime.readPages(chunk, 4 << 20, 1 << 20).runWith(Sink.seq(), system); // 1 segment, asked later
-    Awaits.until(() -> asked.size() == 1, Duration.ofSeconds(10), "the first read starts");
-    Awaits.until(() -> oneAtATime.freeServeSlots() == free - 1, Duration.ofSeconds(10), "only the running read holds a buffer");
-    for (int i = 1; i <= 3; i++) {
-      assertEquals(i, asked.size(), "one read of the store at a time");
-      gates.get(i - 1).complete(null);
-      int next = i + 1;
-      Awaits.until(() -> asked.size() == next, Duration.ofSeconds(10), "the next read starts as the one before ends");
-    }
-    assertEquals(List.of(0L, 4L << 20, 2L << 20, 4L << 20), asked,
-        "the whole read's first segment, the tail's read (asked while it ran), then the whole read's next two (asked once its first ended)");
-    gates.get(3).complete(null);
-
-    ByteBuffer all = ByteBuffer.allocate(CHUNK_BYTES);
-    for (PageRun run : await(whole)) {
-      all.put(run.bytes().duplicate());
-      run.release();
-    }
-    assertArrayEquals(bytes, all.array());
-    for (PageRun run : await(tail)) {
-      assertEquals(ByteBuffer.wrap(bytes, 4 << 20, 1 << 20), run.bytes());
-      run.release();
-    }
-    Awaits.until(() -> oneAtATime.freeServeSlots() == free, Duration.ofSeconds(10), "every serve buffer is back");
-  }
-
-  /**
-   * A read's turn ends when its bytes are off the disk, not when they are checked: with one read at a time,
-   * the next starts while the one before is still being verified, so the disk does not idle meanwhile.
-   */
-  @Test
-  void shouldStartTheNextReadOnceTheOneBeforeIsOffTheDisk() {
-    List<Long> asked = new java.util.concurrent.CopyOnWriteArrayList<>();
-    List<java.util.concurrent.CompletableFuture<Void>> checks = new java.util.concurrent.CopyOnWriteArrayList<>();
-    ChunkStore checking = watched((method, args) -> {
-      if (!method.equals("readInto")) return null;
-      asked.add((Long) args[1]);
-      ((Runnable) args[3]).run(); // the bytes are off the disk at once; the check waits for the test
+      long at = (Long) args[1];
+      java.util.concurrent.CompletableFuture<Void> disk = new java.util.concurrent.CompletableFuture<>();
       java.util.concurrent.CompletableFuture<Void> check = new java.util.concurrent.CompletableFuture<>();
-      checks.add(check);
-      return check.thenCompose(go -> store.readInto((ChunkId) args[0], (Long) args[1], (ByteBuffer) args[2]));
+      synchronized (asked) { // the lists of gates are indexed as asked
+        asked.add(at);
+        diskDone.add(disk);
+        checked.add(check);
+      }
+      DiskTurn turn = (DiskTurn) args[3];
+      return java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+        try {
+          turn.enter();
+        } catch (InterruptedException e) {
+          throw new IllegalStateException(e);
+        }
+        mostInside.accumulateAndGet(inside.incrementAndGet(), Math::max);
+        atTheDisk.add(at);
+        disk.join();
+        inside.decrementAndGet();
+        turn.leave();
+        check.join();
+        return store.readInto((ChunkId) args[0], at, (ByteBuffer) args[2]).toCompletableFuture().join();
+      }, storeThreads);
     });
-    NodeChunkService oneAtATime = new NodeChunkService(List.of(checking), cache, null, leases, new ServeSettings(2 << 20, 4, 1));
-    int free = oneAtATime.freeServeSlots();
+    try {
+      NodeChunkService oneAtATime = new NodeChunkService(List.of(gated), cache, null, leases, new ServeSettings(2 << 20, 4, 1));
+      int free = oneAtATime.freeServeSlots();
 
-    var whole = oneAtATime.readPages(chunk, 0, CHUNK_BYTES).runWith(Sink.seq(), system); // 3 segments
-    var tail = oneAtATime.readPages(chunk, 4 << 20, 1 << 20).runWith(Sink.seq(), system);
-    Awaits.until(() -> asked.size() == 2, Duration.ofSeconds(10), "the tail's read starts while the first is checked");
-    checks.get(0).complete(null);
-    Awaits.until(() -> asked.size() == 4, Duration.ofSeconds(10),
-        "the whole read's next two start at once, each off the disk before the next, none checked yet");
-    assertEquals(List.of(0L, 4L << 20, 2L << 20, 4L << 20), asked);
-    checks.forEach(c -> c.complete(null));
+      var whole = oneAtATime.readPages(chunk, 0, CHUNK_BYTES).runWith(Sink.seq(), system); // 3 segments
+      Awaits.until(() -> asked.size() == 1, Duration.ofSeconds(10), "the whole read's first segment starts");
+      var tail = oneAtATime.readPages(chunk, 4 << 20, 1 << 20).runWith(Sink.seq(), system);
+      Awaits.until(() -> asked.size() == 2, Duration.ofSeconds(10), "the tail's read starts beside it");
+      var middle = oneAtATime.readPages(chunk, 2 << 20, 1 << 20).runWith(Sink.seq(), system);
+      Awaits.until(() -> atTheDisk.size() == 1, Duration.ofSeconds(10), "the first read is at the disk");
+      Thread.sleep(100); // time for a wrong third start or a second read at the disk
+      assertEquals(List.of(0L, 4L << 20), asked, "two under way: the middle read waits for a start");
+      assertEquals(List.of(0L), atTheDisk, "one at the disk; the tail's read is ready beside it");
+      assertEquals(free - 2, oneAtATime.freeServeSlots(), "the waiting read holds no buffer");
 
-    ByteBuffer all = ByteBuffer.allocate(CHUNK_BYTES);
-    for (PageRun run : await(whole)) {
-      all.put(run.bytes().duplicate());
-      run.release();
+      diskDone.get(0).complete(null);
+      Awaits.until(() -> atTheDisk.size() == 2, Duration.ofSeconds(10), "the tail's read takes the disk as the first leaves it");
+      assertEquals(2, asked.size(), "the first read, being checked, is still under way");
+      checked.get(0).complete(null);
+      Awaits.until(() -> asked.size() == 3, Duration.ofSeconds(10), "the middle read starts as the first ends");
+      for (int i = 1; i < 5; i++) {
+        int n = i;
+        Awaits.until(() -> asked.size() > n, Duration.ofSeconds(10), "read " + n + " starts");
+        diskDone.get(i).complete(null);
+        checked.get(i).complete(null);
+      }
+      assertEquals(List.of(0L, 4L << 20, 2L << 20, 2L << 20, 4L << 20), asked,
+          "the whole read's first segment, the tail's and the middle's reads (asked while it ran), then the whole read's next two");
+      assertEquals(1, mostInside.get(), "never two reads at the disk at once");
+
+      ByteBuffer all = ByteBuffer.allocate(CHUNK_BYTES);
+      for (PageRun run : await(whole)) {
+        all.put(run.bytes().duplicate());
+        run.release();
+      }
+      assertArrayEquals(bytes, all.array());
+      for (PageRun run : await(tail)) {
+        assertEquals(ByteBuffer.wrap(bytes, 4 << 20, 1 << 20), run.bytes());
+        run.release();
+      }
+      for (PageRun run : await(middle)) {
+        assertEquals(ByteBuffer.wrap(bytes, 2 << 20, 1 << 20), run.bytes());
+        run.release();
+      }
+      Awaits.until(() -> oneAtATime.freeServeSlots() == free, Duration.ofSeconds(10), "every serve buffer is back");
+    } finally {
+      diskDone.forEach(g -> g.complete(null));
+      checked.forEach(g -> g.complete(null));
+      storeThreads.shutdownNow();
     }
-    assertArrayEquals(bytes, all.array());
-    for (PageRun run : await(tail)) {
-      assertEquals(ByteBuffer.wrap(bytes, 4 << 20, 1 << 20), run.bytes());
-      run.release();
-    }
-    Awaits.until(() -> oneAtATime.freeServeSlots() == free, Duration.ofSeconds(10), "every serve buffer is back");
   }
 
   @Test

@@ -18,7 +18,7 @@ class ServeSettingsTest {
   @Test
   void shouldReadTheShippedValuesAsTheDefaultsForServicesBuiltWithoutAConfig() {
     assertEquals(ServeSettings.DEFAULTS, with(""));
-    assertEquals(new ServeSettings(4 << 20, 1, 4), ServeSettings.DEFAULTS);
+    assertEquals(new ServeSettings(4 << 20, 1, 1), ServeSettings.DEFAULTS);
   }
 
   @Test
