@@ -70,7 +70,8 @@ final class FetchBreakdown {
         double lentSum = d.of("tensorfs_replication_serve_lent_seconds_sum");
         double lent = d.of("tensorfs_replication_serve_lent_seconds_count");
         line.append(String.format("served %.0f MiB read from its stores in %.0f reads of %.1f ms with the queue"
-                + " (%.1f at once), store work %.1f ms each without it (%.0f ops, %.1f at once), lent %.1f ms each (%.1f at once)",
+                + " (%.1f at once), store work %.1f ms each without it, the wait of a read opened for its turn at the disk"
+                + " included (%.0f ops, %.1f at once), lent %.1f ms each (%.1f at once)",
             d.of("tensorfs_store_read_bytes_total") / (1 << 20), reads, 1e3 * readSum / reads, readSum / seconds,
             ioCount > 0 ? 1e3 * ioSum / ioCount : 0, ioCount, ioSum / seconds,
             lent > 0 ? 1e3 * lentSum / lent : 0, lentSum / seconds));
