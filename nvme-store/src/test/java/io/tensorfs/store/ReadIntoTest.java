@@ -6,6 +6,7 @@ import static io.tensorfs.store.StoreTesting.randomBytes;
 import static io.tensorfs.store.StoreTesting.write;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.tensorfs.core.ChunkId;
@@ -144,6 +145,29 @@ class ReadIntoTest {
     };
     assertEquals(ErrorCode.CHECKSUM_MISMATCH, failure(store.readInto(chunk, 0, target, flipping)).code(),
         "the blocks are checked after the turn, in the target");
+  }
+
+  /** A read waiting for its turn at the disk when the store's threads are stopped fails as unavailable, saying why. */
+  @Test
+  void shouldFailAsUnavailableWhenStoppedWaitingForTheDisk() throws InterruptedException {
+    FileChunkStore store = written(DirectIo.AUTO);
+    java.util.concurrent.CountDownLatch waiting = new java.util.concurrent.CountDownLatch(1);
+    DiskTurn never = new DiskTurn() {
+      @Override
+      public void enter() throws InterruptedException {
+        waiting.countDown();
+        new java.util.concurrent.Semaphore(0).acquire();
+      }
+
+      @Override
+      public void leave() {}
+    };
+    var read = store.readInto(chunk, 0, alignedDirect(8 * BLOCK), never);
+    assertTrue(waiting.await(10, java.util.concurrent.TimeUnit.SECONDS), "the read waits for its turn");
+    io.shutdownNow();
+    var failed = failure(read);
+    assertEquals(ErrorCode.UNAVAILABLE, failed.code(), failed.getMessage());
+    assertTrue(failed.getMessage().contains("interrupted waiting for the disk"), failed.getMessage());
   }
 
   @Test
