@@ -5,6 +5,7 @@ import io.tensorfs.core.ChunkId;
 import io.tensorfs.core.FileId;
 import io.tensorfs.core.TfsPath;
 import io.tensorfs.store.ChunkWriter;
+import io.tensorfs.store.DiskTurn;
 import io.tensorfs.store.FileChunkStore;
 import io.tensorfs.store.StoreSettings;
 import java.io.IOException;
@@ -24,6 +25,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.zip.CRC32C;
@@ -33,10 +35,12 @@ import org.apache.pekko.util.ByteString;
  * One store on one disk, without a node: where a 4 MiB read of a replica spends its time. Writes
  * {@code --size-mib} of replicas of 64 MiB through a {@link FileChunkStore} (as a node's PUT does), then
  * reads every replica in 4 MiB pieces, at each depth of {@code --depths} (that many reads at once, each on
- * its own thread), six ways that take turns: an O_DIRECT read with one open per file (the limit); the same
+ * its own thread), seven ways that take turns: an O_DIRECT read with one open per file (the limit); the same
  * with the checksum table read and the data file opened for every read (what the store does); one open per
  * file with each 64 KiB block's CRC32C checked (what the store verifies); the store's own {@code readInto}
- * on an I/O pool of that many threads; and the first and the fourth again with a loopback TCP copy running
+ * on an I/O pool of that many threads; the same as a node serves fetches, that many at the disk in turns
+ * and one more opening beside them (one thread more), each checked after its turn; and the first and the
+ * fourth again with a loopback TCP copy running
  * beside them, as a node's transport runs beside its disk reads (where the disk shares the host's CPUs or
  * memory bandwidth with the socket, the limit itself drops). Every read's bytes are checked (the first 8
  * bytes of each 4 KiB page against the pattern written). Prints MB/s, the mean milliseconds of one read and
@@ -84,6 +88,11 @@ public final class StoreBench {
     OPEN_EACH("O_DIRECT, table read and file opened per read"),
     CRC("O_DIRECT, one open per file, CRC32C per block"),
     STORE("store readInto (open, read, verify, close)"),
+    /**
+     * As a node serves other nodes' fetches: the store's readInto with {@code depth} reads at the disk at once
+     * (a {@link DiskTurn} each) and one more under way opening its replica, the check after the turn.
+     */
+    STORE_TURNS("store readInto in turns, one more opening beside"),
     DIRECT_BESIDE("O_DIRECT, a loopback copy running beside", true),
     STORE_BESIDE("store readInto, a loopback copy running beside", true);
 
@@ -135,7 +144,7 @@ public final class StoreBench {
     deleteTree(storeDir);
     Pattern bytes = new Pattern(42);
     int maxDepth = Arrays.stream(depths).max().orElse(1);
-    ExecutorService io = Executors.newFixedThreadPool(maxDepth, daemon("store-bench-io"));
+    ExecutorService io = Executors.newFixedThreadPool(maxDepth + 1, daemon("store-bench-io"));
     try {
       FileChunkStore store = new FileChunkStore("d0", storeDir, StoreSettings.defaults(List.of(storeDir)), io);
       if (!store.directIo()) System.out.println("note: no O_DIRECT on this file system; every way reads through the page cache");
@@ -200,8 +209,9 @@ public final class StoreBench {
     AtomicLong busy = new AtomicLong();
     List<Thread> threads = new ArrayList<>();
     Exception[] failure = new Exception[1];
+    Semaphore disk = new Semaphore(depth, true);
     long t0 = System.nanoTime();
-    for (int t = 0; t < depth; t++) {
+    for (int t = 0; t < (way == Way.STORE_TURNS ? depth + 1 : depth); t++) {
       Thread thread = new Thread(() -> {
         ByteBuffer into = Limits.readBuffer(2 * READ_BYTES); // room past the read for the store's alignment
         FileChannel[] open = new FileChannel[chunks];
@@ -212,7 +222,7 @@ public final class StoreBench {
             long offset = (long) (p % (CHUNK_BYTES / READ_BYTES)) * READ_BYTES;
             long start = System.nanoTime();
             into.clear().limit(READ_BYTES);
-            read(way, chunk, offset, into, open, crc);
+            read(way, chunk, offset, into, open, crc, disk);
             busy.addAndGet(System.nanoTime() - start);
             check(chunk, offset, into);
           }
@@ -234,7 +244,7 @@ public final class StoreBench {
     return seconds;
   }
 
-  private void read(Way way, int chunk, long offset, ByteBuffer into, FileChannel[] open, CRC32C crc)
+  private void read(Way way, int chunk, long offset, ByteBuffer into, FileChannel[] open, CRC32C crc, Semaphore disk)
       throws Exception {
     ChunkId id = new ChunkId(file, chunk);
     Path data = dataFiles[chunk];
@@ -252,8 +262,19 @@ public final class StoreBench {
           fill(ch, offset, into);
         }
       }
-      case STORE -> {
-        int n = store.readInto(id, offset, into).toCompletableFuture().get();
+      case STORE, STORE_TURNS -> {
+        DiskTurn turn = way == Way.STORE ? DiskTurn.NONE : new DiskTurn() {
+          @Override
+          public void enter() throws InterruptedException {
+            disk.acquire();
+          }
+
+          @Override
+          public void leave() {
+            disk.release();
+          }
+        };
+        int n = store.readInto(id, offset, into, turn).toCompletableFuture().get();
         if (n != READ_BYTES) throw new IllegalStateException("store read " + n + " bytes of " + READ_BYTES);
         into.flip();
       }
