@@ -31,7 +31,9 @@ class StoreBenchTest {
     String printed = captured.toString(StandardCharsets.UTF_8);
     for (String depth : new String[] {"depth 1, ", "depth 2, "}) {
       long lines = printed.lines().filter(l -> l.contains(depth) && l.endsWith("of the limit")).count();
-      assertEquals(6, lines, "one line per way at " + depth + "in:\n" + printed);
+      assertEquals(7, lines, "one line per way at " + depth + "in:\n" + printed);
+      assertEquals(1, printed.lines().filter(l -> l.contains(depth) && l.contains("store readInto in turns")).count(),
+          "the node's way of reading, at " + depth + "in:\n" + printed);
       assertEquals(2, printed.lines().filter(l -> l.contains(depth) && l.contains("loopback copy beside the next line")).count(),
           printed);
     }
