@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalLong;
 import org.junit.jupiter.api.Test;
 
 class SysctlTest {
@@ -22,5 +23,16 @@ class SysctlTest {
   @Test
   void shouldSayNothingOfASettingThatDoesNotExist() {
     assertTrue(Sysctl.read("net/core/no_such_setting").isEmpty());
+    assertTrue(Sysctl.firstNumber("net/core/no_such_setting").isEmpty());
+  }
+
+  @Test
+  void shouldReadTheFirstFieldOfASettingAsANumber() throws Exception {
+    Process cat = new ProcessBuilder("cat", "/proc/sys/net/ipv4/ip_local_port_range").start();
+    String[] shown = new String(cat.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip().split("\\s+");
+    assertEquals(0, cat.waitFor());
+    assertEquals(2, shown.length, "a range of two numbers");
+    assertEquals(OptionalLong.of(Long.parseLong(shown[0])), Sysctl.firstNumber("net/ipv4/ip_local_port_range"));
+    assertTrue(Sysctl.firstNumber("kernel/ostype").isEmpty(), "Linux is no number");
   }
 }

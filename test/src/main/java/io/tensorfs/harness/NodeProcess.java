@@ -246,11 +246,7 @@ public final class NodeProcess implements AutoCloseable {
   private static final AtomicInteger NEXT_PORT = new AtomicInteger(ThreadLocalRandom.current().nextInt(1 << 16));
 
   private static int ephemeralLow() {
-    try {
-      int low = Sysctl.read("net/ipv4/ip_local_port_range").map(range -> Integer.parseInt(range.split("\\s+")[0])).orElse(32_768);
-      return low > 12_000 ? low : 32_768;
-    } catch (RuntimeException e) {
-      return 32_768;
-    }
+    long low = Sysctl.firstNumber("net/ipv4/ip_local_port_range").orElse(32_768);
+    return low > 12_000 && low < 65_536 ? (int) low : 32_768;
   }
 }

@@ -6,6 +6,7 @@ import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.util.OptionalLong;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -57,13 +58,8 @@ public final class FreePorts {
 
   /** The first port of the kernel's ephemeral range (32768 where it cannot be read). */
   static int ephemeralLow() {
-    try {
-      return Sysctl.read("net/ipv4/ip_local_port_range")
-          .map(range -> Math.max(LOWEST_PICKED + 1_000, Integer.parseInt(range.split("\\s+")[0])))
-          .orElse(32_768);
-    } catch (RuntimeException e) {
-      return 32_768;
-    }
+    OptionalLong low = Sysctl.firstNumber("net/ipv4/ip_local_port_range");
+    return low.isPresent() ? (int) Math.max(LOWEST_PICKED + 1_000, low.getAsLong()) : 32_768;
   }
 
   /** {@code preferred} if it is free, else the next free port above it. */

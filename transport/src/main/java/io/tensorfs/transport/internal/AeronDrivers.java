@@ -17,6 +17,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.concurrent.TimeUnit;
 import org.agrona.IoUtil;
 import org.agrona.concurrent.UnsafeBuffer;
@@ -54,14 +55,10 @@ public final class AeronDrivers {
    * cannot be read (not Linux).
    */
   public static Optional<String> socketBufferShortfall(int asked) {
-    Optional<String> rmem = Sysctl.read("net/core/rmem_max");
-    Optional<String> wmem = Sysctl.read("net/core/wmem_max");
+    OptionalLong rmem = Sysctl.firstNumber("net/core/rmem_max");
+    OptionalLong wmem = Sysctl.firstNumber("net/core/wmem_max");
     if (rmem.isEmpty() || wmem.isEmpty()) return Optional.empty();
-    try {
-      return socketBufferShortfall(asked, Long.parseLong(rmem.get()), Long.parseLong(wmem.get()));
-    } catch (NumberFormatException e) {
-      return Optional.empty();
-    }
+    return socketBufferShortfall(asked, rmem.getAsLong(), wmem.getAsLong());
   }
 
   static Optional<String> socketBufferShortfall(int asked, long rmemMax, long wmemMax) {
