@@ -28,10 +28,10 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
+import java.util.function.LongConsumer;
 import org.apache.pekko.Done;
 import org.apache.pekko.NotUsed;
 import org.apache.pekko.japi.Pair;
@@ -285,29 +285,38 @@ public final class NodeChunkService implements ChunkService {
   /**
    * The reads of one disk store for fetches: at most {@code atTheDisk} at the disk at once (inside their
    * {@link DiskTurn}), and one more under way beside them, opening its replica so that it is ready when the disk
-   * frees; the others wait, in the order asked, and start as running ones end. A read is started on the
-   * thread that ended the one before (a disk store ends its reads on its own threads; only one that fails at
-   * once, as when shutting down, nests the next start in the call that ended it). Thread-safe: the queue is
-   * guarded by this object's monitor, reads are started outside it; the disk's turns are a fair semaphore,
-   * waited for on the store's threads (at most one of them waits at a time).
+   * frees; the others wait, in the order asked, and start as running ones end. Reads reach the disk in the
+   * order they started (each takes a ticket as it starts; one that ends without asking the disk gives its
+   * ticket up), so the disk reads a file's pieces in the order its readers asked for them. A read is started on
+   * the thread that ended the one before (a disk store ends its reads on its own threads; only one that fails
+   * at once, as when shutting down, nests the next start in the call that ended it). Thread-safe: all state is
+   * guarded by this object's monitor; reads are started outside it, and a read opened ahead waits on it, on
+   * the store's thread (at most one such read per store).
    */
   private static final class DiskTurns {
+    private final int atTheDisk;
     /** Reads under way at once: those at the disk and the one opening beside them. */
     private final int underWay;
-    private final Semaphore disk;
     private int running;
-    private final ArrayDeque<Runnable> waiting = new ArrayDeque<>();
+    private final ArrayDeque<LongConsumer> waiting = new ArrayDeque<>();
+    /** The ticket the next read to start takes. */
+    private long issued;
+    /** The ticket whose read may enter the disk next (once fewer than {@code atTheDisk} are there). */
+    private long nextToEnter;
+    /** Tickets after {@code nextToEnter} given up by reads that ended without asking the disk. */
+    private final Set<Long> givenUp = new java.util.HashSet<>();
+    private int inside;
 
     DiskTurns(int atTheDisk) {
+      this.atTheDisk = atTheDisk;
       this.underWay = atTheDisk + 1;
-      this.disk = new Semaphore(atTheDisk, true);
     }
 
     /** {@code read} is given its turn at the disk, to enter and leave around its time there. */
     <T> CompletionStage<T> take(Function<DiskTurn, CompletionStage<T>> read) {
       CompletableFuture<T> result = new CompletableFuture<>();
-      Runnable start = () -> {
-        Turn turn = new Turn();
+      LongConsumer start = ticket -> {
+        Turn turn = new Turn(ticket);
         CompletionStage<T> running;
         try {
           running = read.apply(turn);
@@ -315,7 +324,7 @@ public final class NodeChunkService implements ChunkService {
           running = CompletableFuture.failedFuture(e);
         }
         running.whenComplete((value, failure) -> {
-          turn.leave(); // a read that failed at the disk left already; this one is then a no-op
+          turn.end();
           passOn();
           if (failure != null) {
             result.completeExceptionally(failure);
@@ -324,45 +333,85 @@ public final class NodeChunkService implements ChunkService {
           }
         });
       };
-      boolean now;
+      long ticket = -1;
       synchronized (this) {
-        now = running < underWay;
-        if (now) {
+        if (running < underWay) {
           running++;
+          ticket = issued++;
         } else {
           waiting.addLast(start);
         }
       }
-      if (now) start.run();
+      if (ticket >= 0) start.accept(ticket);
       return result;
-    }
-
-    /** One read's turn: entered at most once, left at most once. */
-    private final class Turn implements DiskTurn {
-      private final AtomicBoolean entered = new AtomicBoolean();
-      private final AtomicBoolean left = new AtomicBoolean();
-
-      @Override
-      public void enter() throws InterruptedException {
-        if (entered.get()) throw new IllegalStateException("a read enters its disk turn once");
-        disk.acquire();
-        entered.set(true);
-      }
-
-      @Override
-      public void leave() {
-        if (entered.get() && left.compareAndSet(false, true)) disk.release();
-      }
     }
 
     /** A read ended: the next waiting one takes its turn, else the turn frees. */
     private void passOn() {
-      Runnable next;
+      LongConsumer next;
+      long ticket = -1;
       synchronized (this) {
         next = waiting.pollFirst();
-        if (next == null) running--;
+        if (next == null) {
+          running--;
+        } else {
+          ticket = issued++;
+        }
       }
-      if (next != null) next.run();
+      if (next != null) next.accept(ticket);
+    }
+
+    /** Moves {@code nextToEnter} past the tickets given up. Under the monitor. */
+    private void skipGivenUp() {
+      while (givenUp.remove(nextToEnter)) nextToEnter++;
+    }
+
+    /** One read's turn: entered at most once, left at most once; given up if never entered. */
+    private final class Turn implements DiskTurn {
+      private final long ticket;
+      private boolean entered;
+      private boolean done;
+
+      Turn(long ticket) {
+        this.ticket = ticket;
+      }
+
+      @Override
+      public void enter() throws InterruptedException {
+        synchronized (DiskTurns.this) {
+          if (entered || done) throw new IllegalStateException("a read enters its disk turn once");
+          while (nextToEnter != ticket || inside >= atTheDisk) DiskTurns.this.wait();
+          entered = true;
+          inside++;
+          nextToEnter++;
+          skipGivenUp();
+          DiskTurns.this.notifyAll(); // the next ticket may enter too, where more than one read may be there
+        }
+      }
+
+      @Override
+      public void leave() {
+        synchronized (DiskTurns.this) {
+          if (!entered || done) return;
+          done = true;
+          inside--;
+          DiskTurns.this.notifyAll();
+        }
+      }
+
+      /** The read completed: it leaves the disk, or gives up its ticket if it never asked the disk. */
+      void end() {
+        synchronized (DiskTurns.this) {
+          if (entered) {
+            leave();
+          } else if (!done) {
+            done = true;
+            givenUp.add(ticket);
+            skipGivenUp();
+            DiskTurns.this.notifyAll();
+          }
+        }
+      }
     }
   }
 

@@ -296,6 +296,26 @@ class NodeChunkServiceTest {
     assertFalse(leases.held(chunk.fileId()), "the lease ends with the failed stream");
   }
 
+  /**
+   * Reads reach the disk in the order they started; a read that ends without asking the disk (its replica is
+   * not there) gives up its place, so the reads after it still get the disk, one at a time.
+   */
+  @Test
+  void shouldGiveTheDiskToTheNextReadWhenOneEndsWithoutAskingIt() {
+    NodeChunkService oneAtATime = new NodeChunkService(List.of(store), cache, null, leases, new ServeSettings(2 << 20, 4, 1));
+    for (int i = 0; i < 3; i++) {
+      ChunkId absent = new ChunkId(chunk.fileId(), 7 + i);
+      Throwable failed = Awaits.failure(oneAtATime.readPages(absent, 0, 4096).runWith(Sink.seq(), system));
+      assertEquals(ErrorCode.NOT_FOUND, TfsException.codeOf(failed), failed.toString());
+    }
+    ByteBuffer all = ByteBuffer.allocate(CHUNK_BYTES);
+    for (PageRun run : await(oneAtATime.readPages(chunk, 0, CHUNK_BYTES).runWith(Sink.seq(), system))) {
+      all.put(run.bytes().duplicate());
+      run.release();
+    }
+    assertArrayEquals(bytes, all.array(), "read whole after three reads that gave up their turns");
+  }
+
   @Test
   void shouldStreamFromTheStoreWhenTheChunkIsNotResident() {
     List<PageRun> runs = await(service.readPages(chunk, 0, CHUNK_BYTES).runWith(Sink.seq(), system));
